@@ -1,0 +1,42 @@
+# The README's commands. Everything installs into .venv; nothing global is touched.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test check lint install clean
+
+run: $(VENV)/.installed
+	$(BIN)/ieum db upgrade
+	$(BIN)/ieum demo
+	$(BIN)/ieum serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test
+	$(BIN)/ieum check
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: $(VENV)/.installed
+	$(BIN)/ieum check
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check platform tests
+
+install: $(VENV)/.installed
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "ieum needs Python 3.11 or newer"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+clean:
+	rm -rf $(VENV) build platform/*.egg-info .pytest_cache tests/artifacts

@@ -1,0 +1,78 @@
+"""Who may do what where: role assignments valid on a day, resolved against a facility profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ieum.definitions import Registry
+from ieum.store.models import Facility, RoleAssignment, User
+
+
+def active_assignments(session: Session, user: User, day: dt.date) -> list[RoleAssignment]:
+    return list(
+        session.scalars(
+            select(RoleAssignment)
+            .where(
+                RoleAssignment.user_id == user.id,
+                RoleAssignment.valid_from <= day,
+                RoleAssignment.valid_to >= day,
+            )
+            .order_by(RoleAssignment.facility_id, RoleAssignment.role)
+        )
+    )
+
+
+def user_facilities(session: Session, user: User, day: dt.date) -> list[Facility]:
+    """Facilities where the user holds at least one role valid on ``day``, by name."""
+    facility_ids = {a.facility_id for a in active_assignments(session, user, day)}
+    if not facility_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Facility).where(Facility.id.in_(facility_ids)).order_by(Facility.name)
+        )
+    )
+
+
+def roles_in(session: Session, user: User, facility: Facility, day: dt.date) -> frozenset[str]:
+    return frozenset(
+        a.role for a in active_assignments(session, user, day) if a.facility_id == facility.id
+    )
+
+
+@dataclass(frozen=True)
+class Permissions:
+    """The union of the grants of a user's roles in one facility."""
+
+    roles: frozenset[str]
+    actions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    scopes: Mapping[str, str] = field(default_factory=dict)
+
+    def can(self, unit_id: str, action: str) -> bool:
+        return action in self.actions.get(unit_id, frozenset())
+
+
+_SCOPE_WIDTH = {"own": 0, "assigned": 1, "facility": 2}
+
+
+def permissions_for(registry: Registry, profile_code: str, roles: frozenset[str]) -> Permissions:
+    """Combine the grants of ``roles``; the widest record scope of any role wins."""
+    profile = registry.profiles.get(profile_code)
+    if profile is None:
+        return Permissions(roles=roles)
+    actions: dict[str, frozenset[str]] = {}
+    scopes: dict[str, str] = {}
+    for role_id in sorted(roles):
+        role = profile.roles.get(role_id)
+        if role is None:  # a role the profile no longer declares grants nothing
+            continue
+        for unit_id, grant in role.grants.items():
+            actions[unit_id] = actions.get(unit_id, frozenset()) | frozenset(grant.actions)
+            if _SCOPE_WIDTH[grant.scope] >= _SCOPE_WIDTH.get(scopes.get(unit_id, "own"), 0):
+                scopes[unit_id] = grant.scope
+    return Permissions(roles=roles, actions=actions, scopes=scopes)

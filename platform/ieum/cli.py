@@ -1,0 +1,169 @@
+"""The ``ieum`` command: content checks, database, users, demo data, the web server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+
+import click
+
+from ieum import config as settings
+from ieum.cli_content import check_command, list_command, reuse_command
+from ieum.definitions import DefinitionErrors, Registry, default_content_root, load_registry
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """이음 (ieum): forms and workflows for social-service facilities."""
+
+
+main.add_command(check_command)
+main.add_command(list_command)
+main.add_command(reuse_command)
+
+
+def _registry() -> Registry:
+    try:
+        return load_registry([default_content_root()], plugins=True)
+    except DefinitionErrors as errors:
+        click.echo(str(errors), err=True)
+        raise SystemExit(1) from None
+
+
+def _database():
+    from ieum.store import Database
+
+    return Database(settings.database_url())
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to the latest schema (creates it if empty)."""
+    from ieum.store.migrate import upgrade
+
+    url = settings.database_url()
+    upgrade(url, revision)
+    click.echo(f"데이터베이스를 {revision} 버전으로 올렸습니다: {_safe_url(url)}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Print the database's migration revision and whether it is the latest."""
+    from ieum.store.migrate import current_revision, head_revision
+
+    database = _database()
+    current = current_revision(database.engine)
+    database.dispose()
+    head = head_revision()
+    click.echo(f"current={current} head={head} {'최신' if current == head else '업그레이드 필요'}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.group()
+def user() -> None:
+    """User accounts."""
+
+
+@user.command("create")
+@click.option("--login", required=True, help="아이디")
+@click.option("--name", required=True, help="이름")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="비밀번호 (생략하면 물어봅니다)")
+@click.option("--facility", "facility_code", help="역할을 줄 기관 코드")
+@click.option("--role", "roles", multiple=True, help="기관 유형의 역할 id (여러 번 가능)")
+@click.option("--valid-from", type=click.DateTime(["%Y-%m-%d"]), help="권한 시작일 (기본: 오늘)")
+@click.option("--valid-to", type=click.DateTime(["%Y-%m-%d"]), help="권한 종료일 (기본: 9999-12-31)")
+@click.option("--platform-admin", is_flag=True, help="플랫폼 관리자")
+def user_create(login: str, name: str, password: str, facility_code: str | None,
+                roles: tuple[str, ...], valid_from: dt.datetime | None,
+                valid_to: dt.datetime | None, platform_admin: bool) -> None:
+    """Create a user, optionally with roles in one facility."""
+    from sqlalchemy import select
+
+    from ieum.services import ServiceError
+    from ieum.services.users import create_user, grant_role
+    from ieum.store.models import OPEN_ENDED, Facility
+
+    if roles and not facility_code:
+        raise click.UsageError("--role 에는 --facility 가 필요합니다.")
+    registry = _registry()
+    database = _database()
+    try:
+        with database.session() as session:
+            account = create_user(session, login=login, name=name, password=password,
+                                  platform_admin=platform_admin)
+            if facility_code:
+                facility = session.scalar(select(Facility).where(Facility.code == facility_code))
+                if facility is None:
+                    raise ServiceError(f"기관을 찾을 수 없습니다: {facility_code}")
+                for role in roles:
+                    grant_role(session, registry, user=account, facility=facility, role=role,
+                               valid_from=(valid_from or dt.datetime.now()).date(),
+                               valid_to=valid_to.date() if valid_to else OPEN_ENDED)
+    except ServiceError as error:
+        click.echo(f"오류: {error.message}", err=True)
+        raise SystemExit(1) from None
+    finally:
+        database.dispose()
+    click.echo(f"사용자를 만들었습니다: {login}")
+
+
+@main.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="JSON으로 출력")
+def demo(as_json: bool) -> None:
+    """Create the demo facilities and users (again: only what is missing)."""
+    from ieum.services.demo import load_demo
+
+    registry = _registry()
+    database = _database()
+    try:
+        with database.session() as session:
+            result = load_demo(session, registry, dt.date.today())
+    finally:
+        database.dispose()
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo("데모 기관:")
+    for facility in result["facilities"]:
+        click.echo(f"  {facility['code']:<14} {facility['name']} ({facility['profile']})")
+    click.echo("데모 로그인 (아이디 / 비밀번호 / 기관 / 역할):")
+    for account in result["users"]:
+        click.echo(f"  {account['login']:<8} / {account['password']} / {account['facility']}"
+                   f" / {', '.join(account['roles'])}")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug", is_flag=True, help="개발용 디버그 모드")
+def serve(host: str, port: int, debug: bool) -> None:
+    """Serve the web app (refuses to start on content errors or an old database)."""
+    from ieum.web.app import create_app
+
+    try:
+        app = create_app()
+    except DefinitionErrors as errors:
+        click.echo(str(errors), err=True)
+        raise SystemExit(1) from None
+    except RuntimeError as error:
+        click.echo(str(error), err=True)
+        raise SystemExit(1) from None
+    click.echo(f"이음: http://{host}:{port}/ (종료: Ctrl+C)")
+    app.run(host=host, port=port, debug=debug, use_reloader=debug, threaded=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""Settings: defaults, environment variables (``IEUM_*``) and the instance folder.
+
+Secrets never live in the repository: the session secret is read from ``IEUM_SECRET_KEY`` or
+from a file created once in the instance folder.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+
+
+def instance_path() -> Path:
+    """The writable folder for the SQLite file, keys and uploads (``instance/`` by default)."""
+    configured = os.environ.get("IEUM_INSTANCE_PATH")
+    path = Path(configured) if configured else REPOSITORY_ROOT / "instance"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url() -> str:
+    """``IEUM_DATABASE_URL`` or a SQLite file in the instance folder."""
+    configured = os.environ.get("IEUM_DATABASE_URL")
+    if configured:
+        return normalise_database_url(configured)
+    return f"sqlite:///{instance_path() / 'ieum.db'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Let people write ``postgresql://`` and still get the psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key(folder: Path) -> str:
+    """``IEUM_SECRET_KEY`` or a random key kept in ``<instance>/secret_key`` (mode 0600)."""
+    configured = os.environ.get("IEUM_SECRET_KEY")
+    if configured:
+        return configured
+    key_file = folder / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        key_file.chmod(0o600)
+    return key_file.read_text(encoding="utf-8").strip()

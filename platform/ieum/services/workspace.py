@@ -1,0 +1,74 @@
+"""A user's workspace in one facility: the facilities they may enter, their grants, the menu."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from ieum.access.grants import Permissions, permissions_for, roles_in, user_facilities
+from ieum.definitions import Registry
+from ieum.services import ServiceError
+from ieum.store.models import Facility, User
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    unit_id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class MenuGroup:
+    title: str
+    items: tuple[MenuItem, ...]
+
+
+@dataclass(frozen=True)
+class Workspace:
+    user: User
+    facility: Facility | None
+    facilities: tuple[Facility, ...]
+    permissions: Permissions
+    menu: tuple[MenuGroup, ...]
+
+
+def build_menu(registry: Registry, profile_code: str, permissions: Permissions
+               ) -> tuple[MenuGroup, ...]:
+    """The profile's menu tree, keeping only unit functions the user may view."""
+    profile = registry.profiles.get(profile_code)
+    if profile is None:
+        return ()
+    groups = []
+    for group in profile.menu:
+        items = tuple(
+            MenuItem(item.unit, item.title or registry.unit_functions[item.unit].title)
+            for item in group.items
+            if permissions.can(item.unit, "view")
+        )
+        if items:
+            groups.append(MenuGroup(group.title, items))
+    return tuple(groups)
+
+
+def open_workspace(session: Session, registry: Registry, user: User,
+                   facility_code: str | None, day: dt.date) -> Workspace:
+    """The workspace of ``facility_code`` (or the user's first facility).
+
+    A facility where the user holds no valid role is reported as not found, so its
+    existence is not revealed.
+    """
+    facilities = tuple(user_facilities(session, user, day))
+    if facility_code is None:
+        facility = facilities[0] if facilities else None
+    else:
+        facility = next((f for f in facilities if f.code == facility_code), None)
+        if facility is None:
+            raise ServiceError("기관을 찾을 수 없습니다.", status=404)
+    if facility is None:
+        return Workspace(user, None, facilities, Permissions(frozenset()), ())
+    permissions = permissions_for(registry, facility.profile_code,
+                                  roles_in(session, user, facility, day))
+    menu = build_menu(registry, facility.profile_code, permissions)
+    return Workspace(user, facility, facilities, permissions, menu)

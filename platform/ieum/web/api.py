@@ -1,0 +1,112 @@
+"""``/api/v1``: JSON for the operations the screens offer, authenticated by bearer tokens."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from ieum.access.audit import record_event
+from ieum.access.login import authenticate
+from ieum.access.tokens import issue_token, revoke_token, user_for_token
+from ieum.services.workspace import open_workspace
+from ieum.web.context import actor_for, client_ip, db_session, registry, today
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _error(status: int, message: str, fields: dict[str, str] | None = None):
+    body = {"error": message, "status": status}
+    if fields:
+        body["fields"] = fields
+    return jsonify(body), status
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def token_required(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        token = _bearer_token()
+        user = user_for_token(db_session(), token) if token else None
+        if user is None:
+            response, status = _error(401, "유효한 인증 토큰이 필요합니다.")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="ieum"'
+            return response, status
+        g.api_user = user
+        g.api_token = token
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.post("/auth/token")
+def create_token():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(400, "요청 본문은 JSON 객체여야 합니다.")
+    fields = {}
+    for name, label in (("login", "아이디"), ("password", "비밀번호")):
+        value = body.get(name)
+        if not isinstance(value, str) or not value:
+            fields[name] = f"{label}는 필수 입력 항목입니다."
+        elif len(value) > (64 if name == "login" else 128):
+            fields[name] = f"{label}가 너무 깁니다."
+    if fields:
+        return _error(400, "입력값을 확인하세요.", fields)
+    session = db_session()
+    user = authenticate(session, body["login"], body["password"], ip=client_ip(), channel="api")
+    if user is None:
+        session.commit()
+        return _error(401, "아이디 또는 비밀번호가 올바르지 않습니다.")
+    token, expires_at = issue_token(session, user, current_app.config["IEUM_API_TOKEN_HOURS"])
+    session.commit()
+    return jsonify(
+        {"token": token, "token_type": "Bearer", "expires_at": expires_at.isoformat()}
+    ), 201
+
+
+@bp.delete("/auth/token")
+@token_required
+def delete_token():
+    session = db_session()
+    revoke_token(session, g.api_token)
+    record_event(session, "logout", actor_for(g.api_user), detail={"channel": "api"})
+    session.commit()
+    return "", 204
+
+
+@bp.get("/me")
+@token_required
+def me():
+    session = db_session()
+    content = registry()
+    user = g.api_user
+    facilities = []
+    for facility in open_workspace(session, content, user, None, today()).facilities:
+        workspace = open_workspace(session, content, user, facility.code, today())
+        facilities.append(
+            {
+                "code": facility.code,
+                "name": facility.name,
+                "profile": facility.profile_code,
+                "roles": sorted(workspace.permissions.roles),
+                "menu": [
+                    {"group": group.title,
+                     "items": [{"unit": i.unit_id, "title": i.title} for i in group.items]}
+                    for group in workspace.menu
+                ],
+            }
+        )
+    return jsonify(
+        {
+            "login": user.login,
+            "name": user.name,
+            "platform_admin": user.is_platform_admin,
+            "facilities": facilities,
+        }
+    )

@@ -1,0 +1,62 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_bootstrap import Bootstrap5
+from flask_wtf.csrf import CSRFProtect
+
+from ieum import config as settings
+from ieum.definitions import default_content_root, load_registry
+from ieum.store import Database
+from ieum.store.migrate import is_up_to_date
+from ieum.web import api, auth, errors, health, workspace
+from ieum.web.context import close_db_session
+
+csrf = CSRFProtect()
+bootstrap = Bootstrap5()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. It refuses to start when the content has errors (``DefinitionErrors``)
+    or the database is not migrated to the latest revision (``RuntimeError``)."""
+    instance = settings.instance_path()
+    app = Flask("ieum.web", instance_path=str(instance), instance_relative_config=True)
+    app.config.update(
+        SECRET_KEY=settings.secret_key(instance),
+        IEUM_DATABASE_URL=settings.database_url(),
+        IEUM_CONTENT_ROOTS=[str(default_content_root())],
+        IEUM_PLUGINS=True,
+        IEUM_API_TOKEN_HOURS=12,
+        IEUM_TODAY=None,
+        BOOTSTRAP_SERVE_LOCAL=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_AS_ASCII=False,
+    )
+    app.config.update(config or {})
+    app.json.ensure_ascii = False
+
+    app.extensions["ieum.registry"] = load_registry(
+        app.config["IEUM_CONTENT_ROOTS"], plugins=app.config["IEUM_PLUGINS"]
+    )
+    database = Database(settings.normalise_database_url(app.config["IEUM_DATABASE_URL"]))
+    if not is_up_to_date(database.url):
+        database.dispose()
+        raise RuntimeError(
+            "데이터베이스가 최신 버전이 아닙니다. 먼저 'ieum db upgrade'를 실행하세요."
+        )
+    app.extensions["ieum.database"] = database
+    app.teardown_appcontext(close_db_session)
+
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    auth.login_manager.init_app(app)
+    for blueprint in (health.bp, auth.bp, workspace.bp, api.bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing for CSRF to forge
+    errors.register(app)
+    return app

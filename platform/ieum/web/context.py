@@ -1,0 +1,49 @@
+"""Per-request access to the registry, the database session and the signed-in user."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app, g, request
+from sqlalchemy.orm import Session
+
+from ieum.access.audit import Actor
+from ieum.definitions import Registry
+from ieum.store import Database
+
+
+def registry() -> Registry:
+    return current_app.extensions["ieum.registry"]
+
+
+def database() -> Database:
+    return current_app.extensions["ieum.database"]
+
+
+def db_session() -> Session:
+    """One session per request, closed (and rolled back if not committed) at teardown."""
+    if "db_session" not in g:
+        g.db_session = database().sessions()
+    return g.db_session
+
+
+def close_db_session(_exc: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+def client_ip() -> str | None:
+    return request.remote_addr
+
+
+def actor_for(user) -> Actor:  # noqa: ANN001 - an ORM User or None
+    if user is None:
+        return Actor(ip=client_ip())
+    return Actor(user.id, user.login, client_ip())
+
+
+def today() -> dt.date:
+    """The service date; tests may pin it with the ``IEUM_TODAY`` config value."""
+    pinned = current_app.config.get("IEUM_TODAY")
+    return dt.date.fromisoformat(pinned) if pinned else dt.date.today()

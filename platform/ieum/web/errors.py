@@ -1,0 +1,44 @@
+"""Error pages in Korean for screens, JSON bodies for the API; never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: "요청을 처리할 수 없습니다. 입력값을 확인하세요.",
+    401: "로그인이 필요합니다.",
+    403: "이 작업을 할 권한이 없습니다.",
+    404: "요청한 페이지나 자료를 찾을 수 없습니다.",
+    405: "허용되지 않는 요청 방식입니다.",
+    409: "다른 사용자가 먼저 변경했거나 마감된 기간입니다.",
+    413: "파일이 너무 큽니다.",
+    500: "일시적인 오류가 발생했습니다. 잠시 후 다시 시도하세요.",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _respond(status: int, message: str):
+    if _wants_json():
+        return jsonify({"error": message, "status": status}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error: CSRFError):
+        return _respond(400, "보안 토큰이 만료되었거나 없습니다. 페이지를 새로 고친 뒤 다시 시도하세요.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        return _respond(status, MESSAGES.get(status, error.description or MESSAGES[500]))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        app.logger.exception("unhandled error", exc_info=error)
+        return _respond(500, MESSAGES[500])

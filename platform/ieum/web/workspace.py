@@ -1,0 +1,59 @@
+"""The facility workspace: dashboard and menu assembled from the facility's profile."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from ieum.services import ServiceError
+from ieum.services.workspace import Workspace, open_workspace
+from ieum.web.context import db_session, registry, today
+
+bp = Blueprint("workspace", __name__)
+
+
+def _workspace(facility_code: str | None) -> Workspace:
+    try:
+        return open_workspace(db_session(), registry(), current_user.row, facility_code, today())
+    except ServiceError as error:
+        abort(error.status)
+
+
+@bp.get("/")
+@login_required
+def home():
+    workspace = _workspace(None)
+    if workspace.facility is None:
+        return render_template("workspace/no_facility.html", ws=workspace)
+    return redirect(url_for("workspace.dashboard", facility_code=workspace.facility.code))
+
+
+@bp.get("/f/<facility_code>/")
+@login_required
+def dashboard(facility_code: str):
+    workspace = _workspace(facility_code)
+    profile = registry().profiles[workspace.facility.profile_code]
+    return render_template("workspace/dashboard.html", ws=workspace, profile=profile)
+
+
+@bp.get("/f/<facility_code>/u/<unit_id>/")
+@login_required
+def unit(facility_code: str, unit_id: str):
+    workspace = _workspace(facility_code)
+    content = registry()
+    profile = content.profiles[workspace.facility.profile_code]
+    if unit_id not in profile.unit_ids:
+        abort(404)
+    if not workspace.permissions.can(unit_id, "view"):
+        abort(403)
+    unit_function = content.unit_functions[unit_id]
+    forms = [content.forms[form_id] for form_id in unit_function.forms]
+    return render_template(
+        "workspace/unit.html",
+        ws=workspace,
+        profile=profile,
+        unit=unit_function,
+        forms=forms,
+        parameters=profile.parameters_for(unit_id),
+        actions=sorted(workspace.permissions.actions.get(unit_id, ())),
+    )
