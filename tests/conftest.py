@@ -33,7 +33,7 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 
-pytest_plugins = ["tests.vendor_fixture"]
+pytest_plugins = ["tests.vendor_fixture"] if (TESTS / "vendor_fixture.py").exists() else []
 
 
 def unavailable(reason: str) -> None:
@@ -87,7 +87,7 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest) -> str:
     """An empty database, once on SQLite and once on PostgreSQL."""
     return request.getfixturevalue(f"{request.param}_url")

@@ -1,0 +1,74 @@
+"""The migrations build the schema on both engines and agree with the models."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlalchemy.orm.exc import StaleDataError
+
+from ieum.store import Database
+from ieum.store.migrate import current_revision, head_revision, is_up_to_date, upgrade
+from ieum.store.models import Base, Facility, Record, User
+
+CORE_TABLES = {
+    "facility", "person", "subject", "record", "process_instance", "task", "closing",
+    "audit_event", "attachment", "app_user", "role_assignment", "api_token",
+}
+
+
+def test_empty_database_migrates_to_head(db_url: str) -> None:
+    assert not is_up_to_date(db_url)
+    upgrade(db_url)
+    database = Database(db_url)
+    try:
+        tables = set(inspect(database.engine).get_table_names())
+        assert CORE_TABLES <= tables
+        assert current_revision(database.engine) == head_revision()
+    finally:
+        database.dispose()
+    assert is_up_to_date(db_url)
+
+
+def test_models_and_migrations_agree(migrated_url: str) -> None:
+    database = Database(migrated_url)
+    try:
+        with database.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        database.dispose()
+
+
+def test_stale_update_is_refused(migrated_url: str) -> None:
+    """Two sessions load the same record; the second writer gets StaleDataError."""
+    database = Database(migrated_url)
+    try:
+        with database.session() as session:
+            facility = Facility(code="f1", name="시설", profile_code="p", region_code="11110")
+            author = User(login="u1", name="작성자", password_hash="x")
+            session.add_all([facility, author])
+            session.flush()
+            record = Record(facility_id=facility.id, unit_function="u", form_id="f",
+                            form_version=1, data={"내용": "처음"}, author_id=author.id,
+                            entry_date=dt.date(2026, 1, 2))
+            session.add(record)
+        first, second = database.sessions(), database.sessions()
+        mine, theirs = first.get(Record, record.id), second.get(Record, record.id)
+        mine.data = {"내용": "먼저 저장"}
+        first.commit()
+        theirs.data = {"내용": "나중 저장"}
+        with pytest.raises(StaleDataError):
+            second.commit()
+        second.rollback()
+        first.close()
+        second.close()
+        with database.session() as session:
+            stored = session.get(Record, record.id)
+            assert stored.data == {"내용": "먼저 저장"}
+            assert stored.version == 2
+    finally:
+        database.dispose()
