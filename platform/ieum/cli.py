@@ -84,7 +84,8 @@ def user() -> None:
 @click.option("--facility", "facility_code", help="역할을 줄 기관 코드")
 @click.option("--role", "roles", multiple=True, help="기관 유형의 역할 id (여러 번 가능)")
 @click.option("--valid-from", type=click.DateTime(["%Y-%m-%d"]), help="권한 시작일 (기본: 오늘)")
-@click.option("--valid-to", type=click.DateTime(["%Y-%m-%d"]), help="권한 종료일 (기본: 9999-12-31)")
+@click.option("--valid-to", type=click.DateTime(["%Y-%m-%d"]),
+              help="권한 종료일 (기본: 9999-12-31)")
 @click.option("--platform-admin", is_flag=True, help="플랫폼 관리자")
 def user_create(login: str, name: str, password: str, facility_code: str | None,
                 roles: tuple[str, ...], valid_from: dt.datetime | None,

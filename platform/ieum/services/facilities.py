@@ -20,7 +20,9 @@ def create_facility(session: Session, registry: Registry, *, code: str, name: st
                     profile_code: str, region_code: str, capacity: int | None = None,
                     actor: Actor | None = None) -> Facility:
     if not CODE_PATTERN.match(code):
-        raise ServiceError("기관 코드는 영문 소문자, 숫자, '-'로 된 2~32자여야 합니다.", field="code")
+        raise ServiceError(
+            "기관 코드는 영문 소문자, 숫자, '-'로 된 2~32자여야 합니다.", field="code"
+        )
     if not name.strip():
         raise ServiceError("기관명은 필수 입력 항목입니다.", field="name")
     profile = registry.profiles.get(profile_code)

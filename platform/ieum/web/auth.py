@@ -40,7 +40,9 @@ def load_user(user_id: str) -> SignedIn | None:
 
 
 class LoginForm(FlaskForm):
-    login = StringField("아이디", validators=[InputRequired("아이디를 입력하세요."), Length(max=64)])
+    login = StringField(
+        "아이디", validators=[InputRequired("아이디를 입력하세요."), Length(max=64)]
+    )
     password = PasswordField(
         "비밀번호", validators=[InputRequired("비밀번호를 입력하세요."), Length(max=128)]
     )

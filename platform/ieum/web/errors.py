@@ -31,7 +31,9 @@ def _respond(status: int, message: str):
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):
-        return _respond(400, "보안 토큰이 만료되었거나 없습니다. 페이지를 새로 고친 뒤 다시 시도하세요.")
+        return _respond(
+            400, "보안 토큰이 만료되었거나 없습니다. 페이지를 새로 고친 뒤 다시 시도하세요."
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -1,0 +1,71 @@
+"""Role grants follow the profile: known roles only, no exclusive pairs, valid periods."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from ieum.definitions import load_registry
+from ieum.services import ServiceError
+from ieum.services.facilities import create_facility
+from ieum.services.users import create_user, grant_role
+from ieum.store import Database
+from tests.conftest import TEST_CONTENT
+from tests.webutil import PASSWORD
+
+
+@pytest.fixture
+def setup(migrated_url):
+    registry = load_registry([TEST_CONTENT], plugins=False)
+    database = Database(migrated_url)
+    session = database.sessions()
+    facility = create_facility(session, registry, code="alpha", name="알파",
+                               profile_code="alpha_home", region_code="11110")
+    user = create_user(session, login="kim", name="김", password=PASSWORD)
+    yield registry, session, facility, user
+    session.close()
+    database.dispose()
+
+
+def test_exclusive_roles_are_refused_only_when_periods_overlap(setup) -> None:
+    registry, session, facility, user = setup
+    grant_role(session, registry, user=user, facility=facility, role="worker",
+               valid_from=dt.date(2026, 1, 1), valid_to=dt.date(2026, 6, 30))
+    with pytest.raises(ServiceError, match="함께 부여할 수 없습니다") as raised:
+        grant_role(session, registry, user=user, facility=facility, role="leader",
+                   valid_from=dt.date(2026, 6, 1))
+    assert raised.value.status == 409
+    later = grant_role(session, registry, user=user, facility=facility, role="leader",
+                       valid_from=dt.date(2026, 7, 1))
+    assert later.valid_to == dt.date(9999, 12, 31)
+
+
+def test_unknown_role_and_reversed_period_are_refused(setup) -> None:
+    registry, session, facility, user = setup
+    with pytest.raises(ServiceError, match="없는 역할입니다: staff"):
+        grant_role(session, registry, user=user, facility=facility, role="staff",
+                   valid_from=dt.date(2026, 1, 1))
+    with pytest.raises(ServiceError, match="종료일보다 늦을 수 없습니다"):
+        grant_role(session, registry, user=user, facility=facility, role="worker",
+                   valid_from=dt.date(2026, 2, 1), valid_to=dt.date(2026, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"code": "Bad Code"}, "code"),
+        ({"profile_code": "no_such_type"}, "profile_code"),
+        ({"region_code": "seoul"}, "region_code"),
+        ({"capacity": -1}, "capacity"),
+        ({"code": "alpha"}, "code"),  # taken
+    ],
+)
+def test_facility_input_is_validated(setup, kwargs, field) -> None:
+    registry, session, _facility, _user = setup
+    values = {"code": "gamma", "name": "감마", "profile_code": "beta_center",
+              "region_code": "26110"}
+    values.update(kwargs)
+    with pytest.raises(ServiceError) as raised:
+        create_facility(session, registry, **values)
+    assert raised.value.field == field
