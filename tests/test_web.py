@@ -62,7 +62,8 @@ def audit_actions(app) -> list[tuple[str, str | None, str | None]]:
 def test_login_shows_facility_and_menu_of_its_profile(app, client) -> None:
     response = login(client, "leader")
     assert response.status_code == 302
-    assert response.headers["Location"] == "/f/alpha/"
+    assert response.headers["Location"] == "/"
+    assert client.get("/").headers["Location"] == "/f/alpha/"
     page = client.get("/f/alpha/").get_data(as_text=True)
     assert "알파양육원" in page and "알파양육시설" in page
     assert 'data-unit="people"' in page and 'data-unit="visits"' in page

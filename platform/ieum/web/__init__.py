@@ -1,0 +1,1 @@
+"""Flask blueprints, templates and static files: the screens and the JSON API."""
