@@ -1,0 +1,270 @@
+"""Loading BPMN processes (``workflows/bpmn/*.bpmn``) with SpiffWorkflow's parser.
+
+Each file is parsed and validated on its own so that one broken file is one problem; the
+process ids are then built into specs together, since a call activity may name a process
+of another file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
+
+from ieum.definitions.model import ProcessDef, UserTaskDef
+from ieum.definitions.problems import Problem, display_path, pointer
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+NAMESPACES = {"bpmn": BPMN_NS}
+FORM_PROPERTY = "formJsonSchemaFilename"
+_CONTAINERS = {"process", "subProcess", "transaction", "adHocSubProcess"}
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+_RECOVERING_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
+_PREFIXES = {
+    "bpmn": BPMN_NS,
+    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+    "dc": "http://www.omg.org/spec/DD/20100524/DC",
+    "di": "http://www.omg.org/spec/DD/20100524/DI",
+    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+}
+
+
+@dataclass
+class _File:
+    path: Path
+    plugin: str | None
+    digest: str
+    root: etree._Element
+    ok: bool = False
+    _elements: dict[str, etree._Element] | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        """The file name handed to SpiffWorkflow, which reports it back in errors."""
+        return str(self.path)
+
+    def element(self, element_id: str) -> etree._Element | None:
+        if self._elements is None:
+            self._elements = {el.get("id"): el for el in self.root.iter(etree.Element)
+                              if el.get("id")}
+        return self._elements.get(element_id)
+
+    def at_line(self, line: object) -> tuple[str, str]:
+        """Like :meth:`where` for the first element starting on ``line`` (XML schema errors
+        give only a line); an element without an id is located by its process."""
+        if isinstance(line, int):
+            for element in self.root.iter(etree.Element):
+                if element.sourceline == line:
+                    return self._locate(element)
+        return "", ""
+
+    def where(self, element_id: str) -> tuple[str, str]:
+        """The element path (``/<process>/<element>``) and a `` (line n)`` suffix."""
+        element = self.element(element_id) if element_id else None
+        if element is None:
+            return (pointer(element_id) if element_id else ""), ""
+        return self._locate(element)
+
+    def _locate(self, element: etree._Element) -> tuple[str, str]:
+        chain = [element.get("id")] if element.get("id") else []
+        for ancestor in element.iterancestors():
+            if etree.QName(ancestor).localname in _CONTAINERS and ancestor.get("id"):
+                chain.append(ancestor.get("id"))
+        return pointer(*reversed(chain)), f" (line {element.sourceline})"
+
+
+def load_processes(
+    files: Sequence[tuple[Path, str | None]],
+    form_filenames: Mapping[str, str],
+) -> tuple[dict[str, ProcessDef], set[str], list[Problem]]:
+    """Parse ``files`` (path, plug-in) into the valid processes, the ids of all executable
+    processes the files declare (valid or not), and the problems.
+
+    ``form_filenames`` maps each form file name (``counselling_note.json``) that exists to its
+    form id, so that user tasks can be checked.
+    """
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    problems: list[Problem] = []
+    owner: dict[str, _File] = {}  # process id -> the file defining it
+    by_path: dict[str, _File] = {}
+    for path, plugin in files:
+        loaded = _add_file(parser, path, plugin, owner, problems)
+        if loaded is not None:
+            by_path[loaded.name] = loaded
+
+    def report(error: ValidationException, fallback: _File, fallback_id: str) -> None:
+        source = by_path.get(error.file_name or "", fallback)
+        element_id = error.id or (fallback_id if source is fallback else "")
+        where, line = source.where(element_id)
+        if not line and error.line_number:
+            line = f" (line {error.line_number})"
+        problems.append(Problem(source.path, where, f"{_short(str(error.args[0]))}{line}"))
+
+    built: dict[str, object] = {}
+    for process_id, source in owner.items():
+        if not source.ok:
+            continue  # the file itself has problems, already reported
+        try:
+            built[process_id] = parser.get_spec(process_id)
+        except ValidationException as error:
+            report(error, source, process_id)
+        except Exception as error:  # SpiffWorkflow raises others on odd input
+            problems.append(Problem(source.path, pointer(process_id),
+                                    f"cannot build the process: {type(error).__name__}: {error}"))
+
+    processes: dict[str, ProcessDef] = {}
+    for process_id, spec in built.items():
+        source = owner[process_id]
+        missing = _missing_calls(source, process_id, owner)
+        if missing:
+            problems += missing
+            continue
+        try:
+            subprocesses = parser.get_subprocess_specs(process_id)
+        except ValidationException as error:
+            report(error, source, process_id)
+            continue
+        except Exception as error:
+            problems.append(Problem(source.path, pointer(process_id),
+                                    f"cannot build the process: {type(error).__name__}: {error}"))
+            continue
+        broken = [name for name in subprocesses if name in owner and name not in built]
+        if broken:
+            problems += [Problem(source.path, pointer(process_id),
+                                 f"calls process {name!r}, which has errors") for name in broken]
+            continue
+        embedded = [sub for name, sub in subprocesses.items() if name not in owner]
+        tasks, task_problems = _user_tasks(source, process_id, [spec, *embedded], form_filenames)
+        problems += task_problems
+        processes[process_id] = ProcessDef(
+            id=process_id,
+            name=spec.description or process_id,
+            path=source.path,
+            spec_hash=source.digest,
+            user_tasks=tasks,
+            lanes=_lanes(source, process_id),
+            spec=spec,
+            subprocess_specs=MappingProxyType(dict(subprocesses)),
+            plugin=source.plugin,
+        )
+    return processes, set(owner), problems
+
+
+def _add_file(parser: SpiffBpmnParser, path: Path, plugin: str | None,
+              owner: dict[str, _File], problems: list[Problem]) -> _File | None:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        problems.append(Problem(path, "", f"cannot read the file: {error.strerror or error}"))
+        return None
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        root = etree.fromstring(data, _XML_PARSER)
+    except etree.XMLSyntaxError as error:
+        problems.append(Problem(path, "", f"invalid XML at line {error.lineno}: {error.msg}"))
+        # Still claim the process ids that can be read, so units naming them are not also
+        # reported as naming missing processes.
+        root = etree.fromstring(data, _RECOVERING_PARSER)
+        if root is not None:
+            broken = _File(path, plugin, digest, root)
+            for process_id in _executable_ids(root):
+                owner.setdefault(process_id, broken)
+        return None
+    loaded = _File(path, plugin, digest, root)
+    clashes = False
+    for process_id in _executable_ids(root):
+        first = owner.get(process_id)
+        if first is not None:
+            problems.append(Problem(path, pointer(process_id),
+                                    f"duplicate process id {process_id!r}: also defined in "
+                                    f"{display_path(first.path)}"))
+            clashes = True
+        else:
+            owner[process_id] = loaded
+    if clashes:
+        return loaded
+    try:
+        parser.add_bpmn_xml(root, filename=loaded.name)
+    except ValidationException as error:
+        where, line = (loaded.where(error.id) if error.id
+                       else loaded.at_line(error.line_number))
+        if not line and error.line_number:
+            line = f" (line {error.line_number})"
+        problems.append(Problem(path, where, f"{_short(str(error.args[0]))}{line}"))
+        return loaded
+    except Exception as error:
+        problems.append(Problem(path, "", f"SpiffWorkflow cannot read the file: "
+                                f"{type(error).__name__}: {error}"))
+        return loaded
+    loaded.ok = True
+    return loaded
+
+
+def _executable_ids(root: etree._Element) -> list[str]:
+    return [process.get("id") or "" for process in root.iterfind("bpmn:process", NAMESPACES)
+            if process.get("isExecutable", "true") == "true"]
+
+
+def _short(message: str) -> str:
+    """``message`` with XML namespaces written as prefixes, as in the file."""
+    for prefix, namespace in _PREFIXES.items():
+        message = message.replace("{" + namespace + "}", prefix + ":")
+    return message
+
+
+def _process_element(source: _File, process_id: str) -> etree._Element:
+    element = source.element(process_id)
+    assert element is not None
+    return element
+
+
+def _missing_calls(source: _File, process_id: str, owner: Mapping[str, _File]) -> list[Problem]:
+    problems = []
+    calls = _process_element(source, process_id).iterfind(".//bpmn:callActivity", NAMESPACES)
+    for call in calls:
+        called = call.get("calledElement")
+        if called and called not in owner:
+            where, line = source.where(call.get("id") or "")
+            problems.append(Problem(source.path, where,
+                                    f"call activity calls process {called!r}, which no BPMN "
+                                    f"file defines{line}"))
+    return problems
+
+
+def _lanes(source: _File, process_id: str) -> tuple[str, ...]:
+    lanes = _process_element(source, process_id).iterfind(".//bpmn:lane", NAMESPACES)
+    return tuple(dict.fromkeys(lane.get("name") for lane in lanes if lane.get("name")))
+
+
+def _user_tasks(source: _File, process_id: str, specs: Sequence[object],
+                form_filenames: Mapping[str, str]) -> tuple[tuple[UserTaskDef, ...], list[Problem]]:
+    tasks: list[UserTaskDef] = []
+    problems: list[Problem] = []
+    for spec in specs:
+        for task_spec in spec.task_specs.values():  # type: ignore[attr-defined]
+            if not isinstance(task_spec, UserTask):
+                continue
+            task_id = task_spec.bpmn_id or task_spec.name
+            properties = getattr(task_spec, "extensions", {}).get("properties", {})
+            filename = properties.get(FORM_PROPERTY)
+            form_id = form_filenames.get(filename) if filename else None
+            if form_id is None:
+                where, line = source.where(task_id)
+                if filename:
+                    message = (f"user task {task_id!r} names form file {filename!r}, which is "
+                               f"not in any forms/ folder{line}")
+                else:
+                    message = (f"user task {task_id!r} names no form: add the spiffworkflow:"
+                               f"property {FORM_PROPERTY!r} with a file name from forms/{line}")
+                problems.append(Problem(source.path, where, message))
+            tasks.append(UserTaskDef(id=task_id, name=task_spec.bpmn_name or task_id,
+                                     form=form_id, form_filename=filename, lane=task_spec.lane))
+    return tuple(tasks), problems
+

@@ -1,0 +1,69 @@
+"""Loading one form file: ``forms/<id>.json``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from ieum.definitions.files import read_json
+from ieum.definitions.frozen import freeze
+from ieum.definitions.metaschemas import content_problems, json_schema_problems
+from ieum.definitions.model import FormDef
+from ieum.definitions.problems import Problem, pointer
+
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+KEYWORDS = ("x-ui", "x-rules", "x-computed", "x-visible", "x-sensitive")
+_FIELD_KEYWORDS = ("x-ui", "x-computed", "x-visible", "x-sensitive")
+
+
+def load_form(path: Path, plugin: str | None) -> tuple[FormDef | None, list[Problem]]:
+    """The form in ``path`` if it is valid, and every problem found in it."""
+    problems: list[Problem] = []
+    form_id = path.stem
+    if not ID_PATTERN.match(form_id):
+        problems.append(Problem(path, "", f"file name {path.name!r} does not make a form id: "
+                                "use lowercase letters, digits and '_', starting with a letter"))
+    data, read_problems = read_json(path)
+    if read_problems:
+        return None, problems + read_problems
+    problems += content_problems("form", data, path)
+    problems += json_schema_problems(data, path)
+    if isinstance(data, dict):
+        problems += [Problem(path, pointer(key), f"unknown keyword {key!r}; forms may use "
+                             f"{', '.join(KEYWORDS)}") for key in data
+                     if key.startswith("x-") and key not in KEYWORDS]
+        problems += _field_reference_problems(data, path)
+    if problems:
+        return None, problems
+    form = FormDef(id=form_id, title=data["title"], version=data["version"],
+                   schema=freeze(data), path=path, plugin=plugin)
+    return form, []
+
+
+def _field_reference_problems(data: dict[str, Any], path: Path) -> list[Problem]:
+    """``x-`` keywords may only name fields the form declares in ``properties``."""
+    declared = data.get("properties")
+    if not isinstance(declared, dict):
+        return []
+    problems = []
+    for keyword in _FIELD_KEYWORDS:
+        entries = data.get(keyword)
+        if isinstance(entries, dict):
+            problems += [
+                Problem(path, pointer(keyword, name),
+                        f"{keyword} names field {name!r}, which is not in properties")
+                for name in entries if name not in declared
+            ]
+    rules = data.get("x-rules")
+    if isinstance(rules, list):
+        for index, rule in enumerate(rules):
+            fields = rule.get("fields") if isinstance(rule, dict) else None
+            if isinstance(fields, list):
+                problems += [
+                    Problem(path, pointer("x-rules", index, "fields", position),
+                            f"x-rules names field {name!r}, which is not in properties")
+                    for position, name in enumerate(fields)
+                    if isinstance(name, str) and name not in declared
+                ]
+    return problems

@@ -1,0 +1,158 @@
+"""Loading content roots into a checked, immutable :class:`Registry`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Container, Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+
+from ieum.definitions.bpmn import load_processes
+from ieum.definitions.forms import load_form
+from ieum.definitions.model import ContentSource, FacilityProfile, FormDef, Registry, UnitFunction
+from ieum.definitions.problems import DefinitionErrors, Problem, display_path, sorted_problems
+from ieum.definitions.profiles import RawProfile, read_profile, resolve_profile
+from ieum.definitions.sources import plugin_sources, root_sources
+from ieum.definitions.units import MANIFEST, load_unit
+
+
+def load_registry(roots: Sequence[Path | str], *, plugins: bool = True) -> Registry:
+    """Load and check the content of ``roots`` (in order), then of installed plug-ins.
+
+    Raises :class:`DefinitionErrors` listing every problem when anything is wrong.
+    """
+    registry, problems = check_content(roots, plugins=plugins)
+    if registry is None:
+        raise DefinitionErrors(problems)
+    return registry
+
+
+def check_content(roots: Sequence[Path | str], *, plugins: bool = True,
+                  ) -> tuple[Registry | None, list[Problem]]:
+    """Load and check content; the registry is ``None`` when there are problems.
+
+    Every problem is collected: a broken file is reported once, and what refers to it is
+    not reported again as referring to something missing.
+    """
+    if isinstance(roots, str | Path):
+        roots = [roots]
+    sources, problems = root_sources(roots)
+    if plugins:
+        found, plugin_problems = plugin_sources()
+        sources += found
+        problems += plugin_problems
+    forms, form_paths = _load_forms(sources, problems)
+    form_filenames = {f"{form_id}.json": form_id for form_id in form_paths}
+    bpmn_files = [(path, source.plugin)
+                  for path, source in _files(sources, "workflows/bpmn", "*.bpmn")]
+    processes, process_ids, process_problems = load_processes(bpmn_files, form_filenames)
+    problems += process_problems
+    units, unit_paths = _load_units(sources, form_paths, process_ids, problems)
+    profiles = _load_profiles(sources, units, unit_paths, problems)
+    if problems:
+        return None, sorted_problems(problems)
+    registry = Registry(
+        forms=MappingProxyType(forms),
+        processes=MappingProxyType(processes),
+        unit_functions=MappingProxyType(units),
+        profiles=MappingProxyType(profiles),
+        sources=tuple(sources),
+    )
+    return registry, []
+
+
+def _load_forms(sources: Sequence[ContentSource], problems: list[Problem],
+                ) -> tuple[dict[str, FormDef], dict[str, Path]]:
+    """The valid forms, and the file of every form id (valid or not)."""
+    forms: dict[str, FormDef] = {}
+    paths: dict[str, Path] = {}
+    for path, source in _files(sources, "forms", "*.json"):
+        if _duplicate(paths, path.stem, path, "", "form id", problems):
+            continue
+        form, found = load_form(path, source.plugin)
+        problems += found
+        if form is not None:
+            forms[form.id] = form
+    return forms, paths
+
+
+def _load_units(sources: Sequence[ContentSource], form_ids: Container[str],
+                process_ids: Container[str], problems: list[Problem],
+                ) -> tuple[dict[str, UnitFunction], dict[str, Path]]:
+    """The valid unit functions, and the manifest of every unit id (valid or not)."""
+    units: dict[str, UnitFunction] = {}
+    paths: dict[str, Path] = {}
+    for path, source in _unit_manifests(sources, problems):
+        if _duplicate(paths, path.parent.name, path, "/id", "unit function id", problems):
+            continue
+        unit, found = load_unit(path, source.plugin, form_ids, process_ids)
+        problems += found
+        if unit is not None:
+            units[unit.id] = unit
+    return units, paths
+
+
+def _load_profiles(sources: Sequence[ContentSource], units: Mapping[str, UnitFunction],
+                   unit_ids: Container[str], problems: list[Problem],
+                   ) -> dict[str, FacilityProfile]:
+    raw_profiles: list[RawProfile] = []
+    paths: dict[str, Path] = {}
+    for path, source in _files(sources, "facility_profiles", "*.y*ml"):
+        if path.suffix not in (".yaml", ".yml"):
+            continue
+        if _duplicate(paths, path.stem, path, "/code", "profile code", problems):
+            continue
+        raw, found = read_profile(path, source.plugin)
+        problems += found
+        if raw is not None:
+            raw_profiles.append(raw)
+    profiles: dict[str, FacilityProfile] = {}
+    for raw in raw_profiles:
+        profile, found = resolve_profile(raw, units, unit_ids)
+        problems += found
+        if profile is not None:
+            profiles[profile.code] = profile
+    return profiles
+
+
+def _files(sources: Sequence[ContentSource], folder: str,
+           pattern: str) -> list[tuple[Path, ContentSource]]:
+    found = []
+    for source in sources:
+        directory = source.root / folder
+        if directory.is_dir():
+            found += [(path, source) for path in sorted(directory.glob(pattern))
+                      if path.is_file() and not path.name.startswith(".")]
+    return found
+
+
+def _unit_manifests(sources: Sequence[ContentSource],
+                    problems: list[Problem]) -> list[tuple[Path, ContentSource]]:
+    found = []
+    for source in sources:
+        directory = source.root / "unit_functions"
+        if not directory.is_dir():
+            continue
+        with os.scandir(directory) as entries:
+            folders = sorted(entry.name for entry in entries
+                             if entry.is_dir() and not entry.name.startswith((".", "_")))
+        for name in folders:
+            folder = directory / name
+            manifest = folder / MANIFEST
+            if manifest.is_file():
+                found.append((manifest, source))
+            else:
+                problems.append(Problem(folder, "", f"unit function folder without {MANIFEST}"))
+    return found
+
+
+def _duplicate(seen: dict[str, Path], key: str, path: Path, where: str, what: str,
+               problems: list[Problem]) -> bool:
+    """Record ``key`` as defined by ``path``; report and return True if it already was."""
+    first = seen.get(key)
+    if first is None:
+        seen[key] = path
+        return False
+    problems.append(Problem(path, where, f"duplicate {what} {key!r}: also defined in "
+                            f"{display_path(first)}"))
+    return True

@@ -1,0 +1,119 @@
+"""Loading unit-function manifests (``unit_functions/<id>/unit.yaml``) and checking them."""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from ieum.definitions.files import read_yaml
+from ieum.definitions.metaschemas import content_problems
+from ieum.definitions.model import Parameter, Screen, UnitFunction
+from ieum.definitions.problems import Problem, pointer
+
+MANIFEST = "unit.yaml"
+
+_TYPE_CHECKS = {
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+}
+
+
+def value_problem(parameter: Parameter, value: Any) -> str | None:
+    """Why ``value`` is not acceptable for ``parameter``, or ``None`` when it is."""
+    if not _TYPE_CHECKS[parameter.type](value):
+        return f"expected {parameter.type} for parameter {parameter.name!r}, got {value!r}"
+    if parameter.enum is not None and value not in parameter.enum:
+        allowed = ", ".join(repr(choice) for choice in parameter.enum)
+        return f"{value!r} is not one of {allowed} (parameter {parameter.name!r})"
+    if parameter.minimum is not None and value < parameter.minimum:
+        return f"{value!r} is less than the minimum {parameter.minimum} of {parameter.name!r}"
+    if parameter.maximum is not None and value > parameter.maximum:
+        return f"{value!r} is more than the maximum {parameter.maximum} of {parameter.name!r}"
+    return None
+
+
+def load_unit(path: Path, plugin: str | None, forms: Container[str],
+              processes: Container[str]) -> tuple[UnitFunction | None, list[Problem]]:
+    """The unit function declared in ``path`` (a ``unit.yaml``), and its problems.
+
+    ``forms`` and ``processes`` hold every form and process id that exists; the references
+    are checked even when the manifest has other problems, so that one run reports all.
+    """
+    data, problems = read_yaml(path)
+    if problems:
+        return None, problems
+    problems = content_problems("unit", data, path)
+    if not isinstance(data, dict):
+        return None, problems
+    folder = path.parent.name
+    if isinstance(data.get("id"), str) and data["id"] != folder:
+        problems.append(Problem(path, "/id", f"id {data['id']!r} does not match its folder "
+                                f"{folder!r}; expected id: {folder}"))
+    problems += reference_problems(data, path, forms, processes)
+    if problems:
+        return None, problems
+    parameters = {
+        name: Parameter(name=name, type=spec["type"], default=spec["default"],
+                        title=spec["title"], description=spec.get("description", ""),
+                        minimum=spec.get("minimum"), maximum=spec.get("maximum"),
+                        enum=tuple(spec["enum"]) if "enum" in spec else None)
+        for name, spec in data.get("parameters", {}).items()
+    }
+    for name, parameter in parameters.items():
+        problem = value_problem(parameter, parameter.default)
+        if problem:
+            problems.append(Problem(path, pointer("parameters", name, "default"),
+                                    f"default: {problem}"))
+    if problems:
+        return None, problems
+    unit = UnitFunction(
+        id=data["id"],
+        title=data["title"],
+        layer=data["layer"],
+        description=data.get("description", ""),
+        target_groups=tuple(data.get("target_groups", ())),
+        forms=tuple(data.get("forms", ())),
+        processes=tuple(data.get("processes", ())),
+        screens=tuple(Screen(kind=s["kind"], form=s["form"], title=s.get("title"))
+                      for s in data.get("screens", ())),
+        actions=tuple(data["actions"]),
+        parameters=MappingProxyType(parameters),
+        feeds=tuple(data.get("feeds", ())),
+        path=path,
+        plugin=plugin,
+    )
+    return unit, []
+
+
+def _strings(value: Any) -> list[tuple[int, str]]:
+    return [(i, item) for i, item in enumerate(value) if isinstance(item, str)] \
+        if isinstance(value, list) else []
+
+
+def reference_problems(data: dict[str, Any], path: Path, forms: Container[str],
+                       processes: Container[str]) -> list[Problem]:
+    """Forms, processes and screen forms the manifest names but that are not there."""
+    problems = [
+        Problem(path, pointer("forms", index),
+                f"form {form_id!r} not found: expected forms/{form_id}.json in a content root")
+        for index, form_id in _strings(data.get("forms")) if form_id not in forms
+    ]
+    problems += [
+        Problem(path, pointer("processes", index),
+                f"process {process_id!r} not found: no workflows/bpmn/*.bpmn file defines an "
+                f"executable process with id {process_id!r}")
+        for index, process_id in _strings(data.get("processes")) if process_id not in processes
+    ]
+    own_forms = [form_id for _index, form_id in _strings(data.get("forms"))]
+    screens = data.get("screens") if isinstance(data.get("screens"), list) else []
+    for index, screen in enumerate(screens):
+        form_id = screen.get("form") if isinstance(screen, dict) else None
+        if isinstance(form_id, str) and form_id not in own_forms:
+            problems.append(Problem(path, pointer("screens", index, "form"),
+                                    f"screen form {form_id!r} is not one of this unit's forms "
+                                    f"({', '.join(own_forms) or 'none'}); list it under forms"))
+    return problems
