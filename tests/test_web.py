@@ -78,7 +78,8 @@ def test_menu_keeps_only_units_the_roles_may_view(client) -> None:
     assert 'data-unit="visits"' not in page
     assert client.get("/f/alpha/u/visits/").status_code == 403
     unit_page = client.get("/f/alpha/u/people/").get_data(as_text=True)
-    assert "인적사항" in unit_page and "min_age" in unit_page and "15" in unit_page
+    assert "인적사항" in unit_page and "최소 연령" in unit_page and "15" in unit_page
+    assert "조회" in unit_page  # the worker's one action, in Korean
 
 
 def test_two_facility_types_show_different_menus(client) -> None:

@@ -20,9 +20,6 @@ VENDOR_SOURCE = Path(__file__).resolve().parent / "vendor_example"
 VENDOR_PLUGIN = "vendor_example"
 VENDOR_UNIT = "vendor_visit_log"
 
-_installed: dict[str, Path] = {}
-
-
 def install_vendor_example(workdir: Path) -> Path:
     """Install the example vendor package under ``workdir``; return the target folder."""
     source = workdir / "source"
@@ -44,6 +41,4 @@ def install_vendor_example(workdir: Path) -> Path:
 @pytest.fixture(scope="session")
 def vendor_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder holding the installed ``ieum-vendor-example`` distribution (once per session)."""
-    if "site" not in _installed:
-        _installed["site"] = install_vendor_example(tmp_path_factory.mktemp("vendor"))
-    return _installed["site"]
+    return install_vendor_example(tmp_path_factory.mktemp("vendor"))

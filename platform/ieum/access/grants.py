@@ -76,3 +76,15 @@ def permissions_for(registry: Registry, profile_code: str, roles: frozenset[str]
             if _SCOPE_WIDTH[grant.scope] >= _SCOPE_WIDTH.get(scopes.get(unit_id, "own"), 0):
                 scopes[unit_id] = grant.scope
     return Permissions(roles=roles, actions=actions, scopes=scopes)
+
+
+# Korean names of the common actions; a unit function may declare others, shown by id.
+ACTION_TITLES = {
+    "view": "조회",
+    "create": "등록",
+    "update": "수정",
+    "delete": "삭제",
+    "approve": "승인",
+    "export": "내보내기",
+    "reveal_rrn": "주민등록번호 보기",
+}

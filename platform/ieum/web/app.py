@@ -9,6 +9,7 @@ from flask_bootstrap import Bootstrap5
 from flask_wtf.csrf import CSRFProtect
 
 from ieum import config as settings
+from ieum.access.grants import ACTION_TITLES
 from ieum.definitions import default_content_root, load_registry
 from ieum.store import Database
 from ieum.store.migrate import is_up_to_date
@@ -59,4 +60,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing for CSRF to forge
     errors.register(app)
+    app.add_template_filter(lambda action: ACTION_TITLES.get(action, action), "action_title")
+    app.add_template_filter(_display_value, "display_value")
     return app
+
+
+def _display_value(value: object) -> str:
+    """Parameter values as a person reads them: 예/아니오 for booleans."""
+    if isinstance(value, bool):
+        return "예" if value else "아니오"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return str(value)
