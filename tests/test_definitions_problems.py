@@ -391,3 +391,13 @@ def test_references_are_checked_in_files_with_other_problems(root: Path) -> None
         (NOTES, "/forms/2"),
         (NOTES, "/layer"),
     ]
+
+
+def test_a_lane_that_is_no_role_of_the_profile(root: Path) -> None:
+    home = root / "facility_profiles" / "home.yaml"
+    home.write_text(home.read_text(encoding="utf-8").replace("id: leader", "id: head")
+                    .replace("- leader", "- head"), encoding="utf-8")
+    problem = only_problem(root)
+    assert problem.path == HOME
+    assert problem.pointer == "/menu/1/items/0/unit"
+    assert "process 'review' of unit function 'notes' has lane 'leader'" in problem.message

@@ -9,9 +9,16 @@ from types import MappingProxyType
 
 from ieum.definitions.bpmn import load_processes
 from ieum.definitions.forms import load_form
-from ieum.definitions.model import ContentSource, FacilityProfile, FormDef, Registry, UnitFunction
+from ieum.definitions.model import (
+    ContentSource,
+    FacilityProfile,
+    FormDef,
+    ProcessDef,
+    Registry,
+    UnitFunction,
+)
 from ieum.definitions.problems import DefinitionErrors, Problem, display_path, sorted_problems
-from ieum.definitions.profiles import RawProfile, read_profile, resolve_profile
+from ieum.definitions.profiles import RawProfile, lane_problems, read_profile, resolve_profile
 from ieum.definitions.sources import plugin_sources, root_sources
 from ieum.definitions.units import MANIFEST, load_unit
 
@@ -48,7 +55,7 @@ def check_content(roots: Sequence[Path | str], *, plugins: bool = True,
     processes, process_ids, process_problems = load_processes(bpmn_files, form_filenames)
     problems += process_problems
     units, unit_paths = _load_units(sources, form_paths, process_ids, problems)
-    profiles = _load_profiles(sources, units, unit_paths, problems)
+    profiles = _load_profiles(sources, units, unit_paths, processes, problems)
     if problems:
         return None, sorted_problems(problems)
     registry = Registry(
@@ -93,8 +100,8 @@ def _load_units(sources: Sequence[ContentSource], form_ids: Container[str],
 
 
 def _load_profiles(sources: Sequence[ContentSource], units: Mapping[str, UnitFunction],
-                   unit_ids: Container[str], problems: list[Problem],
-                   ) -> dict[str, FacilityProfile]:
+                   unit_ids: Container[str], processes: Mapping[str, ProcessDef],
+                   problems: list[Problem]) -> dict[str, FacilityProfile]:
     raw_profiles: list[RawProfile] = []
     paths: dict[str, Path] = {}
     for path, source in _files(sources, "facility_profiles", "*.y*ml"):
@@ -111,6 +118,7 @@ def _load_profiles(sources: Sequence[ContentSource], units: Mapping[str, UnitFun
         profile, found = resolve_profile(raw, units, unit_ids)
         problems += found
         if profile is not None:
+            problems += lane_problems(profile, units, processes)
             profiles[profile.code] = profile
     return profiles
 

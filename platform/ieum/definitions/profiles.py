@@ -17,7 +17,15 @@ from typing import Any
 from ieum.definitions.files import read_yaml
 from ieum.definitions.frozen import freeze
 from ieum.definitions.metaschemas import content_problems
-from ieum.definitions.model import FacilityProfile, Grant, MenuGroup, MenuItem, Role, UnitFunction
+from ieum.definitions.model import (
+    FacilityProfile,
+    Grant,
+    MenuGroup,
+    MenuItem,
+    ProcessDef,
+    Role,
+    UnitFunction,
+)
 from ieum.definitions.problems import Problem, pointer
 from ieum.definitions.units import value_problem
 
@@ -221,3 +229,23 @@ def _grant(declared: dict[str, Any], unit: UnitFunction) -> Grant:
     actions = [action for _index, action in _strings(declared.get("actions"))]
     granted = set(unit.actions) if ALL in actions else set(actions) & set(unit.actions)
     return Grant(actions=frozenset(granted), scope=declared.get("scope"))
+
+
+def lane_problems(profile: FacilityProfile, units: Mapping[str, UnitFunction],
+                  processes: Mapping[str, ProcessDef]) -> list[Problem]:
+    """Lanes name roles: every lane of a process a menu unit uses must be a role here,
+    or its tasks could never reach anyone in a facility of this type."""
+    problems = []
+    for g, group in enumerate(profile.menu):
+        for i, item in enumerate(group.items):
+            unit = units.get(item.unit)
+            for process_id in unit.processes if unit else ():  # a broken unit: reported
+                process = processes.get(process_id)
+                for lane in process.lanes if process else ():
+                    if lane not in profile.roles:
+                        problems.append(Problem(
+                            profile.path, pointer("menu", g, "items", i, "unit"),
+                            f"process {process_id!r} of unit function {unit.id!r} has lane "
+                            f"{lane!r}, which is not a role of this profile; roles: "
+                            f"{', '.join(profile.roles) or 'none'}"))
+    return problems
