@@ -1,8 +1,7 @@
 """The core tables of DESIGN §5.
 
 Records are JSON documents; only the columns that screens filter and sort on are promoted.
-Tables that people edit concurrently carry a ``version`` column used for optimistic locking
-(SQLAlchemy raises ``StaleDataError`` when a row changed underneath an update).
+Tables that people edit concurrently are ``Versioned`` (optimistic locking).
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 # Portable JSON: JSONB on PostgreSQL, JSON text elsewhere.
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")
@@ -136,7 +135,22 @@ class Person(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-class Subject(Base):
+class Versioned:
+    """Creation and update times, and a ``version`` for optimistic locking: an update of a
+    row that changed since it was read raises ``StaleDataError`` instead of overwriting."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - a class-level directive
+        return {"version_id_col": cls.__table__.c.version}
+
+
+class Subject(Versioned, Base):
     """대상자: a person's membership in one facility."""
 
     __tablename__ = "subject"
@@ -150,16 +164,9 @@ class Subject(Base):
     status: Mapped[str] = mapped_column(String(20), default="입소")
     rrn_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     data: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
 
-class Record(Base):
+class Record(Versioned, Base):
     """One saved form: facility, unit function, form id and version, subject, JSON data."""
 
     __tablename__ = "record"
@@ -179,16 +186,9 @@ class Record(Base):
     entry_date: Mapped[dt.date | None] = mapped_column(Date)
     author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
 
-class ProcessInstance(Base):
+class ProcessInstance(Versioned, Base):
     """A running BPMN process: serialized SpiffWorkflow state and the spec hash it started on."""
 
     __tablename__ = "process_instance"
@@ -209,13 +209,6 @@ class ProcessInstance(Base):
     status: Mapped[str] = mapped_column(String(16), default="running")
     error_message: Mapped[str | None] = mapped_column(Text)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    __mapper_args__ = {"version_id_col": version}
 
 
 class Task(Base):
