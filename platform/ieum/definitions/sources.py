@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 
+from ieum.config import REPOSITORY_ROOT
 from ieum.definitions.model import ContentSource
 from ieum.definitions.problems import Problem
 
@@ -20,11 +21,8 @@ def default_content_root() -> Path:
     configured = os.environ.get("IEUM_CONTENT_ROOT")
     if configured:
         return Path(configured)
-    import ieum
-
-    repository = Path(ieum.__file__).resolve().parents[2]
-    if (repository / "unit_functions").is_dir():
-        return repository
+    if (REPOSITORY_ROOT / "unit_functions").is_dir():
+        return REPOSITORY_ROOT
     return Path.cwd()
 
 
