@@ -18,6 +18,7 @@ from ieum.definitions import (
     check_content,
     default_content_root,
     load_registry,
+    sources,
 )
 from ieum.definitions.problems import display_path
 from tests.content_tree import form, profile, unit, valid_tree, write
@@ -186,7 +187,7 @@ def test_default_content_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     monkeypatch.delenv("IEUM_CONTENT_ROOT")
     repository = Path(ieum.__file__).resolve().parents[2]
     assert default_content_root() == repository
-    fake = tmp_path / "site" / "lib" / "ieum" / "__init__.py"
-    monkeypatch.setattr(ieum, "__file__", str(fake))
+    # Installed outside a repository (no unit_functions/ beside it): the current directory.
+    monkeypatch.setattr(sources, "REPOSITORY_ROOT", tmp_path / "site" / "lib")
     monkeypatch.chdir(tmp_path)
     assert default_content_root() == tmp_path
