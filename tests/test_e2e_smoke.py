@@ -33,7 +33,7 @@ def test_demo_worker_signs_in_and_sees_the_menu(page, demo_server) -> None:
     menu = page.get_by_role("navigation", name="업무 메뉴")
     assert menu.get_by_role("link", name="아동 관리").is_visible()
     menu.get_by_role("link", name="상담일지").click()
-    page.wait_for_url("**/u/counselling/")
+    page.wait_for_url("**/u/counselling/counselling_note/")
     assert page.get_by_role("heading", name="상담일지").is_visible()
 
 

@@ -20,6 +20,7 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from ieum.definitions.model import ProcessDef, UserTaskDef
 from ieum.definitions.problems import Problem, display_path, pointer
+from ieum.expressions import check_expression
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NAMESPACES = {"bpmn": BPMN_NS}
@@ -98,6 +99,7 @@ def load_processes(
         loaded = _add_file(parser, path, plugin, owner, problems)
         if loaded is not None:
             by_path[loaded.name] = loaded
+            problems += _expression_problems(loaded)
 
     def report(error: ValidationException, fallback: _File, fallback_id: str) -> None:
         source = by_path.get(error.file_name or "", fallback)
@@ -205,6 +207,28 @@ def _add_file(parser: SpiffBpmnParser, path: Path, plugin: str | None,
         return loaded
     loaded.ok = True
     return loaded
+
+
+def _expression_problems(source: _File) -> list[Problem]:
+    """Sequence-flow conditions and script-task scripts are written in the platform's
+    expression language (DESIGN.md section 6), not in Python: check each one."""
+    found: list[tuple[str, str, str]] = []  # (element id, what, text)
+    for condition in source.root.iter(f"{{{BPMN_NS}}}conditionExpression"):
+        flow = condition.getparent()
+        flow_id = (flow.get("id") or "") if flow is not None else ""
+        found.append((flow_id, f"condition of sequence flow {flow_id!r}", condition.text or ""))
+    for task in source.root.iter(f"{{{BPMN_NS}}}scriptTask"):
+        task_id = task.get("id") or ""
+        for script in task.iterfind("bpmn:script", NAMESPACES):
+            found.append((task_id, f"script of script task {task_id!r}", script.text or ""))
+    problems = []
+    for element_id, what, text in found:
+        if not text.strip():
+            continue  # SpiffWorkflow's own checks cover missing conditions
+        where, line = source.where(element_id)
+        problems += [Problem(source.path, where, f"{what}: {message}{line}")
+                     for message in check_expression(text)]
+    return problems
 
 
 def _executable_ids(root: etree._Element) -> list[str]:

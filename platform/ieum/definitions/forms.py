@@ -11,6 +11,7 @@ from ieum.definitions.frozen import freeze
 from ieum.definitions.metaschemas import content_problems, json_schema_problems
 from ieum.definitions.model import FormDef
 from ieum.definitions.problems import Problem, pointer
+from ieum.expressions import check_expression
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 KEYWORDS = ("x-ui", "x-rules", "x-computed", "x-visible", "x-sensitive")
@@ -34,6 +35,7 @@ def load_form(path: Path, plugin: str | None) -> tuple[FormDef | None, list[Prob
                              f"{', '.join(KEYWORDS)}") for key in data
                      if key.startswith("x-") and key not in KEYWORDS]
         problems += _field_reference_problems(data, path)
+        problems += _expression_problems(data, path)
     if problems:
         return None, problems
     form = FormDef(id=form_id, title=data["title"], version=data["version"],
@@ -67,3 +69,25 @@ def _field_reference_problems(data: dict[str, Any], path: Path) -> list[Problem]
                     if isinstance(name, str) and name not in declared
                 ]
     return problems
+
+
+def _expression_problems(data: dict[str, Any], path: Path) -> list[Problem]:
+    """``x-rules``, ``x-computed`` and ``x-visible`` expressions must pass the expression
+    check and read only fields the form declares. Entries that are not non-blank strings are
+    left to the meta-schema."""
+    declared = data.get("properties")
+    if not isinstance(declared, dict):
+        return []
+    expressions: list[tuple[str, Any]] = []
+    rules = data.get("x-rules")
+    if isinstance(rules, list):
+        expressions += [(pointer("x-rules", index, "rule"), rule.get("rule"))
+                        for index, rule in enumerate(rules) if isinstance(rule, dict)]
+    for keyword in ("x-computed", "x-visible"):
+        entries = data.get(keyword)
+        if isinstance(entries, dict):
+            expressions += [(pointer(keyword, name), source) for name, source in entries.items()]
+    names = list(declared)
+    return [Problem(path, where, message)
+            for where, source in expressions if isinstance(source, str) and source.strip()
+            for message in check_expression(source, names=names)]

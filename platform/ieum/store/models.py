@@ -186,6 +186,26 @@ class Record(Versioned, Base):
     entry_date: Mapped[dt.date | None] = mapped_column(Date)
     author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class FormSnapshot(Base):
+    """The schema of a form version as records were saved with it.
+
+    Form files change; a record is always shown and edited with the schema of the version
+    it was saved with, so every version that a record uses is kept here.
+    """
+
+    __tablename__ = "form_snapshot"
+    __table_args__ = (UniqueConstraint("form_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    schema: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class ProcessInstance(Versioned, Base):
@@ -261,6 +281,7 @@ class Attachment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     facility_id: Mapped[int] = mapped_column(ForeignKey("facility.id"), index=True)
     record_id: Mapped[int | None] = mapped_column(ForeignKey("record.id"), index=True)
+    field: Mapped[str | None] = mapped_column(String(200))
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(BigInteger)

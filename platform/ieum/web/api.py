@@ -15,7 +15,7 @@ from ieum.web.context import actor_for, client_ip, db_session, registry, today
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def _error(status: int, message: str, fields: dict[str, str] | None = None):
+def _error(status: int, message: str, fields: dict[str, list[str]] | None = None):
     body = {"error": message, "status": status}
     if fields:
         body["fields"] = fields
@@ -53,9 +53,9 @@ def create_token():
     for name, label in (("login", "아이디"), ("password", "비밀번호")):
         value = body.get(name)
         if not isinstance(value, str) or not value:
-            fields[name] = f"{label}는 필수 입력 항목입니다."
+            fields[name] = [f"{label}는 필수 입력 항목입니다."]
         elif len(value) > (64 if name == "login" else 128):
-            fields[name] = f"{label}가 너무 깁니다."
+            fields[name] = [f"{label}가 너무 깁니다."]
     if fields:
         return _error(400, "입력값을 확인하세요.", fields)
     session = db_session()

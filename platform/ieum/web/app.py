@@ -13,7 +13,17 @@ from ieum.access.grants import ACTION_TITLES
 from ieum.definitions import default_content_root, load_registry
 from ieum.store import Database
 from ieum.store.migrate import is_up_to_date
-from ieum.web import api, auth, errors, health, workspace
+from ieum.web import (
+    api,
+    api_records,
+    auth,
+    errors,
+    health,
+    openapi,
+    records,
+    template_helpers,
+    workspace,
+)
 from ieum.web.context import close_db_session
 
 csrf = CSRFProtect()
@@ -37,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
         JSON_AS_ASCII=False,
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
     )
     app.config.update(config or {})
     app.json.ensure_ascii = False
@@ -56,12 +67,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     bootstrap.init_app(app)
     auth.login_manager.init_app(app)
-    for blueprint in (health.bp, auth.bp, workspace.bp, api.bp):
+    for blueprint in (health.bp, auth.bp, workspace.bp, records.bp, records.files_bp, api.bp,
+                      api_records.bp, openapi.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing for CSRF to forge
+    csrf.exempt(api_records.bp)
     errors.register(app)
     app.add_template_filter(lambda action: ACTION_TITLES.get(action, action), "action_title")
     app.add_template_filter(_display_value, "display_value")
+    template_helpers.register(app)
     return app
 
 

@@ -6,6 +6,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from ieum.services import ServiceError
+
 MESSAGES = {
     400: "요청을 처리할 수 없습니다. 입력값을 확인하세요.",
     401: "로그인이 필요합니다.",
@@ -22,9 +24,12 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _respond(status: int, message: str):
+def _respond(status: int, message: str, fields: dict[str, list[str]] | None = None):
     if _wants_json():
-        return jsonify({"error": message, "status": status}), status
+        body = {"error": message, "status": status}
+        if fields:
+            body["fields"] = fields
+        return jsonify(body), status
     return render_template("error.html", status=status, message=message), status
 
 
@@ -34,6 +39,13 @@ def register(app: Flask) -> None:
         return _respond(
             400, "보안 토큰이 만료되었거나 없습니다. 페이지를 새로 고친 뒤 다시 시도하세요."
         )
+
+    @app.errorhandler(ServiceError)
+    def refused(error: ServiceError):
+        fields = getattr(error, "errors", None)
+        if fields is None and error.field:
+            fields = {error.field: [error.message]}
+        return _respond(error.status, error.message, fields)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -47,6 +47,10 @@ def unit(facility_code: str, unit_id: str):
     if not workspace.permissions.can(unit_id, "view"):
         abort(403)
     unit_function = content.unit_functions[unit_id]
+    listed = next((s.form for s in unit_function.screens if s.kind == "list"), None)
+    if listed is not None:
+        return redirect(url_for("records.index", facility_code=facility_code, unit_id=unit_id,
+                                form_id=listed))
     forms = [content.forms[form_id] for form_id in unit_function.forms]
     return render_template(
         "workspace/unit.html",

@@ -1,0 +1,45 @@
+"""Stored values as people read them on detail, list and print screens."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from ieum.forms.fields import Field
+
+
+def mask_rrn(value: str) -> str:
+    """``900101-1234567`` -> ``900101-1******``: birth date and gender digit stay readable."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) != 13:
+        return "*" * len(value)
+    return f"{digits[:6]}-{digits[6]}******"
+
+
+def display(item: Field, value: Any) -> str:
+    """One value of ``item`` as text; rows and groups are drawn by the templates."""
+    if value is None or value == "" or value == []:
+        return ""
+    kind = item.kind
+    if kind == "boolean":
+        return "예" if value else "아니오"
+    if kind in ("select", "radio"):
+        return item.label_of(value)
+    if kind in ("checkboxes", "multiselect") and isinstance(value, list):
+        return ", ".join(item.label_of(v) for v in value)
+    if kind == "rrn" and isinstance(value, str):
+        return mask_rrn(value)
+    if kind == "datetime" and isinstance(value, str):
+        try:
+            return dt.datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
+    if kind in ("integer", "number") and isinstance(value, (int, float)):
+        return f"{value:,}" if isinstance(value, int) or value.is_integer() else f"{value:,.2f}"
+    if kind == "rows" and isinstance(value, list):
+        return f"{len(value)}건"
+    if kind == "group" and isinstance(value, Mapping):
+        return ", ".join(display(child, value.get(child.name)) for child in item.children
+                         if value.get(child.name) not in (None, ""))
+    return str(value)

@@ -1,0 +1,151 @@
+"""Turn submitted values into a record's data: visibility, computed fields, validation, rules.
+
+``process`` is the one path every save takes (HTML screen, JSON API, Excel import, workflow
+task), so the same input gets the same errors everywhere.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ieum.definitions.model import FormDef
+from ieum.expressions import EvalError, compile_expression
+from ieum.forms.fields import primary_type
+from ieum.forms.validation import Errors, merge, normalise_rrn, rrn_errors, schema_errors
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The data to store and the errors that stop it from being stored."""
+
+    data: dict[str, Any]
+    errors: Errors = field(default_factory=dict)
+    hidden: frozenset[str] = frozenset()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _typed(form: FormDef, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The expression environment: every declared field (absent ones as ``None``), with
+    ``date`` / ``date-time`` strings turned into date objects so ``today()`` compares."""
+    env: dict[str, Any] = {}
+    for name, schema in form.properties.items():
+        value = data.get(name)
+        fmt = schema.get("format") if isinstance(schema, Mapping) else None
+        if isinstance(value, str) and fmt in ("date", "date-time"):
+            try:
+                value = (dt.date.fromisoformat(value) if fmt == "date"
+                         else dt.datetime.fromisoformat(value))
+            except ValueError:
+                pass  # the schema check reports the bad value
+        env[name] = value
+    return env
+
+
+def _json_value(value: Any, schema: Mapping[str, Any]) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="minutes")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if primary_type(schema) == "integer" and value.is_integer():
+            return int(value)
+        return round(value, 10)
+    return value
+
+
+def _evaluate(source: str, env: Mapping[str, Any], today: dt.date) -> Any:
+    return compile_expression(source).evaluate(env, today=today)
+
+
+def _has_missing_input(source: str, env: Mapping[str, Any]) -> bool:
+    return any(env.get(name) is None for name in compile_expression(source).names)
+
+
+def hidden_fields(form: FormDef, data: Mapping[str, Any], today: dt.date,
+                  parameters: Mapping[str, Any] | None = None) -> frozenset[str]:
+    """Fields whose ``x-visible`` condition does not hold for ``data``."""
+    env = {**(parameters or {}), **_typed(form, data)}
+    return frozenset(name for name, source in form.visible.items()
+                     if not _truthy(_evaluate(source, env, today)))
+
+
+def _truthy(value: Any) -> bool:
+    return not isinstance(value, EvalError) and bool(value)
+
+
+def process(form: FormDef, submitted: Mapping[str, Any], *, today: dt.date,
+            draft: bool = False, previous: Mapping[str, Any] | None = None,
+            parameters: Mapping[str, Any] | None = None) -> Outcome:
+    """Validate ``submitted`` for ``form`` and return the data to store.
+
+    Read-only fields keep their stored value, computed fields are recomputed, fields hidden by
+    ``x-visible`` lose their value, and a draft (임시저장) is checked for types and bounds but
+    not for required fields or cross-field rules.
+    """
+    properties = form.properties
+    data = {k: copy.deepcopy(v) for k, v in submitted.items() if v is not None}
+    errors: Errors = {name: ["양식에 없는 항목입니다"] for name in data if name not in properties}
+    for name in list(errors):
+        data.pop(name)
+    for name, schema in properties.items():
+        if name in form.computed:
+            data.pop(name, None)
+        elif isinstance(schema, Mapping) and schema.get("readOnly"):
+            data.pop(name, None)
+            if previous and previous.get(name) is not None:
+                data[name] = copy.deepcopy(previous[name])
+    for name, kind in form.sensitive.items():
+        if kind == "rrn" and isinstance(data.get(name), str):
+            data[name] = normalise_rrn(data[name])
+
+    hidden = hidden_fields(form, data, today, parameters)
+    for name in hidden:
+        data.pop(name, None)
+    _compute(form, data, today, parameters)
+
+    errors = merge(errors, schema_errors(form, data, draft=draft), rrn_errors(form, data))
+    errors = {path: items for path, items in errors.items()
+              if path.split(".", 1)[0] not in hidden}
+    if not draft:
+        errors = merge(errors, rule_errors(form, data, today, parameters))
+    return Outcome(data=data, errors=errors, hidden=hidden)
+
+
+def _compute(form: FormDef, data: dict[str, Any], today: dt.date,
+             parameters: Mapping[str, Any] | None) -> None:
+    """Evaluate ``x-computed`` in order; a second pass settles fields that use later ones."""
+    for _ in range(2):
+        env = {**(parameters or {}), **_typed(form, data)}
+        for name, source in form.computed.items():
+            value = _evaluate(source, env, today)
+            if isinstance(value, EvalError) or value is None:
+                data.pop(name, None)
+                env[name] = None
+            else:
+                data[name] = _json_value(value, form.properties.get(name, {}))
+                env[name] = value
+
+
+def rule_errors(form: FormDef, data: Mapping[str, Any], today: dt.date,
+                parameters: Mapping[str, Any] | None = None) -> Errors:
+    """``x-rules`` that do not hold; a rule whose inputs are not all filled in is skipped
+    (the missing field has its own "required" message if it is required)."""
+    env = {**(parameters or {}), **_typed(form, data)}
+    errors: Errors = {}
+    for rule in form.rules:
+        source = rule["rule"]
+        result = _evaluate(source, env, today)
+        if isinstance(result, EvalError) and _has_missing_input(source, env):
+            continue
+        if isinstance(result, EvalError) or not result:
+            for path in rule.get("fields") or ("",):
+                errors.setdefault(path, []).append(rule["message"])
+    return errors
+

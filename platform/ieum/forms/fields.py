@@ -1,0 +1,229 @@
+"""The field tree of a form: what each JSON Schema property is as a screen field.
+
+Everything that turns a schema into something a person sees (WTForms classes, list columns,
+Excel headers, the detail and print views) starts from this one reading of the schema, so
+the screens cannot disagree about what a property is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from ieum.definitions.model import FormDef
+
+#: Kinds of field; the widget a screen draws follows from the kind.
+SCALAR_KINDS = frozenset({
+    "text", "textarea", "integer", "number", "boolean", "date", "datetime", "time",
+    "select", "radio", "rrn", "phone", "hidden", "file",
+})
+CHOICE_KINDS = frozenset({"select", "radio", "checkboxes", "multiselect"})
+DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024
+DEFAULT_ACCEPT = (".pdf", ".hwp", ".hwpx", ".doc", ".docx", ".xls", ".xlsx", ".jpg", ".jpeg",
+                  ".png", ".gif", ".txt", ".zip")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One property of a form (or of a nested object or a row) as a screen field."""
+
+    name: str
+    path: str
+    title: str
+    kind: str
+    schema: Mapping[str, Any] = field(repr=False)
+    required: bool = False
+    options: tuple[tuple[Any, str], ...] = ()
+    ui: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    readonly: bool = False
+    computed: bool = False
+    children: tuple[Field, ...] = ()
+
+    @property
+    def section(self) -> str | None:
+        return self.ui.get("section")
+
+    @property
+    def help(self) -> str | None:
+        return self.ui.get("help") or self.schema.get("description")
+
+    @property
+    def placeholder(self) -> str | None:
+        return self.ui.get("placeholder")
+
+    @property
+    def in_list(self) -> bool:
+        return bool(self.ui.get("list"))
+
+    @property
+    def is_filter(self) -> bool:
+        return bool(self.ui.get("filter"))
+
+    @property
+    def minimum(self) -> float | None:
+        return self.schema.get("minimum", self.schema.get("exclusiveMinimum"))
+
+    @property
+    def maximum(self) -> float | None:
+        return self.schema.get("maximum", self.schema.get("exclusiveMaximum"))
+
+    @property
+    def max_length(self) -> int | None:
+        return self.schema.get("maxLength")
+
+    @property
+    def accept(self) -> tuple[str, ...]:
+        accept = self.ui.get("accept")
+        if not accept:
+            return DEFAULT_ACCEPT
+        return tuple(part.strip().lower() for part in accept.split(",") if part.strip())
+
+    @property
+    def max_size(self) -> int:
+        return int(self.ui.get("max_size", DEFAULT_MAX_UPLOAD))
+
+    def label_of(self, value: Any) -> str:
+        """The Korean label of a choice value (the value itself when it has none)."""
+        for option, label in self.options:
+            if option == value:
+                return label
+        return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class FieldTree:
+    """A form's fields in screen order, with the indexes screens need."""
+
+    form_id: str
+    version: int
+    fields: tuple[Field, ...]
+
+    def by_path(self) -> dict[str, Field]:
+        index: dict[str, Field] = {}
+
+        def walk(items: tuple[Field, ...]) -> None:
+            for item in items:
+                index[item.path] = item
+                walk(item.children)
+
+        walk(self.fields)
+        return index
+
+    @property
+    def sections(self) -> list[tuple[str | None, list[Field]]]:
+        """Top-level fields grouped by ``x-ui.section``, sections in first-appearance order."""
+        groups: dict[str | None, list[Field]] = {}
+        for item in self.fields:
+            groups.setdefault(item.section, []).append(item)
+        return list(groups.items())
+
+    @property
+    def list_columns(self) -> list[Field]:
+        columns = [f for f in self.fields if f.in_list]
+        return columns or [f for f in self.fields if f.kind in SCALAR_KINDS][:5]
+
+    @property
+    def filters(self) -> list[Field]:
+        return [f for f in self.fields if f.is_filter]
+
+    def top(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+
+def primary_type(schema: Mapping[str, Any]) -> str | None:
+    """The JSON type of a schema, ignoring ``null`` in a type list."""
+    kind = schema.get("type")
+    if isinstance(kind, (list, tuple)):
+        kinds = [k for k in kind if k != "null"]
+        return kinds[0] if kinds else None
+    return kind
+
+
+def choice_options(schema: Mapping[str, Any]) -> tuple[tuple[Any, str], ...]:
+    """Options from ``enum`` (label = value) or ``oneOf``/``anyOf`` of ``const`` + ``title``."""
+    if "enum" in schema:
+        return tuple((value, str(value)) for value in schema["enum"] if value is not None)
+    for keyword in ("oneOf", "anyOf"):
+        branches = schema.get(keyword)
+        if branches and all(isinstance(b, Mapping) and "const" in b for b in branches):
+            return tuple((b["const"], b.get("title", str(b["const"]))) for b in branches)
+    return ()
+
+
+def _kind(schema: Mapping[str, Any], ui: Mapping[str, Any], sensitive: str | None) -> str:
+    widget = ui.get("widget")
+    json_type = primary_type(schema)
+    if widget == "file":
+        return "file"
+    if widget == "hidden":
+        return "hidden"
+    if json_type == "object":
+        return "group"
+    if json_type == "array":
+        items = schema.get("items", {})
+        if choice_options(items):
+            return "multiselect" if widget == "select" else "checkboxes"
+        return "rows"
+    if choice_options(schema):
+        return "radio" if widget == "radio" else "select"
+    if json_type == "boolean":
+        return "boolean"
+    if json_type in ("integer", "number"):
+        return json_type
+    fmt = schema.get("format")
+    if widget == "date" or fmt == "date":
+        return "date"
+    if widget == "datetime" or fmt == "date-time":
+        return "datetime"
+    if widget == "time" or fmt == "time":
+        return "time"
+    if widget == "rrn" or sensitive == "rrn":
+        return "rrn"
+    if widget == "phone":
+        return "phone"
+    if widget == "textarea" or (schema.get("maxLength") or 0) > 500:
+        return "textarea"
+    return "text"
+
+
+def _fields(schema: Mapping[str, Any], prefix: str, computed: frozenset[str],
+            sensitive: Mapping[str, str]) -> tuple[Field, ...]:
+    properties = schema.get("properties") or {}
+    required = set(schema.get("required") or ())
+    ui_map = schema.get("x-ui") or {}
+    built = []
+    for position, (name, prop) in enumerate(properties.items()):
+        if not isinstance(prop, Mapping):
+            continue
+        ui = ui_map.get(name) or {}
+        path = f"{prefix}{name}"
+        kind = _kind(prop, ui, sensitive.get(name) if not prefix else None)
+        children: tuple[Field, ...] = ()
+        if kind == "group":
+            children = _fields(prop, f"{path}.", frozenset(), {})
+        elif kind == "rows":
+            children = _fields(prop.get("items") or {}, "", frozenset(), {})
+        options = choice_options(prop.get("items", {}) if kind in ("checkboxes", "multiselect")
+                                 else prop)
+        built.append((ui.get("order", 10_000), position, Field(
+            name=name, path=path, title=prop.get("title", name), kind=kind, schema=prop,
+            required=name in required, options=options, ui=ui,
+            readonly=bool(prop.get("readOnly")) or name in computed,
+            computed=name in computed, children=children,
+        )))
+    built.sort(key=lambda entry: (entry[0], entry[1]))
+    return tuple(entry[2] for entry in built)
+
+
+@lru_cache(maxsize=512)
+def _tree(form: FormDef) -> FieldTree:
+    schema = form.schema
+    return FieldTree(form.id, form.version, _fields(
+        schema, "", frozenset(form.computed), form.sensitive))
+
+
+def field_tree(form: FormDef) -> FieldTree:
+    """The field tree of a form, built once per loaded form (forms are immutable)."""
+    return _tree(form)

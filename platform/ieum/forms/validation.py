@@ -1,0 +1,178 @@
+"""Validate a record's data against its form: JSON Schema plus the platform's own checks.
+
+One validator per form version is built once (``jsonschema`` compiles nothing, but building
+the validator and its format checker each time would be wasted work on every save). Errors
+come back as ``{field path: [Korean messages]}``; the path of a nested value joins its keys
+with dots (``family.0.relation``), a form-level message has the path ``""``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from ieum.definitions.model import FormDef
+from ieum.forms import messages
+
+Errors = dict[str, list[str]]
+
+FORMATS = FormatChecker(formats=())
+
+
+@FORMATS.checks("date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    dt.date.fromisoformat(value)
+    return True
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _is_datetime(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?",
+                        value):
+        return False
+    dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return True
+
+
+@FORMATS.checks("time", raises=ValueError)
+def _is_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not re.fullmatch(r"\d{2}:\d{2}(:\d{2})?", value):
+        return False
+    dt.time.fromisoformat(value)
+    return True
+
+
+@FORMATS.checks("email")
+def _is_email(value: object) -> bool:
+    return not isinstance(value, str) or bool(re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value))
+
+
+_RRN = re.compile(r"^(\d{2})(\d{2})(\d{2})-?([0-9])(\d{6})$")
+_CENTURY = {"1": 1900, "2": 1900, "3": 2000, "4": 2000, "5": 1900, "6": 1900, "7": 2000,
+            "8": 2000, "9": 1800, "0": 1800}
+
+
+def rrn_shape_ok(value: str) -> bool:
+    """Six digits of birth date, optional dash, seven digits starting with a gender digit.
+
+    The birth date must exist in the century the gender digit names. There is no checksum:
+    numbers issued since October 2020 end in random digits.
+    """
+    match = _RRN.match(value.strip())
+    if not match:
+        return False
+    yy, mm, dd, gender, _rest = match.groups()
+    try:
+        dt.date(_CENTURY[gender] + int(yy), int(mm), int(dd))
+    except ValueError:
+        return False
+    return True
+
+
+def normalise_rrn(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    return f"{digits[:6]}-{digits[6:]}" if len(digits) == 13 else value.strip()
+
+
+def join_path(parts: Any) -> str:
+    return ".".join(str(part) for part in parts)
+
+
+@lru_cache(maxsize=512)
+def _validator(form: FormDef) -> Draft202012Validator:
+    return Draft202012Validator(form.schema_dict(), format_checker=FORMATS)
+
+
+def validator_for(form: FormDef) -> Draft202012Validator:
+    """The cached ``jsonschema`` validator of one loaded form version."""
+    return _validator(form)
+
+
+def _placeholder(form: FormDef, path: list[Any]) -> str | None:
+    if len(path) == 1 and isinstance(path[0], str):
+        return (form.ui.get(path[0]) or {}).get("placeholder")
+    return None
+
+
+def _add(errors: Errors, path: str, message: str) -> None:
+    bucket = errors.setdefault(path, [])
+    if message not in bucket:
+        bucket.append(message)
+
+
+def schema_errors(form: FormDef, data: Mapping[str, Any], *, draft: bool = False) -> Errors:
+    """JSON Schema errors mapped to field paths; a draft is not held to ``required``."""
+    errors: Errors = {}
+    for error in _leaf_errors(validator_for(form).iter_errors(data)):
+        path = list(error.absolute_path)
+        if error.validator == "required":
+            if draft:
+                continue
+            instance = error.instance if isinstance(error.instance, Mapping) else {}
+            for name in error.validator_value:
+                if name not in instance:
+                    _add(errors, join_path([*path, name]), messages.REQUIRED)
+            continue
+        if error.validator in ("additionalProperties", "unevaluatedProperties"):
+            declared = (error.schema.get("properties") or {}) if isinstance(error.schema,
+                                                                            Mapping) else {}
+            instance = error.instance if isinstance(error.instance, Mapping) else {}
+            for name in instance:
+                if name not in declared:
+                    _add(errors, join_path([*path, name]), messages.message_for(error))
+            continue
+        _add(errors, join_path(path), messages.message_for(error, _placeholder(form, path)))
+    return errors
+
+
+def _leaf_errors(errors: Any) -> Any:
+    """Errors as people mean them: a ``oneOf`` of constants is one "not an option" error.
+
+    An ``if``/``then`` failure is reported through its inner ``required`` errors, which
+    ``jsonschema`` already yields at the instance's path.
+    """
+    for error in errors:
+        if error.validator in ("oneOf", "anyOf") and not _is_choice(error.validator_value):
+            inner = list(error.context or ())
+            if inner:
+                best = min(inner, key=lambda e: len(list(e.absolute_path)))
+                yield best
+                continue
+        yield error
+
+
+def _is_choice(branches: Any) -> bool:
+    return isinstance(branches, list) and all(
+        isinstance(b, Mapping) and "const" in b for b in branches)
+
+
+def rrn_errors(form: FormDef, data: Mapping[str, Any]) -> Errors:
+    """Fields marked ``x-sensitive: rrn`` must look like a resident registration number."""
+    errors: Errors = {}
+    for name, kind in form.sensitive.items():
+        value = data.get(name)
+        if kind == "rrn" and isinstance(value, str) and value and not rrn_shape_ok(value):
+            _add(errors, name, messages.RRN_SHAPE)
+    return errors
+
+
+def merge(*parts: Errors) -> Errors:
+    merged: Errors = {}
+    for part in parts:
+        for path, items in part.items():
+            for message in items:
+                _add(merged, path, message)
+    return merged

@@ -1,0 +1,91 @@
+"""Files attached to records: kept under ``instance/attachments``, never in the web root."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ieum.forms.fields import Field
+from ieum.services import ServiceError
+from ieum.store.models import Attachment, Facility, User
+
+CHUNK = 1024 * 1024
+
+
+def _human(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f}MB" if size >= 1024 * 1024 else f"{size // 1024}KB"
+
+
+def store_upload(session: Session, folder: Path, facility: Facility, user: User, field: Field,
+                 filename: str, stream: BinaryIO) -> Attachment:
+    """Check the file against the field's limits and keep it; the row joins a record on save."""
+    name = os.path.basename(filename or "").strip()
+    if not name:
+        raise ServiceError("파일 이름이 없습니다.", field=field.path)
+    extension = os.path.splitext(name)[1].lower()
+    if extension not in field.accept:
+        raise ServiceError(f"올릴 수 없는 파일 형식입니다 ({extension or '확장자 없음'}). "
+                           f"가능한 형식: {', '.join(field.accept)}", field=field.path)
+    key = f"{facility.id}/{uuid.uuid4().hex}"
+    target = folder / key
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    try:
+        with target.open("wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > field.max_size:
+                    limit = _human(field.max_size)
+                    raise ServiceError(f"파일이 너무 큽니다. {limit} 이하만 올릴 수 있습니다.",
+                                       field=field.path)
+                digest.update(chunk)
+                out.write(chunk)
+    except ServiceError:
+        target.unlink(missing_ok=True)
+        raise
+    if size == 0:
+        target.unlink(missing_ok=True)
+        raise ServiceError("빈 파일은 올릴 수 없습니다.", field=field.path)
+    attachment = Attachment(
+        facility_id=facility.id, field=field.path, filename=name[:255],
+        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+        size=size, sha256=digest.hexdigest(), storage_key=key, uploaded_by_id=user.id)
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
+def claim(session: Session, facility: Facility, record_id: int, ids: Iterable[int]) -> list[str]:
+    """Join uploaded files to a record; returns the problems (files of another record or
+    facility are refused as if they did not exist)."""
+    wanted = {i for i in ids if isinstance(i, int)}
+    if not wanted:
+        return []
+    rows = session.scalars(select(Attachment).where(
+        Attachment.id.in_(wanted), Attachment.facility_id == facility.id)).all()
+    usable = {a.id: a for a in rows if a.record_id in (None, record_id)}
+    for attachment in usable.values():
+        attachment.record_id = record_id
+    return [f"첨부파일 {i}을(를) 찾을 수 없습니다." for i in sorted(wanted - set(usable))]
+
+
+def attachments_of(session: Session, facility: Facility, ids: Iterable[int]
+                   ) -> dict[int, Attachment]:
+    wanted = {i for i in ids if isinstance(i, int)}
+    if not wanted:
+        return {}
+    rows = session.scalars(select(Attachment).where(
+        Attachment.id.in_(wanted), Attachment.facility_id == facility.id))
+    return {a.id: a for a in rows}
+
+
+def file_path(folder: Path, attachment: Attachment) -> Path:
+    return folder / attachment.storage_key

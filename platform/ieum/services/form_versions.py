@@ -1,0 +1,58 @@
+"""Every form version a record was saved with stays readable: snapshots in ``form_snapshot``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ieum.definitions import Registry
+from ieum.definitions.frozen import freeze
+from ieum.definitions.model import FormDef
+from ieum.services import ServiceError
+from ieum.store.models import FormSnapshot
+
+
+def schema_hash(form: FormDef) -> str:
+    text = json.dumps(form.schema_dict(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def remember(session: Session, form: FormDef) -> None:
+    """Keep a snapshot of ``form``'s version unless one is kept already."""
+    exists = session.scalar(select(FormSnapshot.id).where(
+        FormSnapshot.form_id == form.id, FormSnapshot.version == form.version))
+    if exists is not None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(FormSnapshot(form_id=form.id, version=form.version,
+                                     schema=form.schema_dict(), sha256=schema_hash(form)))
+    except IntegrityError:
+        pass  # another request kept the same version first
+
+
+@lru_cache(maxsize=256)
+def _from_snapshot(form_id: str, version: int, sha256: str, schema_json: str) -> FormDef:
+    schema = json.loads(schema_json)
+    return FormDef(id=form_id, title=schema.get("title", form_id), version=version,
+                   schema=freeze(schema), path=Path(f"form_snapshot/{form_id}@{version}"))
+
+
+def form_version(session: Session, registry: Registry, form_id: str, version: int) -> FormDef:
+    """The form ``form_id`` as it was in ``version``: the loaded file if it is that version,
+    otherwise the snapshot kept when a record was first saved with it."""
+    current = registry.forms.get(form_id)
+    if current is not None and current.version == version:
+        return current
+    snapshot = session.scalar(select(FormSnapshot).where(
+        FormSnapshot.form_id == form_id, FormSnapshot.version == version))
+    if snapshot is None:
+        raise ServiceError(f"양식 {form_id}의 {version}판을 찾을 수 없습니다.", status=500)
+    return _from_snapshot(form_id, version, snapshot.sha256,
+                          json.dumps(snapshot.schema, ensure_ascii=False))

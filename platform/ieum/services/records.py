@@ -1,0 +1,503 @@
+"""Records: create, read, update, delete, temp-save and list the saved forms of a unit function.
+
+Every operation is scoped: the facility of the workspace, a unit function on its menu, a form
+of that unit, the user's grant and record scope. A record outside any of these is "not found".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ieum.access.audit import Actor, record_event
+from ieum.definitions import Registry
+from ieum.definitions.model import FormDef, UnitFunction
+from ieum.forms import excel
+from ieum.forms.display import mask_rrn
+from ieum.forms.engine import Outcome, process
+from ieum.forms.fields import Field, FieldTree, field_tree
+from ieum.forms.validation import Errors
+from ieum.services import ServiceError
+from ieum.services import attachments as files
+from ieum.services.form_versions import form_version, remember
+from ieum.services.workspace import Workspace
+from ieum.store.models import Attachment, Closing, Record, Subject, utcnow
+
+PER_PAGE = 20
+MAX_PER_PAGE = 100
+STATUS_TITLES = {"draft": "임시저장", "final": "저장", "locked": "확정"}
+CONFLICT = ("다른 사용자가 먼저 이 기록을 수정했습니다. 화면을 새로 고쳐 최신 내용을 확인한 뒤 "
+            "다시 저장하세요.")
+
+
+class FormInvalid(ServiceError):
+    """The submitted values do not pass the form; ``errors`` maps field paths to messages."""
+
+    def __init__(self, errors: Errors, data: Mapping[str, Any]) -> None:
+        super().__init__("입력값을 확인하세요.", status=400)
+        self.errors = errors
+        self.data = dict(data)
+
+
+@dataclass(frozen=True)
+class FormScope:
+    """One form of one unit function, as one user may use it in one facility today."""
+
+    workspace: Workspace
+    unit: UnitFunction
+    form: FormDef
+    parameters: Mapping[str, Any]
+    today: dt.date
+    actor: Actor
+
+    @property
+    def facility(self):  # noqa: ANN201 - the ORM Facility
+        return self.workspace.facility
+
+    @property
+    def user(self):  # noqa: ANN201 - the ORM User
+        return self.workspace.user
+
+    @property
+    def tree(self) -> FieldTree:
+        return field_tree(self.form)
+
+    def can(self, action: str) -> bool:
+        return self.workspace.permissions.can(self.unit.id, action)
+
+    def require(self, action: str) -> None:
+        if not self.can(action):
+            raise ServiceError("이 작업을 할 권한이 없습니다.", status=403)
+
+    @property
+    def scope(self) -> str:
+        return self.workspace.permissions.scopes.get(self.unit.id, "own")
+
+
+def open_form(registry: Registry, workspace: Workspace, unit_id: str, form_id: str,
+              today: dt.date, actor: Actor) -> FormScope:
+    """The form scope, or 404 (unit not on this facility's menu, form not in the unit) /
+    403 (no ``view`` grant)."""
+    if workspace.facility is None:
+        raise ServiceError("기관을 찾을 수 없습니다.", status=404)
+    profile = registry.profiles.get(workspace.facility.profile_code)
+    if profile is None or unit_id not in profile.unit_ids:
+        raise ServiceError("메뉴를 찾을 수 없습니다.", status=404)
+    unit = registry.unit_functions[unit_id]
+    if form_id not in unit.forms:
+        raise ServiceError("양식을 찾을 수 없습니다.", status=404)
+    scope = FormScope(workspace, unit, registry.forms[form_id], profile.parameters_for(unit_id),
+                      today, actor)
+    scope.require("view")
+    return scope
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def _scoped(scope: FormScope) -> Select:
+    query = select(Record).where(
+        Record.facility_id == scope.facility.id,
+        Record.unit_function == scope.unit.id,
+        Record.form_id == scope.form.id,
+        Record.deleted_at.is_(None),
+    )
+    user_id = scope.user.id
+    if scope.scope == "own":
+        query = query.where(Record.author_id == user_id)
+    elif scope.scope == "assigned":
+        query = query.where(or_(Record.author_id == user_id, Record.assignee_id == user_id))
+    return query
+
+
+def get_record(session: Session, scope: FormScope, record_id: int) -> Record:
+    record = session.scalar(_scoped(scope).where(Record.id == record_id))
+    if record is None:
+        raise ServiceError("기록을 찾을 수 없습니다.", status=404)
+    return record
+
+
+def form_of(session: Session, registry: Registry, record: Record) -> FormDef:
+    """The form version ``record`` was saved with."""
+    return form_version(session, registry, record.form_id, record.form_version)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What a list screen asks for; built from request arguments by ``parse_list_query``."""
+
+    filters: Mapping[str, Any] = field(default_factory=dict)
+    sort: str = "updated_at"
+    descending: bool = True
+    page: int = 1
+    per_page: int = PER_PAGE
+    status: str | None = None
+    subject_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Record]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+_META_SORTS = {"updated_at": Record.updated_at, "created_at": Record.created_at,
+               "id": Record.id, "status": Record.status}
+
+
+def _int_arg(value: Any, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return min(max(number, low), high)
+
+
+def parse_list_query(tree: FieldTree, args: Mapping[str, Any]) -> ListQuery:
+    """Read filters (only the form's filter fields), sort and paging from request arguments;
+    anything unknown or malformed falls back to the default instead of failing."""
+    filters: dict[str, Any] = {}
+    for item in tree.filters:
+        if item.kind in ("date", "datetime"):
+            for suffix in ("from", "to"):
+                value = str(args.get(f"{item.name}__{suffix}") or "").strip()
+                if value:
+                    try:
+                        filters[f"{item.name}__{suffix}"] = dt.date.fromisoformat(value[:10])
+                    except ValueError:
+                        continue
+            continue
+        value = str(args.get(item.name) or "").strip()
+        if value:
+            filters[item.name] = value[:200]
+    sortable = {f.name for f in tree.list_columns} | set(_META_SORTS)
+    sort = str(args.get("sort") or "updated_at")
+    if sort not in sortable:
+        sort = "updated_at"
+    status = args.get("status")
+    subject = args.get("subject")
+    return ListQuery(
+        filters=filters, sort=sort, descending=str(args.get("dir", "desc")) != "asc",
+        page=_int_arg(args.get("page"), 1, 1, 1_000_000),
+        per_page=_int_arg(args.get("per_page"), PER_PAGE, 1, MAX_PER_PAGE),
+        status=status if status in STATUS_TITLES else None,
+        subject_id=_int_arg(subject, 0, 0, 2**31 - 1) or None if subject else None,
+    )
+
+
+def _json_column(item: Field):  # noqa: ANN202 - a SQL expression
+    element = Record.data[item.name]
+    if item.kind == "integer":
+        return element.as_integer()
+    if item.kind == "number":
+        return element.as_float()
+    if item.kind == "boolean":
+        return element.as_boolean()
+    return element.as_string()
+
+
+def _filtered(scope: FormScope, query: ListQuery) -> Select:
+    statement = _scoped(scope)
+    fields = {f.name: f for f in scope.tree.fields}
+    for key, value in query.filters.items():
+        name, _, bound = key.partition("__")
+        item = fields.get(name)
+        if item is None:
+            continue
+        column = Record.data[name].as_string()
+        if bound == "from":
+            statement = statement.where(column >= value.isoformat())
+        elif bound == "to":
+            statement = statement.where(column < (value + dt.timedelta(days=1)).isoformat())
+        elif item.kind in ("select", "radio"):
+            statement = statement.where(column == str(value))
+        elif item.kind == "boolean":
+            wanted = value in ("1", "true", "예")
+            statement = statement.where(Record.data[name].as_boolean().is_(wanted))
+        elif item.kind in ("integer", "number"):
+            try:
+                statement = statement.where(_json_column(item) == float(value))
+            except ValueError:
+                continue
+        else:
+            escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            statement = statement.where(column.ilike(f"%{escaped}%", escape="\\"))
+    if query.status:
+        statement = statement.where(Record.status == query.status)
+    if query.subject_id:
+        statement = statement.where(Record.subject_id == query.subject_id)
+    return statement
+
+
+def list_records(session: Session, scope: FormScope, query: ListQuery) -> Page:
+    statement = _filtered(scope, query)
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    if query.sort in _META_SORTS:
+        order = _META_SORTS[query.sort]
+    else:
+        order = _json_column(scope.tree.top(query.sort))
+    order = order.desc() if query.descending else order.asc()
+    tiebreak = Record.id.desc() if query.descending else Record.id.asc()
+    page = min(query.page, max(1, math.ceil(total / query.per_page)))
+    items = session.scalars(statement.order_by(order.nulls_last(), tiebreak)
+                            .offset((page - 1) * query.per_page).limit(query.per_page)).all()
+    return Page(list(items), total, page, query.per_page)
+
+
+def iter_all(session: Session, scope: FormScope, query: ListQuery,
+             batch: int = 500) -> Iterator[Record]:
+    """Every record the list would show (for Excel export), fetched in batches."""
+    statement = _filtered(scope, query).order_by(Record.id)
+    yield from session.scalars(statement.execution_options(yield_per=batch))
+
+
+# --- writing -------------------------------------------------------------------------------
+
+def _entry_date(form: FormDef, data: Mapping[str, Any]) -> dt.date | None:
+    """The date a record is "about": its first required date field in screen order."""
+    for item in field_tree(form).fields:
+        if item.kind == "date" and item.required and isinstance(data.get(item.name), str):
+            try:
+                return dt.date.fromisoformat(data[item.name])
+            except ValueError:
+                return None
+    return None
+
+
+def _refuse_closed(session: Session, scope: FormScope, day: dt.date | None) -> None:
+    if day is None:
+        return
+    closed = session.scalar(select(Closing.closed_through).where(
+        Closing.facility_id == scope.facility.id, Closing.unit_function == scope.unit.id))
+    if closed is not None and day <= closed:
+        raise ServiceError(f"{closed:%Y-%m-%d}까지 마감된 기간입니다. 마감된 기간의 기록은 "
+                           "저장하거나 지울 수 없습니다.", status=409)
+
+
+def _file_ids(tree: FieldTree, data: Mapping[str, Any]) -> list[int]:
+    ids = []
+    for item in tree.fields:
+        value = data.get(item.name)
+        if item.kind == "file" and isinstance(value, int):
+            ids.append(value)
+        elif item.kind == "rows" and isinstance(value, list):
+            ids += [row.get(child.name) for row in value if isinstance(row, Mapping)
+                    for child in item.children if child.kind == "file"]
+    return [i for i in ids if isinstance(i, int)]
+
+
+def validate(scope: FormScope, data: Mapping[str, Any], *, draft: bool = False,
+             previous: Mapping[str, Any] | None = None, form: FormDef | None = None) -> Outcome:
+    return process(form or scope.form, data, today=scope.today, draft=draft, previous=previous,
+                   parameters=scope.parameters)
+
+
+def _subject(session: Session, scope: FormScope, subject_id: int | None) -> int | None:
+    if subject_id is None:
+        return None
+    found = session.scalar(select(Subject.id).where(
+        Subject.id == subject_id, Subject.facility_id == scope.facility.id))
+    if found is None:
+        raise ServiceError("대상자를 찾을 수 없습니다.", field="subject_id", status=404)
+    return found
+
+
+def _claim_files(session: Session, scope: FormScope, record: Record, form: FormDef) -> None:
+    problems = files.claim(session, scope.facility, record.id, _file_ids(field_tree(form),
+                                                                        record.data))
+    if problems:
+        raise FormInvalid({"": problems}, record.data)
+
+
+def _insert(session: Session, scope: FormScope, data: Mapping[str, Any], *, draft: bool,
+            subject_id: int | None) -> Record:
+    outcome = validate(scope, data, draft=draft)
+    if not outcome.ok:
+        raise FormInvalid(outcome.errors, outcome.data)
+    entry_date = _entry_date(scope.form, outcome.data)
+    _refuse_closed(session, scope, entry_date)
+    remember(session, scope.form)
+    record = Record(
+        facility_id=scope.facility.id, unit_function=scope.unit.id, form_id=scope.form.id,
+        form_version=scope.form.version, subject_id=_subject(session, scope, subject_id),
+        data=outcome.data, status="draft" if draft else "final", entry_date=entry_date,
+        author_id=scope.user.id)
+    session.add(record)
+    session.flush()
+    _claim_files(session, scope, record, scope.form)
+    return record
+
+
+def create_record(session: Session, scope: FormScope, data: Mapping[str, Any], *,
+                  draft: bool = False, subject_id: int | None = None) -> Record:
+    """Validate and save a new record (``draft`` = 임시저장); commits."""
+    scope.require("create")
+    record = _insert(session, scope, data, draft=draft, subject_id=subject_id)
+    record_event(session, "record.create", scope.actor, facility_id=scope.facility.id,
+                 target_type="record", target_id=record.id, subject_id=record.subject_id,
+                 detail={"unit": scope.unit.id, "form": scope.form.id, "status": record.status})
+    session.commit()
+    return record
+
+
+def _check_version(record: Record, expected_version: int | None) -> None:
+    if expected_version is None:
+        raise ServiceError("수정할 기록의 버전(version)이 필요합니다.", field="version")
+    if record.version != expected_version:
+        raise ServiceError(CONFLICT, status=409)
+
+
+def _flush_or_conflict(session: Session) -> None:
+    """Flush an update; ``UPDATE ... WHERE version = :seen`` matching no row means someone
+    saved in between, which is a conflict, not an error."""
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise ServiceError(CONFLICT, status=409) from None
+
+
+def update_record(session: Session, registry: Registry, scope: FormScope, record_id: int,
+                  data: Mapping[str, Any], *, expected_version: int | None,
+                  draft: bool = False) -> Record:
+    """Save changes to a record with the form version it was saved with; a stale
+    ``expected_version`` is refused (409) and nothing is written; commits."""
+    scope.require("update")
+    record = get_record(session, scope, record_id)
+    _check_version(record, expected_version)
+    if record.status == "locked":
+        raise ServiceError("확정된 기록은 수정할 수 없습니다.", status=409)
+    if draft and record.status != "draft":
+        raise ServiceError("저장을 마친 기록은 임시저장으로 되돌릴 수 없습니다.", status=409)
+    form = form_of(session, registry, record)
+    outcome = validate(scope, data, draft=draft, previous=record.data, form=form)
+    if not outcome.ok:
+        raise FormInvalid(outcome.errors, outcome.data)
+    _refuse_closed(session, scope, record.entry_date)
+    entry_date = _entry_date(form, outcome.data)
+    _refuse_closed(session, scope, entry_date)
+    changed = sorted(k for k in set(record.data) | set(outcome.data)
+                     if record.data.get(k) != outcome.data.get(k))
+    record.data = outcome.data
+    record.entry_date = entry_date
+    record.status = "draft" if draft else "final"
+    _flush_or_conflict(session)
+    _claim_files(session, scope, record, form)
+    record_event(session, "record.update", scope.actor, facility_id=scope.facility.id,
+                 target_type="record", target_id=record.id, subject_id=record.subject_id,
+                 detail={"unit": scope.unit.id, "form": record.form_id, "fields": changed,
+                         "status": record.status})
+    session.commit()
+    return record
+
+
+def delete_record(session: Session, scope: FormScope, record_id: int, *,
+                  expected_version: int | None) -> None:
+    """Remove a record from every list; the row is kept (nothing is lost) and audited."""
+    scope.require("delete")
+    record = get_record(session, scope, record_id)
+    _check_version(record, expected_version)
+    if record.status == "locked":
+        raise ServiceError("확정된 기록은 지울 수 없습니다.", status=409)
+    _refuse_closed(session, scope, record.entry_date)
+    record.deleted_at = utcnow()
+    record.deleted_by_id = scope.user.id
+    _flush_or_conflict(session)
+    record_event(session, "record.delete", scope.actor, facility_id=scope.facility.id,
+                 target_type="record", target_id=record.id, subject_id=record.subject_id,
+                 detail={"unit": scope.unit.id, "form": record.form_id})
+    session.commit()
+
+
+# --- Excel and files -----------------------------------------------------------------------
+
+EXPORT_META = (("_id", "번호"), ("_status", "상태"), ("_updated_at", "수정일시"))
+
+
+def export_list(session: Session, scope: FormScope, args: Mapping[str, Any]) -> io.BytesIO:
+    """The records the list shows (all pages) as an ``.xlsx`` file; audited."""
+    scope.require("export")
+    query = parse_list_query(scope.tree, args)
+    columns = [f for f in scope.tree.fields if f.kind not in ("file", "hidden", "group")]
+    masked = [f.name for f in columns if f.kind == "rrn"]
+    count = 0
+
+    def rows() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for record in iter_all(session, scope, query):
+            count += 1
+            data = {**record.data}
+            for name in masked:
+                if isinstance(data.get(name), str):
+                    data[name] = mask_rrn(data[name])
+            yield {**data, "_id": record.id, "_status": STATUS_TITLES[record.status],
+                   "_updated_at": record.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")}
+
+    content = excel.export_xlsx(scope.form.title, columns, rows(), extra_columns=EXPORT_META)
+    record_event(session, "record.export", scope.actor, facility_id=scope.facility.id,
+                 target_type="form", target_id=scope.form.id,
+                 detail={"unit": scope.unit.id, "rows": count})
+    session.commit()
+    return io.BytesIO(content)
+
+
+def import_rows(session: Session, scope: FormScope, content: bytes) -> excel.ImportResult:
+    """Import ``.xlsx`` rows as records: every row is checked first and one bad row imports
+    nothing (the result names its row and column)."""
+    scope.require("create")
+
+    def check(row: dict[str, Any]) -> Errors:
+        outcome = validate(scope, row)
+        errors = dict(outcome.errors)
+        try:
+            _refuse_closed(session, scope, _entry_date(scope.form, outcome.data))
+        except ServiceError as closed:
+            errors[""] = [closed.message]
+        return errors
+
+    result = excel.read_xlsx(scope.form, content, check)
+    if not result.ok:
+        return result
+    for row in result.records:
+        _insert(session, scope, row, draft=False, subject_id=None)
+    record_event(session, "record.import", scope.actor, facility_id=scope.facility.id,
+                 target_type="form", target_id=scope.form.id,
+                 detail={"unit": scope.unit.id, "rows": len(result.records)})
+    session.commit()
+    return result
+
+
+def readable_attachment(session: Session, registry: Registry, workspace: Workspace,
+                        attachment_id: int, today: dt.date, actor: Actor) -> Attachment:
+    """An attachment the user may download: through a record they may see, or one they just
+    uploaded and have not saved yet. Anything else is "not found"."""
+    missing = ServiceError("파일을 찾을 수 없습니다.", status=404)
+    attachment = session.scalar(select(Attachment).where(
+        Attachment.id == attachment_id, Attachment.facility_id == workspace.facility.id))
+    if attachment is None:
+        raise missing
+    if attachment.record_id is None:
+        if attachment.uploaded_by_id != workspace.user.id:
+            raise missing
+        return attachment
+    record = session.get(Record, attachment.record_id)
+    try:
+        scope = open_form(registry, workspace, record.unit_function, record.form_id, today,
+                          actor)
+        get_record(session, scope, record.id)
+    except ServiceError:
+        raise missing from None
+    return attachment

@@ -1,0 +1,126 @@
+"""``/api/v1/openapi.json``: OpenAPI 3.1, generated from the registry.
+
+Form schemas are JSON Schema 2020-12, which OpenAPI 3.1 uses as is, so each form becomes a
+component schema (``x-`` keywords are allowed extensions there too).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+
+from ieum.definitions import Registry
+from ieum.web.context import registry
+
+bp = Blueprint("openapi", __name__)
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+_PATH_PARAMS = [
+    {"name": "facility_code", "in": "path", "required": True, "schema": {"type": "string"}},
+    {"name": "unit_id", "in": "path", "required": True, "schema": {"type": "string"}},
+    {"name": "form_id", "in": "path", "required": True, "schema": {"type": "string"}},
+]
+
+
+def _responses(ok: str, schema: dict[str, Any] | None, *codes: int) -> dict[str, Any]:
+    responses: dict[str, Any] = {ok: {"description": "성공"}}
+    if schema is not None:
+        responses[ok]["content"] = {"application/json": {"schema": schema}}
+    titles = {400: "입력값 오류 (fields: 항목별 메시지)", 401: "인증 필요", 403: "권한 없음",
+              404: "없음 (다른 기관의 자료 포함)", 409: "다른 사용자가 먼저 수정함 또는 마감된 기간"}
+    for code in codes:
+        responses[str(code)] = {"description": titles[code],
+                                "content": {"application/json": {"schema": _ERROR}}}
+    return responses
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def document(content: Registry) -> dict[str, Any]:
+    forms = {form_id: {k: v for k, v in form.schema_dict().items() if k != "$schema"}
+             for form_id, form in sorted(content.forms.items())}
+    record = {"$ref": "#/components/schemas/Record"}
+    save = {"type": "object", "required": ["data"], "properties": {
+        "data": {"type": "object", "description": "양식의 값 (components/schemas/form.*)"},
+        "draft": {"type": "boolean", "description": "임시저장"},
+        "subject_id": {"type": "integer"},
+        "version": {"type": "integer", "description": "수정할 때 읽어 온 버전 (낙관적 잠금)"}}}
+    base = "/api/v1/f/{facility_code}/u/{unit_id}/{form_id}"
+    paths = {
+        "/api/v1/auth/token": {
+            "post": {"summary": "토큰 발급", "security": [],
+                     "requestBody": _body({"type": "object", "required": ["login", "password"],
+                                           "properties": {"login": {"type": "string"},
+                                                          "password": {"type": "string"}}}),
+                     "responses": _responses("201", {"type": "object"}, 400, 401)},
+            "delete": {"summary": "토큰 폐기", "responses": _responses("204", None, 401)}},
+        "/api/v1/me": {"get": {"summary": "나의 기관·역할·메뉴",
+                               "responses": _responses("200", {"type": "object"}, 401)}},
+        f"{base}/schema": {"parameters": _PATH_PARAMS, "get": {
+            "summary": "양식의 JSON Schema", "responses": _responses(
+                "200", {"type": "object"}, 401, 403, 404)}},
+        f"{base}/records": {"parameters": _PATH_PARAMS, "get": {
+            "summary": "기록 목록 (검색 항목, sort, dir, page, per_page, status)",
+            "responses": _responses("200", {"$ref": "#/components/schemas/RecordPage"},
+                                    401, 403, 404)},
+            "post": {"summary": "기록 작성", "requestBody": _body(save),
+                     "responses": _responses("201", record, 400, 401, 403, 404, 409)}},
+        f"{base}/validate": {"parameters": _PATH_PARAMS, "post": {
+            "summary": "저장하지 않고 검사", "requestBody": _body(save),
+            "responses": _responses("200", {"type": "object"}, 400, 401, 403, 404)}},
+        f"{base}/records/{{record_id}}": {
+            "parameters": [*_PATH_PARAMS, {"name": "record_id", "in": "path",
+                                           "required": True, "schema": {"type": "integer"}}],
+            "get": {"summary": "기록 조회", "responses": _responses("200", record, 401, 404)},
+            "put": {"summary": "기록 수정 (version 필수)", "requestBody": _body(save),
+                    "responses": _responses("200", record, 400, 401, 403, 404, 409)},
+            "delete": {"summary": "기록 삭제 (?version= 필수)",
+                       "parameters": [{"name": "version", "in": "query", "required": True,
+                                       "schema": {"type": "integer"}}],
+                       "responses": _responses("204", None, 400, 401, 403, 404, 409)}},
+        f"{base}/files/{{field_name}}": {
+            "parameters": [*_PATH_PARAMS, {"name": "field_name", "in": "path",
+                                           "required": True, "schema": {"type": "string"}}],
+            "post": {"summary": "첨부파일 올리기 (돌려받은 id를 data에 넣음)",
+                     "requestBody": {"content": {"multipart/form-data": {"schema": {
+                         "type": "object", "properties": {"file": {
+                             "type": "string", "contentMediaType": "application/octet-stream"}}}}}},
+                     "responses": _responses("201", {"type": "object"}, 400, 401, 403, 404)}},
+    }
+    schemas: dict[str, Any] = {
+        "Error": {"type": "object", "required": ["error", "status"], "properties": {
+            "error": {"type": "string"}, "status": {"type": "integer"},
+            "fields": {"type": "object", "additionalProperties": {
+                "type": "array", "items": {"type": "string"}}}}},
+        "Record": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "version": {"type": "integer"},
+            "status": {"enum": ["draft", "final", "locked"]}, "form_id": {"type": "string"},
+            "form_version": {"type": "integer"}, "subject_id": {"type": ["integer", "null"]},
+            "entry_date": {"type": ["string", "null"], "format": "date"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+            "data": {"type": "object"}}},
+        "RecordPage": {"type": "object", "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
+            "total": {"type": "integer"}, "page": {"type": "integer"},
+            "per_page": {"type": "integer"}, "pages": {"type": "integer"}}},
+    }
+    schemas.update({f"form.{form_id}": schema for form_id, schema in forms.items()})
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {"title": "이음 API", "version": "1"},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {"schemas": schemas, "securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"}}},
+    }
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi():
+    return jsonify(document(registry()))

@@ -1,0 +1,235 @@
+"""Generated screens of a unit function's forms: list, new, detail, edit, delete, print, Excel.
+
+Handlers only translate HTTP into one service call and render; the rules are in
+``ieum.services.records`` and ``ieum.forms``.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.datastructures import CombinedMultiDict
+
+from ieum.forms import excel, wtf
+from ieum.forms.fields import Field, field_tree
+from ieum.services import ServiceError
+from ieum.services import attachments as files
+from ieum.services import records
+from ieum.services.workspace import open_workspace
+from ieum.web.context import actor_for, db_session, registry, today
+
+bp = Blueprint("records", __name__, url_prefix="/f/<facility_code>/u/<unit_id>/<form_id>")
+files_bp = Blueprint("attachments", __name__)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def form_scope(facility_code: str, unit_id: str, form_id: str) -> records.FormScope:
+    workspace = open_workspace(db_session(), registry(), current_user.row, facility_code, today())
+    return records.open_form(registry(), workspace, unit_id, form_id, today(),
+                             actor_for(current_user.row))
+
+
+def attachment_folder() -> Path:
+    return Path(current_app.instance_path) / "attachments"
+
+
+def _uploader(scope: records.FormScope):  # noqa: ANN202 - the engine's upload callback
+    def upload(item: Field, storage) -> int:  # noqa: ANN001 - a werkzeug FileStorage
+        try:
+            kept = files.store_upload(db_session(), attachment_folder(), scope.facility,
+                                      scope.user, item, storage.filename, storage.stream)
+        except ServiceError as refused:
+            raise ValueError(refused.message) from None
+        return kept.id
+    return upload
+
+
+def _page(scope: records.FormScope, **context):  # noqa: ANN003, ANN202
+    content = registry()
+    profile = content.profiles[scope.facility.profile_code]
+    return dict(ws=scope.workspace, profile=profile, unit=scope.unit, scope=scope,
+                tree=scope.tree, **context)
+
+
+@bp.get("/")
+@login_required
+def index(facility_code: str, unit_id: str, form_id: str):
+    scope = form_scope(facility_code, unit_id, form_id)
+    query = records.parse_list_query(scope.tree, request.args)
+    page = records.list_records(db_session(), scope, query)
+    return render_template("records/list.html", **_page(scope, page=page, query=query))
+
+
+def _submitted(scope: records.FormScope, previous: dict | None = None):  # noqa: ANN202
+    formdata = CombinedMultiDict((request.files, request.form))
+    bound = wtf.bind(scope.form, formdata=formdata)
+    data, read_errors = wtf.read(scope.form, bound, upload=_uploader(scope), previous=previous,
+                                 formdata=request.form)
+    return bound, data, read_errors
+
+
+def _render_edit(scope, bound, errors, record=None, status=200):  # noqa: ANN001, ANN202
+    return render_template("records/edit.html", **_page(
+        scope, bound=bound, errors=errors, record=record,
+        attachments=_attachments(scope, record.data if record else {}))), status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new(facility_code: str, unit_id: str, form_id: str):
+    scope = form_scope(facility_code, unit_id, form_id)
+    scope.require("create")
+    if request.method == "GET":
+        return _render_edit(scope, wtf.bind(scope.form), {})
+    bound, data, read_errors = _submitted(scope)
+    draft = request.form.get("action") == "draft"
+    try:
+        if read_errors:
+            raise records.FormInvalid(read_errors, data)
+        record = records.create_record(db_session(), scope, data, draft=draft,
+                                       subject_id=request.args.get("subject", type=int))
+    except records.FormInvalid as invalid:
+        db_session().rollback()
+        return _render_edit(scope, bound, {**invalid.errors, **read_errors}, status=400)
+    flash("임시저장했습니다." if draft else "저장했습니다.", "success")
+    return redirect(url_for(".detail", facility_code=facility_code, unit_id=unit_id,
+                            form_id=form_id, record_id=record.id))
+
+
+def _attachments(scope: records.FormScope, data: dict) -> dict:
+    ids = [data.get(item.name) for item in scope.tree.fields if item.kind == "file"]
+    return files.attachments_of(db_session(), scope.facility, ids)
+
+
+@bp.get("/<int:record_id>")
+@login_required
+def detail(facility_code: str, unit_id: str, form_id: str, record_id: int):
+    scope = form_scope(facility_code, unit_id, form_id)
+    record = records.get_record(db_session(), scope, record_id)
+    form = records.form_of(db_session(), registry(), record)
+    return render_template("records/detail.html", **_page(
+        scope, record=record, shown=field_tree(form),
+        attachments=_attachments(scope, record.data)))
+
+
+@bp.get("/<int:record_id>/print")
+@login_required
+def print_view(facility_code: str, unit_id: str, form_id: str, record_id: int):
+    scope = form_scope(facility_code, unit_id, form_id)
+    record = records.get_record(db_session(), scope, record_id)
+    form = records.form_of(db_session(), registry(), record)
+    return render_template("records/print.html", **_page(
+        scope, record=record, shown=field_tree(form),
+        attachments=_attachments(scope, record.data)))
+
+
+@bp.route("/<int:record_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(facility_code: str, unit_id: str, form_id: str, record_id: int):
+    scope = form_scope(facility_code, unit_id, form_id)
+    scope.require("update")
+    session = db_session()
+    record = records.get_record(session, scope, record_id)
+    form = records.form_of(session, registry(), record)
+    edit_scope = records.FormScope(scope.workspace, scope.unit, form, scope.parameters,
+                                   scope.today, scope.actor)
+    if request.method == "GET":
+        return _render_edit(edit_scope, wtf.bind(form, data=record.data), {}, record)
+    bound, data, read_errors = _submitted(edit_scope, previous=record.data)
+    draft = request.form.get("action") == "draft"
+    try:
+        if read_errors:
+            raise records.FormInvalid(read_errors, data)
+        records.update_record(session, registry(), scope, record_id, data,
+                              expected_version=request.form.get("version", type=int),
+                              draft=draft)
+    except records.FormInvalid as invalid:
+        session.rollback()
+        return _render_edit(edit_scope, bound, {**invalid.errors, **read_errors}, record, 400)
+    except ServiceError as refused:
+        if refused.status != 409:
+            raise
+        session.rollback()
+        fresh = records.get_record(session, scope, record_id)
+        return _render_edit(edit_scope, bound, {"": [refused.message]}, fresh, 409)
+    flash("임시저장했습니다." if draft else "저장했습니다.", "success")
+    return redirect(url_for(".detail", facility_code=facility_code, unit_id=unit_id,
+                            form_id=form_id, record_id=record_id))
+
+
+@bp.route("/<int:record_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(facility_code: str, unit_id: str, form_id: str, record_id: int):
+    scope = form_scope(facility_code, unit_id, form_id)
+    scope.require("delete")
+    record = records.get_record(db_session(), scope, record_id)
+    if request.method == "GET":
+        return render_template("records/delete.html", **_page(scope, record=record))
+    records.delete_record(db_session(), scope, record_id,
+                          expected_version=request.form.get("version", type=int))
+    flash("삭제했습니다.", "success")
+    return redirect(url_for(".index", facility_code=facility_code, unit_id=unit_id,
+                            form_id=form_id))
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export(facility_code: str, unit_id: str, form_id: str):
+    scope = form_scope(facility_code, unit_id, form_id)
+    scope.require("export")
+    content = records.export_list(db_session(), scope, request.args)
+    name = f"{scope.form.title}_{today():%Y%m%d}.xlsx"
+    return send_file(content, mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+@bp.get("/template.xlsx")
+@login_required
+def template(facility_code: str, unit_id: str, form_id: str):
+    scope = form_scope(facility_code, unit_id, form_id)
+    scope.require("create")
+    return send_file(io.BytesIO(excel.template_xlsx(scope.form)), mimetype=XLSX, as_attachment=True,
+                     download_name=f"{scope.form.title}_양식.xlsx")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_rows(facility_code: str, unit_id: str, form_id: str):
+    scope = form_scope(facility_code, unit_id, form_id)
+    scope.require("create")
+    if request.method == "GET":
+        return render_template("records/import.html", **_page(scope, result=None))
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash("올릴 엑셀 파일을 고르세요.", "warning")
+        return render_template("records/import.html", **_page(scope, result=None)), 400
+    result = records.import_rows(db_session(), scope, upload.read())
+    if not result.ok:
+        return render_template("records/import.html", **_page(scope, result=result)), 400
+    flash(f"{len(result.records)}건을 가져왔습니다.", "success")
+    return redirect(url_for(".index", facility_code=facility_code, unit_id=unit_id,
+                            form_id=form_id))
+
+
+@files_bp.get("/f/<facility_code>/files/<int:attachment_id>")
+@login_required
+def download(facility_code: str, attachment_id: int):
+    workspace = open_workspace(db_session(), registry(), current_user.row, facility_code, today())
+    attachment = records.readable_attachment(db_session(), registry(), workspace,
+                                             attachment_id, today(),
+                                             actor_for(current_user.row))
+    return send_file(files.file_path(attachment_folder(), attachment),
+                     mimetype=attachment.content_type, as_attachment=True,
+                     download_name=attachment.filename)

@@ -1,0 +1,71 @@
+"""Filters and globals the generated screens use in templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask
+from wtforms import Form
+
+from ieum.forms.clientside import visibility_conditions
+from ieum.forms.display import display
+from ieum.forms.fields import Field, FieldTree
+from ieum.services.records import STATUS_TITLES
+
+KST = dt.timezone(dt.timedelta(hours=9), "KST")
+
+
+def local_time(value: dt.datetime | None) -> str:
+    """A stored timestamp in Korean time, to the minute."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(KST).strftime("%Y-%m-%d %H:%M")
+
+
+def field_title(path: str, tree: FieldTree) -> str:
+    """``family.1.relation`` -> ``가족사항 2행 관계``."""
+    parts = path.split(".")
+    index = tree.by_path()
+    top = index.get(parts[0])
+    if top is None:
+        return path
+    words, current = [top.title], top
+    for part in parts[1:]:
+        if part.isdigit():
+            words.append(f"{int(part) + 1}행")
+            continue
+        child = next((c for c in current.children if c.name == part), None)
+        if child is None:
+            words.append(part)
+            break
+        words.append(child.title)
+        current = child
+    return " ".join(words)
+
+
+def error_roots(errors: dict[str, list[str]]) -> list[str]:
+    return sorted({path.split(".", 1)[0] for path in errors if path})
+
+
+def blank_row(bound: Any) -> Form:
+    """An empty row of a repeatable-rows field, named with ``__index__`` for the browser."""
+    row_class = bound.unbound_field.args[0]
+    return row_class(prefix=f"{bound.name}-__index__-")
+
+
+def field_value(item: Field, value: Any) -> str:
+    return display(item, value)
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(lambda status: STATUS_TITLES.get(status, status), "status_title")
+    app.add_template_filter(field_value, "field_value")
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(field_title, "field_title")
+    app.add_template_global(error_roots, "error_roots")
+    app.add_template_global(visibility_conditions, "visibility")
+    app.add_template_global(blank_row, "blank_row")
+    app.add_template_global(STATUS_TITLES, "status_titles")
