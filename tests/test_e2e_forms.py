@@ -84,7 +84,8 @@ def test_fill_every_kind_of_field_and_save(page, lab_server) -> None:
     expect(page.locator('dd[data-field="rrn"]')).to_have_text("050301-4******")
     expect(page.locator('dd[data-field="plan"]')).to_contain_text("생활비")
 
-    page.get_by_role("navigation", name="업무 메뉴").get_by_role("link", name="자립지원 기록").click()
+    menu = page.get_by_role("navigation", name="업무 메뉴")
+    menu.get_by_role("link", name="자립지원 기록").click()
     expect(page.get_by_test_id("record-count")).to_contain_text("총 1건")
     expect(page.get_by_role("row").filter(has_text="브라우저 기록")).to_have_count(1)
 

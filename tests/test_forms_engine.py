@@ -48,7 +48,8 @@ def test_good_data_passes_and_gets_computed_fields(form) -> None:
     ({"guardian": {"phone": "12345"}}, "guardian.phone", "형식이 올바르지 않습니다"),
     ({"plan": [{"item": "보증금"}]}, "plan.0.amount", "필수 입력 항목입니다"),
     ({"consent": "yes"}, "consent", "예 또는 아니오로 입력하세요"),
-    ({"rrn": "051301-4123456"}, "rrn", "주민등록번호 형식이 올바르지 않습니다 (예: 000000-0000000)"),
+    ({"rrn": "051301-4123456"}, "rrn",
+     "주민등록번호 형식이 올바르지 않습니다 (예: 000000-0000000)"),
     ({"unknown": 1}, "unknown", "양식에 없는 항목입니다"),
 ])
 def test_each_kind_of_error_has_a_korean_message_on_its_field(form, change, path,

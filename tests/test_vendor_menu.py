@@ -35,4 +35,4 @@ def test_vendor_unit_function_appears_in_the_menu(vendor_site, monkeypatch, make
     page = client.get("/f/visits/").get_data(as_text=True)
     assert f'data-unit="{VENDOR_UNIT}"' in page
     assert "방문기록" in page
-    assert client.get(f"/f/visits/u/{VENDOR_UNIT}/").status_code == 200
+    assert client.get(f"/f/visits/u/{VENDOR_UNIT}/", follow_redirects=True).status_code == 200

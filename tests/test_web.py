@@ -77,7 +77,9 @@ def test_menu_keeps_only_units_the_roles_may_view(client) -> None:
     assert 'data-unit="people"' in page
     assert 'data-unit="visits"' not in page
     assert client.get("/f/alpha/u/visits/").status_code == 403
-    unit_page = client.get("/f/alpha/u/people/").get_data(as_text=True)
+    assert client.get("/f/alpha/u/people/").headers["Location"].endswith(
+        "/f/alpha/u/people/person_card/")
+    unit_page = client.get("/f/alpha/u/people/about").get_data(as_text=True)
     assert "인적사항" in unit_page and "최소 연령" in unit_page and "15" in unit_page
     assert "조회" in unit_page  # the worker's one action, in Korean
 
@@ -149,7 +151,7 @@ def test_unknown_page_is_a_korean_404(client) -> None:
 def test_health_reports_database_content_and_stdlib_platform(client) -> None:
     body = client.get("/health").get_json()
     assert body["status"] == "ok" and body["database"] == "ok"
-    assert body["content"] == {"forms": 2, "processes": 0, "unit_functions": 2, "profiles": 2}
+    assert body["content"] == {"forms": 3, "processes": 0, "unit_functions": 3, "profiles": 3}
     # The stdlib module, not the repository's platform/ folder, answers inside the app.
     assert body["python"] == platform.python_version()
     assert Path(platform.__file__).resolve().parent != REPOSITORY_ROOT / "platform"

@@ -7,9 +7,8 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 
 from ieum.forms.fields import field_tree
-from ieum.services import ServiceError
+from ieum.services import ServiceError, records
 from ieum.services import attachments as files
-from ieum.services import records
 from ieum.services.workspace import open_workspace
 from ieum.store.models import Record
 from ieum.web.api import token_required

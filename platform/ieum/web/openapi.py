@@ -28,7 +28,8 @@ def _responses(ok: str, schema: dict[str, Any] | None, *codes: int) -> dict[str,
     if schema is not None:
         responses[ok]["content"] = {"application/json": {"schema": schema}}
     titles = {400: "입력값 오류 (fields: 항목별 메시지)", 401: "인증 필요", 403: "권한 없음",
-              404: "없음 (다른 기관의 자료 포함)", 409: "다른 사용자가 먼저 수정함 또는 마감된 기간"}
+              404: "없음 (다른 기관의 자료 포함)",
+              409: "다른 사용자가 먼저 수정함 또는 마감된 기간"}
     for code in codes:
         responses[str(code)] = {"description": titles[code],
                                 "content": {"application/json": {"schema": _ERROR}}}

@@ -24,9 +24,8 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from ieum.forms import excel, wtf
 from ieum.forms.fields import Field, field_tree
-from ieum.services import ServiceError
+from ieum.services import ServiceError, records
 from ieum.services import attachments as files
-from ieum.services import records
 from ieum.services.workspace import open_workspace
 from ieum.web.context import actor_for, db_session, registry, today
 

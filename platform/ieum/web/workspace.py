@@ -39,6 +39,13 @@ def dashboard(facility_code: str):
 @bp.get("/f/<facility_code>/u/<unit_id>/")
 @login_required
 def unit(facility_code: str, unit_id: str):
+    """A unit function opens on its list screen, or on its description if it has none."""
+    return about(facility_code, unit_id, open_list=True)
+
+
+@bp.get("/f/<facility_code>/u/<unit_id>/about")
+@login_required
+def about(facility_code: str, unit_id: str, open_list: bool = False):
     workspace = _workspace(facility_code)
     content = registry()
     profile = content.profiles[workspace.facility.profile_code]
@@ -48,7 +55,7 @@ def unit(facility_code: str, unit_id: str):
         abort(403)
     unit_function = content.unit_functions[unit_id]
     listed = next((s.form for s in unit_function.screens if s.kind == "list"), None)
-    if listed is not None:
+    if listed is not None and open_list:
         return redirect(url_for("records.index", facility_code=facility_code, unit_id=unit_id,
                                 form_id=listed))
     forms = [content.forms[form_id] for form_id in unit_function.forms]
