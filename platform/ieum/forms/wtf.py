@@ -211,7 +211,10 @@ def bind(form: FormDef, formdata: Any = None, data: Mapping[str, Any] | None = N
     cls = form_class(form)
     if formdata is not None:
         return cls(formdata=formdata)
-    return cls(data=form_data(field_tree(form).fields, data or {}))
+    tree = field_tree(form)
+    if data is None:  # a new record starts from the schema's defaults
+        data = {f.name: f.schema["default"] for f in tree.fields if "default" in f.schema}
+    return cls(data=form_data(tree.fields, data))
 
 
 Upload = Callable[[Field, Any], int]

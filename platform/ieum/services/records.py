@@ -187,7 +187,7 @@ def parse_list_query(tree: FieldTree, args: Mapping[str, Any]) -> ListQuery:
     sort = str(args.get("sort") or "updated_at")
     if sort not in sortable:
         sort = "updated_at"
-    status = args.get("status")
+    status = args.get("record_status")
     subject = args.get("subject")
     return ListQuery(
         filters=filters, sort=sort, descending=str(args.get("dir", "desc")) != "asc",

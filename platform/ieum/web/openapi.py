@@ -64,7 +64,7 @@ def document(content: Registry) -> dict[str, Any]:
             "summary": "양식의 JSON Schema", "responses": _responses(
                 "200", {"type": "object"}, 401, 403, 404)}},
         f"{base}/records": {"parameters": _PATH_PARAMS, "get": {
-            "summary": "기록 목록 (검색 항목, sort, dir, page, per_page, status)",
+            "summary": "기록 목록 (검색 항목, sort, dir, page, per_page, record_status)",
             "responses": _responses("200", {"$ref": "#/components/schemas/RecordPage"},
                                     401, 403, 404)},
             "post": {"summary": "기록 작성", "requestBody": _body(save),

@@ -59,8 +59,10 @@ def _uploader(scope: records.FormScope):  # noqa: ANN202 - the engine's upload c
 def _page(scope: records.FormScope, **context):  # noqa: ANN003, ANN202
     content = registry()
     profile = content.profiles[scope.facility.profile_code]
-    return dict(ws=scope.workspace, profile=profile, unit=scope.unit, scope=scope,
-                tree=scope.tree, **context)
+    unit_title = next((item.title for group in scope.workspace.menu for item in group.items
+                       if item.unit_id == scope.unit.id), scope.unit.title)
+    return dict(ws=scope.workspace, profile=profile, unit=scope.unit, unit_title=unit_title,
+                scope=scope, tree=scope.tree, **context)
 
 
 @bp.get("/")
@@ -215,6 +217,9 @@ def import_rows(facility_code: str, unit_id: str, form_id: str):
         flash("올릴 엑셀 파일을 고르세요.", "warning")
         return render_template("records/import.html", **_page(scope, result=None)), 400
     result = records.import_rows(db_session(), scope, upload.read())
+    if result.ok and not result.records:
+        flash("가져올 자료가 없습니다. 머리글 아래 줄에 내용을 입력하세요.", "warning")
+        return render_template("records/import.html", **_page(scope, result=None)), 400
     if not result.ok:
         return render_template("records/import.html", **_page(scope, result=result)), 400
     flash(f"{len(result.records)}건을 가져왔습니다.", "success")
