@@ -130,12 +130,17 @@ def test_a_gateway_condition_calling_import_is_refused(root: Path) -> None:
     ]
 
 
-def test_a_script_task_must_be_an_expression(root: Path) -> None:
+def test_a_script_task_is_lines_of_checked_assignments(root: Path) -> None:
     write(root, "workflows/bpmn/review.bpmn", script_task("import os"))
     (problem,) = problems_of(root)
     assert (problem.path, problem.pointer) == (BPMN_FILE, "/review/tally")
-    assert problem.message.startswith("script of script task 'tally': syntax error at column")
-    write(root, "workflows/bpmn/review.bpmn", script_task("count([decision == 'approved'])"))
+    assert problem.message.startswith(
+        "script of script task 'tally': line 1: a script line must be 'name = expression'")
+    write(root, "workflows/bpmn/review.bpmn", script_task("n = __import__('os')"))
+    (problem,) = problems_of(root)
+    assert "line 1:" in problem.message and "__import__" in problem.message
+    write(root, "workflows/bpmn/review.bpmn",
+          script_task("approvals = count([decision == 'approved'])\nok = approvals &gt; 0"))
     assert problems_of(root) == []
 
 

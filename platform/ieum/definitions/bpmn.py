@@ -20,7 +20,7 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from ieum.definitions.model import ProcessDef, UserTaskDef
 from ieum.definitions.problems import Problem, display_path, pointer
-from ieum.expressions import check_expression
+from ieum.expressions import check_expression, check_script
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NAMESPACES = {"bpmn": BPMN_NS}
@@ -212,22 +212,29 @@ def _add_file(parser: SpiffBpmnParser, path: Path, plugin: str | None,
 def _expression_problems(source: _File) -> list[Problem]:
     """Sequence-flow conditions and script-task scripts are written in the platform's
     expression language (DESIGN.md section 6), not in Python: check each one."""
-    found: list[tuple[str, str, str]] = []  # (element id, what, text)
+    found: list[tuple[str, str, str, object]] = []  # (element id, what, text, checker)
     for condition in source.root.iter(f"{{{BPMN_NS}}}conditionExpression"):
         flow = condition.getparent()
         flow_id = (flow.get("id") or "") if flow is not None else ""
-        found.append((flow_id, f"condition of sequence flow {flow_id!r}", condition.text or ""))
+        found.append((flow_id, f"condition of sequence flow {flow_id!r}", condition.text or "",
+                      check_expression))
     for task in source.root.iter(f"{{{BPMN_NS}}}scriptTask"):
         task_id = task.get("id") or ""
         for script in task.iterfind("bpmn:script", NAMESPACES):
-            found.append((task_id, f"script of script task {task_id!r}", script.text or ""))
+            found.append((task_id, f"script of script task {task_id!r}", script.text or "",
+                          check_script))
+    for kind in ("preScript", "postScript"):
+        for script in source.root.iter(f"{{{_PREFIXES['spiffworkflow']}}}{kind}"):
+            owner = next((a for a in script.iterancestors() if a.get("id")), None)
+            task_id = owner.get("id") if owner is not None else ""
+            found.append((task_id, f"{kind} of {task_id!r}", script.text or "", check_script))
     problems = []
-    for element_id, what, text in found:
+    for element_id, what, text, check in found:
         if not text.strip():
             continue  # SpiffWorkflow's own checks cover missing conditions
         where, line = source.where(element_id)
         problems += [Problem(source.path, where, f"{what}: {message}{line}")
-                     for message in check_expression(text)]
+                     for message in check(text)]  # type: ignore[operator]
     return problems
 
 

@@ -13,6 +13,7 @@ from ieum.expressions.checker import MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, MAX_NO
 from ieum.expressions.errors import EvalError, ExpressionError
 from ieum.expressions.expression import Expression, check_expression, compile_expression
 from ieum.expressions.functions import FUNCTIONS, Function
+from ieum.expressions.scripts import check_script, compile_script, run_script
 from ieum.expressions.vector import VectorResult
 
 __all__ = [
@@ -27,5 +28,8 @@ __all__ = [
     "Function",
     "VectorResult",
     "check_expression",
+    "check_script",
     "compile_expression",
+    "compile_script",
+    "run_script",
 ]

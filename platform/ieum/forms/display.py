@@ -36,7 +36,8 @@ def display(item: Field, value: Any) -> str:
         except ValueError:
             return value
     if kind in ("integer", "number") and isinstance(value, (int, float)):
-        return f"{value:,}" if isinstance(value, int) or value.is_integer() else f"{value:,.2f}"
+        whole = isinstance(value, int) or value.is_integer()
+        return f"{int(value):,}" if whole else f"{value:,.2f}"
     if kind == "rows" and isinstance(value, list):
         return f"{len(value)}건"
     if kind == "group" and isinstance(value, Mapping):

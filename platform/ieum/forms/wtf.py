@@ -196,8 +196,8 @@ def _to_form_value(item: Field, value: Any) -> Any:
         return form_data(item.children, value)
     if item.kind == "rows" and isinstance(value, list):
         return [form_data(item.children, row) for row in value if isinstance(row, Mapping)]
-    if item.kind == "file":
-        return None
+    if item.kind == "file":  # the stored attachment id: the screen shows it as 현재 파일
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
     return value
 
 

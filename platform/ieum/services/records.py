@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
@@ -27,6 +26,7 @@ from ieum.forms.fields import Field, FieldTree, field_tree
 from ieum.forms.validation import Errors
 from ieum.services import ServiceError
 from ieum.services import attachments as files
+from ieum.services.conflicts import refuse_conflicts
 from ieum.services.form_versions import form_version, remember
 from ieum.services.workspace import Workspace
 from ieum.store.models import Attachment, Closing, Record, Subject, utcnow
@@ -322,7 +322,7 @@ def _claim_files(session: Session, scope: FormScope, record: Record, form: FormD
         raise FormInvalid({"": problems}, record.data)
 
 
-def _insert(session: Session, scope: FormScope, data: Mapping[str, Any], *, draft: bool,
+def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *, draft: bool,
             subject_id: int | None) -> Record:
     outcome = validate(scope, data, draft=draft)
     if not outcome.ok:
@@ -341,11 +341,12 @@ def _insert(session: Session, scope: FormScope, data: Mapping[str, Any], *, draf
     return record
 
 
+@refuse_conflicts(CONFLICT)
 def create_record(session: Session, scope: FormScope, data: Mapping[str, Any], *,
                   draft: bool = False, subject_id: int | None = None) -> Record:
     """Validate and save a new record (``draft`` = 임시저장); commits."""
     scope.require("create")
-    record = _insert(session, scope, data, draft=draft, subject_id=subject_id)
+    record = insert_record(session, scope, data, draft=draft, subject_id=subject_id)
     record_event(session, "record.create", scope.actor, facility_id=scope.facility.id,
                  target_type="record", target_id=record.id, subject_id=record.subject_id,
                  detail={"unit": scope.unit.id, "form": scope.form.id, "status": record.status})
@@ -360,16 +361,7 @@ def _check_version(record: Record, expected_version: int | None) -> None:
         raise ServiceError(CONFLICT, status=409)
 
 
-def _flush_or_conflict(session: Session) -> None:
-    """Flush an update; ``UPDATE ... WHERE version = :seen`` matching no row means someone
-    saved in between, which is a conflict, not an error."""
-    try:
-        session.flush()
-    except StaleDataError:
-        session.rollback()
-        raise ServiceError(CONFLICT, status=409) from None
-
-
+@refuse_conflicts(CONFLICT)
 def update_record(session: Session, registry: Registry, scope: FormScope, record_id: int,
                   data: Mapping[str, Any], *, expected_version: int | None,
                   draft: bool = False) -> Record:
@@ -394,7 +386,7 @@ def update_record(session: Session, registry: Registry, scope: FormScope, record
     record.data = outcome.data
     record.entry_date = entry_date
     record.status = "draft" if draft else "final"
-    _flush_or_conflict(session)
+    session.flush()  # UPDATE ... WHERE version = :seen
     _claim_files(session, scope, record, form)
     record_event(session, "record.update", scope.actor, facility_id=scope.facility.id,
                  target_type="record", target_id=record.id, subject_id=record.subject_id,
@@ -404,6 +396,7 @@ def update_record(session: Session, registry: Registry, scope: FormScope, record
     return record
 
 
+@refuse_conflicts(CONFLICT)
 def delete_record(session: Session, scope: FormScope, record_id: int, *,
                   expected_version: int | None) -> None:
     """Remove a record from every list; the row is kept (nothing is lost) and audited."""
@@ -415,7 +408,7 @@ def delete_record(session: Session, scope: FormScope, record_id: int, *,
     _refuse_closed(session, scope, record.entry_date)
     record.deleted_at = utcnow()
     record.deleted_by_id = scope.user.id
-    _flush_or_conflict(session)
+    session.flush()  # UPDATE ... WHERE version = :seen
     record_event(session, "record.delete", scope.actor, facility_id=scope.facility.id,
                  target_type="record", target_id=record.id, subject_id=record.subject_id,
                  detail={"unit": scope.unit.id, "form": record.form_id})
@@ -472,7 +465,7 @@ def import_rows(session: Session, scope: FormScope, content: bytes) -> excel.Imp
     if not result.ok:
         return result
     for row in result.records:
-        _insert(session, scope, row, draft=False, subject_id=None)
+        insert_record(session, scope, row, draft=False, subject_id=None)
     record_event(session, "record.import", scope.actor, facility_id=scope.facility.id,
                  target_type="form", target_id=scope.form.id,
                  detail={"unit": scope.unit.id, "rows": len(result.records)})

@@ -229,6 +229,8 @@ class ProcessInstance(Versioned, Base):
     status: Mapped[str] = mapped_column(String(16), default="running")
     error_message: Mapped[str | None] = mapped_column(Text)
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    next_timer_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                              index=True)
 
 
 class Task(Base):
@@ -257,6 +259,9 @@ class Task(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    record_id: Mapped[int | None] = mapped_column(ForeignKey("record.id"))
+
+    instance: Mapped[ProcessInstance] = relationship()
 
 
 class Closing(Base):

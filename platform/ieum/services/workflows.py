@@ -1,0 +1,407 @@
+"""Running processes: start, complete a task, claim, retry, tick timers; the inbox; progress.
+
+Every step is one transaction: load the instance (with its version), run the engine, save
+the state and the task rows, bump the version. A concurrent step on the same instance finds
+the version changed and gets 409; nothing half-done is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ieum.access.audit import Actor, record_event
+from ieum.definitions import Registry
+from ieum.definitions.model import ProcessDef, UnitFunction
+from ieum.services import ServiceError
+from ieum.services.conflicts import refuse_conflicts
+from ieum.services.records import FormScope, insert_record
+from ieum.services.workspace import Workspace
+from ieum.store.models import ProcessInstance, Record, Subject, Task, utcnow
+from ieum.workflow import runtime
+from ieum.workflow.environment import SafeScriptEngine
+from ieum.workflow.functions import ServiceFunction
+
+log = logging.getLogger(__name__)
+
+ALREADY_DONE = "이미 처리된 업무입니다. 업무 목록을 새로 고치세요."
+CONFLICT = "다른 사용자가 먼저 이 업무를 처리했습니다. 업무 목록을 새로 고치세요."
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What running a process needs besides the database: content, functions, the date."""
+
+    registry: Registry
+    functions: Mapping[str, ServiceFunction]
+    today: dt.date
+    actor: Actor
+
+    def engine(self) -> SafeScriptEngine:
+        return SafeScriptEngine(self.functions, self.today)
+
+
+def _forms_by_filename(registry: Registry) -> dict[str, str]:
+    return {form.filename: form.id for form in registry.forms.values()}
+
+
+def _unit_process(registry: Registry, workspace: Workspace, unit_id: str,
+                  process_id: str) -> tuple[UnitFunction, ProcessDef]:
+    if workspace.facility is None:
+        raise ServiceError("기관을 찾을 수 없습니다.", status=404)
+    profile = registry.profiles.get(workspace.facility.profile_code)
+    unit = registry.unit_functions.get(unit_id)
+    if profile is None or unit is None or unit_id not in profile.unit_ids \
+            or process_id not in unit.processes:
+        raise ServiceError("업무 절차를 찾을 수 없습니다.", status=404)
+    if not workspace.permissions.can(unit_id, "view"):
+        raise ServiceError("이 작업을 할 권한이 없습니다.", status=403)
+    return unit, registry.processes[process_id]
+
+
+def _error_message(error: BaseException) -> str:
+    message = str(error) or type(error).__name__
+    inner = getattr(error, "error", None) or getattr(error, "exception", None)
+    if inner is not None and str(inner) and str(inner) not in message:
+        message = f"{message} ({inner})"
+    return message[:2000]
+
+
+def _advance(session: Session, rt: Runtime, instance: ProcessInstance, workflow: Any,
+             *, refresh_timers: bool = False) -> None:
+    """Run the engine as far as it goes and store the outcome (also a failure)."""
+    try:
+        if refresh_timers:
+            workflow.refresh_timers()
+        workflow.do_engine_steps()
+    except Exception as error:  # a failing script or service task stops the instance
+        instance.status = "error"
+        instance.error_message = _error_message(error)
+        log.warning("process instance %s failed: %s", instance.id, instance.error_message)
+    else:
+        instance.status = "completed" if workflow.is_completed() else "running"
+        instance.error_message = None
+    instance.state = runtime.dump(workflow)
+    instance.next_timer_at = runtime.next_timer(workflow) if instance.status == "running" \
+        else None
+    _sync_tasks(session, rt, instance, workflow)
+
+
+def _sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
+                workflow: Any) -> None:
+    ready = {t.spiff_id: t for t in runtime.ready_user_tasks(workflow, rt.today)}
+    rows = session.scalars(select(Task).where(Task.instance_id == instance.id,
+                                              Task.state == "ready")).all()
+    for row in rows:
+        if row.spiff_task_id not in ready:
+            row.state = "cancelled"
+    known = {row.spiff_task_id for row in rows}
+    forms = _forms_by_filename(rt.registry)
+    for spiff_id, task in ready.items():
+        if spiff_id in known:
+            continue
+        session.add(Task(
+            instance_id=instance.id, facility_id=instance.facility_id, spiff_task_id=spiff_id,
+            name=task.name, title=task.title, form_id=forms.get(task.form_filename or ""),
+            role=task.role, assignee_id=task.assignee_id, subject_id=instance.subject_id,
+            due_date=task.due_date))
+
+
+@refuse_conflicts(CONFLICT)
+def start_process(session: Session, rt: Runtime, workspace: Workspace, unit_id: str,
+                  process_id: str, *, subject_id: int | None = None) -> ProcessInstance:
+    """Start ``process_id`` of a unit function, for a subject or for the facility."""
+    unit, process = _unit_process(rt.registry, workspace, unit_id, process_id)
+    if not workspace.permissions.can(unit_id, "create"):
+        raise ServiceError("이 업무를 시작할 권한이 없습니다.", status=403)
+    if subject_id is not None and session.scalar(select(Subject.id).where(
+            Subject.id == subject_id, Subject.facility_id == workspace.facility.id)) is None:
+        raise ServiceError("대상자를 찾을 수 없습니다.", field="subject_id", status=404)
+    workflow = runtime.new_workflow(process, rt.engine())
+    initial = {"facility_id": workspace.facility.id, "subject_id": subject_id,
+               "started_by": workspace.user.id}
+    for task in workflow.get_tasks(state=runtime.TaskState.READY):
+        task.data.update(initial)
+    instance = ProcessInstance(
+        facility_id=workspace.facility.id, unit_function=unit.id, process_id=process.id,
+        spec_hash=process.spec_hash, subject_id=subject_id, state={},
+        started_by_id=workspace.user.id)
+    session.add(instance)
+    session.flush()
+    _advance(session, rt, instance, workflow)
+    record_event(session, "process.start", rt.actor, facility_id=workspace.facility.id,
+                 target_type="process_instance", target_id=instance.id, subject_id=subject_id,
+                 detail={"unit": unit.id, "process": process.id})
+    session.flush()
+    session.commit()
+    return instance
+
+
+# --- tasks ---------------------------------------------------------------------------------
+
+def may_work(workspace: Workspace, task: Task) -> bool:
+    """Assigned to the user, or unassigned and in a role (lane) the user holds."""
+    if task.assignee_id is not None:
+        return task.assignee_id == workspace.user.id
+    return task.role is None or task.role in workspace.permissions.roles
+
+
+def get_task(session: Session, workspace: Workspace, task_id: int) -> Task:
+    """A task of this facility the user may see (their own or their roles'); else 404."""
+    task = session.scalar(select(Task).where(Task.id == task_id,
+                                             Task.facility_id == workspace.facility.id))
+    if task is None:
+        raise ServiceError("업무를 찾을 수 없습니다.", status=404)
+    unit = task.instance.unit_function
+    if not (may_work(workspace, task) or workspace.permissions.can(unit, "view")):
+        raise ServiceError("업무를 찾을 수 없습니다.", status=404)
+    return task
+
+
+def task_scope(rt: Runtime, workspace: Workspace, task: Task) -> FormScope | None:
+    """The form a task shows, as a form scope of its unit function (``None``: no form)."""
+    if task.form_id is None:
+        return None
+    unit = rt.registry.unit_functions[task.instance.unit_function]
+    profile = rt.registry.profiles[workspace.facility.profile_code]
+    return FormScope(workspace, unit, rt.registry.forms[task.form_id],
+                     profile.parameters_for(unit.id), rt.today, rt.actor)
+
+
+@refuse_conflicts(CONFLICT)
+def complete_task(session: Session, rt: Runtime, workspace: Workspace, task_id: int,
+                  data: Mapping[str, Any]) -> Task:
+    """Save the task's form as a record and move the process on, in one transaction."""
+    task = get_task(session, workspace, task_id)
+    if task.state != "ready":
+        raise ServiceError(ALREADY_DONE, status=409)
+    if not may_work(workspace, task):
+        raise ServiceError("이 업무를 처리할 권한이 없습니다.", status=403)
+    instance = task.instance
+    workflow = runtime.load(instance.state, rt.engine())
+    spiff = runtime.find_task(workflow, task.spiff_task_id)
+    if spiff is None:
+        raise ServiceError(ALREADY_DONE, status=409)
+    values: dict[str, Any] = {}
+    scope = task_scope(rt, workspace, task)
+    if scope is not None:
+        record = insert_record(session, scope, data, draft=False, subject_id=instance.subject_id)
+        task.record_id = record.id
+        wanted = runtime.condition_names(workflow)
+        values = {k: v for k, v in record.data.items() if k in wanted}
+        values[f"{task.name}_record"] = record.id
+    values["last_completed_by"] = workspace.user.id
+    if runtime.properties(spiff).get("claimsCase") == "true" and not spiff.data.get(
+            "case_worker"):
+        values["case_worker"] = workspace.user.id
+    spiff.data.update(values)
+    try:
+        spiff.run()
+    except Exception as error:
+        raise ServiceError(f"업무를 마치지 못했습니다: {_error_message(error)}") from error
+    task.state = "completed"
+    task.completed_at = utcnow()
+    task.completed_by_id = workspace.user.id
+    _advance(session, rt, instance, workflow)
+    instance.updated_at = utcnow()  # bumps the version even when only task rows changed
+    record_event(session, "task.complete", rt.actor, facility_id=instance.facility_id,
+                 target_type="task", target_id=task.id, subject_id=instance.subject_id,
+                 detail={"process": instance.process_id, "task": task.name,
+                         "record": task.record_id})
+    session.flush()
+    session.commit()
+    return task
+
+
+@refuse_conflicts(CONFLICT)
+def claim_task(session: Session, rt: Runtime, workspace: Workspace, task_id: int) -> Task:
+    """Take an unassigned task of one's role (맡기)."""
+    task = get_task(session, workspace, task_id)
+    if task.state != "ready":
+        raise ServiceError(ALREADY_DONE, status=409)
+    if task.assignee_id is not None:
+        if task.assignee_id == workspace.user.id:
+            return task
+        raise ServiceError("이미 다른 사람이 맡은 업무입니다.", status=409)
+    if not may_work(workspace, task):
+        raise ServiceError("이 업무를 맡을 권한이 없습니다.", status=403)
+    task.assignee_id = workspace.user.id
+    record_event(session, "task.claim", rt.actor, facility_id=task.facility_id,
+                 target_type="task", target_id=task.id)
+    session.commit()
+    return task
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    subject_id: int | None = None
+    unit_id: str | None = None
+    due: str | None = None  # "overdue", "today", "week"
+    mine_only: bool = False
+
+
+def _inbox_filter(workspace: Workspace, query: InboxQuery, today: dt.date):  # noqa: ANN202
+    user_id = workspace.user.id
+    roles = sorted(workspace.permissions.roles)
+    conditions = [Task.facility_id == workspace.facility.id, Task.state == "ready"]
+    if query.mine_only:
+        conditions.append(Task.assignee_id == user_id)
+    else:
+        conditions.append(or_(Task.assignee_id == user_id,
+                              and_(Task.assignee_id.is_(None),
+                                   or_(Task.role.is_(None), Task.role.in_(roles)))))
+    if query.subject_id:
+        conditions.append(Task.subject_id == query.subject_id)
+    if query.unit_id:
+        conditions.append(ProcessInstance.unit_function == query.unit_id)
+    if query.due == "overdue":
+        conditions.append(Task.due_date < today)
+    elif query.due == "today":
+        conditions.append(Task.due_date == today)
+    elif query.due == "week":
+        conditions.append(Task.due_date <= today + dt.timedelta(days=7))
+    return conditions
+
+
+def inbox(session: Session, workspace: Workspace, query: InboxQuery, today: dt.date,
+          *, limit: int = 200) -> list[Task]:
+    """나의업무: tasks assigned to the user and unassigned tasks of their roles."""
+    statement = (select(Task).join(ProcessInstance, Task.instance_id == ProcessInstance.id)
+                 .where(*_inbox_filter(workspace, query, today))
+                 .order_by(Task.due_date.is_(None), Task.due_date, Task.created_at)
+                 .limit(limit))
+    return list(session.scalars(statement))
+
+
+@dataclass(frozen=True)
+class InboxCounts:
+    mine: int
+    roles: int
+    overdue: int
+
+
+def inbox_counts(session: Session, workspace: Workspace, today: dt.date) -> InboxCounts:
+    if workspace.facility is None:
+        return InboxCounts(0, 0, 0)
+
+    def count(query: InboxQuery) -> int:
+        statement = (select(func.count(Task.id))
+                     .join(ProcessInstance, Task.instance_id == ProcessInstance.id)
+                     .where(*_inbox_filter(workspace, query, today)))
+        return session.scalar(statement) or 0
+
+    everything = count(InboxQuery())
+    mine = count(InboxQuery(mine_only=True))
+    return InboxCounts(mine=mine, roles=everything - mine,
+                       overdue=count(InboxQuery(due="overdue")))
+
+
+# --- instances -----------------------------------------------------------------------------
+
+def get_instance(session: Session, workspace: Workspace, instance_id: int) -> ProcessInstance:
+    instance = session.scalar(select(ProcessInstance).where(
+        ProcessInstance.id == instance_id,
+        ProcessInstance.facility_id == workspace.facility.id))
+    if instance is None or not workspace.permissions.can(instance.unit_function, "view"):
+        raise ServiceError("업무 절차를 찾을 수 없습니다.", status=404)
+    return instance
+
+
+def instances_of(session: Session, workspace: Workspace, unit_id: str,
+                 *, status: str | None = None) -> list[ProcessInstance]:
+    statement = select(ProcessInstance).where(
+        ProcessInstance.facility_id == workspace.facility.id,
+        ProcessInstance.unit_function == unit_id)
+    if status:
+        statement = statement.where(ProcessInstance.status == status)
+    return list(session.scalars(statement.order_by(ProcessInstance.id.desc()).limit(200)))
+
+
+@refuse_conflicts(CONFLICT)
+def retry_instance(session: Session, rt: Runtime, workspace: Workspace,
+                   instance_id: int) -> ProcessInstance:
+    """Run the failed step of an instance in error again (an administrator's action)."""
+    instance = get_instance(session, workspace, instance_id)
+    if not workspace.permissions.can(instance.unit_function, "approve") \
+            and not workspace.user.is_platform_admin:
+        raise ServiceError("오류 난 업무를 다시 실행할 권한이 없습니다.", status=403)
+    if instance.status != "error":
+        raise ServiceError("오류 상태인 업무만 다시 실행할 수 있습니다.", status=409)
+    workflow = runtime.load(instance.state, rt.engine())
+    runtime.retry(workflow)
+    _advance(session, rt, instance, workflow)
+    instance.updated_at = utcnow()
+    record_event(session, "process.retry", rt.actor, facility_id=instance.facility_id,
+                 target_type="process_instance", target_id=instance.id,
+                 detail={"status": instance.status, "error": instance.error_message})
+    session.flush()
+    session.commit()
+    return instance
+
+
+def tick(session: Session, registry: Registry, functions: Mapping[str, ServiceFunction],
+         now: dt.datetime) -> int:
+    """Fire the timers due by ``now``; each instance is its own transaction. Returns how
+    many instances moved."""
+    due_ids = session.scalars(select(ProcessInstance.id).where(
+        ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)).all()
+    moved = 0
+    for instance_id in due_ids:
+        instance = session.get(ProcessInstance, instance_id)
+        if instance is None or instance.status != "running":
+            continue
+        rt = Runtime(registry, functions, now.date(), Actor(login="system:tick"))
+        workflow = runtime.load(instance.state, rt.engine())
+        _advance(session, rt, instance, workflow, refresh_timers=True)
+        instance.updated_at = utcnow()
+        try:
+            session.flush()
+        except StaleDataError:
+            session.rollback()
+            continue
+        record_event(session, "process.timer", rt.actor, facility_id=instance.facility_id,
+                     target_type="process_instance", target_id=instance.id)
+        session.commit()
+        moved += 1
+    return moved
+
+
+# --- progress ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    title: str
+    state: str  # "done", "current", "todo"
+    completed_on: dt.date | None
+
+
+def progress(session: Session, registry: Registry, instance: ProcessInstance) -> list[Step]:
+    """The process's user tasks as a step bar: done (with the date), current, still to do."""
+    process = registry.processes.get(instance.process_id)
+    if process is None:
+        return []
+    rows = session.scalars(select(Task).where(Task.instance_id == instance.id)
+                           .order_by(Task.id)).all()
+    done: dict[str, dt.date] = {}
+    current = set()
+    for row in rows:
+        if row.state == "completed" and row.completed_at is not None:
+            done[row.name] = row.completed_at.date()
+        elif row.state == "ready":
+            current.add(row.name)
+    return [Step(name, title,
+                 "current" if name in current else "done" if name in done else "todo",
+                 done.get(name))
+            for name, title in runtime.steps(process)]
+
+
+def task_record(session: Session, task: Task) -> Record | None:
+    return session.get(Record, task.record_id) if task.record_id else None

@@ -1,0 +1,151 @@
+"""One BPMN process as a running SpiffWorkflow: create, serialize, load, read its tasks.
+
+The serialized state includes the process spec, so an instance keeps running on the BPMN it
+started with even after the file changes. Task data stays small: forms are saved as records;
+the workflow keeps record ids and the few values its conditions and scripts read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
+from SpiffWorkflow.task import Task as SpiffTask
+from SpiffWorkflow.util.task import TaskState
+
+from ieum.definitions.model import ProcessDef
+from ieum.expressions import EvalError, compile_expression, compile_script
+from ieum.workflow.environment import SafeScriptEngine
+
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
+FORM_PROPERTY = "formJsonSchemaFilename"
+
+
+def new_workflow(process: ProcessDef, engine: SafeScriptEngine) -> BpmnWorkflow:
+    return BpmnWorkflow(process.spec, dict(process.subprocess_specs), script_engine=engine)
+
+
+def dump(workflow: BpmnWorkflow) -> dict[str, Any]:
+    return SERIALIZER.to_dict(workflow)
+
+
+def load(state: Mapping[str, Any], engine: SafeScriptEngine) -> BpmnWorkflow:
+    workflow = SERIALIZER.from_dict(dict(state))
+    workflow.script_engine = engine  # the engine is not part of the state
+    return workflow
+
+
+def properties(task: SpiffTask) -> Mapping[str, str]:
+    return getattr(task.task_spec, "extensions", {}).get("properties", {}) or {}
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A user task waiting for a person, as the inbox needs it."""
+
+    spiff_id: str
+    name: str
+    title: str
+    form_filename: str | None
+    role: str | None
+    assignee_id: int | None
+    due_date: dt.date | None
+
+
+def _property_value(task: SpiffTask, name: str, today: dt.date) -> Any:
+    source = properties(task).get(name)
+    if not source:
+        return None
+    value = compile_expression(source).evaluate(task.data, today=today)
+    return None if isinstance(value, EvalError) else value
+
+
+def ready_user_tasks(workflow: BpmnWorkflow, today: dt.date) -> list[ReadyTask]:
+    """The user tasks waiting now; ``role`` is the ``role`` property (an expression over the
+    task data) or else the lane, ``assignee`` a user id the ``assignee`` property names."""
+    ready = []
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        role = _property_value(task, "role", today) or task.task_spec.lane
+        assignee = _property_value(task, "assignee", today)
+        days = _property_value(task, "dueInDays", today)
+        ready.append(ReadyTask(
+            spiff_id=str(task.id),
+            name=task.task_spec.bpmn_id or task.task_spec.name,
+            title=task.task_spec.bpmn_name or task.task_spec.name,
+            form_filename=properties(task).get(FORM_PROPERTY),
+            role=str(role) if role else None,
+            assignee_id=assignee if isinstance(assignee, int) and assignee > 0 else None,
+            due_date=today + dt.timedelta(days=days) if isinstance(days, int) else None,
+        ))
+    return ready
+
+
+def find_task(workflow: BpmnWorkflow, spiff_id: str) -> SpiffTask | None:
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        if str(task.id) == spiff_id:
+            return task
+    return None
+
+
+def failed_tasks(workflow: BpmnWorkflow) -> list[SpiffTask]:
+    return workflow.get_tasks(state=TaskState.ERROR)
+
+
+def retry(workflow: BpmnWorkflow) -> None:
+    """Put failed tasks back to READY so the next engine step runs them again."""
+    for task in failed_tasks(workflow):
+        task._set_state(TaskState.READY)  # noqa: SLF001 - SpiffWorkflow has no public reset
+
+
+def next_timer(workflow: BpmnWorkflow) -> dt.datetime | None:
+    """When the earliest waiting timer is due (UTC), or ``None``."""
+    due = []
+    for event in workflow.waiting_events():
+        if event.event_type != "TimerEventDefinition":
+            continue
+        value = event.value
+        if isinstance(value, Mapping):  # a cycle: {'cycles': n, 'next': iso, 'duration': s}
+            value = value.get("next")
+        try:
+            moment = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            continue
+        due.append(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+    return min(due) if due else None
+
+
+def _specs(workflow: BpmnWorkflow) -> Iterable[Any]:
+    yield workflow.spec
+    yield from (workflow.subprocess_specs or {}).values()
+
+
+def condition_names(workflow: BpmnWorkflow) -> frozenset[str]:
+    """Every name the process's conditions, scripts and task properties read: the values a
+    completed form must leave in the task data (read from the spec the instance runs on)."""
+    names: set[str] = set()
+    for spec in _specs(workflow):
+        for task_spec in spec.task_specs.values():
+            for condition, _target in getattr(task_spec, "cond_task_specs", ()) or ():
+                source = getattr(condition, "args", (None,))[0] if condition else None
+                if isinstance(source, str):
+                    names |= compile_expression(source).names
+            for attribute in ("script", "prescript", "postscript"):
+                script = getattr(task_spec, attribute, None)
+                if script:
+                    for assignment in compile_script(script):
+                        names |= assignment.expression.names
+            for key in ("role", "assignee", "dueInDays"):
+                source = (getattr(task_spec, "extensions", {}).get("properties") or {}).get(key)
+                if source:
+                    names |= compile_expression(source).names
+    return frozenset(names)
+
+
+def steps(process: ProcessDef) -> list[tuple[str, str]]:
+    """The user tasks of a process as (task id, title), in the order of the diagram's flow."""
+    return [(task.id, task.name) for task in process.user_tasks]
