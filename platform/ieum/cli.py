@@ -150,7 +150,9 @@ def demo(as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="개발용 디버그 모드")
-def serve(host: str, port: int, debug: bool) -> None:
+@click.option("--tick-every", default=60.0, show_default=True, type=float,
+              help="타이머를 확인하는 간격(초); 0이면 확인하지 않음")
+def serve(host: str, port: int, debug: bool, tick_every: float) -> None:
     """Serve the web app (refuses to start on content errors or an old database)."""
     from ieum.web.app import create_app
 
@@ -163,7 +165,21 @@ def serve(host: str, port: int, debug: bool) -> None:
         click.echo(str(error), err=True)
         raise SystemExit(1) from None
     click.echo(f"이음: http://{host}:{port}/ (종료: Ctrl+C)")
+    if tick_every > 0:
+        from ieum.web.ticker import start_ticker
+
+        start_ticker(app, tick_every)
     app.run(host=host, port=port, debug=debug, use_reloader=debug, threaded=True)
+
+
+@main.command("tick")
+def tick_command() -> None:
+    """Fire the process timers that are due (run it from cron every minute in production)."""
+    from ieum.web.app import create_app
+    from ieum.web.ticker import tick_app
+
+    moved = tick_app(create_app())
+    click.echo(f"타이머: {moved}건의 업무가 진행되었습니다.")
 
 
 if __name__ == "__main__":  # pragma: no cover

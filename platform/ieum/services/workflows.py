@@ -403,5 +403,10 @@ def progress(session: Session, registry: Registry, instance: ProcessInstance) ->
             for name, title in runtime.steps(process)]
 
 
+def instance_tasks(session: Session, instance: ProcessInstance) -> list[Task]:
+    return list(session.scalars(select(Task).where(Task.instance_id == instance.id)
+                                .order_by(Task.id)))
+
+
 def task_record(session: Session, task: Task) -> Record | None:
     return session.get(Record, task.record_id) if task.record_id else None

@@ -16,15 +16,18 @@ from ieum.store.migrate import is_up_to_date
 from ieum.web import (
     api,
     api_records,
+    api_tasks,
     auth,
     errors,
     health,
     openapi,
     records,
+    tasks,
     template_helpers,
     workspace,
 )
 from ieum.web.context import close_db_session
+from ieum.workflow.functions import available as available_functions
 
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
@@ -55,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["ieum.registry"] = load_registry(
         app.config["IEUM_CONTENT_ROOTS"], plugins=app.config["IEUM_PLUGINS"]
     )
+    app.extensions["ieum.functions"] = available_functions(plugins=app.config["IEUM_PLUGINS"])
     database = Database(settings.normalise_database_url(app.config["IEUM_DATABASE_URL"]))
     if not is_up_to_date(database.url):
         database.dispose()
@@ -68,10 +72,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
     auth.login_manager.init_app(app)
     for blueprint in (health.bp, auth.bp, workspace.bp, records.bp, records.files_bp, api.bp,
-                      api_records.bp, openapi.bp):
+                      api_records.bp, openapi.bp, tasks.bp, api_tasks.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing for CSRF to forge
     csrf.exempt(api_records.bp)
+    csrf.exempt(api_tasks.bp)
     errors.register(app)
     app.add_template_filter(lambda action: ACTION_TITLES.get(action, action), "action_title")
     app.add_template_filter(_display_value, "display_value")

@@ -43,6 +43,10 @@ def actor_for(user) -> Actor:  # noqa: ANN001 - an ORM User or None
     return Actor(user.id, user.login, client_ip())
 
 
+def functions():  # noqa: ANN201 - the read-only mapping of service functions
+    return current_app.extensions["ieum.functions"]
+
+
 def today() -> dt.date:
     """The service date; tests may pin it with the ``IEUM_TODAY`` config value."""
     pinned = current_app.config.get("IEUM_TODAY")

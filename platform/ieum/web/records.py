@@ -45,7 +45,7 @@ def attachment_folder() -> Path:
     return Path(current_app.instance_path) / "attachments"
 
 
-def _uploader(scope: records.FormScope):  # noqa: ANN202 - the engine's upload callback
+def uploader(scope: records.FormScope):  # noqa: ANN202 - the engine's upload callback
     def upload(item: Field, storage) -> int:  # noqa: ANN001 - a werkzeug FileStorage
         try:
             kept = files.store_upload(db_session(), attachment_folder(), scope.facility,
@@ -77,7 +77,7 @@ def index(facility_code: str, unit_id: str, form_id: str):
 def _submitted(scope: records.FormScope, previous: dict | None = None):  # noqa: ANN202
     formdata = CombinedMultiDict((request.files, request.form))
     bound = wtf.bind(scope.form, formdata=formdata)
-    data, read_errors = wtf.read(scope.form, bound, upload=_uploader(scope), previous=previous,
+    data, read_errors = wtf.read(scope.form, bound, upload=uploader(scope), previous=previous,
                                  formdata=request.form)
     return bound, data, read_errors
 

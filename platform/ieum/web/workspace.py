@@ -6,6 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ieum.services import ServiceError
+from ieum.services.workflows import inbox_counts
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.web.context import db_session, registry, today
 
@@ -33,7 +34,9 @@ def home():
 def dashboard(facility_code: str):
     workspace = _workspace(facility_code)
     profile = registry().profiles[workspace.facility.profile_code]
-    return render_template("workspace/dashboard.html", ws=workspace, profile=profile)
+    counts = inbox_counts(db_session(), workspace, today())
+    return render_template("workspace/dashboard.html", ws=workspace, profile=profile,
+                           counts=counts)
 
 
 @bp.get("/f/<facility_code>/u/<unit_id>/")

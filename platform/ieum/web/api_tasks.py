@@ -1,0 +1,128 @@
+"""``/api/v1``: start processes, list my tasks, read a task with its form, complete it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+
+from ieum.services import ServiceError, records
+from ieum.services import workflows as flows
+from ieum.services.workspace import Workspace, open_workspace
+from ieum.store.models import ProcessInstance, Task
+from ieum.web.api import token_required
+from ieum.web.context import actor_for, db_session, functions, registry, today
+
+bp = Blueprint("api_tasks", __name__, url_prefix="/api/v1/f/<facility_code>")
+
+
+def _workspace(facility_code: str) -> Workspace:
+    return open_workspace(db_session(), registry(), g.api_user, facility_code, today())
+
+
+def _runtime() -> flows.Runtime:
+    return flows.Runtime(registry(), functions(), today(), actor_for(g.api_user))
+
+
+def _task(task: Task) -> dict[str, Any]:
+    return {"id": task.id, "name": task.name, "title": task.title, "state": task.state,
+            "form_id": task.form_id, "role": task.role, "assignee_id": task.assignee_id,
+            "subject_id": task.subject_id, "instance_id": task.instance_id,
+            "unit": task.instance.unit_function,
+            "due_date": task.due_date.isoformat() if task.due_date else None,
+            "record_id": task.record_id, "created_at": task.created_at.isoformat()}
+
+
+def _instance(instance: ProcessInstance) -> dict[str, Any]:
+    tasks = flows.instance_tasks(db_session(), instance)
+    steps = flows.progress(db_session(), registry(), instance)
+    return {"id": instance.id, "process_id": instance.process_id, "status": instance.status,
+            "unit": instance.unit_function, "subject_id": instance.subject_id,
+            "version": instance.version, "error": instance.error_message,
+            "tasks": [_task(t) for t in tasks],
+            "steps": [{"name": s.name, "title": s.title, "state": s.state,
+                       "completed_on": s.completed_on.isoformat() if s.completed_on else None}
+                      for s in steps]}
+
+
+@bp.post("/u/<unit_id>/processes/<process_id>")
+@token_required
+def start(facility_code: str, unit_id: str, process_id: str):
+    body = request.get_json(silent=True) or {}
+    if not isinstance(body, dict):
+        raise ServiceError("요청 본문은 JSON 객체여야 합니다.")
+    subject_id = body.get("subject_id")
+    if subject_id is not None and (not isinstance(subject_id, int) or isinstance(subject_id,
+                                                                                 bool)):
+        raise ServiceError("subject_id는 정수여야 합니다.", field="subject_id")
+    instance = flows.start_process(db_session(), _runtime(), _workspace(facility_code),
+                                   unit_id, process_id, subject_id=subject_id)
+    return jsonify(_instance(instance)), 201
+
+
+@bp.get("/processes/<int:instance_id>")
+@token_required
+def instance(facility_code: str, instance_id: int):
+    item = flows.get_instance(db_session(), _workspace(facility_code), instance_id)
+    return jsonify(_instance(item))
+
+
+@bp.get("/tasks")
+@token_required
+def inbox(facility_code: str):
+    ws = _workspace(facility_code)
+    due = request.args.get("due")
+    query = flows.InboxQuery(subject_id=request.args.get("subject", type=int),
+                             unit_id=request.args.get("unit") or None,
+                             due=due if due in ("overdue", "today", "week") else None,
+                             mine_only=request.args.get("mine") == "1")
+    items = flows.inbox(db_session(), ws, query, today())
+    counts = flows.inbox_counts(db_session(), ws, today())
+    return jsonify({"items": [_task(t) for t in items],
+                    "counts": {"mine": counts.mine, "roles": counts.roles,
+                               "overdue": counts.overdue}})
+
+
+@bp.get("/tasks/<int:task_id>")
+@token_required
+def read(facility_code: str, task_id: int):
+    ws = _workspace(facility_code)
+    task = flows.get_task(db_session(), ws, task_id)
+    scope = flows.task_scope(_runtime(), ws, task)
+    body = _task(task)
+    body["form_schema"] = scope.form.schema_dict() if scope else None
+    body["may_work"] = flows.may_work(ws, task)
+    return jsonify(body)
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@token_required
+def claim(facility_code: str, task_id: int):
+    task = flows.claim_task(db_session(), _runtime(), _workspace(facility_code), task_id)
+    return jsonify(_task(task))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+@token_required
+def complete(facility_code: str, task_id: int):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ServiceError("요청 본문은 JSON 객체여야 합니다.")
+    data = body.get("data", {})
+    if not isinstance(data, dict):
+        raise ServiceError("data는 JSON 객체여야 합니다.", field="data")
+    try:
+        task = flows.complete_task(db_session(), _runtime(), _workspace(facility_code),
+                                   task_id, data)
+    except records.FormInvalid as invalid:
+        db_session().rollback()
+        return jsonify({"error": invalid.message, "status": 400, "fields": invalid.errors}), 400
+    return jsonify({"task": _task(task), "instance": _instance(task.instance)})
+
+
+@bp.post("/processes/<int:instance_id>/retry")
+@token_required
+def retry(facility_code: str, instance_id: int):
+    item = flows.retry_instance(db_session(), _runtime(), _workspace(facility_code),
+                                instance_id)
+    return jsonify(_instance(item))

@@ -1,0 +1,167 @@
+"""나의업무 (task inbox), working a task through its generated form, process pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.datastructures import CombinedMultiDict
+
+from ieum.forms import wtf
+from ieum.services import ServiceError, records
+from ieum.services import workflows as flows
+from ieum.services.workspace import Workspace, open_workspace
+from ieum.web.context import actor_for, db_session, functions, registry, today
+from ieum.web.records import uploader
+
+bp = Blueprint("tasks", __name__, url_prefix="/f/<facility_code>")
+
+DUE_FILTERS = {"overdue": "기한 지남", "today": "오늘까지", "week": "7일 안"}
+STATUS_TITLES = {"running": "진행 중", "completed": "완료", "error": "오류", "cancelled": "취소"}
+
+
+def _workspace(facility_code: str) -> Workspace:
+    return open_workspace(db_session(), registry(), current_user.row, facility_code, today())
+
+
+def runtime() -> flows.Runtime:
+    return flows.Runtime(registry(), functions(), today(), actor_for(current_user.row))
+
+
+def process_title(instance) -> str:  # noqa: ANN001 - a ProcessInstance
+    process = registry().processes.get(instance.process_id)
+    return process.name if process else instance.process_id
+
+
+def _page(ws: Workspace, **context):  # noqa: ANN003, ANN202
+    context.setdefault("unit", None)
+    return dict(ws=ws, profile=registry().profiles[ws.facility.profile_code],
+                status_titles=STATUS_TITLES, process_title=process_title, today=today(),
+                **context)
+
+
+@bp.get("/tasks/")
+@login_required
+def inbox(facility_code: str):
+    ws = _workspace(facility_code)
+    query = flows.InboxQuery(
+        subject_id=request.args.get("subject", type=int),
+        unit_id=request.args.get("unit") or None,
+        due=request.args.get("due") if request.args.get("due") in DUE_FILTERS else None,
+        mine_only=request.args.get("mine") == "1")
+    items = flows.inbox(db_session(), ws, query, today())
+    units = {item.unit_id: item.title for group in ws.menu for item in group.items}
+    return render_template("tasks/inbox.html", **_page(
+        ws, items=items, query=query, units=units, due_filters=DUE_FILTERS,
+        counts=flows.inbox_counts(db_session(), ws, today())))
+
+
+@bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
+@login_required
+def work(facility_code: str, task_id: int):
+    ws = _workspace(facility_code)
+    session = db_session()
+    task = flows.get_task(session, ws, task_id)
+    instance = task.instance
+    scope = flows.task_scope(runtime(), ws, task)
+    errors: dict[str, list[str]] = {}
+    bound = wtf.bind(scope.form) if scope else None
+    status = 200
+    if request.method == "POST":
+        data: dict = {}
+        if scope is not None:
+            bound = wtf.bind(scope.form, formdata=CombinedMultiDict((request.files,
+                                                                     request.form)))
+            data, errors = wtf.read(scope.form, bound, upload=uploader(scope),
+                                    formdata=request.form)
+        try:
+            if errors:
+                raise records.FormInvalid(errors, data)
+            flows.complete_task(session, runtime(), ws, task_id, data)
+        except records.FormInvalid as invalid:
+            session.rollback()
+            errors, status = {**invalid.errors, **errors}, 400
+        except ServiceError as refused:
+            if refused.status not in (403, 409):
+                raise
+            session.rollback()
+            flash(refused.message, "warning")
+            return redirect(url_for(".inbox", facility_code=facility_code))
+        else:
+            flash(f"‘{task.title}’ 업무를 마쳤습니다.", "success")
+            return redirect(url_for(".instance", facility_code=facility_code,
+                                    instance_id=instance.id))
+        task = flows.get_task(session, ws, task_id)
+        instance = task.instance
+    return render_template("tasks/work.html", **_page(
+        ws, task=task, instance=instance, scope=scope, bound=bound, errors=errors,
+        tree=scope.tree if scope else None, attachments={},
+        may_work=flows.may_work(ws, task),
+        steps=flows.progress(session, registry(), instance))), status
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@login_required
+def claim(facility_code: str, task_id: int):
+    ws = _workspace(facility_code)
+    flows.claim_task(db_session(), runtime(), ws, task_id)
+    flash("업무를 맡았습니다.", "success")
+    return redirect(url_for(".work", facility_code=facility_code, task_id=task_id))
+
+
+@bp.get("/u/<unit_id>/processes/")
+@login_required
+def processes(facility_code: str, unit_id: str):
+    ws = _workspace(facility_code)
+    unit = registry().unit_functions.get(unit_id)
+    if unit is None or unit_id not in registry().profiles[ws.facility.profile_code].unit_ids:
+        raise ServiceError("메뉴를 찾을 수 없습니다.", status=404)
+    if not ws.permissions.can(unit_id, "view"):
+        raise ServiceError("이 작업을 할 권한이 없습니다.", status=403)
+    status = request.args.get("status") if request.args.get("status") in STATUS_TITLES else None
+    items = flows.instances_of(db_session(), ws, unit_id, status=status)
+    startable = [registry().processes[p] for p in unit.processes
+                 if ws.permissions.can(unit_id, "create")]
+    return render_template("tasks/processes.html", **_page(
+        ws, unit=unit, items=items, startable=startable, status=status,
+        process_titles={p: registry().processes[p].name for p in unit.processes
+                        if p in registry().processes}))
+
+
+@bp.post("/u/<unit_id>/processes/<process_id>/start")
+@login_required
+def start(facility_code: str, unit_id: str, process_id: str):
+    ws = _workspace(facility_code)
+    instance = flows.start_process(db_session(), runtime(), ws, unit_id, process_id,
+                                   subject_id=request.form.get("subject", type=int))
+    flash("업무를 시작했습니다.", "success")
+    ready = [t for t in flows.instance_tasks(db_session(), instance) if t.state == "ready"
+             and flows.may_work(ws, t)]
+    if ready:
+        return redirect(url_for(".work", facility_code=facility_code, task_id=ready[0].id))
+    return redirect(url_for(".instance", facility_code=facility_code, instance_id=instance.id))
+
+
+@bp.get("/processes/<int:instance_id>")
+@login_required
+def instance(facility_code: str, instance_id: int):
+    ws = _workspace(facility_code)
+    session = db_session()
+    item = flows.get_instance(session, ws, instance_id)
+    process = registry().processes.get(item.process_id)
+    return render_template("tasks/instance.html", **_page(
+        ws, instance=item, process=process, steps=flows.progress(session, registry(), item),
+        tasks=flows.instance_tasks(session, item),
+        may_retry=item.status == "error" and (ws.permissions.can(item.unit_function, "approve")
+                                              or ws.user.is_platform_admin)))
+
+
+@bp.post("/processes/<int:instance_id>/retry")
+@login_required
+def retry(facility_code: str, instance_id: int):
+    ws = _workspace(facility_code)
+    item = flows.retry_instance(db_session(), runtime(), ws, instance_id)
+    if item.status == "error":
+        flash(f"다시 실행했지만 오류가 남아 있습니다: {item.error_message}", "danger")
+    else:
+        flash("다시 실행했습니다.", "success")
+    return redirect(url_for(".instance", facility_code=facility_code, instance_id=instance_id))
