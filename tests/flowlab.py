@@ -12,7 +12,7 @@ TODAY = dt.date(2026, 3, 2)
 
 
 def seed_flow(app) -> None:
-    """Facility ``flow`` (flow_lab) with w1, w2 (worker), lead (leader), boss (admin); and
+    """Facility ``flow`` (flow_lab) with worker1, worker2 (worker), lead (leader), boss (admin); and
     facility ``far`` (flow_lab) with outsider (admin)."""
     registry = app.extensions["ieum.registry"]
     with app.extensions["ieum.database"].session() as s:
@@ -20,7 +20,7 @@ def seed_flow(app) -> None:
                                profile_code="flow_lab", region_code="11110")
         far = create_facility(s, registry, code="far", name="먼시설", profile_code="flow_lab",
                               region_code="26110")
-        for login_name, facility, role in [("w1", flow, "worker"), ("w2", flow, "worker"),
+        for login_name, facility, role in [("worker1", flow, "worker"), ("worker2", flow, "worker"),
                                            ("lead", flow, "leader"), ("boss", flow, "admin"),
                                            ("outsider", far, "admin")]:
             user = create_user(s, login=login_name, name=login_name, password=PASSWORD)

@@ -243,7 +243,8 @@ def test_stored_dates_are_shown_in_their_inputs() -> None:
 @pytest.mark.parametrize(("schema", "text", "message"), [
     ({"type": "string", "format": "date"}, "2026-13-01",
      "날짜 형식이 올바르지 않습니다 (예: 2026-03-01)"),
-    ({"type": "string", "format": "date"}, "어제", "날짜 형식이 올바르지 않습니다 (예: 2026-03-01)"),
+    ({"type": "string", "format": "date"}, "어제",
+     "날짜 형식이 올바르지 않습니다 (예: 2026-03-01)"),
     ({"type": "string", "format": "date-time"}, "내일 아침",
      "날짜와 시각 형식이 올바르지 않습니다 (예: 2026-03-01T09:30)"),
     ({"type": "string", "format": "time"}, "25:00", "시각 형식이 올바르지 않습니다 (예: 09:30)"),
@@ -259,7 +260,8 @@ def test_select_starts_with_an_empty_choice_and_shows_one_of_labels() -> None:
     markup = html(form, data={"v": "phone"})
     assert markup.startswith("<select") and "multiple" not in tag(markup, "v")
     options = re.findall(r'<option( selected)? value="([^"]*)">([^<]*)</option>', markup)
-    assert options == [("", "", "선택하세요"), ("", "visit", "방문"), (" selected", "phone", "전화")]
+    assert options == [("", "", "선택하세요"), ("", "visit", "방문"),
+                       (" selected", "phone", "전화")]
     assert submit(form, [("v", "visit")]) == ({"v": "visit"}, {})
     assert submit(form, [("v", "")]) == ({}, {})
 

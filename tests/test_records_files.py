@@ -281,3 +281,38 @@ def test_a_refused_file_on_edit_keeps_the_old_one(app) -> None:
     data = record_data(app, rid)
     assert data["evidence"] == first and data["title"] == "첨부 시험"
     assert counts(app) == (1, 1)
+
+
+def test_someone_elses_unsaved_upload_cannot_be_claimed(app) -> None:
+    worker = app.test_client()
+    upload = worker.post(f"{API}/files/evidence", headers=api_token(worker, "worker"),
+                         data={"file": (io.BytesIO(PROOF), "mine.txt")})
+    assert upload.status_code == 201
+    other = app.test_client()
+    taken = other.post(f"{API}/records", headers=api_token(other, "worker2"),
+                       json={"data": {**GOOD, "evidence": upload.get_json()["id"]}})
+    assert taken.status_code == 400
+    assert "찾을 수 없습니다" in taken.get_json()["fields"][""][0]
+    assert attachment(app, upload.get_json()["id"]).record_id is None
+
+
+def test_a_form_that_does_not_save_leaves_no_file_behind(app) -> None:
+    client = client_for(app, "admin")
+    before = stored_files(app)
+    refused = client.post(f"{BASE}/new", data=fields(
+        client, title="", evidence=(io.BytesIO(PROOF), "proof.txt")))
+    assert refused.status_code == 400
+    assert stored_files(app) == before
+    assert counts(app)[1] == 0
+
+
+def test_a_removed_file_no_longer_belongs_to_the_record(app) -> None:
+    client = client_for(app, "admin")
+    rid = create_with_file(client)
+    old = record_data(app, rid)["evidence"]
+    page = client.post(f"{BASE}/{rid}/edit", data={**edit_fields(client, rid),
+                                                   "evidence__remove": "1"})
+    assert page.status_code == 302
+    assert attachment(app, old).record_id is None
+    viewer = client_for(app, "viewer")
+    assert viewer.get(f"/f/lab/files/{old}").status_code == 404

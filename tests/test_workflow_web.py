@@ -25,7 +25,7 @@ def test_three_lanes_through_the_api_and_across_a_restart(make_app, migrated_url
     app = make_app(migrated_url, IEUM_TODAY=TODAY.isoformat())
     seed_flow(app)
     client = app.test_client()
-    w1, lead = api_token(client, "w1"), api_token(client, "lead")
+    w1, lead = api_token(client, "worker1"), api_token(client, "lead")
 
     started = client.post(f"{API}/u/flows/processes/three_lane", json={}, headers=w1)
     assert started.status_code == 201, started.get_json()
@@ -79,7 +79,7 @@ def sign_in(page, server, login_name: str) -> None:
 
 @pytest.mark.browser
 def test_three_lanes_in_the_browser(page, flow_server) -> None:
-    sign_in(page, flow_server, "w1")
+    sign_in(page, flow_server, "worker1")
     page.goto(flow_server.url + "/f/flow/u/flows/processes/")
     page.get_by_role("button", name="세 단계 시험 시작").click()
     page.wait_for_url("**/tasks/*")
@@ -93,13 +93,13 @@ def test_three_lanes_in_the_browser(page, flow_server) -> None:
     sign_in(page, flow_server, "lead")
     expect(page.locator('[data-count="roles"]')).to_have_text("1")
     page.get_by_role("link", name="나의업무").click()
-    page.get_by_role("link", name="팀장 검토").click()
+    page.get_by_role("link", name="검토", exact=True).click()
     page.get_by_label("메모").fill("승인합니다")
     page.get_by_role("radio", name="승인").check()
     page.get_by_role("button", name="완료").click()
     page.wait_for_url("**/processes/*")
 
-    sign_in(page, flow_server, "w1")
+    sign_in(page, flow_server, "worker1")
     expect(page.locator('[data-count="mine"]')).to_have_text("1")
     page.get_by_role("link", name="나의업무").click()
     page.get_by_role("link", name="마무리").click()

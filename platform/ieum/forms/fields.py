@@ -63,11 +63,12 @@ class Field:
 
     @property
     def minimum(self) -> float | None:
-        return self.schema.get("minimum", self.schema.get("exclusiveMinimum"))
+        """The inclusive lower bound (an exclusive one is left to the server's check)."""
+        return self.schema.get("minimum")
 
     @property
     def maximum(self) -> float | None:
-        return self.schema.get("maximum", self.schema.get("exclusiveMaximum"))
+        return self.schema.get("maximum")
 
     @property
     def max_length(self) -> int | None:
@@ -122,7 +123,8 @@ class FieldTree:
     @property
     def list_columns(self) -> list[Field]:
         columns = [f for f in self.fields if f.in_list]
-        return columns or [f for f in self.fields if f.kind in SCALAR_KINDS][:5]
+        return columns or [f for f in self.fields
+                           if f.kind in SCALAR_KINDS - {"file", "hidden"}][:5]
 
     @property
     def filters(self) -> list[Field]:
@@ -227,3 +229,19 @@ def _tree(form: FormDef) -> FieldTree:
 def field_tree(form: FormDef) -> FieldTree:
     """The field tree of a form, built once per loaded form (forms are immutable)."""
     return _tree(form)
+
+
+def file_ids(items: tuple[Field, ...], data: Mapping[str, Any]) -> list[int]:
+    """The attachment ids a record's data holds, in file fields at any depth."""
+    found: list[int] = []
+    for item in items:
+        value = data.get(item.name)
+        if item.kind == "file" and isinstance(value, int) and not isinstance(value, bool):
+            found.append(value)
+        elif item.kind == "group" and isinstance(value, Mapping):
+            found += file_ids(item.children, value)
+        elif item.kind == "rows" and isinstance(value, list):
+            for row in value:
+                if isinstance(row, Mapping):
+                    found += file_ids(item.children, row)
+    return found

@@ -63,18 +63,32 @@ def store_upload(session: Session, folder: Path, facility: Facility, user: User,
     return attachment
 
 
-def claim(session: Session, facility: Facility, record_id: int, ids: Iterable[int]) -> list[str]:
-    """Join uploaded files to a record; returns the problems (files of another record or
-    facility are refused as if they did not exist)."""
+def claim(session: Session, facility: Facility, user: User, record_id: int,
+          ids: Iterable[int]) -> list[str]:
+    """Join uploaded files to a record; returns the problems. A file may join only if it is
+    already this record's, or an unsaved upload of this user: another record's file, another
+    person's upload or another facility's file is refused as if it did not exist."""
     wanted = {i for i in ids if isinstance(i, int)}
     if not wanted:
         return []
     rows = session.scalars(select(Attachment).where(
         Attachment.id.in_(wanted), Attachment.facility_id == facility.id)).all()
-    usable = {a.id: a for a in rows if a.record_id in (None, record_id)}
+    usable = {a.id: a for a in rows
+              if a.record_id == record_id or (a.record_id is None and a.uploaded_by_id == user.id)}
     for attachment in usable.values():
         attachment.record_id = record_id
     return [f"첨부파일 {i}을(를) 찾을 수 없습니다." for i in sorted(wanted - set(usable))]
+
+
+def detach(session: Session, record_id: int, ids: Iterable[int]) -> None:
+    """Files a record no longer names stop belonging to it (the file and row are kept; only
+    their uploader can still fetch them)."""
+    wanted = {i for i in ids if isinstance(i, int)}
+    if not wanted:
+        return
+    for attachment in session.scalars(select(Attachment).where(
+            Attachment.id.in_(wanted), Attachment.record_id == record_id)):
+        attachment.record_id = None
 
 
 def attachments_of(session: Session, facility: Facility, ids: Iterable[int]

@@ -22,7 +22,7 @@ from ieum.definitions.model import FormDef, UnitFunction
 from ieum.forms import excel
 from ieum.forms.display import mask_rrn
 from ieum.forms.engine import Outcome, process
-from ieum.forms.fields import Field, FieldTree, field_tree
+from ieum.forms.fields import Field, FieldTree, field_tree, file_ids
 from ieum.forms.validation import Errors
 from ieum.services import ServiceError
 from ieum.services import attachments as files
@@ -287,18 +287,6 @@ def _refuse_closed(session: Session, scope: FormScope, day: dt.date | None) -> N
                            "저장하거나 지울 수 없습니다.", status=409)
 
 
-def _file_ids(tree: FieldTree, data: Mapping[str, Any]) -> list[int]:
-    ids = []
-    for item in tree.fields:
-        value = data.get(item.name)
-        if item.kind == "file" and isinstance(value, int):
-            ids.append(value)
-        elif item.kind == "rows" and isinstance(value, list):
-            ids += [row.get(child.name) for row in value if isinstance(row, Mapping)
-                    for child in item.children if child.kind == "file"]
-    return [i for i in ids if isinstance(i, int)]
-
-
 def validate(scope: FormScope, data: Mapping[str, Any], *, draft: bool = False,
              previous: Mapping[str, Any] | None = None, form: FormDef | None = None) -> Outcome:
     return process(form or scope.form, data, today=scope.today, draft=draft, previous=previous,
@@ -316,8 +304,8 @@ def _subject(session: Session, scope: FormScope, subject_id: int | None) -> int 
 
 
 def _claim_files(session: Session, scope: FormScope, record: Record, form: FormDef) -> None:
-    problems = files.claim(session, scope.facility, record.id, _file_ids(field_tree(form),
-                                                                        record.data))
+    problems = files.claim(session, scope.facility, scope.user, record.id,
+                           file_ids(field_tree(form).fields, record.data))
     if problems:
         raise FormInvalid({"": problems}, record.data)
 
@@ -383,6 +371,9 @@ def update_record(session: Session, registry: Registry, scope: FormScope, record
     _refuse_closed(session, scope, entry_date)
     changed = sorted(k for k in set(record.data) | set(outcome.data)
                      if record.data.get(k) != outcome.data.get(k))
+    dropped = set(file_ids(field_tree(form).fields, record.data)) - set(
+        file_ids(field_tree(form).fields, outcome.data))
+    files.detach(session, record.id, dropped)
     record.data = outcome.data
     record.entry_date = entry_date
     record.status = "draft" if draft else "final"

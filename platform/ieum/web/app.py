@@ -66,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             "데이터베이스가 최신 버전이 아닙니다. 먼저 'ieum db upgrade'를 실행하세요."
         )
     app.extensions["ieum.database"] = database
+    app.teardown_request(records.discard_unsaved_uploads)
     app.teardown_appcontext(close_db_session)
 
     csrf.init_app(app)

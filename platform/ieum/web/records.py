@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -20,14 +21,16 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from sqlalchemy import select
 from werkzeug.datastructures import CombinedMultiDict
 
 from ieum.forms import excel, wtf
-from ieum.forms.fields import Field, field_tree
+from ieum.forms.fields import Field, field_tree, file_ids
 from ieum.services import ServiceError, records
 from ieum.services import attachments as files
 from ieum.services.workspace import open_workspace
-from ieum.web.context import actor_for, db_session, registry, today
+from ieum.store.models import Attachment
+from ieum.web.context import actor_for, database, db_session, registry, today
 
 bp = Blueprint("records", __name__, url_prefix="/f/<facility_code>/u/<unit_id>/<form_id>")
 files_bp = Blueprint("attachments", __name__)
@@ -52,8 +55,23 @@ def uploader(scope: records.FormScope):  # noqa: ANN202 - the engine's upload ca
                                       scope.user, item, storage.filename, storage.stream)
         except ServiceError as refused:
             raise ValueError(refused.message) from None
+        g.setdefault("ieum_uploads", []).append((kept.id, kept.storage_key))
         return kept.id
     return upload
+
+
+def discard_unsaved_uploads(_error: BaseException | None = None) -> None:
+    """After a request: files whose attachment row was rolled back (the form did not save)
+    are removed from disk, so a refused form leaves nothing behind."""
+    uploads = g.pop("ieum_uploads", None)
+    if not uploads:
+        return
+    with database().session() as session:
+        kept = set(session.scalars(select(Attachment.id).where(
+            Attachment.id.in_([attachment_id for attachment_id, _ in uploads]))))
+    for attachment_id, key in uploads:
+        if attachment_id not in kept:
+            (attachment_folder() / key).unlink(missing_ok=True)
 
 
 def _page(scope: records.FormScope, **context):  # noqa: ANN003, ANN202
@@ -111,8 +129,8 @@ def new(facility_code: str, unit_id: str, form_id: str):
 
 
 def _attachments(scope: records.FormScope, data: dict) -> dict:
-    ids = [data.get(item.name) for item in scope.tree.fields if item.kind == "file"]
-    return files.attachments_of(db_session(), scope.facility, ids)
+    return files.attachments_of(db_session(), scope.facility,
+                                file_ids(scope.tree.fields, data))
 
 
 @bp.get("/<int:record_id>")

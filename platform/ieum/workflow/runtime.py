@@ -7,6 +7,7 @@ the workflow keeps record ids and the few values its conditions and scripts read
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ from ieum.workflow.environment import SafeScriptEngine
 
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
 FORM_PROPERTY = "formJsonSchemaFilename"
+#: The class names SpiffWorkflow 3.2 reports as a waiting timer's ``event_type``.
+TIMER_EVENTS = frozenset({"TimeDateEventDefinition", "DurationTimerEventDefinition",
+                          "CycleTimerEventDefinition"})
 
 
 def new_workflow(process: ProcessDef, engine: SafeScriptEngine) -> BpmnWorkflow:
@@ -35,9 +39,37 @@ def dump(workflow: BpmnWorkflow) -> dict[str, Any]:
 
 
 def load(state: Mapping[str, Any], engine: SafeScriptEngine) -> BpmnWorkflow:
-    workflow = SERIALIZER.from_dict(dict(state))
+    # from_dict consumes parts of the dict it is given (the called processes' states): load
+    # from a copy, so that the instance's state can be loaded again in the same session.
+    state = copy.deepcopy(dict(state))
+    _parents_first(state)
+    workflow = SERIALIZER.from_dict(state)
     workflow.script_engine = engine  # the engine is not part of the state
     return workflow
+
+
+def _parents_first(state: dict[str, Any]) -> None:
+    """Put every task after its parent, as ``dump`` wrote them.
+
+    SpiffWorkflow stores a task's data as the changes from its parent's data and restores
+    the tasks in the order of the ``tasks`` mapping, so a child read before its parent loses
+    its data. PostgreSQL's JSONB does not keep the order of keys (it sorts them).
+    """
+    for workflow in [state, *(state.get("subprocesses") or {}).values()]:
+        tasks = workflow.get("tasks")
+        if not isinstance(tasks, dict) or workflow.get("root") not in tasks:
+            continue
+        ordered: dict[str, Any] = {}
+        waiting = [workflow["root"]]
+        while waiting:
+            task_id = waiting.pop()
+            if task_id in ordered or task_id not in tasks:
+                continue
+            ordered[task_id] = tasks[task_id]
+            waiting.extend(reversed(tasks[task_id].get("children") or []))
+        ordered.update((task_id, task) for task_id, task in tasks.items()
+                       if task_id not in ordered)
+        workflow["tasks"] = ordered
 
 
 def properties(task: SpiffTask) -> Mapping[str, str]:
@@ -106,7 +138,7 @@ def next_timer(workflow: BpmnWorkflow) -> dt.datetime | None:
     """When the earliest waiting timer is due (UTC), or ``None``."""
     due = []
     for event in workflow.waiting_events():
-        if event.event_type != "TimerEventDefinition":
+        if event.event_type not in TIMER_EVENTS:
             continue
         value = event.value
         if isinstance(value, Mapping):  # a cycle: {'cycles': n, 'next': iso, 'duration': s}
