@@ -107,3 +107,39 @@ def test_three_lanes_in_the_browser(page, flow_server) -> None:
     page.get_by_role("button", name="완료").click()
     page.wait_for_url("**/processes/*")
     expect(page.get_by_test_id("instance-status")).to_have_text("완료")
+
+
+def test_a_subjects_page_shows_each_process_as_a_step_bar(make_app, migrated_url) -> None:
+    from ieum.store.models import Facility, Subject
+    from tests.webutil import login
+
+    app = make_app(migrated_url, IEUM_TODAY=TODAY.isoformat())
+    seed_flow(app)
+    with app.extensions["ieum.database"].session() as s:
+        facility = s.query(Facility).filter_by(code="flow").one()
+        child = Subject(facility_id=facility.id, name="김하늘", status="입소")
+        s.add(child)
+        s.commit()
+        subject_id = child.id
+    client = app.test_client()
+    worker = api_token(client, "worker1")
+    started = client.post(f"{API}/u/flows/processes/three_lane", headers=worker,
+                          json={"subject_id": subject_id})
+    assert started.status_code == 201 and started.get_json()["subject_id"] == subject_id
+    draft = ready_task(client, worker, "draft_step")
+    assert draft["subject_id"] == subject_id
+    client.post(f"{API}/tasks/{draft['id']}/complete", json={"data": {"note": "조사"}},
+                headers=worker)
+    assert client.post(f"{API}/u/flows/processes/three_lane", headers=worker,
+                       json={"subject_id": 999999}).status_code == 404
+    login(client, "worker1")
+    page = client.get(f"/f/flow/subjects/{subject_id}").get_data(as_text=True)
+    assert "김하늘" in page and "세 단계 시험" in page
+    assert 'data-step="draft_step" data-state="done"' in page
+    assert 'data-step="review_step" data-state="current"' in page
+    assert client.get("/f/flow/subjects/999999").status_code == 404
+    outsider = app.test_client()
+    login(outsider, "outsider")
+    assert outsider.get(f"/f/far/subjects/{subject_id}").status_code == 404
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert "/api/v1/f/{facility_code}/tasks/{task_id}/complete" in paths

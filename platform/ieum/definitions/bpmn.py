@@ -25,6 +25,8 @@ from ieum.expressions import check_expression, check_script
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NAMESPACES = {"bpmn": BPMN_NS}
 FORM_PROPERTY = "formJsonSchemaFilename"
+#: User-task properties whose values are platform expressions over the task's data.
+EXPRESSION_PROPERTIES = ("role", "assignee", "dueInDays")
 _CONTAINERS = {"process", "subProcess", "transaction", "adHocSubProcess"}
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 _RECOVERING_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
@@ -223,6 +225,12 @@ def _expression_problems(source: _File) -> list[Problem]:
         for script in task.iterfind("bpmn:script", NAMESPACES):
             found.append((task_id, f"script of script task {task_id!r}", script.text or "",
                           check_script))
+    for prop in source.root.iter(f"{{{_PREFIXES['spiffworkflow']}}}property"):
+        if prop.get("name") in EXPRESSION_PROPERTIES and (prop.get("value") or "").strip():
+            owner = next((a for a in prop.iterancestors() if a.get("id")), None)
+            task_id = owner.get("id") if owner is not None else ""
+            found.append((task_id, f"property {prop.get('name')!r} of {task_id!r}",
+                          prop.get("value") or "", check_expression))
     for kind in ("preScript", "postScript"):
         for script in source.root.iter(f"{{{_PREFIXES['spiffworkflow']}}}{kind}"):
             owner = next((a for a in script.iterancestors() if a.get("id")), None)

@@ -403,6 +403,23 @@ def progress(session: Session, registry: Registry, instance: ProcessInstance) ->
             for name, title in runtime.steps(process)]
 
 
+def subject_instances(session: Session, workspace: Workspace,
+                      subject_id: int) -> list[ProcessInstance]:
+    """The processes of one subject in this facility that the user may see, newest first."""
+    rows = session.scalars(select(ProcessInstance).where(
+        ProcessInstance.facility_id == workspace.facility.id,
+        ProcessInstance.subject_id == subject_id).order_by(ProcessInstance.id.desc()))
+    return [row for row in rows if workspace.permissions.can(row.unit_function, "view")]
+
+
+def get_subject(session: Session, workspace: Workspace, subject_id: int) -> Subject:
+    subject = session.scalar(select(Subject).where(
+        Subject.id == subject_id, Subject.facility_id == workspace.facility.id))
+    if subject is None:
+        raise ServiceError("대상자를 찾을 수 없습니다.", status=404)
+    return subject
+
+
 def instance_tasks(session: Session, instance: ProcessInstance) -> list[Task]:
     return list(session.scalars(select(Task).where(Task.instance_id == instance.id)
                                 .order_by(Task.id)))

@@ -23,6 +23,10 @@ _PATH_PARAMS = [
 ]
 
 
+def _param(name: str, kind: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+
 def _responses(ok: str, schema: dict[str, Any] | None, *codes: int) -> dict[str, Any]:
     responses: dict[str, Any] = {ok: {"description": "성공"}}
     if schema is not None:
@@ -44,6 +48,8 @@ def document(content: Registry) -> dict[str, Any]:
     forms = {form_id: {k: v for k, v in form.schema_dict().items() if k != "$schema"}
              for form_id, form in sorted(content.forms.items())}
     record = {"$ref": "#/components/schemas/Record"}
+    instance = {"$ref": "#/components/schemas/ProcessInstance"}
+    task = {"$ref": "#/components/schemas/Task"}
     save = {"type": "object", "required": ["data"], "properties": {
         "data": {"type": "object", "description": "양식의 값 (components/schemas/form.*)"},
         "draft": {"type": "boolean", "description": "임시저장"},
@@ -90,6 +96,37 @@ def document(content: Registry) -> dict[str, Any]:
                          "type": "object", "properties": {"file": {
                              "type": "string", "contentMediaType": "application/octet-stream"}}}}}},
                      "responses": _responses("201", {"type": "object"}, 400, 401, 403, 404)}},
+        "/api/v1/f/{facility_code}/u/{unit_id}/processes/{process_id}": {
+            "parameters": [_PATH_PARAMS[0], _PATH_PARAMS[1], _param("process_id", "string")],
+            "post": {"summary": "업무 절차 시작 (subject_id 선택)",
+                     "requestBody": _body({"type": "object", "properties": {
+                         "subject_id": {"type": "integer"}}}),
+                     "responses": _responses("201", instance, 400, 401, 403, 404)}},
+        "/api/v1/f/{facility_code}/processes/{instance_id}": {
+            "parameters": [_PATH_PARAMS[0], _param("instance_id", "integer")],
+            "get": {"summary": "진행 상황 (단계, 업무)",
+                    "responses": _responses("200", instance, 401, 404)}},
+        "/api/v1/f/{facility_code}/processes/{instance_id}/retry": {
+            "parameters": [_PATH_PARAMS[0], _param("instance_id", "integer")],
+            "post": {"summary": "오류 난 업무 다시 실행",
+                     "responses": _responses("200", instance, 401, 403, 404, 409)}},
+        "/api/v1/f/{facility_code}/tasks": {
+            "parameters": [_PATH_PARAMS[0]],
+            "get": {"summary": "나의업무 (subject, unit, due=overdue|today|week, mine=1)",
+                    "responses": _responses("200", {"type": "object"}, 401, 404)}},
+        "/api/v1/f/{facility_code}/tasks/{task_id}": {
+            "parameters": [_PATH_PARAMS[0], _param("task_id", "integer")],
+            "get": {"summary": "업무와 그 양식 (form_schema)",
+                    "responses": _responses("200", task, 401, 404)}},
+        "/api/v1/f/{facility_code}/tasks/{task_id}/claim": {
+            "parameters": [_PATH_PARAMS[0], _param("task_id", "integer")],
+            "post": {"summary": "업무 맡기", "responses": _responses("200", task, 401, 403, 404,
+                                                                    409)}},
+        "/api/v1/f/{facility_code}/tasks/{task_id}/complete": {
+            "parameters": [_PATH_PARAMS[0], _param("task_id", "integer")],
+            "post": {"summary": "업무 완료 (data = 양식 값)", "requestBody": _body(save),
+                     "responses": _responses("200", {"type": "object"}, 400, 401, 403, 404,
+                                             409)}},
     }
     schemas: dict[str, Any] = {
         "Error": {"type": "object", "required": ["error", "status"], "properties": {
@@ -104,6 +141,19 @@ def document(content: Registry) -> dict[str, Any]:
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"},
             "data": {"type": "object"}}},
+        "Task": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"}, "title": {"type": "string"},
+            "state": {"enum": ["ready", "completed", "cancelled"]},
+            "form_id": {"type": ["string", "null"]}, "role": {"type": ["string", "null"]},
+            "assignee_id": {"type": ["integer", "null"]}, "instance_id": {"type": "integer"},
+            "due_date": {"type": ["string", "null"], "format": "date"},
+            "form_schema": {"type": ["object", "null"]}}},
+        "ProcessInstance": {"type": "object", "properties": {
+            "id": {"type": "integer"}, "process_id": {"type": "string"},
+            "status": {"enum": ["running", "completed", "error", "cancelled"]},
+            "error": {"type": ["string", "null"]},
+            "tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
+            "steps": {"type": "array", "items": {"type": "object"}}}},
         "RecordPage": {"type": "object", "properties": {
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}},
             "total": {"type": "integer"}, "page": {"type": "integer"},

@@ -165,3 +165,15 @@ def retry(facility_code: str, instance_id: int):
     else:
         flash("다시 실행했습니다.", "success")
     return redirect(url_for(".instance", facility_code=facility_code, instance_id=instance_id))
+
+
+@bp.get("/subjects/<int:subject_id>")
+@login_required
+def subject(facility_code: str, subject_id: int):
+    """A subject's work in progress: each process as a step bar (업무진행상황)."""
+    ws = _workspace(facility_code)
+    session = db_session()
+    person = flows.get_subject(session, ws, subject_id)
+    items = [(item, flows.progress(session, registry(), item))
+             for item in flows.subject_instances(session, ws, subject_id)]
+    return render_template("tasks/subject.html", **_page(ws, subject=person, items=items))
