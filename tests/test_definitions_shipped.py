@@ -22,7 +22,8 @@ def shipped() -> Registry:
 
 
 def test_shipped_content_is_clean_and_complete(shipped: Registry) -> None:
-    assert set(shipped.unit_functions) == {"subject_management", "counselling", "daily_care_log"}
+    assert set(shipped.unit_functions) == {"subject_management", "counselling", "daily_care_log",
+                                           "case_assignment"}
     assert set(shipped.profiles) == {"child_home", "elderly_care_home"}
     assert shipped.forms["subject_basic"].sensitive["rrn"] == "rrn"
     for profile in shipped.profiles.values():
