@@ -6,9 +6,13 @@ from a file created once in the instance folder.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
+
+#: Korea keeps one offset all year (no daylight saving): dates people see are in KST.
+KST = dt.timezone(dt.timedelta(hours=9), "KST")
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 

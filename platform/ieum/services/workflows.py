@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ieum.access.audit import Actor, record_event
+from ieum.config import KST
 from ieum.definitions import Registry
 from ieum.definitions.model import ProcessDef, UnitFunction
 from ieum.services import ServiceError
@@ -394,7 +395,7 @@ def progress(session: Session, registry: Registry, instance: ProcessInstance) ->
     current = set()
     for row in rows:
         if row.state == "completed" and row.completed_at is not None:
-            done[row.name] = row.completed_at.date()
+            done[row.name] = row.completed_at.astimezone(KST).date()
         elif row.state == "ready":
             current.add(row.name)
     return [Step(name, title,

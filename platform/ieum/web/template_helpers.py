@@ -8,12 +8,11 @@ from typing import Any
 from flask import Flask
 from wtforms import Form
 
+from ieum.config import KST
 from ieum.forms.clientside import visibility_conditions
 from ieum.forms.display import display
 from ieum.forms.fields import Field, FieldTree
 from ieum.services.records import STATUS_TITLES
-
-KST = dt.timezone(dt.timedelta(hours=9), "KST")
 
 
 def local_time(value: dt.datetime | None) -> str:
