@@ -190,7 +190,11 @@ def test_excel_import_is_all_or_nothing_and_export_lists_records(app, client) ->
     imported = client.post(f"{BASE}/import", data={"csrf_token": token,
                                                   "file": (io.BytesIO(good), "good.xlsx")})
     assert imported.status_code == 302
-    exported = client.get(f"{BASE}/export.xlsx")
+    assert "사유" in client.get(f"{BASE}/export.xlsx").get_data(as_text=True)
+    token = csrf_token(client, f"{BASE}/export.xlsx")
+    assert client.post(f"{BASE}/export.xlsx", data={"csrf_token": token}).status_code == 400
+    exported = client.post(f"{BASE}/export.xlsx", data={"csrf_token": token,
+                                                       "reason": "월간 보고"})
     assert exported.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(exported.data)).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]

@@ -71,6 +71,14 @@ def stored_files(app) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
+def download(client, path: str):
+    """Download through the reason page, as a person does."""
+    page = client.get(path)
+    assert page.status_code == 200 and "사유" in page.get_data(as_text=True)
+    return client.post(path, data={"csrf_token": csrf_token(client, path),
+                                   "reason": "증빙 확인"})
+
+
 def download_links(html: str) -> list[int]:
     return [int(i) for i in re.findall(r'href="/f/lab/files/(\d+)"', html)]
 
@@ -93,7 +101,7 @@ def test_html_upload_is_linked_on_the_detail_page_and_downloads_the_same_bytes(a
     assert "proof.txt" in detail
     assert download_links(client.get(f"{BASE}/{rid}/print").get_data(as_text=True)) == [file_id]
 
-    downloaded = client.get(f"/f/lab/files/{file_id}")
+    downloaded = download(client, f"/f/lab/files/{file_id}")
     assert downloaded.status_code == 200
     assert downloaded.data == PROOF
     assert downloaded.mimetype == "text/plain"
@@ -158,7 +166,7 @@ def test_the_api_upload_returns_an_id_that_a_new_record_links(app) -> None:
 
     web = client_for(app, "worker")
     assert download_links(web.get(f"{BASE}/{rid}").get_data(as_text=True)) == [file_id]
-    assert web.get(f"/f/lab/files/{file_id}").data == PROOF
+    assert download(web, f"/f/lab/files/{file_id}").data == PROOF
 
 
 def test_the_api_upload_refuses_what_the_form_refuses(app) -> None:
@@ -211,8 +219,8 @@ def test_a_file_is_only_downloaded_by_those_who_may_see_its_record(app) -> None:
     refused = worker2.get(f"/f/lab/files/{file_id}")
     assert refused.status_code == 404 and PROOF not in refused.data
 
-    assert client_for(app, "viewer").get(f"/f/lab/files/{file_id}").data == PROOF
-    assert client_for(app, "admin").get(f"/f/lab/files/{file_id}").data == PROOF
+    assert download(client_for(app, "viewer"), f"/f/lab/files/{file_id}").data == PROOF
+    assert download(client_for(app, "admin"), f"/f/lab/files/{file_id}").data == PROOF
     assert worker.get("/f/lab/files/999999").status_code == 404
     assert app.test_client().get(f"/f/lab/files/{file_id}").status_code in (302, 401)
 
@@ -222,7 +230,7 @@ def test_an_unsaved_upload_is_downloadable_only_by_its_uploader(app) -> None:
     uploaded = api.post(f"{API}/files/evidence", headers=api_token(api, "worker"),
                         data={"file": (io.BytesIO(PROOF), "draft.txt")})
     file_id = uploaded.get_json()["id"]
-    assert client_for(app, "worker").get(f"/f/lab/files/{file_id}").data == PROOF
+    assert download(client_for(app, "worker"), f"/f/lab/files/{file_id}").data == PROOF
     for other in ("worker2", "admin", "viewer"):
         assert client_for(app, other).get(f"/f/lab/files/{file_id}").status_code == 404, other
     assert client_for(app, "stranger").get(f"/f/other/files/{file_id}").status_code == 404
@@ -260,7 +268,7 @@ def test_edit_keeps_the_file_unless_removed_and_can_replace_it(app) -> None:
     assert second != first and attachment(app, second).record_id == rid
     detail = client.get(f"{BASE}/{rid}").get_data(as_text=True)
     assert download_links(detail) == [second] and "second.png" in detail
-    assert client.get(f"/f/lab/files/{second}").data == b"second"
+    assert download(client, f"/f/lab/files/{second}").data == b"second"
 
     removed = client.post(f"{BASE}/{rid}/edit", data=edit_fields(
         client, rid, evidence__remove="1"))

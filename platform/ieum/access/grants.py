@@ -53,6 +53,8 @@ class Permissions:
     actions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     scopes: Mapping[str, str] = field(default_factory=dict)
 
+    administers: bool = False
+
     def can(self, unit_id: str, action: str) -> bool:
         return action in self.actions.get(unit_id, frozenset())
 
@@ -67,15 +69,17 @@ def permissions_for(registry: Registry, profile_code: str, roles: frozenset[str]
         return Permissions(roles=roles)
     actions: dict[str, frozenset[str]] = {}
     scopes: dict[str, str] = {}
+    administers = False
     for role_id in sorted(roles):
         role = profile.roles.get(role_id)
         if role is None:  # a role the profile no longer declares grants nothing
             continue
+        administers = administers or role.administers
         for unit_id, grant in role.grants.items():
             actions[unit_id] = actions.get(unit_id, frozenset()) | frozenset(grant.actions)
             if _SCOPE_WIDTH[grant.scope] >= _SCOPE_WIDTH.get(scopes.get(unit_id, "own"), 0):
                 scopes[unit_id] = grant.scope
-    return Permissions(roles=roles, actions=actions, scopes=scopes)
+    return Permissions(roles=roles, actions=actions, scopes=scopes, administers=administers)
 
 
 # Korean names of the common actions; a unit function may declare others, shown by id.

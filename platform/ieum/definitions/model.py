@@ -176,6 +176,7 @@ class Role:
     title: str
     grants: Mapping[str, Grant]
     description: str = ""
+    administers: bool = False
 
 
 @dataclass(frozen=True, eq=False)

@@ -182,7 +182,8 @@ def _roles(data: dict[str, Any], path: Path, menu_units: Mapping[str, UnitFuncti
                          menu_units, problems)
         roles[role_id] = Role(id=role_id, title=role.get("title"),
                               grants=MappingProxyType(grants),
-                              description=role.get("description", ""))
+                              description=role.get("description", ""),
+                              administers=bool(role.get("administers", False)))
     return roles
 
 

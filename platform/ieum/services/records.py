@@ -411,9 +411,21 @@ def delete_record(session: Session, scope: FormScope, record_id: int, *,
 EXPORT_META = (("_id", "번호"), ("_status", "상태"), ("_updated_at", "수정일시"))
 
 
-def export_list(session: Session, scope: FormScope, args: Mapping[str, Any]) -> io.BytesIO:
-    """The records the list shows (all pages) as an ``.xlsx`` file; audited."""
+def stated_reason(reason: str | None) -> str:
+    """Every download of personal data carries a reason (privacy rule); 2-200 characters."""
+    text = (reason or "").strip()
+    if len(text) < 2:
+        raise ServiceError("내려받는 사유를 입력하세요.", field="reason")
+    if len(text) > 200:
+        raise ServiceError("사유는 200자 이하로 입력하세요.", field="reason")
+    return text
+
+
+def export_list(session: Session, scope: FormScope, args: Mapping[str, Any], *,
+                reason: str | None) -> io.BytesIO:
+    """The records the list shows (all pages) as an ``.xlsx`` file; audited with the reason."""
     scope.require("export")
+    reason = stated_reason(reason)
     query = parse_list_query(scope.tree, args)
     columns = [f for f in scope.tree.fields if f.kind not in ("file", "hidden", "group")]
     masked = [f.name for f in columns if f.kind == "rrn"]
@@ -433,7 +445,7 @@ def export_list(session: Session, scope: FormScope, args: Mapping[str, Any]) -> 
     content = excel.export_xlsx(scope.form.title, columns, rows(), extra_columns=EXPORT_META)
     record_event(session, "record.export", scope.actor, facility_id=scope.facility.id,
                  target_type="form", target_id=scope.form.id,
-                 detail={"unit": scope.unit.id, "rows": count})
+                 detail={"unit": scope.unit.id, "rows": count, "reason": reason})
     session.commit()
     return io.BytesIO(content)
 
@@ -485,3 +497,14 @@ def readable_attachment(session: Session, registry: Registry, workspace: Workspa
     except ServiceError:
         raise missing from None
     return attachment
+
+
+def audit_download(session: Session, workspace: Workspace, attachment: Attachment,
+                   actor: Actor, reason: str | None) -> None:
+    """Record who downloaded which file and why; commits."""
+    text = stated_reason(reason)
+    record_event(session, "attachment.download", actor, facility_id=workspace.facility.id,
+                 target_type="attachment", target_id=attachment.id,
+                 detail={"record": attachment.record_id, "filename": attachment.filename,
+                         "reason": text})
+    session.commit()

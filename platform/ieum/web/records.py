@@ -204,12 +204,24 @@ def delete(facility_code: str, unit_id: str, form_id: str, record_id: int):
                             form_id=form_id))
 
 
-@bp.get("/export.xlsx")
+@bp.route("/export.xlsx", methods=["GET", "POST"])
 @login_required
 def export(facility_code: str, unit_id: str, form_id: str):
+    """Excel export: the person states why they download (the rule for personal data)."""
     scope = form_scope(facility_code, unit_id, form_id)
     scope.require("export")
-    content = records.export_list(db_session(), scope, request.args)
+    if request.method == "GET":
+        return render_template("records/reason.html", **_page(
+            scope, action="엑셀 내려받기", hidden=request.args, error=None))
+    filters = {k: v for k, v in request.form.items() if k not in ("csrf_token", "reason")}
+    try:
+        content = records.export_list(db_session(), scope, filters,
+                                      reason=request.form.get("reason", ""))
+    except ServiceError as refused:
+        if refused.status != 400:
+            raise
+        return render_template("records/reason.html", **_page(
+            scope, action="엑셀 내려받기", hidden=filters, error=refused.message)), 400
     name = f"{scope.form.title}_{today():%Y%m%d}.xlsx"
     return send_file(content, mimetype=XLSX, as_attachment=True, download_name=name)
 
@@ -245,13 +257,25 @@ def import_rows(facility_code: str, unit_id: str, form_id: str):
                             form_id=form_id))
 
 
-@files_bp.get("/f/<facility_code>/files/<int:attachment_id>")
+@files_bp.route("/f/<facility_code>/files/<int:attachment_id>", methods=["GET", "POST"])
 @login_required
 def download(facility_code: str, attachment_id: int):
+    """A file download, after the person states why (audited with the reason)."""
     workspace = open_workspace(db_session(), registry(), current_user.row, facility_code, today())
+    actor = actor_for(current_user.row)
     attachment = records.readable_attachment(db_session(), registry(), workspace,
-                                             attachment_id, today(),
-                                             actor_for(current_user.row))
+                                             attachment_id, today(), actor)
+    if request.method == "GET":
+        return render_template("records/file_reason.html", ws=workspace, unit=None,
+                               profile=registry().profiles[workspace.facility.profile_code],
+                               attachment=attachment, error=None)
+    try:
+        records.audit_download(db_session(), workspace, attachment, actor,
+                               request.form.get("reason", ""))
+    except ServiceError as refused:
+        return render_template("records/file_reason.html", ws=workspace, unit=None,
+                               profile=registry().profiles[workspace.facility.profile_code],
+                               attachment=attachment, error=refused.message), refused.status
     return send_file(files.file_path(attachment_folder(), attachment),
                      mimetype=attachment.content_type, as_attachment=True,
                      download_name=attachment.filename)
