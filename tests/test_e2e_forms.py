@@ -81,7 +81,8 @@ def test_fill_every_kind_of_field_and_save(page, lab_server) -> None:
     page.wait_for_url("**/casebook/*")
     expect(page.get_by_test_id("record-status")).to_have_text("저장")
     expect(page.locator('dd[data-field="score_total"]')).to_have_text("9")
-    expect(page.locator('dd[data-field="rrn"]')).to_have_text("050301-4******")
+    expect(page.locator('dd[data-field="rrn"]')).to_contain_text("050301-4******")
+    expect(page.locator('dd[data-field="rrn"]')).not_to_contain_text("4123456")
     expect(page.locator('dd[data-field="plan"]')).to_contain_text("생활비")
 
     menu = page.get_by_role("navigation", name="업무 메뉴")

@@ -91,4 +91,5 @@ ACTION_TITLES = {
     "approve": "승인",
     "export": "내보내기",
     "reveal_rrn": "주민등록번호 보기",
+    "view_private": "비공개 내용 보기",
 }

@@ -28,8 +28,10 @@ def display(item: Field, value: Any) -> str:
         return item.label_of(value)
     if kind in ("checkboxes", "multiselect") and isinstance(value, list):
         return ", ".join(item.label_of(v) for v in value)
+    if kind == "rrn" and isinstance(value, Mapping) and "masked" in value:
+        return str(value["masked"])
     if kind == "rrn" and isinstance(value, str):
-        return mask_rrn(value)
+        return value if "*" in value else mask_rrn(value)
     if kind == "datetime" and isinstance(value, str):
         try:
             return dt.datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M")

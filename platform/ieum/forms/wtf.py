@@ -214,7 +214,13 @@ def bind(form: FormDef, formdata: Any = None, data: Mapping[str, Any] | None = N
     tree = field_tree(form)
     if data is None:  # a new record starts from the schema's defaults
         data = {f.name: f.schema["default"] for f in tree.fields if "default" in f.schema}
-    return cls(data=form_data(tree.fields, data))
+    masked = {f.name: data.get(f.name) for f in tree.fields
+              if f.kind == "rrn" and isinstance(data.get(f.name), str) and "*" in data[f.name]}
+    bound = cls(data=form_data(tree.fields, {k: v for k, v in data.items() if k not in masked}))
+    for name, shown in masked.items():  # a stored number: typed again only to change it
+        field = bound[attr(name)]
+        field.render_kw = {**(field.render_kw or {}), "placeholder": f"{shown} (바꿀 때만 입력)"}
+    return bound
 
 
 Upload = Callable[[Field, Any], int]

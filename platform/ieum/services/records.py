@@ -16,15 +16,15 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from ieum.access import privacy
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
 from ieum.definitions.model import FormDef, UnitFunction
 from ieum.forms import excel
-from ieum.forms.display import mask_rrn
 from ieum.forms.engine import Outcome, process
 from ieum.forms.fields import Field, FieldTree, field_tree, file_ids
 from ieum.forms.validation import Errors
-from ieum.services import ServiceError
+from ieum.services import ServiceError, sensitive
 from ieum.services import attachments as files
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.form_versions import form_version, remember
@@ -114,7 +114,47 @@ def _scoped(scope: FormScope) -> Select:
         query = query.where(Record.author_id == user_id)
     elif scope.scope == "assigned":
         query = query.where(or_(Record.author_id == user_id, Record.assignee_id == user_id))
+    if not scope.can("view_private"):
+        private = sensitive.private_record_filter(scope.form, user_id)
+        if private is not None:
+            query = query.where(private)
     return query
+
+
+def sees_private(scope: FormScope, record: Record) -> bool:
+    return sensitive.may_see_private(scope.user.id, record, scope.can("view_private"))
+
+
+def shown_data(scope: FormScope, form: FormDef,
+               record: Record) -> tuple[dict[str, Any], frozenset[str]]:
+    """The record's data as this person may see it, and the private fields left out."""
+    return sensitive.shown(form, record.data, sees_private=sees_private(scope, record))
+
+
+def audit_view(session: Session, scope: FormScope, record: Record, form: FormDef) -> None:
+    """Opening a record that holds personal data is logged (who, whose, which record)."""
+    if sensitive.holds_personal_data(form):
+        record_event(session, "record.view", scope.actor, facility_id=scope.facility.id,
+                     target_type="record", target_id=record.id, subject_id=record.subject_id,
+                     detail={"unit": scope.unit.id, "form": record.form_id})
+        session.commit()
+
+
+def reveal_rrn(session: Session, registry: Registry, scope: FormScope, record_id: int,
+               field: str, reason: str | None) -> str:
+    """The full resident number of one field; needs ``reveal_rrn``, audited with a reason."""
+    scope.require("reveal_rrn")
+    record = get_record(session, scope, record_id)
+    form = form_of(session, registry, record)
+    value = record.data.get(field)
+    if field not in sensitive.rrn_fields(form) or not privacy.is_sealed(value):
+        raise ServiceError("주민등록번호가 저장되어 있지 않습니다.", status=404)
+    text = stated_reason(reason)
+    record_event(session, "rrn.reveal", scope.actor, facility_id=scope.facility.id,
+                 target_type="record", target_id=record.id, subject_id=record.subject_id,
+                 detail={"field": field, "reason": text})
+    session.commit()
+    return privacy.reveal(value)
 
 
 def get_record(session: Session, scope: FormScope, record_id: int) -> Record:
@@ -321,8 +361,8 @@ def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
     record = Record(
         facility_id=scope.facility.id, unit_function=scope.unit.id, form_id=scope.form.id,
         form_version=scope.form.version, subject_id=_subject(session, scope, subject_id),
-        data=outcome.data, status="draft" if draft else "final", entry_date=entry_date,
-        author_id=scope.user.id)
+        data=sensitive.sealed(scope.form, outcome.data), status="draft" if draft else "final",
+        entry_date=entry_date, author_id=scope.user.id)
     session.add(record)
     session.flush()
     _claim_files(session, scope, record, scope.form)
@@ -363,18 +403,25 @@ def update_record(session: Session, registry: Registry, scope: FormScope, record
     if draft and record.status != "draft":
         raise ServiceError("저장을 마친 기록은 임시저장으로 되돌릴 수 없습니다.", status=409)
     form = form_of(session, registry, record)
+    data = sensitive.for_update(form, data, record.data, sees_private=sees_private(scope, record))
     outcome = validate(scope, data, draft=draft, previous=record.data, form=form)
     if not outcome.ok:
-        raise FormInvalid(outcome.errors, outcome.data)
+        raise FormInvalid(outcome.errors, {k: v for k, v in outcome.data.items()
+                                           if k not in sensitive.rrn_fields(form)})
+    stored = sensitive.sealed(form, outcome.data)
+    for name in sensitive.rrn_fields(form):  # the same number keeps its stored seal
+        if privacy.is_sealed(record.data.get(name)) and isinstance(stored.get(name), dict) \
+                and stored[name]["hmac"] == record.data[name]["hmac"]:
+            stored[name] = record.data[name]
     _refuse_closed(session, scope, record.entry_date)
     entry_date = _entry_date(form, outcome.data)
     _refuse_closed(session, scope, entry_date)
-    changed = sorted(k for k in set(record.data) | set(outcome.data)
-                     if record.data.get(k) != outcome.data.get(k))
+    changed = sorted(k for k in set(record.data) | set(stored)
+                     if record.data.get(k) != stored.get(k))
     dropped = set(file_ids(field_tree(form).fields, record.data)) - set(
-        file_ids(field_tree(form).fields, outcome.data))
+        file_ids(field_tree(form).fields, stored))
     files.detach(session, record.id, dropped)
-    record.data = outcome.data
+    record.data = stored
     record.entry_date = entry_date
     record.status = "draft" if draft else "final"
     session.flush()  # UPDATE ... WHERE version = :seen
@@ -429,6 +476,7 @@ def export_list(session: Session, scope: FormScope, args: Mapping[str, Any], *,
     query = parse_list_query(scope.tree, args)
     columns = [f for f in scope.tree.fields if f.kind not in ("file", "hidden", "group")]
     masked = [f.name for f in columns if f.kind == "rrn"]
+    hidden = [] if scope.can("view_private") else sensitive.private_fields(scope.form)
     count = 0
 
     def rows() -> Iterator[dict[str, Any]]:
@@ -437,8 +485,9 @@ def export_list(session: Session, scope: FormScope, args: Mapping[str, Any], *,
             count += 1
             data = {**record.data}
             for name in masked:
-                if isinstance(data.get(name), str):
-                    data[name] = mask_rrn(data[name])
+                data[name] = privacy.shown(data.get(name))
+            for name in hidden:
+                data.pop(name, None)
             yield {**data, "_id": record.id, "_status": STATUS_TITLES[record.status],
                    "_updated_at": record.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")}
 

@@ -25,7 +25,9 @@ def _scope(facility_code: str, unit_id: str, form_id: str) -> records.FormScope:
                              actor_for(g.api_user))
 
 
-def _json(record: Record) -> dict[str, Any]:
+def _json(record: Record, scope: records.FormScope | None = None) -> dict[str, Any]:
+    data, hidden = (records.shown_data(scope, records.form_of(db_session(), registry(), record),
+                                       record) if scope else (record.data, frozenset()))
     return {
         "id": record.id,
         "version": record.version,
@@ -36,7 +38,8 @@ def _json(record: Record) -> dict[str, Any]:
         "entry_date": record.entry_date.isoformat() if record.entry_date else None,
         "created_at": record.created_at.isoformat(),
         "updated_at": record.updated_at.isoformat(),
-        "data": record.data,
+        "data": data,
+        "private_hidden": sorted(hidden),
     }
 
 
@@ -71,7 +74,7 @@ def list_records(facility_code: str, unit_id: str, form_id: str):
     scope = _scope(facility_code, unit_id, form_id)
     query = records.parse_list_query(scope.tree, request.args)
     page = records.list_records(db_session(), scope, query)
-    return jsonify({"items": [_json(r) for r in page.items], "total": page.total,
+    return jsonify({"items": [_json(r, scope) for r in page.items], "total": page.total,
                     "page": page.page, "per_page": page.per_page, "pages": page.pages})
 
 
@@ -88,7 +91,7 @@ def create(facility_code: str, unit_id: str, form_id: str):
                                        draft=body.get("draft", False), subject_id=subject_id)
     except records.FormInvalid as invalid:
         return _invalid(invalid)
-    return jsonify(_json(record)), 201
+    return jsonify(_json(record, scope)), 201
 
 
 @bp.post("/validate")
@@ -105,7 +108,21 @@ def validate(facility_code: str, unit_id: str, form_id: str):
 @token_required
 def read(facility_code: str, unit_id: str, form_id: str, record_id: int):
     scope = _scope(facility_code, unit_id, form_id)
-    return jsonify(_json(records.get_record(db_session(), scope, record_id)))
+    record = records.get_record(db_session(), scope, record_id)
+    records.audit_view(db_session(), scope, record,
+                       records.form_of(db_session(), registry(), record))
+    return jsonify(_json(record, scope))
+
+
+@bp.post("/records/<int:record_id>/reveal/<field_name>")
+@token_required
+def reveal(facility_code: str, unit_id: str, form_id: str, record_id: int, field_name: str):
+    """The full resident number of one field (grant ``reveal_rrn``; body {"reason": ...})."""
+    scope = _scope(facility_code, unit_id, form_id)
+    body = request.get_json(silent=True)
+    reason = body.get("reason") if isinstance(body, dict) else None
+    number = records.reveal_rrn(db_session(), registry(), scope, record_id, field_name, reason)
+    return jsonify({"field": field_name, "value": number})
 
 
 @bp.put("/records/<int:record_id>")
@@ -122,7 +139,7 @@ def update(facility_code: str, unit_id: str, form_id: str, record_id: int):
                                        draft=bool(body.get("draft")))
     except records.FormInvalid as invalid:
         return _invalid(invalid)
-    return jsonify(_json(record))
+    return jsonify(_json(record, scope))
 
 
 @bp.delete("/records/<int:record_id>")

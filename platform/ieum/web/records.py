@@ -26,7 +26,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from ieum.forms import excel, wtf
 from ieum.forms.fields import Field, field_tree, file_ids
-from ieum.services import ServiceError, records
+from ieum.services import ServiceError, records, sensitive
 from ieum.services import attachments as files
 from ieum.services.workspace import open_workspace
 from ieum.store.models import Attachment
@@ -133,26 +133,47 @@ def _attachments(scope: records.FormScope, data: dict) -> dict:
                                 file_ids(scope.tree.fields, data))
 
 
+def _shown_page(template: str, scope: records.FormScope, record_id: int,
+                revealed: dict[str, str] | None = None, reveal_error: str | None = None):
+    session = db_session()
+    record = records.get_record(session, scope, record_id)
+    form = records.form_of(session, registry(), record)
+    data, private_hidden = records.shown_data(scope, form, record)
+    records.audit_view(session, scope, record, form)
+    return render_template(template, **_page(
+        scope, record=record, shown=field_tree(form), data=data, revealed=revealed or {},
+        private_hidden=private_hidden, revealable=sensitive.rrn_fields(form),
+        reveal_error=reveal_error, attachments=_attachments(scope, record.data)))
+
+
 @bp.get("/<int:record_id>")
 @login_required
 def detail(facility_code: str, unit_id: str, form_id: str, record_id: int):
     scope = form_scope(facility_code, unit_id, form_id)
-    record = records.get_record(db_session(), scope, record_id)
-    form = records.form_of(db_session(), registry(), record)
-    return render_template("records/detail.html", **_page(
-        scope, record=record, shown=field_tree(form),
-        attachments=_attachments(scope, record.data)))
+    return _shown_page("records/detail.html", scope, record_id)
+
+
+@bp.post("/<int:record_id>/reveal/<field_name>")
+@login_required
+def reveal(facility_code: str, unit_id: str, form_id: str, record_id: int, field_name: str):
+    """Show one full resident number on the detail page (grant ``reveal_rrn``, a reason)."""
+    scope = form_scope(facility_code, unit_id, form_id)
+    try:
+        number = records.reveal_rrn(db_session(), registry(), scope, record_id, field_name,
+                                    request.form.get("reason"))
+    except ServiceError as refused:
+        if refused.status != 400:
+            raise
+        return _shown_page("records/detail.html", scope, record_id,
+                           reveal_error=refused.message), 400
+    return _shown_page("records/detail.html", scope, record_id, revealed={field_name: number})
 
 
 @bp.get("/<int:record_id>/print")
 @login_required
 def print_view(facility_code: str, unit_id: str, form_id: str, record_id: int):
     scope = form_scope(facility_code, unit_id, form_id)
-    record = records.get_record(db_session(), scope, record_id)
-    form = records.form_of(db_session(), registry(), record)
-    return render_template("records/print.html", **_page(
-        scope, record=record, shown=field_tree(form),
-        attachments=_attachments(scope, record.data)))
+    return _shown_page("records/print.html", scope, record_id)
 
 
 @bp.route("/<int:record_id>/edit", methods=["GET", "POST"])
@@ -166,7 +187,8 @@ def edit(facility_code: str, unit_id: str, form_id: str, record_id: int):
     edit_scope = records.FormScope(scope.workspace, scope.unit, form, scope.parameters,
                                    scope.today, scope.actor)
     if request.method == "GET":
-        return _render_edit(edit_scope, wtf.bind(form, data=record.data), {}, record)
+        shown, _hidden = records.shown_data(scope, form, record)
+        return _render_edit(edit_scope, wtf.bind(form, data=shown), {}, record)
     bound, data, read_errors = _submitted(edit_scope, previous=record.data)
     draft = request.form.get("action") == "draft"
     try:
