@@ -182,5 +182,75 @@ def tick_command() -> None:
     click.echo(f"타이머: {moved}건의 업무가 진행되었습니다.")
 
 
+@main.group()
+def audit() -> None:
+    """The audit log: integrity check and retention."""
+
+
+def _audit_database(url: str | None):
+    from ieum.store import Database
+
+    return Database(settings.normalise_database_url(url) if url else settings.database_url())
+
+
+_DATABASE_URL_OPTION = click.option(
+    "--database-url", "database_url", metavar="URL",
+    help="대상 데이터베이스 (기본: IEUM_DATABASE_URL 또는 instance/ieum.db)")
+
+
+@audit.command("verify")
+@_DATABASE_URL_OPTION
+def audit_verify(database_url: str | None) -> None:
+    """Check the hash chain of the whole audit table; exit 1 on any break."""
+    from sqlalchemy.exc import DBAPIError
+
+    from ieum.access.audit import check_chain
+
+    database = _audit_database(database_url)
+    try:
+        with database.session() as session:
+            result = check_chain(session)
+    except DBAPIError as error:
+        click.echo(f"감사 기록을 읽을 수 없습니다 ({_safe_url(database.url)}): "
+                   f"{str(error.orig).splitlines()[0]}", err=True)
+        click.echo("스키마가 없다면 먼저 'ieum db upgrade'를 실행하세요.", err=True)
+        raise SystemExit(1) from None
+    finally:
+        database.dispose()
+    if result.intact:
+        click.echo(f"감사 기록 {result.count}건: 변조 없음")
+        return
+    for problem in result.problems:
+        click.echo(problem)
+    click.echo(f"감사 기록 {result.count}건: 문제 {len(result.problems)}건", err=True)
+    raise SystemExit(1)
+
+
+@audit.command("purge")
+@click.option("--days", type=int, help="이보다 오래된 기록을 지웁니다 "
+              "(기본: IEUM_AUDIT_RETENTION_DAYS 또는 730일)")
+@click.option("--force", is_flag=True, help="730일(법정 최소 보관 기간)보다 짧아도 지웁니다")
+@_DATABASE_URL_OPTION
+def audit_purge(days: int | None, force: bool, database_url: str | None) -> None:
+    """Delete audit events older than the retention period, keeping the chain verifiable."""
+    from ieum.access.audit import Actor
+    from ieum.services import ServiceError
+    from ieum.services.audit_log import purge_older_than, retention_days
+
+    database = None
+    try:
+        keep = days if days is not None else retention_days()
+        database = _audit_database(database_url)
+        with database.session() as session:
+            removed = purge_older_than(session, keep, Actor(), force=force)
+    except ServiceError as error:
+        click.echo(f"오류: {error.message}", err=True)
+        raise SystemExit(1) from None
+    finally:
+        if database is not None:
+            database.dispose()
+    click.echo(f"감사 기록 {removed}건을 지웠습니다 ({keep}일보다 오래된 기록).")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

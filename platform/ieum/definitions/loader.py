@@ -20,7 +20,7 @@ from ieum.definitions.model import (
 from ieum.definitions.problems import DefinitionErrors, Problem, display_path, sorted_problems
 from ieum.definitions.profiles import RawProfile, lane_problems, read_profile, resolve_profile
 from ieum.definitions.sources import plugin_sources, root_sources
-from ieum.definitions.units import MANIFEST, load_unit
+from ieum.definitions.units import MANIFEST, load_unit, subject_registry_problems
 
 
 def load_registry(roots: Sequence[Path | str], *, plugins: bool = True) -> Registry:
@@ -55,6 +55,7 @@ def check_content(roots: Sequence[Path | str], *, plugins: bool = True,
     processes, process_ids, process_problems = load_processes(bpmn_files, form_filenames)
     problems += process_problems
     units, unit_paths = _load_units(sources, form_paths, process_ids, problems)
+    problems += subject_registry_problems(units, forms)
     profiles = _load_profiles(sources, units, unit_paths, processes, problems)
     if problems:
         return None, sorted_problems(problems)

@@ -153,6 +153,8 @@ class UnitFunction:
     feeds: tuple[str, ...]
     path: Path
     plugin: str | None = None
+    subject_registry: Mapping[str, str] | None = None
+    record_subject: str = "optional"
 
     @property
     def defaults(self) -> dict[str, Any]:

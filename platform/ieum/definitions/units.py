@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -85,6 +85,9 @@ def load_unit(path: Path, plugin: str | None, forms: Container[str],
         feeds=tuple(data.get("feeds", ())),
         path=path,
         plugin=plugin,
+        subject_registry=(MappingProxyType(dict(data["subject_registry"]))
+                          if data.get("subject_registry") else None),
+        record_subject=data.get("record_subject", "optional"),
     )
     return unit, []
 
@@ -109,6 +112,12 @@ def reference_problems(data: dict[str, Any], path: Path, forms: Container[str],
         for index, process_id in _strings(data.get("processes")) if process_id not in processes
     ]
     own_forms = [form_id for _index, form_id in _strings(data.get("forms"))]
+    registry_form = (data.get("subject_registry") or {}).get("form") \
+        if isinstance(data.get("subject_registry"), dict) else None
+    if isinstance(registry_form, str) and registry_form not in own_forms:
+        problems.append(Problem(path, pointer("subject_registry", "form"),
+                                f"subject_registry form {registry_form!r} is not one of this "
+                                "unit's forms; list it under forms"))
     screens = data.get("screens") if isinstance(data.get("screens"), list) else []
     for index, screen in enumerate(screens):
         form_id = screen.get("form") if isinstance(screen, dict) else None
@@ -116,4 +125,22 @@ def reference_problems(data: dict[str, Any], path: Path, forms: Container[str],
             problems.append(Problem(path, pointer("screens", index, "form"),
                                     f"screen form {form_id!r} is not one of this unit's forms "
                                     f"({', '.join(own_forms) or 'none'}); list it under forms"))
+    return problems
+
+
+def subject_registry_problems(units: Mapping[str, UnitFunction],
+                              forms: Mapping[str, Any]) -> list[Problem]:
+    """The fields a subject registry maps must be fields of its form."""
+    problems = []
+    for unit in units.values():
+        mapping = unit.subject_registry
+        form = forms.get(mapping["form"]) if mapping else None
+        if form is None:
+            continue
+        problems += [
+            Problem(unit.path, pointer("subject_registry", column),
+                    f"field {field!r} is not in form {form.id!r}")
+            for column, field in mapping.items()
+            if column != "form" and field not in form.properties
+        ]
     return problems

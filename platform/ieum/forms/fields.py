@@ -40,6 +40,7 @@ class Field:
     readonly: bool = False
     computed: bool = False
     children: tuple[Field, ...] = ()
+    sensitive: str | None = None
 
     @property
     def section(self) -> str | None:
@@ -122,9 +123,10 @@ class FieldTree:
 
     @property
     def list_columns(self) -> list[Field]:
-        columns = [f for f in self.fields if f.in_list]
-        return columns or [f for f in self.fields
-                           if f.kind in SCALAR_KINDS - {"file", "hidden"}][:5]
+        """List columns; a ``private`` field is never one (lists show many people's rows)."""
+        shown = [f for f in self.fields if f.sensitive != "private" or f.kind == "boolean"]
+        columns = [f for f in shown if f.in_list]
+        return columns or [f for f in shown if f.kind in SCALAR_KINDS - {"file", "hidden"}][:5]
 
     @property
     def filters(self) -> list[Field]:
@@ -214,6 +216,7 @@ def _fields(schema: Mapping[str, Any], prefix: str, computed: frozenset[str],
             required=name in required, options=options, ui=ui,
             readonly=bool(prop.get("readOnly")) or name in computed,
             computed=name in computed, children=children,
+            sensitive=sensitive.get(name) if not prefix else None,
         )))
     built.sort(key=lambda entry: (entry[0], entry[1]))
     return tuple(entry[2] for entry in built)

@@ -24,7 +24,7 @@ from ieum.forms import excel
 from ieum.forms.engine import Outcome, process
 from ieum.forms.fields import Field, FieldTree, field_tree, file_ids
 from ieum.forms.validation import Errors
-from ieum.services import ServiceError, sensitive
+from ieum.services import ServiceError, sensitive, subjects
 from ieum.services import attachments as files
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.form_versions import form_version, remember
@@ -353,6 +353,10 @@ def _claim_files(session: Session, scope: FormScope, record: Record, form: FormD
 def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *, draft: bool,
             subject_id: int | None) -> Record:
     outcome = validate(scope, data, draft=draft)
+    registers = bool(scope.unit.subject_registry) and \
+        scope.unit.subject_registry["form"] == scope.form.id
+    if scope.unit.record_subject == "required" and subject_id is None and not registers:
+        outcome = Outcome(outcome.data, {**outcome.errors, "subject_id": ["대상자를 선택하세요"]})
     if not outcome.ok:
         raise FormInvalid(outcome.errors, outcome.data)
     entry_date = _entry_date(scope.form, outcome.data)
@@ -363,6 +367,8 @@ def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
         form_version=scope.form.version, subject_id=_subject(session, scope, subject_id),
         data=sensitive.sealed(scope.form, outcome.data), status="draft" if draft else "final",
         entry_date=entry_date, author_id=scope.user.id)
+    record.subject_id = subjects.register(session, scope.unit, scope.facility, record.form_id,
+                                          record.data, record.subject_id)
     session.add(record)
     session.flush()
     _claim_files(session, scope, record, scope.form)
@@ -424,6 +430,8 @@ def update_record(session: Session, registry: Registry, scope: FormScope, record
     record.data = stored
     record.entry_date = entry_date
     record.status = "draft" if draft else "final"
+    record.subject_id = subjects.register(session, scope.unit, scope.facility, record.form_id,
+                                          stored, record.subject_id)
     session.flush()  # UPDATE ... WHERE version = :seen
     _claim_files(session, scope, record, form)
     record_event(session, "record.update", scope.actor, facility_id=scope.facility.id,
@@ -557,3 +565,28 @@ def audit_download(session: Session, workspace: Workspace, attachment: Attachmen
                  detail={"record": attachment.record_id, "filename": attachment.filename,
                          "reason": text})
     session.commit()
+
+
+@dataclass(frozen=True)
+class SubjectRecords:
+    scope: FormScope
+    title: str
+    page: Page
+
+
+def subject_records(session: Session, registry: Registry, workspace: Workspace,
+                    subject_id: int, today: dt.date, actor: Actor) -> list[SubjectRecords]:
+    """Every record of one subject the user may see, per unit function and form, newest
+    first (원스크린: the whole case on one screen)."""
+    groups = []
+    for group in workspace.menu:
+        for item in group.items:
+            unit = registry.unit_functions[item.unit_id]
+            for form_id in unit.forms:
+                scope = open_form(registry, workspace, unit.id, form_id, today, actor)
+                page = list_records(session, scope, ListQuery(subject_id=subject_id,
+                                                              per_page=MAX_PER_PAGE))
+                if page.total:
+                    groups.append(SubjectRecords(scope, f"{item.title} · {scope.form.title}",
+                                                 page))
+    return groups

@@ -26,7 +26,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from ieum.forms import excel, wtf
 from ieum.forms.fields import Field, field_tree, file_ids
-from ieum.services import ServiceError, records, sensitive
+from ieum.services import ServiceError, records, sensitive, subjects
 from ieum.services import attachments as files
 from ieum.services.workspace import open_workspace
 from ieum.store.models import Attachment
@@ -100,9 +100,21 @@ def _submitted(scope: records.FormScope, previous: dict | None = None):  # noqa:
     return bound, data, read_errors
 
 
+def _subject_choice(scope: records.FormScope, record=None):  # noqa: ANN001, ANN202
+    """The subject picker of a new record: (choices, chosen id), or None when the unit's
+    records are not about a subject or this form registers subjects itself."""
+    registry_form = (scope.unit.subject_registry or {}).get("form")
+    if record is not None or scope.unit.record_subject == "none" \
+            or registry_form == scope.form.id:
+        return None
+    chosen = request.values.get("subject_id", type=int) or request.args.get("subject", type=int)
+    return subjects.search(db_session(), scope.facility, limit=500), chosen
+
+
 def _render_edit(scope, bound, errors, record=None, status=200):  # noqa: ANN001, ANN202
     return render_template("records/edit.html", **_page(
         scope, bound=bound, errors=errors, record=record,
+        subject_choice=_subject_choice(scope, record),
         attachments=_attachments(scope, record.data if record else {}))), status
 
 
@@ -118,8 +130,10 @@ def new(facility_code: str, unit_id: str, form_id: str):
     try:
         if read_errors:
             raise records.FormInvalid(read_errors, data)
+        subject_id = request.form.get("subject_id", type=int) or request.args.get(
+            "subject", type=int)
         record = records.create_record(db_session(), scope, data, draft=draft,
-                                       subject_id=request.args.get("subject", type=int))
+                                       subject_id=subject_id)
     except records.FormInvalid as invalid:
         db_session().rollback()
         return _render_edit(scope, bound, {**invalid.errors, **read_errors}, status=400)
