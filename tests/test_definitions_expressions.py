@@ -113,7 +113,7 @@ def test_every_expression_problem_of_a_form_is_reported(root: Path) -> None:
         ("/x-visible/kind", "function 'open' is not allowed; allowed: len, sum, min, max, "
                             "round, abs, any, all, int, float, str, bool, today, date, age, "
                             "months_between, days_between, year, month, pluck, count, "
-                            "coalesce, is_empty"),
+                            "coalesce, is_empty, mean, likert_score"),
     ]
 
 

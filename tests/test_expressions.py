@@ -202,7 +202,7 @@ def test_every_function_of_the_table_is_tested_here() -> None:
     assert set(FUNCTIONS) == {
         "len", "sum", "min", "max", "round", "abs", "any", "all", "int", "float", "str",
         "bool", "today", "date", "age", "months_between", "days_between", "year", "month",
-        "pluck", "count", "coalesce", "is_empty"}
+        "pluck", "count", "coalesce", "is_empty", "mean", "likert_score"}
 
 
 def test_builtins() -> None:
@@ -492,3 +492,13 @@ def test_vector_is_fast_enough_for_a_million_rows() -> None:
     expected = (columns["income"] / columns["size"] <= 1_200_000) & (
         (columns["size"] >= 3) | (columns["income"] < 800_000))
     assert np.array_equal(result.values, expected)
+
+
+def test_likert_score_scales_answers_to_0_100_and_refuses_bad_answers() -> None:
+    score = compile_expression("likert_score([q1, q2, q3, q4])")
+    assert score.evaluate({"q1": 1, "q2": 1, "q3": 1, "q4": 1}) == 0
+    assert score.evaluate({"q1": 4, "q2": 4, "q3": 4, "q4": 4}) == 100
+    assert score.evaluate({"q1": 2, "q2": 3, "q3": 4, "q4": 3}) == 66.7
+    assert isinstance(score.evaluate({"q1": 5, "q2": 1, "q3": 1, "q4": 1}), EvalError)
+    assert compile_expression("likert_score([a, b], 5)").evaluate({"a": 5, "b": 3}) == 75
+    assert compile_expression("mean([a, b, c])").evaluate({"a": 1, "b": 2, "c": None}) == 1.5

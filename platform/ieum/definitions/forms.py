@@ -14,6 +14,10 @@ from ieum.definitions.problems import Problem, pointer
 from ieum.expressions import check_expression
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+#: Names a form's expressions may use besides its fields: the unit function's parameters
+#: (``params["min_age"]``), how many records of the same subject each form has in this unit
+#: (``record_counts["case_log"]``) and the subject (``subject["age"]``).
+CONTEXT_NAMES = ("params", "record_counts", "subject")
 KEYWORDS = ("x-ui", "x-rules", "x-computed", "x-visible", "x-sensitive")
 _FIELD_KEYWORDS = ("x-ui", "x-computed", "x-visible", "x-sensitive")
 
@@ -87,7 +91,11 @@ def _expression_problems(data: dict[str, Any], path: Path) -> list[Problem]:
         entries = data.get(keyword)
         if isinstance(entries, dict):
             expressions += [(pointer(keyword, name), source) for name, source in entries.items()]
-    names = list(declared)
-    return [Problem(path, where, message)
+    names = [*declared, *CONTEXT_NAMES]
+    clashes = [Problem(path, pointer("properties", name),
+                       f"field name {name!r} is reserved for expressions "
+                       f"({', '.join(CONTEXT_NAMES)}); choose another name")
+               for name in declared if name in CONTEXT_NAMES]
+    return clashes + [Problem(path, where, message)
             for where, source in expressions if isinstance(source, str) and source.strip()
             for message in check_expression(source, names=names)]

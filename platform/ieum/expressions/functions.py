@@ -201,6 +201,39 @@ def _str(value: Any) -> str:
     return str(value)
 
 
+def _numbers(values: Any, name: str) -> list[float]:
+    if not isinstance(values, list | tuple):
+        raise Fail(bad_type(f"{name}()에는 숫자 목록을 넣어야 합니다"))
+    numbers = [v for v in values if v is not None]
+    if any(isinstance(v, bool) or not isinstance(v, int | float) for v in numbers):
+        raise Fail(bad_type(f"{name}()의 목록에 숫자가 아닌 값이 있습니다"))
+    return numbers
+
+
+def mean(values: Any) -> float:
+    """The average of the numbers in ``values`` (missing answers are skipped)."""
+    numbers = _numbers(values, "mean")
+    if not numbers:
+        raise Fail("평균을 낼 값이 없습니다")
+    return sum(numbers) / len(numbers)
+
+
+def likert_score(values: Any, points: Any = 4) -> float:
+    """A Likert-scale domain score on 0-100: ``(mean - 1) / (points - 1) * 100``.
+
+    The self-reliance skills assessment (4-point answers) uses this; the rule lives here, in
+    one place, so a different scoring method replaces it for every assessment at once.
+    """
+    if not isinstance(points, int) or isinstance(points, bool) or points < 2:
+        raise Fail(bad_type("likert_score()의 척도(points)는 2 이상의 정수여야 합니다"))
+    numbers = _numbers(values, "likert_score")
+    if not numbers:
+        raise Fail("점수를 낼 응답이 없습니다")
+    if any(v < 1 or v > points for v in numbers):
+        raise Fail(f"응답은 1에서 {points} 사이여야 합니다")
+    return round((sum(numbers) / len(numbers) - 1) / (points - 1) * 100, 1)
+
+
 def _table(*functions: Function) -> Mapping[str, Function]:
     return MappingProxyType({function.name: function for function in functions})
 
@@ -238,4 +271,7 @@ FUNCTIONS: Mapping[str, Function] = _table(
     Function("coalesce", coalesce, ("x", "default"), 2, None,
              "비어 있지 않은 첫 값: coalesce(x, 기본값)"),
     Function("is_empty", is_empty, ("x",), 1, 1, "값이 비어 있는지(None, '', [], {})"),
+    Function("mean", mean, ("values",), 1, 1, "숫자 목록의 평균(빈 값 제외)", vector=False),
+    Function("likert_score", likert_score, ("values", "points"), 1, 2,
+             "리커트 척도 응답의 0~100 점수: (평균-1)/(척도-1)×100", vector=False),
 )

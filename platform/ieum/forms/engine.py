@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ieum.definitions.forms import CONTEXT_NAMES
 from ieum.definitions.model import FormDef
 from ieum.expressions import EvalError, compile_expression
 from ieum.forms.fields import primary_type
@@ -48,6 +49,18 @@ def _typed(form: FormDef, data: Mapping[str, Any]) -> dict[str, Any]:
     return env
 
 
+def _environment(form: FormDef, data: Mapping[str, Any],
+                 parameters: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Fields plus the context names; ``parameters`` holds the unit's parameters and, from
+    the records service, ``record_counts`` and ``subject``."""
+    context = dict(parameters or {})
+    env = _typed(form, data)
+    env["params"] = {k: v for k, v in context.items() if k not in CONTEXT_NAMES}
+    env["record_counts"] = dict(context.get("record_counts") or {})
+    env["subject"] = dict(context.get("subject") or {})
+    return env
+
+
 def _json_value(value: Any, schema: Mapping[str, Any]) -> Any:
     if isinstance(value, dt.datetime):
         return value.isoformat(timespec="minutes")
@@ -71,7 +84,7 @@ def _has_missing_input(source: str, env: Mapping[str, Any]) -> bool:
 def hidden_fields(form: FormDef, data: Mapping[str, Any], today: dt.date,
                   parameters: Mapping[str, Any] | None = None) -> frozenset[str]:
     """Fields whose ``x-visible`` condition does not hold for ``data``."""
-    env = {**(parameters or {}), **_typed(form, data)}
+    env = _environment(form, data, parameters)
     return frozenset(name for name, source in form.visible.items()
                      if not _truthy(_evaluate(source, env, today)))
 
@@ -122,7 +135,7 @@ def _compute(form: FormDef, data: dict[str, Any], today: dt.date,
              parameters: Mapping[str, Any] | None) -> None:
     """Evaluate ``x-computed`` in order; a second pass settles fields that use later ones."""
     for _ in range(2):
-        env = {**(parameters or {}), **_typed(form, data)}
+        env = _environment(form, data, parameters)
         for name, source in form.computed.items():
             value = _evaluate(source, env, today)
             if isinstance(value, EvalError) or value is None:
@@ -137,7 +150,7 @@ def rule_errors(form: FormDef, data: Mapping[str, Any], today: dt.date,
                 parameters: Mapping[str, Any] | None = None) -> Errors:
     """``x-rules`` that do not hold; a rule whose inputs are not all filled in is skipped
     (the missing field has its own "required" message if it is required)."""
-    env = {**(parameters or {}), **_typed(form, data)}
+    env = _environment(form, data, parameters)
     errors: Errors = {}
     for rule in form.rules:
         source = rule["rule"]

@@ -327,10 +327,34 @@ def _refuse_closed(session: Session, scope: FormScope, day: dt.date | None) -> N
                            "저장하거나 지울 수 없습니다.", status=409)
 
 
+def subject_context(session: Session, scope: FormScope,
+                    subject_id: int | None) -> dict[str, Any]:
+    """What a form's rules may know about the record's subject: ``subject`` (name, birth
+    date, age today, status) and ``record_counts`` (saved records per form in this unit)."""
+    if subject_id is None:
+        return {}
+    subject = session.get(Subject, subject_id)
+    if subject is None or subject.facility_id != scope.facility.id:
+        return {}
+    counts = dict(session.execute(
+        select(Record.form_id, func.count(Record.id)).where(
+            Record.facility_id == scope.facility.id, Record.unit_function == scope.unit.id,
+            Record.subject_id == subject_id, Record.deleted_at.is_(None),
+            Record.status != "draft").group_by(Record.form_id)).all())
+    born = subject.birth_date
+    age = None
+    if born is not None:
+        age = scope.today.year - born.year - (
+            (scope.today.month, scope.today.day) < (born.month, born.day))
+    return {"record_counts": counts, "subject": {
+        "name": subject.name, "birth_date": born, "age": age, "status": subject.status}}
+
+
 def validate(scope: FormScope, data: Mapping[str, Any], *, draft: bool = False,
-             previous: Mapping[str, Any] | None = None, form: FormDef | None = None) -> Outcome:
+             previous: Mapping[str, Any] | None = None, form: FormDef | None = None,
+             context: Mapping[str, Any] | None = None) -> Outcome:
     return process(form or scope.form, data, today=scope.today, draft=draft, previous=previous,
-                   parameters=scope.parameters)
+                   parameters={**scope.parameters, **(context or {})})
 
 
 def _subject(session: Session, scope: FormScope, subject_id: int | None) -> int | None:
@@ -352,7 +376,8 @@ def _claim_files(session: Session, scope: FormScope, record: Record, form: FormD
 
 def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *, draft: bool,
             subject_id: int | None) -> Record:
-    outcome = validate(scope, data, draft=draft)
+    outcome = validate(scope, data, draft=draft,
+                       context=subject_context(session, scope, subject_id))
     registers = bool(scope.unit.subject_registry) and \
         scope.unit.subject_registry["form"] == scope.form.id
     if scope.unit.record_subject == "required" and subject_id is None and not registers:
@@ -410,7 +435,8 @@ def update_record(session: Session, registry: Registry, scope: FormScope, record
         raise ServiceError("저장을 마친 기록은 임시저장으로 되돌릴 수 없습니다.", status=409)
     form = form_of(session, registry, record)
     data = sensitive.for_update(form, data, record.data, sees_private=sees_private(scope, record))
-    outcome = validate(scope, data, draft=draft, previous=record.data, form=form)
+    outcome = validate(scope, data, draft=draft, previous=record.data, form=form,
+                       context=subject_context(session, scope, record.subject_id))
     if not outcome.ok:
         raise FormInvalid(outcome.errors, {k: v for k, v in outcome.data.items()
                                            if k not in sensitive.rrn_fields(form)})
