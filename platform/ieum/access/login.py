@@ -1,7 +1,19 @@
-"""Checking credentials; every success and failure lands in the audit log."""
+"""Checking credentials; every success and failure lands in the audit log.
+
+Repeated failures lock the account for a while (domain/privacy.md: "repeated failed logins lock
+or restrict the account"): after ``attempts`` consecutive wrong passwords the account refuses
+every login, even with the right password, until ``minutes`` have passed. A successful login
+resets the count. The limits come from the Flask config (``IEUM_LOCKOUT_ATTEMPTS``,
+``IEUM_LOCKOUT_MINUTES``) when called inside an app, so the web form and the API token endpoint
+share them.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -9,25 +21,116 @@ from ieum.access.audit import Actor, record_event
 from ieum.access.passwords import hash_password, needs_rehash, verify_password
 from ieum.store.models import User, utcnow
 
+DEFAULT_LOCKOUT_ATTEMPTS = 5
+DEFAULT_LOCKOUT_MINUTES = 15
+KST = dt.timezone(dt.timedelta(hours=9), "KST")
 
-def authenticate(session: Session, login: str, password: str, *, ip: str | None,
-                 channel: str = "web") -> User | None:
-    """The user if ``login``/``password`` match an active account, else None (audited)."""
+
+@dataclass(frozen=True)
+class LoginResult:
+    """What happened: ``user`` on success, otherwise the audited ``reason``.
+
+    ``locked_until`` (UTC) is set when the account is locked, including by this very attempt.
+    """
+
+    user: User | None
+    reason: str | None = None
+    locked_until: dt.datetime | None = None
+    attempts: int = DEFAULT_LOCKOUT_ATTEMPTS
+    minutes: int = DEFAULT_LOCKOUT_MINUTES
+
+    def locked_message(self) -> str | None:
+        """The Korean explanation for the login page, with the unlock time in KST."""
+        if self.locked_until is None:
+            return None
+        until = self.locked_until.astimezone(KST)
+        if until.second or until.microsecond:  # "23:45 이후" must not be too early
+            until = until.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+        return (
+            f"로그인을 {self.attempts}번 잘못해 {self.minutes}분 동안 잠겼습니다. "
+            f"{until:%H:%M} 이후에 다시 시도하세요."
+        )
+
+
+def lockout_policy() -> tuple[int, int]:
+    """(attempts, minutes): from the current app's config, else the defaults."""
+    if has_app_context():
+        config = current_app.config
+        return (
+            int(config.get("IEUM_LOCKOUT_ATTEMPTS", DEFAULT_LOCKOUT_ATTEMPTS)),
+            int(config.get("IEUM_LOCKOUT_MINUTES", DEFAULT_LOCKOUT_MINUTES)),
+        )
+    return DEFAULT_LOCKOUT_ATTEMPTS, DEFAULT_LOCKOUT_MINUTES
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is not None and moment.tzinfo is None:  # SQLite returns naive UTC datetimes
+        return moment.replace(tzinfo=dt.UTC)
+    return moment
+
+
+def check_login(session: Session, login: str, password: str, *, ip: str | None,
+                channel: str = "web", attempts: int | None = None,
+                minutes: int | None = None) -> LoginResult:
+    """Check ``login``/``password`` in the caller's transaction (which must commit, also on
+    failure, to keep the audit rows and the failure count)."""
+    default_attempts, default_minutes = lockout_policy()
+    attempts = max(1, attempts or default_attempts)
+    minutes = max(1, minutes or default_minutes)
     login = (login or "").strip()
-    user = session.scalar(select(User).where(User.login == login)) if login else None
+    # FOR UPDATE (ignored by SQLite) so concurrent failures cannot lose a count.
+    user = (
+        session.scalar(select(User).where(User.login == login).with_for_update())
+        if login else None
+    )
+    now = utcnow()
+
+    def refuse(reason: str, locked_until: dt.datetime | None = None) -> LoginResult:
+        detail = {"channel": channel, "reason": reason}
+        if locked_until is not None:
+            detail["locked_until"] = locked_until.isoformat()
+        record_event(session, "login.failure",
+                     Actor(user.id if user else None, login[:64] or None, ip), detail=detail)
+        return LoginResult(None, reason, locked_until, attempts, minutes)
+
+    if user is not None:
+        locked_until = _aware(user.locked_until)
+        if locked_until is not None and locked_until > now:
+            # No password check while locked: nothing to learn, nothing to count.
+            return refuse("locked", locked_until=locked_until)
+        if locked_until is not None:  # the lock has expired: a fresh set of attempts
+            user.locked_until = None
+            user.failed_logins = 0
+
     ok = verify_password(user.password_hash if user else None, password or "")
     if ok and user is not None and user.is_active:
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
-        user.last_login_at = utcnow()
+        user.last_login_at = now
+        user.failed_logins = 0
+        user.locked_until = None
         record_event(session, "login.success", Actor(user.id, user.login, ip),
                      detail={"channel": channel})
-        return user
-    reason = "unknown_login" if user is None else ("inactive" if ok else "bad_password")
-    record_event(
-        session,
-        "login.failure",
-        Actor(user.id if user else None, login[:64] or None, ip),
-        detail={"channel": channel, "reason": reason},
-    )
-    return None
+        return LoginResult(user, None, None, attempts, minutes)
+    if user is None:
+        return refuse("unknown_login")
+    if ok:
+        return refuse("inactive")
+
+    user.failed_logins = (user.failed_logins or 0) + 1
+    if user.failed_logins < attempts:
+        return refuse("bad_password")
+    user.locked_until = now + dt.timedelta(minutes=minutes)
+    result = refuse("bad_password", locked_until=user.locked_until)
+    record_event(session, "login.lockout", Actor(user.id, user.login, ip),
+                 target_type="user", target_id=user.id,
+                 detail={"channel": channel, "failed_logins": user.failed_logins,
+                         "minutes": minutes, "locked_until": user.locked_until.isoformat()})
+    return result
+
+
+def authenticate(session: Session, login: str, password: str, *, ip: str | None,
+                 channel: str = "web") -> User | None:
+    """The user if ``login``/``password`` match an active, unlocked account, else None
+    (audited; see ``check_login``)."""
+    return check_login(session, login, password, ip=ip, channel=channel).user

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import string
-
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -34,18 +32,13 @@ def policy_problems(password: str) -> list[str]:
     Rule (privacy guide): at least 8 characters of two or more kinds (letters, digits,
     symbols), or at least 10 characters of one kind.
     """
-    kinds = sum(
-        (
-            any(c.isalpha() for c in password),
-            any(c.isdigit() for c in password),
-            any(c in string.punctuation or c.isspace() for c in password),
-        )
-    )
     if len(password) > 128:
         return ["비밀번호는 128자 이하여야 합니다."]
-    if len(password) >= 10 and kinds >= 1:
-        return []
-    if len(password) >= 8 and kinds >= 2:
+    # Each character is a letter, a digit or (anything else) a symbol.
+    kinds = len({
+        "letter" if c.isalpha() else "digit" if c.isdigit() else "symbol" for c in password
+    })
+    if password.strip() and (len(password) >= 10 or (len(password) >= 8 and kinds >= 2)):
         return []
     return [
         "비밀번호는 영문·숫자·특수문자 중 2종류 이상을 조합해 8자 이상, "

@@ -155,6 +155,8 @@ class UnitFunction:
     plugin: str | None = None
     subject_registry: Mapping[str, str] | None = None
     record_subject: str = "optional"
+    case_list: Mapping[str, Any] | None = None
+    locks: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def defaults(self) -> dict[str, Any]:

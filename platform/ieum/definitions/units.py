@@ -8,9 +8,11 @@ from types import MappingProxyType
 from typing import Any
 
 from ieum.definitions.files import read_yaml
+from ieum.definitions.frozen import freeze
 from ieum.definitions.metaschemas import content_problems
 from ieum.definitions.model import Parameter, Screen, UnitFunction
 from ieum.definitions.problems import Problem, pointer
+from ieum.expressions import check_expression
 
 MANIFEST = "unit.yaml"
 
@@ -88,6 +90,8 @@ def load_unit(path: Path, plugin: str | None, forms: Container[str],
         subject_registry=(MappingProxyType(dict(data["subject_registry"]))
                           if data.get("subject_registry") else None),
         record_subject=data.get("record_subject", "optional"),
+        case_list=freeze(data["case_list"]) if data.get("case_list") else None,
+        locks=tuple(freeze(lock) for lock in data.get("locks", ())),
     )
     return unit, []
 
@@ -112,6 +116,22 @@ def reference_problems(data: dict[str, Any], path: Path, forms: Container[str],
         for index, process_id in _strings(data.get("processes")) if process_id not in processes
     ]
     own_forms = [form_id for _index, form_id in _strings(data.get("forms"))]
+    case_list = data.get("case_list") if isinstance(data.get("case_list"), dict) else {}
+    named = [(pointer("case_list", key), case_list.get(key))
+             for key in ("registered_by", "worker_from")]
+    named += [(pointer("case_list", "stages", i, "form"), stage.get("form"))
+              for i, stage in enumerate(case_list.get("stages") or []) if isinstance(stage, dict)]
+    locks = data.get("locks") if isinstance(data.get("locks"), list) else []
+    named += [(pointer("locks", i, "form"), lock.get("form"))
+              for i, lock in enumerate(locks) if isinstance(lock, dict)]
+    problems += [Problem(path, where, f"form {form_id!r} is not one of this unit's forms; "
+                         "list it under forms")
+                 for where, form_id in named if isinstance(form_id, str)
+                 and form_id not in own_forms]
+    for i, lock in enumerate(locks):
+        if isinstance(lock, dict) and isinstance(lock.get("when"), str):
+            problems += [Problem(path, pointer("locks", i, "when"), message)
+                         for message in check_expression(lock["when"])]
     registry_form = (data.get("subject_registry") or {}).get("form") \
         if isinstance(data.get("subject_registry"), dict) else None
     if isinstance(registry_form, str) and registry_form not in own_forms:

@@ -24,7 +24,7 @@ from ieum.forms import excel
 from ieum.forms.engine import Outcome, process
 from ieum.forms.fields import Field, FieldTree, field_tree, file_ids
 from ieum.forms.validation import Errors
-from ieum.services import ServiceError, sensitive, subjects
+from ieum.services import ServiceError, cases, sensitive, subjects
 from ieum.services import attachments as files
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.form_versions import form_version, remember
@@ -387,9 +387,11 @@ def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
     entry_date = _entry_date(scope.form, outcome.data)
     _refuse_closed(session, scope, entry_date)
     remember(session, scope.form)
+    subject_id = _subject(session, scope, subject_id)
+    assignee = cases.before_insert(session, scope.unit, subject_id)
     record = Record(
         facility_id=scope.facility.id, unit_function=scope.unit.id, form_id=scope.form.id,
-        form_version=scope.form.version, subject_id=_subject(session, scope, subject_id),
+        form_version=scope.form.version, subject_id=subject_id, assignee_id=assignee,
         data=sensitive.sealed(scope.form, outcome.data), status="draft" if draft else "final",
         entry_date=entry_date, author_id=scope.user.id)
     record.subject_id = subjects.register(session, scope.unit, scope.facility, record.form_id,
@@ -397,6 +399,7 @@ def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
     session.add(record)
     session.flush()
     _claim_files(session, scope, record, scope.form)
+    cases.after_save(session, scope.unit, scope.form, record, scope.actor, scope.today)
     return record
 
 
@@ -460,6 +463,7 @@ def update_record(session: Session, registry: Registry, scope: FormScope, record
                                           stored, record.subject_id)
     session.flush()  # UPDATE ... WHERE version = :seen
     _claim_files(session, scope, record, form)
+    cases.after_save(session, scope.unit, form, record, scope.actor, scope.today)
     record_event(session, "record.update", scope.actor, facility_id=scope.facility.id,
                  target_type="record", target_id=record.id, subject_id=record.subject_id,
                  detail={"unit": scope.unit.id, "form": record.form_id, "fields": changed,

@@ -1,11 +1,16 @@
-"""Creating users and granting them roles of a facility's profile."""
+"""Creating users, granting them roles of a facility's profile and revoking those roles.
+
+A role is never deleted: revoking ends its validity period yesterday, so who could do what on
+any past day stays answerable (사용자 권한관리).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
@@ -53,6 +58,7 @@ def grant_role(session: Session, registry: Registry, *, user: User, facility: Fa
                            field="role")
     if valid_from > valid_to:
         raise ServiceError("권한 시작일은 종료일보다 늦을 수 없습니다.", field="valid_from")
+    _lock_facility(session, facility)
     overlapping = session.scalars(
         select(RoleAssignment).where(
             RoleAssignment.user_id == user.id,
@@ -78,6 +84,130 @@ def grant_role(session: Session, registry: Registry, *, user: User, facility: Fa
     session.flush()
     record_event(session, "role.grant", actor or Actor(), facility_id=facility.id,
                  target_type="user", target_id=user.id,
-                 detail={"role": role, "valid_from": valid_from.isoformat(),
+                 detail={"login": user.login, "role": role,
+                         "valid_from": valid_from.isoformat(),
                          "valid_to": valid_to.isoformat()})
+    return assignment
+
+
+# --- 사용자 권한관리: who holds which role in a facility, and revoking -------------------------
+
+ASSIGNMENT_STATES = {"active": "사용중", "planned": "예정", "ended": "만료"}
+
+
+def assignment_state(assignment: RoleAssignment, day: dt.date) -> str:
+    """``active`` (valid on ``day``), ``planned`` (starts later) or ``ended``."""
+    if assignment.valid_from > day:
+        return "planned"
+    if assignment.valid_to < day:
+        return "ended"
+    return "active"
+
+
+@dataclass(frozen=True)
+class Member:
+    """A user with every role assignment they have (had) in one facility."""
+
+    user: User
+    assignments: tuple[RoleAssignment, ...]
+
+
+def facility_members(session: Session, facility: Facility, *,
+                     search: str | None = None) -> list[Member]:
+    """Everyone with any assignment in ``facility``, current, planned or ended, by name;
+    ``search`` keeps users whose name or login contains it."""
+    statement = (
+        select(RoleAssignment, User)
+        .join(User, User.id == RoleAssignment.user_id)
+        .where(RoleAssignment.facility_id == facility.id)
+        .order_by(User.name, User.login, RoleAssignment.valid_from, RoleAssignment.id)
+    )
+    text = (search or "").strip()[:100]
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        statement = statement.where(or_(User.name.ilike(pattern, escape="\\"),
+                                        User.login.ilike(pattern, escape="\\")))
+    members: dict[int, tuple[User, list[RoleAssignment]]] = {}
+    for assignment, user in session.execute(statement):
+        members.setdefault(user.id, (user, []))[1].append(assignment)
+    return [Member(user, tuple(assignments)) for user, assignments in members.values()]
+
+
+def find_user(session: Session, login: str) -> User:
+    """The active account with ``login``, or a 404 naming the login."""
+    login = (login or "").strip().lower()
+    if not login:
+        raise ServiceError("아이디를 입력하세요.", field="login")
+    user = session.scalar(select(User).where(User.login == login))
+    if user is None:
+        raise ServiceError(f"사용자를 찾을 수 없습니다: {login}", field="login", status=404)
+    if not user.is_active:
+        raise ServiceError(f"사용이 중지된 계정입니다: {login}", field="login", status=409)
+    return user
+
+
+def _lock_facility(session: Session, facility: Facility) -> None:
+    """Serialise role changes of one facility (PostgreSQL row lock; SQLite writes are serial),
+    so two administrators revoking each other cannot both pass the last-admin check."""
+    session.execute(select(Facility.id).where(Facility.id == facility.id).with_for_update())
+
+
+def _administering(registry: Registry, facility: Facility) -> frozenset[str]:
+    profile = registry.profiles.get(facility.profile_code)
+    if profile is None:
+        return frozenset()
+    return frozenset(role.id for role in profile.roles.values() if role.administers)
+
+
+def revoke_role(session: Session, registry: Registry, *, facility: Facility,
+                assignment_id: int, day: dt.date,
+                actor: Actor | None = None) -> RoleAssignment:
+    """회수: end the assignment yesterday (``day`` is the service date); the row is kept.
+
+    An assignment that has not started yet (or started today) is ended before it began
+    (both dates become yesterday), since a period cannot end before it starts.
+    Refused: an assignment of another facility (404), one already ended (409), the actor's
+    own last administering role and the facility's last administrator (409).
+    """
+    _lock_facility(session, facility)
+    assignment = session.scalar(select(RoleAssignment).where(
+        RoleAssignment.id == assignment_id, RoleAssignment.facility_id == facility.id))
+    if assignment is None:
+        raise ServiceError("권한을 찾을 수 없습니다.", status=404)
+    yesterday = day - dt.timedelta(days=1)
+    if assignment.valid_to <= yesterday:
+        raise ServiceError("이미 만료된 권한입니다.", status=409)
+    administering = _administering(registry, facility)
+    if assignment.role in administering and assignment.active_on(day):
+        remaining = session.scalars(select(RoleAssignment).where(
+            RoleAssignment.facility_id == facility.id,
+            RoleAssignment.role.in_(administering),
+            RoleAssignment.valid_from <= day,
+            RoleAssignment.valid_to >= day,
+            RoleAssignment.id != assignment.id,
+        )).all()
+        own = actor is not None and actor.user_id == assignment.user_id
+        if own and not any(other.user_id == assignment.user_id for other in remaining):
+            raise ServiceError(
+                "자신의 마지막 관리자 권한은 회수할 수 없습니다. "
+                "다른 관리자에게 회수를 요청하세요.", status=409)
+        if not remaining:
+            raise ServiceError(
+                "기관의 마지막 관리자 권한은 회수할 수 없습니다. "
+                "먼저 다른 사용자에게 관리자 역할을 부여하세요.", status=409)
+    previous = (assignment.valid_from, assignment.valid_to)
+    assignment.valid_to = yesterday
+    if assignment.valid_from > yesterday:
+        assignment.valid_from = yesterday
+    session.flush()
+    user = session.get(User, assignment.user_id)
+    record_event(session, "role.revoke", actor or Actor(), facility_id=facility.id,
+                 target_type="user", target_id=assignment.user_id,
+                 detail={"login": user.login if user else None, "role": assignment.role,
+                         "assignment": assignment.id,
+                         "valid_from": assignment.valid_from.isoformat(),
+                         "valid_to": assignment.valid_to.isoformat(),
+                         "previous_valid_from": previous[0].isoformat(),
+                         "previous_valid_to": previous[1].isoformat()})
     return assignment

@@ -14,6 +14,8 @@ from ieum.definitions import default_content_root, load_registry
 from ieum.store import Database
 from ieum.store.migrate import is_up_to_date
 from ieum.web import (
+    admin,
+    admin_audit,
     api,
     api_records,
     api_tasks,
@@ -44,6 +46,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         IEUM_CONTENT_ROOTS=[str(default_content_root())],
         IEUM_PLUGINS=True,
         IEUM_API_TOKEN_HOURS=12,
+        IEUM_LOCKOUT_ATTEMPTS=5,
+        IEUM_LOCKOUT_MINUTES=15,
+        IEUM_IDLE_MINUTES=60,
         IEUM_TODAY=None,
         BOOTSTRAP_SERVE_LOCAL=True,
         SESSION_COOKIE_HTTPONLY=True,
@@ -73,7 +78,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
     auth.login_manager.init_app(app)
     for blueprint in (health.bp, auth.bp, workspace.bp, records.bp, records.files_bp, api.bp,
-                      api_records.bp, openapi.bp, tasks.bp, api_tasks.bp):
+                      api_records.bp, openapi.bp, tasks.bp, api_tasks.bp, admin_audit.bp,
+                      admin.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing for CSRF to forge
     csrf.exempt(api_records.bp)

@@ -1,21 +1,42 @@
-"""Signing in and out of the web screens."""
+"""Signing in and out of the web screens, and cutting idle sessions.
+
+Every signed-in screen request stores its time in the Flask session; a request that comes more
+than ``IEUM_IDLE_MINUTES`` after the previous one is logged out instead (domain/privacy.md: idle
+sessions are cut automatically). ``/api/`` requests authenticate by bearer token and are not
+affected. The navbar countdown (``ieum-session.js``) mirrors the limit, ``/session/ping``
+extends it and ``/session/status`` reports what is left without extending it.
+"""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from ieum.access.audit import record_event
-from ieum.access.login import authenticate
-from ieum.store.models import User
+from ieum.access.login import check_login
+from ieum.store.models import User, utcnow
 from ieum.web.context import actor_for, client_ip, db_session
 
 bp = Blueprint("auth", __name__)
+LAST_ACTIVE = "ieum_last_active"  # Flask session key: POSIX seconds of the last screen request
+IDLE_MESSAGE = "오랫동안 사용하지 않아 로그아웃되었습니다. 다시 로그인하세요."
+# Endpoints the countdown calls: they answer JSON/204 rather than redirecting to a page.
+_SESSION_ENDPOINTS = ("auth.session_ping", "auth.session_status")
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "로그인이 필요합니다."
@@ -66,13 +87,14 @@ def login():
     status = 200
     if form.validate_on_submit():
         session_db = db_session()
-        user = authenticate(session_db, form.login.data, form.password.data, ip=client_ip())
+        result = check_login(session_db, form.login.data, form.password.data, ip=client_ip())
         session_db.commit()
-        if user is not None:
+        if result.user is not None:
             session.clear()
-            login_user(SignedIn(user))
+            login_user(SignedIn(result.user))
+            session[LAST_ACTIVE] = utcnow().timestamp()
             return redirect(_safe_next(request.args.get("next")) or url_for("workspace.home"))
-        flash("아이디 또는 비밀번호가 올바르지 않습니다.", "danger")
+        flash(result.locked_message() or "아이디 또는 비밀번호가 올바르지 않습니다.", "danger")
         status = 401
     elif form.is_submitted():
         status = 400
@@ -81,11 +103,72 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    idle = request.form.get("reason") == "idle"  # sent by the countdown when it runs out
+    _end_session(idle=idle)
+    return redirect(url_for("auth.login"))
+
+
+def _end_session(*, idle: bool) -> None:
     if current_user.is_authenticated:
         session_db = db_session()
-        record_event(session_db, "logout", actor_for(current_user.row))
+        record_event(session_db, "logout", actor_for(current_user.row),
+                     detail={"reason": "idle"} if idle else None)
         session_db.commit()
     logout_user()
     session.clear()
-    flash("로그아웃되었습니다.", "info")
-    return redirect(url_for("auth.login"))
+    if idle:
+        flash(IDLE_MESSAGE, "warning")
+    else:
+        flash("로그아웃되었습니다.", "info")
+
+
+def idle_seconds() -> int:
+    return int(current_app.config["IEUM_IDLE_MINUTES"] * 60)
+
+
+def _idle_for() -> float | None:
+    last = session.get(LAST_ACTIVE)
+    if not isinstance(last, int | float):
+        return None
+    return utcnow().timestamp() - last
+
+
+@bp.before_app_request
+def enforce_idle_timeout():
+    """Log out a session idle for longer than the limit; otherwise note this request."""
+    endpoint = request.endpoint or ""
+    if (not endpoint or endpoint == "static" or endpoint.endswith(".static")
+            or request.path.startswith("/api/")):
+        return None
+    if not current_user.is_authenticated:
+        return None
+    idle_for = _idle_for()
+    if idle_for is not None and idle_for > idle_seconds():
+        _end_session(idle=True)
+        if endpoint in _SESSION_ENDPOINTS:
+            return jsonify({"remaining": 0, "login": url_for("auth.login")}), 401
+        if request.method == "GET" and endpoint not in ("auth.login", "auth.logout"):
+            target = request.full_path if request.query_string else request.path
+            return redirect(url_for("auth.login", next=target))
+        return redirect(url_for("auth.login"))
+    if endpoint != "auth.session_status":
+        session[LAST_ACTIVE] = utcnow().timestamp()
+    return None
+
+
+@bp.get("/session/ping")
+def session_ping():
+    """Extend the session (the hook above has already noted this request)."""
+    if not current_user.is_authenticated:
+        return jsonify({"remaining": 0, "login": url_for("auth.login")}), 401
+    return "", 204
+
+
+@bp.get("/session/status")
+def session_status():
+    """Seconds left before the idle logout, without counting as activity (another tab may
+    have been active since this page loaded)."""
+    if not current_user.is_authenticated:
+        return jsonify({"remaining": 0, "login": url_for("auth.login")}), 401
+    idle_for = _idle_for() or 0.0
+    return jsonify({"remaining": max(0, int(idle_seconds() - idle_for))})

@@ -1,0 +1,173 @@
+"""Case management over records: the assigned worker, locking a closed case, the case list.
+
+Declared in a unit manifest (see README "Cases"):
+
+- ``case_list.worker_from``: the first person to save that form for a subject becomes the
+  subject's assigned worker (담당자) in the unit; the unit's records of the subject are then
+  assigned to them. A team leader (``approve``) may change the worker.
+- ``locks``: after a final record of ``form`` is saved and ``when`` holds, every record of
+  the same subject in ``units`` is locked and no new record is accepted there.
+- ``case_list``: the list of the unit's subjects with a progress column per stage form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ieum.access.audit import Actor, record_event
+from ieum.definitions.model import FormDef, UnitFunction
+from ieum.expressions import EvalError, compile_expression
+from ieum.services import ServiceError
+from ieum.services.workspace import Workspace
+from ieum.store.models import Record, Subject, User
+
+CLOSED = "이 대상자의 사례는 종결되어 더 이상 기록할 수 없습니다."
+
+
+def _state(subject: Subject) -> dict[str, Any]:
+    return dict(subject.data or {})
+
+
+def assigned_worker(subject: Subject | None, unit_id: str) -> int | None:
+    if subject is None:
+        return None
+    return (_state(subject).get("workers") or {}).get(unit_id)
+
+
+def is_closed(subject: Subject | None, unit_id: str) -> bool:
+    return subject is not None and unit_id in (_state(subject).get("closed_units") or [])
+
+
+def _set_worker(session: Session, subject: Subject, unit_id: str, user_id: int) -> None:
+    state = _state(subject)
+    state["workers"] = {**(state.get("workers") or {}), unit_id: user_id}
+    subject.data = state
+    session.execute(update(Record).where(
+        Record.subject_id == subject.id, Record.unit_function == unit_id,
+        Record.facility_id == subject.facility_id).values(assignee_id=user_id))
+
+
+def before_insert(session: Session, unit: UnitFunction, subject_id: int | None
+                  ) -> int | None:
+    """Refuse a record for a closed case; return the assignee a new record gets."""
+    subject = session.get(Subject, subject_id) if subject_id else None
+    if is_closed(subject, unit.id):
+        raise ServiceError(CLOSED, status=409)
+    return assigned_worker(subject, unit.id)
+
+
+def after_save(session: Session, unit: UnitFunction, form: FormDef, record: Record,
+               actor: Actor, today: dt.date) -> None:
+    """Apply the unit's case rules to a saved record."""
+    if record.subject_id is None or record.status == "draft":
+        return
+    subject = session.get(Subject, record.subject_id)
+    case = unit.case_list or {}
+    if case.get("worker_from") == record.form_id and assigned_worker(subject, unit.id) is None:
+        _set_worker(session, subject, unit.id, record.author_id)
+        record_event(session, "case.assign", actor, facility_id=record.facility_id,
+                     target_type="subject", target_id=subject.id, subject_id=subject.id,
+                     detail={"unit": unit.id, "worker": record.author_id, "by": "first_save"})
+    for lock in unit.locks:
+        if lock["form"] != record.form_id or not _holds(lock.get("when"), form, record, today):
+            continue
+        units = list(lock["units"])
+        session.execute(update(Record).where(
+            Record.subject_id == subject.id, Record.facility_id == record.facility_id,
+            Record.unit_function.in_(units), Record.deleted_at.is_(None)).values(
+                status="locked", version=Record.version + 1))
+        state = _state(subject)
+        state["closed_units"] = sorted(set(state.get("closed_units") or []) | set(units))
+        subject.data = state
+        record_event(session, "case.lock", actor, facility_id=record.facility_id,
+                     target_type="subject", target_id=subject.id, subject_id=subject.id,
+                     detail={"units": units, "record": record.id})
+
+
+def _holds(source: str | None, form: FormDef, record: Record, today: dt.date) -> bool:
+    if not source:
+        return True
+    data: dict[str, Any] = {name: record.data.get(name) for name in form.properties}
+    value = compile_expression(source).evaluate(data, today=today)
+    return not isinstance(value, EvalError) and bool(value)
+
+
+def change_worker(session: Session, workspace: Workspace, unit_id: str, subject_id: int,
+                  login: str, actor: Actor) -> Subject:
+    """A team leader (``approve``) assigns another worker directly; audited."""
+    if not workspace.permissions.can(unit_id, "approve"):
+        raise ServiceError("담당자를 바꿀 권한이 없습니다.", status=403)
+    subject = session.scalar(select(Subject).where(
+        Subject.id == subject_id, Subject.facility_id == workspace.facility.id))
+    if subject is None:
+        raise ServiceError("대상자를 찾을 수 없습니다.", status=404)
+    user = session.scalar(select(User).where(User.login == login.strip()))
+    if user is None:
+        raise ServiceError("그런 아이디의 사용자가 없습니다.", field="login")
+    _set_worker(session, subject, unit_id, user.id)
+    record_event(session, "case.assign", actor, facility_id=workspace.facility.id,
+                 target_type="subject", target_id=subject.id, subject_id=subject.id,
+                 detail={"unit": unit_id, "worker": user.id, "by": "team_leader"})
+    session.commit()
+    return subject
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    subject: Subject
+    registered: bool
+    age: int | None
+    worker: str | None
+    stages: tuple[dt.date | None, ...]
+    closed: bool
+
+
+def _age(born: dt.date | None, today: dt.date) -> int | None:
+    if born is None:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def case_rows(session: Session, workspace: Workspace, unit: UnitFunction, today: dt.date,
+              *, name: str = "", state: str = "") -> list[CaseRow]:
+    """The unit's case list: registered subjects and candidates (by age), with the date of
+    the latest record of each stage form. ``state``: registered, candidate, closed."""
+    case: Mapping[str, Any] = unit.case_list or {}
+    forms = [stage["form"] for stage in case.get("stages", ())]
+    registered_by = case.get("registered_by")
+    min_age = case.get("min_age")
+    subjects = session.scalars(select(Subject).where(
+        Subject.facility_id == workspace.facility.id).order_by(Subject.name)).all()
+    latest: dict[tuple[int, str], dt.date] = {}
+    for subject_id, form_id, day in session.execute(
+            select(Record.subject_id, Record.form_id,
+                   func.max(func.coalesce(Record.entry_date, func.date(Record.created_at))))
+            .where(Record.facility_id == workspace.facility.id,
+                   Record.unit_function == unit.id, Record.deleted_at.is_(None),
+                   Record.status != "draft", Record.subject_id.is_not(None))
+            .group_by(Record.subject_id, Record.form_id)):
+        latest[(subject_id, form_id)] = day if isinstance(day, dt.date) else (
+            dt.date.fromisoformat(str(day)[:10]) if day else None)
+    workers = {u.id: u.name for u in session.scalars(select(User))}
+    rows = []
+    for subject in subjects:
+        age = _age(subject.birth_date, today)
+        registered = registered_by is None or (subject.id, registered_by) in latest
+        closed = is_closed(subject, unit.id)
+        if not registered and (min_age is None or age is None or age < min_age):
+            continue
+        if name and name not in subject.name:
+            continue
+        kind = "closed" if closed else "registered" if registered else "candidate"
+        if state and state != kind:
+            continue
+        worker = assigned_worker(subject, unit.id)
+        rows.append(CaseRow(subject, registered, age, workers.get(worker) if worker else None,
+                            tuple(latest.get((subject.id, f)) for f in forms), closed))
+    return rows
