@@ -40,6 +40,8 @@ def display(item: Field, value: Any) -> str:
     if kind in ("integer", "number") and isinstance(value, (int, float)):
         whole = isinstance(value, int) or value.is_integer()
         return f"{int(value):,}" if whole else f"{value:,.2f}"
+    if kind == "subjects" and isinstance(value, list):
+        return f"{len(value)}명"
     if kind == "rows" and isinstance(value, list):
         return f"{len(value)}건"
     if kind == "group" and isinstance(value, Mapping):

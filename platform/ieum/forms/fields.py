@@ -15,6 +15,7 @@ from typing import Any
 from ieum.definitions.model import FormDef
 
 #: Kinds of field; the widget a screen draws follows from the kind.
+#: ``subjects``: an array of the facility's subject ids (several people in one record).
 SCALAR_KINDS = frozenset({
     "text", "textarea", "integer", "number", "boolean", "date", "datetime", "time",
     "select", "radio", "rrn", "phone", "hidden", "file",
@@ -61,6 +62,10 @@ class Field:
     @property
     def is_filter(self) -> bool:
         return bool(self.ui.get("filter"))
+
+    @property
+    def is_stat(self) -> bool:
+        return bool(self.ui.get("stat"))
 
     @property
     def minimum(self) -> float | None:
@@ -129,6 +134,12 @@ class FieldTree:
         return columns or [f for f in shown if f.kind in SCALAR_KINDS - {"file", "hidden"}][:5]
 
     @property
+    def stat_fields(self) -> list[Field]:
+        """Choice fields counted on the statistics screen (``x-ui.stat``; else every one)."""
+        choices = [f for f in self.fields if f.kind in ("select", "radio", "boolean")]
+        return [f for f in choices if f.is_stat] or choices
+
+    @property
     def filters(self) -> list[Field]:
         return [f for f in self.fields if f.is_filter]
 
@@ -163,6 +174,8 @@ def _kind(schema: Mapping[str, Any], ui: Mapping[str, Any], sensitive: str | Non
         return "file"
     if widget == "hidden":
         return "hidden"
+    if widget == "subjects":
+        return "subjects"
     if json_type == "object":
         return "group"
     if json_type == "array":

@@ -160,6 +160,8 @@ def _unbound(item: Field) -> wt.Field:
                          option_widget=CheckboxInput(), **kw)
     if kind == "multiselect":
         return _Multiple(label, choices=_choices(item), **kw)
+    if kind == "subjects":  # choices are the facility's subjects, set by ``bind``
+        return _Multiple(label, choices=[], coerce=str, **kw)
     return _Text(label, **kw)
 
 
@@ -190,7 +192,7 @@ def _to_form_value(item: Field, value: Any) -> Any:
         return None
     if item.kind in ("select", "radio"):
         return str(value)
-    if item.kind in ("checkboxes", "multiselect") and isinstance(value, list):
+    if item.kind in ("checkboxes", "multiselect", "subjects") and isinstance(value, list):
         return [str(v) for v in value]
     if item.kind == "group" and isinstance(value, Mapping):
         return form_data(item.children, value)
@@ -206,8 +208,19 @@ def form_data(items: tuple[Field, ...], data: Mapping[str, Any]) -> dict[str, An
     return {attr(item.name): _to_form_value(item, data.get(item.name)) for item in items}
 
 
-def bind(form: FormDef, formdata: Any = None, data: Mapping[str, Any] | None = None) -> Form:
-    """A WTForms form for ``form``, filled from a request (``formdata``) or stored data."""
+def bind(form: FormDef, formdata: Any = None, data: Mapping[str, Any] | None = None,
+         subjects: list[tuple[int, str]] | None = None) -> Form:
+    """A WTForms form for ``form``, filled from a request (``formdata``) or stored data;
+    ``subjects`` are the (id, label) choices of ``subjects`` fields."""
+    bound = _bind(form, formdata, data)
+    choices = [SelectChoice(str(i), label) for i, label in (subjects or [])]
+    for item in field_tree(form).fields:
+        if item.kind == "subjects":
+            bound[attr(item.name)].choices = choices
+    return bound
+
+
+def _bind(form: FormDef, formdata: Any, data: Mapping[str, Any] | None) -> Form:
     cls = form_class(form)
     if formdata is not None:
         return cls(formdata=formdata)
@@ -285,6 +298,13 @@ def _read_value(item: Field, bound: wt.Field, path: str, errors: Errors,
     if kind in ("checkboxes", "multiselect"):
         values = [_choice_value(item, r) for r in (raw or []) if r]
         return values or None
+    if kind == "subjects":
+        try:
+            ids = sorted({int(r) for r in (raw or []) if r})
+        except ValueError:
+            errors.setdefault(path, []).append("대상자를 다시 선택하세요")
+            return None
+        return ids or None
     if kind == "group":
         nested = _read(item.children, bound.form, f"{path}.", errors, upload,
                        previous if isinstance(previous, Mapping) else {}, formdata)

@@ -53,11 +53,11 @@ def _set_worker(session: Session, subject: Subject, unit_id: str, user_id: int) 
         Record.facility_id == subject.facility_id).values(assignee_id=user_id))
 
 
-def before_insert(session: Session, unit: UnitFunction, subject_id: int | None
-                  ) -> int | None:
+def before_insert(session: Session, unit: UnitFunction, subject_id: int | None,
+                  form_id: str = "") -> int | None:
     """Refuse a record for a closed case; return the assignee a new record gets."""
     subject = session.get(Subject, subject_id) if subject_id else None
-    if is_closed(subject, unit.id):
+    if is_closed(subject, unit.id) and form_id not in (_state(subject).get("open_forms") or []):
         raise ServiceError(CLOSED, status=409)
     return assigned_worker(subject, unit.id)
 
@@ -78,12 +78,14 @@ def after_save(session: Session, unit: UnitFunction, form: FormDef, record: Reco
         if lock["form"] != record.form_id or not _holds(lock.get("when"), form, record, today):
             continue
         units = list(lock["units"])
+        kept_open = list(lock.get("except_forms") or ())
         session.execute(update(Record).where(
             Record.subject_id == subject.id, Record.facility_id == record.facility_id,
-            Record.unit_function.in_(units), Record.deleted_at.is_(None)).values(
-                status="locked", version=Record.version + 1))
+            Record.unit_function.in_(units), Record.form_id.not_in(kept_open),
+            Record.deleted_at.is_(None)).values(status="locked", version=Record.version + 1))
         state = _state(subject)
         state["closed_units"] = sorted(set(state.get("closed_units") or []) | set(units))
+        state["open_forms"] = sorted(set(state.get("open_forms") or []) | set(kept_open))
         subject.data = state
         record_event(session, "case.lock", actor, facility_id=record.facility_id,
                      target_type="subject", target_id=subject.id, subject_id=subject.id,
@@ -135,7 +137,8 @@ def _age(born: dt.date | None, today: dt.date) -> int | None:
 
 
 def case_rows(session: Session, workspace: Workspace, unit: UnitFunction, today: dt.date,
-              *, name: str = "", state: str = "") -> list[CaseRow]:
+              *, name: str = "", state: str = "",
+              parameters: Mapping[str, Any] | None = None) -> list[CaseRow]:
     """The unit's case list: registered subjects and candidates (by age), with the date of
     the latest record of each stage form. ``state``: registered, candidate, closed."""
     case: Mapping[str, Any] = unit.case_list or {}
@@ -158,7 +161,9 @@ def case_rows(session: Session, workspace: Workspace, unit: UnitFunction, today:
     rows = []
     for subject in subjects:
         age = _age(subject.birth_date, today)
-        registered = registered_by is None or (subject.id, registered_by) in latest
+        registered = registered_by is None or (subject.id, registered_by) in latest or (
+            bool((parameters or {}).get("auto_register")) and min_age is not None
+            and age is not None and age >= min_age)
         closed = is_closed(subject, unit.id)
         if not registered and (min_age is None or age is None or age < min_age):
             continue

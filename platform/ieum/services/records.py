@@ -374,21 +374,42 @@ def _claim_files(session: Session, scope: FormScope, record: Record, form: FormD
         raise FormInvalid({"": problems}, record.data)
 
 
+def _foreign_subjects(session: Session, scope: FormScope, form: FormDef,
+                      data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """``subjects`` fields may only name this facility's subjects."""
+    errors: dict[str, list[str]] = {}
+    for item in field_tree(form).fields:
+        ids = data.get(item.name)
+        if item.kind != "subjects" or not isinstance(ids, list) or not ids:
+            continue
+        known = set(session.scalars(select(Subject.id).where(
+            Subject.id.in_([i for i in ids if isinstance(i, int)]),
+            Subject.facility_id == scope.facility.id)))
+        if set(ids) - known:
+            errors[item.name] = ["대상자를 찾을 수 없습니다. 다시 선택하세요"]
+    return errors
+
+
 def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *, draft: bool,
             subject_id: int | None) -> Record:
     outcome = validate(scope, data, draft=draft,
                        context=subject_context(session, scope, subject_id))
     registers = bool(scope.unit.subject_registry) and \
         scope.unit.subject_registry["form"] == scope.form.id
-    if scope.unit.record_subject == "required" and subject_id is None and not registers:
+    names_subjects = any(item.kind == "subjects" for item in scope.tree.fields)
+    if scope.unit.record_subject == "required" and subject_id is None and not registers \
+            and not names_subjects:
         outcome = Outcome(outcome.data, {**outcome.errors, "subject_id": ["대상자를 선택하세요"]})
+    foreign = _foreign_subjects(session, scope, scope.form, outcome.data)
+    if foreign:
+        outcome = Outcome(outcome.data, {**outcome.errors, **foreign})
     if not outcome.ok:
         raise FormInvalid(outcome.errors, outcome.data)
     entry_date = _entry_date(scope.form, outcome.data)
     _refuse_closed(session, scope, entry_date)
     remember(session, scope.form)
     subject_id = _subject(session, scope, subject_id)
-    assignee = cases.before_insert(session, scope.unit, subject_id)
+    assignee = cases.before_insert(session, scope.unit, subject_id, scope.form.id)
     record = Record(
         facility_id=scope.facility.id, unit_function=scope.unit.id, form_id=scope.form.id,
         form_version=scope.form.version, subject_id=subject_id, assignee_id=assignee,
@@ -440,6 +461,9 @@ def update_record(session: Session, registry: Registry, scope: FormScope, record
     data = sensitive.for_update(form, data, record.data, sees_private=sees_private(scope, record))
     outcome = validate(scope, data, draft=draft, previous=record.data, form=form,
                        context=subject_context(session, scope, record.subject_id))
+    foreign = _foreign_subjects(session, scope, form, outcome.data)
+    if foreign:
+        outcome = Outcome(outcome.data, {**outcome.errors, **foreign})
     if not outcome.ok:
         raise FormInvalid(outcome.errors, {k: v for k, v in outcome.data.items()
                                            if k not in sensitive.rrn_fields(form)})
@@ -620,3 +644,34 @@ def subject_records(session: Session, registry: Registry, workspace: Workspace,
                     groups.append(SubjectRecords(scope, f"{item.title} · {scope.form.title}",
                                                  page))
     return groups
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Counts of saved records per year of their date, and per value of each stat field."""
+
+    years: list[int]
+    total: dict[int, int]
+    by_field: list[tuple[Field, list[tuple[str, dict[int, int]]]]]
+
+
+def statistics(session: Session, scope: FormScope) -> Statistics:
+    """자립지원 통계현황 and the like: by year of the entry date, status and choice fields."""
+    rows = session.execute(_scoped(scope).with_only_columns(
+        Record.entry_date, Record.created_at, Record.data).where(Record.status != "draft"))
+    total: dict[int, int] = {}
+    counts: dict[str, dict[str, dict[int, int]]] = {}
+    fields = scope.tree.stat_fields
+    for entry_date, created_at, data in rows:
+        year = (entry_date or created_at).year
+        total[year] = total.get(year, 0) + 1
+        for item in fields:
+            label = item.label_of(data.get(item.name)) if data.get(item.name) is not None \
+                else "(없음)"
+            if item.kind == "boolean":
+                label = "예" if data.get(item.name) else "아니오"
+            bucket = counts.setdefault(item.name, {}).setdefault(label, {})
+            bucket[year] = bucket.get(year, 0) + 1
+    years = sorted(total)
+    return Statistics(years, total, [(item, sorted(counts.get(item.name, {}).items()))
+                                     for item in fields])

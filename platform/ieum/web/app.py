@@ -20,9 +20,11 @@ from ieum.web import (
     api_records,
     api_tasks,
     auth,
+    cases,
     errors,
     health,
     openapi,
+    platform_admin,
     records,
     tasks,
     template_helpers,
@@ -78,8 +80,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
     auth.login_manager.init_app(app)
     for blueprint in (health.bp, auth.bp, workspace.bp, records.bp, records.files_bp, api.bp,
-                      api_records.bp, openapi.bp, tasks.bp, api_tasks.bp, admin_audit.bp,
-                      admin.bp):
+                      api_records.bp, openapi.bp, tasks.bp, api_tasks.bp, cases.bp, admin_audit.bp,
+                      admin.bp, platform_admin.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing for CSRF to forge
     csrf.exempt(api_records.bp)

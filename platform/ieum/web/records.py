@@ -48,6 +48,15 @@ def attachment_folder() -> Path:
     return Path(current_app.instance_path) / "attachments"
 
 
+def subject_options(scope: records.FormScope) -> list[tuple[int, str]]:
+    """Choices of ``subjects`` fields: the facility's subjects."""
+    if not any(item.kind == "subjects" for item in scope.tree.fields):
+        return []
+    return [(person.id, f"{person.name} ({person.birth_date})" if person.birth_date
+             else person.name) for person in subjects.search(db_session(), scope.facility,
+                                                             limit=1000)]
+
+
 def uploader(scope: records.FormScope):  # noqa: ANN202 - the engine's upload callback
     def upload(item: Field, storage) -> int:  # noqa: ANN001 - a werkzeug FileStorage
         try:
@@ -94,7 +103,7 @@ def index(facility_code: str, unit_id: str, form_id: str):
 
 def _submitted(scope: records.FormScope, previous: dict | None = None):  # noqa: ANN202
     formdata = CombinedMultiDict((request.files, request.form))
-    bound = wtf.bind(scope.form, formdata=formdata)
+    bound = wtf.bind(scope.form, formdata=formdata, subjects=subject_options(scope))
     data, read_errors = wtf.read(scope.form, bound, upload=uploader(scope), previous=previous,
                                  formdata=request.form)
     return bound, data, read_errors
@@ -124,7 +133,7 @@ def new(facility_code: str, unit_id: str, form_id: str):
     scope = form_scope(facility_code, unit_id, form_id)
     scope.require("create")
     if request.method == "GET":
-        return _render_edit(scope, wtf.bind(scope.form), {})
+        return _render_edit(scope, wtf.bind(scope.form, subjects=subject_options(scope)), {})
     bound, data, read_errors = _submitted(scope)
     draft = request.form.get("action") == "draft"
     try:
@@ -202,7 +211,9 @@ def edit(facility_code: str, unit_id: str, form_id: str, record_id: int):
                                    scope.today, scope.actor)
     if request.method == "GET":
         shown, _hidden = records.shown_data(scope, form, record)
-        return _render_edit(edit_scope, wtf.bind(form, data=shown), {}, record)
+        return _render_edit(edit_scope, wtf.bind(form, data=shown,
+                                                subjects=subject_options(edit_scope)), {},
+                            record)
     bound, data, read_errors = _submitted(edit_scope, previous=record.data)
     draft = request.form.get("action") == "draft"
     try:

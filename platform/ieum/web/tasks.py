@@ -11,7 +11,7 @@ from ieum.services import ServiceError, records
 from ieum.services import workflows as flows
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.web.context import actor_for, db_session, functions, registry, today
-from ieum.web.records import uploader
+from ieum.web.records import subject_options, uploader
 
 bp = Blueprint("tasks", __name__, url_prefix="/f/<facility_code>")
 
@@ -64,13 +64,14 @@ def work(facility_code: str, task_id: int):
     instance = task.instance
     scope = flows.task_scope(runtime(), ws, task)
     errors: dict[str, list[str]] = {}
-    bound = wtf.bind(scope.form) if scope else None
+    bound = wtf.bind(scope.form, subjects=subject_options(scope)) if scope else None
     status = 200
     if request.method == "POST":
         data: dict = {}
         if scope is not None:
             bound = wtf.bind(scope.form, formdata=CombinedMultiDict((request.files,
-                                                                     request.form)))
+                                                                     request.form)),
+                             subjects=subject_options(scope))
             data, errors = wtf.read(scope.form, bound, upload=uploader(scope),
                                     formdata=request.form)
         try:

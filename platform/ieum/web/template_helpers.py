@@ -26,6 +26,8 @@ def local_time(value: dt.datetime | None) -> str:
 
 def field_title(path: str, tree: FieldTree) -> str:
     """``family.1.relation`` -> ``가족사항 2행 관계``."""
+    if path == "subject_id":
+        return "대상자"
     parts = path.split(".")
     index = tree.by_path()
     top = index.get(parts[0])

@@ -57,6 +57,8 @@ def about(facility_code: str, unit_id: str, open_list: bool = False):
     if not workspace.permissions.can(unit_id, "view"):
         abort(403)
     unit_function = content.unit_functions[unit_id]
+    if unit_function.case_list and open_list:
+        return redirect(url_for("cases.index", facility_code=facility_code, unit_id=unit_id))
     listed = next((s.form for s in unit_function.screens if s.kind == "list"), None)
     if listed is not None and open_list:
         return redirect(url_for("records.index", facility_code=facility_code, unit_id=unit_id,
