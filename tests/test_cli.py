@@ -32,8 +32,10 @@ def test_upgrade_then_demo_json_has_the_documented_shape(run) -> None:
     first = run("demo", "--json")
     assert first.returncode == 0, first.stderr
     data = json.loads(first.stdout)
-    assert set(data) == {"facilities", "users"}
-    assert {f["code"] for f in data["facilities"]} == {"demo-child", "demo-elderly"}
+    assert set(data) == {"facilities", "users", "children"}
+    assert {f["code"] for f in data["facilities"]} == {"demo-child", "demo-elderly",
+                                                        "demo-foster"}
+    assert data["children"] == 9  # self-reliance cases at every stage
     for account in data["users"]:
         assert set(account) == {"login", "password", "facility", "roles"}
         assert account["roles"]

@@ -23,17 +23,26 @@ def shipped() -> Registry:
 
 def test_shipped_content_is_clean_and_complete(shipped: Registry) -> None:
     assert set(shipped.unit_functions) == {"subject_management", "counselling", "daily_care_log",
-                                           "case_assignment"}
-    assert set(shipped.profiles) == {"child_home", "elderly_care_home"}
+                                           "case_assignment", "self_reliance"}
+    assert set(shipped.profiles) == {"child_home", "group_home", "foster_care_center",
+                                     "elderly_care_home"}
     assert shipped.forms["subject_basic"].sensitive["rrn"] == "rrn"
     for profile in shipped.profiles.values():
-        assert set(profile.unit_ids) == set(shipped.unit_functions)
-        assert set(profile.roles) == {"facility_admin", "team_leader", "worker"}
-        assert frozenset({"team_leader", "worker"}) in profile.exclusive_roles
+        assert {"facility_admin", "team_leader", "worker"} <= set(profile.roles)
         assert any(item.parameters for group in profile.menu for item in group.items)
+    for code in ("child_home", "group_home"):
+        roles = shipped.profiles[code].roles
+        assert roles["sr_team_leader"].title == "일반사례관리팀장"
+        assert roles["sr_worker"].title == "일반사례관리자"
+        assert frozenset({"sr_team_leader", "sr_worker"}) in shipped.profiles[code].exclusive_roles
+    foster = shipped.profiles["foster_care_center"]
+    assert foster.roles["team_leader"].title == "특화사례관리팀장"
+    assert foster.roles["worker"].title == "특화사례관리자"
+    assert foster.parameters_for("self_reliance")["auto_register"] is True
     assert shipped.profiles["child_home"].roles["worker"].title == "생활복지사"
     assert shipped.profiles["elderly_care_home"].roles["worker"].title == "요양보호사"
-    assert reuse_matrix(shipped).reuse_ratio == 0.5
+    assert "self_reliance" not in shipped.profiles["elderly_care_home"].unit_ids
+    assert reuse_matrix(shipped).reuse_ratio > 0.5
 
 
 def _run(registry: Registry, decisions: list[str]) -> list[tuple[str, str, str]]:

@@ -530,7 +530,7 @@ def shown(form: FormDef, name: str, value: Any) -> str:
     ("consent", False, "아니오"),
     ("grant", 1234567, "1,234,567"),
     ("monthly_income", 2500000.0, "2,500,000"),
-    ("monthly_income", 1234.5, "1,234.50"),
+    ("monthly_income", 1234.5, "1,234.5"),
     ("plan", GOOD["plan"], "2건"),
     ("guardian", {"name": "김보호", "phone": "010-1234-5678"}, "김보호, 010-1234-5678"),
     ("guardian", {"phone": "010-1234-5678"}, "010-1234-5678"),

@@ -39,7 +39,9 @@ def display(item: Field, value: Any) -> str:
             return value
     if kind in ("integer", "number") and isinstance(value, (int, float)):
         whole = isinstance(value, int) or value.is_integer()
-        return f"{int(value):,}" if whole else f"{value:,.2f}"
+        if "year" in item.name:  # 2026, not 2,026
+            return str(int(value)) if whole else str(value)
+        return f"{int(value):,}" if whole else f"{value:,}"
     if kind == "subjects" and isinstance(value, list):
         return f"{len(value)}명"
     if kind == "rows" and isinstance(value, list):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ieum.definitions import Registry
+from ieum.services.demo_cases import load_demo_cases
 from ieum.services.facilities import create_facility
 from ieum.services.users import create_user, grant_role
 from ieum.store.models import Facility, RoleAssignment, User
@@ -20,6 +21,8 @@ DEMO_FACILITIES: tuple[dict[str, Any], ...] = (
      "region_code": "11110", "capacity": 40},
     {"code": "demo-elderly", "name": "이음노인요양원", "profile_code": "elderly_care_home",
      "region_code": "11140", "capacity": 60},
+    {"code": "demo-foster", "name": "이음가정위탁지원센터", "profile_code": "foster_care_center",
+     "region_code": "11170", "capacity": None},
 )
 
 DEMO_USERS: tuple[dict[str, Any], ...] = (
@@ -30,6 +33,12 @@ DEMO_USERS: tuple[dict[str, Any], ...] = (
     {"login": "manager", "name": "정원장", "facility": "demo-elderly",
      "roles": ["facility_admin"]},
     {"login": "carer", "name": "박요양", "facility": "demo-elderly", "roles": ["worker"]},
+    {"login": "srlead", "name": "오팀장", "facility": "demo-child", "roles": ["sr_team_leader"]},
+    {"login": "srworker", "name": "이사례", "facility": "demo-child", "roles": ["sr_worker"]},
+    {"login": "fostermanager", "name": "문센터장", "facility": "demo-foster",
+     "roles": ["facility_admin"]},
+    {"login": "fosterlead", "name": "서특화", "facility": "demo-foster", "roles": ["team_leader"]},
+    {"login": "fosterworker", "name": "남위탁", "facility": "demo-foster", "roles": ["worker"]},
 )
 
 
@@ -52,7 +61,9 @@ def load_demo(session: Session, registry: Registry, today: dt.date) -> dict[str,
             if role not in held:
                 grant_role(session, registry, user=user, facility=facility, role=role,
                            valid_from=today)
+    children = load_demo_cases(session, registry, today)
     return {
+        "children": children,
         "facilities": [
             {"code": f.code, "name": f.name, "profile": f.profile_code}
             for f in facilities.values()

@@ -415,7 +415,7 @@ def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
         form_version=scope.form.version, subject_id=subject_id, assignee_id=assignee,
         data=sensitive.sealed(scope.form, outcome.data), status="draft" if draft else "final",
         entry_date=entry_date, author_id=scope.user.id)
-    record.subject_id = subjects.register(session, scope.unit, scope.facility, record.form_id,
+    record.subject_id = subjects.register(session, scope.unit, scope.facility, scope.form,
                                           record.data, record.subject_id)
     session.add(record)
     session.flush()
@@ -483,7 +483,7 @@ def update_record(session: Session, registry: Registry, scope: FormScope, record
     record.data = stored
     record.entry_date = entry_date
     record.status = "draft" if draft else "final"
-    record.subject_id = subjects.register(session, scope.unit, scope.facility, record.form_id,
+    record.subject_id = subjects.register(session, scope.unit, scope.facility, form,
                                           stored, record.subject_id)
     session.flush()  # UPDATE ... WHERE version = :seen
     _claim_files(session, scope, record, form)

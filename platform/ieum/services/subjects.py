@@ -17,7 +17,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ieum.access import privacy
-from ieum.definitions.model import UnitFunction
+from ieum.definitions.model import FormDef, UnitFunction
+from ieum.forms.fields import field_tree
 from ieum.store.models import Facility, Person, Subject
 
 
@@ -39,12 +40,12 @@ def _person(session: Session, sealed: Mapping[str, str] | None) -> Person | None
     return person
 
 
-def register(session: Session, unit: UnitFunction, facility: Facility, form_id: str,
+def register(session: Session, unit: UnitFunction, facility: Facility, form: FormDef,
              data: Mapping[str, Any], subject_id: int | None) -> int | None:
     """Create or update the subject a registry record describes; returns its id (or the
     given ``subject_id`` when the unit does not register subjects with this form)."""
     mapping = unit.subject_registry
-    if not mapping or mapping["form"] != form_id:
+    if not mapping or mapping["form"] != form.id:
         return subject_id
     subject = session.get(Subject, subject_id) if subject_id else None
     if subject is None or subject.facility_id != facility.id:
@@ -54,7 +55,9 @@ def register(session: Session, unit: UnitFunction, facility: Facility, form_id: 
     if "birth_date" in mapping:
         subject.birth_date = _date(data.get(mapping["birth_date"]))
     if "status" in mapping and data.get(mapping["status"]) is not None:
-        subject.status = str(data[mapping["status"]])[:20]
+        field = field_tree(form).top(mapping["status"])
+        value = data[mapping["status"]]
+        subject.status = (field.label_of(value) if field else str(value))[:20]
     if "rrn" in mapping:
         sealed = data.get(mapping["rrn"])
         person = _person(session, sealed)

@@ -178,6 +178,7 @@ def subject(facility_code: str, subject_id: int):
     items = [(item, flows.progress(session, registry(), item))
              for item in flows.subject_instances(session, ws, subject_id)]
     return render_template("tasks/subject.html", **_page(
-        ws, subject=person, items=items,
+        ws, subject=person, items=items, units=registry().unit_functions,
+        forms=registry().forms,
         record_groups=records.subject_records(session, registry(), ws, subject_id, today(),
                                               actor_for(current_user.row))))
