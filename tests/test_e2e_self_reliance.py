@@ -213,7 +213,7 @@ def test_a_childs_self_reliance_case_in_the_browser(page, server) -> None:
     save(page, "06-session-report")
     expect(page.locator('dd[data-field="total_minutes"]')).to_have_text("100")
     # the detail page counts the participants but does not name them
-    expect(page.locator('dd[data-field="participants"]')).to_have_text("1명")
+    expect(page.locator('dd[data-field="participants"]')).to_have_text("이나래")
 
     # 사례관리일지: 주거 분야 (its tab appears with the choice)
     open_new(page, server, "home", "sr_case_log", kid, "사례관리일지")
@@ -300,13 +300,10 @@ def test_a_childs_self_reliance_case_in_the_browser(page, server) -> None:
             has_text=f"· {title} (1건)")).to_have_count(1)
     shot(page, "12-subject-one-screen")
 
-    # The edit address of the locked case log should answer 409 (an error page); it still
-    # opens the entry screen (200), reported. Saving from it is refused.
-    page.goto(f"{server.url}/f/home/u/self_reliance/sr_case_log/{log_id}/edit")
-    with page.expect_response(lambda r: r.request.method == "POST") as refused:
-        page.get_by_role("button", name="저장", exact=True).click()
-    assert refused.value.status == 409
-    expect(page.get_by_test_id("form-errors")).to_contain_text("확정된 기록은 수정할 수 없습니다.")
+    # The edit address of a locked case log answers 409 with the reason.
+    response = page.goto(f"{server.url}/f/home/u/self_reliance/sr_case_log/{log_id}/edit")
+    assert response is not None and response.status == 409
+    expect(page.get_by_role("heading", level=1)).to_contain_text("확정된 기록은 수정할 수 없습니다")
     shot(page, "13-locked-edit-refused")
 
 

@@ -40,7 +40,9 @@ def index(facility_code: str, unit_id: str):
                       unit.title)
     return render_template("cases/list.html", ws=ws, profile=profile, unit=unit,
                            unit_title=unit_title, rows=rows, states=STATES, state=state,
-                           stages=unit.case_list["stages"], forms=registry().forms)
+                           stages=unit.case_list["stages"], forms=registry().forms,
+                           auto_register=bool(profile.parameters_for(unit.id).get(
+                               "auto_register")))
 
 
 @bp.post("/cases/<int:subject_id>/worker")

@@ -25,11 +25,12 @@ from sqlalchemy import select
 from werkzeug.datastructures import CombinedMultiDict
 
 from ieum.forms import excel, wtf
+from ieum.forms.engine import hidden_fields
 from ieum.forms.fields import Field, field_tree, file_ids
 from ieum.services import ServiceError, records, sensitive, subjects
 from ieum.services import attachments as files
 from ieum.services.workspace import open_workspace
-from ieum.store.models import Attachment
+from ieum.store.models import Attachment, Subject
 from ieum.web.context import actor_for, database, db_session, registry, today
 
 bp = Blueprint("records", __name__, url_prefix="/f/<facility_code>/u/<unit_id>/<form_id>")
@@ -163,10 +164,23 @@ def _shown_page(template: str, scope: records.FormScope, record_id: int,
     form = records.form_of(session, registry(), record)
     data, private_hidden = records.shown_data(scope, form, record)
     records.audit_view(session, scope, record, form)
+    person = session.get(Subject, record.subject_id) if record.subject_id else None
     return render_template(template, **_page(
         scope, record=record, shown=field_tree(form), data=data, revealed=revealed or {},
         private_hidden=private_hidden, revealable=sensitive.rrn_fields(form),
+        not_applicable=hidden_fields(form, record.data, scope.today, scope.parameters),
+        subject=person, subject_names=_subject_names(session, scope, record.data),
         reveal_error=reveal_error, attachments=_attachments(scope, record.data)))
+
+
+def _subject_names(session, scope: records.FormScope, data: dict) -> dict[int, str]:  # noqa: ANN001
+    ids = [i for item in scope.tree.fields if item.kind == "subjects"
+           for i in (data.get(item.name) or []) if isinstance(i, int)]
+    if not ids:
+        return {}
+    rows = session.scalars(select(Subject).where(Subject.id.in_(ids),
+                                                 Subject.facility_id == scope.facility.id))
+    return {row.id: row.name for row in rows}
 
 
 @bp.get("/<int:record_id>")
@@ -209,6 +223,9 @@ def edit(facility_code: str, unit_id: str, form_id: str, record_id: int):
     form = records.form_of(session, registry(), record)
     edit_scope = records.FormScope(scope.workspace, scope.unit, form, scope.parameters,
                                    scope.today, scope.actor)
+    if record.status == "locked":
+        raise ServiceError("확정된 기록은 수정할 수 없습니다. 사례가 종결되면 기록이 잠깁니다.",
+                           status=409)
     if request.method == "GET":
         shown, _hidden = records.shown_data(scope, form, record)
         return _render_edit(edit_scope, wtf.bind(form, data=shown,

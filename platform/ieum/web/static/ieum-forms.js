@@ -144,10 +144,21 @@
       form.querySelectorAll(".ieum-field[data-visible]").forEach(function (wrapper) {
         var shown = truthy(evaluate(JSON.parse(wrapper.getAttribute("data-visible")), form));
         wrapper.hidden = !shown;
+        var cell = wrapper.parentElement;
+        if (cell && /(^|\s)col(-|\s|$)/.test(cell.className)) cell.hidden = !shown;
         wrapper.querySelectorAll("input, select, textarea").forEach(function (input) {
           if (!shown) input.setAttribute("disabled", "disabled");
           else if (!input.hasAttribute("readonly")) input.removeAttribute("disabled");
         });
+      });
+      // a tab whose every field is hidden (a part that does not apply) is hidden too
+      form.querySelectorAll(".tab-pane").forEach(function (pane) {
+        var fields = pane.querySelectorAll(":scope > .row > * > .ieum-field");
+        var empty = fields.length > 0 && Array.prototype.every.call(fields, function (f) {
+          return f.hidden;
+        });
+        var tab = form.querySelector('[data-bs-target="#' + pane.id + '"]');
+        if (tab && tab.parentElement) tab.parentElement.hidden = empty;
       });
     });
   }
