@@ -7,6 +7,8 @@ found; otherwise they are skipped, except under ``CI=true`` where a skip fails t
 from __future__ import annotations
 
 import os
+
+os.environ.setdefault("IEUM_TEST_FAST_HASHING", "1")  # before ieum.access.passwords loads
 import shutil
 import threading
 import uuid
