@@ -7,7 +7,6 @@ of that unit, the user's grant and record scope. A record outside any of these i
 from __future__ import annotations
 
 import datetime as dt
-import io
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from ieum.access import privacy
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
 from ieum.definitions.model import FormDef, UnitFunction
-from ieum.forms import excel
 from ieum.forms.engine import Outcome, process
 from ieum.forms.fields import Field, FieldTree, field_tree, file_ids
 from ieum.forms.validation import Errors
@@ -29,7 +27,7 @@ from ieum.services import attachments as files
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.form_versions import form_version, remember
 from ieum.services.workspace import Workspace
-from ieum.store.models import Attachment, Closing, Record, Subject, utcnow
+from ieum.store.models import Closing, Record, Subject, utcnow
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -102,7 +100,7 @@ def open_form(registry: Registry, workspace: Workspace, unit_id: str, form_id: s
 
 # --- reading -------------------------------------------------------------------------------
 
-def _scoped(scope: FormScope) -> Select:
+def scoped_query(scope: FormScope) -> Select:
     query = select(Record).where(
         Record.facility_id == scope.facility.id,
         Record.unit_function == scope.unit.id,
@@ -158,7 +156,7 @@ def reveal_rrn(session: Session, registry: Registry, scope: FormScope, record_id
 
 
 def get_record(session: Session, scope: FormScope, record_id: int) -> Record:
-    record = session.scalar(_scoped(scope).where(Record.id == record_id))
+    record = session.scalar(scoped_query(scope).where(Record.id == record_id))
     if record is None:
         raise ServiceError("기록을 찾을 수 없습니다.", status=404)
     return record
@@ -250,7 +248,7 @@ def _json_column(item: Field):  # noqa: ANN202 - a SQL expression
 
 
 def _filtered(scope: FormScope, query: ListQuery) -> Select:
-    statement = _scoped(scope)
+    statement = scoped_query(scope)
     fields = {f.name: f for f in scope.tree.fields}
     for key, value in query.filters.items():
         name, _, bound = key.partition("__")
@@ -306,7 +304,7 @@ def iter_all(session: Session, scope: FormScope, query: ListQuery,
 
 # --- writing -------------------------------------------------------------------------------
 
-def _entry_date(form: FormDef, data: Mapping[str, Any]) -> dt.date | None:
+def entry_date_of(form: FormDef, data: Mapping[str, Any]) -> dt.date | None:
     """The date a record is "about": its first required date field in screen order."""
     for item in field_tree(form).fields:
         if item.kind == "date" and item.required and isinstance(data.get(item.name), str):
@@ -317,7 +315,7 @@ def _entry_date(form: FormDef, data: Mapping[str, Any]) -> dt.date | None:
     return None
 
 
-def _refuse_closed(session: Session, scope: FormScope, day: dt.date | None) -> None:
+def refuse_closed(session: Session, scope: FormScope, day: dt.date | None) -> None:
     if day is None:
         return
     closed = session.scalar(select(Closing.closed_through).where(
@@ -405,8 +403,8 @@ def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
         outcome = Outcome(outcome.data, {**outcome.errors, **foreign})
     if not outcome.ok:
         raise FormInvalid(outcome.errors, outcome.data)
-    entry_date = _entry_date(scope.form, outcome.data)
-    _refuse_closed(session, scope, entry_date)
+    entry_date = entry_date_of(scope.form, outcome.data)
+    refuse_closed(session, scope, entry_date)
     remember(session, scope.form)
     subject_id = _subject(session, scope, subject_id)
     assignee = cases.before_insert(session, scope.unit, subject_id, scope.form.id)
@@ -472,9 +470,9 @@ def update_record(session: Session, registry: Registry, scope: FormScope, record
         if privacy.is_sealed(record.data.get(name)) and isinstance(stored.get(name), dict) \
                 and stored[name]["hmac"] == record.data[name]["hmac"]:
             stored[name] = record.data[name]
-    _refuse_closed(session, scope, record.entry_date)
-    entry_date = _entry_date(form, outcome.data)
-    _refuse_closed(session, scope, entry_date)
+    refuse_closed(session, scope, record.entry_date)
+    entry_date = entry_date_of(form, outcome.data)
+    refuse_closed(session, scope, entry_date)
     changed = sorted(k for k in set(record.data) | set(stored)
                      if record.data.get(k) != stored.get(k))
     dropped = set(file_ids(field_tree(form).fields, record.data)) - set(
@@ -505,7 +503,7 @@ def delete_record(session: Session, scope: FormScope, record_id: int, *,
     _check_version(record, expected_version)
     if record.status == "locked":
         raise ServiceError("확정된 기록은 지울 수 없습니다.", status=409)
-    _refuse_closed(session, scope, record.entry_date)
+    refuse_closed(session, scope, record.entry_date)
     record.deleted_at = utcnow()
     record.deleted_by_id = scope.user.id
     session.flush()  # UPDATE ... WHERE version = :seen
@@ -513,11 +511,6 @@ def delete_record(session: Session, scope: FormScope, record_id: int, *,
                  target_type="record", target_id=record.id, subject_id=record.subject_id,
                  detail={"unit": scope.unit.id, "form": record.form_id})
     session.commit()
-
-
-# --- Excel and files -----------------------------------------------------------------------
-
-EXPORT_META = (("_id", "번호"), ("_status", "상태"), ("_updated_at", "수정일시"))
 
 
 def stated_reason(reason: str | None) -> str:
@@ -528,150 +521,3 @@ def stated_reason(reason: str | None) -> str:
     if len(text) > 200:
         raise ServiceError("사유는 200자 이하로 입력하세요.", field="reason")
     return text
-
-
-def export_list(session: Session, scope: FormScope, args: Mapping[str, Any], *,
-                reason: str | None) -> io.BytesIO:
-    """The records the list shows (all pages) as an ``.xlsx`` file; audited with the reason."""
-    scope.require("export")
-    reason = stated_reason(reason)
-    query = parse_list_query(scope.tree, args)
-    columns = [f for f in scope.tree.fields if f.kind not in ("file", "hidden", "group")]
-    masked = [f.name for f in columns if f.kind == "rrn"]
-    hidden = [] if scope.can("view_private") else sensitive.private_fields(scope.form)
-    count = 0
-
-    def rows() -> Iterator[dict[str, Any]]:
-        nonlocal count
-        for record in iter_all(session, scope, query):
-            count += 1
-            data = {**record.data}
-            for name in masked:
-                data[name] = privacy.shown(data.get(name))
-            for name in hidden:
-                data.pop(name, None)
-            yield {**data, "_id": record.id, "_status": STATUS_TITLES[record.status],
-                   "_updated_at": record.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")}
-
-    content = excel.export_xlsx(scope.form.title, columns, rows(), extra_columns=EXPORT_META)
-    record_event(session, "record.export", scope.actor, facility_id=scope.facility.id,
-                 target_type="form", target_id=scope.form.id,
-                 detail={"unit": scope.unit.id, "rows": count, "reason": reason})
-    session.commit()
-    return io.BytesIO(content)
-
-
-def import_rows(session: Session, scope: FormScope, content: bytes) -> excel.ImportResult:
-    """Import ``.xlsx`` rows as records: every row is checked first and one bad row imports
-    nothing (the result names its row and column)."""
-    scope.require("create")
-
-    def check(row: dict[str, Any]) -> Errors:
-        outcome = validate(scope, row)
-        errors = dict(outcome.errors)
-        try:
-            _refuse_closed(session, scope, _entry_date(scope.form, outcome.data))
-        except ServiceError as closed:
-            errors[""] = [closed.message]
-        return errors
-
-    result = excel.read_xlsx(scope.form, content, check)
-    if not result.ok:
-        return result
-    for row in result.records:
-        insert_record(session, scope, row, draft=False, subject_id=None)
-    record_event(session, "record.import", scope.actor, facility_id=scope.facility.id,
-                 target_type="form", target_id=scope.form.id,
-                 detail={"unit": scope.unit.id, "rows": len(result.records)})
-    session.commit()
-    return result
-
-
-def readable_attachment(session: Session, registry: Registry, workspace: Workspace,
-                        attachment_id: int, today: dt.date, actor: Actor) -> Attachment:
-    """An attachment the user may download: through a record they may see, or one they just
-    uploaded and have not saved yet. Anything else is "not found"."""
-    missing = ServiceError("파일을 찾을 수 없습니다.", status=404)
-    attachment = session.scalar(select(Attachment).where(
-        Attachment.id == attachment_id, Attachment.facility_id == workspace.facility.id))
-    if attachment is None:
-        raise missing
-    if attachment.record_id is None:
-        if attachment.uploaded_by_id != workspace.user.id:
-            raise missing
-        return attachment
-    record = session.get(Record, attachment.record_id)
-    try:
-        scope = open_form(registry, workspace, record.unit_function, record.form_id, today,
-                          actor)
-        get_record(session, scope, record.id)
-    except ServiceError:
-        raise missing from None
-    return attachment
-
-
-def audit_download(session: Session, workspace: Workspace, attachment: Attachment,
-                   actor: Actor, reason: str | None) -> None:
-    """Record who downloaded which file and why; commits."""
-    text = stated_reason(reason)
-    record_event(session, "attachment.download", actor, facility_id=workspace.facility.id,
-                 target_type="attachment", target_id=attachment.id,
-                 detail={"record": attachment.record_id, "filename": attachment.filename,
-                         "reason": text})
-    session.commit()
-
-
-@dataclass(frozen=True)
-class SubjectRecords:
-    scope: FormScope
-    title: str
-    page: Page
-
-
-def subject_records(session: Session, registry: Registry, workspace: Workspace,
-                    subject_id: int, today: dt.date, actor: Actor) -> list[SubjectRecords]:
-    """Every record of one subject the user may see, per unit function and form, newest
-    first (원스크린: the whole case on one screen)."""
-    groups = []
-    for group in workspace.menu:
-        for item in group.items:
-            unit = registry.unit_functions[item.unit_id]
-            for form_id in unit.forms:
-                scope = open_form(registry, workspace, unit.id, form_id, today, actor)
-                page = list_records(session, scope, ListQuery(subject_id=subject_id,
-                                                              per_page=MAX_PER_PAGE))
-                if page.total:
-                    groups.append(SubjectRecords(scope, f"{item.title} · {scope.form.title}",
-                                                 page))
-    return groups
-
-
-@dataclass(frozen=True)
-class Statistics:
-    """Counts of saved records per year of their date, and per value of each stat field."""
-
-    years: list[int]
-    total: dict[int, int]
-    by_field: list[tuple[Field, list[tuple[str, dict[int, int]]]]]
-
-
-def statistics(session: Session, scope: FormScope) -> Statistics:
-    """자립지원 통계현황 and the like: by year of the entry date, status and choice fields."""
-    rows = session.execute(_scoped(scope).with_only_columns(
-        Record.entry_date, Record.created_at, Record.data).where(Record.status != "draft"))
-    total: dict[int, int] = {}
-    counts: dict[str, dict[str, dict[int, int]]] = {}
-    fields = scope.tree.stat_fields
-    for entry_date, created_at, data in rows:
-        year = (entry_date or created_at).year
-        total[year] = total.get(year, 0) + 1
-        for item in fields:
-            label = item.label_of(data.get(item.name)) if data.get(item.name) is not None \
-                else "(없음)"
-            if item.kind == "boolean":
-                label = "예" if data.get(item.name) else "아니오"
-            bucket = counts.setdefault(item.name, {}).setdefault(label, {})
-            bucket[year] = bucket.get(year, 0) + 1
-    years = sorted(total)
-    return Statistics(years, total, [(item, sorted(counts.get(item.name, {}).items()))
-                                     for item in fields])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ieum.services import ServiceError, cases, records
+from ieum.services import ServiceError, cases, record_views, records
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.web.context import actor_for, db_session, registry, today
 
@@ -67,7 +67,7 @@ def stats(facility_code: str, unit_id: str, form_id: str):
     ws = open_workspace(db_session(), registry(), current_user.row, facility_code, today())
     scope = records.open_form(registry(), ws, unit_id, form_id, today(),
                               actor_for(current_user.row))
-    table = records.statistics(db_session(), scope)
+    table = record_views.statistics(db_session(), scope)
     return render_template("cases/stats.html", ws=ws, unit=scope.unit, scope=scope,
                            profile=registry().profiles[ws.facility.profile_code],
                            table=table)

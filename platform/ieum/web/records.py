@@ -27,7 +27,7 @@ from werkzeug.datastructures import CombinedMultiDict
 from ieum.forms import excel, wtf
 from ieum.forms.engine import hidden_fields
 from ieum.forms.fields import Field, field_tree, file_ids
-from ieum.services import ServiceError, records, sensitive, subjects
+from ieum.services import ServiceError, record_io, records, sensitive, subjects
 from ieum.services import attachments as files
 from ieum.services.workspace import open_workspace
 from ieum.store.models import Attachment, Subject
@@ -279,7 +279,7 @@ def export(facility_code: str, unit_id: str, form_id: str):
             scope, action="엑셀 내려받기", hidden=request.args, error=None))
     filters = {k: v for k, v in request.form.items() if k not in ("csrf_token", "reason")}
     try:
-        content = records.export_list(db_session(), scope, filters,
+        content = record_io.export_list(db_session(), scope, filters,
                                       reason=request.form.get("reason", ""))
     except ServiceError as refused:
         if refused.status != 400:
@@ -310,7 +310,7 @@ def import_rows(facility_code: str, unit_id: str, form_id: str):
     if upload is None or not upload.filename:
         flash("올릴 엑셀 파일을 고르세요.", "warning")
         return render_template("records/import.html", **_page(scope, result=None)), 400
-    result = records.import_rows(db_session(), scope, upload.read())
+    result = record_io.import_rows(db_session(), scope, upload.read())
     if result.ok and not result.records:
         flash("가져올 자료가 없습니다. 머리글 아래 줄에 내용을 입력하세요.", "warning")
         return render_template("records/import.html", **_page(scope, result=None)), 400
@@ -327,14 +327,14 @@ def download(facility_code: str, attachment_id: int):
     """A file download, after the person states why (audited with the reason)."""
     workspace = open_workspace(db_session(), registry(), current_user.row, facility_code, today())
     actor = actor_for(current_user.row)
-    attachment = records.readable_attachment(db_session(), registry(), workspace,
+    attachment = record_io.readable_attachment(db_session(), registry(), workspace,
                                              attachment_id, today(), actor)
     if request.method == "GET":
         return render_template("records/file_reason.html", ws=workspace, unit=None,
                                profile=registry().profiles[workspace.facility.profile_code],
                                attachment=attachment, error=None)
     try:
-        records.audit_download(db_session(), workspace, attachment, actor,
+        record_io.audit_download(db_session(), workspace, attachment, actor,
                                request.form.get("reason", ""))
     except ServiceError as refused:
         return render_template("records/file_reason.html", ws=workspace, unit=None,

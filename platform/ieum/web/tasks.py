@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import CombinedMultiDict
 
 from ieum.forms import wtf
-from ieum.services import ServiceError, records
+from ieum.services import ServiceError, record_views, records
 from ieum.services import workflows as flows
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.web.context import actor_for, db_session, functions, registry, today
@@ -180,5 +180,5 @@ def subject(facility_code: str, subject_id: int):
     return render_template("tasks/subject.html", **_page(
         ws, subject=person, items=items, units=registry().unit_functions,
         forms=registry().forms,
-        record_groups=records.subject_records(session, registry(), ws, subject_id, today(),
+        record_groups=record_views.subject_records(session, registry(), ws, subject_id, today(),
                                               actor_for(current_user.row))))

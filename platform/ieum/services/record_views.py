@@ -1,0 +1,79 @@
+"""Views over many records: statistics per form, and all of one subject's records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from ieum.access.audit import Actor
+from ieum.definitions import Registry
+from ieum.forms.fields import Field
+from ieum.services.records import (
+    MAX_PER_PAGE,
+    FormScope,
+    ListQuery,
+    Page,
+    list_records,
+    open_form,
+    scoped_query,
+)
+from ieum.services.workspace import Workspace
+from ieum.store.models import Record
+
+
+@dataclass(frozen=True)
+class SubjectRecords:
+    scope: FormScope
+    title: str
+    page: Page
+
+
+def subject_records(session: Session, registry: Registry, workspace: Workspace,
+                    subject_id: int, today: dt.date, actor: Actor) -> list[SubjectRecords]:
+    """Every record of one subject the user may see, per unit function and form, newest
+    first (원스크린: the whole case on one screen)."""
+    groups = []
+    for group in workspace.menu:
+        for item in group.items:
+            unit = registry.unit_functions[item.unit_id]
+            for form_id in unit.forms:
+                scope = open_form(registry, workspace, unit.id, form_id, today, actor)
+                page = list_records(session, scope, ListQuery(subject_id=subject_id,
+                                                              per_page=MAX_PER_PAGE))
+                if page.total:
+                    groups.append(SubjectRecords(scope, f"{item.title} · {scope.form.title}",
+                                                 page))
+    return groups
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Counts of saved records per year of their date, and per value of each stat field."""
+
+    years: list[int]
+    total: dict[int, int]
+    by_field: list[tuple[Field, list[tuple[str, dict[int, int]]]]]
+
+
+def statistics(session: Session, scope: FormScope) -> Statistics:
+    """자립지원 통계현황 and the like: by year of the entry date, status and choice fields."""
+    rows = session.execute(scoped_query(scope).with_only_columns(
+        Record.entry_date, Record.created_at, Record.data).where(Record.status != "draft"))
+    total: dict[int, int] = {}
+    counts: dict[str, dict[str, dict[int, int]]] = {}
+    fields = scope.tree.stat_fields
+    for entry_date, created_at, data in rows:
+        year = (entry_date or created_at).year
+        total[year] = total.get(year, 0) + 1
+        for item in fields:
+            label = item.label_of(data.get(item.name)) if data.get(item.name) is not None \
+                else "(없음)"
+            if item.kind == "boolean":
+                label = "예" if data.get(item.name) else "아니오"
+            bucket = counts.setdefault(item.name, {}).setdefault(label, {})
+            bucket[year] = bucket.get(year, 0) + 1
+    years = sorted(total)
+    return Statistics(years, total, [(item, sorted(counts.get(item.name, {}).items()))
+                                     for item in fields])
