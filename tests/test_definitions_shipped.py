@@ -22,10 +22,11 @@ def shipped() -> Registry:
 
 
 def test_shipped_content_is_clean_and_complete(shipped: Registry) -> None:
-    assert set(shipped.unit_functions) == {"subject_management", "counselling", "daily_care_log",
-                                           "case_assignment", "self_reliance"}
-    assert set(shipped.profiles) == {"child_home", "group_home", "foster_care_center",
-                                     "elderly_care_home"}
+    assert {"subject_management", "counselling", "daily_care_log", "case_assignment",
+            "self_reliance", "admission_discharge", "resolution"} <= set(shipped.unit_functions)
+    assert {"child_home", "group_home", "foster_care_center",
+            "elderly_care_home"} <= set(shipped.profiles)
+    assert len(shipped.profiles) >= 20
     assert shipped.forms["subject_basic"].sensitive["rrn"] == "rrn"
     for profile in shipped.profiles.values():
         assert {"facility_admin", "team_leader", "worker"} <= set(profile.roles)

@@ -77,3 +77,44 @@ def statistics(session: Session, scope: FormScope) -> Statistics:
     years = sorted(total)
     return Statistics(years, total, [(item, sorted(counts.get(item.name, {}).items()))
                                      for item in fields])
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The sum of a rows field's amounts per key (e.g. per budget item), by month."""
+
+    field: Field
+    key: Field
+    months: list[str]
+    lines: list[tuple[str, dict[str, int | float], int | float]]
+
+
+def ledgers(session: Session, scope: FormScope) -> list[Ledger]:
+    """A ledger for each rows field whose ``x-ui.ledger`` names its key and amount columns
+    (예산과목별 원장); draft records are left out."""
+    found = []
+    for item in scope.tree.fields:
+        spec = item.ui.get("ledger") if item.kind == "rows" else None
+        if not spec:
+            continue
+        key = next((c for c in item.children if c.name == spec["key"]), None)
+        if key is None:
+            continue
+        sums: dict[str, dict[str, int | float]] = {}
+        months: set[str] = set()
+        rows = session.execute(scoped_query(scope).with_only_columns(
+            Record.entry_date, Record.created_at, Record.data).where(Record.status != "draft"))
+        for entry_date, created_at, data in rows:
+            month = (entry_date or created_at).strftime("%Y-%m")
+            for row in data.get(item.name) or []:
+                amount = row.get(spec["amount"]) if isinstance(row, dict) else None
+                if not isinstance(amount, int | float) or isinstance(amount, bool):
+                    continue
+                label = key.label_of(row.get(spec["key"]))
+                months.add(month)
+                line = sums.setdefault(label, {})
+                line[month] = line.get(month, 0) + amount
+        found.append(Ledger(item, key, sorted(months),
+                            [(label, by_month, sum(by_month.values()))
+                             for label, by_month in sorted(sums.items())]))
+    return found

@@ -70,4 +70,4 @@ def stats(facility_code: str, unit_id: str, form_id: str):
     table = record_views.statistics(db_session(), scope)
     return render_template("cases/stats.html", ws=ws, unit=scope.unit, scope=scope,
                            profile=registry().profiles[ws.facility.profile_code],
-                           table=table)
+                           table=table, ledgers=record_views.ledgers(db_session(), scope))
