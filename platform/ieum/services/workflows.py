@@ -32,6 +32,8 @@ from ieum.workflow.functions import ServiceFunction
 
 log = logging.getLogger(__name__)
 
+#: The form of the reusable approval (결재) step; its tasks are counted as 결재 대기.
+APPROVAL_FORM = "approval_decision"
 ALREADY_DONE = "이미 처리된 업무입니다. 업무 목록을 새로 고치세요."
 CONFLICT = "다른 사용자가 먼저 이 업무를 처리했습니다. 업무 목록을 새로 고치세요."
 
@@ -246,6 +248,7 @@ class InboxQuery:
     unit_id: str | None = None
     due: str | None = None  # "overdue", "today", "week"
     mine_only: bool = False
+    approvals_only: bool = False
 
 
 def _inbox_filter(workspace: Workspace, query: InboxQuery, today: dt.date):  # noqa: ANN202
@@ -260,6 +263,8 @@ def _inbox_filter(workspace: Workspace, query: InboxQuery, today: dt.date):  # n
                                    or_(Task.role.is_(None), Task.role.in_(roles)))))
     if query.subject_id:
         conditions.append(Task.subject_id == query.subject_id)
+    if query.approvals_only:
+        conditions.append(Task.form_id == APPROVAL_FORM)
     if query.unit_id:
         conditions.append(ProcessInstance.unit_function == query.unit_id)
     if query.due == "overdue":
@@ -286,6 +291,7 @@ class InboxCounts:
     mine: int
     roles: int
     overdue: int
+    approvals: int = 0
 
 
 def inbox_counts(session: Session, workspace: Workspace, today: dt.date) -> InboxCounts:
@@ -301,7 +307,8 @@ def inbox_counts(session: Session, workspace: Workspace, today: dt.date) -> Inbo
     everything = count(InboxQuery())
     mine = count(InboxQuery(mine_only=True))
     return InboxCounts(mine=mine, roles=everything - mine,
-                       overdue=count(InboxQuery(due="overdue")))
+                       overdue=count(InboxQuery(due="overdue")),
+                       approvals=count(InboxQuery(approvals_only=True)))
 
 
 # --- instances -----------------------------------------------------------------------------

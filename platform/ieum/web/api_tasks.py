@@ -75,12 +75,13 @@ def inbox(facility_code: str):
     query = flows.InboxQuery(subject_id=request.args.get("subject", type=int),
                              unit_id=request.args.get("unit") or None,
                              due=due if due in ("overdue", "today", "week") else None,
-                             mine_only=request.args.get("mine") == "1")
+                             mine_only=request.args.get("mine") == "1",
+                             approvals_only=request.args.get("approvals") == "1")
     items = flows.inbox(db_session(), ws, query, today())
     counts = flows.inbox_counts(db_session(), ws, today())
     return jsonify({"items": [_task(t) for t in items],
                     "counts": {"mine": counts.mine, "roles": counts.roles,
-                               "overdue": counts.overdue}})
+                               "overdue": counts.overdue, "approvals": counts.approvals}})
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -47,7 +47,8 @@ def inbox(facility_code: str):
         subject_id=request.args.get("subject", type=int),
         unit_id=request.args.get("unit") or None,
         due=request.args.get("due") if request.args.get("due") in DUE_FILTERS else None,
-        mine_only=request.args.get("mine") == "1")
+        mine_only=request.args.get("mine") == "1",
+        approvals_only=request.args.get("approvals") == "1")
     items = flows.inbox(db_session(), ws, query, today())
     units = {item.unit_id: item.title for group in ws.menu for item in group.items}
     return render_template("tasks/inbox.html", **_page(
