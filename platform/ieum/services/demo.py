@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ieum.definitions import Registry
 from ieum.services.demo_cases import load_demo_cases
+from ieum.services.demo_library import load_demo_history
 from ieum.services.facilities import create_facility
 from ieum.services.users import create_user, grant_role
 from ieum.store.models import Facility, RoleAssignment, User
@@ -62,6 +63,7 @@ def load_demo(session: Session, registry: Registry, today: dt.date) -> dict[str,
                 grant_role(session, registry, user=user, facility=facility, role=role,
                            valid_from=today)
     children = load_demo_cases(session, registry, today)
+    load_demo_history(session, registry, today)
     return {
         "children": children,
         "facilities": [
