@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ieum.definitions import Registry
-from ieum.services.demo_cases import _Desk, _day
+from ieum.services.demo_cases import _day, _Desk
 from ieum.store.models import Facility, Subject
 
 RESIDENTS = (("김순자", "female", "1938-04-12"), ("이복남", "male", "1941-09-03"),
