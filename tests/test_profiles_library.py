@@ -155,7 +155,10 @@ def test_team_leader_approves_and_worker_is_limited(shipped: Registry) -> None:
                 assert "approve" in leader.grants[unit_id].actions, (code, unit_id)
                 assert "approve" not in worker.grants[unit_id].actions, (code, unit_id)
         for unit_id, grant in worker.grants.items():
-            assert grant.scope in ("own", "assigned"), (code, unit_id)
+            # every worker sees the facility's residents; their own work stays own/assigned
+            allowed = ("own", "assigned", "facility") if unit_id == "subject_management" \
+                else ("own", "assigned")
+            assert grant.scope in allowed, (code, unit_id)
             assert "approve" not in grant.actions, (code, unit_id)
             assert "delete" not in grant.actions, (code, unit_id)
         assert "hr_card" not in worker.grants and "payroll" not in worker.grants, code

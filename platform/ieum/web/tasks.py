@@ -97,7 +97,7 @@ def work(facility_code: str, task_id: int):
     return render_template("tasks/work.html", **_page(
         ws, task=task, instance=instance, scope=scope, bound=bound, errors=errors,
         tree=scope.tree if scope else None, attachments={},
-        may_work=flows.may_work(ws, task),
+        may_work=flows.may_work(ws, task), history=flows.instance_tasks(session, instance),
         steps=flows.progress(session, registry(), instance))), status
 
 
