@@ -16,7 +16,7 @@ from ieum.config import REPOSITORY_ROOT
 from ieum.services.facilities import create_facility
 from ieum.services.users import create_user, grant_role
 from ieum.store.migrate import upgrade
-from tests.conftest import ARTIFACTS
+from tests.browserutil import field, menu, radio, screenshot, sign_in, tab
 from tests.webutil import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -55,42 +55,8 @@ def server(make_app, sqlite_url, live_server):
 # ---------------------------------------------------------------- helpers
 
 
-def sign_in(page, server, login_name: str) -> None:
-    """Sign out (a fresh cookie jar) and sign in as someone else."""
-    page.context.clear_cookies()
-    page.goto(server.url + "/login")
-    page.get_by_label("아이디").fill(login_name)
-    page.get_by_label("비밀번호").fill(PASSWORD)
-    page.get_by_role("button", name="로그인").click()
-    page.wait_for_load_state()
-    expect(page.get_by_test_id("current-user")).to_contain_text(login_name)
-
-
-def field(scope, title: str):
-    """The input labelled exactly ``title`` (a required field's label ends in " *")."""
-    return scope.get_by_label(re.compile(rf"^{re.escape(title)}( \*)?$"))
-
-
-def radio(scope, title: str):
-    return scope.get_by_role("radio", name=title, exact=True)
-
-
-def tab(page, title: str) -> None:
-    page.get_by_role("tab", name=title, exact=True).click()
-    expect(page.get_by_role("tab", name=title, exact=True)).to_have_attribute(
-        "aria-selected", "true")
-
-
-def menu(page, title: str) -> None:
-    page.get_by_role("navigation", name="업무 메뉴").get_by_role(
-        "link", name=title, exact=True).click()
-    page.wait_for_load_state()
-
-
 def shot(page, step: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"sr-{step}.png"), full_page=True,
-                    animations="disabled")  # not a tab halfway through its fade
+    screenshot(page, f"sr-{step}")
 
 
 def open_new(page, server, code: str, form: str, kid: int, title: str) -> None:
