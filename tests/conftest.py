@@ -130,6 +130,21 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         app.extensions["ieum.database"].dispose()
 
 
+@pytest.fixture
+def lab_app(make_app, migrated_url):
+    """The form-lab facilities of the test content (tests/formlab.py) on both databases."""
+    from tests.formlab import TODAY, seed_lab
+
+    app = make_app(migrated_url, IEUM_TODAY=TODAY.isoformat())
+    seed_lab(app)
+    return app
+
+
+@pytest.fixture
+def lab_client(lab_app):
+    return lab_app.test_client()
+
+
 # ---------------------------------------------------------------- browser
 
 

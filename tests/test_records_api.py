@@ -11,20 +11,18 @@ import pytest
 from sqlalchemy import select
 
 from ieum.store.models import AuditEvent, Record
-from tests.formlab import API, BASE, GOOD, TODAY, api_token, seed_lab
+from tests.formlab import API, BASE, GOOD, api_token
 from tests.webutil import csrf_token, login
 
 
 @pytest.fixture
-def app(make_app, migrated_url):
-    app = make_app(migrated_url, IEUM_TODAY=TODAY.isoformat())
-    seed_lab(app)
-    return app
+def app(lab_app):
+    return lab_app
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
+def client(lab_client):
+    return lab_client
 
 
 def stored(app, record_id: int) -> Record:

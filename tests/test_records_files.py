@@ -11,18 +11,16 @@ import pytest
 from sqlalchemy import func, select
 
 from ieum.store.models import Attachment, Record
-from tests.formlab import API, BASE, GOOD, TODAY, api_token, seed_lab
+from tests.formlab import API, BASE, GOOD, api_token
 from tests.webutil import csrf_token, login
 
 PROOF = "증빙 내용입니다\n".encode() * 3
 
 
 @pytest.fixture
-def app(make_app, migrated_url, tmp_path):
-    app = make_app(migrated_url, IEUM_TODAY=TODAY.isoformat())
-    assert Path(app.instance_path).is_relative_to(tmp_path)  # files land in the test's folder
-    seed_lab(app)
-    return app
+def app(lab_app, tmp_path):
+    assert Path(lab_app.instance_path).is_relative_to(tmp_path)  # files land in the test's folder
+    return lab_app
 
 
 def client_for(app, login_name: str):

@@ -15,15 +15,13 @@ from tests.webutil import login
 
 
 @pytest.fixture
-def app(make_app, migrated_url):
-    app = make_app(migrated_url, IEUM_TODAY=TODAY.isoformat())
-    seed_lab(app)
-    return app
+def app(lab_app):
+    return lab_app
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
+def client(lab_client):
+    return lab_client
 
 
 def test_a_record_keeps_the_form_version_it_was_saved_with(make_app, migrated_url,

@@ -274,18 +274,20 @@ def export(facility_code: str, unit_id: str, form_id: str):
     """Excel export: the person states why they download (the rule for personal data)."""
     scope = form_scope(facility_code, unit_id, form_id)
     scope.require("export")
-    if request.method == "GET":
+    def reason_page(hidden, error: str | None = None, status: int = 200):  # noqa: ANN001, ANN202
         return render_template("records/reason.html", **_page(
-            scope, action="엑셀 내려받기", hidden=request.args, error=None))
+            scope, action="엑셀 내려받기", hidden=hidden, error=error)), status
+
+    if request.method == "GET":
+        return reason_page(request.args)
     filters = {k: v for k, v in request.form.items() if k not in ("csrf_token", "reason")}
     try:
         content = record_io.export_list(db_session(), scope, filters,
-                                      reason=request.form.get("reason", ""))
+                                        reason=request.form.get("reason", ""))
     except ServiceError as refused:
         if refused.status != 400:
             raise
-        return render_template("records/reason.html", **_page(
-            scope, action="엑셀 내려받기", hidden=filters, error=refused.message)), 400
+        return reason_page(filters, refused.message, 400)
     name = f"{scope.form.title}_{today():%Y%m%d}.xlsx"
     return send_file(content, mimetype=XLSX, as_attachment=True, download_name=name)
 
@@ -329,17 +331,18 @@ def download(facility_code: str, attachment_id: int):
     actor = actor_for(current_user.row)
     attachment = record_io.readable_attachment(db_session(), registry(), workspace,
                                              attachment_id, today(), actor)
-    if request.method == "GET":
+    def reason_page(error: str | None = None, status: int = 200):  # noqa: ANN202
         return render_template("records/file_reason.html", ws=workspace, unit=None,
                                profile=registry().profiles[workspace.facility.profile_code],
-                               attachment=attachment, error=None)
+                               attachment=attachment, error=error), status
+
+    if request.method == "GET":
+        return reason_page()
     try:
         record_io.audit_download(db_session(), workspace, attachment, actor,
-                               request.form.get("reason", ""))
+                                 request.form.get("reason", ""))
     except ServiceError as refused:
-        return render_template("records/file_reason.html", ws=workspace, unit=None,
-                               profile=registry().profiles[workspace.facility.profile_code],
-                               attachment=attachment, error=refused.message), refused.status
+        return reason_page(refused.message, refused.status)
     return send_file(files.file_path(attachment_folder(), attachment),
                      mimetype=attachment.content_type, as_attachment=True,
                      download_name=attachment.filename)
