@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 
+from ieum.access.officials import public_roles
 from ieum.definitions import load_registry
 from ieum.services import ServiceError
 from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_role
+from ieum.services.users import create_user, grant_official_role, grant_role
 from ieum.store import Database
 from tests.conftest import TEST_CONTENT
 from tests.webutil import PASSWORD
@@ -69,3 +70,27 @@ def test_facility_input_is_validated(setup, kwargs, field) -> None:
     with pytest.raises(ServiceError) as raised:
         create_facility(session, registry, **values)
     assert raised.value.field == field
+
+
+def test_public_roles_cover_their_region_only(migrated_url):
+    database = Database(migrated_url)
+    try:
+        with database.session() as session:
+            official = create_user(session, login="official1", name="구청 담당",
+                                   password=PASSWORD)
+            grant_official_role(session, user=official, role="region_official",
+                                region_code="11110", valid_from=dt.date(2026, 1, 1))
+            with pytest.raises(ServiceError) as bad_region:
+                grant_official_role(session, user=official, role="region_official",
+                                    region_code="seoul", valid_from=dt.date(2026, 1, 1))
+            assert bad_region.value.field == "region_code"
+            with pytest.raises(ServiceError) as twice:
+                grant_official_role(session, user=official, role="region_official",
+                                    region_code="11110", valid_from=dt.date(2026, 3, 1))
+            assert twice.value.status == 409
+            roles = public_roles(session, official, dt.date(2026, 6, 1))
+            assert roles.has("region_official") and not roles.has("program_designer")
+            assert roles.covers_region("11110") and not roles.covers_region("11140")
+            assert not public_roles(session, official, dt.date(2025, 6, 1))
+    finally:
+        database.dispose()

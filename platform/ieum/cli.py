@@ -87,14 +87,18 @@ def user() -> None:
 @click.option("--valid-to", type=click.DateTime(["%Y-%m-%d"]),
               help="권한 종료일 (기본: 9999-12-31)")
 @click.option("--platform-admin", is_flag=True, help="플랫폼 관리자")
+@click.option("--public-role", "public_roles", multiple=True,
+              help="공공 역할: region_official, program_designer, program_reviewer")
+@click.option("--region", "region_code", help="공공 역할의 시·군·구 코드 (생략하면 전국)")
 def user_create(login: str, name: str, password: str, facility_code: str | None,
                 roles: tuple[str, ...], valid_from: dt.datetime | None,
-                valid_to: dt.datetime | None, platform_admin: bool) -> None:
+                valid_to: dt.datetime | None, platform_admin: bool,
+                public_roles: tuple[str, ...], region_code: str | None) -> None:
     """Create a user, optionally with roles in one facility."""
     from sqlalchemy import select
 
     from ieum.services import ServiceError
-    from ieum.services.users import create_user, grant_role
+    from ieum.services.users import create_user, grant_official_role, grant_role
     from ieum.store.models import OPEN_ENDED, Facility
 
     if roles and not facility_code:
@@ -113,6 +117,10 @@ def user_create(login: str, name: str, password: str, facility_code: str | None,
                     grant_role(session, registry, user=account, facility=facility, role=role,
                                valid_from=(valid_from or dt.datetime.now()).date(),
                                valid_to=valid_to.date() if valid_to else OPEN_ENDED)
+            for role in public_roles:
+                grant_official_role(session, user=account, role=role, region_code=region_code,
+                                    valid_from=(valid_from or dt.datetime.now()).date(),
+                                    valid_to=valid_to.date() if valid_to else OPEN_ENDED)
     except ServiceError as error:
         click.echo(f"오류: {error.message}", err=True)
         raise SystemExit(1) from None

@@ -18,6 +18,7 @@ from ieum.access.passwords import hash_password, policy_problems
 from ieum.definitions import Registry
 from ieum.services import ServiceError
 from ieum.store.models import OPEN_ENDED, Facility, RoleAssignment, User
+from ieum.store.models_public import PUBLIC_ROLES, OfficialRole
 
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
@@ -88,6 +89,39 @@ def grant_role(session: Session, registry: Registry, *, user: User, facility: Fa
                          "valid_from": valid_from.isoformat(),
                          "valid_to": valid_to.isoformat()})
     return assignment
+
+
+def grant_official_role(session: Session, *, user: User, role: str, region_code: str | None,
+                        valid_from: dt.date, valid_to: dt.date = OPEN_ENDED,
+                        actor: Actor | None = None) -> OfficialRole:
+    """Give ``user`` a public-sector role: ``region_official`` of one 시·군·구 (or nationwide
+    when ``region_code`` is None), ``program_designer`` or ``program_reviewer``."""
+    if role not in PUBLIC_ROLES:
+        known = ", ".join(sorted(PUBLIC_ROLES))
+        raise ServiceError(f"없는 공공 역할입니다: {role} (가능한 역할: {known})", field="role")
+    region_code = (region_code or "").strip() or None
+    if region_code is not None and not re.fullmatch(r"\d{5}", region_code):
+        raise ServiceError("지역 코드는 시·군·구 코드 5자리 숫자여야 합니다.", field="region_code")
+    if valid_from > valid_to:
+        raise ServiceError("권한 시작일은 종료일보다 늦을 수 없습니다.", field="valid_from")
+    duplicate = session.scalar(
+        select(OfficialRole.id).where(
+            OfficialRole.user_id == user.id, OfficialRole.role == role,
+            OfficialRole.region_code.is_(None) if region_code is None
+            else OfficialRole.region_code == region_code,
+            OfficialRole.valid_from <= valid_to, OfficialRole.valid_to >= valid_from))
+    if duplicate is not None:
+        raise ServiceError(f"같은 기간에 이미 부여된 역할입니다: {role}", field="role", status=409)
+    row = OfficialRole(user_id=user.id, role=role, region_code=region_code,
+                       valid_from=valid_from, valid_to=valid_to,
+                       granted_by_id=actor.user_id if actor else None)
+    session.add(row)
+    session.flush()
+    record_event(session, "role.grant_public", actor or Actor(), target_type="user",
+                 target_id=user.id,
+                 detail={"login": user.login, "role": role, "region_code": region_code,
+                         "valid_from": valid_from.isoformat(), "valid_to": valid_to.isoformat()})
+    return row
 
 
 # --- 사용자 권한관리: who holds which role in a facility, and revoking -------------------------

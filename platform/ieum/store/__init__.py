@@ -1,5 +1,12 @@
 """Storage: SQLAlchemy 2 models, engines and sessions, Alembic migrations."""
 
+# Every model module, so that Base.metadata knows every table.
+from ieum.store import (  # noqa: E402, F401, I001
+    models_catalog,
+    models_collab,
+    models_public,
+    models_reports,
+)
 from ieum.store.db import Database, make_engine
 from ieum.store.migrate import upgrade
 

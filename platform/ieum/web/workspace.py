@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from ieum.access.officials import public_roles
 from ieum.services import ServiceError
 from ieum.services.workflows import inbox_counts
 from ieum.services.workspace import Workspace, open_workspace
@@ -25,6 +26,9 @@ def _workspace(facility_code: str | None) -> Workspace:
 def home():
     workspace = _workspace(None)
     if workspace.facility is None:
+        public = public_roles(db_session(), current_user.row, today())
+        if public:
+            return render_template("workspace/public_home.html", ws=workspace, public=public)
         return render_template("workspace/no_facility.html", ws=workspace)
     return redirect(url_for("workspace.dashboard", facility_code=workspace.facility.code))
 
