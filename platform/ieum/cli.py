@@ -9,6 +9,7 @@ import sys
 import click
 
 from ieum import config as settings
+from ieum.cli_catalog import population_group, simulate_command
 from ieum.cli_content import check_command, list_command, reuse_command
 from ieum.definitions import DefinitionErrors, Registry, default_content_root, load_registry
 
@@ -21,6 +22,8 @@ def main() -> None:
 main.add_command(check_command)
 main.add_command(list_command)
 main.add_command(reuse_command)
+main.add_command(population_group)
+main.add_command(simulate_command)
 
 
 def _registry() -> Registry:

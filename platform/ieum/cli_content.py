@@ -78,6 +78,19 @@ def _source(path: Path, plugin: str | None) -> str:
     return f"plug-in {plugin}" if plugin else display_path(path)
 
 
+def _program_files(paths: Sequence[Path]) -> tuple[int, list[Problem]]:
+    """How many program files (``programs/*.yaml``) the roots hold, and their problems."""
+    from ieum.catalog.definition import check_program_files
+
+    count, problems = 0, []
+    for root in list(paths) or [default_content_root()]:
+        folder = Path(root) / "programs"
+        if folder.is_dir():
+            count += len(list(folder.glob("*.yaml")))
+            problems += check_program_files(folder)
+    return count, problems
+
+
 @click.command("check")
 @_paths_argument
 @_plugins_option
@@ -89,8 +102,9 @@ def check_command(paths: tuple[Path, ...], plugins: bool | None) -> None:
     checked together with the installed plug-ins.
     """
     registry, problems = _load(paths, plugins)
-    if registry is None:
-        _print_problems(problems)
+    program_count, program_problems = _program_files(paths)
+    if registry is None or program_problems:
+        _print_problems([*problems, *program_problems])
         raise SystemExit(1)
     names = registry.plugins
     plugin_part = _count(len(names), "plug-in") + (f" ({', '.join(names)})" if names else "")
@@ -99,6 +113,7 @@ def check_command(paths: tuple[Path, ...], plugins: bool | None) -> None:
         _count(len(registry.processes), "process", "processes"),
         _count(len(registry.unit_functions), "unit function"),
         _count(len(registry.profiles), "profile"),
+        *([_count(program_count, "program")] if program_count else []),
         plugin_part,
     ])
     click.echo(click.style("OK", fg="green", bold=True) + f": {summary}")
@@ -151,6 +166,10 @@ def reuse_command(paths: tuple[Path, ...], plugins: bool | None, as_json: bool) 
     click.echo()
     if reuse.unused:
         click.echo(f"Not used by any facility type: {', '.join(reuse.unused)}")
+    single = [unit_id for column, unit_id in enumerate(reuse.unit_functions)
+              if sum(row[column] for row in reuse.matrix) == 1]
+    if single:
+        click.echo(f"Used by one facility type only (type-specific): {', '.join(single)}")
     click.echo(
         f"{_count(len(reuse.profiles), 'facility type')}, "
         f"{_count(len(reuse.unit_functions), 'unit function')} used in "

@@ -17,10 +17,11 @@ an error). Object columns are refused.
 Supported: every operator of the language; ``x in [...]`` with a list, tuple or set written
 in the expression (and ``"text" in column`` for text columns); conditional expressions;
 ``min``/``max`` with two or more arguments, ``abs``, ``round`` (with a written number of
-digits), ``int``, ``float``, ``bool``, ``coalesce``, ``is_empty``, ``today``, ``date``,
-``year``, ``month``, ``age``, ``months_between`` and ``days_between``. ``round`` rounds
-half to even like Python's (``np.round``/``np.rint``); with digits > 0 a value within one
-float ulp of a tie may round the other way, since Python rounds the exact decimal value.
+digits), ``round_half_up``, ``int``, ``float``, ``bool``, ``coalesce``, ``is_empty``,
+``today``, ``date``, ``year``, ``month``, ``age``, ``months_between`` and ``days_between``.
+``round`` rounds half to even like Python's (``np.round``/``np.rint``); with digits > 0 a
+value within one float ulp of a tie may round the other way, since Python rounds the exact
+decimal value.
 
 Refused with :class:`ExpressionError` (they need a list per row): ``len``, ``sum``, ``any``,
 ``all``, ``pluck``, ``count``, ``min``/``max`` of one list, ``str``, subscripts, and list,
@@ -352,6 +353,16 @@ class _Vector:
         errors = ~np.isfinite(value)
         if np.any(np.abs(rounded[~errors]) >= _INT64_LIMIT):
             return rounded, errors
+        return np.where(errors, 0, rounded).astype(np.int64), errors
+
+    def f_round_half_up(self, value: np.ndarray) -> Pair:
+        kind = kind_of(value)
+        if kind not in _NUMERIC:
+            return self.type_error()
+        if kind != "float":
+            return numeric(value), self.no_errors
+        rounded = np.floor(np.round(value, 6) + 0.5)
+        errors = ~(np.abs(rounded) < _INT64_LIMIT)  # also NaN and infinities
         return np.where(errors, 0, rounded).astype(np.int64), errors
 
     def round(self, value: np.ndarray, errors: np.ndarray, digits: int) -> Pair:

@@ -1,0 +1,493 @@
+"""Simulating a program over a population: how many households qualify, at what cost.
+
+Vectorised: the income engine and the vector evaluator of the expression language run over
+NumPy columns, in chunks (so a progress callback can follow), never a Python loop per
+household. Only aggregates leave this module: counts and budgets by region tier and household
+size, and a histogram of 소득인정액 / 선정기준액 for charts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ieum.catalog.definition import ProgramDefinition
+from ieum.catalog.income import TIERS, income_recognition_columns, tier_indexes
+from ieum.catalog.population import PopulationError
+from ieum.catalog.variables import POPULATION_COLUMNS
+from ieum.expressions import compile_expression
+
+CHUNK_SIZE = 1 << 18
+#: Edges of the histogram of 소득인정액 / 선정기준액: 0 to 3 in steps of 0.1, then "more".
+HISTOGRAM_EDGES: tuple[float, ...] = tuple(round(i * 0.1, 1) for i in range(31))
+AMOUNT_COLUMNS = ("earned_income", "business_income", "other_income", "housing_assets",
+                  "general_assets", "financial_assets", "car_value", "debts")
+_LABELS = {
+    "household_id": "가구 번호", "size": "가구원 수", "region": "지역", "earned_income": "근로소득",
+    "business_income": "사업소득", "other_income": "기타소득", "housing_assets": "주거용재산",
+    "general_assets": "일반재산", "financial_assets": "금융재산", "car_value": "자동차 가액",
+    "car_exempt": "자동차 제외 대상", "debts": "부채",
+}
+Progress = Callable[[int], None]
+
+
+class Population:
+    """A population ready for simulation: NumPy columns (amounts as float64, ``size`` and
+    ``car_exempt`` as int64) and each household's region tier index.
+
+    Build it with :func:`read_population`, :func:`population_from_table` or from columns.
+    """
+
+    def __init__(self, columns: Mapping[str, Any], *, tiers: np.ndarray | None = None,
+                 source: str = "") -> None:
+        self.source = source
+        self.size = np.asarray(columns["size"], dtype=np.int64)
+        self.n = len(self.size)
+        self.tiers = (tier_indexes(columns["region"]) if tiers is None
+                      else np.asarray(tiers, dtype=np.intp))
+        self.amounts = {name: np.asarray(columns[name], dtype=np.float64)
+                        for name in AMOUNT_COLUMNS}
+        self.car_exempt = np.asarray(columns["car_exempt"], dtype=np.int64)
+        ids = columns.get("household_id") if hasattr(columns, "get") else None
+        self.household_id = (np.asarray(ids) if ids is not None
+                             else np.arange(1, self.n + 1, dtype=np.int64))
+        self._regions: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def regions(self) -> np.ndarray:
+        """The tier name of each household (built on first use)."""
+        if self._regions is None:
+            self._regions = np.asarray(TIERS)[self.tiers]
+        return self._regions
+
+    def chunk(self, start: int, stop: int, *, with_regions: bool) -> dict[str, np.ndarray]:
+        columns: dict[str, np.ndarray] = {
+            "size": self.size[start:stop], "car_exempt": self.car_exempt[start:stop],
+        }
+        for name, values in self.amounts.items():
+            columns[name] = values[start:stop]
+        if with_regions:
+            columns["region"] = self.regions[start:stop]
+        return columns
+
+    def household(self, index: int) -> dict[str, Any]:
+        """Row ``index`` as a household mapping (for scalar evaluation and tests)."""
+        row: dict[str, Any] = {"household_id": self.household_id[index].item(),
+                               "size": int(self.size[index]), "region": TIERS[self.tiers[index]],
+                               "car_exempt": int(self.car_exempt[index])}
+        for name, values in self.amounts.items():
+            row[name] = float(values[index])
+        return row
+
+
+# reading
+
+
+def _row_name(index: int, ids: np.ndarray | None, csv: bool) -> str:
+    row = f"{index + 2}행" if csv else f"{index + 1}번째 행"
+    if ids is not None and index < len(ids):
+        return f"{row} (가구 번호 {ids[index]})"
+    return row
+
+
+def population_from_table(table: pa.Table, *, source: str = "", csv: bool = False) -> Population:
+    """Check ``table`` (the columns of a population file) and make it a :class:`Population`;
+    :class:`PopulationError` names missing columns, or the first bad value with its row."""
+    names = set(table.column_names)
+    missing = [name for name in POPULATION_COLUMNS if name not in names]
+    where = f"{source}: " if source else ""
+    if missing:
+        raise PopulationError(f"{where}필요한 열이 없습니다: {', '.join(missing)} "
+                              f"(필요한 열: {', '.join(POPULATION_COLUMNS)})")
+    if table.num_rows == 0:
+        raise PopulationError(f"{where}가구가 한 줄도 없습니다")
+    ids_column = table["household_id"]
+    ids = ids_column.to_numpy(zero_copy_only=False) if ids_column.null_count == 0 else None
+    numbers: dict[str, np.ndarray] = {}
+    for name in POPULATION_COLUMNS:
+        if name in ("household_id", "region"):
+            continue
+        numbers[name] = _numeric(table[name], name, ids, csv, where)
+    size = numbers["size"]
+    bad = (size < 1) | (size != np.floor(size)) | (size > 100)
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        raise PopulationError(f"{where}{_row_name(index, ids, csv)}: 가구원 수는 1에서 100 "
+                              f"사이의 정수여야 합니다: {size[index]:g}")
+    for name in AMOUNT_COLUMNS:
+        negative = numbers[name] < 0
+        if negative.any():
+            index = int(np.flatnonzero(negative)[0])
+            raise PopulationError(f"{where}{_row_name(index, ids, csv)}: {_LABELS[name]}"
+                                  f"({name})는 0 이상이어야 합니다: {numbers[name][index]:g}")
+    exempt = numbers["car_exempt"]
+    bad = (exempt != 0) & (exempt != 1)
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        raise PopulationError(f"{where}{_row_name(index, ids, csv)}: car_exempt는 0 또는 1"
+                              f"이어야 합니다: {exempt[index]:g}")
+    tiers = _tiers(table["region"], ids, csv, where)
+    columns: dict[str, Any] = dict(numbers)
+    if ids is not None:
+        columns["household_id"] = ids
+    return Population(columns, tiers=tiers, source=source)
+
+
+def _numeric(column: pa.ChunkedArray, name: str, ids: np.ndarray | None, csv: bool,
+             where: str) -> np.ndarray:
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column = column.cast(kind.value_type)
+        kind = column.type
+    if pa.types.is_boolean(kind):
+        column = column.cast(pa.int8())
+    elif not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+        column = _parse_numbers(column, name, ids, csv, where)
+    if column.null_count:
+        nulls = np.asarray(column.is_null().to_numpy(zero_copy_only=False))
+        index = int(np.flatnonzero(nulls)[0])
+        raise PopulationError(f"{where}{_row_name(index, ids, csv)}: {_LABELS[name]}({name}) "
+                              "값이 비어 있습니다")
+    values = column.to_numpy().astype(np.float64, copy=False)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        raise PopulationError(f"{where}{_row_name(index, ids, csv)}: {_LABELS[name]}({name}) "
+                              f"값이 숫자가 아닙니다: {values[index]}")
+    return values
+
+
+def _parse_numbers(column: pa.ChunkedArray, name: str, ids: np.ndarray | None, csv: bool,
+                   where: str) -> pa.ChunkedArray:
+    try:
+        return pc.cast(column, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    texts = column.to_pylist()
+    for index, text in enumerate(texts):  # only on the error path: find the bad row
+        if text is None:
+            continue
+        try:
+            float(str(text).replace(",", ""))
+        except ValueError:
+            raise PopulationError(f"{where}{_row_name(index, ids, csv)}: {_LABELS[name]}"
+                                  f"({name}) 값이 숫자가 아닙니다: {text!r}") from None
+    raise PopulationError(f"{where}{_LABELS[name]}({name}) 열을 숫자로 읽을 수 없습니다")
+
+
+def _tiers(column: pa.ChunkedArray, ids: np.ndarray | None, csv: bool,
+           where: str) -> np.ndarray:
+    encoded = pc.dictionary_encode(column.combine_chunks()) if not pa.types.is_dictionary(
+        column.type) else column.combine_chunks()
+    dictionary = [None if value is None else str(value).strip()
+                  for value in encoded.dictionary.to_pylist()]
+    lookup = np.array([TIERS.index(v) if v in TIERS else -1 for v in dictionary] or [-1],
+                      dtype=np.int8)
+    indices = encoded.indices
+    nulls = np.asarray(indices.is_null().to_numpy(zero_copy_only=False)) \
+        if indices.null_count else None
+    raw = indices.fill_null(0).to_numpy(zero_copy_only=False).astype(np.intp)
+    tiers = lookup[raw] if len(dictionary) else np.full(len(raw), -1, dtype=np.int8)
+    bad = tiers < 0
+    if nulls is not None:
+        bad |= nulls
+    if bad.any():
+        index = int(np.flatnonzero(bad)[0])
+        value = None if nulls is not None and nulls[index] else dictionary[raw[index]]
+        shown = "빈 값" if value is None else repr(value)
+        raise PopulationError(f"{where}{_row_name(index, ids, csv)}: 지역(region)은 "
+                              f"{', '.join(TIERS)} 중 하나여야 합니다: {shown}")
+    return tiers
+
+
+def read_population(path: Path | str) -> Population:
+    """Read a population file (CSV, or Parquet by the suffix ``.parquet``/``.pq``) with the
+    columns ``household_id, size, region, earned_income, business_income, other_income,
+    housing_assets, general_assets, financial_assets, car_value, car_exempt, debts``.
+    Raises :class:`PopulationError` with a Korean message naming the column and the row."""
+    path = Path(path)
+    if not path.is_file():
+        raise PopulationError(f"인구 파일이 없습니다: {path}")
+    parquet = path.suffix.lower() in (".parquet", ".pq")
+    try:
+        if parquet:
+            table = pq.read_table(path)
+        else:
+            options = pacsv.ConvertOptions(
+                column_types={"region": pa.dictionary(pa.int32(), pa.string())},
+                strings_can_be_null=True)
+            table = pacsv.read_csv(path, convert_options=options)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as error:
+        kind = "Parquet" if parquet else "CSV"
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise PopulationError(f"{path.name}: {kind} 파일로 읽을 수 없습니다 ({detail})") from None
+    return population_from_table(table, source=path.name, csv=not parquet)
+
+
+def as_population(population: Population | pa.Table | Mapping[str, Any]) -> Population:
+    if isinstance(population, Population):
+        return population
+    if isinstance(population, pa.Table):
+        return population_from_table(population)
+    return Population(population)
+
+
+# simulating
+
+
+@dataclass
+class SimulationResult:
+    """Aggregates of one simulation (no personal rows).
+
+    ``by_region`` and ``by_size`` map a tier name / household size (as text) to
+    ``{"households", "eligible_households", "monthly_budget"}``. ``monthly_budget`` is won a
+    month: the sum of benefits for monthly programs, a twelfth of it for yearly and one-off
+    ones. ``histogram`` counts households by 소득인정액 / 선정기준액 (``edges``; the last
+    count is everything at or above the last edge). ``error_households`` could not be
+    computed (an expression failed on their data) and count as not eligible.
+    """
+
+    program: str
+    version: int
+    year: int
+    delivery_cycle: str
+    households: int
+    eligible_households: int
+    monthly_budget: float
+    annual_budget: float
+    by_region: dict[str, dict[str, float]]
+    by_size: dict[str, dict[str, float]]
+    histogram: dict[str, list[float]] = field(default_factory=dict)
+    error_households: int = 0
+    name: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as JSON-ready data: the keys of the issue first, then ``year``,
+        ``annual_budget``, ``error_households`` and ``histogram``; budgets in whole won."""
+        return {
+            "program": self.program, "version": self.version,
+            "households": self.households, "eligible_households": self.eligible_households,
+            "monthly_budget": _won(self.monthly_budget),
+            "by_region": _group_json(self.by_region), "by_size": _group_json(self.by_size),
+            "year": self.year, "annual_budget": _won(self.annual_budget),
+            "error_households": self.error_households, "histogram": self.histogram,
+        }
+
+    def to_text(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False)
+
+
+def _won(value: float) -> int:
+    return int(np.floor(value + 0.5))
+
+
+def _group_json(groups: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, int]]:
+    return {key: {"households": int(group["households"]),
+                  "eligible_households": int(group["eligible_households"]),
+                  "monthly_budget": _won(group["monthly_budget"])}
+            for key, group in groups.items()}
+
+
+class _Totals:
+    def __init__(self) -> None:
+        self.region_households = np.zeros(len(TIERS), dtype=np.int64)
+        self.region_eligible = np.zeros(len(TIERS), dtype=np.int64)
+        self.region_budget = np.zeros(len(TIERS))
+        self.size_households = np.zeros(0, dtype=np.int64)
+        self.size_eligible = np.zeros(0, dtype=np.int64)
+        self.size_budget = np.zeros(0)
+        self.histogram = np.zeros(len(HISTOGRAM_EDGES), dtype=np.int64)
+        self.errors = 0
+
+    def add(self, tiers: np.ndarray, sizes: np.ndarray, outcome: Mapping[str, np.ndarray],
+            ) -> None:
+        eligible, amounts = outcome["eligible"], outcome["benefit"]
+        self.errors += int(outcome["errors"].sum())
+        codes = tiers
+        self.region_households += np.bincount(codes, minlength=len(TIERS))
+        self.region_eligible += np.bincount(codes, weights=eligible,
+                                            minlength=len(TIERS)).astype(np.int64)
+        self.region_budget += np.bincount(codes, weights=amounts, minlength=len(TIERS))
+        self.add_sizes(sizes, eligible, amounts)
+        limit = outcome["threshold"]
+        positive = (limit > 0) & ~outcome["threshold_errors"]
+        ratio = outcome["income_recognition"][positive] / limit[positive]
+        bins = np.minimum((ratio * 10).astype(np.int64), len(HISTOGRAM_EDGES) - 1)
+        self.histogram += np.bincount(bins, minlength=len(HISTOGRAM_EDGES))
+
+    def add_sizes(self, sizes: np.ndarray, eligible: np.ndarray, amounts: np.ndarray) -> None:
+        length = max(int(sizes.max()) + 1, len(self.size_households))
+        households = np.bincount(sizes, minlength=length)
+        chosen = np.bincount(sizes, weights=eligible, minlength=length).astype(np.int64)
+        budget = np.bincount(sizes, weights=amounts, minlength=length)
+        for name, values in (("size_households", households), ("size_eligible", chosen),
+                             ("size_budget", budget)):
+            old = getattr(self, name)
+            grown = np.zeros(length, dtype=values.dtype)
+            grown[:len(old)] += old
+            setattr(self, name, grown + values)
+
+
+def _prepared(definition: ProgramDefinition, year: int | None,
+              ) -> tuple[int, tuple[Any, Any, Any], dict[str, Any], bool]:
+    year = definition.latest_year if year is None else int(year)
+    parameters = definition.parameters_for(year)
+    expressions = (compile_expression(definition.threshold),
+                   compile_expression(definition.criteria),
+                   compile_expression(definition.benefit))
+    names = frozenset().union(*(expression.names for expression in expressions))
+    constants: dict[str, Any] = {name: np.asarray(value, dtype=np.float64)
+                                 if isinstance(value, float) else np.asarray(value)
+                                 for name, value in parameters.items()}
+    constants["year"] = np.asarray(year, dtype=np.int64)
+    return year, expressions, constants, "region" in names
+
+
+def _evaluate_chunk(definition: ProgramDefinition, population: Population, start: int,
+                    stop: int, year: int, prepared: tuple[Any, Any, Any],
+                    constants: Mapping[str, Any], with_regions: bool) -> dict[str, np.ndarray]:
+    threshold_expr, criteria_expr, benefit_expr = prepared
+    n = stop - start
+    columns: dict[str, Any] = population.chunk(start, stop, with_regions=with_regions)
+    columns.update(income_recognition_columns(columns, year, definition.survey_type,
+                                              tiers=population.tiers[start:stop]))
+    columns.update(constants)
+    threshold = threshold_expr.evaluate_vector(columns, length=n)
+    columns["threshold"] = threshold.values
+    criteria = criteria_expr.evaluate_vector(columns, length=n)
+    failed = threshold.errors | criteria.errors
+    eligible = np.asarray(criteria.values, dtype=bool) & ~failed
+    benefit = benefit_expr.evaluate_vector(columns, length=n)
+    failed = failed | (eligible & benefit.errors)
+    eligible &= ~failed
+    return {
+        "eligible": eligible,
+        "benefit": np.where(eligible, np.asarray(benefit.values, dtype=np.float64), 0.0),
+        "threshold": np.asarray(threshold.values, dtype=np.float64),
+        "threshold_errors": threshold.errors,
+        "income_recognition": columns["income_recognition"],
+        "errors": failed,
+    }
+
+
+def evaluate_population(definition: ProgramDefinition,
+                        population: Population | pa.Table | Mapping[str, Any],
+                        year: int | None = None) -> dict[str, np.ndarray]:
+    """Per household (vectorised, for tests and checks; nothing of it is stored):
+    ``eligible``, ``benefit`` (0 when not eligible), ``threshold``, ``income_recognition``
+    and ``errors`` (rows an expression failed on, never eligible)."""
+    population = as_population(population)
+    year, prepared, constants, with_regions = _prepared(definition, year)
+    return _evaluate_chunk(definition, population, 0, population.n, year, prepared, constants,
+                           with_regions)
+
+
+def simulate(definition: ProgramDefinition,
+             population: Population | pa.Table | Mapping[str, Any],
+             year: int | None = None, progress: Progress | None = None, *,
+             chunk_size: int = CHUNK_SIZE) -> SimulationResult:
+    """Run ``definition`` over every household of ``population`` for ``year`` (default: the
+    program's latest year). ``progress(n)`` is called after each chunk with the number of
+    households it held. Raises :class:`~ieum.catalog.definition.ProgramError` for a year the
+    program has no parameters for, :class:`PopulationError` for a bad population."""
+    population = as_population(population)
+    year, prepared, constants, with_regions = _prepared(definition, year)
+    totals = _Totals()
+    for start in range(0, population.n, chunk_size):
+        stop = min(start + chunk_size, population.n)
+        outcome = _evaluate_chunk(definition, population, start, stop, year, prepared,
+                                  constants, with_regions)
+        totals.add(population.tiers[start:stop], population.size[start:stop], outcome)
+        if progress is not None:
+            progress(stop - start)
+    factor = 1.0 if definition.delivery_cycle == "monthly" else 1.0 / 12.0
+    by_region = {
+        tier: {"households": int(totals.region_households[i]),
+               "eligible_households": int(totals.region_eligible[i]),
+               "monthly_budget": float(totals.region_budget[i]) * factor}
+        for i, tier in enumerate(TIERS) if totals.region_households[i]
+    }
+    by_size = {
+        str(size): {"households": int(totals.size_households[size]),
+                    "eligible_households": int(totals.size_eligible[size]),
+                    "monthly_budget": float(totals.size_budget[size]) * factor}
+        for size in range(len(totals.size_households)) if totals.size_households[size]
+    }
+    total_budget = float(totals.region_budget.sum())
+    return SimulationResult(
+        program=definition.code, version=definition.version, year=year,
+        delivery_cycle=definition.delivery_cycle, households=population.n,
+        eligible_households=int(totals.region_eligible.sum()),
+        monthly_budget=total_budget * factor,
+        annual_budget=total_budget * (12.0 if definition.delivery_cycle == "monthly" else 1.0),
+        by_region=by_region, by_size=by_size,
+        histogram={"edges": list(HISTOGRAM_EDGES), "counts": totals.histogram.tolist()},
+        error_households=totals.errors, name=definition.name,
+    )
+
+
+# comparing
+
+
+@dataclass
+class Comparison:
+    """The difference ``b - a`` between two simulations of the same population."""
+
+    a: SimulationResult
+    b: SimulationResult
+    eligible_households: int
+    monthly_budget: float
+    by_region: dict[str, dict[str, float]]
+    by_size: dict[str, dict[str, float]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "a": {"program": self.a.program, "version": self.a.version, "year": self.a.year},
+            "b": {"program": self.b.program, "version": self.b.version, "year": self.b.year},
+            "households": self.b.households,
+            "eligible_households": self.eligible_households,
+            "monthly_budget": _won(self.monthly_budget),
+            "by_region": {key: {"eligible_households": int(group["eligible_households"]),
+                                "monthly_budget": _won(group["monthly_budget"])}
+                          for key, group in self.by_region.items()},
+            "by_size": {key: {"eligible_households": int(group["eligible_households"]),
+                              "monthly_budget": _won(group["monthly_budget"])}
+                        for key, group in self.by_size.items()},
+        }
+
+
+def _group_difference(a: Mapping[str, Mapping[str, float]],
+                      b: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
+    keys = [*a, *(key for key in b if key not in a)]
+    empty = {"eligible_households": 0, "monthly_budget": 0.0}
+    return {key: {name: b.get(key, empty)[name] - a.get(key, empty)[name]
+                  for name in ("eligible_households", "monthly_budget")}
+            for key in keys}
+
+
+def compare(result_a: SimulationResult, result_b: SimulationResult) -> Comparison:
+    """What changes from ``result_a`` to ``result_b`` (e.g. raising the threshold from 32% to
+    35%): eligible households and monthly budget, in total and by region and size.
+    Raises ``ValueError`` (Korean) when the two ran on populations of different sizes."""
+    if result_a.households != result_b.households:
+        raise ValueError(f"두 모의실험의 가구 수가 다릅니다: {result_a.households:,} / "
+                         f"{result_b.households:,}")
+    return Comparison(
+        a=result_a, b=result_b,
+        eligible_households=result_b.eligible_households - result_a.eligible_households,
+        monthly_budget=result_b.monthly_budget - result_a.monthly_budget,
+        by_region=_group_difference(result_a.by_region, result_b.by_region),
+        by_size=_group_difference(result_a.by_size, result_b.by_size),
+    )
