@@ -6,7 +6,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test check lint install clean
+.PHONY: run test check lint install clean bench load
 
 run: $(VENV)/.installed
 	$(BIN)/ieum db upgrade
@@ -37,6 +37,20 @@ $(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
 $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 	$(PIP) install -e '.[test]'
 	touch $@ $(VENV)/.installed
+
+# Benchmarks (docs/PERFORMANCE.md): BENCH_ARGS="--quick" for a smoke run; PostgreSQL figures
+# need IEUM_BENCH_POSTGRES_URL (or IEUM_TEST_POSTGRES_URL).
+bench: $(VENV)/.installed-load
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Load test on PostgreSQL (IEUM_LOAD_POSTGRES_URL or IEUM_TEST_POSTGRES_URL); LOAD_USERS=50,
+# LOAD_SECONDS=60 by default.
+load: $(VENV)/.installed-load
+	$(BIN)/python load/run.py
+
+$(VENV)/.installed-load: pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -e '.[test,load]'
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) build platform/*.egg-info .pytest_cache tests/artifacts

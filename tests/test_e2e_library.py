@@ -311,3 +311,46 @@ def test_a_multi_item_expense_resolution_with_an_attachment_through_the_approval
     expect(page.get_by_test_id("form-errors")).to_contain_text(DONATION_REFUSED)
     expect(page.get_by_role("heading", level=1)).to_have_text("결의서 작성")
     shot(page, "16-donation-refused")
+
+
+def test_the_director_sets_the_approval_line_and_the_step_bar_follows_it(page, server) -> None:
+    """결재선 관리: the 시설장 takes the 팀장 off the resolutions' line; the next resolution
+    goes straight to the 시설장, and the step bar shows one step per approver."""
+    sign_in(page, server, "director")
+    page.get_by_role("link", name="결재선 관리").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("결재선 관리")
+    card = page.locator('section[data-unit="resolution"]')
+    expect(card.get_by_test_id("approval-line")).to_contain_text("팀장")
+    field(card, "1차 결재").select_option(label="기관관리자")
+    field(card, "2차 결재").select_option(label="(없음)")
+    field(card, "변경 사유").fill("팀장 육아휴직")
+    with page.expect_navigation():
+        card.get_by_role("button", name="결재선 저장").click()
+    expect(page.get_by_role("alert").filter(has_text="결재선을 저장했습니다")).to_be_visible()
+    card = page.locator('section[data-unit="resolution"]')
+    expect(card.get_by_test_id("approval-line")).not_to_contain_text("팀장")
+    expect(card.get_by_test_id("approval-line")).to_contain_text("기관 설정")
+    shot(page, "20-approval-lines")
+
+    sign_in(page, server, "carer")
+    start_resolution(page)
+    fill_resolution(page, "보조금", EXPENSES[:1])
+    complete(page)
+    steps = page.get_by_role("list", name="업무 진행상황").locator("li")
+    expect(steps).to_have_count(2)
+    expect(steps.nth(1)).to_contain_text("기관관리자 결재")
+    expect(steps.nth(1)).to_have_attribute("data-state", "current")
+    shot(page, "21-step-bar-current")
+
+    sign_in(page, server, "director")
+    expect(page.locator('[data-count="approvals"]')).to_have_text("1")
+    page.get_by_role("navigation", name="업무 메뉴").get_by_role("link", name="나의업무").click()
+    page.get_by_role("link", name="승인 검토", exact=True).click()
+    radio(page, "승인").check()
+    complete(page)  # the last decision opens the process page
+    expect(page.get_by_test_id("instance-status")).to_have_text("완료")
+    steps = page.get_by_role("list", name="업무 진행상황").locator("li")
+    expect(steps).to_have_count(2)
+    for n in range(2):
+        expect(steps.nth(n)).to_have_attribute("data-state", "done")
+    shot(page, "22-step-bar-done")

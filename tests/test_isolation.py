@@ -29,6 +29,7 @@ from ieum.services.users import create_user, grant_role
 from ieum.store.models import (
     Attachment,
     Facility,
+    Person,
     ProcessInstance,
     Record,
     RoleAssignment,
@@ -36,6 +37,7 @@ from ieum.store.models import (
     Task,
     User,
 )
+from ieum.store.models_collab import Referral, SharingConsent, UnmetNeed
 from tests.flowlab import seed_flow
 from tests.formlab import GOOD, TODAY, api_token, seed_lab
 from tests.webutil import PASSWORD, csrf_token, login
@@ -138,12 +140,85 @@ def seed_b(app) -> tuple[World, World]:
         assert s.get(ProcessInstance, instance_id).facility_id == ids["far"]
         assert s.get(Record, task_record).facility_id == ids["far"]
     form_world.ids["assignment_id"] = assignments["stranger"]
+    collab = seed_collab(app, ids["other"], ids["far"], subject_ids["other"],
+                         subject_ids["far"])
+    form_world.ids.update(collab)
     flow_world = World("flow_lab", "flow", "far", "boss", ids={
         "record_id": task_record, "task_id": ready, "instance_id": instance_id,
         "subject_id": subject_ids["far"], "assignment_id": assignments["outsider"]},
         names={"unit_id": "flows", "form_id": "step_note", "process_id": "three_lane",
                "field_name": "none"})
+    flow_world.ids.update(collab)
+    catalog = seed_catalog(app, ids["other"])
+    form_world.ids.update(catalog)
+    flow_world.ids.update(catalog)
+    report = seed_report(app, ids["other"])
+    form_world.ids.update(report)
+    flow_world.ids.update(report)
     return form_world, flow_world
+
+
+def seed_report(app, other: int) -> dict[str, int]:
+    """B's report to the 시·군·구 (a row only: generation needs the shipped units)."""
+    import datetime as dt
+
+    from ieum.store.models_reports import Report
+
+    with app.extensions["ieum.database"].session() as s:
+        author = s.scalar(select(User.id).where(User.login == "stranger"))
+        report = Report(facility_id=other, kind="admissions", period_key="2026-10",
+                        period_start=dt.date(2026, 10, 1), period_end=dt.date(2026, 10, 31),
+                        due_date=dt.date(2026, 11, 10), status="submitted",
+                        content={"rows": [{"name": "비밀대상자갑"}]}, generated_by_id=author)
+        s.add(report)
+        s.flush()
+        return {"report_id": report.id}
+
+
+def seed_catalog(app, other: int) -> dict[str, int]:
+    """B's application to a program of the catalog (rows only: no process is needed)."""
+    from ieum.catalog.definition import shipped_programs, to_mapping
+    from ieum.store.models_catalog import Application, Program, ProgramVersion
+
+    with app.extensions["ieum.database"].session() as s:
+        author = s.scalar(select(User.id).where(User.login == "stranger"))
+        program = Program(code="iso-aid", name="격리 시험 사업", owner="시험", status="published")
+        s.add(program)
+        s.flush()
+        version = ProgramVersion(program_id=program.id, number=1, status="published",
+                                 definition=to_mapping(shipped_programs()["livelihood-2026"]))
+        s.add(version)
+        s.flush()
+        application = Application(program_version_id=version.id, facility_id=other,
+                                  person_name="비밀대상자갑", applicant_id=author, bundle="b",
+                                  year=2026, status="investigating")
+        s.add(application)
+        s.flush()
+        return {"application_id": application.id}
+
+
+def seed_collab(app, other: int, far: int, other_subject: int, far_subject: int
+                ) -> dict[str, int]:
+    """B's consent, referral (between the two B facilities) and unmet need."""
+    with app.extensions["ieum.database"].session() as s:
+        person = Person(rrn_hmac=None)
+        s.add(person)
+        s.flush()
+        s.get(Subject, other_subject).person_id = person.id
+        author = s.scalar(select(User.id).where(User.login == "stranger"))
+        consent = SharingConsent(person_id=person.id, facility_id=other,
+                                 subject_id=other_subject, scopes=["history"], fields=[],
+                                 method="written", consented_on=TODAY, recorded_by_id=author)
+        referral = Referral(person_id=person.id, from_facility_id=other,
+                            from_subject_id=other_subject, to_facility_id=far,
+                            to_subject_id=far_subject, service="다른시설 의뢰",
+                            reason="비밀대상자갑", shared_fields=["name"],
+                            shared_data={"name": "비밀대상자갑"}, requested_by_id=author)
+        need = UnmetNeed(facility_id=other, region_code="11110", profile_code="x",
+                         need="B기관비밀기록", registered_by_id=author)
+        s.add_all([consent, referral, need])
+        s.flush()
+        return {"consent_id": consent.id, "referral_id": referral.id, "need_id": need.id}
 
 
 @pytest.fixture
@@ -221,9 +296,16 @@ def unknown_arguments(rules, worlds: tuple[World, ...]) -> list[str]:  # noqa: A
     return problems
 
 
+#: Public-sector routes that take an id but belong to no facility: they are scoped by public
+#: role and region instead (tests/test_catalog_platform.py and tests/test_reports_web.py prove
+#: the region scoping); below, a facility's administrator is refused on every one of them.
+PUBLIC_ID_ROUTES = {"studio.approve", "studio.return_version", "studio.run",
+                    "catalog.investigate", "region.report", "region.decide"}
+
+
 def facility_rules(app) -> list:
-    return [rule for rule in app.url_map.iter_rules() if "facility_code" in arguments(rule)
-            or id_arguments(rule)]
+    return [rule for rule in app.url_map.iter_rules() if ("facility_code" in arguments(rule)
+            or id_arguments(rule)) and rule.endpoint not in PUBLIC_ID_ROUTES]
 
 
 # ---------------------------------------------------------------- tests
@@ -263,6 +345,24 @@ def test_every_route_with_an_id_answers_404_for_another_facilitys_object(worlds)
                 "tasks.retry", "tasks.subject", "api_tasks.read", "api_tasks.claim",
                 "api_tasks.complete", "api_tasks.instance", "api_tasks.retry", "admin.revoke"}
     assert expected <= checked, sorted(expected - checked)
+
+
+def test_public_sector_routes_refuse_facility_staff(worlds) -> None:
+    """A facility administrator holds no public role: every id route of the studio, the
+    investigations and the region answers 403 or 404 for B's objects, whatever the method."""
+    app, pair = worlds
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint in PUBLIC_ID_ROUTES]
+    assert {rule.endpoint for rule in rules} == PUBLIC_ID_ROUTES
+    caller = Caller(app, pair[0])
+    answers = {}
+    for rule in rules:
+        ids = {name: caller.world.ids.get(name, 1) for name in id_arguments(rule)}
+        path = path_of(rule, ids)
+        for method in sorted(rule.methods - SKIPPED_METHODS):
+            response = caller.call(method, path)
+            answers[f"{method} {path}"] = response.status_code
+            assert "비밀대상자갑" not in response.get_data(as_text=True)
+    assert answers and all(code in (403, 404) for code in answers.values()), answers
 
 
 def _json_ids(value: Any, found: list[tuple[str, Any]]) -> None:

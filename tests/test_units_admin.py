@@ -73,11 +73,12 @@ def test_units_are_layer_one_without_subjects(registry) -> None:
         unit = registry.unit_functions[unit_id]
         assert (unit.layer, unit.record_subject) == (1, "none"), unit_id
         assert list(unit.forms) == form_ids
-        assert all(registry.forms[form_id].version == 1 for form_id in form_ids)
-    assert registry.unit_functions["spending_request"].processes == ("spending_approval",
-                                                                     "approval")
-    assert registry.unit_functions["resolution"].processes == ("resolution_approval",
-                                                               "approval")
+        # 급여대장 2판: 기관부담 사회보험료·퇴직적립금 and the link to its 인건비 결의서
+        assert all(registry.forms[form_id].version == (2 if form_id == "payroll_register"
+                                                       else 1) for form_id in form_ids)
+    # the 결재선 (approval_line → approval) is called, not started on its own
+    assert registry.unit_functions["spending_request"].processes == ("spending_approval",)
+    assert registry.unit_functions["resolution"].processes == ("resolution_approval",)
     assert {"reveal_rrn", "view_private"} <= set(registry.unit_functions["hr_card"].actions)
     assert "view_private" in registry.unit_functions["donations"].actions
     assert "확정" in registry.unit_functions["payroll"].description

@@ -92,4 +92,5 @@ ACTION_TITLES = {
     "export": "내보내기",
     "reveal_rrn": "주민등록번호 보기",
     "view_private": "비공개 내용 보기",
+    "view_shared_history": "통합 서비스 이력 보기",
 }

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
@@ -78,7 +78,13 @@ def check_login(session: Session, login: str, password: str, *, ip: str | None,
     attempts = max(1, attempts or default_attempts)
     minutes = max(1, minutes or default_minutes)
     login = (login or "").strip()
-    # FOR UPDATE (ignored by SQLite) so concurrent failures cannot lose a count.
+    if login and session.get_bind().dialect.name == "sqlite":
+        # SQLite ignores FOR UPDATE and reads outside a transaction: a no-op write first takes
+        # its write lock, so concurrent attempts on one account are checked one at a time
+        # (else a burst of guesses all read "not locked" and lose counts).
+        session.execute(update(User).where(User.login == login)
+                        .values(failed_logins=User.failed_logins))
+    # FOR UPDATE (PostgreSQL) so concurrent failures cannot lose a count.
     user = (
         session.scalar(select(User).where(User.login == login).with_for_update())
         if login else None

@@ -103,7 +103,8 @@ def process(form: FormDef, submitted: Mapping[str, Any], *, today: dt.date,
     not for required fields or cross-field rules.
     """
     properties = form.properties
-    data = {k: copy.deepcopy(v) for k, v in submitted.items() if v is not None}
+    data = {k: copy.deepcopy(v) if isinstance(v, dict | list) else v
+            for k, v in submitted.items() if v is not None}
     errors: Errors = {name: ["양식에 없는 항목입니다"] for name in data if name not in properties}
     for name in list(errors):
         data.pop(name)

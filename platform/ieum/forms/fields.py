@@ -42,6 +42,9 @@ class Field:
     computed: bool = False
     children: tuple[Field, ...] = ()
     sensitive: str | None = None
+    # Required only under a condition (JSON Schema ``if``/``then``): what the screen says, e.g.
+    # "종류: 현금일 때 필수". Empty when the field is always or never required.
+    required_when: str = ""
 
     @property
     def section(self) -> str | None:
@@ -205,10 +208,51 @@ def _kind(schema: Mapping[str, Any], ui: Mapping[str, Any], sensitive: str | Non
     return "text"
 
 
+def _conditional_clauses(schema: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    clauses = [schema] if "if" in schema else []
+    clauses += [c for c in schema.get("allOf") or () if isinstance(c, Mapping) and "if" in c]
+    return clauses
+
+
+def _required_when(schema: Mapping[str, Any]) -> dict[str, str]:
+    """Field name -> the condition under which an ``if``/``then`` clause requires it.
+
+    Only the simple, common shape is described: ``if`` tests constants of sibling fields
+    (``{"properties": {"kind": {"const": "cash"}}}``); anything else reads "조건에 따라 필수".
+    """
+    properties = schema.get("properties") or {}
+    found: dict[str, list[str]] = {}
+    for clause in _conditional_clauses(schema):
+        condition = clause.get("if") or {}
+        then = clause.get("then") or {}
+        parts = []
+        for name, test in (condition.get("properties") or {}).items():
+            if not isinstance(test, Mapping) or "const" not in test:
+                parts = []
+                break
+            prop = properties.get(name) or {}
+            labels = dict(choice_options(prop))
+            value, title = test["const"], prop.get("title", name)
+            if value is True:
+                parts.append(f"{title} 선택")
+            elif value is False:
+                parts.append(f"{title} 미선택")
+            else:
+                parts.append(f"{title}: {labels.get(value, value)}")
+        if not parts:
+            text = "조건에 따라 필수"
+        else:
+            text = ", ".join(parts) + (" 시 필수" if parts[-1].endswith("선택") else "일 때 필수")
+        for name in then.get("required") or ():
+            found.setdefault(name, []).append(text)
+    return {name: " / ".join(texts) for name, texts in found.items()}
+
+
 def _fields(schema: Mapping[str, Any], prefix: str, computed: frozenset[str],
             sensitive: Mapping[str, str]) -> tuple[Field, ...]:
     properties = schema.get("properties") or {}
     required = set(schema.get("required") or ())
+    required_when = _required_when(schema)
     ui_map = schema.get("x-ui") or {}
     built = []
     for position, (name, prop) in enumerate(properties.items()):
@@ -230,6 +274,7 @@ def _fields(schema: Mapping[str, Any], prefix: str, computed: frozenset[str],
             readonly=bool(prop.get("readOnly")) or name in computed,
             computed=name in computed, children=children,
             sensitive=sensitive.get(name) if not prefix else None,
+            required_when="" if name in required else required_when.get(name, ""),
         )))
     built.sort(key=lambda entry: (entry[0], entry[1]))
     return tuple(entry[2] for entry in built)

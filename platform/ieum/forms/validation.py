@@ -9,6 +9,7 @@ with dots (``family.0.relation``), a form-level message has the path ``""``.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from functools import lru_cache
@@ -91,9 +92,57 @@ def join_path(parts: Any) -> str:
     return ".".join(str(part) for part in parts)
 
 
+#: Keys whose values are data, not subschemas: never rewritten.
+_DATA_KEYS = frozenset({"const", "enum", "default", "examples"})
+_ANNOTATIONS = frozenset({"title", "description", "$comment"})
+
+
+def _choice_values(branches: Any) -> list[Any] | None:
+    """The constants of a ``oneOf``/``anyOf`` that only lists choices (each branch a
+    ``const`` with annotations), when they are all different; else ``None``."""
+    if not isinstance(branches, list) or not branches:
+        return None
+    values: list[Any] = []
+    seen: set[tuple[str, str]] = set()
+    for branch in branches:
+        if not isinstance(branch, dict) or "const" not in branch or any(
+                key != "const" and key not in _ANNOTATIONS and not key.startswith("x-")
+                for key in branch):
+            return None
+        value = branch["const"]
+        key = (type(value).__name__, repr(value))
+        if key in seen:
+            return None
+        seen.add(key)
+        values.append(value)
+    return values
+
+
+def for_validation(schema: Any) -> Any:
+    """The schema as validated: a ``oneOf`` (or ``anyOf``) of distinct constants becomes
+    the equivalent ``enum``. Same values accepted, same message ("not an option"), but one
+    membership test instead of a sub-validation (with its error objects) per choice: the
+    60 four-point items of the self-reliance assessment made validation 30 % slower than
+    the bare validator."""
+    if isinstance(schema, list):
+        return [for_validation(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    rewritten = {key: value if key in _DATA_KEYS or key.startswith("x-")
+                 else for_validation(value) for key, value in schema.items()}
+    if "enum" not in rewritten:
+        for keyword in ("oneOf", "anyOf"):
+            values = _choice_values(schema.get(keyword))
+            if values is not None:
+                del rewritten[keyword]
+                rewritten["enum"] = values
+                break
+    return rewritten
+
+
 @lru_cache(maxsize=512)
 def _validator(form: FormDef) -> Draft202012Validator:
-    return Draft202012Validator(form.schema_dict(), format_checker=FORMATS)
+    return Draft202012Validator(for_validation(form.schema_dict()), format_checker=FORMATS)
 
 
 def validator_for(form: FormDef) -> Draft202012Validator:
@@ -135,7 +184,25 @@ def schema_errors(form: FormDef, data: Mapping[str, Any], *, draft: bool = False
                     _add(errors, join_path([*path, name]), messages.message_for(error))
             continue
         _add(errors, join_path(path), messages.message_for(error, _placeholder(form, path)))
+    _non_finite(data, [], errors)
     return errors
+
+
+NOT_A_NUMBER = "올바른 숫자가 아닙니다"
+
+
+def _non_finite(value: Any, path: list[Any], errors: Errors) -> None:
+    """NaN and ±Infinity (what ``json`` makes of ``NaN``, ``Infinity`` or ``1e400``, and a
+    number field of ``float("nan")``) pass JSON Schema's number checks but cannot be stored
+    as JSON: refused where they are."""
+    if isinstance(value, float) and not math.isfinite(value):
+        _add(errors, join_path(path), NOT_A_NUMBER)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            _non_finite(item, [*path, key], errors)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _non_finite(item, [*path, index], errors)
 
 
 def _leaf_errors(errors: Any) -> Any:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ieum.forms.fields import Field
-from ieum.services import ServiceError
+from ieum.services import ServiceError, is_id
 from ieum.store.models import Attachment, Facility, User
 
 CHUNK = 1024 * 1024
@@ -27,7 +27,8 @@ def _human(size: int) -> str:
 def store_upload(session: Session, folder: Path, facility: Facility, user: User, field: Field,
                  filename: str, stream: BinaryIO) -> Attachment:
     """Check the file against the field's limits and keep it; the row joins a record on save."""
-    name = os.path.basename(filename or "").strip()
+    # Only the last part of the name: "../" and Windows "..\\" never choose where it goes.
+    name = os.path.basename((filename or "").replace("\\", "/")).strip()
     if not name:
         raise ServiceError("파일 이름이 없습니다.", field=field.path)
     extension = os.path.splitext(name)[1].lower()
@@ -72,7 +73,8 @@ def claim(session: Session, facility: Facility, user: User, record_id: int,
     if not wanted:
         return []
     rows = session.scalars(select(Attachment).where(
-        Attachment.id.in_(wanted), Attachment.facility_id == facility.id)).all()
+        Attachment.id.in_([i for i in wanted if is_id(i)]),
+        Attachment.facility_id == facility.id)).all()
     usable = {a.id: a for a in rows
               if a.record_id == record_id or (a.record_id is None and a.uploaded_by_id == user.id)}
     for attachment in usable.values():
@@ -83,7 +85,7 @@ def claim(session: Session, facility: Facility, user: User, record_id: int,
 def detach(session: Session, record_id: int, ids: Iterable[int]) -> None:
     """Files a record no longer names stop belonging to it (the file and row are kept; only
     their uploader can still fetch them)."""
-    wanted = {i for i in ids if isinstance(i, int)}
+    wanted = {i for i in ids if is_id(i)}
     if not wanted:
         return
     for attachment in session.scalars(select(Attachment).where(
@@ -93,7 +95,7 @@ def detach(session: Session, record_id: int, ids: Iterable[int]) -> None:
 
 def attachments_of(session: Session, facility: Facility, ids: Iterable[int]
                    ) -> dict[int, Attachment]:
-    wanted = {i for i in ids if isinstance(i, int)}
+    wanted = {i for i in ids if is_id(i)}
     if not wanted:
         return {}
     rows = session.scalars(select(Attachment).where(

@@ -10,7 +10,11 @@ from sqlalchemy.orm import Session
 
 from ieum.definitions import Registry
 from ieum.services.demo_cases import load_demo_cases
+from ieum.services.demo_catalog import load_demo_catalog
+from ieum.services.demo_collab import load_demo_collab
 from ieum.services.demo_library import load_demo_history
+from ieum.services.demo_reports import load_demo_reports
+from ieum.services.demo_residence import load_demo_residence
 from ieum.services.facilities import create_facility
 from ieum.services.users import create_user, grant_role
 from ieum.store.models import Facility, RoleAssignment, User
@@ -64,6 +68,10 @@ def load_demo(session: Session, registry: Registry, today: dt.date) -> dict[str,
                            valid_from=today)
     children = load_demo_cases(session, registry, today)
     load_demo_history(session, registry, today)
+    more_users = load_demo_residence(session, registry, today, DEMO_PASSWORD)  # 이음의집
+    load_demo_collab(session, registry, today)  # 정보공유·서비스의뢰, needs
+    load_demo_reports(session, registry, today, DEMO_PASSWORD)  # 시군구보고, its officials
+    more_users += load_demo_catalog(session, registry, today, DEMO_PASSWORD)  # 복지사업 오픈마켓
     return {
         "children": children,
         "facilities": [
@@ -74,5 +82,5 @@ def load_demo(session: Session, registry: Registry, today: dt.date) -> dict[str,
             {"login": s["login"], "password": DEMO_PASSWORD, "facility": s["facility"],
              "roles": list(s["roles"])}
             for s in DEMO_USERS
-        ],
+        ] + more_users,
     }

@@ -22,7 +22,7 @@ from ieum.definitions.model import FormDef, UnitFunction
 from ieum.forms.engine import Outcome, process
 from ieum.forms.fields import Field, FieldTree, field_tree, file_ids
 from ieum.forms.validation import Errors
-from ieum.services import ServiceError, cases, sensitive, subjects
+from ieum.services import ServiceError, cases, is_id, occupancy, sensitive, subjects
 from ieum.services import attachments as files
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.form_versions import form_version, remember
@@ -329,7 +329,7 @@ def subject_context(session: Session, scope: FormScope,
                     subject_id: int | None) -> dict[str, Any]:
     """What a form's rules may know about the record's subject: ``subject`` (name, birth
     date, age today, status) and ``record_counts`` (saved records per form in this unit)."""
-    if subject_id is None:
+    if subject_id is None or not is_id(subject_id):
         return {}
     subject = session.get(Subject, subject_id)
     if subject is None or subject.facility_id != scope.facility.id:
@@ -359,7 +359,8 @@ def _subject(session: Session, scope: FormScope, subject_id: int | None) -> int 
     if subject_id is None:
         return None
     found = session.scalar(select(Subject.id).where(
-        Subject.id == subject_id, Subject.facility_id == scope.facility.id))
+        Subject.id == subject_id, Subject.facility_id == scope.facility.id)) \
+        if is_id(subject_id) else None
     if found is None:
         raise ServiceError("대상자를 찾을 수 없습니다.", field="subject_id", status=404)
     return found
@@ -381,7 +382,7 @@ def _foreign_subjects(session: Session, scope: FormScope, form: FormDef,
         if item.kind != "subjects" or not isinstance(ids, list) or not ids:
             continue
         known = set(session.scalars(select(Subject.id).where(
-            Subject.id.in_([i for i in ids if isinstance(i, int)]),
+            Subject.id.in_([i for i in ids if is_id(i)]),
             Subject.facility_id == scope.facility.id)))
         if set(ids) - known:
             errors[item.name] = ["대상자를 찾을 수 없습니다. 다시 선택하세요"]
@@ -419,6 +420,7 @@ def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
     session.flush()
     _claim_files(session, scope, record, scope.form)
     cases.after_save(session, scope.unit, scope.form, record, scope.actor, scope.today)
+    occupancy.after_save(session, scope.unit, record, scope.parameters)
     return record
 
 
@@ -486,6 +488,7 @@ def update_record(session: Session, registry: Registry, scope: FormScope, record
     session.flush()  # UPDATE ... WHERE version = :seen
     _claim_files(session, scope, record, form)
     cases.after_save(session, scope.unit, form, record, scope.actor, scope.today)
+    occupancy.after_save(session, scope.unit, record, scope.parameters)
     record_event(session, "record.update", scope.actor, facility_id=scope.facility.id,
                  target_type="record", target_id=record.id, subject_id=record.subject_id,
                  detail={"unit": scope.unit.id, "form": record.form_id, "fields": changed,
@@ -507,6 +510,7 @@ def delete_record(session: Session, scope: FormScope, record_id: int, *,
     record.deleted_at = utcnow()
     record.deleted_by_id = scope.user.id
     session.flush()  # UPDATE ... WHERE version = :seen
+    occupancy.after_delete(session, scope.unit, record)
     record_event(session, "record.delete", scope.actor, facility_id=scope.facility.id,
                  target_type="record", target_id=record.id, subject_id=record.subject_id,
                  detail={"unit": scope.unit.id, "form": record.form_id})

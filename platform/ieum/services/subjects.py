@@ -58,6 +58,10 @@ def register(session: Session, unit: UnitFunction, facility: Facility, form: For
         field = field_tree(form).top(mapping["status"])
         value = data[mapping["status"]]
         subject.status = (field.label_of(value) if field else str(value))[:20]
+        if field is not None:  # lets admissions and discharges keep this record's status
+            subject.data = {**(subject.data or {}), "registry": {
+                "unit": unit.id, "form": form.id, "status_field": mapping["status"],
+                "values": {label: option for option, label in field.options}}}
     if "rrn" in mapping:
         sealed = data.get(mapping["rrn"])
         person = _person(session, sealed)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -21,11 +21,11 @@ from ieum.access.audit import Actor, record_event
 from ieum.config import KST
 from ieum.definitions import Registry
 from ieum.definitions.model import ProcessDef, UnitFunction
-from ieum.services import ServiceError
+from ieum.services import ServiceError, approval_lines, is_id
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.records import FormScope, insert_record
 from ieum.services.workspace import Workspace
-from ieum.store.models import ProcessInstance, Record, Subject, Task, utcnow
+from ieum.store.models import Facility, ProcessInstance, Record, Subject, Task, utcnow
 from ieum.workflow import runtime
 from ieum.workflow.environment import SafeScriptEngine
 from ieum.workflow.functions import ServiceFunction
@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 #: The form of the reusable approval (결재) step; its tasks are counted as 결재 대기.
 APPROVAL_FORM = "approval_decision"
+#: The reusable approval process; a process calling it shows a step per approver.
+APPROVAL_PROCESS = "approval"
 ALREADY_DONE = "이미 처리된 업무입니다. 업무 목록을 새로 고치세요."
 CONFLICT = "다른 사용자가 먼저 이 업무를 처리했습니다. 업무 목록을 새로 고치세요."
 
@@ -97,6 +99,13 @@ def _advance(session: Session, rt: Runtime, instance: ProcessInstance, workflow:
     _sync_tasks(session, rt, instance, workflow)
 
 
+def advance_instance(session: Session, rt: Runtime, instance: ProcessInstance,
+                     workflow: Any) -> None:
+    """Run ``workflow`` as far as it goes and store state and task rows in ``instance``; for
+    services that run processes outside a unit function's menu (the program catalog)."""
+    _advance(session, rt, instance, workflow)
+
+
 def _sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
                 workflow: Any) -> None:
     ready = {t.spiff_id: t for t in runtime.ready_user_tasks(workflow, rt.today)}
@@ -117,6 +126,34 @@ def _sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
             due_date=task.due_date))
 
 
+def start_in(session: Session, rt: Runtime, facility_id: int, unit_id: str, process_id: str,
+             *, subject_id: int | None, data: Mapping[str, Any],
+             started_by: int | None) -> ProcessInstance:
+    """Start a process in a facility on behalf of a service (no grant check, no commit):
+    e.g. a referral starts its review in the receiving facility. The caller audits it."""
+    process = rt.registry.processes[process_id]
+    workflow = runtime.new_workflow(process, rt.engine())
+    initial = {"facility_id": facility_id, "subject_id": subject_id, "started_by": started_by,
+               **data}
+    for task in workflow.get_tasks(state=runtime.TaskState.READY):
+        task.data.update(initial)
+    instance = ProcessInstance(
+        facility_id=facility_id, unit_function=unit_id, process_id=process.id,
+        spec_hash=process.spec_hash, subject_id=subject_id, state={}, started_by_id=started_by)
+    session.add(instance)
+    session.flush()
+    _advance(session, rt, instance, workflow)
+    session.flush()
+    return instance
+
+
+#: Services that act when a task of their process completes (process id -> hook), called in
+#: the task's transaction before it commits; a hook may refuse with ServiceError. Registered
+#: by the owning service module (e.g. ieum.services.referrals for "referral_review").
+TaskHook = Callable[[Session, "Runtime", Workspace, Task, ProcessInstance], None]
+TASK_HOOKS: dict[str, TaskHook] = {}
+
+
 @refuse_conflicts(CONFLICT)
 def start_process(session: Session, rt: Runtime, workspace: Workspace, unit_id: str,
                   process_id: str, *, subject_id: int | None = None) -> ProcessInstance:
@@ -124,12 +161,14 @@ def start_process(session: Session, rt: Runtime, workspace: Workspace, unit_id: 
     unit, process = _unit_process(rt.registry, workspace, unit_id, process_id)
     if not workspace.permissions.can(unit_id, "create"):
         raise ServiceError("이 업무를 시작할 권한이 없습니다.", status=403)
-    if subject_id is not None and session.scalar(select(Subject.id).where(
-            Subject.id == subject_id, Subject.facility_id == workspace.facility.id)) is None:
+    if subject_id is not None and (not is_id(subject_id) or session.scalar(
+            select(Subject.id).where(Subject.id == subject_id,
+                                     Subject.facility_id == workspace.facility.id)) is None):
         raise ServiceError("대상자를 찾을 수 없습니다.", field="subject_id", status=404)
     workflow = runtime.new_workflow(process, rt.engine())
     initial = {"facility_id": workspace.facility.id, "subject_id": subject_id,
-               "started_by": workspace.user.id}
+               "started_by": workspace.user.id,
+               **approval_lines.process_data(session, rt.registry, workspace.facility, unit.id)}
     for task in workflow.get_tasks(state=runtime.TaskState.READY):
         task.data.update(initial)
     instance = ProcessInstance(
@@ -214,6 +253,9 @@ def complete_task(session: Session, rt: Runtime, workspace: Workspace, task_id: 
     task.completed_by_id = workspace.user.id
     _advance(session, rt, instance, workflow)
     instance.updated_at = utcnow()  # bumps the version even when only task rows changed
+    hook = TASK_HOOKS.get(instance.process_id)
+    if hook is not None:
+        hook(session, rt, workspace, task, instance)
     record_event(session, "task.complete", rt.actor, facility_id=instance.facility_id,
                  target_type="task", target_id=task.id, subject_id=instance.subject_id,
                  detail={"process": instance.process_id, "task": task.name,
@@ -261,8 +303,9 @@ def _inbox_filter(workspace: Workspace, query: InboxQuery, today: dt.date):  # n
         conditions.append(or_(Task.assignee_id == user_id,
                               and_(Task.assignee_id.is_(None),
                                    or_(Task.role.is_(None), Task.role.in_(roles)))))
-    if query.subject_id:
-        conditions.append(Task.subject_id == query.subject_id)
+    if query.subject_id:  # an id beyond the column's range names no subject: nothing listed
+        conditions.append(Task.subject_id == query.subject_id if is_id(query.subject_id)
+                          else false())
     if query.approvals_only:
         conditions.append(Task.form_id == APPROVAL_FORM)
     if query.unit_id:
@@ -378,6 +421,9 @@ def tick(session: Session, registry: Registry, functions: Mapping[str, ServiceFu
                      target_type="process_instance", target_id=instance.id)
         session.commit()
         moved += 1
+    from ieum.services.reports_calendar import issue_reminders  # reports use this module
+
+    moved += issue_reminders(session, registry, functions, now.astimezone(KST).date())
     return moved
 
 
@@ -405,10 +451,51 @@ def progress(session: Session, registry: Registry, instance: ProcessInstance) ->
             done[row.name] = row.completed_at.astimezone(KST).date()
         elif row.state == "ready":
             current.add(row.name)
-    return [Step(name, title,
-                 "current" if name in current else "done" if name in done else "todo",
-                 done.get(name))
-            for name, title in runtime.steps(process)]
+    steps = [Step(name, title,
+                  "current" if name in current else "done" if name in done else "todo",
+                  done.get(name))
+             for name, title in runtime.steps(process)]
+    if APPROVAL_PROCESS in process.subprocess_specs:
+        steps += _approval_steps(session, registry, instance, rows)
+    return steps
+
+
+def _planned_line(state: Mapping[str, Any]) -> list[str] | None:
+    """The approval line the instance started with (``approval_line`` in its data)."""
+    tasks = state.get("tasks") if isinstance(state, Mapping) else None
+    for task in (tasks or {}).values():
+        line = (task.get("data") or {}).get(approval_lines.PARAMETER)
+        if isinstance(line, list):
+            return [str(role) for role in line]
+    return None
+
+
+def _approval_steps(session: Session, registry: Registry, instance: ProcessInstance,
+                    rows: Sequence[Task]) -> list[Step]:
+    """One step per approver of the called 결재 (approval.bpmn), after the process's own
+    user tasks: the roles of the line the instance started with, else of the decisions
+    reached so far. A return (반려) is shown in the step's title."""
+    decisions = [row for row in rows if row.form_id == APPROVAL_FORM
+                 and row.state in ("ready", "completed")]
+    planned = _planned_line(instance.state) or [row.role or "" for row in decisions] or [""]
+    facility = session.get(Facility, instance.facility_id)
+    profile = registry.profiles.get(facility.profile_code) if facility is not None else None
+    steps = []
+    for index, role in enumerate(planned):
+        row = decisions[index] if index < len(decisions) else None
+        role = row.role or role if row is not None else role
+        found = profile.roles.get(role) if profile is not None and role else None
+        title = f"{found.title if found else role} 결재".strip() if role else "결재"
+        state, day = "todo", None
+        if row is not None and row.state == "ready":
+            state = "current"
+        elif row is not None and row.completed_at is not None:
+            state, day = "done", row.completed_at.astimezone(KST).date()
+            record = session.get(Record, row.record_id) if row.record_id else None
+            if record is not None and record.data.get("decision") == "return":
+                title += " (반려)"
+        steps.append(Step(f"approval_{index + 1}", title, state, day))
+    return steps
 
 
 def subject_instances(session: Session, workspace: Workspace,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -20,6 +21,14 @@ def _error(status: int, message: str, fields: dict[str, list[str]] | None = None
     if fields:
         body["fields"] = fields
     return jsonify(body), status
+
+
+def timestamp(value: dt.datetime) -> str:
+    """RFC 3339 (OpenAPI ``date-time``): SQLite hands back naive UTC datetimes, so an offset is
+    added where it is missing."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.isoformat()
 
 
 def _bearer_token() -> str | None:

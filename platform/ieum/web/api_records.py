@@ -11,7 +11,7 @@ from ieum.services import ServiceError, records
 from ieum.services import attachments as files
 from ieum.services.workspace import open_workspace
 from ieum.store.models import Record
-from ieum.web.api import token_required
+from ieum.web.api import timestamp, token_required
 from ieum.web.context import actor_for, db_session, registry, today
 from ieum.web.records import attachment_folder
 
@@ -36,8 +36,8 @@ def _json(record: Record, scope: records.FormScope | None = None) -> dict[str, A
         "form_version": record.form_version,
         "subject_id": record.subject_id,
         "entry_date": record.entry_date.isoformat() if record.entry_date else None,
-        "created_at": record.created_at.isoformat(),
-        "updated_at": record.updated_at.isoformat(),
+        "created_at": timestamp(record.created_at),
+        "updated_at": timestamp(record.updated_at),
         "data": data,
         "private_hidden": sorted(hidden),
     }
@@ -84,7 +84,8 @@ def create(facility_code: str, unit_id: str, form_id: str):
     scope = _scope(facility_code, unit_id, form_id)
     body = _body()
     subject_id = body.get("subject_id")
-    if subject_id is not None and not isinstance(subject_id, int):
+    if subject_id is not None and (not isinstance(subject_id, int)
+                                   or isinstance(subject_id, bool)):
         raise ServiceError("subject_id는 정수여야 합니다.", field="subject_id")
     try:
         record = records.create_record(db_session(), scope, body["data"],

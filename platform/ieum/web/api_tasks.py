@@ -10,7 +10,7 @@ from ieum.services import ServiceError, records
 from ieum.services import workflows as flows
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.store.models import ProcessInstance, Task
-from ieum.web.api import token_required
+from ieum.web.api import timestamp, token_required
 from ieum.web.context import actor_for, db_session, functions, registry, today
 
 bp = Blueprint("api_tasks", __name__, url_prefix="/api/v1/f/<facility_code>")
@@ -30,7 +30,7 @@ def _task(task: Task) -> dict[str, Any]:
             "subject_id": task.subject_id, "instance_id": task.instance_id,
             "unit": task.instance.unit_function,
             "due_date": task.due_date.isoformat() if task.due_date else None,
-            "record_id": task.record_id, "created_at": task.created_at.isoformat()}
+            "record_id": task.record_id, "created_at": timestamp(task.created_at)}
 
 
 def _instance(instance: ProcessInstance) -> dict[str, Any]:
@@ -48,7 +48,8 @@ def _instance(instance: ProcessInstance) -> dict[str, Any]:
 @bp.post("/u/<unit_id>/processes/<process_id>")
 @token_required
 def start(facility_code: str, unit_id: str, process_id: str):
-    body = request.get_json(silent=True) or {}
+    # No body at all means no subject; anything sent must be a JSON object ("" or [] too).
+    body = request.get_json(silent=True) if request.get_data() else {}
     if not isinstance(body, dict):
         raise ServiceError("요청 본문은 JSON 객체여야 합니다.")
     subject_id = body.get("subject_id")

@@ -17,17 +17,26 @@ from ieum.web import (
     admin,
     admin_audit,
     api,
+    api_catalog,
+    api_collab,
     api_records,
     api_tasks,
     auth,
     cases,
+    catalog,
+    collab,
     errors,
     health,
+    library,
     openapi,
     platform_admin,
     records,
+    region,
+    reports,
+    studio,
     tasks,
     template_helpers,
+    vacancies,
     workspace,
 )
 from ieum.web.context import close_db_session
@@ -42,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     or the database is not migrated to the latest revision (``RuntimeError``)."""
     instance = settings.instance_path()
     app = Flask("ieum.web", instance_path=str(instance), instance_relative_config=True)
+    app.url_map.converters["int"] = errors.RowIdConverter  # ids beyond the DB's range: 404
     app.config.update(
         SECRET_KEY=settings.secret_key(instance),
         IEUM_DATABASE_URL=settings.database_url(),
@@ -52,6 +62,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         IEUM_LOCKOUT_MINUTES=15,
         IEUM_IDLE_MINUTES=60,
         IEUM_TODAY=None,
+        IEUM_CATALOG_POPULATION=100_000,  # households of the studio's synthetic population
+        IEUM_CATALOG_IDLE_MONTHS=6,  # a published program without applications is flagged
         BOOTSTRAP_SERVE_LOCAL=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -83,6 +95,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                       api_records.bp, openapi.bp, tasks.bp, api_tasks.bp, cases.bp, admin_audit.bp,
                       admin.bp, platform_admin.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(studio.bp)  # 복지사업 설계 스튜디오 (/studio/)
+    app.register_blueprint(catalog.bp)  # 복지사업 신청 (facility menu) and investigations
+    app.register_blueprint(api_catalog.bp)
+    csrf.exempt(api_catalog.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(region.bp)
+    app.register_blueprint(library.bp)
+    # unit functions whose menu entry opens a page of their own instead of a record list
+    app.extensions.setdefault("ieum.unit_pages", {})["region_reports"] = "reports.index"
+    app.register_blueprint(collab.bp)  # 정보공유·서비스의뢰 (facility menu)
+    app.register_blueprint(vacancies.bp)  # /region/vacancies
+    app.register_blueprint(api_collab.bp)  # /api/v1 referrals, consent, history, vacancies
+    csrf.exempt(api_collab.bp)
+    app.extensions["ieum.unit_pages"]["collaboration"] = "collab.home"
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing for CSRF to forge
     csrf.exempt(api_records.bp)
     csrf.exempt(api_tasks.bp)

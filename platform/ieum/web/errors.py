@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import IntegerConverter
 
-from ieum.services import ServiceError
+from ieum.services import MAX_ID, ServiceError
 
 MESSAGES = {
     400: "요청을 처리할 수 없습니다. 입력값을 확인하세요.",
@@ -18,6 +21,45 @@ MESSAGES = {
     413: "파일이 너무 큽니다.",
     500: "일시적인 오류가 발생했습니다. 잠시 후 다시 시도하세요.",
 }
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in URLs: an id beyond the database's integer range is a 404 like any
+    unknown id, instead of an overflow (500) in the database driver. (A ``max=`` bound would
+    make the route not match, and werkzeug then answers 405 for the other methods.)"""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number
+
+
+NUL_MESSAGE = "요청에 사용할 수 없는 문자(NUL)가 들어 있습니다. 입력값을 확인하세요."
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _nul_in_request() -> bool:
+    """A NUL character anywhere a person can type: the path, the query, form fields, a JSON
+    body (uploaded files may hold any bytes). PostgreSQL text and JSON cannot store it and
+    fails on it (500), so it is refused up front with a message."""
+    if "\x00" in request.path or any(_has_nul(k) or _has_nul(v)
+                                      for k, v in request.args.items(multi=True)):
+        return True
+    if request.is_json:
+        return _has_nul(request.get_json(silent=True))
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return any(_has_nul(k) or _has_nul(v) for k, v in request.form.items(multi=True))
+    return False
 
 
 def _wants_json() -> bool:
@@ -34,6 +76,12 @@ def _respond(status: int, message: str, fields: dict[str, list[str]] | None = No
 
 
 def register(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul():  # noqa: ANN202
+        if _nul_in_request():
+            return _respond(400, NUL_MESSAGE)
+        return None
+
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):
         return _respond(

@@ -11,11 +11,14 @@ from typing import Any
 from flask import Blueprint, jsonify
 
 from ieum.definitions import Registry
+from ieum.services import MAX_ID
+from ieum.web import api_catalog, api_collab
 from ieum.web.context import registry
 
 bp = Blueprint("openapi", __name__)
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
+_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 _PATH_PARAMS = [
     {"name": "facility_code", "in": "path", "required": True, "schema": {"type": "string"}},
     {"name": "unit_id", "in": "path", "required": True, "schema": {"type": "string"}},
@@ -24,7 +27,8 @@ _PATH_PARAMS = [
 
 
 def _param(name: str, kind: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+    schema = dict(_ID) if kind == "integer" else {"type": kind}
+    return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
 def _responses(ok: str, schema: dict[str, Any] | None, *codes: int) -> dict[str, Any]:
@@ -33,8 +37,8 @@ def _responses(ok: str, schema: dict[str, Any] | None, *codes: int) -> dict[str,
         responses[ok]["content"] = {"application/json": {"schema": schema}}
     titles = {400: "입력값 오류 (fields: 항목별 메시지)", 401: "인증 필요", 403: "권한 없음",
               404: "없음 (다른 기관의 자료 포함)",
-              409: "다른 사용자가 먼저 수정함 또는 마감된 기간"}
-    for code in codes:
+              409: "다른 사용자가 먼저 수정함 또는 마감된 기간", 413: "파일이 너무 큼"}
+    for code in sorted({400, *codes}):  # any request can be malformed (e.g. a NUL character)
         responses[str(code)] = {"description": titles[code],
                                 "content": {"application/json": {"schema": _ERROR}}}
     return responses
@@ -53,7 +57,7 @@ def document(content: Registry) -> dict[str, Any]:
     save = {"type": "object", "required": ["data"], "properties": {
         "data": {"type": "object", "description": "양식의 값 (components/schemas/form.*)"},
         "draft": {"type": "boolean", "description": "임시저장"},
-        "subject_id": {"type": "integer"},
+        "subject_id": _ID,
         "version": {"type": "integer", "description": "수정할 때 읽어 온 버전 (낙관적 잠금)"}}}
     base = "/api/v1/f/{facility_code}/u/{unit_id}/{form_id}"
     paths = {
@@ -79,8 +83,7 @@ def document(content: Registry) -> dict[str, Any]:
             "summary": "저장하지 않고 검사", "requestBody": _body(save),
             "responses": _responses("200", {"type": "object"}, 400, 401, 403, 404)}},
         f"{base}/records/{{record_id}}": {
-            "parameters": [*_PATH_PARAMS, {"name": "record_id", "in": "path",
-                                           "required": True, "schema": {"type": "integer"}}],
+            "parameters": [*_PATH_PARAMS, _param("record_id", "integer")],
             "get": {"summary": "기록 조회", "responses": _responses("200", record, 401, 404)},
             "put": {"summary": "기록 수정 (version 필수)", "requestBody": _body(save),
                     "responses": _responses("200", record, 400, 401, 403, 404, 409)},
@@ -95,12 +98,13 @@ def document(content: Registry) -> dict[str, Any]:
                      "requestBody": {"content": {"multipart/form-data": {"schema": {
                          "type": "object", "properties": {"file": {
                              "type": "string", "contentMediaType": "application/octet-stream"}}}}}},
-                     "responses": _responses("201", {"type": "object"}, 400, 401, 403, 404)}},
+                     "responses": _responses("201", {"type": "object"}, 400, 401, 403, 404,
+                                             413)}},
         "/api/v1/f/{facility_code}/u/{unit_id}/processes/{process_id}": {
             "parameters": [_PATH_PARAMS[0], _PATH_PARAMS[1], _param("process_id", "string")],
-            "post": {"summary": "업무 절차 시작 (subject_id 선택)",
-                     "requestBody": _body({"type": "object", "properties": {
-                         "subject_id": {"type": "integer"}}}),
+            "post": {"summary": "업무 절차 시작 (subject_id 선택, 본문 생략 가능)",
+                     "requestBody": {**_body({"type": "object", "properties": {
+                         "subject_id": _ID}}), "required": False},
                      "responses": _responses("201", instance, 400, 401, 403, 404)}},
         "/api/v1/f/{facility_code}/processes/{instance_id}": {
             "parameters": [_PATH_PARAMS[0], _param("instance_id", "integer")],
@@ -160,6 +164,9 @@ def document(content: Registry) -> dict[str, Any]:
             "per_page": {"type": "integer"}, "pages": {"type": "integer"}}},
     }
     schemas.update({f"form.{form_id}": schema for form_id, schema in forms.items()})
+    paths.update(api_catalog.openapi_paths())  # the program catalog (web/api_catalog.py)
+    schemas.update(api_catalog.openapi_schemas())
+    paths.update(api_collab.openapi_paths())  # referrals, consent, history (web/api_collab.py)
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",

@@ -15,6 +15,9 @@ from ieum.web.records import subject_options, uploader
 
 bp = Blueprint("tasks", __name__, url_prefix="/f/<facility_code>")
 
+#: Processes whose tasks are worked on a page of their own (process id -> endpoint taking
+#: ``facility_code`` and ``instance_id``), registered by the blueprint that owns it.
+TASK_PAGES: dict[str, str] = {}
 DUE_FILTERS = {"overdue": "기한 지남", "today": "오늘까지", "week": "7일 안"}
 STATUS_TITLES = {"running": "진행 중", "completed": "완료", "error": "오류", "cancelled": "취소"}
 
@@ -63,6 +66,9 @@ def work(facility_code: str, task_id: int):
     session = db_session()
     task = flows.get_task(session, ws, task_id)
     instance = task.instance
+    if request.method == "GET" and instance.process_id in TASK_PAGES:
+        return redirect(url_for(TASK_PAGES[instance.process_id], facility_code=facility_code,
+                                instance_id=instance.id))
     scope = flows.task_scope(runtime(), ws, task)
     errors: dict[str, list[str]] = {}
     bound = wtf.bind(scope.form, subjects=subject_options(scope)) if scope else None
@@ -178,8 +184,11 @@ def subject(facility_code: str, subject_id: int):
     person = flows.get_subject(session, ws, subject_id)
     items = [(item, flows.progress(session, registry(), item))
              for item in flows.subject_instances(session, ws, subject_id)]
+    from ieum.web.collab import subject_panel  # the collaboration layer's part of the page
+
     return render_template("tasks/subject.html", **_page(
         ws, subject=person, items=items, units=registry().unit_functions,
+        collab=subject_panel(ws, subject_id),
         forms=registry().forms,
         record_groups=record_views.subject_records(session, registry(), ws, subject_id, today(),
                                               actor_for(current_user.row))))

@@ -7,8 +7,8 @@ the workflow keeps record ids and the few values its conditions and scripts read
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +41,8 @@ def dump(workflow: BpmnWorkflow) -> dict[str, Any]:
 def load(state: Mapping[str, Any], engine: SafeScriptEngine) -> BpmnWorkflow:
     # from_dict consumes parts of the dict it is given (the called processes' states): load
     # from a copy, so that the instance's state can be loaded again in the same session.
-    state = copy.deepcopy(dict(state))
+    # A JSON round trip copies the (JSON-only) state several times faster than deepcopy.
+    state = json.loads(json.dumps(state))
     _parents_first(state)
     workflow = SERIALIZER.from_dict(state)
     workflow.script_engine = engine  # the engine is not part of the state

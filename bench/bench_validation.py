@@ -1,0 +1,76 @@
+"""Form validations per second of the self-reliance assessment (자립기술평가, 60 items).
+
+Platform: ``ieum.forms.engine.process`` — the one path every save takes (visibility, computed
+domain scores, JSON Schema with Korean messages, x-rules). Baseline: the bare ``jsonschema``
+Draft 2020-12 validator on the same schema, built once, listing the errors of the same
+submissions. ``ratio`` = platform / baseline (target >= 0.8).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from bench.timing import rate, summary
+from ieum.config import REPOSITORY_ROOT
+from ieum.definitions.forms import load_form
+from ieum.forms.engine import process
+
+FORM = REPOSITORY_ROOT / "forms" / "sr_assessment.json"
+TODAY = dt.date(2026, 3, 2)
+DOMAINS = ("daily", "selfcare", "community", "money", "social", "career")
+
+
+def submissions(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """Eight filled-in assessments: six complete and different, two with mistakes."""
+    items = [name for name in schema["properties"] if name.split("_")[0] in DOMAINS
+             and name.split("_")[-1].isdigit()]
+    found = []
+    for n in range(8):
+        data: dict[str, Any] = {"assessed_on": f"2026-0{1 + n % 3}-1{n}"}
+        data.update({name: 1 + (i + n) % 4 for i, name in enumerate(items)})
+        if n == 6:
+            data.pop(items[3])          # a required item left out
+        if n == 7:
+            data[items[5]] = 7          # not one of the options
+        found.append(data)
+    return found
+
+
+def run(repeats: int = 3, quick: bool = False) -> dict[str, Any]:
+    form, problems = load_form(FORM, None)
+    assert form is not None, problems
+    schema = json.loads(FORM.read_text(encoding="utf-8"))
+    data = submissions(schema)
+    bare = Draft202012Validator(schema)
+
+    def platform() -> None:
+        for item in data:
+            process(form, item, today=TODAY)
+
+    def baseline() -> None:
+        for item in data:
+            list(bare.iter_errors(item))
+
+    platform()  # warm the caches (compiled expressions, the built validator)
+    baseline()
+    count = 10 if quick else 60
+    ours, theirs, ratios = [], [], []
+    for _ in range(repeats):
+        p = rate(platform, count) * len(data)
+        b = rate(baseline, count) * len(data)
+        ours.append(p)
+        theirs.append(b)
+        ratios.append(p / b)
+    ratio = summary(ratios, 3)
+    return {"form": "sr_assessment", "submissions_per_run": count * len(data),
+            "platform_per_second": summary(ours, 1), "baseline_per_second": summary(theirs, 1),
+            "ratio": ratio["median"], "ratio_runs": ratio, "target": ">= 0.8",
+            "pass": ratio["median"] >= 0.8}
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2, ensure_ascii=False))

@@ -1,0 +1,92 @@
+"""Demo data of the collaboration layer: a person known in two demo facilities (the same
+resident number in 이음의집 and 이음노인요양원) with consent to sharing and records in both, a
+referral waiting for the foster-care centre's review (sent with a manager's override), and
+unmet needs (one still waiting, one matched at once). Saved through the services, as staff
+would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ieum.access.audit import Actor
+from ieum.definitions import Registry
+from ieum.services import consent, needs, records, referrals
+from ieum.services import workflows as flows
+from ieum.services.workspace import Workspace, open_workspace
+from ieum.store.models import Facility, Subject, User
+from ieum.workflow.functions import available
+
+PERSON = {"name": "박순자", "sex": "female", "status": "admitted", "rrn": "580312-2234567"}
+
+
+def _desk(session: Session, registry: Registry, login: str, code: str,
+          today: dt.date) -> tuple[Workspace, Actor]:
+    user = session.scalar(select(User).where(User.login == login))
+    return open_workspace(session, registry, user, code, today), Actor(user.id, login, "demo")
+
+
+def _save(session: Session, registry: Registry, desk: tuple[Workspace, Actor], unit: str,
+          form: str, data: dict, subject_id: int | None, today: dt.date) -> int:
+    scope = records.open_form(registry, desk[0], unit, form, today, desk[1])
+    record = records.create_record(session, scope, data, subject_id=subject_id)
+    return record.subject_id
+
+
+def load_demo_collab(session: Session, registry: Registry, today: dt.date) -> None:
+    """Only once: nothing happens when 박순자 is already registered.
+
+    박순자 lived for years in 이음의집 (장애인 거주시설) and, grown old, moved to 이음노인요양원:
+    the same person in both, with consent to sharing recorded in the care home. A referral
+    from 이음아동양육시설 waits for 이음가정위탁지원센터's review; two unmet needs are registered.
+    """
+    if session.scalar(select(Subject.id).where(Subject.name == PERSON["name"])) is not None:
+        return
+    residence = _desk(session, registry, "resmanager", "demo-residence", today)
+    home = _desk(session, registry, "manager", "demo-elderly", today)
+    if residence[0].facility is None or home[0].facility is None:
+        return
+    born = dt.date(1958, 3, 12).isoformat()
+    day = lambda n: (today - dt.timedelta(days=n)).isoformat()  # noqa: E731
+    before = _save(session, registry, residence, "subject_management", "subject_basic",
+                   {**PERSON, "birth_date": born, "admission_date": day(3000)}, None, today)
+    _save(session, registry, residence, "admission_discharge", "admission", {
+        "admission_date": day(3000), "admission_type": "new", "capacity_type": "within",
+        "admission_route": "family", "admission_reason": "가족 돌봄이 어려움"}, before, today)
+    _save(session, registry, residence, "service_history", "service_record", {
+        "service_date": day(400), "category": "counselling", "content": "노인요양시설 전원 상담",
+        "provider": "정시설", "minutes": 50}, before, today)
+    _save(session, registry, residence, "admission_discharge", "discharge", {
+        "discharge_date": day(120), "discharge_reason": "transfer", "residence_type": "facility",
+        "linked_agency": "이음노인요양원"}, before, today)
+    now = _save(session, registry, home, "subject_management", "subject_basic",
+                {**PERSON, "birth_date": born, "admission_date": day(119)}, None, today)
+    _save(session, registry, home, "admission_discharge", "admission", {
+        "admission_date": day(119), "admission_type": "transfer_in", "capacity_type": "within",
+        "admission_route": "transfer", "referring_agency": "이음의집",
+        "admission_reason": "고령으로 요양 필요"}, now, today)
+    consent.record_consent(session, home[0], home[1], now, scopes=["history", "referral"],
+                           fields=["birth_date", "sex", "guardian_name"], method="written",
+                           consented_on=today - dt.timedelta(days=119), today=today)
+
+    worker = _desk(session, registry, "worker", "demo-child", today)
+    child = session.scalar(select(Subject.id).where(
+        Subject.facility_id == worker[0].facility.id, Subject.name == "이서연"))
+    foster = session.scalar(select(Facility).where(Facility.code == "demo-foster"))
+    if child is not None and foster is not None:
+        leader = _desk(session, registry, "leader", "demo-child", today)
+        runtime = flows.Runtime(registry, available(), today, leader[1])
+        referrals.send(session, runtime, leader[0], child, to_facility_id=foster.id,
+                       service="가정위탁 연계 검토",
+                       reason="친척 위탁가정이 나타나 가정형 보호로 옮기는 것을 검토합니다.",
+                       fields=["birth_date", "sex"],
+                       override_reason="보호자 동의서 접수 전, 위탁 가능성 사전 검토")
+    needs.register_need(session, registry, worker[0], worker[1],
+                        profile_code="group_home", region_code="11110",
+                        need="형제 2명을 함께 보호할 공동생활가정 (종로구 안)", subject_id=None)
+    needs.register_need(session, registry, residence[0], residence[1],
+                        profile_code="elderly_care_home", region_code="11140",
+                        need="고령 거주인 1명의 노인요양시설 전원", subject_id=None)

@@ -1,0 +1,147 @@
+"""The deadline calendar of reports to the 시·군·구 (seed 000 §6) and its reminders.
+
+For each kind a facility reports, the calendar lists the periods whose due date falls within
+``WINDOW_DAYS`` before or after today, with the report's state. A period not yet submitted
+becomes a reminder ``remind_days`` (a parameter of the unit ``region_reports``, default 7)
+before its due date: the scheduler tick (``ieum tick``, ``services.workflows.tick``) starts
+a ``report_deadline`` process for it, whose task waits in the facility head's inbox with the
+due date (so it counts on the dashboard, and as overdue after the deadline) until the report
+is submitted. No daemon of its own: the existing tick runs it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ieum.access.audit import Actor, record_event
+from ieum.definitions import Registry
+from ieum.services import reports_process as process
+from ieum.services.reports import facility_kinds, head_role
+from ieum.services.reports_kinds import Period, ReportKind, due_date, period_containing
+from ieum.services.workflows import Runtime
+from ieum.store.models import Facility
+from ieum.store.models_reports import Report, ReportReminder
+from ieum.workflow.functions import ServiceFunction
+
+WINDOW_DAYS = 92
+#: Reminders are issued for reports at most this long overdue: a facility that starts using
+#: ieum is not flooded with tasks for months it reported on paper (the calendar shows them).
+REMIND_OVERDUE_DAYS = 31
+DONE = ("submitted", "accepted")
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: ReportKind
+    period: Period
+    due: dt.date
+    report: Report | None
+    state: str  # "done", "overdue", "soon", "upcoming"
+    days_left: int
+
+    @property
+    def state_title(self) -> str:
+        return {"done": "제출함", "overdue": "기한 지남", "soon": "기한 임박",
+                "upcoming": "예정"}[self.state]
+
+
+def _periods(kind: ReportKind, today: dt.date) -> list[Period]:
+    """Periods of ``kind`` whose due date is within the window around ``today``."""
+    found = []
+    period = period_containing(kind.period, today - dt.timedelta(days=WINDOW_DAYS + 400))
+    while True:
+        due = due_date(kind, period)
+        if due > today + dt.timedelta(days=WINDOW_DAYS):
+            break
+        if due >= today - dt.timedelta(days=WINDOW_DAYS):
+            found.append(period)
+        period = period_containing(kind.period, period.end + dt.timedelta(days=1))
+    return found
+
+
+def remind_days(registry: Registry, facility: Facility) -> int:
+    profile = registry.profiles.get(facility.profile_code)
+    if profile is None or process.UNIT not in profile.unit_ids:
+        return 0
+    value = profile.parameters_for(process.UNIT).get("remind_days", 7)
+    return value if isinstance(value, int) else 7
+
+
+def calendar(session: Session, registry: Registry, facility: Facility,
+             today: dt.date) -> list[Entry]:
+    """Upcoming and overdue reports of the facility, by due date."""
+    reports = {(r.kind, r.period_key): r for r in session.scalars(
+        select(Report).where(Report.facility_id == facility.id,
+                             Report.due_date >= today - dt.timedelta(days=WINDOW_DAYS)))}
+    soon = remind_days(registry, facility)
+    entries = []
+    for kind in facility_kinds(registry, facility):
+        for period in _periods(kind, today):
+            due = due_date(kind, period)
+            report = reports.get((kind.id, period.key))
+            if report is not None and report.status in DONE:
+                state = "done"
+            elif due < today:
+                state = "overdue"
+            elif (due - today).days <= soon:
+                state = "soon"
+            else:
+                state = "upcoming"
+            entries.append(Entry(kind, period, due, report, state, (due - today).days))
+    return sorted(entries, key=lambda e: (e.due, e.kind.id))
+
+
+def counts(entries: list[Entry]) -> Mapping[str, int]:
+    tally = {"overdue": 0, "soon": 0, "upcoming": 0, "done": 0}
+    for entry in entries:
+        tally[entry.state] += 1
+    return tally
+
+
+def issue_reminders(session: Session, registry: Registry,
+                    functions: Mapping[str, ServiceFunction], today: dt.date) -> int:
+    """Start a reminder for each report that is due soon (or overdue) and not submitted,
+    once per facility, kind and period. Returns how many were started."""
+    started = 0
+    profiles = {code for code, profile in registry.profiles.items()
+                if process.UNIT in profile.unit_ids}
+    if not profiles:
+        return 0
+    facilities = session.scalars(select(Facility).where(Facility.profile_code.in_(
+        sorted(profiles))).order_by(Facility.id)).all()
+    for facility in facilities:
+        known = set(session.execute(select(ReportReminder.kind, ReportReminder.period_key)
+                                    .where(ReportReminder.facility_id == facility.id)).all())
+        for entry in calendar(session, registry, facility, today):
+            if entry.state not in ("soon", "overdue") or entry.days_left < -REMIND_OVERDUE_DAYS \
+                    or (entry.kind.id, entry.period.key) in known:
+                continue
+            rt = Runtime(registry, functions, today, Actor(login="system:tick"))
+            title = (f"{entry.kind.title} {entry.period.title} 제출 "
+                     f"(기한 {entry.due:%Y-%m-%d})")
+            try:
+                instance = process.start(
+                    session, rt, facility, "report_deadline",
+                    {"head_role": head_role(registry, facility),
+                     "due_in_days": entry.days_left, "kind": entry.kind.id,
+                     "period": entry.period.key}, started_by=None, title=title)
+                session.add(ReportReminder(facility_id=facility.id, kind=entry.kind.id,
+                                           period_key=entry.period.key, due_date=entry.due,
+                                           instance_id=instance.id))
+                session.flush()
+            except IntegrityError:  # another tick issued it first
+                session.rollback()
+                continue
+            record_event(session, "report.remind", rt.actor, facility_id=facility.id,
+                         target_type="process_instance", target_id=instance.id,
+                         detail={"kind": entry.kind.id, "period": entry.period.key,
+                                 "due": entry.due.isoformat()})
+            session.commit()
+            started += 1
+    return started

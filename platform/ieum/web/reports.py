@@ -1,0 +1,132 @@
+"""시군구보고 on the facility side: the list, generating, the report with its check, the
+facility head's submission, the deadline calendar."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ieum.services import ServiceError
+from ieum.services import reports as service
+from ieum.services.reports_calendar import calendar, counts
+from ieum.services.reports_kinds import KINDS, PERIOD_TITLES, STATUS_TITLES
+from ieum.services.workflows import Runtime
+from ieum.services.workspace import Workspace, open_workspace
+from ieum.web.context import actor_for, db_session, functions, registry, today
+
+bp = Blueprint("reports", __name__, url_prefix="/f/<facility_code>/reports")
+EXAMPLES = {"month": "예: 2026-10", "quarter": "예: 2026-Q4", "year": "예: 2025"}
+
+
+def _workspace(facility_code: str) -> Workspace:
+    return open_workspace(db_session(), registry(), current_user.row, facility_code, today())
+
+
+def _page(ws: Workspace, **context):  # noqa: ANN003, ANN202
+    content = registry()
+    return dict(ws=ws, profile=content.profiles[ws.facility.profile_code],
+                unit=content.unit_functions[service.UNIT], kinds=KINDS,
+                status_titles=STATUS_TITLES, period_titles=PERIOD_TITLES, examples=EXAMPLES,
+                today=today(), **context)
+
+
+def _version() -> int | None:
+    return request.form.get("version", type=int)
+
+
+def _refused(error: ServiceError, facility_code: str, report_id: int | None = None):  # noqa: ANN202
+    if error.status not in (400, 409):
+        raise error
+    db_session().rollback()
+    flash(error.message, "danger" if error.status == 400 else "warning")
+    if report_id is None:
+        return redirect(url_for(".index", facility_code=facility_code))
+    return redirect(url_for(".detail", facility_code=facility_code, report_id=report_id))
+
+
+@bp.get("/")
+@login_required
+def index(facility_code: str):
+    ws = _workspace(facility_code)
+    query = service.parse_query(request.args)
+    page = service.list_reports(db_session(), registry(), ws, query)
+    return render_template("reports/index.html", **_page(
+        ws, page=page, query=query,
+        available=service.facility_kinds(registry(), ws.facility)))
+
+
+@bp.post("/generate")
+@login_required
+def generate(facility_code: str):
+    ws = _workspace(facility_code)
+    try:
+        report = service.generate_report(db_session(), registry(), ws,
+                                         request.form.get("kind", ""),
+                                         request.form.get("period"), today(),
+                                         actor_for(current_user.row))
+    except ServiceError as error:
+        return _refused(error, facility_code)
+    flash("보고서를 만들었습니다. 점검 결과를 확인하세요.", "success")
+    return redirect(url_for(".detail", facility_code=facility_code, report_id=report.id))
+
+
+@bp.get("/<int:report_id>")
+@login_required
+def detail(facility_code: str, report_id: int):
+    ws = _workspace(facility_code)
+    session = db_session()
+    report = service.view_report(session, registry(), ws, report_id,
+                                 actor_for(current_user.row))
+    users = service.people_of(session, report)
+    return render_template("reports/detail.html", **_page(
+        ws, report=report, kind=KINDS[report.kind], users=users,
+        editable=report.status in service.EDITABLE))
+
+
+@bp.post("/<int:report_id>/regenerate")
+@login_required
+def regenerate(facility_code: str, report_id: int):
+    ws = _workspace(facility_code)
+    try:
+        service.regenerate_report(db_session(), registry(), ws, report_id, _version(), today(),
+                                  actor_for(current_user.row))
+    except ServiceError as error:
+        return _refused(error, facility_code, report_id)
+    flash("기록에서 보고서를 다시 만들었습니다.", "success")
+    return redirect(url_for(".detail", facility_code=facility_code, report_id=report_id))
+
+
+@bp.post("/<int:report_id>/note")
+@login_required
+def note(facility_code: str, report_id: int):
+    ws = _workspace(facility_code)
+    try:
+        service.update_note(db_session(), registry(), ws, report_id, request.form.get("note"),
+                            _version(), actor_for(current_user.row))
+    except ServiceError as error:
+        return _refused(error, facility_code, report_id)
+    flash("의견을 저장했습니다.", "success")
+    return redirect(url_for(".detail", facility_code=facility_code, report_id=report_id))
+
+
+@bp.post("/<int:report_id>/submit")
+@login_required
+def submit(facility_code: str, report_id: int):
+    ws = _workspace(facility_code)
+    rt = Runtime(registry(), functions(), today(), actor_for(current_user.row))
+    try:
+        service.submit_report(db_session(), rt, ws, report_id, _version())
+    except ServiceError as error:
+        return _refused(error, facility_code, report_id)
+    flash("보고서를 시·군·구에 제출했습니다.", "success")
+    return redirect(url_for(".detail", facility_code=facility_code, report_id=report_id))
+
+
+@bp.get("/calendar")
+@login_required
+def deadlines(facility_code: str):
+    ws = _workspace(facility_code)
+    service.require(registry(), ws, "view")
+    entries = calendar(db_session(), registry(), ws.facility, today())
+    return render_template("reports/calendar.html", **_page(
+        ws, entries=entries, counts=counts(entries)))
