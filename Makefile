@@ -6,7 +6,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check -q
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test check lint install clean bench load
+.PHONY: run test check lint install clean bench load fuzz
 
 run: $(VENV)/.installed
 	$(BIN)/ieum db upgrade
@@ -16,6 +16,14 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-test
 	$(BIN)/ieum check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The long run of the API fuzzer and the form property tests (make test runs them briefly).
+# Set IEUM_TEST_POSTGRES_URL to fuzz PostgreSQL too; FUZZ_EXAMPLES per API operation.
+FUZZ_EXAMPLES ?= 300
+fuzz: $(VENV)/.installed-test
+	IEUM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) IEUM_FUZZ_EXAMPLES_FORMS=$(FUZZ_EXAMPLES) \
+		$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_fuzz_api.py \
+		tests/test_forms_property.py $(PYTEST_ARGS)
 
 check: $(VENV)/.installed
 	$(BIN)/ieum check

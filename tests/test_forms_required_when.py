@@ -27,3 +27,10 @@ def test_a_field_required_by_a_checkbox_says_when_it_is_ticked() -> None:
 def test_always_required_and_optional_fields_have_no_condition() -> None:
     assert _field("donation", "kind").required_when == ""
     assert _field("donation", "note").required_when == ""
+
+
+def test_choices_from_a_list_and_exclusions_are_described() -> None:
+    detail = _field("discharge", "reason_detail")
+    assert " 또는 " in detail.required_when and detail.required_when.endswith("일 때 필수")
+    residence = _field("discharge", "residence_type")
+    assert residence.required_when.endswith(" 외일 때 필수")

@@ -47,7 +47,7 @@ from ieum.store.models import Facility, ProcessInstance, Record, Subject, Task, 
 from tests.conftest import postgres_base_url
 from tests.formvalues import form_values
 
-EXAMPLES = int(os.environ.get("IEUM_FUZZ_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("IEUM_FUZZ_EXAMPLES", "25"))
 SEED = int(os.environ.get("IEUM_FUZZ_SEED", "20261122"))
 TODAY = dt.date(2026, 3, 16)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -234,3 +234,77 @@ def test_the_document_itself_is_valid_openapi(target: Target) -> None:
     schema = schemathesis.openapi.from_dict(document)
     operations = [r.ok() for r in schema.get_all_operations()]
     assert {op.method.upper() for op in operations} >= {"GET", "POST", "PUT", "DELETE"}
+
+
+# ---------------------------------------------------------------- what the fuzzer found
+# Each was a failure of the run above; these pin the fixes on the small test content.
+
+
+def test_timestamps_carry_an_offset_on_sqlite_too(make_app, sqlite_url) -> None:
+    """Was: SQLite's naive datetimes came out without an offset, not an OpenAPI date-time."""
+    from tests.flowlab import TODAY as FLOW_TODAY
+    from tests.flowlab import seed_flow
+    from tests.formlab import API, GOOD, api_token, seed_lab
+
+    upgrade(sqlite_url)
+    app = make_app(sqlite_url, IEUM_TODAY=FLOW_TODAY.isoformat())
+    seed_flow(app)
+    seed_lab(app)
+    client = app.test_client()
+    headers = api_token(client, "admin")
+    record = client.post(f"{API}/records", headers=headers, json={"data": GOOD}).get_json()
+    for key in ("created_at", "updated_at"):
+        assert dt.datetime.fromisoformat(record[key]).utcoffset() == dt.timedelta(0)
+    worker = api_token(client, "worker1")
+    started = client.post("/api/v1/f/flow/u/flows/processes/three_lane", headers=worker)
+    assert started.status_code == 201  # no body at all: no subject
+    task = started.get_json()["tasks"][0]
+    assert dt.datetime.fromisoformat(task["created_at"]).utcoffset() == dt.timedelta(0)
+
+
+@pytest.mark.parametrize("raw", ['""', "[]", "0", "false", "null", '"x"'])
+def test_starting_a_process_refuses_a_body_that_is_not_an_object(make_app, sqlite_url,
+                                                                 raw: str) -> None:
+    """Was: a falsy JSON body ("" or 0) was taken as {} and the process started (201)."""
+    from tests.flowlab import seed_flow
+    from tests.formlab import api_token
+
+    upgrade(sqlite_url)
+    app = make_app(sqlite_url)
+    seed_flow(app)
+    client = app.test_client()
+    headers = api_token(client, "worker1")
+    response = client.post("/api/v1/f/flow/u/flows/processes/three_lane", headers=headers,
+                           data=raw, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "요청 본문은 JSON 객체여야 합니다."
+    with app.extensions["ieum.database"].session() as session:
+        assert session.scalar(select(ProcessInstance.id)) is None
+
+
+def test_a_boolean_subject_id_is_refused(make_app, sqlite_url) -> None:
+    from tests.formlab import API, GOOD, api_token, seed_lab
+
+    upgrade(sqlite_url)
+    app = make_app(sqlite_url)
+    seed_lab(app)
+    client = app.test_client()
+    response = client.post(f"{API}/records", headers=api_token(client, "admin"),
+                           json={"data": GOOD, "subject_id": True})
+    assert response.status_code == 400
+    assert response.get_json()["fields"] == {"subject_id": ["subject_id는 정수여야 합니다."]}
+
+
+def test_the_document_states_id_bounds_and_the_refusals_every_request_can_get(target) -> None:
+    document = target.app.test_client().get("/api/v1/openapi.json").get_json()
+    for path, item in document["paths"].items():
+        for parameter in item.get("parameters", []):
+            if parameter["schema"].get("type") == "integer":
+                assert parameter["schema"]["maximum"] == 2**31 - 1, (path, parameter)
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            assert "400" in operation["responses"], (method, path)
+    upload = document["paths"]["/api/v1/f/{facility_code}/u/{unit_id}/{form_id}/files/"
+                               "{field_name}"]["post"]
+    assert "413" in upload["responses"]

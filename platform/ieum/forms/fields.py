@@ -214,6 +214,28 @@ def _conditional_clauses(schema: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return clauses
 
 
+def _condition_text(prop: Mapping[str, Any], name: str, test: Any) -> str | None:
+    """``구분: 현금``, ``사유: 무단이탈 또는 기타``, ``사유: 사망 외`` or ``사용 지정 선택`` for
+    the tests a condition usually makes; None for anything else."""
+    if not isinstance(test, Mapping):
+        return None
+    labels = dict(choice_options(prop))
+    title = prop.get("title", name)
+    if "const" in test:
+        value = test["const"]
+        if value is True:
+            return f"{title} 선택"
+        if value is False:
+            return f"{title} 미선택"
+        return f"{title}: {labels.get(value, value)}"
+    if isinstance(test.get("enum"), (list, tuple)):
+        return f"{title}: {' 또는 '.join(str(labels.get(v, v)) for v in test['enum'])}"
+    negated = test.get("not")
+    if isinstance(negated, Mapping) and "const" in negated:
+        return f"{title}: {labels.get(negated['const'], negated['const'])} 외"
+    return None
+
+
 def _required_when(schema: Mapping[str, Any]) -> dict[str, str]:
     """Field name -> the condition under which an ``if``/``then`` clause requires it.
 
@@ -227,18 +249,11 @@ def _required_when(schema: Mapping[str, Any]) -> dict[str, str]:
         then = clause.get("then") or {}
         parts = []
         for name, test in (condition.get("properties") or {}).items():
-            if not isinstance(test, Mapping) or "const" not in test:
+            part = _condition_text(properties.get(name) or {}, name, test)
+            if part is None:
                 parts = []
                 break
-            prop = properties.get(name) or {}
-            labels = dict(choice_options(prop))
-            value, title = test["const"], prop.get("title", name)
-            if value is True:
-                parts.append(f"{title} 선택")
-            elif value is False:
-                parts.append(f"{title} 미선택")
-            else:
-                parts.append(f"{title}: {labels.get(value, value)}")
+            parts.append(part)
         if not parts:
             text = "조건에 따라 필수"
         else:

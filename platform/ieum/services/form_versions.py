@@ -8,7 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ieum.definitions import Registry
@@ -29,12 +30,14 @@ def remember(session: Session, form: FormDef) -> None:
         FormSnapshot.form_id == form.id, FormSnapshot.version == form.version))
     if exists is not None:
         return
-    try:
-        with session.begin_nested():
-            session.add(FormSnapshot(form_id=form.id, version=form.version,
-                                     schema=form.schema_dict(), sha256=schema_hash(form)))
-    except IntegrityError:
-        pass  # another request kept the same version first
+    # INSERT ... ON CONFLICT DO NOTHING: another request may keep the same version first. (Not
+    # a SAVEPOINT: with pysqlite, releasing a savepoint opened before any other write commits
+    # it at once, so the snapshot outlived a save that failed later in the transaction.)
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(insert(FormSnapshot).values(
+        form_id=form.id, version=form.version, schema=form.schema_dict(),
+        sha256=schema_hash(form)).on_conflict_do_nothing(index_elements=["form_id", "version"]))
 
 
 @lru_cache(maxsize=256)

@@ -78,6 +78,8 @@ def read_referral(facility_code: str, referral_id: int):
 @token_required
 def send_referral(facility_code: str, subject_id: int):
     ws = _workspace(facility_code)
+    consent.require(ws, "create")
+    consent.own_subject(db_session(), ws, subject_id)  # 404 before anything is read
     body = _body()
     target = body.get("to_facility_id")
     if target is not None and (not isinstance(target, int) or isinstance(target, bool)):
@@ -94,6 +96,8 @@ def send_referral(facility_code: str, subject_id: int):
 @token_required
 def record_consent(facility_code: str, subject_id: int):
     ws = _workspace(facility_code)
+    consent.require(ws, "create")
+    consent.own_subject(db_session(), ws, subject_id)  # 404 before anything is read
     body = _body()
     try:
         day = dt.date.fromisoformat(_text(body, "consented_on") or "")
