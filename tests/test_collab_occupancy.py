@@ -176,3 +176,17 @@ def test_the_vacancy_view_shows_an_official_their_region_only(app):
         create_user(s, login="nobody", name="무소속", password=PASSWORD)
     login(nobody, "nobody")
     assert nobody.get("/region/vacancies").status_code == 403
+
+
+def test_the_dashboard_shows_occupancy_beside_the_capacity(app):
+    first = child(app, 1)
+    admit(app, "homeadmin", "home", first, "2026-01-05")
+    with app.extensions["ieum.database"].session() as s:
+        capacity = s.get(Facility, facility_id(app, "home")).capacity
+    client = app.test_client()
+    login(client, "homeadmin")
+    page = client.get("/f/home/").get_data(as_text=True)
+    shown = page.split('data-testid="occupancy">', 1)[1].split("</dd>", 1)[0]
+    assert shown.startswith("1명")
+    if capacity is not None:
+        assert f"빈자리 {capacity - 1}" in shown

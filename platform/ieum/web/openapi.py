@@ -167,6 +167,7 @@ def document(content: Registry) -> dict[str, Any]:
     paths.update(api_catalog.openapi_paths())  # the program catalog (web/api_catalog.py)
     schemas.update(api_catalog.openapi_schemas())
     paths.update(api_collab.openapi_paths())  # referrals, consent, history (web/api_collab.py)
+    _app_wide(paths)
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
@@ -177,6 +178,25 @@ def document(content: Registry) -> dict[str, Any]:
         "components": {"schemas": schemas, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"}}},
     }
+
+
+def _app_wide(paths: dict[str, Any]) -> None:
+    """What the app does for every route, stated on every operation of every part: an
+    integer path id is 1..MAX_ID (a larger one is a 404, see ``errors.RowIdConverter``), and
+    any request can be refused as malformed (400, e.g. a NUL character, ``errors.py``)."""
+    for item in paths.values():
+        for method, operation in item.items():
+            if method == "parameters":
+                parameters = operation
+            else:
+                parameters = operation.get("parameters", [])
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("400", {"description": "입력값 오류", "content": {
+                    "application/json": {"schema": _ERROR}}})
+            for parameter in parameters:
+                schema = parameter.get("schema") or {}
+                if parameter.get("in") == "path" and schema.get("type") == "integer":
+                    parameter["schema"] = {**schema, **_ID}
 
 
 @bp.get("/api/v1/openapi.json")

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from ieum.access.officials import public_roles
 from ieum.services import ServiceError
+from ieum.services.occupancy import occupancy
 from ieum.services.workflows import inbox_counts
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.web.context import db_session, registry, today
@@ -39,8 +40,11 @@ def dashboard(facility_code: str):
     workspace = _workspace(facility_code)
     profile = registry().profiles[workspace.facility.profile_code]
     counts = inbox_counts(db_session(), workspace, today())
+    # 현원 only where residents are admitted and discharged (a welfare centre has none).
+    occupied = (occupancy(db_session(), workspace.facility.id)
+                if "admission_discharge" in profile.unit_ids else None)
     return render_template("workspace/dashboard.html", ws=workspace, profile=profile,
-                           counts=counts)
+                           counts=counts, occupied=occupied)
 
 
 @bp.get("/f/<facility_code>/u/<unit_id>/")
