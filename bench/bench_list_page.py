@@ -33,6 +33,7 @@ from bench import content_root
 from bench.timing import latencies, percentile, postgres_url, summary
 from ieum.config import normalise_database_url
 from ieum.store.db import make_engine
+from ieum.store.indexes import sync_indexes
 from ieum.store.migrate import upgrade
 from ieum.store.models import Record
 
@@ -108,7 +109,11 @@ def baseline_page(session, facility_id: int, args: dict[str, str]) -> str:  # no
     order = log_date if args["sort"] == "log_date" else Record.updated_at
     descending = args["dir"] == "desc"
     order = order.desc() if descending else order.asc()
-    total = session.scalar(select(func.count(Record.id)).where(*where))
+    # The pager's total, counted no further than the screen does ("1,000건 이상"; at least
+    # up to the asked page, in whole pages).
+    cap = max(50, int(args["page"])) * 20
+    total = min(cap, session.scalar(select(func.count()).select_from(
+        select(Record.id).where(*where).limit(cap + 1).subquery())))
     page = int(args["page"])
     found = session.execute(
         select(Record.id, Record.status, Record.updated_at, log_date, area,
@@ -156,6 +161,9 @@ def measure(url: str, root: Path, instance: Path, scope_rows: int, other_facilit
             user_id = user.id
         for n, facility_id in enumerate(ids):
             bulk_load(url, scope_rows, facility_id, user_id, seed=n)
+        # What `ieum db upgrade` does after the migrations on an install: the list screens'
+        # indexes for the loaded content (PostgreSQL; nothing on SQLite).
+        sync_indexes(database.engine, registry)
         client = app.test_client()
         _login(client)
         path = f"/f/bench0/u/{UNIT}/{FORM}/"

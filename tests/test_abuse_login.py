@@ -32,7 +32,8 @@ DICTIONARY = ["123456", "password", "qwerty", "111111", "admin", "letmein", "ilo
               "seoul2026", "baseball", "shadow", "superman", "trustno1", "football",
               "michael", "jordan23", "hunter2"]
 ATTACKERS = 6
-LOCKED = re.compile(r"로그인을 5번 잘못해 15분 동안 잠겼습니다\. \d\d:\d\d 이후에 다시 시도하세요\.")
+LOCKED = re.compile(r"로그인을 5번 잘못해 15분 동안 잠겼습니다\. "
+                    r"\d\d:\d\d 이후에 다시 시도하세요\.")
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 

@@ -12,10 +12,12 @@ JSON body are refused with a field error instead of failing in the database.
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import func, select
+import re
 
-from ieum.store.models import Record
+import pytest
+from sqlalchemy import func, select, update
+
+from ieum.store.models import Record, User
 from tests.formlab import API, BASE, GOOD, api_token
 from tests.webutil import csrf_token, login
 
@@ -24,6 +26,9 @@ METACHARACTERS = (
     "'); DROP TABLE record; --", "1; SELECT pg_sleep(1)", "' UNION SELECT * FROM app_user --",
     "\x00", "%00", "$1", ":name", "?", "*", "[a-z]", "../../", "𝕏", "가" * 300,
 )
+# The matrix of every parameter × value uses the ones that break naive SQL or LIKE.
+SHARP = ("'", "%", "_", "\\", "' OR '1'='1", "'); DROP TABLE record; --", "\x00", "가" * 300,
+         "1; SELECT pg_sleep(1)")
 TITLES = ("100% 달성", "a_b 계획", "O'Brien 방문", "C:\\temp 보관", "평범한 기록")
 HUGE = "99999999999999999999"
 
@@ -53,7 +58,7 @@ def test_metacharacters_in_every_list_parameter_are_harmless(lab) -> None:
     with app.extensions["ieum.database"].session() as s:
         before = s.scalar(select(func.count()).select_from(Record))
     failures: list[str] = []
-    for value in METACHARACTERS:
+    for value in SHARP:
         for params in list_params(value):
             for who, path, kwargs in (("screen", f"{BASE}/", {}),
                                       ("api", f"{API}/records", {"headers": headers})):
@@ -95,6 +100,20 @@ def test_a_text_filter_matches_its_value_literally(lab, needle: str, expected) -
         assert (escaped in page) == (title in expected), (needle, title)
 
 
+def test_every_metacharacter_in_the_text_filter_finds_only_literal_matches(lab) -> None:
+    _app, client, headers, _browser = lab
+    for value in METACHARACTERS:
+        response = client.get(f"{API}/records", headers=headers,
+                              query_string={"title": value, "per_page": "100"})
+        if "\x00" in value:
+            assert response.status_code == 400
+            continue
+        assert response.status_code == 200, value
+        expected = sorted(t for t in TITLES if value.strip().lower() in t.lower())
+        found = sorted(item["data"]["title"] for item in response.get_json()["items"])
+        assert found == expected, value
+
+
 def test_sorting_on_every_list_column_both_ways_answers(lab) -> None:
     _app, client, headers, _browser = lab
     for sort in ("written_on", "title", "method", "score_total", "id", "status",
@@ -126,8 +145,8 @@ def test_ids_beyond_the_integer_range_are_not_found(lab) -> None:
     assert inbox.status_code == 200 and inbox.get_json()["items"] == []
     created = client.post(f"{API}/records", headers=headers,
                           json={"data": GOOD, "subject_id": int(HUGE)})
-    assert created.status_code == 404
-    assert "대상자" in created.get_json()["error"]
+    assert created.status_code == 400
+    assert list(created.get_json()["fields"]) == ["subject_id"]
     evidence = client.post(f"{API}/records", headers=headers,
                            json={"data": {**GOOD, "evidence": int(HUGE)}})
     assert evidence.status_code == 400, evidence.get_json()
@@ -169,3 +188,39 @@ def test_non_finite_numbers_in_a_json_body_are_refused_with_a_field_error(lab, r
     assert "올바른 숫자가 아닙니다" in response.get_json()["fields"]["monthly_income"]
     with app.extensions["ieum.database"].session() as s:
         assert s.scalar(select(func.count()).select_from(Record)) == len(TITLES)
+
+
+GET_FORM = re.compile(r'<form[^>]*method="get"[^>]*>(.*?)</form>', re.S | re.I)
+FIELD_NAME = re.compile(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"', re.I)
+ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
+VALUES = {"facility_code": "lab", "unit_id": "casebook", "form_id": "casebook"}
+
+
+def test_every_search_form_of_every_screen_takes_metacharacters(lab) -> None:
+    """Crawl: every GET screen of the app (with the lab's facility, unit and form where the
+    route takes them), every field of its search forms, each metacharacter: never a 5xx."""
+    app, _client, _headers, browser = lab
+    with app.extensions["ieum.database"].session() as s:
+        s.execute(update(User).where(User.login == "admin").values(is_platform_admin=True))
+    pages: list[str] = []
+    for rule in app.url_map.iter_rules():
+        names = {m["name"]: m["converter"] for m in ARGUMENT.finditer(rule.rule)}
+        if "GET" not in rule.methods or rule.endpoint == "static" or \
+                any(c == "int" or n not in VALUES for n, c in names.items()):
+            continue
+        pages.append(ARGUMENT.sub(lambda m: VALUES[m["name"]], rule.rule))
+    searched: dict[str, set[str]] = {}
+    failures: list[str] = []
+    for path in pages:
+        page = browser.get(path)
+        if page.status_code != 200 or "html" not in page.content_type:
+            continue
+        for form in GET_FORM.findall(page.get_data(as_text=True)):
+            for name in set(FIELD_NAME.findall(form)) - {"csrf_token"}:
+                searched.setdefault(path, set()).add(name)
+                for value in SHARP:
+                    response = browser.get(path, query_string={name: value})
+                    if response.status_code >= 500:
+                        failures.append(f"{path}?{name}={value!r} -> {response.status_code}")
+    assert not failures, "\n".join(failures)
+    assert sum(len(names) for names in searched.values()) >= 8, searched

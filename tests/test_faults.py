@@ -11,7 +11,9 @@ runs, on SQLite and PostgreSQL.
 After each failure: the answer is a 500 with the Korean message (no stack trace), and every
 row of every table — the record, the task, the process instance with its serialized state,
 the audit log — is exactly as before, and the audit chain verifies. Then the same completion,
-without the fault, succeeds and moves the process on: nothing half-done blocks a retry.
+without the fault, succeeds and moves the process on: nothing half-done blocks a retry. A drop
+after the commit (while answering) leaves the whole completion in, and a client's retry is a
+409, not a second completion. A drop at the commit itself loses all of it.
 """
 
 from __future__ import annotations
@@ -131,4 +133,30 @@ def test_a_connection_drop_at_any_statement_of_a_completion_leaves_no_half_state
     assert_completed_once(app, before, instance_id)
     retried = complete(client, headers, task_id)  # a client retrying after its 500
     assert retried.status_code == 409, retried.get_json()
+    assert_completed_once(app, before, instance_id)
+
+
+def test_a_connection_drop_at_commit_loses_the_whole_completion_and_a_retry_succeeds(
+        flow) -> None:
+    app, client, headers, task_id, fault = flow
+    engine = app.extensions["ieum.database"].engine
+    with app.extensions["ieum.database"].session() as s:
+        instance_id = s.get(Task, task_id).instance_id
+    before = snapshot(app)
+    dropped: list[bool] = []
+
+    def drop(conn) -> None:  # noqa: ANN001 - fires just before the DBAPI commit
+        if not dropped:
+            dropped.append(True)
+            conn.connection.dbapi_connection.close()
+
+    event.listen(engine, "commit", drop)
+    try:
+        response = complete(client, headers, task_id)
+    finally:
+        event.remove(engine, "commit", drop)
+    assert dropped and response.status_code == 500
+    assert snapshot(app) == before
+    retried = complete(client, headers, task_id)
+    assert retried.status_code == 200, retried.get_json()
     assert_completed_once(app, before, instance_id)

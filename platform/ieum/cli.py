@@ -54,6 +54,36 @@ def db_upgrade(revision: str) -> None:
     url = settings.database_url()
     upgrade(url, revision)
     click.echo(f"데이터베이스를 {revision} 버전으로 올렸습니다: {_safe_url(url)}")
+    if revision != "head":
+        return
+    try:  # the schema is up to date even when the content has errors: say so, go on
+        registry = load_registry([default_content_root()], plugins=True)
+    except DefinitionErrors:
+        click.echo("목록 색인을 건너뜁니다: 내용에 오류가 있습니다. 'ieum check'로 고친 뒤 "
+                   "'ieum db index'를 실행하세요.", err=True)
+        return
+    _sync_indexes(registry)
+
+
+@db.command("index")
+def db_index() -> None:
+    """Create/drop the list screens' indexes to follow the forms (PostgreSQL; idempotent)."""
+    _sync_indexes(_registry())
+
+
+def _sync_indexes(registry: Registry) -> None:
+    from ieum.store.indexes import sync_indexes
+
+    database = _database()
+    try:
+        report = sync_indexes(database.engine, registry)
+    finally:
+        database.dispose()
+    if report.skipped:
+        click.echo(f"목록 색인: 건너뜀 ({report.skipped})")
+        return
+    click.echo(f"목록 색인: {len(report.created)}개 만듦, {len(report.dropped)}개 지움, "
+               f"{report.kept}개 그대로")
 
 
 @db.command("current")

@@ -7,9 +7,11 @@ of that unit, the user's grant and record scope. A record outside any of these i
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -180,16 +182,24 @@ class ListQuery:
     subject_id: int | None = None
 
 
+#: The list screen counts matching records only this far for its pager ("1,000건 이상"): an
+#: exact count reads every matching row (tens of milliseconds for 100,000 of them), a capped
+#: one stops after the cap. The API still counts exactly.
+COUNT_CAP = 1000
+
+
 @dataclass(frozen=True)
 class Page:
     items: list[Record]
     total: int
     page: int
     per_page: int
+    #: The count stopped at a cap: at least ``total`` records match, and a next page exists.
+    more: bool = False
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        return max(1, math.ceil(self.total / self.per_page)) + (1 if self.more else 0)
 
 
 _META_SORTS = {"updated_at": Record.updated_at, "created_at": Record.created_at,
@@ -236,8 +246,10 @@ def parse_list_query(tree: FieldTree, args: Mapping[str, Any]) -> ListQuery:
     )
 
 
-def _json_column(item: Field):  # noqa: ANN202 - a SQL expression
-    element = Record.data[item.name]
+def json_column(item: Field, data=Record.data):  # noqa: ANN001, ANN202 - a SQL expression
+    """The field as the list filters and sorts it (also the expression of its index, see
+    ``ieum.store.indexes``, built on another copy of the ``data`` column)."""
+    element = data[item.name]
     if item.kind == "integer":
         return element.as_integer()
     if item.kind == "number":
@@ -267,7 +279,7 @@ def _filtered(scope: FormScope, query: ListQuery) -> Select:
             statement = statement.where(Record.data[name].as_boolean().is_(wanted))
         elif item.kind in ("integer", "number"):
             try:
-                statement = statement.where(_json_column(item) == float(value))
+                statement = statement.where(json_column(item) == float(value))
             except ValueError:
                 continue
         else:
@@ -280,19 +292,35 @@ def _filtered(scope: FormScope, query: ListQuery) -> Select:
     return statement
 
 
-def list_records(session: Session, scope: FormScope, query: ListQuery) -> Page:
+def _count(session: Session, statement: Select, limit: int | None) -> tuple[int, bool]:
+    """(rows, more): every row of ``statement``, or at most ``limit`` and whether more match."""
+    rows = statement.with_only_columns(Record.id)
+    if limit is None:
+        return session.scalar(select(func.count()).select_from(rows.subquery())) or 0, False
+    counted = session.scalar(select(func.count()).select_from(
+        rows.limit(limit + 1).subquery())) or 0
+    return (limit, True) if counted > limit else (counted, False)
+
+
+def list_records(session: Session, scope: FormScope, query: ListQuery,
+                 *, count_cap: int | None = None) -> Page:
+    """One page of the list. With ``count_cap`` the total is counted only up to the cap, or
+    up to the asked page when that lies further (whole pages, so that ``more`` means a next
+    page exists); without it, exactly."""
     statement = _filtered(scope, query)
-    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    limit = None if count_cap is None else \
+        max(math.ceil(count_cap / query.per_page), query.page) * query.per_page
+    total, more = _count(session, statement, limit)
     if query.sort in _META_SORTS:
         order = _META_SORTS[query.sort]
     else:
-        order = _json_column(scope.tree.top(query.sort))
+        order = json_column(scope.tree.top(query.sort))
     order = order.desc() if query.descending else order.asc()
     tiebreak = Record.id.desc() if query.descending else Record.id.asc()
     page = min(query.page, max(1, math.ceil(total / query.per_page)))
     items = session.scalars(statement.order_by(order.nulls_last(), tiebreak)
                             .offset((page - 1) * query.per_page).limit(query.per_page)).all()
-    return Page(list(items), total, page, query.per_page)
+    return Page(list(items), total, page, query.per_page, more)
 
 
 def iter_all(session: Session, scope: FormScope, query: ListQuery,
@@ -325,10 +353,19 @@ def refuse_closed(session: Session, scope: FormScope, day: dt.date | None) -> No
                            "저장하거나 지울 수 없습니다.", status=409)
 
 
-def subject_context(session: Session, scope: FormScope,
-                    subject_id: int | None) -> dict[str, Any]:
+@lru_cache(maxsize=512)
+def reads_record_counts(form: FormDef) -> bool:
+    """Whether an expression of ``form`` may read ``record_counts``. Conservative: the name
+    appearing anywhere in the schema counts (an expression can only read a name it spells)."""
+    return "record_counts" in json.dumps(form.schema_dict(), ensure_ascii=False)
+
+
+def subject_context(session: Session, scope: FormScope, subject_id: int | None,
+                    form: FormDef | None = None) -> dict[str, Any]:
     """What a form's rules may know about the record's subject: ``subject`` (name, birth
-    date, age today, status) and ``record_counts`` (saved records per form in this unit)."""
+    date, age today, status) and ``record_counts`` (saved records per form in this unit).
+    The counts are a grouped query over the subject's records: it is skipped (an empty
+    mapping) for a ``form`` (default: the scope's) none of whose expressions reads them."""
     if subject_id is None or not is_id(subject_id):
         return {}
     subject = session.get(Subject, subject_id)
@@ -338,7 +375,8 @@ def subject_context(session: Session, scope: FormScope,
         select(Record.form_id, func.count(Record.id)).where(
             Record.facility_id == scope.facility.id, Record.unit_function == scope.unit.id,
             Record.subject_id == subject_id, Record.deleted_at.is_(None),
-            Record.status != "draft").group_by(Record.form_id)).all())
+            Record.status != "draft").group_by(Record.form_id)).all()) \
+        if reads_record_counts(form or scope.form) else {}
     born = subject.birth_date
     age = None
     if born is not None:
@@ -353,17 +391,6 @@ def validate(scope: FormScope, data: Mapping[str, Any], *, draft: bool = False,
              context: Mapping[str, Any] | None = None) -> Outcome:
     return process(form or scope.form, data, today=scope.today, draft=draft, previous=previous,
                    parameters={**scope.parameters, **(context or {})})
-
-
-def _subject(session: Session, scope: FormScope, subject_id: int | None) -> int | None:
-    if subject_id is None:
-        return None
-    found = session.scalar(select(Subject.id).where(
-        Subject.id == subject_id, Subject.facility_id == scope.facility.id)) \
-        if is_id(subject_id) else None
-    if found is None:
-        raise ServiceError("대상자를 찾을 수 없습니다.", field="subject_id", status=404)
-    return found
 
 
 def _claim_files(session: Session, scope: FormScope, record: Record, form: FormDef) -> None:
@@ -389,8 +416,20 @@ def _foreign_subjects(session: Session, scope: FormScope, form: FormDef,
     return errors
 
 
+def _subject_row(session: Session, scope: FormScope, subject_id: int | None) -> Subject | None:
+    """The facility's subject ``subject_id`` (``None`` when absent, malformed or foreign)."""
+    if subject_id is None or not is_id(subject_id):
+        return None
+    subject = session.get(Subject, subject_id)
+    return subject if subject is not None and subject.facility_id == scope.facility.id else None
+
+
 def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *, draft: bool,
             subject_id: int | None) -> Record:
+    # Loaded once and held for the whole call: the session's identity map holds objects only
+    # weakly, so without this reference the rules' context, the check below and the case rules
+    # (``session.get`` each) would read the same row three more times.
+    subject = _subject_row(session, scope, subject_id)
     outcome = validate(scope, data, draft=draft,
                        context=subject_context(session, scope, subject_id))
     registers = bool(scope.unit.subject_registry) and \
@@ -407,7 +446,9 @@ def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
     entry_date = entry_date_of(scope.form, outcome.data)
     refuse_closed(session, scope, entry_date)
     remember(session, scope.form)
-    subject_id = _subject(session, scope, subject_id)
+    if subject_id is not None and subject is None:
+        raise ServiceError("대상자를 찾을 수 없습니다.", field="subject_id", status=404)
+    subject_id = None if subject is None else subject.id
     assignee = cases.before_insert(session, scope.unit, subject_id, scope.form.id)
     record = Record(
         facility_id=scope.facility.id, unit_function=scope.unit.id, form_id=scope.form.id,
@@ -460,7 +501,7 @@ def update_record(session: Session, registry: Registry, scope: FormScope, record
     form = form_of(session, registry, record)
     data = sensitive.for_update(form, data, record.data, sees_private=sees_private(scope, record))
     outcome = validate(scope, data, draft=draft, previous=record.data, form=form,
-                       context=subject_context(session, scope, record.subject_id))
+                       context=subject_context(session, scope, record.subject_id, form))
     foreign = _foreign_subjects(session, scope, form, outcome.data)
     if foreign:
         outcome = Outcome(outcome.data, {**outcome.errors, **foreign})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ieum.access.audit import Actor, record_event
@@ -197,8 +197,9 @@ def may_work(workspace: Workspace, task: Task) -> bool:
 
 def get_task(session: Session, workspace: Workspace, task_id: int) -> Task:
     """A task of this facility the user may see (their own or their roles'); else 404."""
-    task = session.scalar(select(Task).where(Task.id == task_id,
-                                             Task.facility_id == workspace.facility.id))
+    # The instance comes in the same query: every caller reads it (one statement, not two).
+    task = session.scalar(select(Task).options(joinedload(Task.instance))
+                          .where(Task.id == task_id, Task.facility_id == workspace.facility.id))
     if task is None:
         raise ServiceError("업무를 찾을 수 없습니다.", status=404)
     unit = task.instance.unit_function
@@ -251,8 +252,11 @@ def complete_task(session: Session, rt: Runtime, workspace: Workspace, task_id: 
     task.state = "completed"
     task.completed_at = utcnow()
     task.completed_by_id = workspace.user.id
+    # Set before advancing, so that the instance is written by one UPDATE (state, status,
+    # updated_at and the version together) instead of one for the state and another for the
+    # time; it bumps the version even when only task rows changed.
+    instance.updated_at = utcnow()
     _advance(session, rt, instance, workflow)
-    instance.updated_at = utcnow()  # bumps the version even when only task rows changed
     hook = TASK_HOOKS.get(instance.process_id)
     if hook is not None:
         hook(session, rt, workspace, task, instance)

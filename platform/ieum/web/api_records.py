@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 
 from ieum.forms.fields import field_tree
-from ieum.services import ServiceError, records
+from ieum.services import ServiceError, is_id, records
 from ieum.services import attachments as files
 from ieum.services.workspace import open_workspace
 from ieum.store.models import Record
@@ -53,6 +53,13 @@ def _body() -> dict[str, Any]:
     draft = body.get("draft", False)
     if not isinstance(draft, bool):
         raise ServiceError("draft는 true 또는 false여야 합니다.", field="draft")
+    for name in ("subject_id", "version"):  # the same rules wherever the body is read
+        value = body.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise ServiceError(f"{name}는 정수여야 합니다.", field=name)
+    subject_id = body.get("subject_id")
+    if subject_id is not None and not is_id(subject_id):
+        raise ServiceError("subject_id는 1 이상의 대상자 번호여야 합니다.", field="subject_id")
     return body
 
 
@@ -84,9 +91,6 @@ def create(facility_code: str, unit_id: str, form_id: str):
     scope = _scope(facility_code, unit_id, form_id)
     body = _body()
     subject_id = body.get("subject_id")
-    if subject_id is not None and (not isinstance(subject_id, int)
-                                   or isinstance(subject_id, bool)):
-        raise ServiceError("subject_id는 정수여야 합니다.", field="subject_id")
     try:
         record = records.create_record(db_session(), scope, body["data"],
                                        draft=body.get("draft", False), subject_id=subject_id)

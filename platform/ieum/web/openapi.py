@@ -57,8 +57,9 @@ def document(content: Registry) -> dict[str, Any]:
     save = {"type": "object", "required": ["data"], "properties": {
         "data": {"type": "object", "description": "양식의 값 (components/schemas/form.*)"},
         "draft": {"type": "boolean", "description": "임시저장"},
-        "subject_id": _ID,
-        "version": {"type": "integer", "description": "수정할 때 읽어 온 버전 (낙관적 잠금)"}}}
+        "subject_id": {**_ID, "type": ["integer", "null"]},  # null = no subject
+        "version": {"type": ["integer", "null"],
+                    "description": "수정할 때 읽어 온 버전 (낙관적 잠금; 수정에는 필수)"}}}
     base = "/api/v1/f/{facility_code}/u/{unit_id}/{form_id}"
     paths = {
         "/api/v1/auth/token": {
@@ -128,7 +129,9 @@ def document(content: Registry) -> dict[str, Any]:
                                                                     409)}},
         "/api/v1/f/{facility_code}/tasks/{task_id}/complete": {
             "parameters": [_PATH_PARAMS[0], _param("task_id", "integer")],
-            "post": {"summary": "업무 완료 (data = 양식 값)", "requestBody": _body(save),
+            "post": {"summary": "업무 완료 (data = 양식 값; 양식 없는 업무는 생략 가능)",
+                     "requestBody": _body({"type": "object", "properties": {"data": {
+                         "type": "object", "description": "업무 양식의 값"}}}),
                      "responses": _responses("200", {"type": "object"}, 400, 401, 403, 404,
                                              409)}},
     }

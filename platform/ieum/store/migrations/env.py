@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from ieum.store.db import make_engine
+from ieum.store.indexes import include_object
 from ieum.store.models import Base
 
 config = context.config
@@ -31,6 +32,9 @@ def run_migrations_online() -> None:
                 target_metadata=target_metadata,
                 render_as_batch=connection.dialect.name == "sqlite",
                 compare_type=True,
+                # the list screens' indexes follow the content (``ieum db index``), not the
+                # models: autogenerate must not propose dropping them
+                include_object=include_object,
             )
             with context.begin_transaction():
                 context.run_migrations()

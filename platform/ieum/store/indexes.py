@@ -1,0 +1,204 @@
+"""Indexes that follow the content: the list screens' filter and sort fields (PostgreSQL).
+
+A form's list screen filters on its ``x-ui.filter`` fields and sorts on its list columns,
+all inside the JSON document of ``record.data``. Without an index on those expressions
+PostgreSQL reads every record of the facility's form to filter, count and sort a page. The
+Alembic models cannot know which fields a library declares, so these indexes are derived from
+the loaded registry and kept in step by ``ieum db index`` (which ``ieum db upgrade`` runs after
+the migrations):
+
+- per form and filter field, ``(facility_id, unit_function, <field>)``; per sortable list
+  column, two, in the list's two orders (``<field> ASC NULLS LAST, id`` and
+  ``<field> DESC NULLS LAST, id DESC``) so that a page is read in order from the index;
+- each *partial* (``WHERE form_id = '<form>' AND deleted_at IS NULL``): a record is written
+  only into its own form's few indexes, not into all of the library's;
+- PostgreSQL ignores the statistics of partial expression indexes, so each filter field also
+  gets a statistics object on ``(form_id, <field>)`` (PostgreSQL 14+), which makes the planner
+  see how many rows a filter keeps and choose the ordered index scan for a common value;
+- names carry ``ixf_`` / ``stf_`` and a hash of the definition: a changed field (another
+  kind, so another expression) gets a new index and the old one is dropped; so is every
+  ``ixf_``/``stf_`` object no form asks for any more. The Alembic comparison ignores these
+  names (``include_object``).
+
+The field expressions are the ones the records service filters and sorts with
+(``ieum.services.records``), compiled for PostgreSQL, so the planner matches them. Indexes
+are built ``CONCURRENTLY`` (writers are not blocked on a live database). SQLite is left
+alone: its JSON paths are bound parameters in the queries, which its planner cannot match to
+an expression index, and an embedded single-facility database is small enough (see
+``docs/PERFORMANCE.md``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, MetaData, text
+from sqlalchemy.schema import CreateIndex, Index
+
+from ieum.store.models import Record
+
+if TYPE_CHECKING:
+    from ieum.definitions import Registry
+    from ieum.forms.fields import Field
+
+INDEX_PREFIX = "ixf_"
+STATISTICS_PREFIX = "stf_"
+#: Field kinds the list sorts on as one JSON scalar (``ieum.forms.fields`` kinds).
+_SORTED_KINDS = frozenset({"text", "date", "datetime", "time", "select", "radio", "integer",
+                           "number", "boolean", "phone"})
+#: Kinds the list filters by equality or a range, which a B-tree serves (text is searched
+#: with ``ILIKE '%…%'``, which it cannot).
+_FILTERED_KINDS = frozenset({"date", "datetime", "select", "radio", "integer", "number",
+                             "boolean"})
+_NAME_LENGTH = 63  # PostgreSQL's identifier limit
+#: From this many rows (PostgreSQL's estimate) indexes are built and dropped CONCURRENTLY.
+CONCURRENT_FROM_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One object to keep: its name and the statement creating it."""
+
+    name: str
+    kind: str  # "index" or "statistics"
+    ddl: str
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    """Alembic hook: leave the content-driven indexes out of model comparisons."""
+    return not (type_ == "index" and name and str(name).startswith(INDEX_PREFIX))
+
+
+def _name(prefix: str, form_id: str, field: str, suffix: str, ddl: str) -> str:
+    digest = hashlib.sha256(ddl.encode()).hexdigest()[:8]
+    stem = f"{prefix}{form_id}__{field}"[: _NAME_LENGTH - len(suffix) - 10]
+    return f"{stem}_{suffix}_{digest}".lower()
+
+
+def _fields(registry: Registry) -> Iterable[tuple[str, Field, bool, bool]]:
+    """(form id, field, filtered on, sorted on) for every indexed field of every form."""
+    from ieum.forms.fields import field_tree
+
+    for form in sorted(registry.forms.values(), key=lambda f: f.id):
+        tree = field_tree(form)
+        filters = {f.name for f in tree.filters}
+        columns = {f.name for f in tree.list_columns}
+        for item in tree.fields:
+            filtered = item.name in filters and item.kind in _FILTERED_KINDS
+            sorted_on = item.name in columns and item.kind in _SORTED_KINDS
+            if filtered or sorted_on:
+                yield form.id, item, filtered, sorted_on
+
+
+def wanted(registry: Registry, dialect) -> list[Wanted]:  # noqa: ANN001
+    """Every ``ixf_``/``stf_`` object ``registry`` asks for, with its DDL for ``dialect``."""
+    # The records service owns the expressions it filters and sorts with (imported here:
+    # Alembic's environment imports this module for ``include_object`` only).
+    from ieum.services.records import json_column
+
+    table = Record.__table__.to_metadata(MetaData())
+    found: list[Wanted] = []
+    # Every list's default order (updated_at, newest first) and its reverse, for all forms
+    # at once: plain columns, so one index per order serves the whole library.
+    for suffix, columns in (
+            ("a", (table.c.updated_at.asc().nulls_last(), table.c.id.asc())),
+            ("d", (table.c.updated_at.desc().nulls_last(), table.c.id.desc()))):
+        found.append(_index(dialect, table, "", "updated_at", suffix,
+                            (table.c.facility_id, table.c.unit_function, table.c.form_id,
+                             *columns), table.c.deleted_at.is_(None)))
+    for form_id, item, filtered, sorted_on in _fields(registry):
+        expression = json_column(item, table.c.data)
+        where = (table.c.form_id == form_id) & table.c.deleted_at.is_(None)
+        shapes = []
+        if sorted_on:
+            shapes += [("a", (expression.asc().nulls_last(), table.c.id.asc())),
+                       ("d", (expression.desc().nulls_last(), table.c.id.desc()))]
+        elif filtered:
+            shapes.append(("f", (expression,)))
+        for suffix, columns in shapes:
+            found.append(_index(dialect, table, form_id, item.name, suffix,
+                                (table.c.facility_id, table.c.unit_function, *columns), where))
+        if filtered:
+            element = dialect.statement_compiler(dialect, None).process(
+                expression, include_table=False, literal_binds=True)
+            body = f"ON form_id, ({element}) FROM record"
+            name = _name(STATISTICS_PREFIX, form_id, item.name, "s", body)
+            found.append(Wanted(name, "statistics",
+                                f'CREATE STATISTICS IF NOT EXISTS "{name}" {body}'))
+    return found
+
+
+def _index(dialect, table, form_id: str, field: str, suffix: str, columns,  # noqa: ANN001
+           where) -> Wanted:  # noqa: ANN001
+    """A partial index on ``table``'s copy of ``record``; named after its definition."""
+    probe = Index("probe", *columns, postgresql_where=where)
+    body = str(CreateIndex(probe).compile(dialect=dialect))
+    name = _name(INDEX_PREFIX, form_id, field, suffix, body)
+    index = Index(name, *columns, postgresql_where=where, postgresql_concurrently=True)
+    ddl = str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect))
+    table.indexes.discard(probe)
+    table.indexes.discard(index)
+    return Wanted(name, "index", ddl)
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    created: tuple[str, ...]
+    dropped: tuple[str, ...]
+    kept: int
+    skipped: str | None = None  # why nothing was done (e.g. SQLite)
+
+
+def existing(engine: Engine) -> dict[str, str]:
+    """The ``ixf_`` indexes and ``stf_`` statistics in the current schema: name -> kind."""
+    with engine.connect() as connection:
+        indexes = connection.execute(text(
+            "SELECT c.relname, i.indisvalid FROM pg_class c JOIN pg_index i "
+            "ON i.indexrelid = c.oid WHERE c.relnamespace = current_schema()::regnamespace "
+            "AND c.relname LIKE :prefix"), {"prefix": INDEX_PREFIX + "%"}).all()
+        statistics = connection.execute(text(
+            "SELECT stxname FROM pg_statistic_ext WHERE stxnamespace = "
+            "current_schema()::regnamespace AND stxname LIKE :prefix"),
+            {"prefix": STATISTICS_PREFIX + "%"}).scalars().all()
+    found = {name: "index" if valid else "invalid index" for name, valid in indexes}
+    found.update((name, "statistics") for name in statistics)
+    return found
+
+
+def sync_indexes(engine: Engine, registry: Registry, *, analyze: bool = True) -> IndexReport:
+    """Create the wanted objects that are missing and drop the ones no longer wanted;
+    idempotent. ``ANALYZE record`` afterwards when anything was created (statistics)."""
+    if engine.dialect.name != "postgresql":
+        return IndexReport((), (), 0, skipped=f"{engine.dialect.name}: 색인을 만들지 않습니다")
+    have = existing(engine)  # connects: the server's version is known from here on
+    want = {item.name: item for item in wanted(registry, engine.dialect)}
+    if (engine.dialect.server_version_info or (0,)) < (14,):  # statistics on expressions: 14+
+        want = {name: item for name, item in want.items() if item.kind == "index"}
+    created, dropped = [], []
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        # CONCURRENTLY keeps a live table writable while an index builds, but waits for every
+        # older transaction of the database first; a small table is indexed at once instead.
+        rows = connection.scalar(text(
+            "SELECT reltuples FROM pg_class WHERE oid = 'record'::regclass")) or 0
+        concurrently = " CONCURRENTLY" if rows >= CONCURRENT_FROM_ROWS else ""
+        for name, kind in sorted(have.items()):
+            if name in want and kind != "invalid index":  # an interrupted CONCURRENTLY build
+                continue                                   # leaves an invalid one: rebuild
+            if kind == "statistics":
+                connection.execute(text(f'DROP STATISTICS IF EXISTS "{name}"'))
+            else:
+                connection.execute(text(f'DROP INDEX{concurrently} IF EXISTS "{name}"'))
+            dropped.append(name)
+            have.pop(name)
+        for name, item in want.items():
+            if name not in have:
+                ddl = item.ddl if concurrently else item.ddl.replace(
+                    "CREATE INDEX CONCURRENTLY ", "CREATE INDEX ", 1)
+                connection.execute(text(ddl))
+                created.append(name)
+        if created and analyze:
+            connection.execute(text("ANALYZE record"))
+    return IndexReport(tuple(created), tuple(dropped), len(want) - len(created))
