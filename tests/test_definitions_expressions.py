@@ -111,7 +111,8 @@ def test_every_expression_problem_of_a_form_is_reported(root: Path) -> None:
         ("/x-rules/0/rule", "attribute access (.strip) is not allowed"),
         ("/x-visible/body", "syntax error at column 8 (the end): invalid syntax"),
         ("/x-visible/kind", "function 'open' is not allowed; allowed: len, sum, min, max, "
-                            "round, abs, any, all, int, float, str, bool, today, date, age, "
+                            "round, round_half_up, abs, any, all, int, float, str, bool, "
+                            "today, date, age, "
                             "months_between, days_between, year, month, pluck, count, "
                             "coalesce, is_empty, mean, likert_score"),
     ]
