@@ -98,9 +98,12 @@ def set_closing(session: Session, workspace: Workspace, unit_id: str,
     if closing is None:
         closing = Closing(facility_id=facility.id, unit_function=unit_id,
                           closed_through=closed_through, set_by_id=actor.user_id)
+        # No savepoint: on SQLite, releasing a savepoint that opened the transaction commits
+        # it, which would keep the closing without its audit row. A clash refuses the whole
+        # request instead (the caller rolls back).
         try:
-            with session.begin_nested():
-                session.add(closing)
+            session.add(closing)
+            session.flush()
         except IntegrityError:  # another administrator closed it at the same moment
             raise ServiceError("다른 관리자가 먼저 마감을 변경했습니다. 화면을 새로 고친 뒤 "
                                "다시 시도하세요.", status=409) from None

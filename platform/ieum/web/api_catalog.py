@@ -16,6 +16,7 @@ from ieum.services.workspace import open_workspace
 from ieum.store.models_catalog import Application
 from ieum.web.api import timestamp, token_required
 from ieum.web.context import actor_for, db_session, functions, registry, today
+from ieum.web.openapi_parts import responses
 
 bp = Blueprint("api_catalog", __name__, url_prefix="/api/v1")
 
@@ -109,18 +110,10 @@ def get_application(facility_code: str, application_id: int):
     return jsonify(_application_json(found))
 
 
-_ERROR = {"$ref": "#/components/schemas/Error"}
 
 
 def _responses(ok: str, schema: dict[str, Any], *codes: int) -> dict[str, Any]:
-    titles = {400: "입력값 오류 (fields: 항목별 메시지)", 401: "인증 필요", 403: "권한 없음",
-              404: "없음 (다른 기관의 자료 포함)", 409: "폐지된 사업 또는 동시 변경"}
-    responses: dict[str, Any] = {ok: {"description": "성공", "content": {
-        "application/json": {"schema": schema}}}}
-    for code in codes:
-        responses[str(code)] = {"description": titles[code],
-                                "content": {"application/json": {"schema": _ERROR}}}
-    return responses
+    return responses(ok, schema, *codes, titles={409: "폐지된 사업 또는 동시 변경"})
 
 
 def openapi_paths() -> dict[str, Any]:

@@ -14,9 +14,9 @@ from ieum.services import workflows as flows
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.web.api import timestamp, token_required
 from ieum.web.context import actor_for, db_session, functions, registry, today
+from ieum.web.openapi_parts import responses
 
 bp = Blueprint("api_collab", __name__, url_prefix="/api/v1")
-_ERROR = {"$ref": "#/components/schemas/Error"}
 
 
 def _workspace(facility_code: str) -> Workspace:
@@ -144,14 +144,7 @@ def vacancies():
 
 
 def _responses(ok: str, schema: dict[str, Any], *codes: int) -> dict[str, Any]:
-    titles = {400: "입력값 오류", 401: "인증 필요", 403: "권한 없음",
-              404: "없음 (다른 기관의 자료 포함)", 409: "검토 중인 같은 의뢰가 있음"}
-    responses: dict[str, Any] = {ok: {"description": "성공", "content": {
-        "application/json": {"schema": schema}}}}
-    for code in codes:
-        responses[str(code)] = {"description": titles[code],
-                                "content": {"application/json": {"schema": _ERROR}}}
-    return responses
+    return responses(ok, schema, *codes, titles={409: "검토 중인 같은 의뢰가 있음"})
 
 
 def openapi_paths() -> dict[str, Any]:

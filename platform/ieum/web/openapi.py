@@ -14,10 +14,11 @@ from ieum.definitions import Registry
 from ieum.services import MAX_ID
 from ieum.web import api_catalog, api_collab
 from ieum.web.context import registry
+from ieum.web.openapi_parts import ERROR as _ERROR
+from ieum.web.openapi_parts import responses as _responses
 
 bp = Blueprint("openapi", __name__)
 
-_ERROR = {"$ref": "#/components/schemas/Error"}
 _ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 _PATH_PARAMS = [
     {"name": "facility_code", "in": "path", "required": True, "schema": {"type": "string"}},
@@ -29,19 +30,6 @@ _PATH_PARAMS = [
 def _param(name: str, kind: str) -> dict[str, Any]:
     schema = dict(_ID) if kind == "integer" else {"type": kind}
     return {"name": name, "in": "path", "required": True, "schema": schema}
-
-
-def _responses(ok: str, schema: dict[str, Any] | None, *codes: int) -> dict[str, Any]:
-    responses: dict[str, Any] = {ok: {"description": "성공"}}
-    if schema is not None:
-        responses[ok]["content"] = {"application/json": {"schema": schema}}
-    titles = {400: "입력값 오류 (fields: 항목별 메시지)", 401: "인증 필요", 403: "권한 없음",
-              404: "없음 (다른 기관의 자료 포함)",
-              409: "다른 사용자가 먼저 수정함 또는 마감된 기간", 413: "파일이 너무 큼"}
-    for code in sorted({400, *codes}):  # any request can be malformed (e.g. a NUL character)
-        responses[str(code)] = {"description": titles[code],
-                                "content": {"application/json": {"schema": _ERROR}}}
-    return responses
 
 
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
