@@ -165,19 +165,10 @@ def start_process(session: Session, rt: Runtime, workspace: Workspace, unit_id: 
             select(Subject.id).where(Subject.id == subject_id,
                                      Subject.facility_id == workspace.facility.id)) is None):
         raise ServiceError("대상자를 찾을 수 없습니다.", field="subject_id", status=404)
-    workflow = runtime.new_workflow(process, rt.engine())
-    initial = {"facility_id": workspace.facility.id, "subject_id": subject_id,
-               "started_by": workspace.user.id,
-               **approval_lines.process_data(session, rt.registry, workspace.facility, unit.id)}
-    for task in workflow.get_tasks(state=runtime.TaskState.READY):
-        task.data.update(initial)
-    instance = ProcessInstance(
-        facility_id=workspace.facility.id, unit_function=unit.id, process_id=process.id,
-        spec_hash=process.spec_hash, subject_id=subject_id, state={},
-        started_by_id=workspace.user.id)
-    session.add(instance)
-    session.flush()
-    _advance(session, rt, instance, workflow)
+    instance = start_in(
+        session, rt, workspace.facility.id, unit.id, process.id, subject_id=subject_id,
+        data=approval_lines.process_data(session, rt.registry, workspace.facility, unit.id),
+        started_by=workspace.user.id)
     record_event(session, "process.start", rt.actor, facility_id=workspace.facility.id,
                  target_type="process_instance", target_id=instance.id, subject_id=subject_id,
                  detail={"unit": unit.id, "process": process.id})
