@@ -317,6 +317,45 @@ def test_near_threshold_goes_to_the_regions_official_who_decides(catalog_app) ->
                                   "reason": "다시"}, path).status_code == 409
 
 
+def test_an_application_under_investigation_can_be_withdrawn_with_a_reason(catalog_app) -> None:
+    worker = _client(catalog_app, "cworker")
+    assert _apply(catalog_app, worker, ["livelihood-2026"], NEAR,
+                  extra=LIVELIHOOD_ANNEX).status_code == 302
+    with _session(catalog_app) as session:
+        application = session.scalar(select(Application))
+        application_id, version = application.id, application.version
+    page = f"/f/cat-child/applications/{application_id}"
+    assert "신청 취하" in worker.get(page).get_data(as_text=True)
+    path = f"{page}/withdraw"
+    no_reason = _post(worker, path, {"reason": " ", "row_version": version}, page)
+    assert no_reason.status_code == 302
+    assert "취하 사유" in worker.get(page).get_data(as_text=True)
+    with _session(catalog_app) as session:
+        assert session.get(Application, application_id).status == "investigating"
+    done = _post(worker, path, {"reason": "본인 요청으로 철회", "row_version": version}, page)
+    assert done.status_code == 302
+    with _session(catalog_app) as session:
+        application = session.get(Application, application_id)
+        assert application.status == "withdrawn"
+        assert application.reasons[-1] == "신청 취하: 본인 요청으로 철회"
+        assert session.get(ProcessInstance, application.process_instance_id).status == \
+            "cancelled"
+        assert session.scalar(select(Task.state).where(Task.name == "investigate")) == \
+            "cancelled"
+        assert session.scalar(select(func.count(AuditEvent.id)).where(
+            AuditEvent.action == "application.withdraw")) == 1
+    # the official no longer has it to investigate; a second withdrawal is refused
+    official = _client(catalog_app, "official")
+    assert f'data-application="{application_id}"' not in official.get(
+        "/catalog/investigations/").get_data(as_text=True)
+    investigation = f"/catalog/investigations/{application_id}"
+    assert _post(official, investigation, {"decision": "eligible", "reason": "확인"},
+                 investigation).status_code == 409
+    again = _post(worker, path, {"reason": "다시 취하", "row_version": version + 1}, page)
+    assert again.status_code == 302
+    assert "조사 중인 신청만" in worker.get(page).get_data(as_text=True)
+
+
 def test_common_section_is_entered_once_for_programs_applied_together(catalog_app) -> None:
     worker = _client(catalog_app, "cworker")
     response = _apply(catalog_app, worker, ["livelihood-2026", "local-energy-voucher-2026"],

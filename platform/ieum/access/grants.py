@@ -27,9 +27,13 @@ def active_assignments(session: Session, user: User, day: dt.date) -> list[RoleA
     )
 
 
-def user_facilities(session: Session, user: User, day: dt.date) -> list[Facility]:
-    """Facilities where the user holds at least one role valid on ``day``, by name."""
-    facility_ids = {a.facility_id for a in active_assignments(session, user, day)}
+def user_facilities(session: Session, user: User, day: dt.date,
+                    assignments: list[RoleAssignment] | None = None) -> list[Facility]:
+    """Facilities where the user holds at least one role valid on ``day``, by name
+    (``assignments``: the user's active assignments when the caller has them already)."""
+    if assignments is None:
+        assignments = active_assignments(session, user, day)
+    facility_ids = {a.facility_id for a in assignments}
     if not facility_ids:
         return []
     return list(

@@ -515,7 +515,7 @@ def decide(session: Session, rt: flows.Runtime, user: User, roles: PublicRoles,
     if application is None or not roles.covers_region(application.facility.region_code):
         raise ServiceError("신청을 찾을 수 없습니다.", status=404)
     if application.status != "investigating":
-        raise ServiceError("이미 결정된 신청입니다.", status=409)
+        raise ServiceError("이미 결정되었거나 취하된 신청입니다.", status=409)
     if expected_version is not None and expected_version != application.version:
         raise ServiceError(CONFLICT, status=409)
     form = rt.registry.forms.get(INVESTIGATION_FORM)
@@ -565,6 +565,44 @@ def decide(session: Session, rt: flows.Runtime, user: User, roles: PublicRoles,
                  target_type="application", target_id=application.id,
                  subject_id=application.subject_id,
                  detail={"decision": application.decision, "benefit": application.benefit})
+    session.commit()
+    return application
+
+
+@refuse_conflicts(CONFLICT)
+def withdraw(session: Session, ws: Workspace, application_id: int, reason: str | None,
+             actor: Actor, *, expected_version: int | None = None) -> Application:
+    """신청 취하: an application still under investigation is withdrawn with a reason; its
+    process and open tasks are cancelled, and nothing of it is deleted."""
+    _require_apply(ws)
+    application = session.scalar(select(Application).where(
+        Application.id == application_id, Application.facility_id == ws.facility.id)) \
+        if is_id(application_id) else None
+    if application is None:
+        raise ServiceError("신청을 찾을 수 없습니다.", status=404)
+    if application.status != "investigating":
+        raise ServiceError("조사 중인 신청만 취하할 수 있습니다. 이미 결정되었거나 취하된 "
+                           "신청입니다.", status=409)
+    if expected_version is not None and expected_version != application.version:
+        raise ServiceError(CONFLICT, status=409)
+    text = (reason or "").strip()
+    if _has_nul(text):
+        raise ServiceError("입력값에 쓸 수 없는 문자(NUL)가 있습니다.", field="reason")
+    if not 2 <= len(text) <= 200:
+        raise ServiceError("취하 사유를 2~200자로 입력하세요.", field="reason")
+    if application.process_instance_id is not None:
+        instance = session.get(ProcessInstance, application.process_instance_id)
+        if instance is not None and instance.status == "running":
+            instance.status = "cancelled"
+            instance.next_timer_at = None
+        for task in session.scalars(select(Task).where(
+                Task.instance_id == application.process_instance_id, Task.state == "ready")):
+            task.state = "cancelled"
+    application.status = "withdrawn"
+    application.reasons = [*application.reasons, f"신청 취하: {text}"]
+    record_event(session, "application.withdraw", actor, facility_id=application.facility_id,
+                 target_type="application", target_id=application.id,
+                 subject_id=application.subject_id, detail={"reason": text})
     session.commit()
     return application
 

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from ieum.access.grants import Permissions, permissions_for, roles_in, user_facilities
+from ieum.access.grants import (
+    Permissions,
+    active_assignments,
+    permissions_for,
+    user_facilities,
+)
 from ieum.definitions import Registry
 from ieum.services import ServiceError
 from ieum.store.models import Facility, User
@@ -59,7 +64,8 @@ def open_workspace(session: Session, registry: Registry, user: User,
     A facility where the user holds no valid role is reported as not found, so its
     existence is not revealed.
     """
-    facilities = tuple(user_facilities(session, user, day))
+    assignments = active_assignments(session, user, day)  # read once for both uses below
+    facilities = tuple(user_facilities(session, user, day, assignments))
     if facility_code is None:
         facility = facilities[0] if facilities else None
     else:
@@ -68,7 +74,7 @@ def open_workspace(session: Session, registry: Registry, user: User,
             raise ServiceError("기관을 찾을 수 없습니다.", status=404)
     if facility is None:
         return Workspace(user, None, facilities, Permissions(frozenset()), ())
-    permissions = permissions_for(registry, facility.profile_code,
-                                  roles_in(session, user, facility, day))
+    roles = frozenset(a.role for a in assignments if a.facility_id == facility.id)
+    permissions = permissions_for(registry, facility.profile_code, roles)
     menu = build_menu(registry, facility.profile_code, permissions)
     return Workspace(user, facility, facilities, permissions, menu)

@@ -196,7 +196,29 @@ def application(facility_code: str, application_id: int):
                  definition=definition, common=_shown(found),
                  sections=apps.form_sections([(version.id, definition)]),
                  bundle=apps.bundle_of(session, found),
-                 steps=apps.procedure_steps(session, found))
+                 steps=apps.procedure_steps(session, found),
+                 may_withdraw=found.status == "investigating" and apps.may_apply(ws))
+
+
+@bp.post("/f/<facility_code>/applications/<int:application_id>/withdraw")
+@login_required
+def withdraw(facility_code: str, application_id: int):
+    """신청 취하 (the detail page asks for the reason and a confirmation)."""
+    ws = _workspace(facility_code)
+    session = db_session()
+    try:
+        apps.withdraw(session, ws, application_id, request.form.get("reason"),
+                      actor_for(current_user.row),
+                      expected_version=request.form.get("row_version", type=int))
+    except ServiceError as refused:
+        session.rollback()
+        if refused.status not in FORM_ERRORS:
+            raise
+        flash(refused.message, "danger")
+    else:
+        flash("신청을 취하했습니다. 신청 기록은 그대로 남습니다.", "success")
+    return redirect(url_for(".application", facility_code=facility_code,
+                            application_id=application_id))
 
 
 @bp.route("/f/<facility_code>/programs/likely", methods=["GET", "POST"])
