@@ -148,6 +148,13 @@ def test_a_need_is_matched_when_a_place_opens(app):
         messages = {n.facility_id: n.message for n in s.scalars(select(CollabNotice))}
         assert "빈자리" in messages[facility_id(app, "gh")]
         assert "대기 욕구" in messages[facility_id(app, "home")]
+    # the waiting facility's dashboard says so until the notices are read
+    client = app.test_client()
+    login(client, "ghworker")
+    assert 'data-testid="collab-notices"' in client.get("/f/gh/").get_data(as_text=True)
+    with workspace(app, "ghworker", "gh") as (s, ws):
+        needs.mark_read(s, ws)
+    assert 'data-testid="collab-notices"' not in client.get("/f/gh/").get_data(as_text=True)
 
 
 def test_the_vacancy_view_shows_an_official_their_region_only(app):

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from ieum.access.officials import public_roles
 from ieum.services import ServiceError
+from ieum.services.needs import unread_count
 from ieum.services.occupancy import occupancy
 from ieum.services.workflows import inbox_counts
 from ieum.services.workspace import Workspace, open_workspace
@@ -43,8 +44,11 @@ def dashboard(facility_code: str):
     # 현원 only where residents are admitted and discharged (a welfare centre has none).
     occupied = (occupancy(db_session(), workspace.facility.id)
                 if "admission_discharge" in profile.unit_ids else None)
+    # Unread collaboration notices (a referral answered, a vacancy for a registered need).
+    notices = (unread_count(db_session(), workspace.facility.id)
+               if workspace.permissions.can("collaboration", "view") else 0)
     return render_template("workspace/dashboard.html", ws=workspace, profile=profile,
-                           counts=counts, occupied=occupied)
+                           counts=counts, occupied=occupied, notices=notices)
 
 
 @bp.get("/f/<facility_code>/u/<unit_id>/")
