@@ -13,6 +13,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,14 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A fresh, empty schema in the test database, dropped afterwards."""
+    with postgres_schema() as url:
+        yield url
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """The URL of a fresh, empty schema in the test database, dropped on leaving (for
+    fixtures of a wider scope than ``postgres_url``)."""
     base = postgres_base_url()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = make_engine(base)

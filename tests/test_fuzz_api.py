@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,17 +39,15 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from ieum.access.tokens import issue_token
 from ieum.config import REPOSITORY_ROOT
 from ieum.forms.fields import field_tree
 from ieum.services.demo import load_demo
-from ieum.store.db import make_engine
 from ieum.store.migrate import upgrade
 from ieum.store.models import Facility, ProcessInstance, Record, Subject, Task, User
-from tests.conftest import postgres_base_url
+from tests.conftest import postgres_schema
 from tests.formvalues import form_values
 
 EXAMPLES = int(os.environ.get("IEUM_FUZZ_EXAMPLES", "25"))
@@ -79,18 +76,8 @@ def fuzz_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}"
         return
-    base = postgres_base_url()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema() as url:
+        yield url
 
 
 def _real_values(session, registry) -> dict[str, list[Any]]:
