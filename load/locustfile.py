@@ -80,6 +80,16 @@ class Staff(HttpUser):
                                "csrf_token": self.token})
         self.refresh_token(INBOX, "inbox")
 
+    def complete_task(self, task_id: str, data: dict) -> None:
+        """Post a task's form; a redirect (302/303) is success, anything else a failure."""
+        with self.client.post(f"/f/{FACILITY}/tasks/{task_id}", data=data,
+                              name="complete task", allow_redirects=False,
+                              catch_response=True) as answer:
+            if answer.status_code in (302, 303):
+                answer.success()
+            else:
+                answer.failure(f"{answer.status_code}")
+
     def refresh_token(self, path: str, name: str) -> str:
         page = self.client.get(path, name=name)
         match = CSRF.search(page.text or "")
@@ -171,13 +181,7 @@ class Worker(Staff):
         note = {"counselling_date": "2026-03-02", "method": "in_person",
                 "counselee": "subject", "topic": "생활 적응", "content": "학교생활 상담",
                 "csrf_token": self.token}
-        with self.client.post(f"/f/{FACILITY}/tasks/{found.group(1)}", data=note,
-                              name="complete task", allow_redirects=False,
-                              catch_response=True) as answer:
-            if answer.status_code in (302, 303):
-                answer.success()
-            else:
-                answer.failure(f"{answer.status_code}")
+        self.complete_task(found.group(1), note)
 
 
 class Leader(Staff):
@@ -193,14 +197,8 @@ class Leader(Staff):
         if not waiting:
             return
         task_id = random.choice(waiting[:10])
-        with self.client.post(f"/f/{FACILITY}/tasks/{task_id}", name="complete task",
-                              data={"decision": "approved", "csrf_token": self.token},
-                              allow_redirects=False, catch_response=True) as answer:
-            # 302 to the instance when done; 302 to the inbox when another leader was first
-            if answer.status_code in (302, 303):
-                answer.success()
-            else:
-                answer.failure(f"{answer.status_code}")
+        # 302 to the instance when done; 302 to the inbox when another leader was first
+        self.complete_task(task_id, {"decision": "approved", "csrf_token": self.token})
 
 
 class Admin(Staff):

@@ -63,6 +63,20 @@ class _Desk:
         return records.create_record(self.session, scope, data, subject_id=subject_id)
 
 
+def admit_resident(desk: _Desk, resident: tuple[str, str, str], admitted: str,
+                   reason: str) -> int:
+    """Register a resident (name, sex, birth date) and record their admission (정원 내, from
+    the family) on ``admitted``; the subject's id."""
+    name, sex, born = resident
+    subject_id = desk.save("subject_management", "subject_basic", {
+        "name": name, "birth_date": born, "sex": sex, "status": "admitted",
+        "admission_date": admitted}).subject_id
+    desk.save("admission_discharge", "admission", {
+        "admission_date": admitted, "admission_type": "new", "admission_route": "family",
+        "admission_reason": reason, "capacity_type": "within"}, subject_id)
+    return subject_id
+
+
 def _child(desk: _Desk, name: str, sex: str, age: int) -> int:
     today = desk.today
     record = desk.save("subject_management", "subject_basic", {

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ieum.definitions import Registry
-from ieum.services.demo_cases import _day, _Desk
+from ieum.services.demo_cases import _day, _Desk, admit_resident
 from ieum.store.models import Facility, Subject
 
 RESIDENTS = (("김순자", "female", "1938-04-12"), ("이복남", "male", "1941-09-03"),
@@ -26,15 +26,9 @@ def load_demo_history(session: Session, registry: Registry, today: dt.date) -> i
         return 0
     manager = _Desk(session, registry, "manager", "demo-elderly", today)
     carer = _Desk(session, registry, "carer", "demo-elderly", today)
-    for number, (name, sex, born) in enumerate(RESIDENTS):
-        admitted = _day(today, 120 - number * 10)
-        subject_id = manager.save("subject_management", "subject_basic", {
-            "name": name, "birth_date": born, "sex": sex, "status": "admitted",
-            "admission_date": admitted}).subject_id
-        manager.save("admission_discharge", "admission", {
-            "admission_date": admitted, "admission_type": "new", "admission_route": "family",
-            "admission_reason": "장기요양 1등급, 가정 돌봄이 어려움", "capacity_type": "within"},
-            subject_id)
+    for number, resident in enumerate(RESIDENTS):
+        subject_id = admit_resident(manager, resident, _day(today, 120 - number * 10),
+                                    "장기요양 1등급, 가정 돌봄이 어려움")
         for week in range(12):
             days_ago = 7 * week + number + 1
             if days_ago >= 110 - number * 10:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ieum.access.audit import Actor
 from ieum.definitions import Registry
 from ieum.services import workflows as flows
-from ieum.services.demo_cases import _day, _Desk
+from ieum.services.demo_cases import _day, _Desk, admit_resident
 from ieum.services.facilities import create_facility
 from ieum.services.users import create_user, grant_role
 from ieum.services.workspace import open_workspace
@@ -57,15 +57,9 @@ def _history(session: Session, registry: Registry, facility: Facility,
              today: dt.date) -> None:
     head = _Desk(session, registry, "resmanager", FACILITY["code"], today)
     worker = _Desk(session, registry, "resworker", FACILITY["code"], today)
-    for number, (name, sex, born) in enumerate(RESIDENTS):
-        admitted = _day(today, 75 - number * 5)
-        subject_id = head.save("subject_management", "subject_basic", {
-            "name": name, "birth_date": born, "sex": sex, "status": "admitted",
-            "admission_date": admitted}).subject_id
-        head.save("admission_discharge", "admission", {
-            "admission_date": admitted, "admission_type": "new", "admission_route": "family",
-            "admission_reason": "중증 발달장애, 가족 돌봄이 어려움", "capacity_type": "within"},
-            subject_id)
+    for number, resident in enumerate(RESIDENTS):
+        subject_id = admit_resident(head, resident, _day(today, 75 - number * 5),
+                                    "중증 발달장애, 가족 돌봄이 어려움")
         for week in range(8):
             days_ago = 7 * week + number + 1
             if days_ago >= 70 - number * 5:
