@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ieum.access.audit import Actor, record_event
 from ieum.config import KST
-from ieum.definitions import Registry
+from ieum.definitions import Registry, extensions
 from ieum.definitions.model import ProcessDef, UnitFunction
 from ieum.services import ServiceError, approval_lines, is_id
 from ieum.services.conflicts import refuse_conflicts
@@ -28,7 +28,7 @@ from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, ProcessInstance, Record, Subject, Task, utcnow
 from ieum.workflow import runtime
 from ieum.workflow.environment import SafeScriptEngine
-from ieum.workflow.functions import ServiceFunction
+from ieum.workflow.functions import ServiceFunction, current_context
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +79,57 @@ def _error_message(error: BaseException) -> str:
     return message[:2000]
 
 
+@dataclass(frozen=True)
+class ServiceTaskContext:
+    """What a service function marked ``with_context`` receives as ``context``: the running
+    instance, and records read and written through the record pipeline as the user who moved
+    the process (their grants, the unit's closings, feeds and the audit log all apply)."""
+
+    session: Session
+    rt: Runtime
+    instance: ProcessInstance
+    workspace: Workspace | None
+
+    def _scope(self, unit_id: str, form_id: str, action: str) -> FormScope:
+        from ieum.services.records import open_form
+
+        if self.workspace is None:
+            raise ServiceError("이 업무 절차를 움직인 사용자가 없어 기록을 쓸 수 없습니다.",
+                               status=403)
+        scope = open_form(self.rt.registry, self.workspace, unit_id, form_id, self.rt.today,
+                          self.rt.actor)
+        scope.require(action)
+        return scope
+
+    def create_record(self, unit_id: str, form_id: str, data: Mapping[str, Any], *,
+                      subject_id: int | None = None, draft: bool = False) -> Record:
+        """A new record of ``form_id`` in ``unit_id`` of the instance's facility (needs the
+        ``create`` grant); invalid data raises ``FormInvalid`` and stops the instance."""
+        scope = self._scope(unit_id, form_id, "create")
+        return insert_record(self.session, scope, data, draft=draft, subject_id=subject_id,
+                             audit="record.create")
+
+    def read_records(self, unit_id: str, form_id: str, *,
+                     subject_id: int | None = None) -> list[Record]:
+        """The records of ``form_id`` the user may see (``view`` grant and record scope)."""
+        from ieum.services.records import scoped_query
+
+        statement = scoped_query(self._scope(unit_id, form_id, "view"))
+        if subject_id is not None:
+            statement = statement.where(Record.subject_id == subject_id)
+        return list(self.session.scalars(statement.order_by(Record.id)))
+
+
 def _advance(session: Session, rt: Runtime, instance: ProcessInstance, workflow: Any,
-             *, refresh_timers: bool = False) -> None:
+             *, refresh_timers: bool = False, workspace: Workspace | None = None) -> None:
     """Run the engine as far as it goes and store the outcome (also a failure)."""
+    token = current_context.set(ServiceTaskContext(session, rt, instance, workspace))
     try:
         if refresh_timers:
             workflow.refresh_timers()
         workflow.do_engine_steps()
+    except ServiceError:  # a record a service task wrote was refused: the step is refused
+        raise
     except Exception as error:  # a failing script or service task stops the instance
         instance.status = "error"
         instance.error_message = _error_message(error)
@@ -93,6 +137,8 @@ def _advance(session: Session, rt: Runtime, instance: ProcessInstance, workflow:
     else:
         instance.status = "completed" if workflow.is_completed() else "running"
         instance.error_message = None
+    finally:
+        current_context.reset(token)
     instance.state = runtime.dump(workflow)
     instance.next_timer_at = runtime.next_timer(workflow) if instance.status == "running" \
         else None
@@ -128,7 +174,7 @@ def _sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
 
 def start_in(session: Session, rt: Runtime, facility_id: int, unit_id: str, process_id: str,
              *, subject_id: int | None, data: Mapping[str, Any],
-             started_by: int | None) -> ProcessInstance:
+             started_by: int | None, workspace: Workspace | None = None) -> ProcessInstance:
     """Start a process in a facility on behalf of a service (no grant check, no commit):
     e.g. a referral starts its review in the receiving facility. The caller audits it."""
     process = rt.registry.processes[process_id]
@@ -142,16 +188,26 @@ def start_in(session: Session, rt: Runtime, facility_id: int, unit_id: str, proc
         spec_hash=process.spec_hash, subject_id=subject_id, state={}, started_by_id=started_by)
     session.add(instance)
     session.flush()
-    _advance(session, rt, instance, workflow)
+    _advance(session, rt, instance, workflow, workspace=workspace)
     session.flush()
     return instance
 
 
-#: Services that act when a task of their process completes (process id -> hook), called in
-#: the task's transaction before it commits; a hook may refuse with ServiceError. Registered
-#: by the owning service module (e.g. ieum.services.referrals for "referral_review").
-TaskHook = Callable[[Session, "Runtime", Workspace, Task, ProcessInstance], None]
-TASK_HOOKS: dict[str, TaskHook] = {}
+@dataclass(frozen=True)
+class TaskEvent:
+    """A completed task, as a task hook sees it (entry-point group ``ieum.task_hooks``; the
+    entry point's name is the id of the process whose tasks it follows). The hook runs in the
+    task's transaction before it commits and may refuse with ``ServiceError``."""
+
+    session: Session
+    rt: Runtime
+    workspace: Workspace
+    task: Task
+    instance: ProcessInstance
+
+
+def task_hook(process_id: str) -> Callable[[TaskEvent], None] | None:
+    return extensions.objects(extensions.TASK_HOOKS).get(process_id)
 
 
 @refuse_conflicts(CONFLICT)
@@ -168,7 +224,7 @@ def start_process(session: Session, rt: Runtime, workspace: Workspace, unit_id: 
     instance = start_in(
         session, rt, workspace.facility.id, unit.id, process.id, subject_id=subject_id,
         data=approval_lines.process_data(session, rt.registry, workspace.facility, unit.id),
-        started_by=workspace.user.id)
+        started_by=workspace.user.id, workspace=workspace)
     record_event(session, "process.start", rt.actor, facility_id=workspace.facility.id,
                  target_type="process_instance", target_id=instance.id, subject_id=subject_id,
                  detail={"unit": unit.id, "process": process.id})
@@ -247,10 +303,10 @@ def complete_task(session: Session, rt: Runtime, workspace: Workspace, task_id: 
     # updated_at and the version together) instead of one for the state and another for the
     # time; it bumps the version even when only task rows changed.
     instance.updated_at = utcnow()
-    _advance(session, rt, instance, workflow)
-    hook = TASK_HOOKS.get(instance.process_id)
+    _advance(session, rt, instance, workflow, workspace=workspace)
+    hook = task_hook(instance.process_id)
     if hook is not None:
-        hook(session, rt, workspace, task, instance)
+        hook(TaskEvent(session, rt, workspace, task, instance))
     record_event(session, "task.complete", rt.actor, facility_id=instance.facility_id,
                  target_type="task", target_id=task.id, subject_id=instance.subject_id,
                  detail={"process": instance.process_id, "task": task.name,
