@@ -1,0 +1,1 @@
+"""demo of the shipped library (see ieum_library)."""
