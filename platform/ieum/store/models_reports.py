@@ -94,7 +94,7 @@ class ReportReminder(Base):
     """A deadline reminder handed to a facility's head: the process instance whose task waits
     in their inbox until the report of that kind and period is submitted."""
 
-    __tablename__ = "report_reminder"
+    __tablename__ = "report_due_reminder"
     __table_args__ = (UniqueConstraint("facility_id", "kind", "period_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
