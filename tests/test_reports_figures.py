@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor
 from ieum.services import reports
-from ieum.services.reports_generate import figure_values
+from ieum.services.reports.content import figure_values
 from ieum.store.models import Facility, Record
 from tests.reportutil import TODAY, make_report_app, workspace
 

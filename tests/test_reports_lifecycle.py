@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ieum.access.audit import Actor
 from ieum.access.officials import public_roles
 from ieum.services import ServiceError, reports
-from ieum.services import reports_review as review
+from ieum.services.reports import review
 from ieum.store.models import AuditEvent, ProcessInstance, Task, User
 from ieum.store.models_reports import Report
 from tests.reportutil import TODAY, make_report_app, runtime, save, workspace

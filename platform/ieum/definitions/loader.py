@@ -19,6 +19,7 @@ from ieum.definitions.model import (
 )
 from ieum.definitions.problems import DefinitionErrors, Problem, display_path, sorted_problems
 from ieum.definitions.profiles import RawProfile, lane_problems, read_profile, resolve_profile
+from ieum.definitions.report_kinds import report_kind_problems, report_kinds
 from ieum.definitions.sources import plugin_sources, root_sources
 from ieum.definitions.units import MANIFEST, load_unit, subject_registry_problems
 
@@ -56,6 +57,7 @@ def check_content(roots: Sequence[Path | str], *, plugins: bool = True,
     problems += process_problems
     units, unit_paths = _load_units(sources, form_paths, process_ids, problems)
     problems += subject_registry_problems(units, forms)
+    problems += report_kind_problems(units, forms)
     profiles = _load_profiles(sources, units, unit_paths, processes, problems)
     if problems:
         return None, sorted_problems(problems)
@@ -65,6 +67,7 @@ def check_content(roots: Sequence[Path | str], *, plugins: bool = True,
         unit_functions=MappingProxyType(units),
         profiles=MappingProxyType(profiles),
         sources=tuple(sources),
+        report_kinds=report_kinds(units),
     )
     return registry, []
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ieum.definitions.frozen import EMPTY, thaw
+
+if TYPE_CHECKING:
+    from ieum.definitions.report_kinds import Reporting, ReportKind
 
 SCOPES = ("own", "assigned", "facility")
 
@@ -159,6 +162,8 @@ class UnitFunction:
     locks: tuple[Mapping[str, Any], ...] = ()
     #: The endpoint of a contributed screen the menu entry opens (``page:`` in the manifest).
     page: str | None = None
+    #: The reports the unit prepares (``reports:``: its processes and report kinds).
+    reports: Reporting | None = None
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -247,6 +252,8 @@ class Registry:
     unit_functions: Mapping[str, UnitFunction]
     profiles: Mapping[str, FacilityProfile]
     sources: tuple[ContentSource, ...]
+    #: Every unit's report kinds by id (``reports:`` in the manifests).
+    report_kinds: Mapping[str, ReportKind] = field(default_factory=lambda: EMPTY)
 
     def form_by_filename(self, name: str) -> FormDef:
         """The form a user task names with ``formJsonSchemaFilename`` (``"<id>.json"``)."""

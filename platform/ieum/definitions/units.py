@@ -13,6 +13,7 @@ from ieum.definitions.frozen import freeze
 from ieum.definitions.metaschemas import content_problems
 from ieum.definitions.model import Parameter, Screen, UnitFunction
 from ieum.definitions.problems import Problem, pointer
+from ieum.definitions.report_kinds import parse_reporting
 from ieum.expressions import check_expression
 
 MANIFEST = "unit.yaml"
@@ -94,6 +95,8 @@ def load_unit(path: Path, plugin: str | None, forms: Container[str],
         case_list=freeze(data["case_list"]) if data.get("case_list") else None,
         locks=tuple(freeze(lock) for lock in data.get("locks", ())),
         page=data.get("page"),
+        reports=parse_reporting(data["reports"], data["id"], path) if data.get("reports")
+        else None,
     )
     return unit, []
 

@@ -197,11 +197,12 @@ def start_in(session: Session, rt: Runtime, facility_id: int, unit_id: str, proc
 class TaskEvent:
     """A completed task, as a task hook sees it (entry-point group ``ieum.task_hooks``; the
     entry point's name is the id of the process whose tasks it follows). The hook runs in the
-    task's transaction before it commits and may refuse with ``ServiceError``."""
+    task's transaction before it commits and may refuse with ``ServiceError``. ``workspace``
+    is ``None`` when a service completed the task (``complete_in``)."""
 
     session: Session
     rt: Runtime
-    workspace: Workspace
+    workspace: Workspace | None
     task: Task
     instance: ProcessInstance
 
@@ -275,10 +276,7 @@ def complete_task(session: Session, rt: Runtime, workspace: Workspace, task_id: 
     if not may_work(workspace, task):
         raise ServiceError("이 업무를 처리할 권한이 없습니다.", status=403)
     instance = task.instance
-    workflow = runtime.load(instance.state, rt.engine())
-    spiff = runtime.find_task(workflow, task.spiff_task_id)
-    if spiff is None:
-        raise ServiceError(ALREADY_DONE, status=409)
+    workflow, spiff = _ready_spiff(rt, task)
     values: dict[str, Any] = {}
     scope = task_scope(rt, workspace, task)
     if scope is not None:
@@ -291,6 +289,45 @@ def complete_task(session: Session, rt: Runtime, workspace: Workspace, task_id: 
     if runtime.properties(spiff).get("claimsCase") == "true" and not spiff.data.get(
             "case_worker"):
         values["case_worker"] = workspace.user.id
+    _finish(session, rt, task, workflow, spiff, values, user_id=workspace.user.id,
+            workspace=workspace)
+    record_event(session, "task.complete", rt.actor, facility_id=instance.facility_id,
+                 target_type="task", target_id=task.id, subject_id=instance.subject_id,
+                 detail={"process": instance.process_id, "task": task.name,
+                         "record": task.record_id})
+    session.flush()
+    session.commit()
+    return task
+
+
+def complete_in(session: Session, rt: Runtime, task: Task, values: Mapping[str, Any], *,
+                user_id: int | None, workspace: Workspace | None = None) -> ProcessInstance:
+    """Complete ``task`` on behalf of a service (no grant check, no record, no commit) with
+    ``values`` in its data, and move its process on: e.g. an official's decision on a
+    report, a reminder closed by the submission it asked for. The caller audits it."""
+    if task.state != "ready":
+        raise ServiceError(ALREADY_DONE, status=409)
+    workflow, spiff = _ready_spiff(rt, task)
+    _finish(session, rt, task, workflow, spiff, dict(values), user_id=user_id,
+            workspace=workspace)
+    return task.instance
+
+
+def _ready_spiff(rt: Runtime, task: Task) -> tuple[Any, Any]:
+    """The instance's workflow and the engine's task behind ``task`` (409 if it is gone)."""
+    workflow = runtime.load(task.instance.state, rt.engine())
+    spiff = runtime.find_task(workflow, task.spiff_task_id)
+    if spiff is None:
+        raise ServiceError(ALREADY_DONE, status=409)
+    return workflow, spiff
+
+
+def _finish(session: Session, rt: Runtime, task: Task, workflow: Any, spiff: Any,
+            values: Mapping[str, Any], *, user_id: int | None,
+            workspace: Workspace | None) -> None:
+    """The one way a task completes: its data, the engine's step, the task row, the process
+    moved on, and the hook of its process (``ieum.task_hooks``)."""
+    instance = task.instance
     spiff.data.update(values)
     try:
         spiff.run()
@@ -298,7 +335,7 @@ def complete_task(session: Session, rt: Runtime, workspace: Workspace, task_id: 
         raise ServiceError(f"업무를 마치지 못했습니다: {_error_message(error)}") from error
     task.state = "completed"
     task.completed_at = utcnow()
-    task.completed_by_id = workspace.user.id
+    task.completed_by_id = user_id
     # Set before advancing, so that the instance is written by one UPDATE (state, status,
     # updated_at and the version together) instead of one for the state and another for the
     # time; it bumps the version even when only task rows changed.
@@ -307,13 +344,6 @@ def complete_task(session: Session, rt: Runtime, workspace: Workspace, task_id: 
     hook = task_hook(instance.process_id)
     if hook is not None:
         hook(TaskEvent(session, rt, workspace, task, instance))
-    record_event(session, "task.complete", rt.actor, facility_id=instance.facility_id,
-                 target_type="task", target_id=task.id, subject_id=instance.subject_id,
-                 detail={"process": instance.process_id, "task": task.name,
-                         "record": task.record_id})
-    session.flush()
-    session.commit()
-    return task
 
 
 @refuse_conflicts(CONFLICT)
@@ -450,8 +480,10 @@ def retry_instance(session: Session, rt: Runtime, workspace: Workspace,
 
 def tick(session: Session, registry: Registry, functions: Mapping[str, ServiceFunction],
          now: dt.datetime) -> int:
-    """Fire the timers due by ``now``; each instance is its own transaction. Returns how
-    many instances moved."""
+    """Fire the timers due by ``now``; each instance is its own transaction. Then run every
+    ticker (entry-point group ``ieum.tickers``: ``ticker(session, registry, functions,
+    today)``, e.g. the reports' deadline reminders). Returns how many instances moved or
+    started."""
     due_ids = session.scalars(select(ProcessInstance.id).where(
         ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)).all()
     moved = 0
@@ -472,9 +504,9 @@ def tick(session: Session, registry: Registry, functions: Mapping[str, ServiceFu
                      target_type="process_instance", target_id=instance.id)
         session.commit()
         moved += 1
-    from ieum.services.reports_calendar import issue_reminders  # reports use this module
-
-    moved += issue_reminders(session, registry, functions, now.astimezone(KST).date())
+    today = now.astimezone(KST).date()
+    for ticker in extensions.objects(extensions.TICKERS).values():
+        moved += ticker(session, registry, functions, today)
     return moved
 
 

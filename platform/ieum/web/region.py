@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 from ieum.access.officials import PublicRoles, public_roles
 from ieum.services import ServiceError
 from ieum.services import reports as reports_service
-from ieum.services import reports_review as review
-from ieum.services.reports_kinds import KINDS, STATUS_TITLES
+from ieum.services.reports import review
+from ieum.services.reports.periods import STATUS_TITLES
 from ieum.services.workflows import Runtime
 from ieum.web.context import actor_for, db_session, functions, registry, today
 
@@ -35,7 +35,7 @@ def _runtime() -> Runtime:
 
 
 def _page(roles: PublicRoles, **context):  # noqa: ANN003, ANN202
-    return dict(roles=roles, kinds=KINDS, status_titles=STATUS_TITLES,
+    return dict(roles=roles, kinds=registry().report_kinds, status_titles=STATUS_TITLES,
                 profiles=registry().profiles, today=today(), **context)
 
 
@@ -55,10 +55,10 @@ def home():
 def reports():
     roles = _roles()
     session = db_session()
-    query = reports_service.parse_query(request.args)
+    query = reports_service.parse_query(request.args, registry().report_kinds)
     facilities = review.region_facilities(session, roles)
     return render_template("region/reports.html", **_page(
-        roles, page=review.region_reports(session, roles, query), query=query,
+        roles, page=review.regional_reports(session, roles, query), query=query,
         facilities=facilities, names={f.id: f.name for f in facilities}))
 
 
@@ -69,8 +69,8 @@ def report(report_id: int):
     session = db_session()
     item = review.view_region_report(session, roles, report_id, _runtime())
     return render_template("region/report.html", **_page(
-        roles, report=item, kind=KINDS[item.kind], facility=review.facility_of(session, item),
-        users=reports_service.people_of(session, item),
+        roles, report=item, kind=reports_service.kind_of(registry(), item),
+        facility=review.facility_of(session, item), users=reports_service.people_of(session, item),
         task=review.pending_task(session, item) if item.status == "submitted" else None))
 
 
@@ -88,8 +88,9 @@ def decide(report_id: int):
             flash("반려 사유를 적어 주세요.", "danger")
             return redirect(url_for(".report", report_id=report_id))
         return render_template("region/confirm_return.html", **_page(
-            roles, report=item, kind=KINDS[item.kind], facility=review.facility_of(session, item),
-            reason=data["reason"].strip(), version=version))
+            roles, report=item, kind=reports_service.kind_of(registry(), item),
+            facility=review.facility_of(session, item), reason=data["reason"].strip(),
+            version=version))
     try:
         review.decide(session, _runtime(), current_user.row, roles, report_id, data, version)
     except ServiceError as error:

@@ -1,5 +1,6 @@
-"""시군구보고 on the facility side: the list, generating, the report with its check, the
-facility head's submission, the deadline calendar."""
+"""Reports on the facility side: the list, generating, the report with its check, the
+facility head's submission, the deadline calendar. The page of every reporting unit (a unit
+whose manifest declares ``reports:``; its ``page:`` is ``reports.index``)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from flask_login import current_user, login_required
 
 from ieum.services import ServiceError
 from ieum.services import reports as service
-from ieum.services.reports_calendar import calendar, counts
-from ieum.services.reports_kinds import KINDS, PERIOD_TITLES, STATUS_TITLES
+from ieum.services.reports.deadlines import calendar, counts, remind_days
+from ieum.services.reports.periods import PERIOD_TITLES, STATUS_TITLES
 from ieum.services.workflows import Runtime
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.web.context import actor_for, db_session, functions, registry, today
@@ -22,12 +23,16 @@ def _workspace(facility_code: str) -> Workspace:
     return open_workspace(db_session(), registry(), current_user.row, facility_code, today())
 
 
-def _page(ws: Workspace, **context):  # noqa: ANN003, ANN202
+def _page(ws: Workspace, units: list[str], **context):  # noqa: ANN003, ANN202
+    """What every reports page shows: ``units`` are the reporting units the user may view
+    (the first one is the menu entry marked active)."""
     content = registry()
+    kinds = {kind.id: kind for kind in content.report_kinds.values() if kind.unit in units}
     return dict(ws=ws, profile=content.profiles[ws.facility.profile_code],
-                unit=content.unit_functions[service.UNIT], kinds=KINDS,
+                unit=content.unit_functions[units[0]], kinds=kinds,
                 status_titles=STATUS_TITLES, period_titles=PERIOD_TITLES, examples=EXAMPLES,
-                today=today(), **context)
+                today=today(), may=lambda action, kind: ws.permissions.can(kind.unit, action),
+                **context)
 
 
 def _version() -> int | None:
@@ -48,11 +53,13 @@ def _refused(error: ServiceError, facility_code: str, report_id: int | None = No
 @login_required
 def index(facility_code: str):
     ws = _workspace(facility_code)
-    query = service.parse_query(request.args)
+    units = service.require(registry(), ws, "view")
+    query = service.parse_query(request.args, registry().report_kinds)
     page = service.list_reports(db_session(), registry(), ws, query)
+    creatable = [kind for kind in service.facility_kinds(registry(), ws.facility)
+                 if ws.permissions.can(kind.unit, "create")]
     return render_template("reports/index.html", **_page(
-        ws, page=page, query=query,
-        available=service.facility_kinds(registry(), ws.facility)))
+        ws, units, page=page, query=query, available=creatable))
 
 
 @bp.post("/generate")
@@ -78,8 +85,9 @@ def detail(facility_code: str, report_id: int):
     report = service.view_report(session, registry(), ws, report_id,
                                  actor_for(current_user.row))
     users = service.people_of(session, report)
+    kind = service.kind_of(registry(), report)
     return render_template("reports/detail.html", **_page(
-        ws, report=report, kind=KINDS[report.kind], users=users,
+        ws, [kind.unit], report=report, kind=kind, users=users,
         editable=report.status in service.EDITABLE))
 
 
@@ -126,7 +134,9 @@ def submit(facility_code: str, report_id: int):
 @login_required
 def deadlines(facility_code: str):
     ws = _workspace(facility_code)
-    service.require(registry(), ws, "view")
-    entries = calendar(db_session(), registry(), ws.facility, today())
+    units = service.require(registry(), ws, "view")
+    entries = [entry for entry in calendar(db_session(), registry(), ws.facility, today())
+               if entry.kind.unit in units]
     return render_template("reports/calendar.html", **_page(
-        ws, entries=entries, counts=counts(entries)))
+        ws, units, entries=entries, counts=counts(entries),
+        remind_days=remind_days(registry(), ws.facility, units[0])))

@@ -1,11 +1,12 @@
-"""Reports to the 시·군·구 on the facility side: generate (and regenerate) a draft from the
-records, note, check, submit; the list and the detail with every submission's history.
+"""Reports on the facility side: generate (and regenerate) a draft from the records, note,
+check, submit; the list and the detail with every submission's history.
 
-Staff with ``create``/``update`` on the unit ``region_reports`` prepare a report; only the
-facility head (a role that ``administers`` the facility) submits it. Submitting stores a copy
-of the snapshot as a ``report_submission`` and starts the review process (report_review.bpmn,
-which calls the 결재 process for a ``region_official``). A returned report can be regenerated
-and submitted again; each submission stays as it was.
+A report kind belongs to a reporting unit (``reports:`` in its manifest). Staff with
+``create``/``update`` on that unit prepare a report; only the facility head (a role that
+``administers`` the facility) submits it. Submitting stores a copy of the snapshot as a
+``report_submission`` and starts the unit's review process (``reports.review``), whose
+decision task waits for the recipient's officials. A returned report can be regenerated and
+submitted again; each submission stays as it was.
 """
 
 from __future__ import annotations
@@ -20,42 +21,50 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
+from ieum.definitions.report_kinds import ReportKind
 from ieum.services import ServiceError
-from ieum.services import reports_process as process
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.facilities import administering_role
-from ieum.services.reports_generate import Generated, generate
-from ieum.services.reports_kinds import (
-    KINDS,
+from ieum.services.reports.content import Generated, generate
+from ieum.services.reports.periods import (
     STATUS_TITLES,
-    ReportKind,
     due_date,
     get_kind,
     kinds_for,
     parse_period,
+    reporting_units,
 )
-from ieum.services.workflows import Runtime
+from ieum.services.workflows import Runtime, complete_in, start_in
 from ieum.services.workspace import Workspace
-from ieum.store.models import Facility, User, utcnow
+from ieum.store.models import Facility, ProcessInstance, Task, User, utcnow
 from ieum.store.models_reports import Report, ReportReminder, ReportSubmission
 
-UNIT = process.UNIT
 STALE = "다른 사용자가 먼저 이 보고서를 바꾸었습니다. 화면을 새로 고친 뒤 다시 하세요."
 EDITABLE = ("draft", "returned")
 PER_PAGE = 20
 
 
-def _unit(registry: Registry, workspace: Workspace, action: str) -> None:
+def require(registry: Registry, workspace: Workspace, action: str,
+            unit_id: str | None = None) -> list[str]:
+    """The reporting units of the facility in which the user may ``action`` (a 404 when the
+    facility has none, or not ``unit_id``; a 403 when the user may not): with ``unit_id``,
+    only that unit."""
     if workspace.facility is None:
         raise ServiceError("기관을 찾을 수 없습니다.", status=404)
-    profile = registry.profiles.get(workspace.facility.profile_code)
-    if profile is None or UNIT not in profile.unit_ids:
+    units = reporting_units(registry, registry.profiles.get(workspace.facility.profile_code))
+    if unit_id is not None:
+        units = [unit for unit in units if unit == unit_id]
+    if not units:
         raise ServiceError("메뉴를 찾을 수 없습니다.", status=404)
-    if not workspace.permissions.can(UNIT, action):
+    allowed = [unit for unit in units if workspace.permissions.can(unit, action)]
+    if not allowed:
         raise ServiceError("이 작업을 할 권한이 없습니다.", status=403)
+    return allowed
 
 
-require = _unit
+def kind_of(registry: Registry, report: Report) -> ReportKind:
+    """The kind of ``report`` (404 if the content no longer declares it)."""
+    return get_kind(registry, report.kind)
 
 
 def people_of(session: Session, report: Report) -> dict[int, str]:
@@ -66,15 +75,16 @@ def people_of(session: Session, report: Report) -> dict[int, str]:
 
 
 def facility_kinds(registry: Registry, facility: Facility) -> list[ReportKind]:
-    profile = registry.profiles.get(facility.profile_code)
-    return kinds_for(frozenset(profile.unit_ids)) if profile else []
+    return kinds_for(registry, registry.profiles.get(facility.profile_code))
 
 
 def unit_parameters(registry: Registry, facility: Facility, kind: ReportKind
                     ) -> dict[str, Any]:
+    """The parameters of the units the kind reads and of its reporting unit, as the
+    facility's profile sets them."""
     profile = registry.profiles[facility.profile_code]
     merged: dict[str, Any] = {}
-    for unit_id in (*kind.units, UNIT):
+    for unit_id in (*kind.reads, kind.unit):
         if unit_id in profile.unit_ids:
             merged.update(profile.parameters_for(unit_id))
     return merged
@@ -99,9 +109,9 @@ class ReportQuery:
     page: int = 1
 
 
-def parse_query(args: Mapping[str, Any]) -> ReportQuery:
+def parse_query(args: Mapping[str, Any], kinds: Mapping[str, Any]) -> ReportQuery:
     """The list's filters from a query string; unknown values are ignored, never an error."""
-    kind = args.get("kind") if args.get("kind") in KINDS else None
+    kind = args.get("kind") if args.get("kind") in kinds else None
     status = args.get("status") if args.get("status") in STATUS_TITLES else None
     sort = args.get("sort") if args.get("sort") in ("due", "updated", "period") else "due"
     try:
@@ -145,26 +155,37 @@ def page_of(session: Session, statement: Any, query: ReportQuery) -> ReportPage:
     return ReportPage(list(items), total, query.page)
 
 
+def _kinds_in(registry: Registry, units: list[str]) -> list[str]:
+    return [kind.id for unit_id in units
+            for kind in registry.unit_functions[unit_id].reports.kinds]
+
+
 def list_reports(session: Session, registry: Registry, workspace: Workspace,
                  query: ReportQuery) -> ReportPage:
-    _unit(registry, workspace, "view")
-    statement = select(Report).where(Report.facility_id == workspace.facility.id)
+    units = require(registry, workspace, "view")
+    statement = select(Report).where(Report.facility_id == workspace.facility.id,
+                                     Report.kind.in_(_kinds_in(registry, units)))
     return page_of(session, statement, query)
 
 
 def get_report(session: Session, registry: Registry, workspace: Workspace,
-               report_id: int) -> Report:
-    _unit(registry, workspace, "view")
+               report_id: int, action: str = "view") -> Report:
+    """The facility's report (404 if not there) that the user may ``action`` (403)."""
+    require(registry, workspace, "view")
     report = session.scalar(select(Report).where(Report.id == report_id,
                                                  Report.facility_id == workspace.facility.id))
-    if report is None:
+    kind = registry.report_kinds.get(report.kind) if report is not None else None
+    if report is None or kind is None:
         raise ServiceError("보고서를 찾을 수 없습니다.", status=404)
+    require(registry, workspace, action, kind.unit)
     return report
 
 
-def audit_view(session: Session, report: Report, actor: Actor, *, by: str) -> None:
+def audit_view(session: Session, registry: Registry, report: Report, actor: Actor, *,
+               by: str) -> None:
     """A report naming people (입소자, 종사자, 후원자) is personal data: log every view."""
-    if KINDS[report.kind].personal:
+    kind = registry.report_kinds.get(report.kind)
+    if kind is None or kind.personal:
         record_event(session, "report.view", actor, facility_id=report.facility_id,
                      target_type="report", target_id=report.id,
                      detail={"kind": report.kind, "period": report.period_key, "by": by})
@@ -174,7 +195,7 @@ def audit_view(session: Session, report: Report, actor: Actor, *, by: str) -> No
 def view_report(session: Session, registry: Registry, workspace: Workspace, report_id: int,
                 actor: Actor) -> Report:
     report = get_report(session, registry, workspace, report_id)
-    audit_view(session, report, actor, by="facility")
+    audit_view(session, registry, report, actor, by="facility")
     return report
 
 
@@ -192,7 +213,7 @@ def generate_report(session: Session, registry: Registry, workspace: Workspace, 
                     period_key: str | None, today: dt.date, actor: Actor) -> Report:
     """Create the draft of ``kind`` for the period, or regenerate it if it exists and is
     still a draft or was returned (a submitted or accepted report is not touched: 409)."""
-    kind = get_kind(kind_id)
+    kind = get_kind(registry, kind_id)
     if kind not in facility_kinds(registry, workspace.facility):
         raise ServiceError("이 기관이 할 수 없는 보고입니다.", field="kind", status=404)
     period = parse_period(kind, period_key)
@@ -202,7 +223,7 @@ def generate_report(session: Session, registry: Registry, workspace: Workspace, 
     if existing is not None:
         return regenerate_report(session, registry, workspace, existing.id, existing.version,
                                  today, actor)
-    _unit(registry, workspace, "create")
+    require(registry, workspace, "create", kind.unit)
     generated = generate(session, registry, workspace.facility, kind, period, today,
                          unit_parameters(registry, workspace.facility, kind))
     report = Report(facility_id=workspace.facility.id, kind=kind.id, period_key=period.key,
@@ -225,13 +246,12 @@ def regenerate_report(session: Session, registry: Registry, workspace: Workspace
                       report_id: int, expected_version: int | None, today: dt.date,
                       actor: Actor) -> Report:
     """Rebuild the snapshot from the records as they are now (보고서 다시 만들기)."""
-    report = get_report(session, registry, workspace, report_id)
-    _unit(registry, workspace, "update")
+    report = get_report(session, registry, workspace, report_id, "update")
     check_version(report, expected_version)
     if report.status not in EDITABLE:
         raise ServiceError("제출한 보고서는 다시 만들 수 없습니다. 반려된 뒤에 고칠 수 있습니다.",
                            status=409)
-    kind = KINDS[report.kind]
+    kind = kind_of(registry, report)
     period = parse_period(kind, report.period_key)
     _apply(report, generate(session, registry, workspace.facility, kind, period, today,
                             unit_parameters(registry, workspace.facility, kind)),
@@ -248,8 +268,7 @@ def regenerate_report(session: Session, registry: Registry, workspace: Workspace
 def update_note(session: Session, registry: Registry, workspace: Workspace, report_id: int,
                 note: str | None, expected_version: int | None, actor: Actor) -> Report:
     """The facility's remarks sent with the report (보고 의견, e.g. what was corrected)."""
-    report = get_report(session, registry, workspace, report_id)
-    _unit(registry, workspace, "update")
+    report = get_report(session, registry, workspace, report_id, "update")
     check_version(report, expected_version)
     if report.status not in EDITABLE:
         raise ServiceError("제출한 보고서는 고칠 수 없습니다.", status=409)
@@ -278,7 +297,7 @@ def submit_report(session: Session, rt: Runtime, workspace: Workspace, report_id
     check_version(report, expected_version)
     if report.status not in EDITABLE:
         raise ServiceError("이미 제출한 보고서입니다.", status=409)
-    kind = KINDS[report.kind]
+    kind = kind_of(rt.registry, report)
     period = parse_period(kind, report.period_key)
     fresh = generate(session, rt.registry, workspace.facility, kind, period, rt.today,
                      unit_parameters(rt.registry, workspace.facility, kind))
@@ -295,9 +314,10 @@ def submit_report(session: Session, rt: Runtime, workspace: Workspace, report_id
                                   submitted_by_id=workspace.user.id)
     report.submissions.append(submission)
     session.flush()
-    instance = process.start(session, rt, workspace.facility, "report_review",
-                             {"report_id": report.id, "submission_id": submission.id},
-                             started_by=workspace.user.id, title=f"{title} 검토")
+    review = rt.registry.unit_functions[kind.unit].reports.review
+    instance = start(session, rt, workspace.facility, kind, review,
+                     {"report_id": report.id, "submission_id": submission.id},
+                     started_by=workspace.user.id, title=f"{title} 검토")
     submission.instance_id = instance.id
     report.status = "submitted"
     report.submitted_at = utcnow()
@@ -319,9 +339,27 @@ def close_reminder(session: Session, rt: Runtime, report: Report, user_id: int) 
         ReportReminder.period_key == report.period_key))
     if reminder is None:
         return
-    for task in process.ready_tasks(session, reminder.instance_id):
-        process.complete(session, rt, task, {"report_id": report.id}, user_id=user_id)
+    for task in ready_tasks(session, reminder.instance_id):
+        complete_in(session, rt, task, {"report_id": report.id}, user_id=user_id)
 
 
 def head_role(registry: Registry, facility: Facility) -> str:
     return administering_role(registry, facility.profile_code)
+
+
+# --- the processes of a reporting unit ---------------------------------------------------
+
+def start(session: Session, rt: Runtime, facility: Facility, kind: ReportKind, process_id: str,
+          data: Mapping[str, Any], *, started_by: int | None, title: str) -> ProcessInstance:
+    """Start ``process_id`` of the kind's reporting unit for ``facility`` (the one process
+    runner, ``workflows.start_in``); its first tasks get ``title``."""
+    instance = start_in(session, rt, facility.id, kind.unit, process_id, subject_id=None,
+                        data=data, started_by=started_by)
+    for task in ready_tasks(session, instance.id):
+        task.title = title[:200]
+    return instance
+
+
+def ready_tasks(session: Session, instance_id: int) -> list[Task]:
+    return list(session.scalars(select(Task).where(Task.instance_id == instance_id,
+                                                   Task.state == "ready").order_by(Task.id)))

@@ -1,12 +1,13 @@
-"""The deadline calendar of reports to the 시·군·구 (seed 000 §6) and its reminders.
+"""The deadline calendar of reports (seed 000 §6) and its reminders.
 
 For each kind a facility reports, the calendar lists the periods whose due date falls within
 ``WINDOW_DAYS`` before or after today, with the report's state. A period not yet submitted
-becomes a reminder ``remind_days`` (a parameter of the unit ``region_reports``, default 7)
-before its due date: the scheduler tick (``ieum tick``, ``services.workflows.tick``) starts
-a ``report_deadline`` process for it, whose task waits in the facility head's inbox with the
-due date (so it counts on the dashboard, and as overdue after the deadline) until the report
-is submitted. No daemon of its own: the existing tick runs it.
+becomes a reminder ``remind_days`` (a parameter of the kind's reporting unit, default 7)
+before its due date: the scheduler tick (``ieum tick``; :func:`issue_reminders` is a ticker,
+entry-point group ``ieum.tickers``) starts the unit's ``reports.reminder`` process for it,
+whose task waits in the facility head's inbox with the due date (so it counts on the
+dashboard, and as overdue after the deadline) until the report is submitted. No daemon of
+its own: the existing tick runs it.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
-from ieum.services import reports_process as process
-from ieum.services.reports import facility_kinds, head_role
-from ieum.services.reports_kinds import Period, ReportKind, due_date, period_containing
+from ieum.definitions.report_kinds import ReportKind
+from ieum.services.reports.lifecycle import facility_kinds, head_role, start
+from ieum.services.reports.periods import Period, due_date, period_containing, reporting_units
 from ieum.services.workflows import Runtime
 from ieum.store.models import Facility
 from ieum.store.models_reports import Report, ReportReminder
@@ -65,12 +66,17 @@ def _periods(kind: ReportKind, today: dt.date) -> list[Period]:
     return found
 
 
-def remind_days(registry: Registry, facility: Facility) -> int:
+def remind_days(registry: Registry, facility: Facility, unit_id: str | None = None) -> int:
+    """How many days before a due date the reminder comes: the parameter ``remind_days`` of
+    the reporting unit (``unit_id``, else the facility's first), default 7."""
     profile = registry.profiles.get(facility.profile_code)
-    if profile is None or process.UNIT not in profile.unit_ids:
+    units = reporting_units(registry, profile)
+    if unit_id is not None:
+        units = [unit for unit in units if unit == unit_id]
+    if profile is None or not units:
         return 0
-    value = profile.parameters_for(process.UNIT).get("remind_days", 7)
-    return value if isinstance(value, int) else 7
+    value = profile.parameters_for(units[0]).get("remind_days", 7)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 7
 
 
 def calendar(session: Session, registry: Registry, facility: Facility,
@@ -79,9 +85,9 @@ def calendar(session: Session, registry: Registry, facility: Facility,
     reports = {(r.kind, r.period_key): r for r in session.scalars(
         select(Report).where(Report.facility_id == facility.id,
                              Report.due_date >= today - dt.timedelta(days=WINDOW_DAYS)))}
-    soon = remind_days(registry, facility)
     entries = []
     for kind in facility_kinds(registry, facility):
+        soon = remind_days(registry, facility, kind.unit)
         for period in _periods(kind, today):
             due = due_date(kind, period)
             report = reports.get((kind.id, period.key))
@@ -110,7 +116,7 @@ def issue_reminders(session: Session, registry: Registry,
     once per facility, kind and period. Returns how many were started."""
     started = 0
     profiles = {code for code, profile in registry.profiles.items()
-                if process.UNIT in profile.unit_ids}
+                if reporting_units(registry, profile)}
     if not profiles:
         return 0
     facilities = session.scalars(select(Facility).where(Facility.profile_code.in_(
@@ -119,15 +125,17 @@ def issue_reminders(session: Session, registry: Registry,
         known = set(session.execute(select(ReportReminder.kind, ReportReminder.period_key)
                                     .where(ReportReminder.facility_id == facility.id)).all())
         for entry in calendar(session, registry, facility, today):
-            if entry.state not in ("soon", "overdue") or entry.days_left < -REMIND_OVERDUE_DAYS \
+            reminder = registry.unit_functions[entry.kind.unit].reports.reminder
+            if reminder is None or entry.state not in ("soon", "overdue") \
+                    or entry.days_left < -REMIND_OVERDUE_DAYS \
                     or (entry.kind.id, entry.period.key) in known:
                 continue
             rt = Runtime(registry, functions, today, Actor(login="system:tick"))
             title = (f"{entry.kind.title} {entry.period.title} 제출 "
                      f"(기한 {entry.due:%Y-%m-%d})")
             try:
-                instance = process.start(
-                    session, rt, facility, "report_deadline",
+                instance = start(
+                    session, rt, facility, entry.kind, reminder,
                     {"head_role": head_role(registry, facility),
                      "due_in_days": entry.days_left, "kind": entry.kind.id,
                      "period": entry.period.key}, started_by=None, title=title)
