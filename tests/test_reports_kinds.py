@@ -164,3 +164,10 @@ def test_due_rules_in_days_and_months() -> None:
     assert DueRule("end", 1, 31).due(start, end) == dt.date(2026, 4, 30)
     assert DueRule("end", days=15).describe() == "기간 끝 15일 뒤까지"
     assert DueRule("end", 1, 10).describe() == "다음 달 10일까지"
+
+
+def test_a_broken_form_is_reported_once_not_by_the_kind(root: Path) -> None:
+    write(root, "forms/person.json", "{ not json")
+    problems = problems_of(root)
+    assert problems and all(p.path == "c/forms/person.json" for p in problems), \
+        "\n".join(map(str, problems))

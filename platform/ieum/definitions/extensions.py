@@ -12,8 +12,11 @@ vendor's) registers its Python in. The kernel discovers them here and nowhere el
 - ``ieum.screens``: a Flask ``Blueprint`` (or a callable returning one); a manifest places
   one in the menu with ``page:``.
 - ``ieum.demo``: ``load(context)``, the package's demo data for ``ieum demo``.
-- ``ieum.report_generators``: a report kind's figures computed in Python.
-- ``ieum.tickers``: periodic work run by ``ieum tick`` after the timers fire.
+- ``ieum.report_generators``: ``generator(build)``, what a report kind (``reports:`` in a
+  manifest) computes in Python beyond its data; ``build`` is an
+  ``ieum.services.reports.content.ReportBuild`` (records, labels, figures, tables, problems).
+- ``ieum.tickers``: periodic work run by ``ieum tick`` after the timers fire:
+  ``ticker(session, registry, functions, today) -> int`` (how many things it started).
 
 Entry points load lazily and once per process; a broken one is reported (``problems()``,
 shown by ``ieum check``), never fatal at import time. Names are unique per group: the first

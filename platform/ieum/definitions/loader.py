@@ -57,7 +57,8 @@ def check_content(roots: Sequence[Path | str], *, plugins: bool = True,
     problems += process_problems
     units, unit_paths = _load_units(sources, form_paths, process_ids, problems)
     problems += subject_registry_problems(units, forms)
-    problems += report_kind_problems(units, forms)
+    problems += report_kind_problems(
+        units, forms, {*form_paths, *unit_paths} - {*forms, *units})
     profiles = _load_profiles(sources, units, unit_paths, processes, problems)
     if problems:
         return None, sorted_problems(problems)

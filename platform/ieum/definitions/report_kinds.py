@@ -180,11 +180,6 @@ class ReportKind:
     path: Path | None = field(default=None, compare=False)
     index: int = 0  # its place in the manifest's list (for problems)
 
-    @property
-    def units(self) -> tuple[str, ...]:
-        """The unit functions whose records the kind reads (``reads``)."""
-        return self.reads
-
 
 @dataclass(frozen=True)
 class Reporting:
@@ -283,11 +278,12 @@ class _Checker:
     """Collects the problems of one kind, each at its JSON pointer in the manifest."""
 
     def __init__(self, kind: ReportKind, units: Mapping[str, Any], forms: Mapping[str, Any],
-                 generators: Collection[str]) -> None:
+                 generators: Collection[str], broken: Collection[str]) -> None:
         self.kind = kind
         self.units = units
         self.forms = forms
         self.generators = generators
+        self.broken = broken  # ids of forms and units whose files have problems of their own
         self.problems: list[Problem] = []
         self.base = ("reports", "kinds", kind.index)
         self.own_forms = {form_id for unit_id in kind.reads if unit_id in units
@@ -312,7 +308,8 @@ class _Checker:
         """The form, if it exists and belongs to a unit the kind reads (else a problem)."""
         form = self.forms.get(form_id)
         if form is None:
-            self.add(f"form {form_id!r} not found", *where)
+            if form_id not in self.broken:
+                self.add(f"form {form_id!r} not found", *where)
             return None
         if form_id not in self.own_forms:
             self.add(f"form {form_id!r} is not a form of the units this kind reads "
@@ -356,7 +353,7 @@ class _Checker:
     def run(self) -> list[Problem]:
         kind = self.kind
         for i, unit_id in enumerate(kind.reads):
-            if unit_id not in self.units:
+            if unit_id not in self.units and unit_id not in self.broken:
                 self.add(f"unit function {unit_id!r} not found", "reads", i)
         if kind.generator is not None and kind.generator not in self.generators:
             self.add(f"report generator {kind.generator!r} is provided by no installed package "
@@ -433,17 +430,18 @@ class _Checker:
         for j, selection in enumerate(check.records):
             form = self.forms.get(selection.form)
             self.selection(selection, *where, "records", j)
-            if form is not None:
-                fields |= set(form.properties)
-        self.expression(check.list, [*fields, *RECORD_NAMES], *where, "list")
+            fields |= set(form.properties) if form is not None else set()
+        if all(selection.form in self.forms for selection in check.records):
+            self.expression(check.list, [*fields, *RECORD_NAMES], *where, "list")
         extra = ("list", "count") if check.records else ()
         self.placeholders(check.message, [*PERIOD_PLACEHOLDERS, *values, *extra],
                           *where, "message")
 
 
 def report_kind_problems(units: Mapping[str, Any], forms: Mapping[str, Any],
-                         processes: Collection[str] = ()) -> list[Problem]:
-    """Everything the report kinds of ``units`` name that is missing or wrong."""
+                         broken: Collection[str] = ()) -> list[Problem]:
+    """Everything the report kinds of ``units`` name that is missing or wrong (``broken``:
+    ids of forms and units that exist but did not load; they are reported on their own)."""
     generators = frozenset(extensions.objects(extensions.REPORT_GENERATORS))
     problems: list[Problem] = []
     seen: dict[str, ReportKind] = {}
@@ -463,7 +461,7 @@ def report_kind_problems(units: Mapping[str, Any], forms: Mapping[str, Any],
                 problems.append(Problem(kind.path, pointer("reports", "kinds", kind.index, "id"),
                                         f"duplicate report kind {kind.id!r}: also declared by "
                                         f"unit function {first.unit!r}"))
-            problems += _Checker(kind, units, forms, generators).run()
+            problems += _Checker(kind, units, forms, generators, broken).run()
     return problems
 
 

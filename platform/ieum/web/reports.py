@@ -27,7 +27,7 @@ def _page(ws: Workspace, units: list[str], **context):  # noqa: ANN003, ANN202
     """What every reports page shows: ``units`` are the reporting units the user may view
     (the first one is the menu entry marked active)."""
     content = registry()
-    kinds = {kind.id: kind for kind in content.report_kinds.values() if kind.unit in units}
+    kinds = service.kinds_of(content, units)
     return dict(ws=ws, profile=content.profiles[ws.facility.profile_code],
                 unit=content.unit_functions[units[0]], kinds=kinds,
                 status_titles=STATUS_TITLES, period_titles=PERIOD_TITLES, examples=EXAMPLES,
@@ -56,10 +56,9 @@ def index(facility_code: str):
     units = service.require(registry(), ws, "view")
     query = service.parse_query(request.args, registry().report_kinds)
     page = service.list_reports(db_session(), registry(), ws, query)
-    creatable = [kind for kind in service.facility_kinds(registry(), ws.facility)
-                 if ws.permissions.can(kind.unit, "create")]
     return render_template("reports/index.html", **_page(
-        ws, units, page=page, query=query, available=creatable))
+        ws, units, page=page, query=query,
+        available=service.kinds_to_create(registry(), ws)))
 
 
 @bp.post("/generate")

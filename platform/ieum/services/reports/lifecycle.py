@@ -78,6 +78,18 @@ def facility_kinds(registry: Registry, facility: Facility) -> list[ReportKind]:
     return kinds_for(registry, registry.profiles.get(facility.profile_code))
 
 
+def kinds_to_create(registry: Registry, workspace: Workspace) -> list[ReportKind]:
+    """The kinds the facility makes whose reporting unit the user may ``create`` in."""
+    return [kind for kind in facility_kinds(registry, workspace.facility)
+            if workspace.permissions.can(kind.unit, "create")]
+
+
+def kinds_of(registry: Registry, units: list[str]) -> dict[str, ReportKind]:
+    """Every kind the reporting ``units`` declare, by id (reports of them may exist even
+    where the facility no longer makes the kind)."""
+    return {kind.id: kind for kind in registry.report_kinds.values() if kind.unit in units}
+
+
 def unit_parameters(registry: Registry, facility: Facility, kind: ReportKind
                     ) -> dict[str, Any]:
     """The parameters of the units the kind reads and of its reporting unit, as the
@@ -155,16 +167,11 @@ def page_of(session: Session, statement: Any, query: ReportQuery) -> ReportPage:
     return ReportPage(list(items), total, query.page)
 
 
-def _kinds_in(registry: Registry, units: list[str]) -> list[str]:
-    return [kind.id for unit_id in units
-            for kind in registry.unit_functions[unit_id].reports.kinds]
-
-
 def list_reports(session: Session, registry: Registry, workspace: Workspace,
                  query: ReportQuery) -> ReportPage:
     units = require(registry, workspace, "view")
     statement = select(Report).where(Report.facility_id == workspace.facility.id,
-                                     Report.kind.in_(_kinds_in(registry, units)))
+                                     Report.kind.in_(sorted(kinds_of(registry, units))))
     return page_of(session, statement, query)
 
 
