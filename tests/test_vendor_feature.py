@@ -287,16 +287,19 @@ def test_the_feature_through_the_web_app(app) -> None:  # noqa: ANN001 - a Flask
         assert len(session.scalars(select(Record).where(Record.form_id == PLAN)).all()) == 1
 
 
-def test_the_report_generator_is_an_entry_point(app) -> None:  # noqa: ANN001 - a Flask app
-    """The generator registered in ``ieum.report_generators`` under the kind's id computes
-    every figure the kind declares as data, from saved (not draft) records of the period."""
-    from ieum_vendor_home_visit.report_kind import KIND, Figures, month_of
+def test_the_report_kind_and_its_generator(app) -> None:  # noqa: ANN001 - a Flask app
+    """The kind's figures are counts of saved (not draft) records of the period where an
+    expression holds; the generator, found in ``ieum.report_generators`` under the name the
+    kind gives, adds what data cannot say (distinct subjects)."""
+    from ieum_vendor_home_visit.report_kind import KIND, Preview, month_of, preview
 
-    generate = extensions.objects(extensions.REPORT_GENERATORS)[KIND["id"]]
+    generate = extensions.objects(extensions.REPORT_GENERATORS)[KIND["generator"]]
     people = subject_ids(app)
     worker = app.test_client()
     login(worker, "counsellor")
     kept = save_visit(worker, people["이순자"], "2026-10-02", "home", followup=True)
+    other = save_visit(worker, people["이순자"], "2026-10-20", "phone")
+    save_visit(worker, people["최만복"], "2026-11-02", "home")  # next month
     path = f"{UNIT_PATH}/{VISIT}/new"
     draft = worker.post(path, data={"csrf_token": csrf_token(worker, path), "action": "draft",
                                     "subject_id": str(people["최만복"]),
@@ -305,9 +308,14 @@ def test_the_report_generator_is_an_entry_point(app) -> None:  # noqa: ANN001 - 
     assert draft.status_code == 302
     with app.extensions["ieum.database"].session() as session:
         facility = session.scalar(select(Facility).where(Facility.code == FACILITY))
-        builder = Figures()
-        generate(builder, session, facility, month_of(TODAY), {})
-    values = {item["key"]: item["value"] for item in builder.figures}
-    assert values == {"visits": 1, "home_visits": 1, "followups_needed": 1, "subjects": 1}
-    assert {figure["key"] for figure in KIND["figures"]} <= set(values)
-    assert builder.sources == {kept}
+        build = Preview(session, facility, month_of(TODAY))
+        generate(build)
+        assert build.figures == [{"key": "subjects", "title": "상담 대상자", "value": 1,
+                                  "unit": "명"}]
+        assert build.sources == {kept, other}
+        report = preview(session, facility, TODAY)
+    assert [(f["key"], f["value"]) for f in report.figures] == [
+        ("visits", 2), ("home_visits", 1), ("followups_needed", 1), ("subjects", 1)]
+    assert [f["key"] for f in KIND["figures"]] == ["visits", "home_visits", "followups_needed"]
+    assert report.sources == {kept, other}
+    assert report.basis.title == "2026년 10월"
