@@ -26,6 +26,7 @@ import yaml
 from sqlalchemy import select
 
 from ieum.definitions import extensions
+from ieum.services import ServiceError
 from ieum.services.facilities import create_facility
 from ieum.services.users import create_user, grant_role
 from ieum.store.migrate import upgrade
@@ -319,3 +320,36 @@ def test_the_report_kind_and_its_generator(app) -> None:  # noqa: ANN001 - a Fla
     assert [f["key"] for f in KIND["figures"]] == ["visits", "home_visits", "followups_needed"]
     assert report.sources == {kept, other}
     assert report.basis.title == "2026년 10월"
+
+
+def test_a_record_refused_inside_a_service_task_refuses_the_step(app, monkeypatch) -> None:  # noqa: ANN001
+    """A feed refusing the record a service task writes refuses the whole task completion:
+    the worker reads the feed's message, no record is kept and the task stays open."""
+    import ieum_vendor_home_visit.feeds as vendor_feeds
+
+    def refuse(event) -> None:  # noqa: ANN001 - a feeds.RecordEvent
+        if event.form.id == PLAN:
+            raise ServiceError("후속조치 계획을 받을 수 없습니다.", status=409)
+    monkeypatch.setattr(vendor_feeds.VisitTally, "after_save", staticmethod(refuse))
+    lee = subject_ids(app)["이순자"]
+    worker = app.test_client()
+    login(worker, "counsellor")
+    save_visit(worker, lee, "2026-10-02", "home")
+    start = f"{UNIT_PATH}/processes/{PROCESS}/start"
+    worker.post(start, data={"csrf_token": csrf_token(worker, f"/f/{FACILITY}/"),
+                             "subject": str(lee)})
+    with app.extensions["ieum.database"].session() as session:
+        task_id = session.scalar(select(Task.id).where(Task.state == "ready"))
+    assert task_id is not None
+    leader = app.test_client()
+    login(leader, "leader")
+    path = f"/f/{FACILITY}/tasks/{task_id}"
+    answer = leader.post(path, data={"csrf_token": csrf_token(leader, path),
+                                     "decision": "followup", "action": "x"},
+                         follow_redirects=True)
+    assert answer.request.path == f"/f/{FACILITY}/tasks/"  # back to the inbox, with the reason
+    assert "후속조치 계획을 받을 수 없습니다." in answer.get_data(as_text=True)
+    with app.extensions["ieum.database"].session() as session:
+        assert session.scalars(select(Record).where(Record.form_id == PLAN)).all() == []
+        assert session.get(Task, task_id).state == "ready"
+        assert session.scalar(select(ProcessInstance.status)) == "running"

@@ -120,6 +120,25 @@ class ServiceTaskContext:
         return list(self.session.scalars(statement.order_by(Record.id)))
 
 
+def _refusal(error: BaseException) -> ServiceError | None:
+    """The ``ServiceError`` behind ``error`` (SpiffWorkflow and the service-call wrapper wrap
+    what a service function raised), if any."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ServiceError):
+            return current
+        pending += [current.__cause__, current.__context__,
+                    *(inner for inner in (getattr(current, "error", None),
+                                          getattr(current, "exception", None))
+                      if isinstance(inner, BaseException))]
+    return None
+
+
 def _advance(session: Session, rt: Runtime, instance: ProcessInstance, workflow: Any,
              *, refresh_timers: bool = False, workspace: Workspace | None = None) -> None:
     """Run the engine as far as it goes and store the outcome (also a failure)."""
@@ -128,9 +147,10 @@ def _advance(session: Session, rt: Runtime, instance: ProcessInstance, workflow:
         if refresh_timers:
             workflow.refresh_timers()
         workflow.do_engine_steps()
-    except ServiceError:  # a record a service task wrote was refused: the step is refused
-        raise
     except Exception as error:  # a failing script or service task stops the instance
+        refusal = _refusal(error)
+        if refusal is not None:  # a record a service task wrote was refused: so is the step
+            raise refusal from error
         instance.status = "error"
         instance.error_message = _error_message(error)
         log.warning("process instance %s failed: %s", instance.id, instance.error_message)
