@@ -347,7 +347,7 @@ def close_reminder(session: Session, rt: Runtime, report: Report, user_id: int) 
     if reminder is None:
         return
     for task in ready_tasks(session, reminder.instance_id):
-        complete_in(session, rt, task, {"report_id": report.id}, user_id=user_id)
+        complete_in(session, rt, task, {"report_id": report.id}, completed_by=user_id)
 
 
 def head_role(registry: Registry, facility: Facility) -> str:

@@ -153,7 +153,7 @@ def decide(session: Session, rt: Runtime, user: User, roles: PublicRoles, report
         raise ServiceError("검토를 기다리는 보고서가 아닙니다. 화면을 새로 고치세요.",
                            status=409)
     complete_in(session, rt, task, {"decision": decision, "reason": reason,
-                                    "decided_by": user.id}, user_id=user.id)
+                                    "decided_by": user.id}, completed_by=user.id)
     submission = next(s for s in report.submissions if s.instance_id == task.instance_id)
     now = utcnow()
     submission.outcome = "accepted" if decision == "approve" else "returned"
