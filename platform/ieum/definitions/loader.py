@@ -17,6 +17,7 @@ from ieum.definitions.model import (
     Registry,
     UnitFunction,
 )
+from ieum.definitions.parts import collect, is_part
 from ieum.definitions.problems import DefinitionErrors, Problem, display_path, sorted_problems
 from ieum.definitions.profiles import RawProfile, lane_problems, read_profile, resolve_profile
 from ieum.definitions.sources import plugin_sources, root_sources
@@ -50,8 +51,8 @@ def check_content(roots: Sequence[Path | str], *, plugins: bool = True,
         problems += plugin_problems
     forms, form_paths = _load_forms(sources, problems)
     form_filenames = {f"{form_id}.json": form_id for form_id in form_paths}
-    bpmn_files = [(path, source.plugin)
-                  for path, source in _files(sources, "workflows/bpmn", "*.bpmn")]
+    bpmn_files = [(path, source.plugin) for path, source
+                  in _files(sources, "workflows/bpmn", "*.bpmn", recursive=True)]
     processes, process_ids, process_problems = load_processes(bpmn_files, form_filenames)
     problems += process_problems
     units, unit_paths = _load_units(sources, form_paths, process_ids, problems)
@@ -71,13 +72,27 @@ def check_content(roots: Sequence[Path | str], *, plugins: bool = True,
 
 def _load_forms(sources: Sequence[ContentSource], problems: list[Problem],
                 ) -> tuple[dict[str, FormDef], dict[str, Path]]:
-    """The valid forms, and the file of every form id (valid or not)."""
+    """The valid forms, and the file of every form id (valid or not).
+
+    Forms may sit in sub-folders of ``forms/`` (``forms/self_reliance/sr_plan.json``); the id
+    is the file name either way and must be unique. A file whose name, or a folder on the way
+    to it, starts with ``_`` is a shared part that forms name with ``$ref``, not a form.
+    """
     forms: dict[str, FormDef] = {}
     paths: dict[str, Path] = {}
-    for path, source in _files(sources, "forms", "*.json"):
+    form_files: list[tuple[Path, ContentSource]] = []
+    part_files: list[Path] = []
+    for path, source in _files(sources, "forms", "*.json", recursive=True):
+        if is_part(path, source.root / "forms"):
+            part_files.append(path)
+        else:
+            form_files.append((path, source))
+    documents, part_problems = collect([path for path, _source in form_files], part_files)
+    problems += part_problems
+    for path, source in form_files:
         if _duplicate(paths, path.stem, path, "", "form id", problems):
             continue
-        form, found = load_form(path, source.plugin)
+        form, found = load_form(path, source.plugin, documents)
         problems += found
         if form is not None:
             forms[form.id] = form
@@ -124,14 +139,21 @@ def _load_profiles(sources: Sequence[ContentSource], units: Mapping[str, UnitFun
     return profiles
 
 
-def _files(sources: Sequence[ContentSource], folder: str,
-           pattern: str) -> list[tuple[Path, ContentSource]]:
+def _files(sources: Sequence[ContentSource], folder: str, pattern: str, *,
+           recursive: bool = False) -> list[tuple[Path, ContentSource]]:
+    """The files matching ``pattern`` in ``folder`` of each source (with ``recursive``, in its
+    sub-folders too), sorted by file name (so an id keeps its place whichever sub-folder holds
+    it), then by path; hidden files and folders are left out."""
     found = []
     for source in sources:
         directory = source.root / folder
-        if directory.is_dir():
-            found += [(path, source) for path in sorted(directory.glob(pattern))
-                      if path.is_file() and not path.name.startswith(".")]
+        if not directory.is_dir():
+            continue
+        paths = directory.rglob(pattern) if recursive else directory.glob(pattern)
+        found += [(path, source) for path in sorted(
+                      paths, key=lambda p: (p.name, p.relative_to(directory).parts))
+                  if path.is_file() and not any(
+                      part.startswith(".") for part in path.relative_to(directory).parts)]
     return found
 
 

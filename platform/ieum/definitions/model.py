@@ -39,6 +39,8 @@ class FormDef:
     schema: Mapping[str, Any] = field(repr=False)
     path: Path
     plugin: str | None = None
+    #: The shared parts (and other forms) the form's ``$ref``s read, already inlined.
+    parts: tuple[Path, ...] = ()
 
     @property
     def filename(self) -> str:
@@ -72,6 +74,11 @@ class FormDef:
     @property
     def sensitive(self) -> Mapping[str, str]:
         return self.schema.get("x-sensitive", EMPTY)
+
+    @property
+    def constants(self) -> Mapping[str, Any]:
+        """``x-constants``: named values (already written into the form's expressions)."""
+        return self.schema.get("x-constants", EMPTY)
 
     def schema_dict(self) -> dict[str, Any]:
         """A fresh, mutable deep copy of the schema (safe to hand to jsonschema or WTForms)."""
@@ -217,6 +224,8 @@ class FacilityProfile:
     plugin: str | None = None
     parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: EMPTY,
                                                         repr=False)
+    #: The base profiles it extends, nearest first (``extends:``), already merged in.
+    bases: tuple[str, ...] = ()
 
     @property
     def unit_ids(self) -> tuple[str, ...]:
