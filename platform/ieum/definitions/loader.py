@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Collection, Container, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
@@ -19,7 +19,14 @@ from ieum.definitions.model import (
 )
 from ieum.definitions.parts import collect, is_part
 from ieum.definitions.problems import DefinitionErrors, Problem, display_path, sorted_problems
-from ieum.definitions.profiles import RawProfile, lane_problems, read_profile, resolve_profile
+from ieum.definitions.profiles import (
+    RawProfile,
+    base_problems,
+    inheritances,
+    lane_problems,
+    read_profile,
+    resolve_profile,
+)
 from ieum.definitions.sources import plugin_sources, root_sources
 from ieum.definitions.units import MANIFEST, load_unit, subject_registry_problems
 
@@ -116,8 +123,10 @@ def _load_units(sources: Sequence[ContentSource], form_ids: Container[str],
 
 
 def _load_profiles(sources: Sequence[ContentSource], units: Mapping[str, UnitFunction],
-                   unit_ids: Container[str], processes: Mapping[str, ProcessDef],
+                   unit_ids: Collection[str], processes: Mapping[str, ProcessDef],
                    problems: list[Problem]) -> dict[str, FacilityProfile]:
+    """The facility profiles; abstract ones (bases for ``extends:``) are checked but left
+    out: they are not facility types."""
     raw_profiles: list[RawProfile] = []
     paths: dict[str, Path] = {}
     for path, source in _files(sources, "facility_profiles", "*.y*ml"):
@@ -129,9 +138,16 @@ def _load_profiles(sources: Sequence[ContentSource], units: Mapping[str, UnitFun
         problems += found
         if raw is not None:
             raw_profiles.append(raw)
+    inherited, found = inheritances(raw_profiles, paths)
+    problems += found
     profiles: dict[str, FacilityProfile] = {}
     for raw in raw_profiles:
-        profile, found = resolve_profile(raw, units, unit_ids)
+        if raw.abstract:  # a base only: checked on its own, never a facility type
+            problems += base_problems(raw, units, unit_ids)
+            continue
+        if inherited.get(raw.code) is None:
+            continue  # its base is unknown, broken or in a cycle: reported
+        profile, found = resolve_profile(raw, units, unit_ids, inherited[raw.code])
         problems += found
         if profile is not None:
             problems += lane_problems(profile, units, processes)
