@@ -272,3 +272,21 @@ def test_problem_format(root: Path) -> None:
     registry, problems = check_content([root], plugins=False)
     assert problems == [Problem(NOTE_FORM, "/properties/colour/$ref",
                                 "$ref '#/nowhere': c/forms/note.json has nothing at /nowhere")]
+
+
+def test_a_plug_in_form_names_a_part_of_another_root_by_its_id(root: Path,
+                                                               tmp_path: Path) -> None:
+    extra = tmp_path / "extra"
+    write(extra, "forms/visit.json", form("방문", colour={
+        "$ref": "urn:test:parts:common#/$defs/colour", "title": "방문 색"}))
+    registry, problems = check_content([root, extra], plugins=False)
+    assert registry is not None, "\n".join(map(str, problems))
+    visit = registry.forms["visit"]
+    assert visit.properties["colour"]["title"] == "방문 색"
+    assert visit.parts == (root / "forms" / "_parts" / "common.json",)
+
+
+def test_a_form_naming_another_dialect_is_reported_not_fatal(root: Path) -> None:
+    write(root, "forms/note.json", {**note(), "$schema": "urn:not-a-dialect"})
+    [problem] = problems_of(root)
+    assert problem.startswith(f"{NOTE_FORM}:/$schema: ")

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlparse
 
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.exceptions import NoSuchAnchor, NoSuchResource, PointerToNowhere, Unresolvable
 from referencing.jsonschema import DRAFT202012
 
@@ -88,7 +88,7 @@ class Documents:
         self.data[path] = data
         uri = file_uri(path)
         self.paths[uri] = path
-        resource = Resource.from_contents(data, default_specification=DRAFT202012)
+        resource = DRAFT202012.create_resource(data)  # every form is 2020-12, whatever it says
         self.registry = self.registry.with_resource(uri, resource)
         identifier = data.get("$id") if isinstance(data, dict) else None
         if isinstance(identifier, str) and urlparse(identifier).scheme:
@@ -335,8 +335,7 @@ def inline_document(data: Any, path: Path, documents: Documents | None = None,
     uri = file_uri(path)
     registry = documents.registry
     if uri not in documents.paths:
-        registry = registry.with_resource(
-            uri, Resource.from_contents(data, default_specification=DRAFT202012))
+        registry = registry.with_resource(uri, DRAFT202012.create_resource(data))
     inliner = _Inliner(path, documents)
     result = inliner.node(data, registry.resolver(base_uri=uri), uri, (), (), own=True)
     if inliner.problems or inliner.silent:
