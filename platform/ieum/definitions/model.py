@@ -164,6 +164,8 @@ class UnitFunction:
     record_subject: str = "optional"
     case_list: Mapping[str, Any] | None = None
     locks: tuple[Mapping[str, Any], ...] = ()
+    #: The endpoint of a contributed screen the menu entry opens (``page:`` in the manifest).
+    page: str | None = None
 
     @property
     def defaults(self) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from ieum.definitions import extensions
 from ieum.definitions.files import read_yaml
 from ieum.definitions.frozen import freeze
 from ieum.definitions.metaschemas import content_problems
@@ -92,6 +93,7 @@ def load_unit(path: Path, plugin: str | None, forms: Container[str],
         record_subject=data.get("record_subject", "optional"),
         case_list=freeze(data["case_list"]) if data.get("case_list") else None,
         locks=tuple(freeze(lock) for lock in data.get("locks", ())),
+        page=data.get("page"),
     )
     return unit, []
 
@@ -104,7 +106,13 @@ def _strings(value: Any) -> list[tuple[int, str]]:
 def reference_problems(data: dict[str, Any], path: Path, forms: Container[str],
                        processes: Container[str]) -> list[Problem]:
     """Forms, processes and screen forms the manifest names but that are not there."""
+    feeds = extensions.feed_names()
     problems = [
+        Problem(path, pointer("feeds", index),
+                f"feed {name!r} is provided by no installed package (entry-point group "
+                f"{extensions.FEEDS}); installed: {', '.join(sorted(feeds)) or 'none'}")
+        for index, name in _strings(data.get("feeds")) if name not in feeds
+    ] + [
         Problem(path, pointer("forms", index),
                 f"form {form_id!r} not found: expected forms/{form_id}.json in a content root")
         for index, form_id in _strings(data.get("forms")) if form_id not in forms

@@ -176,3 +176,19 @@ def case_rows(session: Session, workspace: Workspace, unit: UnitFunction, today:
         rows.append(CaseRow(subject, registered, age, workers.get(worker) if worker else None,
                             tuple(latest.get((subject.id, f)) for f in forms), closed))
     return rows
+
+
+class CaseFeed:
+    """The kernel feed of units with ``case_list`` or ``locks``: a closed case takes no new
+    record, a new record goes to the subject's worker, saved records apply the case rules."""
+
+    @staticmethod
+    def before_save(event) -> None:  # noqa: ANN001 - a feeds.RecordEvent
+        if event.kind == "create":
+            event.record.assignee_id = before_insert(event.session, event.unit,
+                                                     event.record.subject_id, event.form.id)
+
+    @staticmethod
+    def after_save(event) -> None:  # noqa: ANN001 - a feeds.RecordEvent
+        after_save(event.session, event.unit, event.form, event.record, event.actor,
+                   event.today)

@@ -14,15 +14,13 @@ with 409 and nothing of it is kept.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ieum.definitions import Registry
-from ieum.definitions.model import UnitFunction
 from ieum.services import ServiceError
 from ieum.store.models import Facility, Record, Subject
 
@@ -81,11 +79,11 @@ def is_admitted(session: Session, subject: Subject) -> bool:
 
 # --- the hook called when an admission or discharge record is saved -------------------------
 
-def after_save(session: Session, unit: UnitFunction, record: Record,
-               parameters: Mapping[str, Any]) -> None:
+def after_save(event) -> None:  # noqa: ANN001 - a feeds.RecordEvent
     """Keep the subject's status and the facility's capacity right after a saved record of
     a unit that feeds occupancy; an admission beyond the capacity raises 409."""
-    if FEED not in unit.feeds or record.status == "draft" or record.subject_id is None \
+    session, record, parameters = event.session, event.record, event.parameters
+    if record.status == "draft" or record.subject_id is None \
             or record.form_id not in (ADMISSION_FORM, DISCHARGE_FORM):
         return
     # FOR NO KEY UPDATE: serialises admissions of this facility, yet does not conflict with
@@ -107,10 +105,11 @@ def after_save(session: Session, unit: UnitFunction, record: Record,
         needs.match_vacancy(session, facility)
 
 
-def after_delete(session: Session, unit: UnitFunction, record: Record) -> None:
+def after_delete(event) -> None:  # noqa: ANN001 - a feeds.RecordEvent
     """A removed admission or discharge changes who is admitted: status and matching follow
     (removing never adds an occupant beyond what the records say)."""
-    if FEED not in unit.feeds or record.status == "draft" or record.subject_id is None \
+    session, record = event.session, event.record
+    if record.status == "draft" or record.subject_id is None \
             or record.form_id not in (ADMISSION_FORM, DISCHARGE_FORM):
         return
     facility = session.get(Facility, record.facility_id)

@@ -24,7 +24,7 @@ from ieum.definitions.model import FormDef, UnitFunction
 from ieum.forms.engine import Outcome, process
 from ieum.forms.fields import Field, FieldTree, field_tree, file_ids
 from ieum.forms.validation import Errors
-from ieum.services import ServiceError, cases, is_id, occupancy, sensitive, subjects
+from ieum.services import ServiceError, feeds, is_id, sensitive
 from ieum.services import attachments as files
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.form_versions import form_version, remember
@@ -425,7 +425,9 @@ def _subject_row(session: Session, scope: FormScope, subject_id: int | None) -> 
 
 
 def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *, draft: bool,
-            subject_id: int | None) -> Record:
+                  subject_id: int | None, audit: str | None = None) -> Record:
+    """The record pipeline for a new record, without committing: validate, check closings
+    and locks, persist, run the unit's feeds, audit (``audit``: the event name, if any)."""
     # Loaded once and held for the whole call: the session's identity map holds objects only
     # weakly, so without this reference the rules' context, the check below and the case rules
     # (``session.get`` each) would read the same row three more times.
@@ -449,20 +451,27 @@ def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
     if subject_id is not None and subject is None:
         raise ServiceError("대상자를 찾을 수 없습니다.", field="subject_id", status=404)
     subject_id = None if subject is None else subject.id
-    assignee = cases.before_insert(session, scope.unit, subject_id, scope.form.id)
     record = Record(
         facility_id=scope.facility.id, unit_function=scope.unit.id, form_id=scope.form.id,
-        form_version=scope.form.version, subject_id=subject_id, assignee_id=assignee,
+        form_version=scope.form.version, subject_id=subject_id,
         data=sensitive.sealed(scope.form, outcome.data), status="draft" if draft else "final",
         entry_date=entry_date, author_id=scope.user.id)
-    record.subject_id = subjects.register(session, scope.unit, scope.facility, scope.form,
-                                          record.data, record.subject_id)
+    event = feeds.RecordEvent("create", session, scope, scope.form, record)
+    feeds.run("before_save", event)
     session.add(record)
     session.flush()
     _claim_files(session, scope, record, scope.form)
-    cases.after_save(session, scope.unit, scope.form, record, scope.actor, scope.today)
-    occupancy.after_save(session, scope.unit, record, scope.parameters)
+    feeds.run("after_save", event)
+    if audit:
+        _audit(session, scope, audit, record, {"status": record.status})
     return record
+
+
+def _audit(session: Session, scope: FormScope, action: str, record: Record,
+           detail: Mapping[str, Any]) -> None:
+    record_event(session, action, scope.actor, facility_id=scope.facility.id,
+                 target_type="record", target_id=record.id, subject_id=record.subject_id,
+                 detail={"unit": scope.unit.id, "form": record.form_id, **detail})
 
 
 @refuse_conflicts(CONFLICT)
@@ -470,10 +479,8 @@ def create_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
                   draft: bool = False, subject_id: int | None = None) -> Record:
     """Validate and save a new record (``draft`` = 임시저장); commits."""
     scope.require("create")
-    record = insert_record(session, scope, data, draft=draft, subject_id=subject_id)
-    record_event(session, "record.create", scope.actor, facility_id=scope.facility.id,
-                 target_type="record", target_id=record.id, subject_id=record.subject_id,
-                 detail={"unit": scope.unit.id, "form": scope.form.id, "status": record.status})
+    record = insert_record(session, scope, data, draft=draft, subject_id=subject_id,
+                           audit="record.create")
     session.commit()
     return record
 
@@ -521,19 +528,15 @@ def update_record(session: Session, registry: Registry, scope: FormScope, record
     dropped = set(file_ids(field_tree(form).fields, record.data)) - set(
         file_ids(field_tree(form).fields, stored))
     files.detach(session, record.id, dropped)
+    event = feeds.RecordEvent("update", session, scope, form, record, previous=record.data)
     record.data = stored
     record.entry_date = entry_date
     record.status = "draft" if draft else "final"
-    record.subject_id = subjects.register(session, scope.unit, scope.facility, form,
-                                          stored, record.subject_id)
+    feeds.run("before_save", event)
     session.flush()  # UPDATE ... WHERE version = :seen
     _claim_files(session, scope, record, form)
-    cases.after_save(session, scope.unit, form, record, scope.actor, scope.today)
-    occupancy.after_save(session, scope.unit, record, scope.parameters)
-    record_event(session, "record.update", scope.actor, facility_id=scope.facility.id,
-                 target_type="record", target_id=record.id, subject_id=record.subject_id,
-                 detail={"unit": scope.unit.id, "form": record.form_id, "fields": changed,
-                         "status": record.status})
+    feeds.run("after_save", event)
+    _audit(session, scope, "record.update", record, {"fields": changed, "status": record.status})
     session.commit()
     return record
 
@@ -551,10 +554,8 @@ def delete_record(session: Session, scope: FormScope, record_id: int, *,
     record.deleted_at = utcnow()
     record.deleted_by_id = scope.user.id
     session.flush()  # UPDATE ... WHERE version = :seen
-    occupancy.after_delete(session, scope.unit, record)
-    record_event(session, "record.delete", scope.actor, facility_id=scope.facility.id,
-                 target_type="record", target_id=record.id, subject_id=record.subject_id,
-                 detail={"unit": scope.unit.id, "form": record.form_id})
+    feeds.run("after_delete", feeds.RecordEvent("delete", session, scope, scope.form, record))
+    _audit(session, scope, "record.delete", record, {})
     session.commit()
 
 

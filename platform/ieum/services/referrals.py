@@ -217,7 +217,9 @@ def _on_review(session: Session, rt: flows.Runtime, workspace: Workspace, task: 
                  referral_id=referral.id)
 
 
-flows.TASK_HOOKS[REVIEW_PROCESS] = _on_review
+def on_review_task(event: flows.TaskEvent) -> None:
+    """The task hook of the review process (entry-point group ``ieum.task_hooks``)."""
+    _on_review(event.session, event.rt, event.workspace, event.task, event.instance)
 
 
 def _admit_subject(session: Session, rt: flows.Runtime, workspace: Workspace,

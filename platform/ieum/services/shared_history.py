@@ -165,3 +165,8 @@ def _referral_entries(session: Session, subject: Subject, shared: bool, own_id: 
             f"{names[row.from_facility_id]} → {names[row.to_facility_id]} · "
             f"{REFERRAL_STATUSES[row.status]} · {row.service}"))
     return entries
+
+
+class Feed:
+    """The ``service_history`` feed: a unit listing it puts its records into the integrated
+    history (read at view time from ``HISTORY_FORMS``; nothing to do on save yet)."""

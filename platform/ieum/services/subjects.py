@@ -80,3 +80,14 @@ def search(session: Session, facility: Facility, text: str = "", *,
         escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         statement = statement.where(or_(Subject.name.ilike(f"%{escaped}%", escape="\\")))
     return list(session.scalars(statement.order_by(Subject.name, Subject.id).limit(limit)))
+
+
+class RegistryFeed:
+    """The kernel feed of units with a ``subject_registry``: a record of the registry form
+    creates or updates the subject it describes."""
+
+    @staticmethod
+    def before_save(event) -> None:  # noqa: ANN001 - a feeds.RecordEvent
+        record = event.record
+        record.subject_id = register(event.session, event.unit, event.facility, event.form,
+                                     record.data, record.subject_id)

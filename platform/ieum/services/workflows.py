@@ -1,8 +1,15 @@
-"""Running processes: start, complete a task, claim, retry, tick timers; the inbox; progress.
+"""Running processes: start, complete a task, cancel, claim, retry, tick timers; the inbox;
+progress.
 
 Every step is one transaction: load the instance (with its version), run the engine, save
 the state and the task rows, bump the version. A concurrent step on the same instance finds
 the version changed and gets 409; nothing half-done is kept.
+
+The one process runner is ``start_in`` (start), ``complete_in`` (complete a task),
+``cancel_in`` (cancel) and ``tick`` (timers). Each of the first three works inside the
+caller's transaction without checking grants, auditing or committing, so that any service
+(a unit function's menu, approvals, reports, referrals, catalog applications, a vendor's
+package) runs processes the same way and adds its own checks and audit event around it.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ieum.access.audit import Actor, record_event
 from ieum.config import KST
-from ieum.definitions import Registry
+from ieum.definitions import Registry, extensions
 from ieum.definitions.model import ProcessDef, UnitFunction
 from ieum.services import ServiceError, approval_lines, is_id
 from ieum.services.conflicts import refuse_conflicts
@@ -28,7 +35,7 @@ from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, ProcessInstance, Record, Subject, Task, utcnow
 from ieum.workflow import runtime
 from ieum.workflow.environment import SafeScriptEngine
-from ieum.workflow.functions import ServiceFunction
+from ieum.workflow.functions import ServiceFunction, current_context
 
 log = logging.getLogger(__name__)
 
@@ -79,31 +86,90 @@ def _error_message(error: BaseException) -> str:
     return message[:2000]
 
 
+@dataclass(frozen=True)
+class ServiceTaskContext:
+    """What a service function marked ``with_context`` receives as ``context``: the running
+    instance, and records read and written through the record pipeline as the user who moved
+    the process (their grants, the unit's closings, feeds and the audit log all apply)."""
+
+    session: Session
+    rt: Runtime
+    instance: ProcessInstance
+    workspace: Workspace | None
+
+    def _scope(self, unit_id: str, form_id: str, action: str) -> FormScope:
+        from ieum.services.records import open_form
+
+        if self.workspace is None:
+            raise ServiceError("이 업무 절차를 움직인 사용자가 없어 기록을 쓸 수 없습니다.",
+                               status=403)
+        scope = open_form(self.rt.registry, self.workspace, unit_id, form_id, self.rt.today,
+                          self.rt.actor)
+        scope.require(action)
+        return scope
+
+    def create_record(self, unit_id: str, form_id: str, data: Mapping[str, Any], *,
+                      subject_id: int | None = None, draft: bool = False) -> Record:
+        """A new record of ``form_id`` in ``unit_id`` of the instance's facility (needs the
+        ``create`` grant); invalid data raises ``FormInvalid`` and stops the instance."""
+        scope = self._scope(unit_id, form_id, "create")
+        return insert_record(self.session, scope, data, draft=draft, subject_id=subject_id,
+                             audit="record.create")
+
+    def read_records(self, unit_id: str, form_id: str, *,
+                     subject_id: int | None = None) -> list[Record]:
+        """The records of ``form_id`` the user may see (``view`` grant and record scope)."""
+        from ieum.services.records import scoped_query
+
+        statement = scoped_query(self._scope(unit_id, form_id, "view"))
+        if subject_id is not None:
+            statement = statement.where(Record.subject_id == subject_id)
+        return list(self.session.scalars(statement.order_by(Record.id)))
+
+
+def _refusal(error: BaseException) -> ServiceError | None:
+    """The ``ServiceError`` behind ``error`` (SpiffWorkflow and the service-call wrapper wrap
+    what a service function raised), if any."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ServiceError):
+            return current
+        pending += [current.__cause__, current.__context__,
+                    *(inner for inner in (getattr(current, "error", None),
+                                          getattr(current, "exception", None))
+                      if isinstance(inner, BaseException))]
+    return None
+
+
 def _advance(session: Session, rt: Runtime, instance: ProcessInstance, workflow: Any,
-             *, refresh_timers: bool = False) -> None:
+             *, refresh_timers: bool = False, workspace: Workspace | None = None) -> None:
     """Run the engine as far as it goes and store the outcome (also a failure)."""
+    token = current_context.set(ServiceTaskContext(session, rt, instance, workspace))
     try:
         if refresh_timers:
             workflow.refresh_timers()
         workflow.do_engine_steps()
     except Exception as error:  # a failing script or service task stops the instance
+        refusal = _refusal(error)
+        if refusal is not None:  # a record a service task wrote was refused: so is the step
+            raise refusal from error
         instance.status = "error"
         instance.error_message = _error_message(error)
         log.warning("process instance %s failed: %s", instance.id, instance.error_message)
     else:
         instance.status = "completed" if workflow.is_completed() else "running"
         instance.error_message = None
+    finally:
+        current_context.reset(token)
     instance.state = runtime.dump(workflow)
     instance.next_timer_at = runtime.next_timer(workflow) if instance.status == "running" \
         else None
     _sync_tasks(session, rt, instance, workflow)
-
-
-def advance_instance(session: Session, rt: Runtime, instance: ProcessInstance,
-                     workflow: Any) -> None:
-    """Run ``workflow`` as far as it goes and store state and task rows in ``instance``; for
-    services that run processes outside a unit function's menu (the program catalog)."""
-    _advance(session, rt, instance, workflow)
 
 
 def _sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
@@ -128,9 +194,16 @@ def _sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
 
 def start_in(session: Session, rt: Runtime, facility_id: int, unit_id: str, process_id: str,
              *, subject_id: int | None, data: Mapping[str, Any],
-             started_by: int | None) -> ProcessInstance:
+             started_by: int | None, workspace: Workspace | None = None) -> ProcessInstance:
     """Start a process in a facility on behalf of a service (no grant check, no commit):
-    e.g. a referral starts its review in the receiving facility. The caller audits it."""
+    e.g. a referral starts its review in the receiving facility, a catalog application its
+    procedure. The caller audits it.
+
+    ``unit_id`` is what the instance is filed under (grants to view it and its tasks follow
+    it); ``data`` goes into the first tasks' data with ``facility_id``, ``subject_id`` and
+    ``started_by``; ``workspace`` is the starting user's, when there is one (service tasks
+    the first steps reach write records as that user). An instance whose first steps fail is
+    kept with status ``error`` (the caller decides whether to refuse)."""
     process = rt.registry.processes[process_id]
     workflow = runtime.new_workflow(process, rt.engine())
     initial = {"facility_id": facility_id, "subject_id": subject_id, "started_by": started_by,
@@ -142,16 +215,28 @@ def start_in(session: Session, rt: Runtime, facility_id: int, unit_id: str, proc
         spec_hash=process.spec_hash, subject_id=subject_id, state={}, started_by_id=started_by)
     session.add(instance)
     session.flush()
-    _advance(session, rt, instance, workflow)
+    _advance(session, rt, instance, workflow, workspace=workspace)
     session.flush()
     return instance
 
 
-#: Services that act when a task of their process completes (process id -> hook), called in
-#: the task's transaction before it commits; a hook may refuse with ServiceError. Registered
-#: by the owning service module (e.g. ieum.services.referrals for "referral_review").
-TaskHook = Callable[[Session, "Runtime", Workspace, Task, ProcessInstance], None]
-TASK_HOOKS: dict[str, TaskHook] = {}
+@dataclass(frozen=True)
+class TaskEvent:
+    """A completed task, as a task hook sees it (entry-point group ``ieum.task_hooks``; the
+    entry point's name is the id of the process whose tasks it follows). The hook runs in the
+    task's transaction before it commits and may refuse with ``ServiceError``. ``workspace``
+    is the facility workspace of the user who completed it, ``None`` when the task was
+    completed outside one (a public official's decision, a system step)."""
+
+    session: Session
+    rt: Runtime
+    workspace: Workspace | None
+    task: Task
+    instance: ProcessInstance
+
+
+def task_hook(process_id: str) -> Callable[[TaskEvent], None] | None:
+    return extensions.objects(extensions.TASK_HOOKS).get(process_id)
 
 
 @refuse_conflicts(CONFLICT)
@@ -168,7 +253,7 @@ def start_process(session: Session, rt: Runtime, workspace: Workspace, unit_id: 
     instance = start_in(
         session, rt, workspace.facility.id, unit.id, process.id, subject_id=subject_id,
         data=approval_lines.process_data(session, rt.registry, workspace.facility, unit.id),
-        started_by=workspace.user.id)
+        started_by=workspace.user.id, workspace=workspace)
     record_event(session, "process.start", rt.actor, facility_id=workspace.facility.id,
                  target_type="process_instance", target_id=instance.id, subject_id=subject_id,
                  detail={"unit": unit.id, "process": process.id})
@@ -209,6 +294,74 @@ def task_scope(rt: Runtime, workspace: Workspace, task: Task) -> FormScope | Non
                      profile.parameters_for(unit.id), rt.today, rt.actor)
 
 
+def complete_in(session: Session, rt: Runtime, task: Task, values: Mapping[str, Any], *,
+                completed_by: int | None, workspace: Workspace | None = None,
+                record: Record | None = None) -> ProcessInstance:
+    """Complete the ready ``task`` and move its process on as far as it goes, then run the
+    process's task hook: THE way to complete a task, for any service (no grant check, no
+    audit, no commit: the caller does those in the same transaction). Returns the instance.
+
+    ``values`` go into the task's data for the process to read (conditions, scripts). When
+    the task's form was saved as ``record`` (the caller ran the record pipeline), the task row
+    keeps its id, and the record's fields the process reads plus ``<task name>_record`` go
+    into the data too. ``completed_by`` (a user id, ``None`` for the system) is recorded on the
+    task, as ``last_completed_by`` in the data, and as ``case_worker`` of a ``claimsCase`` task
+    that has none yet. ``workspace`` is that user's facility workspace when there is one:
+    service tasks the step reaches write records as that user, and the task hook gets it.
+
+    Refuses with ``ServiceError`` (409 ``ALREADY_DONE``) a task that is no longer open, and
+    (400) a task the engine cannot complete; a later step that fails leaves the instance in
+    ``error`` as every step does.
+    """
+    if task.state != "ready":
+        raise ServiceError(ALREADY_DONE, status=409)
+    instance = task.instance
+    workflow = runtime.load(instance.state, rt.engine())
+    spiff = runtime.find_task(workflow, task.spiff_task_id)
+    if spiff is None:
+        raise ServiceError(ALREADY_DONE, status=409)
+    data: dict[str, Any] = {}
+    if record is not None:
+        task.record_id = record.id
+        wanted = runtime.condition_names(workflow)
+        data = {k: v for k, v in record.data.items() if k in wanted}
+        data[f"{task.name}_record"] = record.id
+    data.update(values)
+    data["last_completed_by"] = completed_by
+    if completed_by is not None and runtime.properties(spiff).get("claimsCase") == "true" \
+            and not spiff.data.get("case_worker"):
+        data["case_worker"] = completed_by
+    spiff.data.update(data)
+    try:
+        spiff.run()
+    except Exception as error:
+        raise ServiceError(f"업무를 마치지 못했습니다: {_error_message(error)}") from error
+    task.state = "completed"
+    task.completed_at = utcnow()
+    task.completed_by_id = completed_by
+    # Set before advancing, so that the instance is written by one UPDATE (state, status,
+    # updated_at and the version together) instead of one for the state and another for the
+    # time; it bumps the version even when only task rows changed.
+    instance.updated_at = utcnow()
+    _advance(session, rt, instance, workflow, workspace=workspace)
+    hook = task_hook(instance.process_id)
+    if hook is not None:
+        hook(TaskEvent(session, rt, workspace, task, instance))
+    return instance
+
+
+def cancel_in(session: Session, instance: ProcessInstance) -> None:
+    """Cancel a process on behalf of a service (no grant check, no audit, no commit): a
+    running instance stops, with its timers, and its open tasks are cancelled; a finished
+    instance keeps its status. E.g. a withdrawn application, a cancelled referral."""
+    if instance.status == "running":
+        instance.status = "cancelled"
+        instance.next_timer_at = None
+    for task in session.scalars(select(Task).where(Task.instance_id == instance.id,
+                                                   Task.state == "ready")):
+        task.state = "cancelled"
+
+
 @refuse_conflicts(CONFLICT)
 def complete_task(session: Session, rt: Runtime, workspace: Workspace, task_id: int,
                   data: Mapping[str, Any]) -> Task:
@@ -219,38 +372,12 @@ def complete_task(session: Session, rt: Runtime, workspace: Workspace, task_id: 
     if not may_work(workspace, task):
         raise ServiceError("이 업무를 처리할 권한이 없습니다.", status=403)
     instance = task.instance
-    workflow = runtime.load(instance.state, rt.engine())
-    spiff = runtime.find_task(workflow, task.spiff_task_id)
-    if spiff is None:
-        raise ServiceError(ALREADY_DONE, status=409)
-    values: dict[str, Any] = {}
+    record = None
     scope = task_scope(rt, workspace, task)
     if scope is not None:
         record = insert_record(session, scope, data, draft=False, subject_id=instance.subject_id)
-        task.record_id = record.id
-        wanted = runtime.condition_names(workflow)
-        values = {k: v for k, v in record.data.items() if k in wanted}
-        values[f"{task.name}_record"] = record.id
-    values["last_completed_by"] = workspace.user.id
-    if runtime.properties(spiff).get("claimsCase") == "true" and not spiff.data.get(
-            "case_worker"):
-        values["case_worker"] = workspace.user.id
-    spiff.data.update(values)
-    try:
-        spiff.run()
-    except Exception as error:
-        raise ServiceError(f"업무를 마치지 못했습니다: {_error_message(error)}") from error
-    task.state = "completed"
-    task.completed_at = utcnow()
-    task.completed_by_id = workspace.user.id
-    # Set before advancing, so that the instance is written by one UPDATE (state, status,
-    # updated_at and the version together) instead of one for the state and another for the
-    # time; it bumps the version even when only task rows changed.
-    instance.updated_at = utcnow()
-    _advance(session, rt, instance, workflow)
-    hook = TASK_HOOKS.get(instance.process_id)
-    if hook is not None:
-        hook(session, rt, workspace, task, instance)
+    complete_in(session, rt, task, {}, completed_by=workspace.user.id, workspace=workspace,
+                record=record)
     record_event(session, "task.complete", rt.actor, facility_id=instance.facility_id,
                  target_type="task", target_id=task.id, subject_id=instance.subject_id,
                  detail={"process": instance.process_id, "task": task.name,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Blueprint, Flask
 from flask_bootstrap import Bootstrap5
 from flask_wtf.csrf import CSRFProtect
 
 from ieum import config as settings
 from ieum.access.grants import ACTION_TITLES
-from ieum.definitions import default_content_root, load_registry
+from ieum.definitions import default_content_root, extensions, load_registry
 from ieum.store import Database
 from ieum.store.migrate import is_up_to_date
 from ieum.web import (
@@ -102,13 +102,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports.bp)
     app.register_blueprint(region.bp)
     app.register_blueprint(library.bp)
-    # unit functions whose menu entry opens a page of their own instead of a record list
-    app.extensions.setdefault("ieum.unit_pages", {})["region_reports"] = "reports.index"
     app.register_blueprint(collab.bp)  # 정보공유·서비스의뢰 (facility menu)
     app.register_blueprint(vacancies.bp)  # /region/vacancies
     app.register_blueprint(api_collab.bp)  # /api/v1 referrals, consent, history, vacancies
     csrf.exempt(api_collab.bp)
-    app.extensions["ieum.unit_pages"]["collaboration"] = "collab.home"
+    _register_screens(app)
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing for CSRF to forge
     csrf.exempt(api_records.bp)
     csrf.exempt(api_tasks.bp)
@@ -117,6 +115,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.add_template_filter(_display_value, "display_value")
     template_helpers.register(app)
     return app
+
+
+def _register_screens(app: Flask) -> None:
+    """Blueprints contributed by packages (``ieum.screens``); a unit's manifest places one in
+    the menu with ``page:``. A blueprint with ``csrf_exempt = True`` (a bearer-token JSON API)
+    is exempt from CSRF, as the kernel's own API is."""
+    for name, target in extensions.objects(extensions.SCREENS).items():
+        blueprint = target if isinstance(target, Blueprint) else target()
+        if not isinstance(blueprint, Blueprint):
+            raise RuntimeError(f"ieum.screens {name!r} gave {type(blueprint).__name__}, "
+                               "not a Flask Blueprint")
+        app.register_blueprint(blueprint)
+        if getattr(blueprint, "csrf_exempt", False):
+            csrf.exempt(blueprint)
 
 
 def _display_value(value: object) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ieum.access.officials import public_roles
@@ -69,7 +69,7 @@ def about(facility_code: str, unit_id: str, open_list: bool = False):
     if not workspace.permissions.can(unit_id, "view"):
         abort(403)
     unit_function = content.unit_functions[unit_id]
-    page = current_app.extensions.get("ieum.unit_pages", {}).get(unit_id)
+    page = unit_function.page
     if page and open_list:
         return redirect(url_for(page, facility_code=facility_code))
     if unit_function.case_list and open_list:

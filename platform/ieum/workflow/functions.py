@@ -10,13 +10,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from importlib.metadata import entry_points
+from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Any
 
+from ieum.definitions import extensions
+
 ServiceFunction = Callable[..., Any]
 _BUILTIN: dict[str, ServiceFunction] = {}
-ENTRY_POINT_GROUP = "ieum.functions"
+ENTRY_POINT_GROUP = extensions.FUNCTIONS
+#: What a service task may act on while the engine runs: set by the process runner around
+#: each engine step (``ieum.services.workflows``), read by functions marked ``with_context``.
+current_context: ContextVar[Any] = ContextVar("ieum_service_task_context", default=None)
+
+
+def with_context(function: ServiceFunction) -> ServiceFunction:
+    """Mark a service function that takes ``context``: the process runner's
+    :class:`ieum.services.workflows.ServiceTaskContext` (read and write records through the
+    record pipeline, with the grants, closings and audit of the user who moved the process)."""
+    function.wants_context = True  # type: ignore[attr-defined]
+    return function
 
 
 def service_function(name: str) -> Callable[[ServiceFunction], ServiceFunction]:
@@ -33,9 +46,8 @@ def available(plugins: bool = True) -> Mapping[str, ServiceFunction]:
     """Built-in functions plus those of installed plug-ins (a plug-in cannot replace one)."""
     found = dict(_BUILTIN)
     if plugins:
-        for entry in entry_points(group=ENTRY_POINT_GROUP):
-            if entry.name not in found:
-                found[entry.name] = entry.load()
+        for name, function in extensions.objects(ENTRY_POINT_GROUP).items():
+            found.setdefault(name, function)
     return MappingProxyType(found)
 
 
@@ -48,6 +60,11 @@ def call(functions: Mapping[str, ServiceFunction], name: str,
     function = functions.get(name)
     if function is None:
         raise ServiceCallError(f"등록되지 않은 서비스 함수입니다: {name}")
+    if getattr(function, "wants_context", False):
+        context = current_context.get()
+        if context is None:
+            raise ServiceCallError(f"{name}: 이 서비스 함수는 업무 절차 안에서만 실행됩니다.")
+        params = {**params, "context": context}
     try:
         return function(**params)
     except ServiceCallError:

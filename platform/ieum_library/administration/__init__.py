@@ -1,0 +1,1 @@
+"""administration of the shipped library (see ieum_library)."""

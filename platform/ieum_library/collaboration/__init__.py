@@ -1,0 +1,1 @@
+"""collaboration of the shipped library (see ieum_library)."""

@@ -1,0 +1,1 @@
+"""reports of the shipped library (see ieum_library)."""
