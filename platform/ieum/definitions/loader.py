@@ -81,7 +81,7 @@ def _load_forms(sources: Sequence[ContentSource], problems: list[Problem],
                 ) -> tuple[dict[str, FormDef], dict[str, Path]]:
     """The valid forms, and the file of every form id (valid or not).
 
-    Forms may sit in sub-folders of ``forms/`` (``forms/self_reliance/sr_plan.json``); the id
+    Forms may sit in sub-folders of ``forms/`` (``forms/<unit>/<id>.json``); the id
     is the file name either way and must be unique. A file whose name, or a folder on the way
     to it, starts with ``_`` is a shared part that forms name with ``$ref``, not a form.
     """
