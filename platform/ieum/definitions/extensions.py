@@ -8,7 +8,10 @@ vendor's) registers its Python in. The kernel discovers them here and nowhere el
   (``ieum.services.feeds``); a unit's manifest lists the names its records go to.
 - ``ieum.task_hooks``: ``hook(event)``, run when a task of the process named like the entry
   point completes (``ieum.services.workflows.TaskEvent``).
-- ``ieum.task_panels``: ``panel(view)``, extra lines on a task's page, or ``None``.
+- ``ieum.task_panels``: ``panel(view)``, a part of a task page (the subject's page, a
+  task, a process instance) or ``None`` (``ieum.web.tasks.PanelView``, ``ieum.web.panels``).
+- ``ieum.dashboard_cards``: ``card(view)``, a part of the facility dashboard or ``None``
+  (``ieum.web.workspace.DashboardView``, ``ieum.web.panels``).
 - ``ieum.screens``: a Flask ``Blueprint`` (or a callable returning one); a manifest places
   one in the menu with ``page:``.
 - ``ieum.demo``: ``load(context)``, the package's demo data for ``ieum demo``.
@@ -36,11 +39,12 @@ FUNCTIONS = "ieum.functions"
 FEEDS = "ieum.feeds"
 TASK_HOOKS = "ieum.task_hooks"
 TASK_PANELS = "ieum.task_panels"
+DASHBOARD_CARDS = "ieum.dashboard_cards"
 SCREENS = "ieum.screens"
 DEMO = "ieum.demo"
 REPORT_GENERATORS = "ieum.report_generators"
 TICKERS = "ieum.tickers"
-GROUPS = (CONTENT, FUNCTIONS, FEEDS, TASK_HOOKS, TASK_PANELS, SCREENS, DEMO,
+GROUPS = (CONTENT, FUNCTIONS, FEEDS, TASK_HOOKS, TASK_PANELS, DASHBOARD_CARDS, SCREENS, DEMO,
           REPORT_GENERATORS, TICKERS)
 
 

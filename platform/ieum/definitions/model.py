@@ -159,6 +159,8 @@ class UnitFunction:
     locks: tuple[Mapping[str, Any], ...] = ()
     #: The endpoint of a contributed screen the menu entry opens (``page:`` in the manifest).
     page: str | None = None
+    #: Settings of the feeds listed with some (``feeds: [{name: {...}}]``), by feed name.
+    feed_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: EMPTY)
 
     @property
     def defaults(self) -> dict[str, Any]:

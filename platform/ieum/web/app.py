@@ -18,13 +18,11 @@ from ieum.web import (
     admin_audit,
     api,
     api_catalog,
-    api_collab,
     api_records,
     api_tasks,
     auth,
     cases,
     catalog,
-    collab,
     errors,
     health,
     library,
@@ -36,7 +34,6 @@ from ieum.web import (
     studio,
     tasks,
     template_helpers,
-    vacancies,
     workspace,
 )
 from ieum.web.context import close_db_session
@@ -102,10 +99,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports.bp)
     app.register_blueprint(region.bp)
     app.register_blueprint(library.bp)
-    app.register_blueprint(collab.bp)  # 정보공유·서비스의뢰 (facility menu)
-    app.register_blueprint(vacancies.bp)  # /region/vacancies
-    app.register_blueprint(api_collab.bp)  # /api/v1 referrals, consent, history, vacancies
-    csrf.exempt(api_collab.bp)
     _register_screens(app)
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing for CSRF to forge
     csrf.exempt(api_records.bp)
