@@ -27,10 +27,8 @@ from ieum.web.context import actor_for, db_session, functions, registry, today
 from ieum.web.panels import Panel, collect
 from ieum.web.records import subject_options, uploader
 
-if TYPE_CHECKING:  # the view's types; web reaches the store through services only
+if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-    from ieum.store.models import ProcessInstance, Task
 
 bp = Blueprint("tasks", __name__, url_prefix="/f/<facility_code>")
 
@@ -54,8 +52,8 @@ class PanelView:
     today: dt.date
     actor: Actor
     subject_id: int | None = None
-    task: Task | None = None
-    instance: ProcessInstance | None = None
+    task: flows.Task | None = None  # the store's rows, named through the service
+    instance: flows.ProcessInstance | None = None
 
 
 def task_panels(ws: Workspace, page: str, **shown) -> list[Panel]:  # noqa: ANN003
