@@ -40,7 +40,7 @@ def home():
 def dashboard(facility_code: str):
     workspace = _workspace(facility_code)
     profile = registry().profiles[workspace.facility.profile_code]
-    counts = inbox_counts(db_session(), workspace, today())
+    counts = inbox_counts(db_session(), workspace, today(), registry())
     # 현원 only where residents are admitted and discharged (a welfare centre has none).
     occupied = (occupancy(db_session(), workspace.facility.id)
                 if "admission_discharge" in profile.unit_ids else None)
