@@ -13,9 +13,11 @@ from ieum.catalog.definition import (
     VARIABLES,
     ProgramDefinition,
     ProgramError,
+    catalog_procedures,
     check_expression_text,
     check_program_files,
     common_application,
+    default_procedure,
     load_program_file,
     parse_program,
     parse_program_text,
@@ -181,6 +183,36 @@ def test_optional_fields_take_their_defaults() -> None:
     definition = parse_program(data)
     assert definition.threshold == DEFAULT_THRESHOLD
     assert (definition.process_id, definition.auto_decide_share) == ("program_application", 0.65)
+
+
+def test_the_default_procedure_comes_from_the_catalogs_settings(tmp_path, monkeypatch) -> None:
+    assert catalog_procedures(REPOSITORY / "programs") == ("program_application",)
+    data = livelihood()
+    del data["process_id"]
+    root = tmp_path / "content"
+    folder = root / "programs"
+    folder.mkdir(parents=True)
+    monkeypatch.setenv("IEUM_CONTENT_ROOT", str(root))
+    (folder / "catalog.json").write_text(
+        '{"procedures": ["vendor_procedure", "program_application"]}', encoding="utf-8")
+    assert default_procedure() == "vendor_procedure"
+    assert parse_program(data).process_id == "vendor_procedure"
+    assert parse_program({**data, "process_id": "own_procedure"}).process_id == "own_procedure"
+    assert check_program_files(folder) == []
+    wrong = tmp_path / "wrong"
+    wrong.mkdir()
+    (wrong / "catalog.json").write_text('{"procedures": []}', encoding="utf-8")
+    (problem,) = check_program_files(wrong)
+    assert Path(problem.path).name == "catalog.json" and problem.pointer == "/procedures"
+    assert catalog_procedures(wrong) == ()
+    other = tmp_path / "bare"
+    (other / "programs").mkdir(parents=True)
+    monkeypatch.setenv("IEUM_CONTENT_ROOT", str(other))
+    assert (catalog_procedures(), default_procedure()) == ((), "")
+    with pytest.raises(ProgramError) as caught:
+        parse_program(data)
+    assert caught.value.problems == [("process_id", "업무 절차(BPMN)를 정하세요: 카탈로그 "
+                                                    "설정(catalog.json)에 기본 절차가 없습니다")]
 
 
 def test_parse_does_not_change_its_input() -> None:

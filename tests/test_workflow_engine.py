@@ -234,6 +234,49 @@ def test_progress_shows_the_current_step(app) -> None:
     assert steps[0].completed_on is not None
 
 
+def test_a_service_runs_a_process_with_the_one_runner(app, monkeypatch) -> None:
+    """start_in, complete_in and cancel_in, as a service outside any workspace uses them (a
+    catalog application, a report): no record, no grant, the caller commits."""
+    seen: list[flows.TaskEvent] = []
+    monkeypatch.setattr(flows, "task_hook",
+                        lambda process_id: seen.append if process_id == "three_lane" else None)
+    boss = user_id(app, "boss")
+    with acting(app, "boss") as b:
+        facility_id = b.workspace.facility.id
+        instance = flows.start_in(b.session, b.rt, facility_id, "flows", "three_lane",
+                                  subject_id=None, data={"origin": "service"},
+                                  started_by=None)
+        b.session.commit()
+    first = only_ready(app, instance.id)
+    assert task_data(app, instance.id)["origin"] == "service"
+    with acting(app, "boss") as b:
+        task = b.session.get(Task, first["id"])
+        moved = flows.complete_in(b.session, b.rt, task, {"decision": "approved"},
+                                  completed_by=boss)
+        b.session.commit()
+        assert moved.id == instance.id and moved.status == "running"
+        assert [(e.task.id, e.workspace) for e in seen] == [(first["id"], None)]
+        with pytest.raises(ServiceError) as again:
+            flows.complete_in(b.session, b.rt, task, {}, completed_by=boss)
+        assert (again.value.status, again.value.message) == (409, flows.ALREADY_DONE)
+    data = task_data(app, instance.id)
+    assert (data["decision"], data["last_completed_by"], data["case_worker"]) == (
+        "approved", boss, boss)  # the first task claims the case
+    assert record_count(app) == 0
+    review = only_ready(app, instance.id)
+    assert review["name"] == "review_step"
+    with acting(app, "boss") as b:
+        row = b.session.get(Task, first["id"])
+        assert (row.state, row.completed_by_id, row.record_id) == ("completed", boss, None)
+        flows.cancel_in(b.session, b.session.get(ProcessInstance, instance.id))
+        b.session.commit()
+    cancelled = instance_row(app, instance.id)
+    assert (cancelled.status, cancelled.next_timer_at) == ("cancelled", None)
+    assert ready(app, instance.id) == []
+    with app.extensions["ieum.database"].session() as s:
+        assert s.get(Task, review["id"]).state == "cancelled"
+
+
 # ---------------------------------------------------------------- restarts and spec versions
 
 

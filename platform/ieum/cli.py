@@ -165,7 +165,9 @@ def user_create(login: str, name: str, password: str, facility_code: str | None,
 @main.command("demo")
 @click.option("--json", "as_json", is_flag=True, help="JSON으로 출력")
 def demo(as_json: bool) -> None:
-    """Create the demo facilities and users (again: only what is missing)."""
+    """Create the demo facilities and users (again: only what is missing): every installed
+    package's demo data (entry-point group ``ieum.demo``, see ``ieum.services.demo``)."""
+    from ieum.services import ServiceError
     from ieum.services.demo import load_demo
 
     registry = _registry()
@@ -173,6 +175,9 @@ def demo(as_json: bool) -> None:
     try:
         with database.session() as session:
             result = load_demo(session, registry, dt.date.today())
+    except ServiceError as error:
+        click.echo(f"오류: {error.message}", err=True)
+        raise SystemExit(1) from None
     finally:
         database.dispose()
     if as_json:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from ieum.definitions import Registry, check_content, default_content_root, reuse_matrix
+from ieum.definitions import Registry, check_content, default_content_root, extensions, reuse_matrix
 from ieum.definitions.problems import Problem, display_path
 
 _paths_argument = click.argument(
@@ -102,8 +102,9 @@ def check_command(paths: tuple[Path, ...], plugins: bool | None) -> None:
     checked together with the installed plug-ins.
     """
     registry, problems = _load(paths, plugins)
+    problems += extensions.problems()
     program_count, program_problems = _program_files(paths)
-    if registry is None or program_problems:
+    if registry is None or problems or program_problems:
         _print_problems([*problems, *program_problems])
         raise SystemExit(1)
     names = registry.plugins

@@ -5,6 +5,10 @@ one function, :func:`parse_program`, so every way in gives the same Korean error
 meta-schema ``definitions/schemas/program.schema.json``, then the expressions (criteria,
 benefit, threshold) against the standard household variables and the program's own
 parameters, then the annex form (별지) as a platform form.
+
+The engine names no procedure: a program names its BPMN process (``process_id``), and one that
+names none runs the first of the ``procedures`` the catalog's settings file lists
+(``programs/catalog.json``, meta-schema ``definitions/schemas/catalog.schema.json``).
 """
 
 from __future__ import annotations
@@ -31,22 +35,22 @@ from ieum.catalog.variables import (
     sample_columns,
 )
 from ieum.definitions.files import UniqueKeyLoader
-from ieum.definitions.metaschemas import content_problems, json_schema_problems
+from ieum.definitions.metaschemas import content_problems, json_schema_problems, schema_problems
 from ieum.definitions.problems import Problem
 from ieum.expressions import FUNCTIONS, ExpressionError, check_expression, compile_expression
 from ieum.expressions.vector import kind_of
 from ieum.forms.messages import message_for
 
 __all__ = [
-    "BENEFIT_TYPES", "DEFAULT_AUTO_DECIDE_SHARE", "DEFAULT_PROCESS_ID", "DEFAULT_THRESHOLD",
-    "DELIVERY_CYCLES", "EXPRESSION_KINDS", "SURVEY_TYPE_LABELS", "VARIABLES", "VARIABLE_INFO",
-    "ProgramDefinition", "ProgramError", "Variable", "check_expression_text",
-    "check_program_files", "common_application", "expression_names", "load_program_file",
-    "parse_program", "parse_program_text", "programs_root", "shipped_programs", "to_mapping",
+    "BENEFIT_TYPES", "DEFAULT_AUTO_DECIDE_SHARE", "DEFAULT_THRESHOLD", "DELIVERY_CYCLES",
+    "EXPRESSION_KINDS", "SURVEY_TYPE_LABELS", "VARIABLES", "VARIABLE_INFO", "ProgramDefinition",
+    "ProgramError", "Variable", "catalog_procedures", "check_expression_text",
+    "check_program_files", "common_application", "default_procedure", "expression_names",
+    "load_program_file", "parse_program", "parse_program_text", "programs_root",
+    "shipped_programs", "to_mapping",
 ]
 
 DEFAULT_THRESHOLD = "round_half_up(median_income * threshold_share)"
-DEFAULT_PROCESS_ID = "program_application"
 DEFAULT_AUTO_DECIDE_SHARE = 0.65
 BENEFIT_TYPES: Mapping[str, str] = {
     "cash": "현금급여", "in_kind": "현물급여", "voucher": "바우처", "service": "서비스",
@@ -62,6 +66,8 @@ EXPRESSION_KINDS: Mapping[str, str] = {
     "threshold": "선정기준액 (원/월)",
 }
 COMMON_APPLICATION_FILE = "common_application.json"
+#: The catalog's settings in the programs folder (not a program: programs are ``*.yaml``).
+CATALOG_FILE = "catalog.json"
 _REPOSITORY_PROGRAMS = Path(__file__).resolve().parents[3] / "programs"
 _FIELD_ORDER = (
     "code", "name", "version", "owner", "target_group", "legal_basis", "survey_type",
@@ -111,7 +117,7 @@ class ProgramDefinition:
     parameters: dict[int, dict[str, float]]
     annex_form: dict[str, Any]
     threshold: str = DEFAULT_THRESHOLD
-    process_id: str = DEFAULT_PROCESS_ID
+    process_id: str = ""
     auto_decide_share: float = DEFAULT_AUTO_DECIDE_SHARE
     description: str = ""
     extensions: dict[str, Any] = field(default_factory=dict)
@@ -402,6 +408,10 @@ def parse_program(mapping: Mapping[str, Any]) -> ProgramDefinition:
     annex = data.get("annex_form")
     if isinstance(annex, dict) and not any(p.startswith("annex_form") for p, _ in problems):
         problems += _annex_problems(annex)
+    process_id = data.get("process_id") or default_procedure()
+    if not process_id:
+        problems.append(("process_id", "업무 절차(BPMN)를 정하세요: 카탈로그 설정"
+                                       f"({CATALOG_FILE})에 기본 절차가 없습니다"))
     if problems:
         raise ProgramError(problems)
     return ProgramDefinition(
@@ -420,7 +430,7 @@ def parse_program(mapping: Mapping[str, Any]) -> ProgramDefinition:
         parameters={int(year): {name: values[name] for name in sorted(values)}
                     for year, values in sorted(data["parameters"].items())},
         annex_form=data["annex_form"],
-        process_id=data.get("process_id", DEFAULT_PROCESS_ID),
+        process_id=process_id,
         auto_decide_share=float(data.get("auto_decide_share", DEFAULT_AUTO_DECIDE_SHARE)),
         description=data.get("description", "").strip(),
         extensions={key: value for key, value in data.items() if key.startswith("x-")},
@@ -524,9 +534,16 @@ def check_program_files(root: Path | str | None = None) -> list[Problem]:
     problems: list[Problem] = []
     if not folder.is_dir():
         return problems
+    settings = folder / CATALOG_FILE
+    if settings.is_file():
+        found = _read_json(settings)
+        if not isinstance(found, dict):
+            problems.append(Problem(settings, "", "카탈로그 설정 파일을 읽을 수 없습니다"))
+        else:
+            problems += schema_problems(_catalog_validator(), found, settings)
     common = folder / COMMON_APPLICATION_FILE
     if common.is_file():
-        form = _read_common(common)
+        form = _read_json(common)
         if not isinstance(form, dict):
             problems.append(Problem(common, "", "공통 신청서 파일을 읽을 수 없습니다"))
         else:
@@ -548,18 +565,43 @@ def check_program_files(root: Path | str | None = None) -> list[Problem]:
 
 
 @cache
-def _read_common(path: Path) -> Any:
+def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
 
+def catalog_procedures(root: Path | str | None = None) -> tuple[str, ...]:
+    """The BPMN processes a program may run as its procedure, from the catalog's settings
+    (``programs/catalog.json``); empty when there is no (valid) settings file. The studio
+    offers these; the first is :func:`default_procedure`."""
+    path = programs_root(root).resolve() / CATALOG_FILE
+    settings = _read_json(path) if path.is_file() else None
+    if not isinstance(settings, dict) or not _catalog_validator().is_valid(settings):
+        return ()
+    return tuple(settings["procedures"])
+
+
+def default_procedure(root: Path | str | None = None) -> str:
+    """The procedure of a program that names none (``process_id``): the first of
+    :func:`catalog_procedures`, or ``""`` when the content lists none."""
+    procedures = catalog_procedures(root)
+    return procedures[0] if procedures else ""
+
+
+@cache
+def _catalog_validator() -> Draft202012Validator:
+    text = (resources.files("ieum.definitions") / "schemas" / "catalog.schema.json").read_text(
+        encoding="utf-8")
+    return Draft202012Validator(json.loads(text))
+
+
 def common_application(root: Path | str | None = None) -> dict[str, Any] | None:
     """The common 사회보장급여 신청서 section (a platform form, JSON Schema), shared by every
     program applied for together; ``None`` when the file is missing."""
     path = programs_root(root).resolve() / COMMON_APPLICATION_FILE
-    form = _read_common(path) if path.is_file() else None
+    form = _read_json(path) if path.is_file() else None
     return copy.deepcopy(form) if isinstance(form, dict) else None
 
 

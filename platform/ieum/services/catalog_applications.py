@@ -8,6 +8,13 @@ system decides and records why (자동 결정); otherwise the investigation task
 시·군·구 officials of the facility's region (``region_official``), who see the computation line
 by line and decide.
 
+Nothing here names content: the procedure is the program's ``process_id`` (default from the
+catalog's settings, ``programs/catalog.json``), started and moved on by the one process runner
+(``workflows.start_in``, ``complete_in``, ``cancel_in``); the investigation form is the form
+of the procedure's user task (``formJsonSchemaFilename``); who may apply is whoever may
+register subjects in the facility's subject registry unit (the manifest's
+``subject_registry``).
+
 Every view of an application's personal data is written to the audit log.
 """
 
@@ -27,11 +34,17 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
 from ieum.access.officials import PublicRoles
-from ieum.catalog.definition import ProgramDefinition, common_application, programs_root
+from ieum.catalog.definition import (
+    ProgramDefinition,
+    common_application,
+    default_procedure,
+    programs_root,
+)
 from ieum.catalog.eligibility import likely_programs
 from ieum.catalog.evaluate import Determination, EvaluationError, evaluate_household
 from ieum.catalog.income import TIER_LABELS, TIERS
 from ieum.catalog.variables import INPUT_VARIABLES, VARIABLE_INFO, Variable
+from ieum.definitions import Registry
 from ieum.definitions.frozen import freeze
 from ieum.definitions.model import FormDef
 from ieum.forms import engine
@@ -42,12 +55,11 @@ from ieum.services.conflicts import refuse_conflicts
 from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, ProcessInstance, Subject, Task, User, utcnow
 from ieum.store.models_catalog import Application, Program, ProgramVersion
-from ieum.workflow import runtime
 
 CATALOG_UNIT = "catalog"  # process_instance.unit_function of application processes
+#: The public role that investigates and decides (access.officials); its tasks are the
+#: procedure's user tasks in this role (``investigator_role`` in the process data).
 INVESTIGATOR_ROLE = "region_official"
-INVESTIGATION_FORM = "program_investigation"
-INVESTIGATION_TASK = "investigate"
 STATUS_TITLES = {"investigating": "조사 중", "decided": "결정", "withdrawn": "취하"}
 DECISION_TITLES = {"eligible": "적합", "ineligible": "부적합"}
 CONFLICT = "다른 사용자가 먼저 이 신청을 처리했습니다. 화면을 새로 고치세요."
@@ -64,13 +76,12 @@ class ApplicationInvalid(ServiceError):
 
 # --- who may apply --------------------------------------------------------------------------
 
-SUBJECT_UNIT = "subject_management"
-
-
 def may_apply(ws: Workspace) -> bool:
-    """신청대행: whoever may register or edit the facility's subjects."""
-    return ws.facility is not None and (ws.permissions.can(SUBJECT_UNIT, "create")
-                                        or ws.permissions.can(SUBJECT_UNIT, "update"))
+    """신청대행: whoever may register or edit the facility's subjects (in a unit whose manifest
+    declares ``subject_registry``)."""
+    return ws.facility is not None and any(
+        ws.permissions.can(unit_id, "create") or ws.permissions.can(unit_id, "update")
+        for unit_id in ws.subject_units)
 
 
 def may_view(ws: Workspace) -> bool:
@@ -343,25 +354,17 @@ def file_applications(session: Session, rt: flows.Runtime, ws: Workspace,
 def _start_process(session: Session, rt: flows.Runtime, ws: Workspace,
                    definition: ProgramDefinition, application: Application, auto: bool,
                    eligible: bool) -> ProcessInstance:
-    process_id = definition.process_id or "program_application"
-    process = rt.registry.processes.get(process_id)
-    if process is None:
-        raise ServiceError(f"복지사업 절차({process_id})를 찾을 수 없습니다. 관리자에게 "
-                           "알리세요.", status=409)
-    workflow = runtime.new_workflow(process, rt.engine())
-    initial = {"facility_id": ws.facility.id, "subject_id": application.subject_id,
-               "started_by": ws.user.id, "application_id": application.id,
-               "auto_decided": auto, "eligible": bool(eligible) if auto else False,
-               "investigator_role": INVESTIGATOR_ROLE}
-    for task in workflow.get_tasks(state=runtime.TaskState.READY):
-        task.data.update(initial)
-    instance = ProcessInstance(
-        facility_id=ws.facility.id, unit_function=CATALOG_UNIT, process_id=process.id,
-        spec_hash=process.spec_hash, subject_id=application.subject_id, state={},
-        started_by_id=ws.user.id)
-    session.add(instance)
-    session.flush()
-    flows.advance_instance(session, rt, instance, workflow)
+    """The program's procedure for ``application``, started by the one process runner."""
+    process_id = definition.process_id or default_procedure()
+    if process_id not in rt.registry.processes:
+        raise ServiceError(f"복지사업 절차({process_id or '지정 안 됨'})를 찾을 수 없습니다. "
+                           "관리자에게 알리세요.", status=409)
+    instance = flows.start_in(
+        session, rt, ws.facility.id, CATALOG_UNIT, process_id,
+        subject_id=application.subject_id, started_by=ws.user.id, workspace=ws,
+        data={"application_id": application.id, "auto_decided": auto,
+              "eligible": bool(eligible) if auto else False,
+              "investigator_role": INVESTIGATOR_ROLE})
     if instance.status == "error":
         raise ServiceError(f"신청 절차를 시작하지 못했습니다: {instance.error_message}",
                            status=409)
@@ -497,11 +500,37 @@ def investigation(session: Session, roles: PublicRoles, application_id: int,
 
 
 def open_task(session: Session, application: Application) -> Task | None:
+    """The open task of the application's procedure for the investigator (its user task in
+    the investigator's role), or ``None``."""
     if application.process_instance_id is None:
         return None
     return session.scalar(select(Task).where(
         Task.instance_id == application.process_instance_id, Task.state == "ready",
-        Task.name == INVESTIGATION_TASK))
+        Task.role == INVESTIGATOR_ROLE).order_by(Task.id).limit(1))
+
+
+def _decision_form(session: Session, registry: Registry,
+                   application: Application) -> FormDef | None:
+    """The form of the investigator's open task (the procedure's user task names it with
+    ``formJsonSchemaFilename``); else, once none is open, the procedure's user-task form."""
+    task = open_task(session, application)
+    form_id = task.form_id if task is not None else None
+    if form_id is None and application.process_instance_id is not None:
+        instance = session.get(ProcessInstance, application.process_instance_id)
+        process = registry.processes.get(instance.process_id) if instance else None
+        form_id = next(iter(process.forms), None) if process is not None else None
+    return registry.forms.get(form_id) if form_id else None
+
+
+def decision_form(session: Session, registry: Registry, roles: PublicRoles,
+                  application_id: int) -> FormDef | None:
+    """The investigation (조사·결정) form of an application of a covered region (404 for any
+    other); not audited, since it shows no personal data."""
+    _require_investigator(roles)
+    application = session.get(Application, application_id) if is_id(application_id) else None
+    if application is None or not roles.covers_region(application.facility.region_code):
+        raise ServiceError("신청을 찾을 수 없습니다.", status=404)
+    return _decision_form(session, registry, application)
 
 
 @refuse_conflicts(CONFLICT)
@@ -518,7 +547,11 @@ def decide(session: Session, rt: flows.Runtime, user: User, roles: PublicRoles,
         raise ServiceError("이미 결정되었거나 취하된 신청입니다.", status=409)
     if expected_version is not None and expected_version != application.version:
         raise ServiceError(CONFLICT, status=409)
-    form = rt.registry.forms.get(INVESTIGATION_FORM)
+    task = open_task(session, application)
+    if task is None:
+        raise ServiceError("조사 업무를 찾을 수 없습니다. 이미 처리되었을 수 있습니다.",
+                           status=409)
+    form = rt.registry.forms.get(task.form_id) if task.form_id else None
     if form is None:
         raise ServiceError("조사·결정 양식을 찾을 수 없습니다.", status=409)
     if _has_nul(data):
@@ -526,31 +559,14 @@ def decide(session: Session, rt: flows.Runtime, user: User, roles: PublicRoles,
     outcome = engine.process(form, data, today=rt.today)
     if outcome.errors:
         raise ApplicationInvalid(outcome.errors)
-    task = open_task(session, application)
-    instance = session.get(ProcessInstance, application.process_instance_id) \
-        if application.process_instance_id else None
-    if task is None or instance is None:
-        raise ServiceError("조사 업무를 찾을 수 없습니다. 이미 처리되었을 수 있습니다.",
-                           status=409)
     eligible = outcome.data["decision"] == "eligible"
     definition = programs.definition_of(application.program_version)
     computed = None
     if eligible and outcome.data.get("benefit") is None:
         result, _auto, _reasons = determine(definition, application.household, application.year)
         computed = round(result.benefit or 0)
-    workflow = runtime.load(instance.state, rt.engine())
-    spiff = runtime.find_task(workflow, task.spiff_task_id)
-    if spiff is None:
-        raise ServiceError("조사 업무를 찾을 수 없습니다. 이미 처리되었을 수 있습니다.",
-                           status=409)
-    spiff.data.update({"decision": outcome.data["decision"], "eligible": eligible,
-                       "last_completed_by": user.id})
-    spiff.run()
-    task.state = "completed"
-    task.completed_at = utcnow()
-    task.completed_by_id = user.id
-    flows.advance_instance(session, rt, instance, workflow)
-    instance.updated_at = utcnow()
+    flows.complete_in(session, rt, task, {"decision": outcome.data["decision"],
+                                          "eligible": eligible}, completed_by=user.id)
     application.status = "decided"
     application.decision = outcome.data["decision"]
     application.decided_by = "user"
@@ -590,14 +606,10 @@ def withdraw(session: Session, ws: Workspace, application_id: int, reason: str |
         raise ServiceError("입력값에 쓸 수 없는 문자(NUL)가 있습니다.", field="reason")
     if not 2 <= len(text) <= 200:
         raise ServiceError("취하 사유를 2~200자로 입력하세요.", field="reason")
-    if application.process_instance_id is not None:
-        instance = session.get(ProcessInstance, application.process_instance_id)
-        if instance is not None and instance.status == "running":
-            instance.status = "cancelled"
-            instance.next_timer_at = None
-        for task in session.scalars(select(Task).where(
-                Task.instance_id == application.process_instance_id, Task.state == "ready")):
-            task.state = "cancelled"
+    instance = session.get(ProcessInstance, application.process_instance_id) \
+        if application.process_instance_id is not None else None
+    if instance is not None:
+        flows.cancel_in(session, instance)
     application.status = "withdrawn"
     application.reasons = [*application.reasons, f"신청 취하: {text}"]
     record_event(session, "application.withdraw", actor, facility_id=application.facility_id,

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ieum.catalog.definition import DEFAULT_AUTO_DECIDE_SHARE, DEFAULT_PROCESS_ID, DEFAULT_THRESHOLD
+from ieum.catalog.definition import DEFAULT_AUTO_DECIDE_SHARE, DEFAULT_THRESHOLD, default_procedure
 
 TEXT_FIELDS = ("code", "name", "owner", "legal_basis", "benefit_type", "delivery_cycle",
                "description", "criteria", "benefit", "threshold", "process_id")
@@ -52,7 +52,7 @@ class StudioForm:
 def blank_form() -> StudioForm:
     return StudioForm(
         {"survey_type": "1", "benefit_type": "cash", "delivery_cycle": "monthly",
-         "threshold": DEFAULT_THRESHOLD, "process_id": DEFAULT_PROCESS_ID,
+         "threshold": DEFAULT_THRESHOLD, "process_id": default_procedure(),
          "auto_decide_share": str(DEFAULT_AUTO_DECIDE_SHARE), "criteria":
          "income_recognition <= threshold",
          "annex_form": json.dumps(STARTER_ANNEX, ensure_ascii=False, indent=2)},
@@ -103,8 +103,8 @@ def mapping_of(get: Callable[[str], str], get_list: Callable[[str], list[str]]
                                if values[name].strip()}
     if not mapping.get("threshold"):
         mapping["threshold"] = DEFAULT_THRESHOLD
-    if not mapping.get("process_id"):
-        mapping["process_id"] = DEFAULT_PROCESS_ID
+    if not mapping.get("process_id") and default_procedure():
+        mapping["process_id"] = default_procedure()
     mapping["target_group"] = [part.strip() for part in values["target_group"].split(",")
                                if part.strip()]
     survey = values["survey_type"].strip()

@@ -1,8 +1,15 @@
-"""Running processes: start, complete a task, claim, retry, tick timers; the inbox; progress.
+"""Running processes: start, complete a task, cancel, claim, retry, tick timers; the inbox;
+progress.
 
 Every step is one transaction: load the instance (with its version), run the engine, save
 the state and the task rows, bump the version. A concurrent step on the same instance finds
 the version changed and gets 409; nothing half-done is kept.
+
+The one process runner is ``start_in`` (start), ``complete_in`` (complete a task),
+``cancel_in`` (cancel) and ``tick`` (timers). Each of the first three works inside the
+caller's transaction without checking grants, auditing or committing, so that any service
+(a unit function's menu, approvals, reports, referrals, catalog applications, a vendor's
+package) runs processes the same way and adds its own checks and audit event around it.
 """
 
 from __future__ import annotations
@@ -116,6 +123,25 @@ class ServiceTaskContext:
         return list(self.session.scalars(statement.order_by(Record.id)))
 
 
+def _refusal(error: BaseException) -> ServiceError | None:
+    """The ``ServiceError`` behind ``error`` (SpiffWorkflow and the service-call wrapper wrap
+    what a service function raised), if any."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ServiceError):
+            return current
+        pending += [current.__cause__, current.__context__,
+                    *(inner for inner in (getattr(current, "error", None),
+                                          getattr(current, "exception", None))
+                      if isinstance(inner, BaseException))]
+    return None
+
+
 def _advance(session: Session, rt: Runtime, instance: ProcessInstance, workflow: Any,
              *, refresh_timers: bool = False, workspace: Workspace | None = None) -> None:
     """Run the engine as far as it goes and store the outcome (also a failure)."""
@@ -124,9 +150,10 @@ def _advance(session: Session, rt: Runtime, instance: ProcessInstance, workflow:
         if refresh_timers:
             workflow.refresh_timers()
         workflow.do_engine_steps()
-    except ServiceError:  # a record a service task wrote was refused: the step is refused
-        raise
     except Exception as error:  # a failing script or service task stops the instance
+        refusal = _refusal(error)
+        if refusal is not None:  # a record a service task wrote was refused: so is the step
+            raise refusal from error
         instance.status = "error"
         instance.error_message = _error_message(error)
         log.warning("process instance %s failed: %s", instance.id, instance.error_message)
@@ -139,13 +166,6 @@ def _advance(session: Session, rt: Runtime, instance: ProcessInstance, workflow:
     instance.next_timer_at = runtime.next_timer(workflow) if instance.status == "running" \
         else None
     _sync_tasks(session, rt, instance, workflow)
-
-
-def advance_instance(session: Session, rt: Runtime, instance: ProcessInstance,
-                     workflow: Any) -> None:
-    """Run ``workflow`` as far as it goes and store state and task rows in ``instance``; for
-    services that run processes outside a unit function's menu (the program catalog)."""
-    _advance(session, rt, instance, workflow)
 
 
 def _sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
@@ -172,7 +192,14 @@ def start_in(session: Session, rt: Runtime, facility_id: int, unit_id: str, proc
              *, subject_id: int | None, data: Mapping[str, Any],
              started_by: int | None, workspace: Workspace | None = None) -> ProcessInstance:
     """Start a process in a facility on behalf of a service (no grant check, no commit):
-    e.g. a referral starts its review in the receiving facility. The caller audits it."""
+    e.g. a referral starts its review in the receiving facility, a catalog application its
+    procedure. The caller audits it.
+
+    ``unit_id`` is what the instance is filed under (grants to view it and its tasks follow
+    it); ``data`` goes into the first tasks' data with ``facility_id``, ``subject_id`` and
+    ``started_by``; ``workspace`` is the starting user's, when there is one (service tasks
+    the first steps reach write records as that user). An instance whose first steps fail is
+    kept with status ``error`` (the caller decides whether to refuse)."""
     process = rt.registry.processes[process_id]
     workflow = runtime.new_workflow(process, rt.engine())
     initial = {"facility_id": facility_id, "subject_id": subject_id, "started_by": started_by,
@@ -193,11 +220,13 @@ def start_in(session: Session, rt: Runtime, facility_id: int, unit_id: str, proc
 class TaskEvent:
     """A completed task, as a task hook sees it (entry-point group ``ieum.task_hooks``; the
     entry point's name is the id of the process whose tasks it follows). The hook runs in the
-    task's transaction before it commits and may refuse with ``ServiceError``."""
+    task's transaction before it commits and may refuse with ``ServiceError``. ``workspace``
+    is the facility workspace of the user who completed it, ``None`` when the task was
+    completed outside one (a public official's decision, a system step)."""
 
     session: Session
     rt: Runtime
-    workspace: Workspace
+    workspace: Workspace | None
     task: Task
     instance: ProcessInstance
 
@@ -271,6 +300,74 @@ def task_scope(rt: Runtime, workspace: Workspace, task: Task) -> FormScope | Non
                      profile.parameters_for(unit.id), rt.today, rt.actor)
 
 
+def complete_in(session: Session, rt: Runtime, task: Task, values: Mapping[str, Any], *,
+                completed_by: int | None, workspace: Workspace | None = None,
+                record: Record | None = None) -> ProcessInstance:
+    """Complete the ready ``task`` and move its process on as far as it goes, then run the
+    process's task hook: THE way to complete a task, for any service (no grant check, no
+    audit, no commit: the caller does those in the same transaction). Returns the instance.
+
+    ``values`` go into the task's data for the process to read (conditions, scripts). When
+    the task's form was saved as ``record`` (the caller ran the record pipeline), the task row
+    keeps its id, and the record's fields the process reads plus ``<task name>_record`` go
+    into the data too. ``completed_by`` (a user id, ``None`` for the system) is recorded on the
+    task, as ``last_completed_by`` in the data, and as ``case_worker`` of a ``claimsCase`` task
+    that has none yet. ``workspace`` is that user's facility workspace when there is one:
+    service tasks the step reaches write records as that user, and the task hook gets it.
+
+    Refuses with ``ServiceError`` (409 ``ALREADY_DONE``) a task that is no longer open, and
+    (400) a task the engine cannot complete; a later step that fails leaves the instance in
+    ``error`` as every step does.
+    """
+    if task.state != "ready":
+        raise ServiceError(ALREADY_DONE, status=409)
+    instance = task.instance
+    workflow = runtime.load(instance.state, rt.engine())
+    spiff = runtime.find_task(workflow, task.spiff_task_id)
+    if spiff is None:
+        raise ServiceError(ALREADY_DONE, status=409)
+    data: dict[str, Any] = {}
+    if record is not None:
+        task.record_id = record.id
+        wanted = runtime.condition_names(workflow)
+        data = {k: v for k, v in record.data.items() if k in wanted}
+        data[f"{task.name}_record"] = record.id
+    data.update(values)
+    data["last_completed_by"] = completed_by
+    if completed_by is not None and runtime.properties(spiff).get("claimsCase") == "true" \
+            and not spiff.data.get("case_worker"):
+        data["case_worker"] = completed_by
+    spiff.data.update(data)
+    try:
+        spiff.run()
+    except Exception as error:
+        raise ServiceError(f"업무를 마치지 못했습니다: {_error_message(error)}") from error
+    task.state = "completed"
+    task.completed_at = utcnow()
+    task.completed_by_id = completed_by
+    # Set before advancing, so that the instance is written by one UPDATE (state, status,
+    # updated_at and the version together) instead of one for the state and another for the
+    # time; it bumps the version even when only task rows changed.
+    instance.updated_at = utcnow()
+    _advance(session, rt, instance, workflow, workspace=workspace)
+    hook = task_hook(instance.process_id)
+    if hook is not None:
+        hook(TaskEvent(session, rt, workspace, task, instance))
+    return instance
+
+
+def cancel_in(session: Session, instance: ProcessInstance) -> None:
+    """Cancel a process on behalf of a service (no grant check, no audit, no commit): a
+    running instance stops, with its timers, and its open tasks are cancelled; a finished
+    instance keeps its status. E.g. a withdrawn application, a cancelled referral."""
+    if instance.status == "running":
+        instance.status = "cancelled"
+        instance.next_timer_at = None
+    for task in session.scalars(select(Task).where(Task.instance_id == instance.id,
+                                                   Task.state == "ready")):
+        task.state = "cancelled"
+
+
 @refuse_conflicts(CONFLICT)
 def complete_task(session: Session, rt: Runtime, workspace: Workspace, task_id: int,
                   data: Mapping[str, Any]) -> Task:
@@ -281,38 +378,12 @@ def complete_task(session: Session, rt: Runtime, workspace: Workspace, task_id: 
     if not may_work(workspace, task):
         raise ServiceError("이 업무를 처리할 권한이 없습니다.", status=403)
     instance = task.instance
-    workflow = runtime.load(instance.state, rt.engine())
-    spiff = runtime.find_task(workflow, task.spiff_task_id)
-    if spiff is None:
-        raise ServiceError(ALREADY_DONE, status=409)
-    values: dict[str, Any] = {}
+    record = None
     scope = task_scope(rt, workspace, task)
     if scope is not None:
         record = insert_record(session, scope, data, draft=False, subject_id=instance.subject_id)
-        task.record_id = record.id
-        wanted = runtime.condition_names(workflow)
-        values = {k: v for k, v in record.data.items() if k in wanted}
-        values[f"{task.name}_record"] = record.id
-    values["last_completed_by"] = workspace.user.id
-    if runtime.properties(spiff).get("claimsCase") == "true" and not spiff.data.get(
-            "case_worker"):
-        values["case_worker"] = workspace.user.id
-    spiff.data.update(values)
-    try:
-        spiff.run()
-    except Exception as error:
-        raise ServiceError(f"업무를 마치지 못했습니다: {_error_message(error)}") from error
-    task.state = "completed"
-    task.completed_at = utcnow()
-    task.completed_by_id = workspace.user.id
-    # Set before advancing, so that the instance is written by one UPDATE (state, status,
-    # updated_at and the version together) instead of one for the state and another for the
-    # time; it bumps the version even when only task rows changed.
-    instance.updated_at = utcnow()
-    _advance(session, rt, instance, workflow, workspace=workspace)
-    hook = task_hook(instance.process_id)
-    if hook is not None:
-        hook(TaskEvent(session, rt, workspace, task, instance))
+    complete_in(session, rt, task, {}, completed_by=workspace.user.id, workspace=workspace,
+                record=record)
     record_event(session, "task.complete", rt.actor, facility_id=instance.facility_id,
                  target_type="task", target_id=task.id, subject_id=instance.subject_id,
                  detail={"process": instance.process_id, "task": task.name,

@@ -37,6 +37,19 @@ class Workspace:
     facilities: tuple[Facility, ...]
     permissions: Permissions
     menu: tuple[MenuGroup, ...]
+    #: The facility's units that register its subjects (manifest ``subject_registry``), in
+    #: the profile's order: where a person becomes a subject, whatever the units are called.
+    subject_units: tuple[str, ...] = ()
+
+
+def subject_units(registry: Registry, profile_code: str) -> tuple[str, ...]:
+    """The units of the profile whose manifest declares ``subject_registry``."""
+    profile = registry.profiles.get(profile_code)
+    if profile is None:
+        return ()
+    return tuple(unit_id for unit_id in profile.unit_ids
+                 if unit_id in registry.unit_functions
+                 and registry.unit_functions[unit_id].subject_registry)
 
 
 def build_menu(registry: Registry, profile_code: str, permissions: Permissions
@@ -77,4 +90,5 @@ def open_workspace(session: Session, registry: Registry, user: User,
     roles = frozenset(a.role for a in assignments if a.facility_id == facility.id)
     permissions = permissions_for(registry, facility.profile_code, roles)
     menu = build_menu(registry, facility.profile_code, permissions)
-    return Workspace(user, facility, facilities, permissions, menu)
+    return Workspace(user, facility, facilities, permissions, menu,
+                     subject_units(registry, facility.profile_code))

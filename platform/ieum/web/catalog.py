@@ -256,7 +256,7 @@ def likely(facility_code: str):
 def _official_roles():  # noqa: ANN202
     """The caller's public roles; investigating is for 시·군·구 officials only (403)."""
     roles = public_roles(db_session(), current_user.row, today())
-    if not roles.has("region_official"):
+    if not roles.has(apps.INVESTIGATOR_ROLE):
         abort(403)
     return roles
 
@@ -277,13 +277,19 @@ def investigations():
 def investigate(application_id: int):
     roles = _official_roles()
     session = db_session()
-    form = registry().forms[apps.INVESTIGATION_FORM]
-    section = apps.Section("decision", "조사·결정", form)
+    # the form of the procedure's investigation task (formJsonSchemaFilename); 404 for an
+    # application of another region
+    form = apps.decision_form(session, registry(), roles, application_id)
+    section = apps.Section("decision", "조사·결정", form) if form is not None else None
     errors: dict[str, list[str]] = {}
     status = 200
+    bound = None
     if request.method == "POST":
-        bound = bind_section(section, formdata=request.form)
-        data, unreadable = wtf.read(form, bound, formdata=request.form)
+        data: dict[str, Any] = {}
+        unreadable: dict[str, list[str]] = {}
+        if section is not None:
+            bound = bind_section(section, formdata=request.form)
+            data, unreadable = wtf.read(section.form, bound, formdata=request.form)
         try:
             if unreadable:
                 raise apps.ApplicationInvalid(unreadable)
@@ -298,7 +304,7 @@ def investigate(application_id: int):
         else:
             flash("결정을 저장했습니다. 신청 기관에 결과가 통지됩니다.", "success")
             return redirect(url_for(".investigations"))
-    else:
+    elif section is not None:
         bound = bind_section(section)
     found = apps.investigation(session, roles, application_id, actor_for(current_user.row))
     version = found.program_version

@@ -27,6 +27,7 @@ from ieum.catalog.definition import (
     DELIVERY_CYCLES,
     EXPRESSION_KINDS,
     SURVEY_TYPE_LABELS,
+    catalog_procedures,
     check_expression_text,
     variable_list,
 )
@@ -93,7 +94,15 @@ def _editor(form: catalog_form.StudioForm, *, program=None, version=None,  # noq
                  errors=errors or {}, variables=variable_list(), kinds=EXPRESSION_KINDS,
                  survey_types=SURVEY_TYPE_LABELS, benefit_types=BENEFIT_TYPES,
                  delivery_cycles=DELIVERY_CYCLES,
-                 processes=sorted(registry().processes))
+                 processes=_procedures(form.get("process_id")))
+
+
+def _procedures(current: str) -> list[str]:
+    """The processes a program may run (the catalog's ``procedures``) that the content has,
+    and the one the program names."""
+    known = registry().processes
+    offered = [p for p in catalog_procedures() if p in known]
+    return offered + [current] if current in known and current not in offered else offered
 
 
 def _save(code: str | None):  # noqa: ANN202

@@ -11,17 +11,12 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from ieum.access.audit import Actor
-from ieum.definitions import Registry
-from ieum.services import workflows as flows
-from ieum.services.demo_cases import _day, _Desk, admit_resident
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_role
-from ieum.services.workspace import open_workspace
-from ieum.store.models import Facility, RoleAssignment, Subject, User
-from ieum.workflow.functions import available
+from ieum.services.demo import DemoContext
+from ieum.store.models import Subject
+from ieum_library.demo.residents import admit_resident
+
+after = ("base",)
 
 FACILITY = {"code": "demo-residence", "name": "이음의집", "profile_code": "disability_residence",
             "region_code": "11200", "capacity": 30}
@@ -36,46 +31,38 @@ RESIDENTS = (("강민호", "male", "1990-05-14"), ("서지은", "female", "1987-
              ("오태양", "male", "1995-02-27"))
 
 
-def _users(session: Session, registry: Registry, today: dt.date, password: str) -> None:
+def _users(context: DemoContext) -> None:
     for spec in USERS:
-        facility = session.scalar(select(Facility).where(Facility.code == spec["facility"]))
+        facility = context.find_facility(spec["facility"])
         if facility is None:
             continue
-        user = session.scalar(select(User).where(User.login == spec["login"]))
-        if user is None:
-            user = create_user(session, login=spec["login"], name=spec["name"],
-                               password=password)
-        held = set(session.scalars(select(RoleAssignment.role).where(
-            RoleAssignment.user_id == user.id, RoleAssignment.facility_id == facility.id)))
-        for role in spec["roles"]:
-            if role not in held:
-                grant_role(session, registry, user=user, facility=facility, role=role,
-                           valid_from=today - dt.timedelta(days=90))
+        context.staff(login=spec["login"], name=spec["name"], facility=facility,
+                      roles=spec["roles"], valid_from=context.today - dt.timedelta(days=90))
 
 
-def _history(session: Session, registry: Registry, facility: Facility,
-             today: dt.date) -> None:
-    head = _Desk(session, registry, "resmanager", FACILITY["code"], today)
-    worker = _Desk(session, registry, "resworker", FACILITY["code"], today)
+def _history(context: DemoContext) -> None:
+    today = context.today
+    head = context.desk("resmanager", FACILITY["code"])
+    worker = context.desk("resworker", FACILITY["code"])
     for number, resident in enumerate(RESIDENTS):
-        subject_id = admit_resident(head, resident, _day(today, 75 - number * 5),
+        subject_id = admit_resident(head, resident, context.day(75 - number * 5),
                                     "중증 발달장애, 가족 돌봄이 어려움")
         for week in range(8):
             days_ago = 7 * week + number + 1
             if days_ago >= 70 - number * 5:
                 continue
             worker.save("service_history", "service_record", {
-                "service_date": _day(today, days_ago),
+                "service_date": context.day(days_ago),
                 "category": ("health", "education", "counselling")[(week + number) % 3],
                 "content": "일상생활 훈련과 건강 상태 확인", "provider": "한생활",
                 "minutes": 40}, subject_id)
             worker.save("daily_care_log", "daily_log", {
-                "log_date": _day(today, days_ago), "shift": "day", "meal": "good",
+                "log_date": context.day(days_ago), "shift": "day", "meal": "good",
                 "sleep": "good" if week % 3 else "restless",
                 "activities": "산책, 여가 프로그램 참여"}, subject_id)
-    for name, kind, wanted in (("김나눔", "individual", True), ("(주)이음상사", "organisation",
-                                                               True), ("이익명", "individual",
-                                                                       False)):
+    for name, kind, wanted in (("김나눔", "individual", True),
+                               ("(주)이음상사", "organisation", True),
+                               ("이익명", "individual", False)):
         head.save("donations", "donor", {"name": name, "donor_type": kind,
                                          "receipt_wanted": wanted})
     for days_ago, name, extra in (
@@ -85,7 +72,7 @@ def _history(session: Session, registry: Registry, facility: Facility,
             (30, "김나눔", {"kind": "cash", "amount": 100_000, "designated": True,
                          "designated_use": "생일잔치"}),
             (12, "이익명", {"kind": "cash", "amount": 30_000})):
-        head.save("donations", "donation", {"received_on": _day(today, days_ago),
+        head.save("donations", "donation", {"received_on": context.day(days_ago),
                                             "donor_name": name, **extra})
     last_month = today.replace(day=1) - dt.timedelta(days=1)
     head.save("payroll", "payroll_register", {
@@ -99,14 +86,10 @@ def _history(session: Session, registry: Registry, facility: Facility,
             {"name": "한생활", "base": 2_600_000, "allowance": 250_000, "deduction": 310_000,
              "net": 2_540_000, "employer_insurance": 280_000, "severance_reserve": 237_000}]})
     # a resolution waiting for the 사무국장 (the line's first approver)
-    user = session.scalar(select(User).where(User.login == "resworker"))
-    workspace = open_workspace(session, registry, user, FACILITY["code"], today)
-    rt = flows.Runtime(registry, available(plugins=False), today, Actor(user.id, user.login,
-                                                                         "demo"))
-    instance = flows.start_process(session, rt, workspace, "resolution", "resolution_approval")
-    (task,) = [t for t in flows.instance_tasks(session, instance) if t.state == "ready"]
-    flows.complete_task(session, rt, workspace, task.id, {
-        "kind": "expense", "resolved_on": _day(today, 1), "project": "거주인 여가 프로그램",
+    instance = worker.start("resolution", "resolution_approval")
+    (task,) = worker.ready_tasks(instance)
+    worker.complete(task, {
+        "kind": "expense", "resolved_on": context.day(1), "project": "거주인 여가 프로그램",
         "summary": "봄 나들이 버스 임차", "funding": "subsidy", "counterparty": "이음관광",
         "items": [{"account": "expense.program.programs", "description": "버스 임차",
                    "amount": 350_000},
@@ -114,16 +97,12 @@ def _history(session: Session, registry: Registry, facility: Facility,
                    "amount": 120_000}]})
 
 
-def load_demo_residence(session: Session, registry: Registry, today: dt.date,
-                        password: str) -> list[dict[str, Any]]:
-    """Create what is missing; returns the logins to print."""
-    facility = session.scalar(select(Facility).where(Facility.code == FACILITY["code"]))
-    if facility is None:
-        facility = create_facility(session, registry, **FACILITY)
-    _users(session, registry, today, password)
-    session.commit()
-    if session.scalar(select(Subject.id).where(Subject.facility_id == facility.id)
-                      .limit(1)) is None:
-        _history(session, registry, facility, today)
-    return [{"login": s["login"], "password": password, "facility": s["facility"],
-             "roles": list(s["roles"])} for s in USERS]
+def load(context: DemoContext) -> dict[str, Any]:
+    """Create what is missing; ``users``: the logins to print."""
+    facility = context.facility(**FACILITY)
+    _users(context)
+    context.session.commit()
+    if context.session.scalar(select(Subject.id).where(Subject.facility_id == facility.id)
+                              .limit(1)) is None:
+        _history(context)
+    return {"users": [context.account(s["login"], s["facility"], s["roles"]) for s in USERS]}

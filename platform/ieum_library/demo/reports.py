@@ -12,18 +12,16 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor
 from ieum.access.officials import public_roles
-from ieum.definitions import Registry
 from ieum.services import reports, reports_review
-from ieum.services.users import create_user, grant_official_role
-from ieum.services.workflows import Runtime
-from ieum.services.workspace import open_workspace
+from ieum.services.demo import DemoContext
 from ieum.store.models import Facility, User
 from ieum.store.models_reports import Report
-from ieum.workflow.functions import available
+
+# The reports count what the chapters before them recorded in these facilities.
+after = ("children", "elderly", "collaboration")
 
 DEMO_OFFICIALS: tuple[dict[str, Any], ...] = (
     {"login": "official", "name": "종로구 주무관", "region": "11110"},
@@ -36,38 +34,30 @@ def _month(today: dt.date, back: int) -> str:
     return f"{index // 12}-{index % 12 + 1:02d}"
 
 
-def load_demo_reports(session: Session, registry: Registry, today: dt.date,
-                      password: str) -> list[dict[str, Any]]:
-    users = {}
-    for spec in DEMO_OFFICIALS:
-        user = session.scalar(select(User).where(User.login == spec["login"]))
-        if user is None:
-            user = create_user(session, login=spec["login"], name=spec["name"],
-                               password=password)
-            grant_official_role(session, user=user, role="region_official",
-                                region_code=spec["region"], valid_from=today)
-        users[spec["login"]] = user
-    officials = [{"login": s["login"], "password": password, "region": s["region"],
-                  "role": "region_official"} for s in DEMO_OFFICIALS]
+def load(context: DemoContext) -> None:
+    """The officials (not printed by ``ieum demo``; the README lists them) and, once, the
+    reports."""
+    session, registry, today = context.session, context.registry, context.today
+    users = {spec["login"]: context.official(login=spec["login"], name=spec["name"],
+                                             role="region_official",
+                                             region_code=spec["region"])
+             for spec in DEMO_OFFICIALS}
     codes = {"demo-child": "admin", "demo-elderly": "manager"}
     facilities = list(session.scalars(select(Facility).where(Facility.code.in_(list(codes)))))
     if len(facilities) != len(codes) or session.scalar(select(Report.id).where(
             Report.facility_id.in_([f.id for f in facilities])).limit(1)) is not None:
-        session.commit()
-        return officials
-    functions = available(plugins=False)
+        return
 
     def submit(code: str, kind: str, period: str) -> Report:
-        head = session.scalar(select(User).where(User.login == codes[code]))
-        ws = open_workspace(session, registry, head, code, today)
-        actor = Actor(head.id, head.login, "demo")
-        report = reports.generate_report(session, registry, ws, kind, period, today, actor)
-        return reports.submit_report(session, Runtime(registry, functions, today, actor), ws,
-                                     report.id, report.version)
+        head = context.desk(codes[code], code)
+        report = reports.generate_report(session, registry, head.workspace, kind, period,
+                                         today, head.actor)
+        return reports.submit_report(session, head.runtime(), head.workspace, report.id,
+                                     report.version)
 
     def decide(report: Report, login: str, decision: str, reason: str | None = None) -> None:
-        user = users[login]
-        rt = Runtime(registry, functions, today, Actor(user.id, user.login, "demo"))
+        user: User = users[login]
+        rt = context.runtime(Actor(user.id, user.login, "demo"))
         reports_review.decide(session, rt, user, public_roles(session, user, today), report.id,
                               {"decision": decision, "reason": reason}, report.version)
 
@@ -77,4 +67,3 @@ def load_demo_reports(session: Session, registry: Registry, today: dt.date,
            "제출하세요.")
     submit("demo-elderly", "admissions", _month(today, 1))
     submit("demo-child", "admissions", _month(today, 1))
-    return officials

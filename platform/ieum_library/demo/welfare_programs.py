@@ -1,29 +1,26 @@
-"""Demo data of the program catalog: a designer and a reviewer (public roles, no facility),
-the shipped programs published, a new program waiting in review, and a few applications
-filed by demo-child's worker (one decided automatically, one waiting for the 종로구 official).
-Safe to run again: what exists is left alone.
+"""Demo data of the program catalog (복지사업 오픈마켓): a designer and a reviewer (public roles,
+no facility), the shipped programs published, a new program waiting in review, and a few
+applications filed by demo-child's worker (one decided automatically, one waiting for the
+종로구 official). Safe to run again: what exists is left alone.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor
 from ieum.access.officials import public_roles
 from ieum.catalog.definition import shipped_programs, to_mapping
-from ieum.definitions import Registry
 from ieum.services import catalog as programs
 from ieum.services import catalog_applications as applications
-from ieum.services.users import create_user, grant_official_role
-from ieum.services.workflows import Runtime
-from ieum.services.workspace import open_workspace
-from ieum.store.models import Facility, Subject, User
+from ieum.services.demo import DemoContext
+from ieum.store.models import Subject
 from ieum.store.models_catalog import Application, Program
-from ieum.workflow.functions import available
+
+# The applications are filed for the self-reliance children of demo-child.
+after = ("children",)
 
 DEMO_PEOPLE: tuple[dict[str, Any], ...] = (
     {"login": "designer", "name": "복지부 설계자", "role": "program_designer"},
@@ -31,15 +28,6 @@ DEMO_PEOPLE: tuple[dict[str, Any], ...] = (
 )
 REVIEW_CODE = "youth-rent-2026"
 ACTOR = Actor(login="system:demo")
-
-
-def _user(session: Session, spec: dict[str, Any], password: str, today: dt.date) -> User:
-    user = session.scalar(select(User).where(User.login == spec["login"]))
-    if user is None:
-        user = create_user(session, login=spec["login"], name=spec["name"], password=password)
-        grant_official_role(session, user=user, role=spec["role"], region_code=None,
-                            valid_from=today)
-    return user
 
 
 def _review_draft() -> dict[str, Any]:
@@ -63,11 +51,12 @@ def _review_draft() -> dict[str, Any]:
     return mapping
 
 
-def load_demo_catalog(session: Session, registry: Registry, today: dt.date,
-                      password: str) -> list[dict[str, Any]]:
-    """Create what is missing; returns the logins to print."""
-    designer = _user(session, DEMO_PEOPLE[0], password, today)
-    reviewer = _user(session, DEMO_PEOPLE[1], password, today)
+def load(context: DemoContext) -> dict[str, Any]:
+    """Create what is missing; ``users``: the logins to print."""
+    session, today = context.session, context.today
+    designer, reviewer = (context.official(login=spec["login"], name=spec["name"],
+                                           role=spec["role"], region_code=None)
+                          for spec in DEMO_PEOPLE)
     for definition in shipped_programs().values():
         programs.install_program(session, designer, definition, publish=True,
                                  reviewer=reviewer)
@@ -76,21 +65,23 @@ def load_demo_catalog(session: Session, registry: Registry, today: dt.date,
         roles = public_roles(session, designer, today)
         programs.save_draft(session, designer, roles, _review_draft(), actor=ACTOR)
         programs.submit(session, designer, roles, REVIEW_CODE, actor=ACTOR)
-    _applications(session, registry, today)
-    return [{"login": spec["login"], "password": password, "facility": "-",
-             "roles": [spec["role"]]} for spec in DEMO_PEOPLE]
+    _applications(context)
+    return {"users": [context.account(spec["login"], "-", [spec["role"]])
+                      for spec in DEMO_PEOPLE]}
 
 
-def _applications(session: Session, registry: Registry, today: dt.date) -> None:
-    facility = session.scalar(select(Facility).where(Facility.code == "demo-child"))
-    worker = session.scalar(select(User).where(User.login == "worker"))
-    if facility is None or worker is None or session.scalar(select(Application.id).where(
-            Application.facility_id == facility.id).limit(1)) is not None:
+def _applications(context: DemoContext) -> None:
+    session = context.session
+    facility = context.find_facility("demo-child")
+    if facility is None or context.find_user("worker") is None or session.scalar(
+            select(Application.id).where(Application.facility_id == facility.id)
+            .limit(1)) is not None:
         return
-    workspace = open_workspace(session, registry, worker, facility.code, today)
+    worker = context.desk("worker", facility.code, ip=None)
+    workspace = worker.workspace
     if not applications.may_apply(workspace):
         return
-    rt = Runtime(registry, available(plugins=False), today, Actor(worker.id, worker.login))
+    rt = worker.runtime()
     people = list(session.scalars(select(Subject).where(Subject.facility_id == facility.id)
                                   .order_by(Subject.id).limit(2)))
     common = {"applicant_name": "이복지", "applicant_rrn": "900101-2345678",

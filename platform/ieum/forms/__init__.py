@@ -1,0 +1,1 @@
+"""Forms: JSON Schema to screens and validation, computed fields, Excel in and out."""
