@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from ieum.definitions import extensions
 from ieum.definitions.model import FormDef, UnitFunction
+from ieum.services.records import Record
 from ieum.services.workspace import Workspace
-from ieum.store.models import Record
 
 
 @dataclass(frozen=True)
