@@ -13,7 +13,18 @@ vendor's) registers its Python in. The kernel discovers them here and nowhere el
 - ``ieum.dashboard_cards``: ``card(view)``, a part of the facility dashboard or ``None``
   (``ieum.web.workspace.DashboardView``, ``ieum.web.panels``).
 - ``ieum.screens``: a Flask ``Blueprint`` (or a callable returning one); a manifest places
-  one in the menu with ``page:``.
+  one in the menu with ``page:``. A blueprint may add links to the 기관 관리 menu (shown to a
+  facility's administrators) with an attribute ``admin_menu``: (title, endpoint) pairs, the
+  endpoint taking ``facility_code``.
+- ``ieum.record_actions``: ``actions(unit, form, record, workspace)``, the actions a package
+  offers on a record's detail page (``ieum.web.record_actions.RecordAction``; an empty list
+  when it has none for that record).
+- ``ieum.process_data``: ``data(session, registry, facility, unit_id)``, values put into the
+  data of a process a user starts from a unit function's menu (e.g. the facility's approval
+  line); an empty mapping when it has none for that unit.
+- ``ieum.progress_steps``: ``steps(view)``, named like a process: when a process calls the
+  process of that name, the steps it gives (``ieum.services.workflows.ProgressView`` ->
+  ``Step``) follow the caller's own user tasks on the step bar.
 - ``ieum.demo``: ``load(context)``, the package's demo data for ``ieum demo``.
 - ``ieum.report_generators``: a report kind's figures computed in Python.
 - ``ieum.tickers``: periodic work run by ``ieum tick`` after the timers fire.
@@ -44,8 +55,11 @@ SCREENS = "ieum.screens"
 DEMO = "ieum.demo"
 REPORT_GENERATORS = "ieum.report_generators"
 TICKERS = "ieum.tickers"
+RECORD_ACTIONS = "ieum.record_actions"
+PROCESS_DATA = "ieum.process_data"
+PROGRESS_STEPS = "ieum.progress_steps"
 GROUPS = (CONTENT, FUNCTIONS, FEEDS, TASK_HOOKS, TASK_PANELS, DASHBOARD_CARDS, SCREENS, DEMO,
-          REPORT_GENERATORS, TICKERS)
+          REPORT_GENERATORS, TICKERS, RECORD_ACTIONS, PROCESS_DATA, PROGRESS_STEPS)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ from ieum.web import (
     catalog,
     errors,
     health,
-    library,
     openapi,
     platform_admin,
     records,
@@ -98,7 +97,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api_catalog.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(region.bp)
-    app.register_blueprint(library.bp)
     _register_screens(app)
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing for CSRF to forge
     csrf.exempt(api_records.bp)
@@ -113,7 +111,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_screens(app: Flask) -> None:
     """Blueprints contributed by packages (``ieum.screens``); a unit's manifest places one in
     the menu with ``page:``. A blueprint with ``csrf_exempt = True`` (a bearer-token JSON API)
-    is exempt from CSRF, as the kernel's own API is."""
+    is exempt from CSRF, as the kernel's own API is. A blueprint's ``admin_menu`` ((title,
+    endpoint) pairs; an endpoint without a blueprint name is the blueprint's own) adds links
+    to the 기관 관리 menu, after the kernel's own."""
+    admin_menu: list[tuple[str, str]] = []
+    app.jinja_env.globals["admin_menu"] = admin_menu
     for name, target in extensions.objects(extensions.SCREENS).items():
         blueprint = target if isinstance(target, Blueprint) else target()
         if not isinstance(blueprint, Blueprint):
@@ -122,6 +124,9 @@ def _register_screens(app: Flask) -> None:
         app.register_blueprint(blueprint)
         if getattr(blueprint, "csrf_exempt", False):
             csrf.exempt(blueprint)
+        admin_menu += [(str(title), endpoint if "." in endpoint.lstrip(".")
+                        else f"{blueprint.name}.{endpoint.lstrip('.')}")
+                       for title, endpoint in getattr(blueprint, "admin_menu", ())]
 
 
 def _display_value(value: object) -> str:

@@ -92,11 +92,11 @@ def inbox(facility_code: str):
         due=request.args.get("due") if request.args.get("due") in DUE_FILTERS else None,
         mine_only=request.args.get("mine") == "1",
         approvals_only=request.args.get("approvals") == "1")
-    items = flows.inbox(db_session(), ws, query, today())
+    items = flows.inbox(db_session(), ws, query, today(), registry=registry())
     units = {item.unit_id: item.title for group in ws.menu for item in group.items}
     return render_template("tasks/inbox.html", **_page(
         ws, items=items, query=query, units=units, due_filters=DUE_FILTERS,
-        counts=flows.inbox_counts(db_session(), ws, today())))
+        counts=flows.inbox_counts(db_session(), ws, today(), registry())))
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])

@@ -63,7 +63,7 @@ def home():
 def dashboard(facility_code: str):
     workspace = _workspace(facility_code)
     profile = registry().profiles[workspace.facility.profile_code]
-    counts = inbox_counts(db_session(), workspace, today())
+    counts = inbox_counts(db_session(), workspace, today(), registry())
     panels = collect(extensions.DASHBOARD_CARDS,
                      DashboardView(workspace, profile, db_session(), today()))
     return render_template("workspace/dashboard.html", ws=workspace, profile=profile,
