@@ -28,7 +28,12 @@ from ieum.definitions.profiles import (
     resolve_profile,
 )
 from ieum.definitions.sources import plugin_sources, root_sources
-from ieum.definitions.units import MANIFEST, load_unit, subject_registry_problems
+from ieum.definitions.units import (
+    MANIFEST,
+    feed_settings_problems,
+    load_unit,
+    subject_registry_problems,
+)
 
 
 def load_registry(roots: Sequence[Path | str], *, plugins: bool = True) -> Registry:
@@ -64,6 +69,7 @@ def check_content(roots: Sequence[Path | str], *, plugins: bool = True,
     problems += process_problems
     units, unit_paths = _load_units(sources, form_paths, process_ids, problems)
     problems += subject_registry_problems(units, forms)
+    problems += feed_settings_problems(units, forms)
     profiles = _load_profiles(sources, units, unit_paths, processes, problems)
     if problems:
         return None, sorted_problems(problems)

@@ -87,13 +87,16 @@ class FormDef:
 
 @dataclass(frozen=True)
 class UserTaskDef:
-    """A user task of a process: the form it shows and the lane (role) that works it."""
+    """A user task of a process: the form it shows and the lane (role) that works it.
+    ``approval_step``: the task is a decision on a document (its BPMN property
+    ``approvalStep`` is ``true``); its waiting tasks are counted as 결재 대기."""
 
     id: str
     name: str
     form: str | None
     form_filename: str | None
     lane: str | None
+    approval_step: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -166,6 +169,8 @@ class UnitFunction:
     locks: tuple[Mapping[str, Any], ...] = ()
     #: The endpoint of a contributed screen the menu entry opens (``page:`` in the manifest).
     page: str | None = None
+    #: Settings of the feeds listed with some (``feeds: [{name: {...}}]``), by feed name.
+    feed_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: EMPTY)
 
     @property
     def defaults(self) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """Record feeds: what runs in the save transaction after a record of a unit is written.
 
-A unit manifest lists its feeds by name (``feeds: [occupancy, service_history]``); a package
-provides each name through the entry-point group ``ieum.feeds``. The kernel's own feeds
-(the subject registry, case rules) apply to every unit whose manifest declares the data they
-read (``subject_registry``, ``case_list``/``locks``) and run first.
+A unit manifest lists its feeds by name (``feeds: [my_feed]``); a package provides each name
+through the entry-point group ``ieum.feeds``. A feed that reads settings is listed with them
+(``feeds: [{my_feed: {...}}]``, in ``unit.feed_settings``) and checks them for ``ieum check``
+with ``check_settings(unit, settings, forms)``, returning messages (none when right).
+The kernel's own feeds (the subject registry, case rules) apply to every unit whose manifest
+declares the data they read (``subject_registry``, ``case_list``/``locks``) and run first.
 
 A feed is any object (a module, a class, an instance) with some of these functions, each
 taking one :class:`RecordEvent`:

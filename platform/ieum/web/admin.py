@@ -1,4 +1,5 @@
-"""기관 관리 screens for a facility's administrators: 사용자 권한관리 and 마감 관리.
+"""기관 관리 screens for a facility's administrators: 사용자 권한관리 and 마감 관리 (packages add
+their own to the menu: ``admin_menu`` of an ``ieum.screens`` blueprint).
 
 Only a user whose roles in the facility administer it may open them (403 otherwise); anything
 of another facility is "not found" (404), like everywhere else.
@@ -13,7 +14,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ieum.services import ServiceError
-from ieum.services import approval_lines as line_service
 from ieum.services import closings as closing_service
 from ieum.services import users as accounts
 from ieum.services.workspace import Workspace, open_workspace
@@ -204,52 +204,3 @@ def set_closing(facility_code: str, unit_id: str):
     else:
         flash(f"{closed_through:%Y-%m-%d}까지 마감했습니다.", "success")
     return redirect(url_for(".closings", facility_code=facility_code))
-
-
-# --- 결재선 관리 -----------------------------------------------------------------------------
-
-def _approval_lines_page(ws: Workspace, *, status: int = 200,
-                         errors: dict | None = None):  # noqa: ANN202
-    profile = registry().profiles[ws.facility.profile_code]
-    states = line_service.line_states(db_session(), registry(), ws, today())
-    choices = {state.unit_id: [(role_id, _role_title(ws, role_id)) for role_id in
-                               line_service.approver_roles(registry(), profile, state.unit_id)]
-               for state in states}
-    return render_template("admin/approval_lines.html", **_page(
-        ws, states=states, choices=choices, errors=errors or {}, form=request.form,
-        max_steps=line_service.MAX_STEPS, role_title=lambda r: _role_title(ws, r))), status
-
-
-@bp.get("/approval-lines")
-@login_required
-def approval_lines(facility_code: str):
-    return _approval_lines_page(_workspace(facility_code))
-
-
-@bp.post("/approval-lines/<unit_id>")
-@login_required
-def set_approval_line(facility_code: str, unit_id: str):
-    """Save the facility's line for one unit: the chosen roles in order (blank = no step)."""
-    ws = _workspace(facility_code)
-    session = db_session()
-    reset = request.form.get("reset") == "yes"
-    try:
-        if reset:
-            profile = registry().profiles[ws.facility.profile_code]
-            if unit_id not in line_service.units_with_lines(registry(), profile):
-                raise ServiceError("결재선을 정할 수 있는 업무가 아닙니다.", status=404)
-            roles = list(line_service.default_line(registry(), profile, unit_id))
-        else:
-            roles = [r for r in request.form.getlist("step") if r.strip()]
-        line = line_service.set_line(session, registry(), ws, unit_id, roles,
-                                     actor_for(current_user.row),
-                                     reason=request.form.get("reason"), today=today())
-    except ServiceError as refused:
-        if refused.status != 400:
-            raise
-        session.rollback()
-        return _approval_lines_page(ws, status=400, errors={unit_id: refused.message})
-    session.commit()
-    flash("결재선을 저장했습니다: 담당 → " + " → ".join(_role_title(ws, r) for r in line)
-          + ". 새로 올리는 결재부터 적용됩니다.", "success")
-    return redirect(url_for(".approval_lines", facility_code=facility_code))

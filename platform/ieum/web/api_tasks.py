@@ -78,8 +78,8 @@ def inbox(facility_code: str):
                              due=due if due in ("overdue", "today", "week") else None,
                              mine_only=request.args.get("mine") == "1",
                              approvals_only=request.args.get("approvals") == "1")
-    items = flows.inbox(db_session(), ws, query, today())
-    counts = flows.inbox_counts(db_session(), ws, today())
+    items = flows.inbox(db_session(), ws, query, today(), registry=registry())
+    counts = flows.inbox_counts(db_session(), ws, today(), registry())
     return jsonify({"items": [_task(t) for t in items],
                     "counts": {"mine": counts.mine, "roles": counts.roles,
                                "overdue": counts.overdue, "approvals": counts.approvals}})

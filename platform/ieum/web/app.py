@@ -18,16 +18,13 @@ from ieum.web import (
     admin_audit,
     api,
     api_catalog,
-    api_collab,
     api_records,
     api_tasks,
     auth,
     cases,
     catalog,
-    collab,
     errors,
     health,
-    library,
     openapi,
     platform_admin,
     records,
@@ -36,7 +33,6 @@ from ieum.web import (
     studio,
     tasks,
     template_helpers,
-    vacancies,
     workspace,
 )
 from ieum.web.context import close_db_session
@@ -101,11 +97,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api_catalog.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(region.bp)
-    app.register_blueprint(library.bp)
-    app.register_blueprint(collab.bp)  # 정보공유·서비스의뢰 (facility menu)
-    app.register_blueprint(vacancies.bp)  # /region/vacancies
-    app.register_blueprint(api_collab.bp)  # /api/v1 referrals, consent, history, vacancies
-    csrf.exempt(api_collab.bp)
     _register_screens(app)
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing for CSRF to forge
     csrf.exempt(api_records.bp)
@@ -120,7 +111,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_screens(app: Flask) -> None:
     """Blueprints contributed by packages (``ieum.screens``); a unit's manifest places one in
     the menu with ``page:``. A blueprint with ``csrf_exempt = True`` (a bearer-token JSON API)
-    is exempt from CSRF, as the kernel's own API is."""
+    is exempt from CSRF, as the kernel's own API is. A blueprint's ``admin_menu`` ((title,
+    endpoint) pairs; an endpoint without a blueprint name is the blueprint's own) adds links
+    to the 기관 관리 menu, after the kernel's own."""
+    admin_menu: list[tuple[str, str]] = []
+    app.jinja_env.globals["admin_menu"] = admin_menu
     for name, target in extensions.objects(extensions.SCREENS).items():
         blueprint = target if isinstance(target, Blueprint) else target()
         if not isinstance(blueprint, Blueprint):
@@ -129,6 +124,9 @@ def _register_screens(app: Flask) -> None:
         app.register_blueprint(blueprint)
         if getattr(blueprint, "csrf_exempt", False):
             csrf.exempt(blueprint)
+        admin_menu += [(str(title), endpoint if "." in endpoint.lstrip(".")
+                        else f"{blueprint.name}.{endpoint.lstrip('.')}")
+                       for title, endpoint in getattr(blueprint, "admin_menu", ())]
 
 
 def _display_value(value: object) -> str:

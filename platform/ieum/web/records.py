@@ -32,6 +32,7 @@ from ieum.services import attachments as files
 from ieum.services.workspace import open_workspace
 from ieum.store.models import Attachment, Subject
 from ieum.web.context import actor_for, database, db_session, registry, today
+from ieum.web.record_actions import record_actions
 
 bp = Blueprint("records", __name__, url_prefix="/f/<facility_code>/u/<unit_id>/<form_id>")
 files_bp = Blueprint("attachments", __name__)
@@ -170,7 +171,8 @@ def _shown_page(template: str, scope: records.FormScope, record_id: int,
         private_hidden=private_hidden, revealable=sensitive.rrn_fields(form),
         not_applicable=hidden_fields(form, record.data, scope.today, scope.parameters),
         subject=person, subject_names=_subject_names(session, scope, record.data),
-        reveal_error=reveal_error, attachments=_attachments(scope, record.data)))
+        reveal_error=reveal_error, attachments=_attachments(scope, record.data),
+        record_actions=record_actions(scope.unit, scope.form, record, scope.workspace)))
 
 
 def _subject_names(session, scope: records.FormScope, data: dict) -> dict[int, str]:  # noqa: ANN001

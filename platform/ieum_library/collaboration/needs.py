@@ -1,6 +1,9 @@
 """미충족 욕구: needs that found no resource are registered by the facility that met them
 (seed 002, "정보등록 주체를 공급자 => 수요자로") and matched when a place opens in a facility of
 the wanted type in the same region; both facilities get a notice.
+
+Who may see and register needs is decided by the grants of the collaboration unit
+(``consent.require``).
 """
 
 from __future__ import annotations
@@ -17,16 +20,11 @@ from ieum.services import ServiceError
 from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, Subject, utcnow
 from ieum.store.models_collab import CollabNotice, UnmetNeed
+from ieum_library.collaboration import consent
+from ieum_library.collaboration.occupancy import occupancy
 
-UNIT = "collaboration"
 REGION = re.compile(r"^\d{5}$")
-
-
-def _require(workspace: Workspace, action: str) -> None:
-    if workspace.facility is None or UNIT not in workspace.permissions.actions:
-        raise ServiceError("메뉴를 찾을 수 없습니다.", status=404)
-    if not workspace.permissions.can(UNIT, action):
-        raise ServiceError("이 작업을 할 권한이 없습니다.", status=403)
+_require = consent.require
 
 
 def notify(session: Session, facility_id: int, kind: str, message: str, *,
@@ -72,8 +70,6 @@ def register_need(session: Session, registry: Registry, workspace: Workspace, ac
 def match_vacancy(session: Session, facility: Facility) -> list[UnmetNeed]:
     """Match the oldest open needs for ``facility``'s type and region to its free places
     (in the caller's transaction)."""
-    from ieum.services.occupancy import occupancy
-
     if facility.capacity is None:
         return []
     free = facility.capacity - occupancy(session, facility.id)

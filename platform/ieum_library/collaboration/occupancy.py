@@ -9,24 +9,25 @@ row lock on the facility (``SELECT ... FOR NO KEY UPDATE`` on PostgreSQL; SQLite
 writer)
 and counts the occupants again inside that lock; an admission beyond the capacity is refused
 with 409 and nothing of it is kept.
+
+The feed ``occupancy`` (``ieum_library.collaboration.feeds``) calls the functions below; this
+module knows nothing of needs or vacancies (``needs`` and ``vacancies`` read it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from ieum.definitions import Registry
 from ieum.services import ServiceError
 from ieum.store.models import Facility, Record, Subject
 
 ADMISSION_FORM = "admission"
 DISCHARGE_FORM = "discharge"
-FEED = "occupancy"
 ADMITTED, DISCHARGED = "입소", "퇴소"
 #: Statuses a discharge or admission record does not overwrite (set by a hand-over).
 FINAL_STATUSES = frozenset({"연계종결"})
@@ -77,15 +78,18 @@ def is_admitted(session: Session, subject: Subject) -> bool:
     return admitted is not None and (discharged is None or discharged < admitted)
 
 
-# --- the hook called when an admission or discharge record is saved -------------------------
+# --- what the occupancy feed does when an admission or discharge record is written ------------
 
-def after_save(event) -> None:  # noqa: ANN001 - a feeds.RecordEvent
-    """Keep the subject's status and the facility's capacity right after a saved record of
-    a unit that feeds occupancy; an admission beyond the capacity raises 409."""
-    session, record, parameters = event.session, event.record, event.parameters
-    if record.status == "draft" or record.subject_id is None \
-            or record.form_id not in (ADMISSION_FORM, DISCHARGE_FORM):
-        return
+def is_movement(record: Record) -> bool:
+    """A final admission or discharge of a subject: what changes who is admitted."""
+    return record.status != "draft" and record.subject_id is not None \
+        and record.form_id in (ADMISSION_FORM, DISCHARGE_FORM)
+
+
+def after_save(session: Session, record: Record, parameters: Mapping[str, Any]) -> Facility:
+    """Keep the subject's status and the facility's capacity right after a saved admission or
+    discharge (``is_movement``); an admission beyond the capacity raises 409. Returns the
+    facility, locked for the rest of the transaction."""
     # FOR NO KEY UPDATE: serialises admissions of this facility, yet does not conflict with
     # the KEY SHARE lock every insert referencing the facility takes (no deadlock).
     facility = session.scalar(select(Facility).where(Facility.id == record.facility_id)
@@ -97,27 +101,16 @@ def after_save(event) -> None:  # noqa: ANN001 - a feeds.RecordEvent
         if occupied > facility.capacity:
             raise ServiceError(FULL.format(capacity=facility.capacity,
                                            occupied=occupied - 1), status=409)
-    subject = session.get(Subject, record.subject_id)
-    _update_status(session, facility, subject)
-    if record.form_id == DISCHARGE_FORM:
-        from ieum.services import needs  # a place may have opened: match waiting needs
-
-        needs.match_vacancy(session, facility)
+    _update_status(session, facility, session.get(Subject, record.subject_id))
+    return facility
 
 
-def after_delete(event) -> None:  # noqa: ANN001 - a feeds.RecordEvent
-    """A removed admission or discharge changes who is admitted: status and matching follow
+def after_delete(session: Session, record: Record) -> Facility:
+    """A removed admission or discharge changes who is admitted: the status follows
     (removing never adds an occupant beyond what the records say)."""
-    session, record = event.session, event.record
-    if record.status == "draft" or record.subject_id is None \
-            or record.form_id not in (ADMISSION_FORM, DISCHARGE_FORM):
-        return
     facility = session.get(Facility, record.facility_id)
     _update_status(session, facility, session.get(Subject, record.subject_id))
-    if record.form_id == ADMISSION_FORM:
-        from ieum.services import needs
-
-        needs.match_vacancy(session, facility)
+    return facility
 
 
 def _update_status(session: Session, facility: Facility, subject: Subject) -> None:
@@ -139,51 +132,3 @@ def _update_status(session: Session, facility: Facility, subject: Subject) -> No
         Record.deleted_at.is_(None)).order_by(Record.id.desc()).limit(1))
     if row is not None and row.data.get(hint["status_field"]) != value:
         row.data = {**row.data, hint["status_field"]: value}
-
-
-# --- vacancies -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Vacancy:
-    facility: Facility
-    profile_title: str
-    services: tuple[str, ...]
-    capacity: int | None
-    occupied: int
-
-    @property
-    def free(self) -> int | None:
-        return None if self.capacity is None else max(self.capacity - self.occupied, 0)
-
-
-def vacancies(session: Session, registry: Registry, *, regions: Iterable[str] | None = None,
-              text: str = "", profile_code: str = "", only_free: bool = False,
-              exclude_facility: int | None = None, limit: int = 200) -> list[Vacancy]:
-    """Facilities with their capacity, occupancy and services, by region and name;
-    ``regions`` None means every region."""
-    statement = select(Facility)
-    if regions is not None:
-        statement = statement.where(Facility.region_code.in_(sorted(regions)))
-    if profile_code:
-        statement = statement.where(Facility.profile_code == profile_code)
-    if exclude_facility is not None:
-        statement = statement.where(Facility.id != exclude_facility)
-    rows = list(session.scalars(statement.order_by(Facility.region_code, Facility.name)))
-    needle = text.strip().lower()
-    counts = occupancy_by_facility(session, [f.id for f in rows])
-    found = []
-    for facility in rows:
-        profile = registry.profiles.get(facility.profile_code)
-        title = profile.title if profile else facility.profile_code
-        services = tuple(item.title or registry.unit_functions[item.unit].title
-                         for group in (profile.menu if profile else ())
-                         for item in group.items
-                         if registry.unit_functions[item.unit].layer == 2)
-        if needle and needle not in f"{facility.name} {title} {' '.join(services)}".lower():
-            continue
-        vacancy = Vacancy(facility, title, services, facility.capacity,
-                          counts.get(facility.id, 0))
-        if only_free and not vacancy.free:
-            continue
-        found.append(vacancy)
-    return found[:limit]

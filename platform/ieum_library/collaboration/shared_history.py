@@ -7,12 +7,30 @@ otherwise the viewer sees their own facility's entries only. Every view is audit
 
 An entry of another facility names the facility, the date and the kind of service with its
 category; free text and the fields a form marks private are never part of an entry.
+
+Which records are entries is data: a unit lists the feed ``service_history`` in its manifest
+with the forms it puts in, what each entry says it was, and the field that summarises it::
+
+    feeds:
+      - service_history:
+          forms:
+            admission: {kind: 입소, summary: admission_type}
+            programme_session: {kind: 프로그램 참여, summary: programme_name,
+                                participants: participants}
+
+The history is read from the records when it is viewed, not copied on save: the records are
+its one source (an edit, a deletion or a closing date shows at once, with nothing to keep in
+step), the viewer's grants and the form's private fields are applied at read time, and the
+query is one indexed read per person. The feed is the declaration point and checks the
+settings (``ieum check``); it writes nothing when a record is saved.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -20,22 +38,74 @@ from sqlalchemy.orm import Session
 from ieum.access.audit import Actor, record_event
 from ieum.config import KST
 from ieum.definitions import Registry
+from ieum.definitions.model import UnitFunction
 from ieum.forms.fields import field_tree
-from ieum.services import consent
 from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, Record, Subject
 from ieum.store.models_collab import REFERRAL_KINDS, REFERRAL_STATUSES, Referral
+from ieum_library.collaboration import consent
 
-UNIT = "collaboration"
+FEED = "service_history"
 GRANT = "view_shared_history"
-#: form id -> (kind shown, the choice field that says what it was, a date field)
-HISTORY_FORMS = {
-    "admission": ("입소", "admission_type"),
-    "discharge": ("퇴소", "discharge_reason"),
-    "service_record": ("서비스 제공", "category"),
-    "programme_session": ("프로그램 참여", "programme_name"),
-}
-PARTICIPANTS = "participants"
+
+
+# --- what goes into the history: declared by the units that feed it ---------------------------
+
+@dataclass(frozen=True)
+class Declared:
+    """One form a unit puts into the history (``feeds: [{service_history: {forms: ...}}]``)."""
+
+    unit: str
+    form: str
+    kind: str  # what the entry says it was (입소, 서비스 제공, ...)
+    summary: str | None = None  # the field that says what it was (a choice or a short text)
+    participants: str | None = None  # a field listing the subjects taking part, if any
+
+
+def declared(registry: Registry) -> dict[tuple[str, str], Declared]:
+    """Every (unit, form) whose records go into the integrated history, from the manifests
+    of the units listing the feed with their forms; a unit listing it without forms puts
+    nothing in (yet)."""
+    found = {}
+    for unit in registry.unit_functions.values():
+        settings = unit.feed_settings.get(FEED) or {}
+        for form_id, spec in (settings.get("forms") or {}).items():
+            found[unit.id, form_id] = Declared(unit.id, form_id, spec["kind"],
+                                               spec.get("summary"), spec.get("participants"))
+    return found
+
+
+SETTINGS_KEYS = {"forms"}
+FORM_KEYS = {"kind", "summary", "participants"}
+
+
+def settings_problems(unit: UnitFunction, settings: Mapping[str, Any],
+                      forms: Mapping[str, Any]) -> Iterable[str]:
+    """Why a unit's ``service_history`` settings are wrong (``ieum check``): each form must be
+    one of the unit's, with a ``kind`` and fields the form has."""
+    for key in sorted(set(settings) - SETTINGS_KEYS):
+        yield f"unknown setting {key!r}; expected: forms"
+    declared_forms = settings.get("forms")
+    if not isinstance(declared_forms, Mapping) or not declared_forms:
+        yield "forms: name the unit's forms that go into the history, e.g. " \
+              "{forms: {form_id: {kind: 서비스 제공, summary: field}}}"
+        return
+    for form_id, spec in declared_forms.items():
+        if form_id not in unit.forms:
+            yield f"form {form_id!r} is not one of this unit's forms"
+            continue
+        if not isinstance(spec, Mapping):
+            yield f"forms/{form_id}: expected {{kind: ..., summary: ...}}"
+            continue
+        for key in sorted(set(spec) - FORM_KEYS):
+            yield f"forms/{form_id}: unknown key {key!r}; expected: {', '.join(sorted(FORM_KEYS))}"
+        if not isinstance(spec.get("kind"), str) or not spec["kind"].strip():
+            yield f"forms/{form_id}: kind (what the entry says it was) is required"
+        form = forms.get(form_id)
+        for key in ("summary", "participants"):
+            name = spec.get(key)
+            if name is not None and (form is None or name not in form.properties):
+                yield f"forms/{form_id}: {key} field {name!r} is not in form {form_id!r}"
 
 
 @dataclass(frozen=True)
@@ -70,17 +140,16 @@ class History:
 
 def _why_not(session: Session, workspace: Workspace, subject: Subject,
              today: dt.date) -> str | None:
-    if not workspace.permissions.can(UNIT, GRANT):
+    if not workspace.permissions.can(consent.UNIT, GRANT):
         return "통합 이력을 볼 권한이 없어 우리 기관의 이력만 보입니다."
     if consent.active(session, subject.person_id, "history", today) is None:
         return "정보공유 동의(통합 이력 조회)가 없어 우리 기관의 이력만 보입니다."
     return None
 
 
-def _summary(registry: Registry, record: Record) -> str:
+def _summary(registry: Registry, record: Record, name: str | None) -> str:
     form = registry.forms.get(record.form_id)
-    name = HISTORY_FORMS[record.form_id][1]
-    if form is None or name in form.sensitive:
+    if form is None or name is None or name in form.sensitive:
         return ""
     item = field_tree(form).top(name)
     value = record.data.get(name)
@@ -123,22 +192,29 @@ def _record_entries(session: Session, registry: Registry, workspace: Workspace,
     own_id = workspace.facility.id
     ids = {s.id for s in subjects}
     facility_ids = {s.facility_id for s in subjects}
+    history = declared(registry)
+    if not history:
+        return []
+    with_participants = sorted({d.form for d in history.values() if d.participants})
     rows = session.scalars(select(Record).where(
-        Record.facility_id.in_(facility_ids), Record.form_id.in_(list(HISTORY_FORMS)),
+        Record.facility_id.in_(facility_ids),
+        Record.form_id.in_(sorted({form for _unit, form in history})),
         Record.status != "draft", Record.deleted_at.is_(None),
-        or_(Record.subject_id.in_(ids), Record.form_id == "programme_session")))
+        or_(Record.subject_id.in_(ids), Record.form_id.in_(with_participants))))
     entries = []
     for record in rows:
+        what = history.get((record.unit_function, record.form_id))
+        if what is None:
+            continue
         if record.subject_id not in ids:
-            taking_part = record.data.get(PARTICIPANTS)
+            taking_part = record.data.get(what.participants) if what.participants else None
             if not isinstance(taking_part, list) or not ids & set(taking_part):
                 continue
         own = record.facility_id == own_id
         if own and not workspace.permissions.can(record.unit_function, "view"):
             continue
-        kind = HISTORY_FORMS[record.form_id][0]
-        entries.append(Entry(record.entry_date, names[record.facility_id], own, kind,
-                             _summary(registry, record),
+        entries.append(Entry(record.entry_date, names[record.facility_id], own, what.kind,
+                             _summary(registry, record, what.summary),
                              (record.unit_function, record.form_id, record.id) if own
                              else None))
     return entries
@@ -165,8 +241,3 @@ def _referral_entries(session: Session, subject: Subject, shared: bool, own_id: 
             f"{names[row.from_facility_id]} → {names[row.to_facility_id]} · "
             f"{REFERRAL_STATUSES[row.status]} · {row.service}"))
     return entries
-
-
-class Feed:
-    """The ``service_history`` feed: a unit listing it puts its records into the integrated
-    history (read at view time from ``HISTORY_FORMS``; nothing to do on save yet)."""

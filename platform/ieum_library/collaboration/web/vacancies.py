@@ -8,10 +8,11 @@ from flask_login import current_user, login_required
 
 from ieum.access.grants import user_facilities
 from ieum.access.officials import public_roles
-from ieum.services import needs, occupancy
 from ieum.web.context import db_session, registry, today
+from ieum_library.collaboration import needs, vacancies
+from ieum_library.collaboration.web import TEMPLATES
 
-bp = Blueprint("vacancies", __name__, url_prefix="/region")
+bp = Blueprint("vacancies", __name__, url_prefix="/region", template_folder=TEMPLATES)
 PER_PAGE = 50
 SORTS = {"region": lambda v: (v.facility.region_code, v.facility.name),
          "name": lambda v: v.facility.name,
@@ -33,7 +34,7 @@ def index():
         region = own[0].region_code  # staff start with their own region
     regions = allowed if not region else ({region} & allowed if allowed is not None
                                           else {region})
-    rows = occupancy.vacancies(session, registry(), regions=regions,
+    rows = vacancies.vacancies(session, registry(), regions=regions,
                                text=request.args.get("q", "")[:100],
                                profile_code=request.args.get("profile", "")[:64],
                                only_free=request.args.get("free") == "1", limit=10_000)

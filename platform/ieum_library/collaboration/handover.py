@@ -1,9 +1,9 @@
 """생애주기 연계: a child turning adult (or moving from children's to youth or adult services)
 is handed over to another facility with a summary.
 
-A hand-over is a referral of kind ``handover`` (see ``ieum.services.referrals``): the same
-person, a new subject in the receiving facility, the old subject closed with status 연계종결
-and linked to the new one. No record is copied or moved, so nothing is lost or duplicated: the
+A hand-over is a referral of kind ``handover`` (see ``referrals``): the same person, a new
+subject in the receiving facility, the old subject closed with status 연계종결 and linked to
+the new one. No record is copied or moved, so nothing is lost or duplicated: the
 integrated history shows the entries of both facilities under the one person.
 """
 
@@ -18,11 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ieum.definitions import Registry
-from ieum.services import ServiceError, consent, referrals
+from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.services.workspace import Workspace
 from ieum.store.models import Record, Subject
 from ieum.store.models_collab import Referral
+from ieum_library.collaboration import consent, referrals
+from ieum_library.collaboration.occupancy import ADMISSION_FORM
 
 ADULT_AGE = 18
 CLOSED = frozenset({"퇴소", referrals.CLOSED_BY_HANDOVER})
@@ -89,7 +91,7 @@ def draft_summary(session: Session, registry: Registry, workspace: Workspace,
     kinds: Counter[str] = Counter()
     for record in rows:
         form = registry.forms.get(record.form_id)
-        if record.form_id == "admission" and record.entry_date:
+        if record.form_id == ADMISSION_FORM and record.entry_date:
             admissions.append(record.entry_date)
         kinds[form.title if form else record.form_id] += 1
     lines = [f"{subject.name} (만 {age_on(subject.birth_date, today)}세), "

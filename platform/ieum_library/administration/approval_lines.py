@@ -7,32 +7,39 @@ may override it (a small group home: ``"facility_admin"``). A facility administr
 the facility's own line; it is kept as a record of the settings form ``approval_line`` of that
 unit function (one per facility and unit, not shown on any menu), so no table is needed.
 
-When a process of such a unit starts, :func:`process_data` puts the line into the process
-data as ``approval_line`` (a list of role ids); a running process keeps the line it started
-with.
+When a process of such a unit starts, :func:`process_data` (entry-point group
+``ieum.process_data``) puts the line into the process data as ``approval_line`` (a list of
+role ids); a running process keeps the line it started with. On the step bar of a process
+that calls the reusable 결재 (``approval.bpmn``), :func:`approval_steps` (group
+``ieum.progress_steps``, named ``approval``) shows one step per approver of that line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
+from ieum.config import KST
 from ieum.definitions import Registry
 from ieum.definitions.model import FacilityProfile as Profile
 from ieum.forms.engine import process as run_form
 from ieum.services import ServiceError
 from ieum.services.form_versions import remember
+from ieum.services.workflows import ProgressView, Step
 from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, Record, RoleAssignment, utcnow
 
 #: The unit parameter holding the default line, and the settings form holding a facility's.
 PARAMETER = "approval_line"
 SETTINGS_FORM = "approval_line"
+#: The form of the reusable 결재 (``approval.bpmn``): one decision per approver.
+DECISION_FORM = "approval_decision"
 MAX_STEPS = 6
 
 
@@ -85,7 +92,7 @@ def process_data(session: Session, registry: Registry, facility: Facility,
 
 
 @dataclass(frozen=True)
-class Step:
+class LineStep:
     role: str
     title: str
     holders: int  # people holding the role in the facility today
@@ -97,7 +104,7 @@ class LineState:
 
     unit_id: str
     title: str
-    steps: tuple[Step, ...]
+    steps: tuple[LineStep, ...]
     default: tuple[str, ...]
     customised: bool
     reason: str | None
@@ -137,7 +144,8 @@ def line_states(session: Session, registry: Registry, workspace: Workspace,
         states.append(LineState(
             unit_id=unit_id,
             title=titles.get(unit_id, registry.unit_functions[unit_id].title),
-            steps=tuple(Step(r, _role_title(profile, r), holders.get(r, 0)) for r in line),
+            steps=tuple(LineStep(r, _role_title(profile, r), holders.get(r, 0))
+                        for r in line),
             default=default_line(registry, profile, unit_id),
             customised=row is not None,
             reason=row.data.get("reason") if row is not None else None,
@@ -224,3 +232,43 @@ def set_line(session: Session, registry: Registry, workspace: Workspace, unit_id
                              **({"reason": text} if text else {})})
     session.flush()
     return line
+
+
+# --- the step bar ----------------------------------------------------------------------------
+
+def _planned_line(state: Mapping[str, Any]) -> list[str] | None:
+    """The approval line the instance started with (``approval_line`` in its data)."""
+    tasks = state.get("tasks") if isinstance(state, Mapping) else None
+    for task in (tasks or {}).values():
+        line = (task.get("data") or {}).get(PARAMETER)
+        if isinstance(line, list):
+            return [str(role) for role in line]
+    return None
+
+
+def approval_steps(view: ProgressView) -> list[Step]:
+    """One step per approver of the called 결재 (approval.bpmn), after the process's own
+    user tasks: the roles of the line the instance started with, else of the decisions
+    reached so far. A return (반려) is shown in the step's title."""
+    session, instance = view.session, view.instance
+    decisions = [row for row in view.tasks if row.form_id == DECISION_FORM
+                 and row.state in ("ready", "completed")]
+    planned = _planned_line(instance.state) or [row.role or "" for row in decisions] or [""]
+    facility = session.get(Facility, instance.facility_id)
+    profile = view.registry.profiles.get(facility.profile_code) if facility is not None else None
+    steps = []
+    for index, role in enumerate(planned):
+        row = decisions[index] if index < len(decisions) else None
+        role = row.role or role if row is not None else role
+        found = profile.roles.get(role) if profile is not None and role else None
+        title = f"{found.title if found else role} 결재".strip() if role else "결재"
+        state, day = "todo", None
+        if row is not None and row.state == "ready":
+            state = "current"
+        elif row is not None and row.completed_at is not None:
+            state, day = "done", row.completed_at.astimezone(KST).date()
+            record = session.get(Record, row.record_id) if row.record_id else None
+            if record is not None and record.data.get("decision") == "return":
+                title += " (반려)"
+        steps.append(Step(f"approval_{index + 1}", title, state, day))
+    return steps

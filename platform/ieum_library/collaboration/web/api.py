@@ -9,14 +9,17 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 
-from ieum.services import ServiceError, consent, occupancy, referrals, shared_history
+from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.web.api import timestamp, token_required
 from ieum.web.context import actor_for, db_session, functions, registry, today
 from ieum.web.openapi_parts import responses
+from ieum_library.collaboration import consent, referrals, shared_history
+from ieum_library.collaboration import vacancies as vacancy_list
 
 bp = Blueprint("api_collab", __name__, url_prefix="/api/v1")
+bp.csrf_exempt = True  # bearer tokens only, no cookies: nothing for CSRF to forge
 
 
 def _workspace(facility_code: str) -> Workspace:
@@ -131,7 +134,7 @@ def history(facility_code: str, subject_id: int):
 @bp.get("/vacancies")
 @token_required
 def vacancies():
-    rows = occupancy.vacancies(db_session(), registry(),
+    rows = vacancy_list.vacancies(db_session(), registry(),
                                regions={request.args["region"][:10]}
                                if request.args.get("region") else None,
                                text=request.args.get("q", "")[:100],
@@ -191,3 +194,6 @@ def openapi_paths() -> dict[str, Any]:
             "get": {"summary": "정원·현원·빈자리 (region, profile, q, free=1)",
                     "responses": _responses("200", obj, 401)}},
     }
+
+
+bp.openapi_paths = openapi_paths  # merged into /api/v1/openapi.json by the kernel

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ieum.access.audit import Actor, record_event
 from ieum.services import ServiceError
 from ieum.services.workspace import Workspace
-from ieum.store.models import Person, Subject, User
+from ieum.store.models import Facility, Person, Subject, User
 from ieum.store.models_collab import CONSENT_SCOPES, SharingConsent
 
 UNIT = "collaboration"
@@ -134,8 +134,6 @@ def withdraw(session: Session, workspace: Workspace, actor: Actor, subject_id: i
 def consents_of(session: Session, workspace: Workspace, subject: Subject
                 ) -> list[tuple[SharingConsent, str, str]]:
     """The person's consents with the recording facility's name and recorder's name."""
-    from ieum.store.models import Facility
-
     if subject.person_id is None:
         return []
     rows = session.scalars(select(SharingConsent).where(

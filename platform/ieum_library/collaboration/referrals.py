@@ -12,8 +12,8 @@
    fields (a 임시저장 registry record that B's staff complete). The process
    ``referral_result`` then starts **in A**, and its task lands in the sender's inbox.
 
-A life-stage hand-over (``kind="handover"``, see ``ieum.services.handover``) is a referral with
-a summary; accepting it closes A's subject with status 연계종결 and links it to B's subject.
+A life-stage hand-over (``kind="handover"``, see ``handover``) is a referral with a summary;
+accepting it closes A's subject with status 연계종결 and links it to B's subject.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from ieum.access import privacy
 from ieum.access.audit import record_event
 from ieum.definitions import Registry
-from ieum.services import ServiceError, consent, needs, occupancy
+from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.services.records import FormScope, insert_record
 from ieum.services.workspace import Workspace
@@ -41,6 +41,7 @@ from ieum.store.models_collab import (
     Referral,
     SharingConsent,
 )
+from ieum_library.collaboration import consent, needs, vacancies
 
 UNIT = consent.UNIT
 REVIEW_PROCESS = "referral_review"
@@ -71,10 +72,10 @@ def prepare(session: Session, workspace: Workspace, subject_id: int,
 
 def targets(session: Session, registry: Registry, workspace: Workspace, *, text: str = "",
             profile_code: str = "", region: str = "",
-            only_free: bool = False) -> list[occupancy.Vacancy]:
+            only_free: bool = False) -> list[vacancies.Vacancy]:
     """Facilities a referral may go to (every facility but this one), with vacancies."""
     consent.require(workspace, "view")
-    return occupancy.vacancies(session, registry, regions={region} if region else None,
+    return vacancies.vacancies(session, registry, regions={region} if region else None,
                                text=text, profile_code=profile_code, only_free=only_free,
                                exclude_facility=workspace.facility.id)
 

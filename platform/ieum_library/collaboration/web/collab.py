@@ -1,5 +1,6 @@
 """정보공유·서비스의뢰 screens of a facility: referrals sent and received, consent, unmet
-needs, life-stage hand-over; the integrated history panel of the subject page."""
+needs, life-stage hand-over (``ieum.screens``; the unit's manifest opens ``collab.home``).
+The subject page's panel is in ``panels``."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import datetime as dt
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ieum.services import ServiceError, consent, handover, needs, referrals, shared_history
+from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.services.records import FormInvalid
+from ieum.services.subjects import search
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.store.models_collab import (
     CONSENT_SCOPES,
@@ -21,8 +23,11 @@ from ieum.store.models_collab import (
 from ieum.web import tasks as task_pages
 from ieum.web.context import actor_for, db_session, registry, today
 from ieum.web.tasks import runtime
+from ieum_library.collaboration import consent, handover, needs, referrals
+from ieum_library.collaboration.web import TEMPLATES
 
-bp = Blueprint("collab", __name__, url_prefix="/f/<facility_code>/collab")
+bp = Blueprint("collab", __name__, url_prefix="/f/<facility_code>/collab",
+               template_folder=TEMPLATES)
 UNIT = consent.UNIT
 
 
@@ -263,8 +268,6 @@ def needs_page(facility_code: str):
                                          " 빈자리가 생기면 알려 드립니다."), "success")
             return redirect(url_for(".needs_page", facility_code=facility_code))
     status_filter = request.args.get("status", "")
-    from ieum.services.subjects import search
-
     return render_template("collab/needs.html", **_page(
         ws, rows=needs.facility_needs(session, ws, status=status_filter),
         status_filter=status_filter, need_statuses=NEED_STATUSES,
@@ -280,23 +283,7 @@ def close_need(facility_code: str, need_id: int):
     return redirect(url_for(".needs_page", facility_code=facility_code))
 
 
-# --- wiring into the shared screens ------------------------------------------------------------
-
-def subject_panel(ws: Workspace, subject_id: int) -> dict | None:
-    """The collaboration part of the subject page (None when the menu lacks the unit)."""
-    if not ws.permissions.can(UNIT, "view"):
-        return None
-    session = db_session()
-    subject = consent.own_subject(session, ws, subject_id)
-    active = consent.active(session, subject.person_id, "history", today())
-    history = shared_history.integrated_history(session, registry(), ws, _actor(), subject_id,
-                                                today())
-    return {"history": history, "consent": active,
-            "referrals": referrals.facility_referrals(db_session(), ws,
-                                                      subject_id=subject_id),
-            "may_create": ws.permissions.can(UNIT, "create"),
-            "handover_age": handover.upper_age(registry(), ws.facility.profile_code)}
-
+# --- the referral processes' tasks are worked on the referral's page ---------------------------
 
 task_pages.TASK_PAGES[referrals.REVIEW_PROCESS] = "collab.from_instance"
 task_pages.TASK_PAGES[referrals.RESULT_PROCESS] = "collab.from_instance"
