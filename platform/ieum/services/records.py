@@ -29,6 +29,7 @@ from ieum.services import attachments as files
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.form_versions import form_version, remember
 from ieum.services.workspace import Workspace
+from ieum.store.json_fields import json_field
 from ieum.store.models import Closing, Record, Subject, utcnow
 
 PER_PAGE = 20
@@ -249,14 +250,7 @@ def parse_list_query(tree: FieldTree, args: Mapping[str, Any]) -> ListQuery:
 def json_column(item: Field, data=Record.data):  # noqa: ANN001, ANN202 - a SQL expression
     """The field as the list filters and sorts it (also the expression of its index, see
     ``ieum.store.indexes``, built on another copy of the ``data`` column)."""
-    element = data[item.name]
-    if item.kind == "integer":
-        return element.as_integer()
-    if item.kind == "number":
-        return element.as_float()
-    if item.kind == "boolean":
-        return element.as_boolean()
-    return element.as_string()
+    return json_field(item.name, item.kind, data)
 
 
 def _filtered(scope: FormScope, query: ListQuery) -> Select:
