@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from ieum.access.officials import public_roles
 from ieum.services import ServiceError
 from ieum.services.needs import unread_count
 from ieum.services.occupancy import occupancy
 from ieum.services.workflows import inbox_counts
-from ieum.services.workspace import Workspace, open_workspace
+from ieum.services.workspace import Workspace, open_workspace, public_roles
 from ieum.web.context import db_session, registry, today
 
 bp = Blueprint("workspace", __name__)
