@@ -250,4 +250,4 @@ def role_holders(session: Session, facility: Facility,
         .where(RoleAssignment.facility_id == facility.id, RoleAssignment.valid_from <= day,
                RoleAssignment.valid_to >= day)
         .order_by(User.name, User.login, RoleAssignment.role)
-    ).tuples())
+    ).all())
