@@ -32,8 +32,8 @@ from sqlalchemy.engine import make_url
 from bench import content_root
 from bench.timing import latencies, percentile, postgres_url, summary
 from ieum.config import normalise_database_url
+from ieum.services.database import sync_indexes
 from ieum.store.db import make_engine
-from ieum.store.indexes import sync_indexes
 from ieum.store.migrate import upgrade
 from ieum.store.models import Record
 

@@ -72,7 +72,7 @@ def db_index() -> None:
 
 
 def _sync_indexes(registry: Registry) -> None:
-    from ieum.store.indexes import sync_indexes
+    from ieum.services.database import sync_indexes
 
     database = _database()
     try:

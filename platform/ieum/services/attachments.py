@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from ieum.forms.fields import Field
 from ieum.services import ServiceError, is_id
+from ieum.services.transactions import transaction
+from ieum.store.db import Database
 from ieum.store.models import Attachment, Facility, User
 
 CHUNK = 1024 * 1024
@@ -105,3 +107,25 @@ def attachments_of(session: Session, facility: Facility, ids: Iterable[int]
 
 def file_path(folder: Path, attachment: Attachment) -> Path:
     return folder / attachment.storage_key
+
+
+@transaction
+def keep_upload(session: Session, folder: Path, facility: Facility, user: User, field: Field,
+                filename: str, stream: BinaryIO) -> Attachment:
+    """``store_upload`` on its own, committed: a file uploaded before the record that will
+    name it is saved (the API's upload)."""
+    return store_upload(session, folder, facility, user, field, filename, stream)
+
+
+def discard_unsaved(database: Database, folder: Path,
+                    uploads: Iterable[tuple[int, str]]) -> None:
+    """After a request: of its uploads (attachment id, storage key), remove from disk the
+    files whose row was rolled back (the form did not save), so a refused form leaves
+    nothing behind."""
+    uploads = list(uploads)
+    with database.session() as session:
+        kept = set(session.scalars(select(Attachment.id).where(
+            Attachment.id.in_([attachment_id for attachment_id, _ in uploads]))))
+    for attachment_id, key in uploads:
+        if attachment_id not in kept:
+            (folder / key).unlink(missing_ok=True)

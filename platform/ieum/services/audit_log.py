@@ -17,9 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, ChainCheck, check_chain, purge_events, record_event
+from ieum.access.grants import Permissions, user_facilities
 from ieum.config import KST
+from ieum.definitions import Registry
 from ieum.services import ServiceError
-from ieum.store.models import AuditEvent, utcnow
+from ieum.services.transactions import transaction
+from ieum.services.workspace import Workspace, open_workspace
+from ieum.store.models import AuditEvent, Facility, User, utcnow
 
 PER_PAGE = 50
 MIN_RETENTION_DAYS = 730  # 2 years: the legal minimum for this system (docs: privacy rules)
@@ -192,8 +196,40 @@ def record_view(session: Session, actor: Actor, facility_id: int, filters: Audit
                  detail={"filters": filters.as_args(), "page": page})
 
 
+def audit_workspace(session: Session, registry: Registry, user: User, facility_code: str,
+                    day: dt.date) -> Workspace:
+    """The facility's workspace for its audit log: its administrators', or a platform
+    administrator's (who may hold no role in it); anyone else is refused (403)."""
+    try:
+        ws = open_workspace(session, registry, user, facility_code, day)
+    except ServiceError as refused:
+        if refused.status != 404 or not user.is_platform_admin:
+            raise
+        facility = session.scalar(select(Facility).where(Facility.code == facility_code))
+        if facility is None:
+            raise
+        ws = Workspace(user, facility, tuple(user_facilities(session, user, day)),
+                       Permissions(frozenset()), ())
+    if not (ws.permissions.administers or user.is_platform_admin):
+        raise ServiceError("감사 기록은 기관관리자만 볼 수 있습니다.", status=403)
+    return ws
+
+
+@transaction
+def view(session: Session, actor: Actor, facility_id: int, filters: AuditFilters,
+         page: int = 1) -> tuple[AuditPage, list[tuple[str, str]]]:
+    """The search screen: a page of events and the actions to filter by; the view itself is
+    audited (``audit.view``) and committed."""
+    found = search(session, facility_id, filters, page)
+    actions = action_titles(session, facility_id)
+    record_view(session, actor, facility_id, filters, found.page)
+    return found, actions
+
+
+@transaction
 def verify(session: Session, actor: Actor, facility_id: int | None = None) -> ChainCheck:
-    """Check the whole chain and log that it was checked (``audit.verify``) afterwards."""
+    """Check the whole chain and log that it was checked (``audit.verify``) afterwards;
+    commits."""
     result = check_chain(session)
     record_event(session, "audit.verify", actor, facility_id=facility_id,
                  target_type="audit_log",

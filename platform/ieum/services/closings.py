@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
-from ieum.services import ServiceError
+from ieum.services import ServiceError, form_date
+from ieum.services.transactions import transaction
 from ieum.services.workspace import Workspace
 from ieum.store.models import Closing, User
 
@@ -119,3 +120,16 @@ def set_closing(session: Session, workspace: Workspace, unit_id: str,
     record_event(session, "closing.set", actor, facility_id=facility.id,
                  target_type="closing", target_id=unit_id, detail=detail)
     return closing
+
+
+@transaction
+def close_unit(session: Session, workspace: Workspace, unit_id: str, closed_through: str | None,
+               actor: Actor, reason: str | None = None, *,
+               today: dt.date) -> tuple[dt.date, dt.date | None]:
+    """The 마감 관리 form: close ``unit_id`` through the date as typed; commits. Returns the
+    date and the closing date it had before (None: nothing was closed)."""
+    day = form_date(closed_through, "closed_through", today)
+    before = next((s.closed_through for s in closing_states(session, workspace)
+                   if s.unit_id == unit_id), None)
+    set_closing(session, workspace, unit_id, day, actor, reason=reason, today=today)
+    return day, before

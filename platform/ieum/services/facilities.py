@@ -13,7 +13,8 @@ from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
 from ieum.services import ServiceError
 from ieum.services import users as accounts
-from ieum.store.models import Facility, ProcessInstance, Record, RoleAssignment
+from ieum.services.transactions import transaction
+from ieum.store.models import Facility, ProcessInstance, Record, RoleAssignment, User
 
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
 REGION_PATTERN = re.compile(r"^\d{5}$")  # 시·군·구 code of the administrative district
@@ -210,3 +211,43 @@ def _check_profile_change(session: Session, registry: Registry, facility: Facili
 def _profile_title(registry: Registry, profile_code: str) -> str:
     profile = registry.profiles.get(profile_code)
     return profile.title if profile else profile_code
+
+
+# --- 플랫폼 관리 screens: one transaction per request ----------------------------------------
+
+@transaction
+def add_facility(session: Session, registry: Registry, *, code: str, name: str,
+                 profile_code: str, region_code: str, capacity: int | None = None,
+                 admin_login: str | None = None, new_admin: NewAccount | None = None,
+                 valid_from: dt.date, actor: Actor | None = None,
+                 ) -> tuple[Facility, User | None]:
+    """``register_facility``, all or nothing: committed, or rolled back when refused.
+    Returns the facility and its first administrator (None when none was named)."""
+    facility, assignment = register_facility(
+        session, registry, code=code, name=name, profile_code=profile_code,
+        region_code=region_code, capacity=capacity, admin_login=admin_login,
+        new_admin=new_admin, valid_from=valid_from, actor=actor)
+    admin = session.get(User, assignment.user_id) if assignment is not None else None
+    return facility, admin
+
+
+@transaction
+def change_facility(session: Session, registry: Registry, code: str, *, name: str,
+                    region_code: str, capacity: int | None, profile_code: str | None = None,
+                    day: dt.date, actor: Actor | None = None) -> dict[str, list]:
+    """``update_facility`` of the facility ``code`` (404 when there is none), committed, or
+    rolled back when refused."""
+    return update_facility(session, registry, get_facility(session, code), name=name,
+                           region_code=region_code, capacity=capacity,
+                           profile_code=profile_code, day=day, actor=actor)
+
+
+def role_holders(session: Session, facility: Facility,
+                 day: dt.date) -> list[tuple[RoleAssignment, User]]:
+    """The facility's role assignments valid on ``day`` with their users, by name."""
+    return list(session.execute(
+        select(RoleAssignment, User).join(User, User.id == RoleAssignment.user_id)
+        .where(RoleAssignment.facility_id == facility.id, RoleAssignment.valid_from <= day,
+               RoleAssignment.valid_to >= day)
+        .order_by(User.name, User.login, RoleAssignment.role)
+    ).all())

@@ -28,7 +28,9 @@ from ieum.services import ServiceError, feeds, is_id, sensitive
 from ieum.services import attachments as files
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.form_versions import form_version, remember
+from ieum.services.transactions import transaction
 from ieum.services.workspace import Workspace
+from ieum.store.json_fields import json_field
 from ieum.store.models import Closing, Record, Subject, utcnow
 
 PER_PAGE = 20
@@ -249,14 +251,7 @@ def parse_list_query(tree: FieldTree, args: Mapping[str, Any]) -> ListQuery:
 def json_column(item: Field, data=Record.data):  # noqa: ANN001, ANN202 - a SQL expression
     """The field as the list filters and sorts it (also the expression of its index, see
     ``ieum.store.indexes``, built on another copy of the ``data`` column)."""
-    element = data[item.name]
-    if item.kind == "integer":
-        return element.as_integer()
-    if item.kind == "number":
-        return element.as_float()
-    if item.kind == "boolean":
-        return element.as_boolean()
-    return element.as_string()
+    return json_field(item.name, item.kind, data)
 
 
 def _filtered(scope: FormScope, query: ListQuery) -> Select:
@@ -475,14 +470,18 @@ def _audit(session: Session, scope: FormScope, action: str, record: Record,
 
 
 @refuse_conflicts(CONFLICT)
+@transaction
 def create_record(session: Session, scope: FormScope, data: Mapping[str, Any], *,
-                  draft: bool = False, subject_id: int | None = None) -> Record:
-    """Validate and save a new record (``draft`` = 임시저장); commits."""
+                  draft: bool = False, subject_id: int | None = None,
+                  unread: Errors | None = None) -> Record:
+    """Validate and save a new record (``draft`` = 임시저장); commits, or rolls back when
+    refused. ``unread``: values the screen could not read (a refused file, a malformed
+    number), which refuse the record as they are."""
     scope.require("create")
-    record = insert_record(session, scope, data, draft=draft, subject_id=subject_id,
-                           audit="record.create")
-    session.commit()
-    return record
+    if unread:
+        raise FormInvalid(unread, data)
+    return insert_record(session, scope, data, draft=draft, subject_id=subject_id,
+                         audit="record.create")
 
 
 def _check_version(record: Record, expected_version: int | None) -> None:
@@ -493,12 +492,16 @@ def _check_version(record: Record, expected_version: int | None) -> None:
 
 
 @refuse_conflicts(CONFLICT)
+@transaction
 def update_record(session: Session, registry: Registry, scope: FormScope, record_id: int,
                   data: Mapping[str, Any], *, expected_version: int | None,
-                  draft: bool = False) -> Record:
+                  draft: bool = False, unread: Errors | None = None) -> Record:
     """Save changes to a record with the form version it was saved with; a stale
-    ``expected_version`` is refused (409) and nothing is written; commits."""
+    ``expected_version`` is refused (409) and nothing is written; commits, or rolls back
+    when refused. ``unread``: as for ``create_record``."""
     scope.require("update")
+    if unread:
+        raise FormInvalid(unread, data)
     record = get_record(session, scope, record_id)
     _check_version(record, expected_version)
     if record.status == "locked":
@@ -537,7 +540,6 @@ def update_record(session: Session, registry: Registry, scope: FormScope, record
     _claim_files(session, scope, record, form)
     feeds.run("after_save", event)
     _audit(session, scope, "record.update", record, {"fields": changed, "status": record.status})
-    session.commit()
     return record
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -91,3 +91,18 @@ class RegistryFeed:
         record = event.record
         record.subject_id = register(event.session, event.unit, event.facility, event.form,
                                      record.data, record.subject_id)
+
+
+def subject_by_id(session: Session, subject_id: int | None) -> Subject | None:
+    """The subject ``subject_id`` (a record's own subject), or None."""
+    return session.get(Subject, subject_id) if subject_id else None
+
+
+def names(session: Session, facility: Facility, ids: Iterable[int]) -> dict[int, str]:
+    """id -> name of the facility's subjects among ``ids`` (others are left out)."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    rows = session.scalars(select(Subject).where(Subject.id.in_(wanted),
+                                                 Subject.facility_id == facility.id))
+    return {row.id: row.name for row in rows}

@@ -1,4 +1,5 @@
-"""Creating users, granting them roles of a facility's profile and revoking those roles.
+"""Creating users, granting them roles of a facility's profile and revoking those roles;
+signing in and out (the login form, the API's bearer tokens).
 
 A role is never deleted: revoking ends its validity period yesterday, so who could do what on
 any past day stays answerable (사용자 권한관리).
@@ -14,9 +15,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
+from ieum.access.login import LoginResult, authenticate, check_login
 from ieum.access.passwords import hash_password, policy_problems
+from ieum.access.tokens import issue_token, revoke_token, user_for_token
 from ieum.definitions import Registry
-from ieum.services import ServiceError
+from ieum.services import ServiceError, form_date
+from ieum.services.transactions import transaction
 from ieum.store.models import OPEN_ENDED, Facility, RoleAssignment, User
 from ieum.store.models_public import PUBLIC_ROLES, OfficialRole
 
@@ -245,3 +249,101 @@ def revoke_role(session: Session, registry: Registry, *, facility: Facility,
                          "previous_valid_from": previous[0].isoformat(),
                          "previous_valid_to": previous[1].isoformat()})
     return assignment
+
+
+# --- 사용자 권한관리 screens: one transaction per request ------------------------------------
+
+def get_user(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def find_assignment(session: Session, facility: Facility, assignment_id: int) -> RoleAssignment:
+    """The facility's role assignment ``assignment_id``, else 404."""
+    found = session.scalar(select(RoleAssignment).where(
+        RoleAssignment.id == assignment_id, RoleAssignment.facility_id == facility.id))
+    if found is None:
+        raise ServiceError("권한을 찾을 수 없습니다.", status=404)
+    return found
+
+
+@transaction
+def grant_member_role(session: Session, registry: Registry, *, facility: Facility, login: str,
+                      role: str, valid_from: str | None, valid_to: str | None, today: dt.date,
+                      actor: Actor | None = None) -> tuple[User, RoleAssignment]:
+    """Give the active account ``login`` a role of ``facility`` from ``valid_from`` (blank:
+    today) to ``valid_to`` (blank: open-ended), the dates as typed; commits."""
+    user = find_user(session, login)
+    assignment = grant_role(session, registry, user=user, facility=facility, role=role,
+                            valid_from=form_date(valid_from, "valid_from", today, today),
+                            valid_to=form_date(valid_to, "valid_to", today, OPEN_ENDED),
+                            actor=actor)
+    return user, assignment
+
+
+@transaction
+def create_member(session: Session, registry: Registry, *, facility: Facility, login: str,
+                  name: str, password: str, password_confirm: str, role: str,
+                  valid_from: str | None, valid_to: str | None, today: dt.date,
+                  actor: Actor | None = None) -> User:
+    """Create an account and give it a role of ``facility``, both or neither; commits."""
+    if password != password_confirm:
+        raise ServiceError("비밀번호 확인이 일치하지 않습니다.", field="password_confirm")
+    starts = form_date(valid_from, "valid_from", today, today)
+    ends = form_date(valid_to, "valid_to", today, OPEN_ENDED)
+    user = create_user(session, login=login, name=name, password=password, actor=actor)
+    grant_role(session, registry, user=user, facility=facility, role=role, valid_from=starts,
+               valid_to=ends, actor=actor)
+    return user
+
+
+@transaction
+def revoke_member_role(session: Session, registry: Registry, *, facility: Facility,
+                       assignment_id: int, day: dt.date,
+                       actor: Actor | None = None) -> RoleAssignment:
+    """``revoke_role``, committed."""
+    return revoke_role(session, registry, facility=facility, assignment_id=assignment_id,
+                       day=day, actor=actor)
+
+
+# --- 로그인·로그아웃 -----------------------------------------------------------------------------
+
+def active_user(session: Session, user_id: int) -> User | None:
+    """The account ``user_id`` when it is active (a signed-in session's user), else None."""
+    row = session.get(User, user_id)
+    return row if row is not None and row.is_active else None
+
+
+@transaction
+def sign_in(session: Session, login: str, password: str, *, ip: str | None) -> LoginResult:
+    """Check the login form's credentials; committed also on failure (the audit rows and the
+    failure count are kept)."""
+    return check_login(session, login, password, ip=ip)
+
+
+@transaction
+def sign_out(session: Session, actor: Actor, *, idle: bool = False) -> None:
+    """Audit a logout from the screens (``idle``: the idle limit ran out)."""
+    record_event(session, "logout", actor, detail={"reason": "idle"} if idle else None)
+
+
+@transaction
+def issue_api_token(session: Session, login: str, password: str, *, ip: str | None,
+                    hours: int) -> tuple[str, dt.datetime] | None:
+    """A bearer token (plaintext, expiry) for the account, or None when the credentials are
+    refused; committed either way (the attempt is audited)."""
+    user = authenticate(session, login, password, ip=ip, channel="api")
+    if user is None:
+        return None
+    return issue_token(session, user, hours)
+
+
+def token_user(session: Session, token: str) -> User | None:
+    """The active user owning an unexpired, unrevoked bearer token, else None."""
+    return user_for_token(session, token)
+
+
+@transaction
+def revoke_api_token(session: Session, token: str, actor: Actor) -> None:
+    """Log out of the API: the token stops working; audited."""
+    revoke_token(session, token)
+    record_event(session, "logout", actor, detail={"channel": "api"})

@@ -11,8 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from ieum import config as settings
 from ieum.access.grants import ACTION_TITLES
 from ieum.definitions import default_content_root, extensions, load_registry
-from ieum.store import Database
-from ieum.store.migrate import is_up_to_date
+from ieum.services.database import open_database
 from ieum.web import (
     admin,
     admin_audit,
@@ -74,13 +73,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["IEUM_CONTENT_ROOTS"], plugins=app.config["IEUM_PLUGINS"]
     )
     app.extensions["ieum.functions"] = available_functions(plugins=app.config["IEUM_PLUGINS"])
-    database = Database(settings.normalise_database_url(app.config["IEUM_DATABASE_URL"]))
-    if not is_up_to_date(database.url):
-        database.dispose()
-        raise RuntimeError(
-            "데이터베이스가 최신 버전이 아닙니다. 먼저 'ieum db upgrade'를 실행하세요."
-        )
-    app.extensions["ieum.database"] = database
+    app.extensions["ieum.database"] = open_database(
+        settings.normalise_database_url(app.config["IEUM_DATABASE_URL"]))
     app.teardown_request(records.discard_unsaved_uploads)
     app.teardown_appcontext(close_db_session)
 

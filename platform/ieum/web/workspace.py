@@ -15,11 +15,10 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from ieum.access.officials import public_roles
 from ieum.definitions import FacilityProfile, extensions
 from ieum.services import ServiceError
 from ieum.services.workflows import inbox_counts
-from ieum.services.workspace import Workspace, open_workspace
+from ieum.services.workspace import Workspace, open_workspace, public_roles
 from ieum.web.context import db_session, registry, today
 from ieum.web.panels import collect
 
