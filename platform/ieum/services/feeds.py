@@ -23,17 +23,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor
 from ieum.definitions import extensions
 from ieum.definitions.model import FormDef, UnitFunction
+from ieum.services.form_scope import FormScope
 from ieum.store.models import Facility, Record
-
-if TYPE_CHECKING:  # the scope type lives in records, which imports this module
-    from ieum.services.records import FormScope
 
 KINDS = ("create", "update", "delete")
 

@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session
 from ieum.access import privacy
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
-from ieum.definitions.model import FormDef, UnitFunction
+from ieum.definitions.model import FormDef
 from ieum.forms.engine import Outcome, process
 from ieum.forms.fields import Field, FieldTree, field_tree, file_ids
 from ieum.forms.validation import Errors
 from ieum.services import ServiceError, feeds, is_id, sensitive
 from ieum.services import attachments as files
 from ieum.services.conflicts import refuse_conflicts
+from ieum.services.form_scope import FormScope
 from ieum.services.form_versions import form_version, remember
 from ieum.services.transactions import transaction
 from ieum.services.workspace import Workspace
@@ -47,41 +48,6 @@ class FormInvalid(ServiceError):
         super().__init__("입력값을 확인하세요.", status=400)
         self.errors = errors
         self.data = dict(data)
-
-
-@dataclass(frozen=True)
-class FormScope:
-    """One form of one unit function, as one user may use it in one facility today."""
-
-    workspace: Workspace
-    unit: UnitFunction
-    form: FormDef
-    parameters: Mapping[str, Any]
-    today: dt.date
-    actor: Actor
-
-    @property
-    def facility(self):  # noqa: ANN201 - the ORM Facility
-        return self.workspace.facility
-
-    @property
-    def user(self):  # noqa: ANN201 - the ORM User
-        return self.workspace.user
-
-    @property
-    def tree(self) -> FieldTree:
-        return field_tree(self.form)
-
-    def can(self, action: str) -> bool:
-        return self.workspace.permissions.can(self.unit.id, action)
-
-    def require(self, action: str) -> None:
-        if not self.can(action):
-            raise ServiceError("이 작업을 할 권한이 없습니다.", status=403)
-
-    @property
-    def scope(self) -> str:
-        return self.workspace.permissions.scopes.get(self.unit.id, "own")
 
 
 def open_form(registry: Registry, workspace: Workspace, unit_id: str, form_id: str,

@@ -6,7 +6,7 @@ import platform
 
 from flask import Blueprint, jsonify
 
-from ieum import __version__
+from ieum.config import VERSION
 from ieum.services.database import is_reachable
 from ieum.web.context import db_session, registry
 
@@ -19,7 +19,7 @@ def health():
     content = registry()
     body = {
         "status": "ok" if database_ok else "degraded",
-        "version": __version__,
+        "version": VERSION,
         "database": "ok" if database_ok else "unreachable",
         "python": platform.python_version(),  # the standard library's platform module
         "content": {
