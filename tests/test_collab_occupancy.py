@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from ieum.services import ServiceError, records
-from ieum.services.users import create_user, grant_official_role
+from ieum.services.admin.users import create_user, grant_official_role
 from ieum.store.migrate import upgrade
 from ieum.store.models import Facility, Record, Subject
 from ieum.store.models_collab import CollabNotice, UnmetNeed

@@ -28,8 +28,8 @@ from sqlalchemy import select
 from ieum.access.audit import Actor
 from ieum.definitions import extensions
 from ieum.services import ServiceError
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_role
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_role
 from ieum.services.workspace import open_workspace
 from ieum.store.migrate import upgrade
 from ieum.store.models import (

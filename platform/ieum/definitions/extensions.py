@@ -5,7 +5,7 @@ vendor's) registers its Python in. The kernel discovers them here and nowhere el
   read by the registry.
 - ``ieum.functions``: a service-task function; the name is the BPMN operator id.
 - ``ieum.feeds``: a feed, an object with ``before_save``/``after_save``/``after_delete``
-  (``ieum.services.feeds``); a unit's manifest lists the names its records go to.
+  (``ieum.services.records.feeds``); a unit's manifest lists the names its records go to.
 - ``ieum.task_hooks``: ``hook(event)``, run when a task of the process named like the entry
   point completes (``ieum.services.workflows.TaskEvent``).
 - ``ieum.task_panels``: ``panel(view)``, a part of a task page (the subject's page, a
@@ -97,7 +97,7 @@ def load(group: str) -> Loaded:
     return Loaded(MappingProxyType(objects), MappingProxyType(sources), tuple(problems))
 
 
-#: Feeds of the kernel itself (``ieum.services.feeds``), applied by the manifest's data.
+#: Feeds of the kernel itself (``ieum.services.records.feeds``), applied by the manifest's data.
 KERNEL_FEEDS = ("subject_registry", "cases")
 
 

@@ -22,8 +22,8 @@ from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
 from ieum.services import ServiceError
 from ieum.services import reports_process as process
+from ieum.services.admin.facilities import administering_role
 from ieum.services.conflicts import refuse_conflicts
-from ieum.services.facilities import administering_role
 from ieum.services.reports_generate import Generated, generate
 from ieum.services.reports_kinds import (
     KINDS,

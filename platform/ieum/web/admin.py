@@ -13,8 +13,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ieum.services import ServiceError
-from ieum.services import closings as closing_service
-from ieum.services import users as accounts
+from ieum.services.admin import users as accounts
+from ieum.services.records import closings as closing_service
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.web.context import actor_for, db_session, registry, today
 

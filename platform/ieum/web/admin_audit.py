@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ieum.services import audit_log as log
+from ieum.services.admin import audit_log as log
 from ieum.services.workspace import Workspace
 from ieum.web.context import actor_for, db_session, registry, today
 

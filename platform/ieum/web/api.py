@@ -7,7 +7,7 @@ from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from ieum.services import users as accounts
+from ieum.services.admin import users as accounts
 from ieum.services.workspace import open_workspace
 from ieum.web.context import actor_for, client_ip, db_session, registry, today
 

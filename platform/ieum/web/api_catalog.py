@@ -8,10 +8,11 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 
 from ieum.catalog.definition import to_mapping
-from ieum.services import ServiceError, is_id, sensitive
+from ieum.services import ServiceError, is_id
 from ieum.services import catalog as programs
-from ieum.services import catalog_applications as apps
 from ieum.services import workflows as flows
+from ieum.services.catalog import applications as apps
+from ieum.services.records import sensitive
 from ieum.services.workspace import open_workspace
 from ieum.web.api import timestamp, token_required
 from ieum.web.context import actor_for, db_session, functions, registry, today

@@ -8,7 +8,7 @@ from flask import Blueprint, g, jsonify, request
 
 from ieum.forms.fields import field_tree
 from ieum.services import ServiceError, is_id, records
-from ieum.services import attachments as files
+from ieum.services.records import attachments as files
 from ieum.services.workspace import open_workspace
 from ieum.web.api import timestamp, token_required
 from ieum.web.context import actor_for, db_session, registry, today

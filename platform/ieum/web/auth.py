@@ -28,7 +28,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
-from ieum.services import users as accounts
+from ieum.services.admin import users as accounts
 from ieum.web.context import actor_for, client_ip, db_session
 
 bp = Blueprint("auth", __name__)

@@ -13,8 +13,8 @@ from flask_login import current_user
 
 from ieum.definitions import reuse_matrix
 from ieum.services import ServiceError
-from ieum.services import facilities as facility_service
-from ieum.services.facilities import NewAccount
+from ieum.services.admin import facilities as facility_service
+from ieum.services.admin.facilities import NewAccount
 from ieum.web.context import actor_for, db_session, registry, today
 
 bp = Blueprint("platform_admin", __name__, url_prefix="/admin")

@@ -26,8 +26,10 @@ from werkzeug.datastructures import CombinedMultiDict
 from ieum.forms import excel, wtf
 from ieum.forms.engine import hidden_fields
 from ieum.forms.fields import Field, field_tree, file_ids
-from ieum.services import ServiceError, record_io, records, sensitive, subjects
-from ieum.services import attachments as files
+from ieum.services import ServiceError, records, subjects
+from ieum.services.records import attachments as files
+from ieum.services.records import io as record_io
+from ieum.services.records import sensitive
 from ieum.services.workspace import open_workspace
 from ieum.web.context import actor_for, database, db_session, registry, today
 from ieum.web.record_actions import record_actions

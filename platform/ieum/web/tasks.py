@@ -20,8 +20,9 @@ from werkzeug.datastructures import CombinedMultiDict
 from ieum.access.audit import Actor
 from ieum.definitions import Registry, extensions
 from ieum.forms import wtf
-from ieum.services import ServiceError, record_views, records
+from ieum.services import ServiceError, records
 from ieum.services import workflows as flows
+from ieum.services.records import views as record_views
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.web.context import actor_for, db_session, functions, registry, today
 from ieum.web.panels import Panel, collect

@@ -30,7 +30,7 @@ from ieum.definitions import Registry
 from ieum.definitions.model import FacilityProfile as Profile
 from ieum.forms.engine import process as run_form
 from ieum.services import ServiceError
-from ieum.services.form_versions import remember
+from ieum.services.records.form_versions import remember
 from ieum.services.workflows import ProgressView, Step
 from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, Record, RoleAssignment, utcnow

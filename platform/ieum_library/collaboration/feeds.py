@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ieum.definitions.model import UnitFunction
-from ieum.services.feeds import RecordEvent
+from ieum.services.records.feeds import RecordEvent
 from ieum_library.collaboration import needs, occupancy, shared_history
 
 

@@ -48,10 +48,11 @@ from ieum.definitions import Registry
 from ieum.definitions.frozen import freeze
 from ieum.definitions.model import FormDef
 from ieum.forms import engine
-from ieum.services import ServiceError, is_id, sensitive
+from ieum.services import ServiceError, is_id
 from ieum.services import catalog as programs
 from ieum.services import workflows as flows
 from ieum.services.conflicts import refuse_conflicts
+from ieum.services.records import sensitive
 from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, ProcessInstance, Subject, Task, User, utcnow
 from ieum.store.models_catalog import Application, Program, ProgramVersion

@@ -24,11 +24,12 @@ from ieum.definitions.model import FormDef
 from ieum.forms.engine import Outcome, process
 from ieum.forms.fields import Field, FieldTree, field_tree, file_ids
 from ieum.forms.validation import Errors
-from ieum.services import ServiceError, feeds, is_id, sensitive
-from ieum.services import attachments as files
+from ieum.services import ServiceError, is_id
 from ieum.services.conflicts import refuse_conflicts
-from ieum.services.form_scope import FormScope
-from ieum.services.form_versions import form_version, remember
+from ieum.services.records import attachments as files
+from ieum.services.records import feeds, sensitive
+from ieum.services.records.form_versions import form_version, remember
+from ieum.services.records.scope import FormScope
 from ieum.services.transactions import transaction
 from ieum.services.workspace import Workspace
 from ieum.store.json_fields import json_field

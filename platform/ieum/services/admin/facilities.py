@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
 from ieum.services import ServiceError
-from ieum.services import users as accounts
+from ieum.services.admin import users as accounts
 from ieum.services.transactions import transaction
 from ieum.store.models import Facility, ProcessInstance, Record, RoleAssignment, User
 

@@ -1,6 +1,6 @@
 """The scope of one form: one unit function's form as one user may use it in one facility
 today. Every record operation (``ieum.services.records``) and every feed
-(``ieum.services.feeds``) works within one."""
+(``ieum.services.records.feeds``) works within one."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from ieum.access.audit import Actor
 from ieum.definitions import extensions
 from ieum.definitions.model import FormDef, UnitFunction
-from ieum.services.form_scope import FormScope
+from ieum.services.records.scope import FormScope
 from ieum.store.models import Facility, Record
 
 KINDS = ("create", "update", "delete")
@@ -69,7 +69,8 @@ class RecordEvent:
 
 
 def _builtin() -> dict[str, Any]:
-    from ieum.services import cases, subjects
+    from ieum.services import subjects
+    from ieum.services.subjects import cases
 
     return dict(zip(extensions.KERNEL_FEEDS, (subjects.RegistryFeed, cases.CaseFeed),
                     strict=True))

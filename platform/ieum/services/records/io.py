@@ -15,7 +15,7 @@ from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
 from ieum.forms import excel
 from ieum.forms.validation import Errors
-from ieum.services import ServiceError, sensitive
+from ieum.services import ServiceError
 from ieum.services.records import (
     STATUS_TITLES,
     FormScope,
@@ -26,6 +26,7 @@ from ieum.services.records import (
     open_form,
     parse_list_query,
     refuse_closed,
+    sensitive,
     stated_reason,
     validate,
 )
