@@ -32,8 +32,8 @@ from sqlalchemy.engine import make_url
 from bench import content_root
 from bench.timing import latencies, percentile, postgres_url, summary
 from ieum.config import normalise_database_url
+from ieum.services.database import sync_indexes
 from ieum.store.db import make_engine
-from ieum.store.indexes import sync_indexes
 from ieum.store.migrate import upgrade
 from ieum.store.models import Record
 
@@ -140,8 +140,8 @@ def measure(url: str, root: Path, instance: Path, scope_rows: int, other_facilit
     """Load the table, then time platform and baseline pages, interleaved, per repeat."""
     os.environ["IEUM_INSTANCE_PATH"] = str(instance)
     from ieum import create_app
-    from ieum.services.facilities import create_facility
-    from ieum.services.users import create_user, grant_role
+    from ieum.services.admin.facilities import create_facility
+    from ieum.services.admin.users import create_user, grant_role
 
     upgrade(url)
     app = create_app({"SECRET_KEY": "bench", "IEUM_DATABASE_URL": url,

@@ -19,7 +19,7 @@ from ieum.config import REPOSITORY_ROOT
 from ieum.definitions.forms import load_form
 from ieum.forms.engine import process
 
-FORM = REPOSITORY_ROOT / "forms" / "sr_assessment.json"
+FORM = REPOSITORY_ROOT / "forms" / "self_reliance" / "sr_assessment.json"
 TODAY = dt.date(2026, 3, 2)
 DOMAINS = ("daily", "selfcare", "community", "money", "social", "career")
 

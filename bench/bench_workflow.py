@@ -29,8 +29,8 @@ from bench.timing import summary
 from ieum.access.audit import Actor
 from ieum.definitions import load_registry
 from ieum.services import workflows as flows
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_role
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_role
 from ieum.services.workspace import open_workspace
 from ieum.store.db import Database
 from ieum.store.migrate import upgrade

@@ -94,7 +94,7 @@ def prepare(url: str, env: dict[str, str]) -> None:
 
     from ieum.config import REPOSITORY_ROOT
     from ieum.definitions import load_registry
-    from ieum.services.users import create_user, grant_role
+    from ieum.services.admin.users import create_user, grant_role
     from ieum.store.db import Database
     from ieum.store.models import Facility
 

@@ -18,8 +18,8 @@ from ieum.access.audit import Actor
 from ieum.config import REPOSITORY_ROOT
 from ieum.services import records
 from ieum.services import workflows as flows
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_role
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_role
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.store.models import Subject, User
 from ieum.workflow.functions import available

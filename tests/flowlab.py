@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_role
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_role
 from tests.webutil import PASSWORD
 
 TODAY = dt.date(2026, 3, 2)

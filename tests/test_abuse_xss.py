@@ -25,8 +25,8 @@ from sqlalchemy import select
 from ieum.config import REPOSITORY_ROOT
 from ieum.forms.engine import hidden_fields
 from ieum.forms.fields import Field, field_tree
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_role
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_role
 from ieum.store.migrate import upgrade
 from ieum.store.models import Facility, Subject
 from tests.formlab import api_token

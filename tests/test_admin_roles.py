@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from ieum.services import ServiceError
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_role, revoke_role
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_role, revoke_role
 from ieum.store.models import AuditEvent, Facility, RoleAssignment, User
 from tests.webutil import PASSWORD, csrf_token, login
 

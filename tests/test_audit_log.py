@@ -17,8 +17,8 @@ from sqlalchemy import select, text
 from ieum.access.audit import GENESIS, PURGE_ACTION, Actor, record_event, verify_chain
 from ieum.cli import main
 from ieum.services import ServiceError
-from ieum.services.audit_log import MIN_RETENTION_DAYS, purge_older_than
-from ieum.services.users import create_user
+from ieum.services.admin.audit_log import MIN_RETENTION_DAYS, purge_older_than
+from ieum.services.admin.users import create_user
 from ieum.store import Database
 from ieum.store.models import AuditEvent, Facility
 from tests.formlab import TODAY, seed_lab

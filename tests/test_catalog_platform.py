@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from ieum.catalog.definition import shipped_programs, to_mapping
 from ieum.definitions import default_content_root
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_official_role, grant_role
 from ieum.services.catalog import install_program
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_official_role, grant_role
 from ieum.store.models import AuditEvent, ProcessInstance, Task, User
 from ieum.store.models_catalog import Application, Program, ProgramVersion, SimulationRun
 from tests.webutil import PASSWORD, csrf_token, login
@@ -466,7 +466,7 @@ def test_retirement_warns_then_stops_new_applications_and_keeps_history(catalog_
 
 def test_retired_program_refused_by_the_service(catalog_app) -> None:
     from ieum.services import ServiceError
-    from ieum.services.catalog_applications import _open_versions
+    from ieum.services.catalog.applications import _open_versions
 
     with _session(catalog_app) as session:
         session.execute(Program.__table__.update().where(Program.code == "medical-2026")

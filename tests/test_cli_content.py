@@ -147,3 +147,60 @@ def test_ieum_entry_point_runs_the_content_commands(tree: Path) -> None:
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["slots"] == 3
+
+
+def test_list_unit_shows_everything_that_belongs_to_it(tree: Path) -> None:
+    write(tree, "forms/_parts/common.json", {"$defs": {"text": {"type": "string"}}})
+    write(tree, "forms/notes/note.json", form("상담일지", body={"$ref": "../_parts/common.json"
+                                                                  "#/$defs/text"}))
+    (tree / "forms" / "note.json").unlink()
+    write(tree, "unit_functions/notes/reports/monthly.yaml", {"title": "월보"})
+    result = CliRunner().invoke(list_command, ["notes", str(tree)])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    lines = [line.split() for line in out.splitlines()]
+    assert lines[0] == ["notes:", "notes", "기능", "(layer", "2)"]
+    assert ["manifest", "c/unit_functions/notes/unit.yaml"] in lines
+    assert ["files", "c/unit_functions/notes/reports/monthly.yaml"] in lines
+    assert ["note", "1", "상담일지", "c/forms/notes/note.json", "c/forms/_parts/common.json"] in (
+        lines)
+    assert ["decision", "1", "검토", "c/forms/decision.json"] in lines
+    assert ["review", "review", "절차", "worker,", "leader", "note,", "decision",
+            "c/workflows/bpmn/review.bpmn"] in lines
+    assert ["list", "note", "-"] in lines
+    assert "Feeds (0)" in out
+    assert ["home", "home", "시설", "상담", "-"] in lines
+    assert "center" not in out  # the profile without the unit
+    # the same, with the UNIT after the PATH and from the shipped content
+    assert CliRunner().invoke(list_command, [str(tree), "notes"]).stdout == out
+    result = CliRunner().invoke(list_command, ["people", str(tree)])
+    assert ["min_age", "integer", "0", "최소", "연령"] in [
+        line.split() for line in result.stdout.splitlines()]
+    assert ["home", "home", "시설", "-", "min_age=15"] in [
+        line.split() for line in result.stdout.splitlines()]
+
+
+def test_list_unit_of_the_shipped_content() -> None:
+    from ieum.config import REPOSITORY_ROOT
+
+    result = CliRunner().invoke(list_command, ["self_reliance", str(REPOSITORY_ROOT)])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Forms (11)" in out and "forms/self_reliance/sr_assessment.json" in out
+    assert "Facility profiles using it (5)" in out and "foster_care_center" in out
+    assert "service_history" in out  # its feed
+    result = CliRunner().invoke(list_command, ["resolution", str(REPOSITORY_ROOT)])
+    assert "forms/_parts/accounts.json" in result.stdout
+    assert "workflows/bpmn/resolution_approval.bpmn" in result.stdout
+    assert "subsidy_settlement" in result.stdout  # a report kind reading its records
+
+
+def test_list_unit_refuses_an_unknown_unit_and_two_units(tree: Path) -> None:
+    result = CliRunner().invoke(list_command, ["ghost", str(tree)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("unknown unit function 'ghost'; the unit functions are: "
+                                    "notes, people")
+    result = CliRunner().invoke(list_command, ["notes", "people", str(tree)])
+    assert result.exit_code == 2
+    assert "give one UNIT at most" in result.output

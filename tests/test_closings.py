@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ieum.access.audit import Actor
 from ieum.services import ServiceError
-from ieum.services.closings import set_closing
+from ieum.services.records.closings import set_closing
 from ieum.services.workspace import open_workspace
 from ieum.store.models import AuditEvent, Closing, User
 from tests.formlab import API, GOOD, TODAY, api_token, seed_lab

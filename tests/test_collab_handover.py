@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from ieum.services import consent, handover, referrals, shared_history
 from ieum.services import workflows as flows
 from ieum.store.models import Record, Subject
 from ieum.store.models_collab import Referral
+from ieum_library.collaboration import consent, handover, referrals, shared_history
 from tests.collablab import CHILD, TODAY, actor, admit, build, register, runtime, workspace
 
 ADULT = {**CHILD, "name": "이나래", "birth_date": "2008-01-10", "rrn": "080110-4123456"}

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from ieum.services import consent, shared_history
 from ieum.store.models import AuditEvent, Subject
+from ieum_library.collaboration import consent, shared_history
 from tests.collablab import (
     CHILD,
     TODAY,

@@ -9,11 +9,12 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from ieum.services import ServiceError, needs, occupancy, records
-from ieum.services.users import create_user, grant_official_role
+from ieum.services import ServiceError, records
+from ieum.services.admin.users import create_user, grant_official_role
 from ieum.store.migrate import upgrade
 from ieum.store.models import Facility, Record, Subject
 from ieum.store.models_collab import CollabNotice, UnmetNeed
+from ieum_library.collaboration import needs, occupancy
 from tests.collablab import (
     CHILD,
     TODAY,

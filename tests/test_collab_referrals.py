@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from ieum.access import privacy
-from ieum.services import ServiceError, consent, referrals
+from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.services.records import FormInvalid
 from ieum.store.models import AuditEvent, Record, Subject, Task
 from ieum.store.models_collab import CollabNotice, Referral
+from ieum_library.collaboration import consent, referrals
 from tests.collablab import TODAY, actor, build, register, runtime, workspace
 
 

@@ -113,7 +113,7 @@ def test_every_expression_problem_of_a_form_is_reported(root: Path) -> None:
         ("/x-visible/kind", "function 'open' is not allowed; allowed: len, sum, min, max, "
                             "round, round_half_up, abs, any, all, int, float, str, bool, "
                             "today, date, age, "
-                            "months_between, days_between, year, month, pluck, count, "
+                            "months_between, days_between, year, month, pluck, any_in, count, "
                             "coalesce, is_empty, mean, likert_score"),
     ]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from ieum.services.users import create_user
+from ieum.services.admin.users import create_user
 from ieum.store.migrate import upgrade
 from tests.conftest import ARTIFACTS
 from tests.formlab import API, BASE, GOOD, TODAY, api_token, seed_lab

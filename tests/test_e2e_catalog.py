@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ieum.access.audit import Actor
 from ieum.config import REPOSITORY_ROOT
-from ieum.services import catalog_applications as applications
+from ieum.services.catalog import applications
 from ieum.services.workflows import Runtime
 from ieum.services.workspace import open_workspace
 from ieum.store.migrate import upgrade

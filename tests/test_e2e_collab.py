@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ieum.services.users import create_user, grant_official_role
+from ieum.services.admin.users import create_user, grant_official_role
 from ieum.store.migrate import upgrade
 from tests.browserutil import field, screenshot, sign_in
 from tests.collablab import admit, build, register

@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import expect
 
 from ieum.config import REPOSITORY_ROOT
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_role
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_role
 from ieum.store.migrate import upgrade
 from tests.browserutil import field, menu, radio, screenshot, sign_in, tab
 from tests.webutil import PASSWORD

@@ -202,7 +202,7 @@ def test_every_function_of_the_table_is_tested_here() -> None:
     assert set(FUNCTIONS) == {
         "len", "sum", "min", "max", "round", "abs", "any", "all", "int", "float", "str",
         "bool", "today", "date", "age", "months_between", "days_between", "year", "month",
-        "pluck", "count", "coalesce", "is_empty", "mean", "likert_score",
+        "pluck", "count", "coalesce", "is_empty", "mean", "likert_score", "any_in",
         "round_half_up"}  # round_half_up: tests/test_catalog_expressions.py
 
 
@@ -305,6 +305,16 @@ def test_count() -> None:
     assert value("count(xs, value=None)", xs=[None, 1, None]) == 2
     assert value("count(xs)", xs=None) == 0
     assert value("count(pluck(plan, 'amount'))", plan=USAGE_PLAN) == 3
+
+
+def test_any_in() -> None:
+    rows = [{"account": "a"}, {"account": "b"}, {}]
+    assert value("any_in(pluck(rows, 'account'), ['b', 'c'])", rows=rows) is True
+    assert value("any_in(pluck(rows, 'account'), ['c'])", rows=rows) is False
+    assert value("not any_in(xs, ['a'])", xs=None) is True
+    assert value("any_in(xs, None)", xs=["a"]) is False
+    assert value("any_in(xs, ys)", xs=[[1], 2], ys=[[1]]) is True
+    assert "any_in()에는 목록을 주어야 합니다" in error("any_in(x, ['a'])", x=3)
 
 
 def test_coalesce_and_is_empty() -> None:
@@ -466,6 +476,7 @@ def test_vector_length_of_constants() -> None:
     ("sum(rows)", "function 'sum'"),
     ("pluck(rows, 'a')", "function 'pluck'"),
     ("count(rows)", "function 'count'"),
+    ("any_in(rows, [1])", "function 'any_in'"),
     ("max(rows)", "function 'max' of one list"),
     ("rows[0]", "a subscript (x[...]) is not available in vector evaluation"),
     ("x in y", "'in' with anything but a written list"),

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from ieum.services.users import create_user, grant_role
+from ieum.services.admin.users import create_user, grant_role
 from ieum.store.models import (
     Attachment,
     Facility,

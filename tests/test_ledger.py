@@ -8,8 +8,8 @@ import html
 import pytest
 
 from ieum.config import REPOSITORY_ROOT
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_role
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_role
 from tests.formlab import api_token
 from tests.webutil import PASSWORD, login
 

@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from ieum.config import REPOSITORY_ROOT
 from ieum.definitions import load_registry
-from ieum.services import approval_lines
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_role
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_role
 from ieum.store.models import AuditEvent, Record
 from ieum.workflow import runtime
 from ieum.workflow.environment import SafeScriptEngine
+from ieum_library.administration import approval_lines
 from tests.formlab import api_token
 from tests.webutil import PASSWORD, csrf_token, login
 

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from ieum.config import REPOSITORY_ROOT
-from ieum.services.facilities import create_facility
-from ieum.services.payroll import personnel_items
-from ieum.services.users import create_user, grant_role
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_role
 from ieum.store.models import AuditEvent, Record
+from ieum_library.administration.payroll import personnel_items
 from tests.formlab import api_token
 from tests.webutil import PASSWORD, csrf_token, login
 

@@ -9,8 +9,8 @@ from markupsafe import escape
 from sqlalchemy import func, select
 
 from ieum.definitions import reuse_matrix
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_role
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_role
 from ieum.store.models import AuditEvent, Facility, Record, RoleAssignment, User
 from tests.webutil import PASSWORD, csrf_token, login
 

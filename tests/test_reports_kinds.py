@@ -171,3 +171,10 @@ def test_a_broken_form_is_reported_once_not_by_the_kind(root: Path) -> None:
     problems = problems_of(root)
     assert problems and all(p.path == "c/forms/person.json" for p in problems), \
         "\n".join(map(str, problems))
+
+
+def test_a_broken_unit_it_reads_is_reported_once_not_by_the_kind(root: Path) -> None:
+    write(root, "unit_functions/people/unit.yaml", unit("people", forms=["person"], layer=9))
+    problems = problems_of(root)
+    assert problems and all(p.path == "c/unit_functions/people/unit.yaml" for p in problems), \
+        "\n".join(map(str, problems))

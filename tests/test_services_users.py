@@ -9,8 +9,8 @@ import pytest
 from ieum.access.officials import public_roles
 from ieum.definitions import load_registry
 from ieum.services import ServiceError
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_official_role, grant_role
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_official_role, grant_role
 from ieum.store import Database
 from tests.conftest import TEST_CONTENT
 from tests.webutil import PASSWORD

@@ -10,8 +10,8 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_role
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_role
 from ieum.store.models import AuditEvent, User
 from tests.webutil import PASSWORD, csrf_token, login
 

@@ -12,7 +12,7 @@ from ieum.config import REPOSITORY_ROOT
 from ieum.definitions import load_registry
 from ieum.forms.engine import Outcome, process
 from ieum.forms.fields import field_tree
-from ieum.services import sensitive
+from ieum.services.records import sensitive
 
 TODAY = dt.date(2026, 3, 2)
 TOMORROW = "2026-03-03"

@@ -14,6 +14,7 @@ from sqlalchemy import event, text
 from ieum.access.audit import Actor
 from ieum.definitions import load_registry
 from ieum.services import records
+from ieum.services.database import sync_indexes, wanted
 from ieum.services.workspace import open_workspace
 from ieum.store import Database
 from ieum.store.indexes import (
@@ -21,8 +22,6 @@ from ieum.store.indexes import (
     STATISTICS_PREFIX,
     existing,
     include_object,
-    sync_indexes,
-    wanted,
 )
 from ieum.store.models import Base, User
 from tests.conftest import TEST_CONTENT

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from ieum.config import REPOSITORY_ROOT
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_role
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_role
 from ieum.store.models import Subject
 from tests.formlab import api_token
 from tests.webutil import PASSWORD, login

@@ -24,8 +24,8 @@ from ieum.definitions.model import Registry
 from ieum.forms.engine import Outcome, process
 from ieum.forms.excel import import_fields
 from ieum.forms.fields import field_tree
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_role
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_role
 from ieum.store.models import Record, User
 from tests.formlab import api_token
 from tests.webutil import PASSWORD, csrf_token, login

@@ -25,12 +25,22 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from ieum.access.audit import Actor
 from ieum.definitions import extensions
 from ieum.services import ServiceError
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_role
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_role
+from ieum.services.workspace import open_workspace
 from ieum.store.migrate import upgrade
-from ieum.store.models import AuditEvent, Facility, ProcessInstance, Record, Subject, Task
+from ieum.store.models import (
+    AuditEvent,
+    Facility,
+    ProcessInstance,
+    Record,
+    Subject,
+    Task,
+    User,
+)
 from tests.content_tree import write
 from tests.vendor_fixture import HOME_VISIT_PLUGIN
 from tests.webutil import PASSWORD, csrf_token, login
@@ -286,6 +296,26 @@ def test_the_feature_through_the_web_app(app) -> None:  # noqa: ANN001 - a Flask
                                                           .order_by(ProcessInstance.id))]
         assert statuses == ["completed", "completed"]
         assert len(session.scalars(select(Record).where(Record.form_id == PLAN)).all()) == 1
+
+
+def test_the_visits_are_entries_of_the_integrated_history(app) -> None:  # noqa: ANN001
+    """The shipped library's ``service_history`` feed, listed with settings in the package's
+    manifest, puts the visits into the integrated history: kind and topic, not the content."""
+    lee = subject_ids(app)["이순자"]
+    worker = app.test_client()
+    login(worker, "counsellor")
+    save_visit(worker, lee, "2026-10-02", "home")
+    save_visit(worker, lee, "2026-10-09", "phone")
+    from ieum_library.collaboration import shared_history
+
+    registry = app.extensions["ieum.registry"]
+    with app.extensions["ieum.database"].session() as session:
+        user = session.scalar(select(User).where(User.login == "leader"))
+        workspace = open_workspace(session, registry, user, FACILITY, TODAY)
+        history = shared_history.integrated_history(
+            session, registry, workspace, Actor(user.id, "leader", "test"), lee, TODAY)
+    assert [(e.day.isoformat(), e.kind, e.summary, e.own) for e in history.entries] == [
+        ("2026-10-09", "방문상담", "건강", True), ("2026-10-02", "방문상담", "건강", True)]
 
 
 def test_the_report_kind_and_its_generator(app) -> None:  # noqa: ANN001 - a Flask app

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from ieum.config import REPOSITORY_ROOT
 from ieum.definitions import DefinitionErrors
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_role
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_role
 from ieum.store.models import AuditEvent, User
 from tests.webutil import PASSWORD, csrf_token, login
 

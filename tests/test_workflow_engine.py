@@ -26,9 +26,9 @@ from ieum.definitions import load_registry
 from ieum.expressions import ExpressionError
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
-from ieum.services.facilities import create_facility
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_role
 from ieum.services.records import FormInvalid
-from ieum.services.users import create_user, grant_role
 from ieum.services.workspace import open_workspace
 from ieum.store.models import ProcessInstance, Record, Subject, Task, User
 from ieum.workflow import functions as service_functions

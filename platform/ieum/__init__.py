@@ -6,7 +6,7 @@ from typing import Any
 
 __all__ = ["create_app", "__version__"]
 
-__version__ = "0.1.0"
+from ieum.config import VERSION as __version__
 
 
 def create_app(config: dict[str, Any] | None = None):  # noqa: ANN201 - Flask is imported lazily

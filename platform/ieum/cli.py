@@ -72,7 +72,7 @@ def db_index() -> None:
 
 
 def _sync_indexes(registry: Registry) -> None:
-    from ieum.store.indexes import sync_indexes
+    from ieum.services.database import sync_indexes
 
     database = _database()
     try:
@@ -131,7 +131,7 @@ def user_create(login: str, name: str, password: str, facility_code: str | None,
     from sqlalchemy import select
 
     from ieum.services import ServiceError
-    from ieum.services.users import create_user, grant_official_role, grant_role
+    from ieum.services.admin.users import create_user, grant_official_role, grant_role
     from ieum.store.models import OPEN_ENDED, Facility
 
     if roles and not facility_code:
@@ -281,7 +281,7 @@ def audit_purge(days: int | None, force: bool, database_url: str | None) -> None
     """Delete audit events older than the retention period, keeping the chain verifiable."""
     from ieum.access.audit import Actor
     from ieum.services import ServiceError
-    from ieum.services.audit_log import purge_older_than, retention_days
+    from ieum.services.admin.audit_log import purge_older_than, retention_days
 
     database = None
     try:

@@ -121,11 +121,23 @@ def check_command(paths: tuple[Path, ...], plugins: bool | None) -> None:
 
 
 @click.command("list")
-@_paths_argument
+@click.argument("arguments", nargs=-1, metavar="[UNIT] [PATH]...")
 @_plugins_option
-def list_command(paths: tuple[Path, ...], plugins: bool | None) -> None:
-    """List the unit functions and facility profiles."""
+def list_command(arguments: tuple[str, ...], plugins: bool | None) -> None:
+    """List the unit functions and facility profiles; with UNIT (a unit function's id),
+    everything that belongs to that unit function.
+
+    An argument that names an existing file or folder, or holds a '/' or a '.', is a PATH
+    (a content root); the other one is the UNIT.
+    """
+    paths, unit_ids = _paths_and_units(arguments)
+    if len(unit_ids) > 1:
+        raise click.UsageError(f"give one UNIT at most (got {', '.join(unit_ids)}); a PATH "
+                               "must be an existing folder")
     registry = _require_registry(paths, plugins)
+    if unit_ids:
+        _show_unit(registry, unit_ids[0])
+        return
     units = sorted(registry.unit_functions.values(), key=lambda u: (u.layer, u.id))
     click.echo(click.style(f"Unit functions ({len(units)})", bold=True))
     rows = [[u.id, str(u.layer), u.title, _source(u.path, u.plugin)] for u in units]
@@ -137,6 +149,122 @@ def list_command(paths: tuple[Path, ...], plugins: bool | None) -> None:
     rows = [[p.code, p.title, str(len(p.unit_ids)), _source(p.path, p.plugin)] for p in profiles]
     for line in _table(["code", "title", "units", "source"], rows):
         click.echo(f"  {line}")
+
+
+def _paths_and_units(arguments: Sequence[str]) -> tuple[list[Path], list[str]]:
+    paths, units = [], []
+    for argument in arguments:
+        if Path(argument).exists() or any(ch in argument for ch in "/\\.") or not argument:
+            paths.append(Path(argument))
+        else:
+            units.append(argument)
+    return paths, units
+
+
+def _heading(text: str) -> None:
+    click.echo()
+    click.echo(click.style(text, bold=True))
+
+
+def _rows(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    if not rows:
+        click.echo("  (none)")
+        return
+    for line in _table(headers, rows):
+        click.echo(f"  {line}")
+
+
+def _where(path: Path, plugin: str | None) -> str:
+    return display_path(path) + (f" (plug-in {plugin})" if plugin else "")
+
+
+def _value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+
+
+def _show_unit(registry: Registry, unit_id: str) -> None:
+    """Everything that belongs to one unit function, with the files it comes from."""
+    unit = registry.unit_functions.get(unit_id)
+    if unit is None:
+        known = ", ".join(sorted(registry.unit_functions)) or "none"
+        click.echo(f"unknown unit function {unit_id!r}; the unit functions are: {known}",
+                   err=True)
+        raise SystemExit(1)
+    click.echo(click.style(f"{unit.id}: {unit.title}", bold=True) + f" (layer {unit.layer})")
+    facts = [("manifest", _where(unit.path, unit.plugin)),
+             ("target groups", ", ".join(unit.target_groups) or "-"),
+             ("record subject", unit.record_subject),
+             ("actions", ", ".join(unit.actions))]
+    if unit.subject_registry:
+        facts.append(("subject registry", f"form {unit.subject_registry.get('form')}"))
+    if unit.case_list:
+        facts.append(("case list", str(unit.case_list.get("title", "yes"))))
+    if unit.locks:
+        facts.append(("locks", ", ".join(f"after {lock.get('form')}" for lock in unit.locks)))
+    width = max(_width(name) for name, _value in facts)
+    for name, text in facts:
+        click.echo(f"  {name}{' ' * (width - _width(name))}  {text}")
+    extra = sorted(path for path in unit.path.parent.rglob("*")
+                   if path.is_file() and path != unit.path
+                   and not any(part.startswith((".", "__")) for part in
+                               path.relative_to(unit.path.parent).parts))
+    if extra:
+        click.echo(f"  {'files'}{' ' * (width - 5)}  "
+                   + ", ".join(display_path(path) for path in extra))
+
+    _heading(f"Forms ({len(unit.forms)})")
+    rows = []
+    for form_id in unit.forms:
+        form = registry.forms[form_id]
+        parts = ", ".join(display_path(path) for path in form.parts)
+        rows.append([form.id, str(form.version), form.title, _where(form.path, form.plugin),
+                     parts])
+    _rows(["id", "version", "title", "file", "shared parts"], rows)
+
+    _heading(f"Processes ({len(unit.processes)})")
+    rows = []
+    for process_id in unit.processes:
+        process = registry.processes[process_id]
+        rows.append([process.id, process.name, ", ".join(process.lanes) or "-",
+                     ", ".join(process.forms) or "-", _where(process.path, process.plugin)])
+    _rows(["id", "name", "lanes", "forms", "file"], rows)
+
+    _heading(f"Screens ({len(unit.screens)})")
+    _rows(["kind", "form", "title"],
+          [[screen.kind, screen.form, screen.title or "-"] for screen in unit.screens])
+
+    _heading(f"Feeds ({len(unit.feeds)})")
+    click.echo(f"  {', '.join(unit.feeds)}" if unit.feeds else "  (none)")
+
+    kinds = _report_kinds(unit.id)
+    if kinds is not None:
+        _heading(f"Report kinds reading its records ({len(kinds)})")
+        _rows(["id", "title", "period"], kinds)
+
+    _heading(f"Parameters ({len(unit.parameters)})")
+    _rows(["name", "type", "default", "title"],
+          [[parameter.name, parameter.type, _value(parameter.default), parameter.title]
+           for parameter in unit.parameters.values()])
+
+    users = [(profile, item) for profile in registry.profiles.values()
+             for group in profile.menu for item in group.items if item.unit == unit.id]
+    _heading(f"Facility profiles using it ({len(users)})")
+    _rows(["code", "title", "menu title", "parameters"],
+          [[profile.code, profile.title, item.title or "-",
+            ", ".join(f"{name}={_value(value)}" for name, value in item.parameters.items())
+            or "-"] for profile, item in users])
+
+
+def _report_kinds(unit_id: str) -> list[list[str]] | None:
+    """The report kinds that read the unit's records (``None`` when none are installed)."""
+    try:
+        from ieum.services.reports_kinds import KINDS
+    except ImportError:  # the report kinds live elsewhere: nothing to show
+        return None
+    return [[kind.id, kind.title, kind.period] for kind in KINDS.values()
+            if unit_id in kind.units]
 
 
 @click.command("reuse")

@@ -11,6 +11,9 @@ import os
 import secrets
 from pathlib import Path
 
+#: The platform's version (``ieum.__version__``, shown by /health).
+VERSION = "0.1.0"
+
 #: Korea keeps one offset all year (no daylight saving): dates people see are in KST.
 KST = dt.timezone(dt.timedelta(hours=9), "KST")
 

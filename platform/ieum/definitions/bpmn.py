@@ -25,6 +25,8 @@ from ieum.expressions import check_expression, check_script
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NAMESPACES = {"bpmn": BPMN_NS}
 FORM_PROPERTY = "formJsonSchemaFilename"
+#: A user-task property: ``true`` marks a decision on a document (counted as 결재 대기).
+APPROVAL_PROPERTY = "approvalStep"
 #: User-task properties whose values are platform expressions over the task's data.
 EXPRESSION_PROPERTIES = ("role", "assignee", "dueInDays")
 _CONTAINERS = {"process", "subProcess", "transaction", "adHocSubProcess"}
@@ -304,6 +306,7 @@ def _user_tasks(source: _File, process_id: str, specs: Sequence[object],
                                f"property {FORM_PROPERTY!r} with a file name from forms/{line}")
                 problems.append(Problem(source.path, where, message))
             tasks.append(UserTaskDef(id=task_id, name=task_spec.bpmn_name or task_id,
-                                     form=form_id, form_filename=filename, lane=task_spec.lane))
+                                     form=form_id, form_filename=filename, lane=task_spec.lane,
+                                     approval_step=properties.get(APPROVAL_PROPERTY) == "true"))
     return tuple(tasks), problems
 

@@ -5,12 +5,26 @@ vendor's) registers its Python in. The kernel discovers them here and nowhere el
   read by the registry.
 - ``ieum.functions``: a service-task function; the name is the BPMN operator id.
 - ``ieum.feeds``: a feed, an object with ``before_save``/``after_save``/``after_delete``
-  (``ieum.services.feeds``); a unit's manifest lists the names its records go to.
+  (``ieum.services.records.feeds``); a unit's manifest lists the names its records go to.
 - ``ieum.task_hooks``: ``hook(event)``, run when a task of the process named like the entry
   point completes (``ieum.services.workflows.TaskEvent``).
-- ``ieum.task_panels``: ``panel(view)``, extra lines on a task's page, or ``None``.
+- ``ieum.task_panels``: ``panel(view)``, a part of a task page (the subject's page, a
+  task, a process instance) or ``None`` (``ieum.web.tasks.PanelView``, ``ieum.web.panels``).
+- ``ieum.dashboard_cards``: ``card(view)``, a part of the facility dashboard or ``None``
+  (``ieum.web.workspace.DashboardView``, ``ieum.web.panels``).
 - ``ieum.screens``: a Flask ``Blueprint`` (or a callable returning one); a manifest places
-  one in the menu with ``page:``.
+  one in the menu with ``page:``. A blueprint may add links to the 기관 관리 menu (shown to a
+  facility's administrators) with an attribute ``admin_menu``: (title, endpoint) pairs, the
+  endpoint taking ``facility_code``.
+- ``ieum.record_actions``: ``actions(unit, form, record, workspace)``, the actions a package
+  offers on a record's detail page (``ieum.web.record_actions.RecordAction``; an empty list
+  when it has none for that record).
+- ``ieum.process_data``: ``data(session, registry, facility, unit_id)``, values put into the
+  data of a process a user starts from a unit function's menu (e.g. the facility's approval
+  line); an empty mapping when it has none for that unit.
+- ``ieum.progress_steps``: ``steps(view)``, named like a process: when a process calls the
+  process of that name, the steps it gives (``ieum.services.workflows.ProgressView`` ->
+  ``Step``) follow the caller's own user tasks on the step bar.
 - ``ieum.demo``: ``load(context)``, the package's demo data for ``ieum demo``.
 - ``ieum.report_generators``: ``generator(build)``, what a report kind (``reports:`` in a
   manifest) computes in Python beyond its data; ``build`` is an
@@ -39,12 +53,16 @@ FUNCTIONS = "ieum.functions"
 FEEDS = "ieum.feeds"
 TASK_HOOKS = "ieum.task_hooks"
 TASK_PANELS = "ieum.task_panels"
+DASHBOARD_CARDS = "ieum.dashboard_cards"
 SCREENS = "ieum.screens"
 DEMO = "ieum.demo"
 REPORT_GENERATORS = "ieum.report_generators"
 TICKERS = "ieum.tickers"
-GROUPS = (CONTENT, FUNCTIONS, FEEDS, TASK_HOOKS, TASK_PANELS, SCREENS, DEMO,
-          REPORT_GENERATORS, TICKERS)
+RECORD_ACTIONS = "ieum.record_actions"
+PROCESS_DATA = "ieum.process_data"
+PROGRESS_STEPS = "ieum.progress_steps"
+GROUPS = (CONTENT, FUNCTIONS, FEEDS, TASK_HOOKS, TASK_PANELS, DASHBOARD_CARDS, SCREENS, DEMO,
+          REPORT_GENERATORS, TICKERS, RECORD_ACTIONS, PROCESS_DATA, PROGRESS_STEPS)
 
 
 @dataclass(frozen=True)
@@ -82,7 +100,7 @@ def load(group: str) -> Loaded:
     return Loaded(MappingProxyType(objects), MappingProxyType(sources), tuple(problems))
 
 
-#: Feeds of the kernel itself (``ieum.services.feeds``), applied by the manifest's data.
+#: Feeds of the kernel itself (``ieum.services.records.feeds``), applied by the manifest's data.
 KERNEL_FEEDS = ("subject_registry", "cases")
 
 

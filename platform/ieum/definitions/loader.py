@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Collection, Container, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
@@ -17,11 +17,24 @@ from ieum.definitions.model import (
     Registry,
     UnitFunction,
 )
+from ieum.definitions.parts import collect, is_part
 from ieum.definitions.problems import DefinitionErrors, Problem, display_path, sorted_problems
-from ieum.definitions.profiles import RawProfile, lane_problems, read_profile, resolve_profile
+from ieum.definitions.profiles import (
+    RawProfile,
+    base_problems,
+    inheritances,
+    lane_problems,
+    read_profile,
+    resolve_profile,
+)
 from ieum.definitions.report_kinds import report_kind_problems, report_kinds
 from ieum.definitions.sources import plugin_sources, root_sources
-from ieum.definitions.units import MANIFEST, load_unit, subject_registry_problems
+from ieum.definitions.units import (
+    MANIFEST,
+    feed_settings_problems,
+    load_unit,
+    subject_registry_problems,
+)
 
 
 def load_registry(roots: Sequence[Path | str], *, plugins: bool = True) -> Registry:
@@ -51,12 +64,13 @@ def check_content(roots: Sequence[Path | str], *, plugins: bool = True,
         problems += plugin_problems
     forms, form_paths = _load_forms(sources, problems)
     form_filenames = {f"{form_id}.json": form_id for form_id in form_paths}
-    bpmn_files = [(path, source.plugin)
-                  for path, source in _files(sources, "workflows/bpmn", "*.bpmn")]
+    bpmn_files = [(path, source.plugin) for path, source
+                  in _files(sources, "workflows/bpmn", "*.bpmn", recursive=True)]
     processes, process_ids, process_problems = load_processes(bpmn_files, form_filenames)
     problems += process_problems
     units, unit_paths = _load_units(sources, form_paths, process_ids, problems)
     problems += subject_registry_problems(units, forms)
+    problems += feed_settings_problems(units, forms)
     problems += report_kind_problems(
         units, forms, {*form_paths, *unit_paths} - {*forms, *units})
     profiles = _load_profiles(sources, units, unit_paths, processes, problems)
@@ -75,13 +89,27 @@ def check_content(roots: Sequence[Path | str], *, plugins: bool = True,
 
 def _load_forms(sources: Sequence[ContentSource], problems: list[Problem],
                 ) -> tuple[dict[str, FormDef], dict[str, Path]]:
-    """The valid forms, and the file of every form id (valid or not)."""
+    """The valid forms, and the file of every form id (valid or not).
+
+    Forms may sit in sub-folders of ``forms/`` (``forms/<unit>/<id>.json``); the id
+    is the file name either way and must be unique. A file whose name, or a folder on the way
+    to it, starts with ``_`` is a shared part that forms name with ``$ref``, not a form.
+    """
     forms: dict[str, FormDef] = {}
     paths: dict[str, Path] = {}
-    for path, source in _files(sources, "forms", "*.json"):
+    form_files: list[tuple[Path, ContentSource]] = []
+    part_files: list[Path] = []
+    for path, source in _files(sources, "forms", "*.json", recursive=True):
+        if is_part(path, source.root / "forms"):
+            part_files.append(path)
+        else:
+            form_files.append((path, source))
+    documents, part_problems = collect([path for path, _source in form_files], part_files)
+    problems += part_problems
+    for path, source in form_files:
         if _duplicate(paths, path.stem, path, "", "form id", problems):
             continue
-        form, found = load_form(path, source.plugin)
+        form, found = load_form(path, source.plugin, documents)
         problems += found
         if form is not None:
             forms[form.id] = form
@@ -105,8 +133,10 @@ def _load_units(sources: Sequence[ContentSource], form_ids: Container[str],
 
 
 def _load_profiles(sources: Sequence[ContentSource], units: Mapping[str, UnitFunction],
-                   unit_ids: Container[str], processes: Mapping[str, ProcessDef],
+                   unit_ids: Collection[str], processes: Mapping[str, ProcessDef],
                    problems: list[Problem]) -> dict[str, FacilityProfile]:
+    """The facility profiles; abstract ones (bases for ``extends:``) are checked but left
+    out: they are not facility types."""
     raw_profiles: list[RawProfile] = []
     paths: dict[str, Path] = {}
     for path, source in _files(sources, "facility_profiles", "*.y*ml"):
@@ -118,9 +148,16 @@ def _load_profiles(sources: Sequence[ContentSource], units: Mapping[str, UnitFun
         problems += found
         if raw is not None:
             raw_profiles.append(raw)
+    inherited, found = inheritances(raw_profiles, paths)
+    problems += found
     profiles: dict[str, FacilityProfile] = {}
     for raw in raw_profiles:
-        profile, found = resolve_profile(raw, units, unit_ids)
+        if raw.abstract:  # a base only: checked on its own, never a facility type
+            problems += base_problems(raw, units, unit_ids)
+            continue
+        if inherited.get(raw.code) is None:
+            continue  # its base is unknown, broken or in a cycle: reported
+        profile, found = resolve_profile(raw, units, unit_ids, inherited[raw.code])
         problems += found
         if profile is not None:
             problems += lane_problems(profile, units, processes)
@@ -128,14 +165,21 @@ def _load_profiles(sources: Sequence[ContentSource], units: Mapping[str, UnitFun
     return profiles
 
 
-def _files(sources: Sequence[ContentSource], folder: str,
-           pattern: str) -> list[tuple[Path, ContentSource]]:
+def _files(sources: Sequence[ContentSource], folder: str, pattern: str, *,
+           recursive: bool = False) -> list[tuple[Path, ContentSource]]:
+    """The files matching ``pattern`` in ``folder`` of each source (with ``recursive``, in its
+    sub-folders too), sorted by file name (so an id keeps its place whichever sub-folder holds
+    it), then by path; hidden files and folders are left out."""
     found = []
     for source in sources:
         directory = source.root / folder
-        if directory.is_dir():
-            found += [(path, source) for path in sorted(directory.glob(pattern))
-                      if path.is_file() and not path.name.startswith(".")]
+        if not directory.is_dir():
+            continue
+        paths = directory.rglob(pattern) if recursive else directory.glob(pattern)
+        found += [(path, source) for path in sorted(
+                      paths, key=lambda p: (p.name, p.relative_to(directory).parts))
+                  if path.is_file() and not any(
+                      part.startswith(".") for part in path.relative_to(directory).parts)]
     return found
 
 

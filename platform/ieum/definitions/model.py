@@ -42,6 +42,8 @@ class FormDef:
     schema: Mapping[str, Any] = field(repr=False)
     path: Path
     plugin: str | None = None
+    #: The shared parts (and other forms) the form's ``$ref``s read, already inlined.
+    parts: tuple[Path, ...] = ()
 
     @property
     def filename(self) -> str:
@@ -76,6 +78,11 @@ class FormDef:
     def sensitive(self) -> Mapping[str, str]:
         return self.schema.get("x-sensitive", EMPTY)
 
+    @property
+    def constants(self) -> Mapping[str, Any]:
+        """``x-constants``: named values (already written into the form's expressions)."""
+        return self.schema.get("x-constants", EMPTY)
+
     def schema_dict(self) -> dict[str, Any]:
         """A fresh, mutable deep copy of the schema (safe to hand to jsonschema or WTForms)."""
         return thaw(self.schema)
@@ -83,13 +90,16 @@ class FormDef:
 
 @dataclass(frozen=True)
 class UserTaskDef:
-    """A user task of a process: the form it shows and the lane (role) that works it."""
+    """A user task of a process: the form it shows and the lane (role) that works it.
+    ``approval_step``: the task is a decision on a document (its BPMN property
+    ``approvalStep`` is ``true``); its waiting tasks are counted as 결재 대기."""
 
     id: str
     name: str
     form: str | None
     form_filename: str | None
     lane: str | None
+    approval_step: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,6 +172,8 @@ class UnitFunction:
     locks: tuple[Mapping[str, Any], ...] = ()
     #: The endpoint of a contributed screen the menu entry opens (``page:`` in the manifest).
     page: str | None = None
+    #: Settings of the feeds listed with some (``feeds: [{name: {...}}]``), by feed name.
+    feed_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: EMPTY)
     #: The reports the unit prepares (``reports:``: its processes and report kinds).
     reports: Reporting | None = None
 
@@ -224,6 +236,8 @@ class FacilityProfile:
     plugin: str | None = None
     parameters: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: EMPTY,
                                                         repr=False)
+    #: The base profiles it extends, nearest first (``extends:``), already merged in.
+    bases: tuple[str, ...] = ()
 
     @property
     def unit_ids(self) -> tuple[str, ...]:

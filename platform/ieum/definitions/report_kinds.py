@@ -355,6 +355,8 @@ class _Checker:
         for i, unit_id in enumerate(kind.reads):
             if unit_id not in self.units and unit_id not in self.broken:
                 self.add(f"unit function {unit_id!r} not found", "reads", i)
+        if any(unit_id in self.broken for unit_id in kind.reads):
+            return self.problems  # what it reads is reported where it is broken
         if kind.generator is not None and kind.generator not in self.generators:
             self.add(f"report generator {kind.generator!r} is provided by no installed package "
                      f"(entry-point group {extensions.REPORT_GENERATORS}); installed: "

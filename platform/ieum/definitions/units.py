@@ -86,7 +86,11 @@ def load_unit(path: Path, plugin: str | None, forms: Container[str],
                       for s in data.get("screens", ())),
         actions=tuple(data["actions"]),
         parameters=MappingProxyType(parameters),
-        feeds=tuple(data.get("feeds", ())),
+        feeds=tuple(name for _index, name, _settings in feed_entries(data.get("feeds"))),
+        feed_settings=MappingProxyType({
+            name: freeze(settings)
+            for _index, name, settings in feed_entries(data.get("feeds"))
+            if settings is not None}),
         path=path,
         plugin=plugin,
         subject_registry=(MappingProxyType(dict(data["subject_registry"]))
@@ -106,15 +110,37 @@ def _strings(value: Any) -> list[tuple[int, str]]:
         if isinstance(value, list) else []
 
 
+def feed_entries(value: Any) -> list[tuple[int, str, dict[str, Any] | None]]:
+    """``feeds:`` as (index, name, settings or None): an item is a name, or a one-key mapping
+    from the name to that feed's settings."""
+    if not isinstance(value, list):
+        return []
+    found = []
+    for index, item in enumerate(value):
+        if isinstance(item, str):
+            found.append((index, item, None))
+        elif isinstance(item, dict) and len(item) == 1:
+            (name, settings), = item.items()
+            if isinstance(name, str) and isinstance(settings, dict):
+                found.append((index, name, settings))
+    return found
+
+
 def reference_problems(data: dict[str, Any], path: Path, forms: Container[str],
                        processes: Container[str]) -> list[Problem]:
     """Forms, processes and screen forms the manifest names but that are not there."""
     feeds = extensions.feed_names()
+    entries = feed_entries(data.get("feeds"))
+    listed = [name for _index, name, _settings in entries]
     problems = [
         Problem(path, pointer("feeds", index),
                 f"feed {name!r} is provided by no installed package (entry-point group "
                 f"{extensions.FEEDS}); installed: {', '.join(sorted(feeds)) or 'none'}")
-        for index, name in _strings(data.get("feeds")) if name not in feeds
+        for index, name, _settings in entries if name not in feeds
+    ] + [
+        Problem(path, pointer("feeds", index), f"feed {name!r} is listed twice")
+        for position, (index, name, _settings) in enumerate(entries)
+        if name in listed[:position]
     ] + [
         Problem(path, pointer("forms", index),
                 f"form {form_id!r} not found: expected forms/{form_id}.json in a content root")
@@ -174,4 +200,30 @@ def subject_registry_problems(units: Mapping[str, UnitFunction],
             for column, field in mapping.items()
             if column != "form" and field not in form.properties
         ]
+    return problems
+
+
+def feed_settings_problems(units: Mapping[str, UnitFunction],
+                           forms: Mapping[str, Any]) -> list[Problem]:
+    """Settings given to a feed are checked by that feed: its optional
+    ``check_settings(unit, settings, forms)`` returns messages (an empty list when they are
+    right). A feed without it takes no settings."""
+    provided = extensions.objects(extensions.FEEDS)
+    problems = []
+    for unit in units.values():
+        for index, name in enumerate(unit.feeds):
+            settings = unit.feed_settings.get(name)
+            if settings is None or name not in extensions.feed_names():
+                continue
+            where = pointer("feeds", index, name)
+            check = getattr(provided.get(name), "check_settings", None)
+            if check is None:
+                problems.append(Problem(unit.path, where, f"feed {name!r} takes no settings; "
+                                        f"list it by name only"))
+                continue
+            try:
+                messages = list(check(unit, settings, forms))
+            except Exception as error:  # a broken plug-in is reported, never fatal
+                messages = [f"the feed's check failed: {type(error).__name__}: {error}"]
+            problems += [Problem(unit.path, where, message) for message in messages]
     return problems

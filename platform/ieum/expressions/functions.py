@@ -126,6 +126,12 @@ def pluck(rows: Any, key: Any) -> list[Any]:
     return values
 
 
+def any_in(values: Any, choices: Any) -> bool:
+    """Whether any of ``values`` is one of ``choices`` (``None`` on either side: none)."""
+    pool = _items(choices, "any_in")
+    return any(value in pool for value in _items(values, "any_in"))
+
+
 _UNSET: Any = object()
 
 
@@ -283,6 +289,8 @@ FUNCTIONS: Mapping[str, Function] = _table(
     Function("month", _month, ("d",), 1, 1, "날짜의 월"),
     Function("pluck", pluck, ("rows", "key"), 2, 2,
              "행 목록에서 key 열의 값들(빈 값은 빼고)", vector=False),
+    Function("any_in", any_in, ("values", "choices"), 2, 2,
+             "values의 항목 중 choices에 든 것이 하나라도 있는지", vector=False),
     Function("count", count, ("values", "value"), 1, 2,
              "참인 항목 수, 또는 value와 같은 항목 수", keywords=frozenset({"value"}),
              vector=False),

@@ -1,5 +1,6 @@
 """Use cases that combine definitions, storage and access; the web and the CLI call only these."""
 
+import datetime as dt
 from typing import Any
 
 #: The largest id the database's integer columns hold (PostgreSQL ``integer``). Ids typed in
@@ -21,3 +22,19 @@ class ServiceError(Exception):
         self.message = message
         self.field = field
         self.status = status
+
+
+def form_date(value: str | None, field: str, today: dt.date,
+              default: dt.date | None = None) -> dt.date:
+    """A date typed into a form (``YYYY-MM-DD``); blank is ``default`` when there is one,
+    else refused naming ``field``."""
+    text = (value or "").strip()
+    if not text:
+        if default is not None:
+            return default
+        raise ServiceError("날짜를 입력하세요.", field=field)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ServiceError(f"날짜 형식이 올바르지 않습니다 (예: {today:%Y-%m-%d}): {text[:20]}",
+                           field=field) from None

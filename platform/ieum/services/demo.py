@@ -36,8 +36,8 @@ from ieum.access.audit import Actor
 from ieum.definitions import Registry, extensions
 from ieum.services import ServiceError, records
 from ieum.services import workflows as flows
-from ieum.services.facilities import create_facility
-from ieum.services.users import create_user, grant_official_role, grant_role
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_official_role, grant_role
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.store.models import Facility, ProcessInstance, Record, RoleAssignment, Task, User
 from ieum.workflow.functions import available

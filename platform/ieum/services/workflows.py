@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ from ieum.access.audit import Actor, record_event
 from ieum.config import KST
 from ieum.definitions import Registry, extensions
 from ieum.definitions.model import ProcessDef, UnitFunction
-from ieum.services import ServiceError, approval_lines, is_id
+from ieum.services import ServiceError, is_id
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.records import FormScope, insert_record
 from ieum.services.workspace import Workspace
@@ -39,10 +39,6 @@ from ieum.workflow.functions import ServiceFunction, current_context
 
 log = logging.getLogger(__name__)
 
-#: The form of the reusable approval (결재) step; its tasks are counted as 결재 대기.
-APPROVAL_FORM = "approval_decision"
-#: The reusable approval process; a process calling it shows a step per approver.
-APPROVAL_PROCESS = "approval"
 ALREADY_DONE = "이미 처리된 업무입니다. 업무 목록을 새로 고치세요."
 CONFLICT = "다른 사용자가 먼저 이 업무를 처리했습니다. 업무 목록을 새로 고치세요."
 
@@ -239,6 +235,16 @@ def task_hook(process_id: str) -> Callable[[TaskEvent], None] | None:
     return extensions.objects(extensions.TASK_HOOKS).get(process_id)
 
 
+def start_data(session: Session, registry: Registry, facility: Facility,
+               unit_id: str) -> dict[str, Any]:
+    """What packages put into the data of a process a user starts from ``unit_id``'s menu
+    (entry-point group ``ieum.process_data``, in name order)."""
+    data: dict[str, Any] = {}
+    for contribute in extensions.objects(extensions.PROCESS_DATA).values():
+        data.update(contribute(session, registry, facility, unit_id) or {})
+    return data
+
+
 @refuse_conflicts(CONFLICT)
 def start_process(session: Session, rt: Runtime, workspace: Workspace, unit_id: str,
                   process_id: str, *, subject_id: int | None = None) -> ProcessInstance:
@@ -252,7 +258,7 @@ def start_process(session: Session, rt: Runtime, workspace: Workspace, unit_id: 
         raise ServiceError("대상자를 찾을 수 없습니다.", field="subject_id", status=404)
     instance = start_in(
         session, rt, workspace.facility.id, unit.id, process.id, subject_id=subject_id,
-        data=approval_lines.process_data(session, rt.registry, workspace.facility, unit.id),
+        data=start_data(session, rt.registry, workspace.facility, unit.id),
         started_by=workspace.user.id, workspace=workspace)
     record_event(session, "process.start", rt.actor, facility_id=workspace.facility.id,
                  target_type="process_instance", target_id=instance.id, subject_id=subject_id,
@@ -415,7 +421,17 @@ class InboxQuery:
     approvals_only: bool = False
 
 
-def _inbox_filter(workspace: Workspace, query: InboxQuery, today: dt.date):  # noqa: ANN202
+def approval_forms(registry: Registry | None) -> frozenset[str]:
+    """The forms of the user tasks marked ``approvalStep`` (a decision on a document): their
+    waiting tasks are 결재 대기. Without the registry no task is known as one."""
+    if registry is None:
+        return frozenset()
+    return frozenset(task.form for process in registry.processes.values()
+                     for task in process.user_tasks if task.approval_step and task.form)
+
+
+def _inbox_filter(workspace: Workspace, query: InboxQuery, today: dt.date,
+                  registry: Registry | None):  # noqa: ANN202
     user_id = workspace.user.id
     roles = sorted(workspace.permissions.roles)
     conditions = [Task.facility_id == workspace.facility.id, Task.state == "ready"]
@@ -429,7 +445,8 @@ def _inbox_filter(workspace: Workspace, query: InboxQuery, today: dt.date):  # n
         conditions.append(Task.subject_id == query.subject_id if is_id(query.subject_id)
                           else false())
     if query.approvals_only:
-        conditions.append(Task.form_id == APPROVAL_FORM)
+        forms = approval_forms(registry)
+        conditions.append(Task.form_id.in_(sorted(forms)) if forms else false())
     if query.unit_id:
         conditions.append(ProcessInstance.unit_function == query.unit_id)
     if query.due == "overdue":
@@ -442,10 +459,11 @@ def _inbox_filter(workspace: Workspace, query: InboxQuery, today: dt.date):  # n
 
 
 def inbox(session: Session, workspace: Workspace, query: InboxQuery, today: dt.date,
-          *, limit: int = 200) -> list[Task]:
-    """나의업무: tasks assigned to the user and unassigned tasks of their roles."""
+          *, limit: int = 200, registry: Registry | None = None) -> list[Task]:
+    """나의업무: tasks assigned to the user and unassigned tasks of their roles (only the
+    approvals: needs the ``registry``, which marks them)."""
     statement = (select(Task).join(ProcessInstance, Task.instance_id == ProcessInstance.id)
-                 .where(*_inbox_filter(workspace, query, today))
+                 .where(*_inbox_filter(workspace, query, today, registry))
                  .order_by(Task.due_date.is_(None), Task.due_date, Task.created_at)
                  .limit(limit))
     return list(session.scalars(statement))
@@ -459,14 +477,16 @@ class InboxCounts:
     approvals: int = 0
 
 
-def inbox_counts(session: Session, workspace: Workspace, today: dt.date) -> InboxCounts:
+def inbox_counts(session: Session, workspace: Workspace, today: dt.date,
+                 registry: Registry | None = None) -> InboxCounts:
+    """The dashboard's counts; 결재 대기 (``approvals``) needs the ``registry``."""
     if workspace.facility is None:
         return InboxCounts(0, 0, 0)
 
     def count(query: InboxQuery) -> int:
         statement = (select(func.count(Task.id))
                      .join(ProcessInstance, Task.instance_id == ProcessInstance.id)
-                     .where(*_inbox_filter(workspace, query, today)))
+                     .where(*_inbox_filter(workspace, query, today, registry)))
         return session.scalar(statement) or 0
 
     everything = count(InboxQuery())
@@ -561,8 +581,22 @@ class Step:
     completed_on: dt.date | None
 
 
+@dataclass(frozen=True)
+class ProgressView:
+    """What a package's step-bar contribution sees (entry-point group ``ieum.progress_steps``,
+    named like the called process it shows): the instance, its process, and its task rows in
+    order."""
+
+    session: Session
+    registry: Registry
+    instance: ProcessInstance
+    process: ProcessDef
+    tasks: tuple[Task, ...]
+
+
 def progress(session: Session, registry: Registry, instance: ProcessInstance) -> list[Step]:
-    """The process's user tasks as a step bar: done (with the date), current, still to do."""
+    """The process's user tasks as a step bar: done (with the date), current, still to do;
+    then the steps packages give for the processes it calls (``ieum.progress_steps``)."""
     process = registry.processes.get(instance.process_id)
     if process is None:
         return []
@@ -579,46 +613,9 @@ def progress(session: Session, registry: Registry, instance: ProcessInstance) ->
                   "current" if name in current else "done" if name in done else "todo",
                   done.get(name))
              for name, title in runtime.steps(process)]
-    if APPROVAL_PROCESS in process.subprocess_specs:
-        steps += _approval_steps(session, registry, instance, rows)
-    return steps
-
-
-def _planned_line(state: Mapping[str, Any]) -> list[str] | None:
-    """The approval line the instance started with (``approval_line`` in its data)."""
-    tasks = state.get("tasks") if isinstance(state, Mapping) else None
-    for task in (tasks or {}).values():
-        line = (task.get("data") or {}).get(approval_lines.PARAMETER)
-        if isinstance(line, list):
-            return [str(role) for role in line]
-    return None
-
-
-def _approval_steps(session: Session, registry: Registry, instance: ProcessInstance,
-                    rows: Sequence[Task]) -> list[Step]:
-    """One step per approver of the called 결재 (approval.bpmn), after the process's own
-    user tasks: the roles of the line the instance started with, else of the decisions
-    reached so far. A return (반려) is shown in the step's title."""
-    decisions = [row for row in rows if row.form_id == APPROVAL_FORM
-                 and row.state in ("ready", "completed")]
-    planned = _planned_line(instance.state) or [row.role or "" for row in decisions] or [""]
-    facility = session.get(Facility, instance.facility_id)
-    profile = registry.profiles.get(facility.profile_code) if facility is not None else None
-    steps = []
-    for index, role in enumerate(planned):
-        row = decisions[index] if index < len(decisions) else None
-        role = row.role or role if row is not None else role
-        found = profile.roles.get(role) if profile is not None and role else None
-        title = f"{found.title if found else role} 결재".strip() if role else "결재"
-        state, day = "todo", None
-        if row is not None and row.state == "ready":
-            state = "current"
-        elif row is not None and row.completed_at is not None:
-            state, day = "done", row.completed_at.astimezone(KST).date()
-            record = session.get(Record, row.record_id) if row.record_id else None
-            if record is not None and record.data.get("decision") == "return":
-                title += " (반려)"
-        steps.append(Step(f"approval_{index + 1}", title, state, day))
+    for called, contribute in extensions.objects(extensions.PROGRESS_STEPS).items():
+        if called in process.subprocess_specs:
+            steps += contribute(ProgressView(session, registry, instance, process, tuple(rows)))
     return steps
 
 

@@ -13,6 +13,8 @@ from ieum.access.grants import (
     permissions_for,
     user_facilities,
 )
+from ieum.access.officials import PublicRoles
+from ieum.access.officials import public_roles as _public_roles
 from ieum.definitions import Registry
 from ieum.services import ServiceError
 from ieum.store.models import Facility, User
@@ -92,3 +94,9 @@ def open_workspace(session: Session, registry: Registry, user: User,
     menu = build_menu(registry, facility.profile_code, permissions)
     return Workspace(user, facility, facilities, permissions, menu,
                      subject_units(registry, facility.profile_code))
+
+
+def public_roles(session: Session, user: User, day: dt.date) -> PublicRoles:
+    """The user's public-sector roles valid on ``day`` (the home page of an official who
+    works in no facility)."""
+    return _public_roles(session, user, day)

@@ -20,12 +20,13 @@ the migrations):
   ``ixf_``/``stf_`` object no form asks for any more. The Alembic comparison ignores these
   names (``include_object``).
 
-The field expressions are the ones the records service filters and sorts with
-(``ieum.services.records``), compiled for PostgreSQL, so the planner matches them. Indexes
-are built ``CONCURRENTLY`` (writers are not blocked on a live database). SQLite is left
-alone: its JSON paths are bound parameters in the queries, which its planner cannot match to
-an expression index, and an embedded single-facility database is small enough (see
-``docs/PERFORMANCE.md``).
+The fields come from the content (``ieum.services.database`` lists them from the registry's
+forms: the store knows no form). The field expressions are the ones the records service
+filters and sorts with (``ieum.store.json_fields``), compiled for PostgreSQL, so the planner
+matches them. Indexes are built ``CONCURRENTLY`` (writers are not blocked on a live
+database). SQLite is left alone: its JSON paths are bound parameters in the queries, which
+its planner cannot match to an expression index, and an embedded single-facility database is
+small enough (see ``docs/PERFORMANCE.md``).
 """
 
 from __future__ import annotations
@@ -33,16 +34,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, MetaData, text
 from sqlalchemy.schema import CreateIndex, Index
 
+from ieum.store.json_fields import json_field
 from ieum.store.models import Record
-
-if TYPE_CHECKING:
-    from ieum.definitions import Registry
-    from ieum.forms.fields import Field
 
 INDEX_PREFIX = "ixf_"
 STATISTICS_PREFIX = "stf_"
@@ -67,6 +64,17 @@ class Wanted:
     ddl: str
 
 
+@dataclass(frozen=True)
+class ListField:
+    """A field of a form's list screen: a filter (``x-ui.filter``) and/or a list column."""
+
+    form_id: str
+    name: str
+    kind: str  # an ``ieum.forms.fields`` kind
+    filter: bool
+    column: bool
+
+
 def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
     """Alembic hook: leave the content-driven indexes out of model comparisons."""
     return not (type_ == "index" and name and str(name).startswith(INDEX_PREFIX))
@@ -78,27 +86,18 @@ def _name(prefix: str, form_id: str, field: str, suffix: str, ddl: str) -> str:
     return f"{stem}_{suffix}_{digest}".lower()
 
 
-def _fields(registry: Registry) -> Iterable[tuple[str, Field, bool, bool]]:
-    """(form id, field, filtered on, sorted on) for every indexed field of every form."""
-    from ieum.forms.fields import field_tree
-
-    for form in sorted(registry.forms.values(), key=lambda f: f.id):
-        tree = field_tree(form)
-        filters = {f.name for f in tree.filters}
-        columns = {f.name for f in tree.list_columns}
-        for item in tree.fields:
-            filtered = item.name in filters and item.kind in _FILTERED_KINDS
-            sorted_on = item.name in columns and item.kind in _SORTED_KINDS
-            if filtered or sorted_on:
-                yield form.id, item, filtered, sorted_on
+def _fields(fields: Iterable[ListField]) -> Iterable[tuple[ListField, bool, bool]]:
+    """(field, filtered on, sorted on) for every field that gets an index."""
+    for item in fields:
+        filtered = item.filter and item.kind in _FILTERED_KINDS
+        sorted_on = item.column and item.kind in _SORTED_KINDS
+        if filtered or sorted_on:
+            yield item, filtered, sorted_on
 
 
-def wanted(registry: Registry, dialect) -> list[Wanted]:  # noqa: ANN001
-    """Every ``ixf_``/``stf_`` object ``registry`` asks for, with its DDL for ``dialect``."""
-    # The records service owns the expressions it filters and sorts with (imported here:
-    # Alembic's environment imports this module for ``include_object`` only).
-    from ieum.services.records import json_column
-
+def wanted(fields: Iterable[ListField], dialect) -> list[Wanted]:  # noqa: ANN001
+    """Every ``ixf_``/``stf_`` object the list ``fields`` ask for, with its DDL for
+    ``dialect``."""
     table = Record.__table__.to_metadata(MetaData())
     found: list[Wanted] = []
     # Every list's default order (updated_at, newest first) and its reverse, for all forms
@@ -109,8 +108,9 @@ def wanted(registry: Registry, dialect) -> list[Wanted]:  # noqa: ANN001
         found.append(_index(dialect, table, "", "updated_at", suffix,
                             (table.c.facility_id, table.c.unit_function, table.c.form_id,
                              *columns), table.c.deleted_at.is_(None)))
-    for form_id, item, filtered, sorted_on in _fields(registry):
-        expression = json_column(item, table.c.data)
+    for item, filtered, sorted_on in _fields(fields):
+        form_id = item.form_id
+        expression = json_field(item.name, item.kind, table.c.data)
         where = (table.c.form_id == form_id) & table.c.deleted_at.is_(None)
         shapes = []
         if sorted_on:
@@ -168,13 +168,14 @@ def existing(engine: Engine) -> dict[str, str]:
     return found
 
 
-def sync_indexes(engine: Engine, registry: Registry, *, analyze: bool = True) -> IndexReport:
+def sync_indexes(engine: Engine, fields: Iterable[ListField], *,
+                 analyze: bool = True) -> IndexReport:
     """Create the wanted objects that are missing and drop the ones no longer wanted;
     idempotent. ``ANALYZE record`` afterwards when anything was created (statistics)."""
     if engine.dialect.name != "postgresql":
         return IndexReport((), (), 0, skipped=f"{engine.dialect.name}: 색인을 만들지 않습니다")
     have = existing(engine)  # connects: the server's version is known from here on
-    want = {item.name: item for item in wanted(registry, engine.dialect)}
+    want = {item.name: item for item in wanted(fields, engine.dialect)}
     if (engine.dialect.server_version_info or (0,)) < (14,):  # statistics on expressions: 14+
         want = {name: item for name, item in want.items() if item.kind == "index"}
     created, dropped = [], []

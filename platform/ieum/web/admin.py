@@ -1,4 +1,5 @@
-"""기관 관리 screens for a facility's administrators: 사용자 권한관리 and 마감 관리.
+"""기관 관리 screens for a facility's administrators: 사용자 권한관리 and 마감 관리 (packages add
+their own to the menu: ``admin_menu`` of an ``ieum.screens`` blueprint).
 
 Only a user whose roles in the facility administer it may open them (403 otherwise); anything
 of another facility is "not found" (404), like everywhere else.
@@ -10,14 +11,11 @@ import datetime as dt
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ieum.services import ServiceError
-from ieum.services import approval_lines as line_service
-from ieum.services import closings as closing_service
-from ieum.services import users as accounts
+from ieum.services.admin import users as accounts
+from ieum.services.records import closings as closing_service
 from ieum.services.workspace import Workspace, open_workspace
-from ieum.store.models import OPEN_ENDED, RoleAssignment, User
 from ieum.web.context import actor_for, db_session, registry, today
 
 bp = Blueprint("admin", __name__, url_prefix="/f/<facility_code>/admin")
@@ -36,29 +34,16 @@ def _page(ws: Workspace, **context):  # noqa: ANN003, ANN202
                 **context)
 
 
-def _date(value: str | None, field: str, default: dt.date | None = None) -> dt.date:
-    text = (value or "").strip()
-    if not text:
-        if default is not None:
-            return default
-        raise ServiceError("날짜를 입력하세요.", field=field)
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ServiceError(f"날짜 형식이 올바르지 않습니다 (예: {today():%Y-%m-%d}): {text[:20]}",
-                           field=field) from None
-
-
 # --- 사용자 권한관리 ----------------------------------------------------------------------------
 
 def _users_page(ws: Workspace, *, status: int = 200, errors: dict | None = None,
-                confirm: RoleAssignment | None = None):  # noqa: ANN202
+                confirm=None):  # noqa: ANN001, ANN202 - confirm: a RoleAssignment
     search = request.args.get("q", "").strip()
     members = accounts.facility_members(db_session(), ws.facility, search=search)
-    confirm_user = db_session().get(User, confirm.user_id) if confirm else None
+    confirm_user = accounts.get_user(db_session(), confirm.user_id) if confirm else None
     return render_template("admin/users.html", **_page(
         ws, members=members, search=search, errors=errors or {}, form=request.form,
-        confirm=confirm, confirm_user=confirm_user, open_ended=OPEN_ENDED,
+        confirm=confirm, confirm_user=confirm_user, open_ended=accounts.OPEN_ENDED,
         yesterday=today() - dt.timedelta(days=1),
         state_of=lambda a: accounts.assignment_state(a, today()),
         state_titles=accounts.ASSIGNMENT_STATES)), status
@@ -67,7 +52,6 @@ def _users_page(ws: Workspace, *, status: int = 200, errors: dict | None = None,
 def _refused(ws: Workspace, refused: ServiceError, form_name: str):  # noqa: ANN202
     if refused.status not in (400, 404, 409):
         raise refused
-    db_session().rollback()
     return _users_page(ws, status=refused.status,
                        errors={form_name: refused.message, "field": refused.field})
 
@@ -83,18 +67,14 @@ def users(facility_code: str):
 def grant(facility_code: str):
     """Give an existing account (by login) a role of this facility for a period."""
     ws = _workspace(facility_code)
-    session = db_session()
     try:
-        user = accounts.find_user(session, request.form.get("login", ""))
-        assignment = accounts.grant_role(
-            session, registry(), user=user, facility=ws.facility,
-            role=request.form.get("role", ""),
-            valid_from=_date(request.form.get("valid_from"), "valid_from", today()),
-            valid_to=_date(request.form.get("valid_to"), "valid_to", OPEN_ENDED),
+        user, assignment = accounts.grant_member_role(
+            db_session(), registry(), facility=ws.facility, login=request.form.get("login", ""),
+            role=request.form.get("role", ""), valid_from=request.form.get("valid_from"),
+            valid_to=request.form.get("valid_to"), today=today(),
             actor=actor_for(current_user.row))
     except ServiceError as refused:
         return _refused(ws, refused, "grant")
-    session.commit()
     flash(f"{user.name}({user.login})에게 ‘{_role_title(ws, assignment.role)}’ 역할을 "
           "부여했습니다.", "success")
     return redirect(url_for(".users", facility_code=facility_code))
@@ -105,33 +85,22 @@ def grant(facility_code: str):
 def create(facility_code: str):
     """Create an account and give it a role of this facility, both or neither."""
     ws = _workspace(facility_code)
-    session = db_session()
-    actor = actor_for(current_user.row)
+    form = request.form
     try:
-        password = request.form.get("password", "")
-        if password != request.form.get("password_confirm", ""):
-            raise ServiceError("비밀번호 확인이 일치하지 않습니다.", field="password_confirm")
-        valid_from = _date(request.form.get("valid_from"), "valid_from", today())
-        valid_to = _date(request.form.get("valid_to"), "valid_to", OPEN_ENDED)
-        user = accounts.create_user(session, login=request.form.get("login", ""),
-                                    name=request.form.get("name", ""), password=password,
-                                    actor=actor)
-        accounts.grant_role(session, registry(), user=user, facility=ws.facility,
-                            role=request.form.get("role", ""), valid_from=valid_from,
-                            valid_to=valid_to, actor=actor)
+        user = accounts.create_member(
+            db_session(), registry(), facility=ws.facility, login=form.get("login", ""),
+            name=form.get("name", ""), password=form.get("password", ""),
+            password_confirm=form.get("password_confirm", ""), role=form.get("role", ""),
+            valid_from=form.get("valid_from"), valid_to=form.get("valid_to"), today=today(),
+            actor=actor_for(current_user.row))
     except ServiceError as refused:
         return _refused(ws, refused, "create")
-    session.commit()
     flash(f"사용자 {user.name}({user.login})을 등록했습니다.", "success")
     return redirect(url_for(".users", facility_code=facility_code))
 
 
-def _assignment(ws: Workspace, assignment_id: int) -> RoleAssignment:
-    found = db_session().scalar(select(RoleAssignment).where(
-        RoleAssignment.id == assignment_id, RoleAssignment.facility_id == ws.facility.id))
-    if found is None:
-        raise ServiceError("권한을 찾을 수 없습니다.", status=404)
-    return found
+def _assignment(ws: Workspace, assignment_id: int):  # noqa: ANN202 - a RoleAssignment
+    return accounts.find_assignment(db_session(), ws.facility, assignment_id)
 
 
 def _role_title(ws: Workspace, role: str) -> str:
@@ -150,18 +119,15 @@ def revoke(facility_code: str, assignment_id: int):
     if request.form.get("confirm") != "yes":
         return _users_page(ws, status=400, confirm=assignment,
                            errors={"revoke": "회수하려면 확인란을 선택하세요."})
-    session = db_session()
     try:
-        revoked = accounts.revoke_role(session, registry(), facility=ws.facility,
-                                       assignment_id=assignment_id, day=today(),
-                                       actor=actor_for(current_user.row))
+        revoked = accounts.revoke_member_role(db_session(), registry(), facility=ws.facility,
+                                              assignment_id=assignment_id, day=today(),
+                                              actor=actor_for(current_user.row))
     except ServiceError as refused:
         if refused.status != 409:
             raise
-        session.rollback()
         return _users_page(ws, status=409, confirm=_assignment(ws, assignment_id),
                            errors={"revoke": refused.message})
-    session.commit()
     flash(f"‘{_role_title(ws, revoked.role)}’ 역할을 회수했습니다 "
           f"(종료일 {revoked.valid_to:%Y-%m-%d}).", "success")
     return redirect(url_for(".users", facility_code=facility_code))
@@ -185,71 +151,16 @@ def closings(facility_code: str):
 @login_required
 def set_closing(facility_code: str, unit_id: str):
     ws = _workspace(facility_code)
-    session = db_session()
     try:
-        closed_through = _date(request.form.get("closed_through"), "closed_through")
-        before = next((s.closed_through for s in closing_service.closing_states(session, ws)
-                       if s.unit_id == unit_id), None)
-        closing_service.set_closing(session, ws, unit_id, closed_through,
-                                    actor_for(current_user.row),
-                                    reason=request.form.get("reason"), today=today())
+        closed_through, before = closing_service.close_unit(
+            db_session(), ws, unit_id, request.form.get("closed_through"),
+            actor_for(current_user.row), reason=request.form.get("reason"), today=today())
     except ServiceError as refused:
         if refused.status != 400:
             raise
-        session.rollback()
         return _closings_page(ws, status=400, errors={unit_id: refused.message})
-    session.commit()
     if before == closed_through:
         flash(f"마감일이 이미 {closed_through:%Y-%m-%d}입니다.", "info")
     else:
         flash(f"{closed_through:%Y-%m-%d}까지 마감했습니다.", "success")
     return redirect(url_for(".closings", facility_code=facility_code))
-
-
-# --- 결재선 관리 -----------------------------------------------------------------------------
-
-def _approval_lines_page(ws: Workspace, *, status: int = 200,
-                         errors: dict | None = None):  # noqa: ANN202
-    profile = registry().profiles[ws.facility.profile_code]
-    states = line_service.line_states(db_session(), registry(), ws, today())
-    choices = {state.unit_id: [(role_id, _role_title(ws, role_id)) for role_id in
-                               line_service.approver_roles(registry(), profile, state.unit_id)]
-               for state in states}
-    return render_template("admin/approval_lines.html", **_page(
-        ws, states=states, choices=choices, errors=errors or {}, form=request.form,
-        max_steps=line_service.MAX_STEPS, role_title=lambda r: _role_title(ws, r))), status
-
-
-@bp.get("/approval-lines")
-@login_required
-def approval_lines(facility_code: str):
-    return _approval_lines_page(_workspace(facility_code))
-
-
-@bp.post("/approval-lines/<unit_id>")
-@login_required
-def set_approval_line(facility_code: str, unit_id: str):
-    """Save the facility's line for one unit: the chosen roles in order (blank = no step)."""
-    ws = _workspace(facility_code)
-    session = db_session()
-    reset = request.form.get("reset") == "yes"
-    try:
-        if reset:
-            profile = registry().profiles[ws.facility.profile_code]
-            if unit_id not in line_service.units_with_lines(registry(), profile):
-                raise ServiceError("결재선을 정할 수 있는 업무가 아닙니다.", status=404)
-            roles = list(line_service.default_line(registry(), profile, unit_id))
-        else:
-            roles = [r for r in request.form.getlist("step") if r.strip()]
-        line = line_service.set_line(session, registry(), ws, unit_id, roles,
-                                     actor_for(current_user.row),
-                                     reason=request.form.get("reason"), today=today())
-    except ServiceError as refused:
-        if refused.status != 400:
-            raise
-        session.rollback()
-        return _approval_lines_page(ws, status=400, errors={unit_id: refused.message})
-    session.commit()
-    flash("결재선을 저장했습니다: 담당 → " + " → ".join(_role_title(ws, r) for r in line)
-          + ". 새로 올리는 결재부터 적용됩니다.", "success")
-    return redirect(url_for(".approval_lines", facility_code=facility_code))

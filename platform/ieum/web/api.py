@@ -7,9 +7,7 @@ from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from ieum.access.audit import record_event
-from ieum.access.login import authenticate
-from ieum.access.tokens import issue_token, revoke_token, user_for_token
+from ieum.services.admin import users as accounts
 from ieum.services.workspace import open_workspace
 from ieum.web.context import actor_for, client_ip, db_session, registry, today
 
@@ -41,7 +39,7 @@ def token_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         token = _bearer_token()
-        user = user_for_token(db_session(), token) if token else None
+        user = accounts.token_user(db_session(), token) if token else None
         if user is None:
             response, status = _error(401, "유효한 인증 토큰이 필요합니다.")
             response.headers["WWW-Authenticate"] = 'Bearer realm="ieum"'
@@ -67,13 +65,12 @@ def create_token():
             fields[name] = [f"{label}가 너무 깁니다."]
     if fields:
         return _error(400, "입력값을 확인하세요.", fields)
-    session = db_session()
-    user = authenticate(session, body["login"], body["password"], ip=client_ip(), channel="api")
-    if user is None:
-        session.commit()
+    issued = accounts.issue_api_token(db_session(), body["login"], body["password"],
+                                      ip=client_ip(),
+                                      hours=current_app.config["IEUM_API_TOKEN_HOURS"])
+    if issued is None:
         return _error(401, "아이디 또는 비밀번호가 올바르지 않습니다.")
-    token, expires_at = issue_token(session, user, current_app.config["IEUM_API_TOKEN_HOURS"])
-    session.commit()
+    token, expires_at = issued
     return jsonify(
         {"token": token, "token_type": "Bearer", "expires_at": expires_at.isoformat()}
     ), 201
@@ -82,10 +79,7 @@ def create_token():
 @bp.delete("/auth/token")
 @token_required
 def delete_token():
-    session = db_session()
-    revoke_token(session, g.api_token)
-    record_event(session, "logout", actor_for(g.api_user), detail={"channel": "api"})
-    session.commit()
+    accounts.revoke_api_token(db_session(), g.api_token, actor_for(g.api_user))
     return "", 204
 
 

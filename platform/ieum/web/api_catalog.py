@@ -8,12 +8,12 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 
 from ieum.catalog.definition import to_mapping
-from ieum.services import ServiceError, is_id, sensitive
+from ieum.services import ServiceError, is_id
 from ieum.services import catalog as programs
-from ieum.services import catalog_applications as apps
 from ieum.services import workflows as flows
+from ieum.services.catalog import applications as apps
+from ieum.services.records import sensitive
 from ieum.services.workspace import open_workspace
-from ieum.store.models_catalog import Application
 from ieum.web.api import timestamp, token_required
 from ieum.web.context import actor_for, db_session, functions, registry, today
 from ieum.web.openapi_parts import responses
@@ -43,7 +43,7 @@ def get_program(code: str):
                     "common_application": dict(apps.common_form().schema_dict())})
 
 
-def _application_json(application: Application) -> dict[str, Any]:
+def _application_json(application: Any) -> dict[str, Any]:
     common, _hidden = sensitive.shown(apps.common_form(), application.common_data,
                                       sees_private=True)
     version = application.program_version

@@ -8,9 +8,8 @@ from flask import Blueprint, g, jsonify, request
 
 from ieum.forms.fields import field_tree
 from ieum.services import ServiceError, is_id, records
-from ieum.services import attachments as files
+from ieum.services.records import attachments as files
 from ieum.services.workspace import open_workspace
-from ieum.store.models import Record
 from ieum.web.api import timestamp, token_required
 from ieum.web.context import actor_for, db_session, registry, today
 from ieum.web.records import attachment_folder
@@ -25,7 +24,7 @@ def _scope(facility_code: str, unit_id: str, form_id: str) -> records.FormScope:
                              actor_for(g.api_user))
 
 
-def _json(record: Record, scope: records.FormScope | None = None) -> dict[str, Any]:
+def _json(record, scope: records.FormScope | None = None) -> dict[str, Any]:  # noqa: ANN001
     data, hidden = (records.shown_data(scope, records.form_of(db_session(), registry(), record),
                                        record) if scope else (record.data, frozenset()))
     return {
@@ -64,7 +63,6 @@ def _body() -> dict[str, Any]:
 
 
 def _invalid(invalid: records.FormInvalid):  # noqa: ANN202
-    db_session().rollback()
     return jsonify({"error": invalid.message, "status": 400, "fields": invalid.errors}), 400
 
 
@@ -168,8 +166,7 @@ def upload(facility_code: str, unit_id: str, form_id: str, field_name: str):
     storage = request.files.get("file")
     if storage is None:
         raise ServiceError("file 항목으로 파일을 보내세요.", field="file")
-    kept = files.store_upload(db_session(), attachment_folder(), scope.facility, scope.user,
-                              item, storage.filename or "", storage.stream)
-    db_session().commit()
+    kept = files.keep_upload(db_session(), attachment_folder(), scope.facility, scope.user,
+                             item, storage.filename or "", storage.stream)
     return jsonify({"id": kept.id, "filename": kept.filename, "size": kept.size,
                     "sha256": kept.sha256}), 201

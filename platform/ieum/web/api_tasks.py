@@ -8,12 +8,15 @@ from flask import Blueprint, g, jsonify, request
 
 from ieum.services import ServiceError, records
 from ieum.services import workflows as flows
+from ieum.services.transactions import transaction
 from ieum.services.workspace import Workspace, open_workspace
-from ieum.store.models import ProcessInstance, Task
 from ieum.web.api import timestamp, token_required
 from ieum.web.context import actor_for, db_session, functions, registry, today
 
 bp = Blueprint("api_tasks", __name__, url_prefix="/api/v1/f/<facility_code>")
+
+#: ``complete_task`` (which commits) rolled back when refused, by the service layer.
+_complete_task = transaction(flows.complete_task)
 
 
 def _workspace(facility_code: str) -> Workspace:
@@ -24,7 +27,7 @@ def _runtime() -> flows.Runtime:
     return flows.Runtime(registry(), functions(), today(), actor_for(g.api_user))
 
 
-def _task(task: Task) -> dict[str, Any]:
+def _task(task) -> dict[str, Any]:  # noqa: ANN001 - a Task row
     return {"id": task.id, "name": task.name, "title": task.title, "state": task.state,
             "form_id": task.form_id, "role": task.role, "assignee_id": task.assignee_id,
             "subject_id": task.subject_id, "instance_id": task.instance_id,
@@ -33,7 +36,7 @@ def _task(task: Task) -> dict[str, Any]:
             "record_id": task.record_id, "created_at": timestamp(task.created_at)}
 
 
-def _instance(instance: ProcessInstance) -> dict[str, Any]:
+def _instance(instance) -> dict[str, Any]:  # noqa: ANN001 - a ProcessInstance row
     tasks = flows.instance_tasks(db_session(), instance)
     steps = flows.progress(db_session(), registry(), instance)
     return {"id": instance.id, "process_id": instance.process_id, "status": instance.status,
@@ -78,8 +81,8 @@ def inbox(facility_code: str):
                              due=due if due in ("overdue", "today", "week") else None,
                              mine_only=request.args.get("mine") == "1",
                              approvals_only=request.args.get("approvals") == "1")
-    items = flows.inbox(db_session(), ws, query, today())
-    counts = flows.inbox_counts(db_session(), ws, today())
+    items = flows.inbox(db_session(), ws, query, today(), registry=registry())
+    counts = flows.inbox_counts(db_session(), ws, today(), registry())
     return jsonify({"items": [_task(t) for t in items],
                     "counts": {"mine": counts.mine, "roles": counts.roles,
                                "overdue": counts.overdue, "approvals": counts.approvals}})
@@ -114,10 +117,9 @@ def complete(facility_code: str, task_id: int):
     if not isinstance(data, dict):
         raise ServiceError("data는 JSON 객체여야 합니다.", field="data")
     try:
-        task = flows.complete_task(db_session(), _runtime(), _workspace(facility_code),
-                                   task_id, data)
+        task = _complete_task(db_session(), _runtime(), _workspace(facility_code), task_id,
+                              data)
     except records.FormInvalid as invalid:
-        db_session().rollback()
         return jsonify({"error": invalid.message, "status": 400, "fields": invalid.errors}), 400
     return jsonify({"task": _task(task), "instance": _instance(task.instance)})
 

@@ -11,23 +11,19 @@ from flask_wtf.csrf import CSRFProtect
 from ieum import config as settings
 from ieum.access.grants import ACTION_TITLES
 from ieum.definitions import default_content_root, extensions, load_registry
-from ieum.store import Database
-from ieum.store.migrate import is_up_to_date
+from ieum.services.database import open_database
 from ieum.web import (
     admin,
     admin_audit,
     api,
     api_catalog,
-    api_collab,
     api_records,
     api_tasks,
     auth,
     cases,
     catalog,
-    collab,
     errors,
     health,
-    library,
     openapi,
     platform_admin,
     records,
@@ -36,7 +32,6 @@ from ieum.web import (
     studio,
     tasks,
     template_helpers,
-    vacancies,
     workspace,
 )
 from ieum.web.context import close_db_session
@@ -78,13 +73,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["IEUM_CONTENT_ROOTS"], plugins=app.config["IEUM_PLUGINS"]
     )
     app.extensions["ieum.functions"] = available_functions(plugins=app.config["IEUM_PLUGINS"])
-    database = Database(settings.normalise_database_url(app.config["IEUM_DATABASE_URL"]))
-    if not is_up_to_date(database.url):
-        database.dispose()
-        raise RuntimeError(
-            "데이터베이스가 최신 버전이 아닙니다. 먼저 'ieum db upgrade'를 실행하세요."
-        )
-    app.extensions["ieum.database"] = database
+    app.extensions["ieum.database"] = open_database(
+        settings.normalise_database_url(app.config["IEUM_DATABASE_URL"]))
     app.teardown_request(records.discard_unsaved_uploads)
     app.teardown_appcontext(close_db_session)
 
@@ -101,11 +91,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api_catalog.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(region.bp)
-    app.register_blueprint(library.bp)
-    app.register_blueprint(collab.bp)  # 정보공유·서비스의뢰 (facility menu)
-    app.register_blueprint(vacancies.bp)  # /region/vacancies
-    app.register_blueprint(api_collab.bp)  # /api/v1 referrals, consent, history, vacancies
-    csrf.exempt(api_collab.bp)
     _register_screens(app)
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing for CSRF to forge
     csrf.exempt(api_records.bp)
@@ -120,7 +105,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_screens(app: Flask) -> None:
     """Blueprints contributed by packages (``ieum.screens``); a unit's manifest places one in
     the menu with ``page:``. A blueprint with ``csrf_exempt = True`` (a bearer-token JSON API)
-    is exempt from CSRF, as the kernel's own API is."""
+    is exempt from CSRF, as the kernel's own API is. A blueprint's ``admin_menu`` ((title,
+    endpoint) pairs; an endpoint without a blueprint name is the blueprint's own) adds links
+    to the 기관 관리 menu, after the kernel's own."""
+    admin_menu: list[tuple[str, str]] = []
+    app.jinja_env.globals["admin_menu"] = admin_menu
     for name, target in extensions.objects(extensions.SCREENS).items():
         blueprint = target if isinstance(target, Blueprint) else target()
         if not isinstance(blueprint, Blueprint):
@@ -129,6 +118,9 @@ def _register_screens(app: Flask) -> None:
         app.register_blueprint(blueprint)
         if getattr(blueprint, "csrf_exempt", False):
             csrf.exempt(blueprint)
+        admin_menu += [(str(title), endpoint if "." in endpoint.lstrip(".")
+                        else f"{blueprint.name}.{endpoint.lstrip('.')}")
+                       for title, endpoint in getattr(blueprint, "admin_menu", ())]
 
 
 def _display_value(value: object) -> str:

@@ -9,6 +9,7 @@ extends it and ``/session/status`` reports what is left without extending it.
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -27,9 +28,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
-from ieum.access.audit import record_event
-from ieum.access.login import check_login
-from ieum.store.models import User, utcnow
+from ieum.services.admin import users as accounts
 from ieum.web.context import actor_for, client_ip, db_session
 
 bp = Blueprint("auth", __name__)
@@ -47,7 +46,7 @@ login_manager.session_protection = "strong"
 class SignedIn(UserMixin):
     """Flask-Login's view of a user; ``row`` is the ORM user loaded in this request."""
 
-    def __init__(self, row: User) -> None:
+    def __init__(self, row) -> None:  # noqa: ANN001 - the ORM User
         self.row = row
         self.id = row.id
 
@@ -56,8 +55,8 @@ class SignedIn(UserMixin):
 def load_user(user_id: str) -> SignedIn | None:
     if not user_id.isdigit():
         return None
-    row = db_session().get(User, int(user_id))
-    return SignedIn(row) if row is not None and row.is_active else None
+    row = accounts.active_user(db_session(), int(user_id))
+    return SignedIn(row) if row is not None else None
 
 
 class LoginForm(FlaskForm):
@@ -86,13 +85,12 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        session_db = db_session()
-        result = check_login(session_db, form.login.data, form.password.data, ip=client_ip())
-        session_db.commit()
+        result = accounts.sign_in(db_session(), form.login.data, form.password.data,
+                                  ip=client_ip())
         if result.user is not None:
             session.clear()
             login_user(SignedIn(result.user))
-            session[LAST_ACTIVE] = utcnow().timestamp()
+            session[LAST_ACTIVE] = time.time()
             return redirect(_safe_next(request.args.get("next")) or url_for("workspace.home"))
         flash(result.locked_message() or "아이디 또는 비밀번호가 올바르지 않습니다.", "danger")
         status = 401
@@ -110,10 +108,7 @@ def logout():
 
 def _end_session(*, idle: bool) -> None:
     if current_user.is_authenticated:
-        session_db = db_session()
-        record_event(session_db, "logout", actor_for(current_user.row),
-                     detail={"reason": "idle"} if idle else None)
-        session_db.commit()
+        accounts.sign_out(db_session(), actor_for(current_user.row), idle=idle)
     logout_user()
     session.clear()
     if idle:
@@ -130,7 +125,7 @@ def _idle_for() -> float | None:
     last = session.get(LAST_ACTIVE)
     if not isinstance(last, int | float):
         return None
-    return utcnow().timestamp() - last
+    return time.time() - last
 
 
 @bp.before_app_request
@@ -152,7 +147,7 @@ def enforce_idle_timeout():
             return redirect(url_for("auth.login", next=target))
         return redirect(url_for("auth.login"))
     if endpoint != "auth.session_status":
-        session[LAST_ACTIVE] = utcnow().timestamp()
+        session[LAST_ACTIVE] = time.time()
     return None
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ieum.services import ServiceError, cases, record_views, records
+from ieum.services import ServiceError, records
+from ieum.services.records import views as record_views
+from ieum.services.subjects import cases
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.web.context import actor_for, db_session, registry, today
 

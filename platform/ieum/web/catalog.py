@@ -19,10 +19,11 @@ from ieum.catalog.income import TIER_LABELS
 from ieum.catalog.variables import VARIABLES
 from ieum.forms import wtf
 from ieum.forms.fields import field_tree
-from ieum.services import ServiceError, sensitive, subjects
+from ieum.services import ServiceError, subjects
 from ieum.services import catalog as programs
-from ieum.services import catalog_applications as apps
 from ieum.services import workflows as flows
+from ieum.services.catalog import applications as apps
+from ieum.services.records import sensitive
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.web.context import actor_for, db_session, functions, registry, today
 

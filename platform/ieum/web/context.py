@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor
 from ieum.definitions import Registry
-from ieum.store import Database
+from ieum.services.database import Database
 
 
 def registry() -> Registry:

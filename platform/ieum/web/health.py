@@ -5,10 +5,9 @@ from __future__ import annotations
 import platform
 
 from flask import Blueprint, jsonify
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
-from ieum import __version__
+from ieum.config import VERSION
+from ieum.services.database import is_reachable
 from ieum.web.context import db_session, registry
 
 bp = Blueprint("health", __name__)
@@ -16,15 +15,11 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/health")
 def health():
-    try:
-        db_session().execute(text("SELECT 1"))
-        database_ok = True
-    except SQLAlchemyError:
-        database_ok = False
+    database_ok = is_reachable(db_session())
     content = registry()
     body = {
         "status": "ok" if database_ok else "degraded",
-        "version": __version__,
+        "version": VERSION,
         "database": "ok" if database_ok else "unreachable",
         "python": platform.python_version(),  # the standard library's platform module
         "content": {

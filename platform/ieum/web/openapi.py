@@ -6,13 +6,14 @@ component schema (``x-`` keywords are allowed extensions there too).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from ieum.definitions import Registry
 from ieum.services import MAX_ID
-from ieum.web import api_catalog, api_collab
+from ieum.web import api_catalog
 from ieum.web.context import registry
 from ieum.web.openapi_parts import ERROR as _ERROR
 from ieum.web.openapi_parts import responses as _responses
@@ -36,7 +37,8 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
-def document(content: Registry) -> dict[str, Any]:
+def document(content: Registry,
+             contributed: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
     forms = {form_id: {k: v for k, v in form.schema_dict().items() if k != "$schema"}
              for form_id, form in sorted(content.forms.items())}
     record = {"$ref": "#/components/schemas/Record"}
@@ -157,7 +159,8 @@ def document(content: Registry) -> dict[str, Any]:
     schemas.update({f"form.{form_id}": schema for form_id, schema in forms.items()})
     paths.update(api_catalog.openapi_paths())  # the program catalog (web/api_catalog.py)
     schemas.update(api_catalog.openapi_schemas())
-    paths.update(api_collab.openapi_paths())  # referrals, consent, history (web/api_collab.py)
+    for part in contributed:  # the paths of packages' API blueprints (ieum.screens)
+        paths.update(part)
     _app_wide(paths)
     return {
         "openapi": "3.1.0",
@@ -192,4 +195,11 @@ def _app_wide(paths: dict[str, Any]) -> None:
 
 @bp.get("/api/v1/openapi.json")
 def openapi():
-    return jsonify(document(registry()))
+    return jsonify(document(registry(), contributed_paths()))
+
+
+def contributed_paths() -> list[dict[str, Any]]:
+    """The paths a registered blueprint documents: a package's API blueprint (``ieum.screens``)
+    sets ``openapi_paths`` to a callable returning its part of the document."""
+    return [blueprint.openapi_paths() for blueprint in current_app.blueprints.values()
+            if callable(getattr(blueprint, "openapi_paths", None))]

@@ -1,4 +1,4 @@
-"""Pieces shared by every part of the OpenAPI document (core, catalog, collaboration)."""
+"""Pieces shared by every part of the OpenAPI document (core, catalog, packages' APIs)."""
 
 from __future__ import annotations
 

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from ieum.definitions import reuse_matrix
 from ieum.services import ServiceError
-from ieum.services import facilities as facility_service
-from ieum.services.facilities import NewAccount
-from ieum.store.models import RoleAssignment, User
+from ieum.services.admin import facilities as facility_service
+from ieum.services.admin.facilities import NewAccount
 from ieum.web.context import actor_for, db_session, registry, today
 
 bp = Blueprint("platform_admin", __name__, url_prefix="/admin")
@@ -81,7 +79,6 @@ def facilities():
 @bp.post("/facilities")
 def create():
     """Register a facility and, optionally, its first administrator, all or nothing."""
-    session = db_session()
     form = request.form
     mode = form.get("admin_mode", "none")
     try:
@@ -99,8 +96,8 @@ def create():
         if mode == "existing" and not admin_login:
             raise ServiceError("기관관리자로 지정할 사용자의 아이디를 입력하세요.",
                                field="admin_login")
-        facility, assignment = facility_service.register_facility(
-            session, registry(), code=form.get("code", "").strip(),
+        facility, admin = facility_service.add_facility(
+            db_session(), registry(), code=form.get("code", "").strip(),
             name=form.get("name", ""), profile_code=form.get("profile_code", ""),
             region_code=form.get("region_code", "").strip(),
             capacity=_capacity(form.get("capacity")), admin_login=admin_login,
@@ -108,14 +105,11 @@ def create():
     except ServiceError as refused:
         if refused.status not in FORM_ERRORS:
             raise
-        session.rollback()
         if refused.field == "admin_login" and mode == "new":
             refused.field = "admin_new_login"
         return _facilities_page(status=400, error=refused)
-    session.commit()
     message = f"기관 ‘{facility.name}’({facility.code})을 등록했습니다."
-    if assignment is not None:
-        admin = session.get(User, assignment.user_id)
+    if admin is not None:
         message += f" 기관관리자: {admin.name}({admin.login})"
     flash(message, "success")
     return redirect(url_for(".facility", code=facility.code))
@@ -126,13 +120,7 @@ def _facility_page(code: str, *, status: int = 200,  # noqa: ANN202
     session = db_session()
     facility = facility_service.get_facility(session, code)
     profile = registry().profiles.get(facility.profile_code)
-    day = today()
-    holders = session.execute(
-        select(RoleAssignment, User).join(User, User.id == RoleAssignment.user_id)
-        .where(RoleAssignment.facility_id == facility.id, RoleAssignment.valid_from <= day,
-               RoleAssignment.valid_to >= day)
-        .order_by(User.name, User.login, RoleAssignment.role)
-    ).all()
+    holders = facility_service.role_holders(session, facility, today())
     form = request.form if error else {}
     return render_template(
         "platform_admin/facility.html", facility=facility, profile=profile,
@@ -150,12 +138,10 @@ def facility(code: str):
 
 @bp.post("/facilities/<code>")
 def update(code: str):
-    session = db_session()
-    facility = facility_service.get_facility(session, code)
     form = request.form
     try:
-        changes = facility_service.update_facility(
-            session, registry(), facility, name=form.get("name", ""),
+        changes = facility_service.change_facility(
+            db_session(), registry(), code, name=form.get("name", ""),
             region_code=form.get("region_code", "").strip(),
             capacity=_capacity(form.get("capacity")),
             profile_code=form.get("profile_code") or None, day=today(),
@@ -163,9 +149,7 @@ def update(code: str):
     except ServiceError as refused:
         if refused.status not in FORM_ERRORS:
             raise
-        session.rollback()
         return _facility_page(code, status=refused.status, error=refused)
-    session.commit()
     if changes:
         flash("기관 정보를 저장했습니다.", "success")
     else:

@@ -21,17 +21,18 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.datastructures import CombinedMultiDict
 
 from ieum.forms import excel, wtf
 from ieum.forms.engine import hidden_fields
 from ieum.forms.fields import Field, field_tree, file_ids
-from ieum.services import ServiceError, record_io, records, sensitive, subjects
-from ieum.services import attachments as files
+from ieum.services import ServiceError, records, subjects
+from ieum.services.records import attachments as files
+from ieum.services.records import io as record_io
+from ieum.services.records import sensitive
 from ieum.services.workspace import open_workspace
-from ieum.store.models import Attachment, Subject
 from ieum.web.context import actor_for, database, db_session, registry, today
+from ieum.web.record_actions import record_actions
 
 bp = Blueprint("records", __name__, url_prefix="/f/<facility_code>/u/<unit_id>/<form_id>")
 files_bp = Blueprint("attachments", __name__)
@@ -74,14 +75,8 @@ def discard_unsaved_uploads(_error: BaseException | None = None) -> None:
     """After a request: files whose attachment row was rolled back (the form did not save)
     are removed from disk, so a refused form leaves nothing behind."""
     uploads = g.pop("ieum_uploads", None)
-    if not uploads:
-        return
-    with database().session() as session:
-        kept = set(session.scalars(select(Attachment.id).where(
-            Attachment.id.in_([attachment_id for attachment_id, _ in uploads]))))
-    for attachment_id, key in uploads:
-        if attachment_id not in kept:
-            (attachment_folder() / key).unlink(missing_ok=True)
+    if uploads:
+        files.discard_unsaved(database(), attachment_folder(), uploads)
 
 
 def _page(scope: records.FormScope, **context):  # noqa: ANN003, ANN202
@@ -137,15 +132,12 @@ def new(facility_code: str, unit_id: str, form_id: str):
         return _render_edit(scope, wtf.bind(scope.form, subjects=subject_options(scope)), {})
     bound, data, read_errors = _submitted(scope)
     draft = request.form.get("action") == "draft"
+    subject_id = request.form.get("subject_id", type=int) or request.args.get(
+        "subject", type=int)
     try:
-        if read_errors:
-            raise records.FormInvalid(read_errors, data)
-        subject_id = request.form.get("subject_id", type=int) or request.args.get(
-            "subject", type=int)
         record = records.create_record(db_session(), scope, data, draft=draft,
-                                       subject_id=subject_id)
+                                       subject_id=subject_id, unread=read_errors)
     except records.FormInvalid as invalid:
-        db_session().rollback()
         return _render_edit(scope, bound, {**invalid.errors, **read_errors}, status=400)
     flash("임시저장했습니다." if draft else "저장했습니다.", "success")
     return redirect(url_for(".detail", facility_code=facility_code, unit_id=unit_id,
@@ -164,23 +156,20 @@ def _shown_page(template: str, scope: records.FormScope, record_id: int,
     form = records.form_of(session, registry(), record)
     data, private_hidden = records.shown_data(scope, form, record)
     records.audit_view(session, scope, record, form)
-    person = session.get(Subject, record.subject_id) if record.subject_id else None
+    person = subjects.subject_by_id(session, record.subject_id)
     return render_template(template, **_page(
         scope, record=record, shown=field_tree(form), data=data, revealed=revealed or {},
         private_hidden=private_hidden, revealable=sensitive.rrn_fields(form),
         not_applicable=hidden_fields(form, record.data, scope.today, scope.parameters),
-        subject=person, subject_names=_subject_names(session, scope, record.data),
-        reveal_error=reveal_error, attachments=_attachments(scope, record.data)))
+        subject=person, subject_names=_subject_names(scope, record.data),
+        reveal_error=reveal_error, attachments=_attachments(scope, record.data),
+        record_actions=record_actions(scope.unit, scope.form, record, scope.workspace)))
 
 
-def _subject_names(session, scope: records.FormScope, data: dict) -> dict[int, str]:  # noqa: ANN001
+def _subject_names(scope: records.FormScope, data: dict) -> dict[int, str]:
     ids = [i for item in scope.tree.fields if item.kind == "subjects"
            for i in (data.get(item.name) or []) if isinstance(i, int)]
-    if not ids:
-        return {}
-    rows = session.scalars(select(Subject).where(Subject.id.in_(ids),
-                                                 Subject.facility_id == scope.facility.id))
-    return {row.id: row.name for row in rows}
+    return subjects.names(db_session(), scope.facility, ids)
 
 
 @bp.get("/<int:record_id>")
@@ -234,18 +223,14 @@ def edit(facility_code: str, unit_id: str, form_id: str, record_id: int):
     bound, data, read_errors = _submitted(edit_scope, previous=record.data)
     draft = request.form.get("action") == "draft"
     try:
-        if read_errors:
-            raise records.FormInvalid(read_errors, data)
         records.update_record(session, registry(), scope, record_id, data,
                               expected_version=request.form.get("version", type=int),
-                              draft=draft)
+                              draft=draft, unread=read_errors)
     except records.FormInvalid as invalid:
-        session.rollback()
         return _render_edit(edit_scope, bound, {**invalid.errors, **read_errors}, record, 400)
     except ServiceError as refused:
         if refused.status != 409:
             raise
-        session.rollback()
         fresh = records.get_record(session, scope, record_id)
         return _render_edit(edit_scope, bound, {"": [refused.message]}, fresh, 409)
     flash("임시저장했습니다." if draft else "저장했습니다.", "success")

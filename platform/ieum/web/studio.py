@@ -31,11 +31,11 @@ from ieum.catalog.definition import (
     check_expression_text,
     variable_list,
 )
-from ieum.services import ServiceError, catalog_form
+from ieum.services import ServiceError
 from ieum.services import catalog as programs
-from ieum.services import catalog_applications as applications
-from ieum.services import catalog_monitoring as monitor
-from ieum.services import catalog_simulation as simulation
+from ieum.services.catalog import applications, simulation
+from ieum.services.catalog import form as catalog_form
+from ieum.services.catalog import monitoring as monitor
 from ieum.web.context import actor_for, db_session, registry, today
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")

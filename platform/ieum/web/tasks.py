@@ -1,17 +1,35 @@
-"""나의업무 (task inbox), working a task through its generated form, process pages."""
+"""나의업무 (task inbox), working a task through its generated form, process pages.
+
+Task-page panels (entry-point group ``ieum.task_panels``): a package adds a part to the
+subject's page (업무진행상황), a task's page and a process instance's page with a callable
+``panel(view: PanelView) -> ieum.web.panels.Panel | None``. ``view.page`` says which page it
+is (``"subject"``, ``"task"``, ``"instance"``); ``None`` shows nothing. The page includes the
+panel's template in the slot ``"main"`` (below the page's heading).
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import CombinedMultiDict
 
+from ieum.access.audit import Actor
+from ieum.definitions import Registry, extensions
 from ieum.forms import wtf
-from ieum.services import ServiceError, record_views, records
+from ieum.services import ServiceError, records
 from ieum.services import workflows as flows
+from ieum.services.records import views as record_views
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.web.context import actor_for, db_session, functions, registry, today
+from ieum.web.panels import Panel, collect
 from ieum.web.records import subject_options, uploader
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 bp = Blueprint("tasks", __name__, url_prefix="/f/<facility_code>")
 
@@ -20,6 +38,29 @@ bp = Blueprint("tasks", __name__, url_prefix="/f/<facility_code>")
 TASK_PAGES: dict[str, str] = {}
 DUE_FILTERS = {"overdue": "기한 지남", "today": "오늘까지", "week": "7일 안"}
 STATUS_TITLES = {"running": "진행 중", "completed": "완료", "error": "오류", "cancelled": "취소"}
+
+
+@dataclass(frozen=True)
+class PanelView:
+    """What a task-page panel is given: the page, the open workspace and what the page
+    shows. ``session`` is the request's; a panel reads through services and commits only
+    what it must (an audited view)."""
+
+    page: str  # "subject", "task" or "instance"
+    ws: Workspace
+    session: Session
+    registry: Registry
+    today: dt.date
+    actor: Actor
+    subject_id: int | None = None
+    task: flows.Task | None = None  # the store's rows, named through the service
+    instance: flows.ProcessInstance | None = None
+
+
+def task_panels(ws: Workspace, page: str, **shown) -> list[Panel]:  # noqa: ANN003
+    """The panels the installed packages give for this page (``ieum.task_panels``)."""
+    return collect(extensions.TASK_PANELS, PanelView(
+        page, ws, db_session(), registry(), today(), actor_for(current_user.row), **shown))
 
 
 def _workspace(facility_code: str) -> Workspace:
@@ -52,11 +93,11 @@ def inbox(facility_code: str):
         due=request.args.get("due") if request.args.get("due") in DUE_FILTERS else None,
         mine_only=request.args.get("mine") == "1",
         approvals_only=request.args.get("approvals") == "1")
-    items = flows.inbox(db_session(), ws, query, today())
+    items = flows.inbox(db_session(), ws, query, today(), registry=registry())
     units = {item.unit_id: item.title for group in ws.menu for item in group.items}
     return render_template("tasks/inbox.html", **_page(
         ws, items=items, query=query, units=units, due_filters=DUE_FILTERS,
-        counts=flows.inbox_counts(db_session(), ws, today())))
+        counts=flows.inbox_counts(db_session(), ws, today(), registry())))
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
@@ -102,6 +143,8 @@ def work(facility_code: str, task_id: int):
         instance = task.instance
     return render_template("tasks/work.html", **_page(
         ws, task=task, instance=instance, scope=scope, bound=bound, errors=errors,
+        panels=task_panels(ws, "task", subject_id=task.subject_id, task=task,
+                           instance=instance),
         tree=scope.tree if scope else None, attachments={},
         may_work=flows.may_work(ws, task), history=flows.instance_tasks(session, instance),
         steps=flows.progress(session, registry(), instance))), status
@@ -158,6 +201,7 @@ def instance(facility_code: str, instance_id: int):
     process = registry().processes.get(item.process_id)
     return render_template("tasks/instance.html", **_page(
         ws, instance=item, process=process, steps=flows.progress(session, registry(), item),
+        panels=task_panels(ws, "instance", subject_id=item.subject_id, instance=item),
         tasks=flows.instance_tasks(session, item),
         may_retry=item.status == "error" and (ws.permissions.can(item.unit_function, "approve")
                                               or ws.user.is_platform_admin)))
@@ -184,11 +228,9 @@ def subject(facility_code: str, subject_id: int):
     person = flows.get_subject(session, ws, subject_id)
     items = [(item, flows.progress(session, registry(), item))
              for item in flows.subject_instances(session, ws, subject_id)]
-    from ieum.web.collab import subject_panel  # the collaboration layer's part of the page
-
     return render_template("tasks/subject.html", **_page(
         ws, subject=person, items=items, units=registry().unit_functions,
-        collab=subject_panel(ws, subject_id),
+        panels=task_panels(ws, "subject", subject_id=subject_id),
         forms=registry().forms,
         record_groups=record_views.subject_records(session, registry(), ws, subject_id, today(),
                                               actor_for(current_user.row))))

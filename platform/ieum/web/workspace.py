@@ -1,19 +1,41 @@
-"""The facility workspace: dashboard and menu assembled from the facility's profile."""
+"""The facility workspace: dashboard and menu assembled from the facility's profile.
+
+Dashboard cards (entry-point group ``ieum.dashboard_cards``): a package adds to the dashboard
+with a callable ``card(view: DashboardView) -> ieum.web.panels.Panel | None``. A panel in the
+slot ``"facts"`` is a row of the facility's facts (a ``<dt>``/``<dd>`` pair), one in
+``"notices"`` an alert above the task counts; ``None`` shows nothing.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from ieum.access.officials import public_roles
+from ieum.definitions import FacilityProfile, extensions
 from ieum.services import ServiceError
-from ieum.services.needs import unread_count
-from ieum.services.occupancy import occupancy
 from ieum.services.workflows import inbox_counts
-from ieum.services.workspace import Workspace, open_workspace
+from ieum.services.workspace import Workspace, open_workspace, public_roles
 from ieum.web.context import db_session, registry, today
+from ieum.web.panels import collect
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 bp = Blueprint("workspace", __name__)
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    """What a dashboard card is given."""
+
+    ws: Workspace
+    profile: FacilityProfile
+    session: Session
+    today: dt.date
 
 
 def _workspace(facility_code: str | None) -> Workspace:
@@ -40,15 +62,11 @@ def home():
 def dashboard(facility_code: str):
     workspace = _workspace(facility_code)
     profile = registry().profiles[workspace.facility.profile_code]
-    counts = inbox_counts(db_session(), workspace, today())
-    # 현원 only where residents are admitted and discharged (a welfare centre has none).
-    occupied = (occupancy(db_session(), workspace.facility.id)
-                if "admission_discharge" in profile.unit_ids else None)
-    # Unread collaboration notices (a referral answered, a vacancy for a registered need).
-    notices = (unread_count(db_session(), workspace.facility.id)
-               if workspace.permissions.can("collaboration", "view") else 0)
+    counts = inbox_counts(db_session(), workspace, today(), registry())
+    panels = collect(extensions.DASHBOARD_CARDS,
+                     DashboardView(workspace, profile, db_session(), today()))
     return render_template("workspace/dashboard.html", ws=workspace, profile=profile,
-                           counts=counts, occupied=occupied, notices=notices)
+                           counts=counts, panels=panels)
 
 
 @bp.get("/f/<facility_code>/u/<unit_id>/")

@@ -11,9 +11,9 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from ieum.services import consent, needs, referrals
 from ieum.services.demo import DemoContext
 from ieum.store.models import Subject
+from ieum_library.collaboration import consent, needs, referrals
 
 # 이서연 is one of the self-reliance children; the care home must have its own residents
 # first (its chapter is skipped where residents exist); 이음의집 and its staff.

@@ -14,7 +14,7 @@ from ieum.access.audit import Actor
 from ieum.access.officials import public_roles
 from ieum.catalog.definition import shipped_programs, to_mapping
 from ieum.services import catalog as programs
-from ieum.services import catalog_applications as applications
+from ieum.services.catalog import applications
 from ieum.services.demo import DemoContext
 from ieum.store.models import Subject
 from ieum.store.models_catalog import Application, Program

@@ -19,7 +19,7 @@ from ieum.store.models import Record, Subject
 from ieum_vendor_home_visit import SAVED, UNIT, VISIT_FORM
 
 if TYPE_CHECKING:
-    from ieum.services.feeds import RecordEvent
+    from ieum.services.records.feeds import RecordEvent
 
 TALLY_KEY = "vendor_home_visit"
 

@@ -23,8 +23,8 @@ from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
 from ieum.definitions.report_kinds import ReportKind
 from ieum.services import ServiceError
+from ieum.services.admin.facilities import administering_role
 from ieum.services.conflicts import refuse_conflicts
-from ieum.services.facilities import administering_role
 from ieum.services.reports.content import Generated, generate
 from ieum.services.reports.periods import (
     STATUS_TITLES,

@@ -1,0 +1,538 @@
+"""Records: create, read, update, delete, temp-save and list the saved forms of a unit function.
+
+Every operation is scoped: the facility of the workspace, a unit function on its menu, a form
+of that unit, the user's grant and record scope. A record outside any of these is "not found".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from ieum.access import privacy
+from ieum.access.audit import Actor, record_event
+from ieum.definitions import Registry
+from ieum.definitions.model import FormDef
+from ieum.forms.engine import Outcome, process
+from ieum.forms.fields import Field, FieldTree, field_tree, file_ids
+from ieum.forms.validation import Errors
+from ieum.services import ServiceError, is_id
+from ieum.services.conflicts import refuse_conflicts
+from ieum.services.records import attachments as files
+from ieum.services.records import feeds, sensitive
+from ieum.services.records.form_versions import form_version, remember
+from ieum.services.records.scope import FormScope
+from ieum.services.transactions import transaction
+from ieum.services.workspace import Workspace
+from ieum.store.json_fields import json_field
+from ieum.store.models import Closing, Record, Subject, utcnow
+
+PER_PAGE = 20
+MAX_PER_PAGE = 100
+STATUS_TITLES = {"draft": "임시저장", "final": "저장", "locked": "확정"}
+CONFLICT = ("다른 사용자가 먼저 이 기록을 수정했습니다. 화면을 새로 고쳐 최신 내용을 확인한 뒤 "
+            "다시 저장하세요.")
+
+
+class FormInvalid(ServiceError):
+    """The submitted values do not pass the form; ``errors`` maps field paths to messages."""
+
+    def __init__(self, errors: Errors, data: Mapping[str, Any]) -> None:
+        super().__init__("입력값을 확인하세요.", status=400)
+        self.errors = errors
+        self.data = dict(data)
+
+
+def open_form(registry: Registry, workspace: Workspace, unit_id: str, form_id: str,
+              today: dt.date, actor: Actor) -> FormScope:
+    """The form scope, or 404 (unit not on this facility's menu, form not in the unit) /
+    403 (no ``view`` grant)."""
+    if workspace.facility is None:
+        raise ServiceError("기관을 찾을 수 없습니다.", status=404)
+    profile = registry.profiles.get(workspace.facility.profile_code)
+    if profile is None or unit_id not in profile.unit_ids:
+        raise ServiceError("메뉴를 찾을 수 없습니다.", status=404)
+    unit = registry.unit_functions[unit_id]
+    if form_id not in unit.forms:
+        raise ServiceError("양식을 찾을 수 없습니다.", status=404)
+    scope = FormScope(workspace, unit, registry.forms[form_id], profile.parameters_for(unit_id),
+                      today, actor)
+    scope.require("view")
+    return scope
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def scoped_query(scope: FormScope) -> Select:
+    query = select(Record).where(
+        Record.facility_id == scope.facility.id,
+        Record.unit_function == scope.unit.id,
+        Record.form_id == scope.form.id,
+        Record.deleted_at.is_(None),
+    )
+    user_id = scope.user.id
+    if scope.scope == "own":
+        query = query.where(Record.author_id == user_id)
+    elif scope.scope == "assigned":
+        query = query.where(or_(Record.author_id == user_id, Record.assignee_id == user_id))
+    if not scope.can("view_private"):
+        private = sensitive.private_record_filter(scope.form, user_id)
+        if private is not None:
+            query = query.where(private)
+    return query
+
+
+def sees_private(scope: FormScope, record: Record) -> bool:
+    return sensitive.may_see_private(scope.user.id, record, scope.can("view_private"))
+
+
+def shown_data(scope: FormScope, form: FormDef,
+               record: Record) -> tuple[dict[str, Any], frozenset[str]]:
+    """The record's data as this person may see it, and the private fields left out."""
+    return sensitive.shown(form, record.data, sees_private=sees_private(scope, record))
+
+
+def audit_view(session: Session, scope: FormScope, record: Record, form: FormDef) -> None:
+    """Opening a record that holds personal data is logged (who, whose, which record)."""
+    if sensitive.holds_personal_data(form):
+        record_event(session, "record.view", scope.actor, facility_id=scope.facility.id,
+                     target_type="record", target_id=record.id, subject_id=record.subject_id,
+                     detail={"unit": scope.unit.id, "form": record.form_id})
+        session.commit()
+
+
+def reveal_rrn(session: Session, registry: Registry, scope: FormScope, record_id: int,
+               field: str, reason: str | None) -> str:
+    """The full resident number of one field; needs ``reveal_rrn``, audited with a reason."""
+    scope.require("reveal_rrn")
+    record = get_record(session, scope, record_id)
+    form = form_of(session, registry, record)
+    value = record.data.get(field)
+    if field not in sensitive.rrn_fields(form) or not privacy.is_sealed(value):
+        raise ServiceError("주민등록번호가 저장되어 있지 않습니다.", status=404)
+    text = stated_reason(reason)
+    record_event(session, "rrn.reveal", scope.actor, facility_id=scope.facility.id,
+                 target_type="record", target_id=record.id, subject_id=record.subject_id,
+                 detail={"field": field, "reason": text})
+    session.commit()
+    return privacy.reveal(value)
+
+
+def get_record(session: Session, scope: FormScope, record_id: int) -> Record:
+    record = session.scalar(scoped_query(scope).where(Record.id == record_id))
+    if record is None:
+        raise ServiceError("기록을 찾을 수 없습니다.", status=404)
+    return record
+
+
+def form_of(session: Session, registry: Registry, record: Record) -> FormDef:
+    """The form version ``record`` was saved with."""
+    return form_version(session, registry, record.form_id, record.form_version)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What a list screen asks for; built from request arguments by ``parse_list_query``."""
+
+    filters: Mapping[str, Any] = field(default_factory=dict)
+    sort: str = "updated_at"
+    descending: bool = True
+    page: int = 1
+    per_page: int = PER_PAGE
+    status: str | None = None
+    subject_id: int | None = None
+
+
+#: The list screen counts matching records only this far for its pager ("1,000건 이상"): an
+#: exact count reads every matching row (tens of milliseconds for 100,000 of them), a capped
+#: one stops after the cap. The API still counts exactly.
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Record]
+    total: int
+    page: int
+    per_page: int
+    #: The count stopped at a cap: at least ``total`` records match, and a next page exists.
+    more: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page)) + (1 if self.more else 0)
+
+
+_META_SORTS = {"updated_at": Record.updated_at, "created_at": Record.created_at,
+               "id": Record.id, "status": Record.status}
+
+
+def _int_arg(value: Any, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return default
+    return min(max(number, low), high)
+
+
+def parse_list_query(tree: FieldTree, args: Mapping[str, Any]) -> ListQuery:
+    """Read filters (only the form's filter fields), sort and paging from request arguments;
+    anything unknown or malformed falls back to the default instead of failing."""
+    filters: dict[str, Any] = {}
+    for item in tree.filters:
+        if item.kind in ("date", "datetime"):
+            for suffix in ("from", "to"):
+                value = str(args.get(f"{item.name}__{suffix}") or "").strip()
+                if value:
+                    try:
+                        filters[f"{item.name}__{suffix}"] = dt.date.fromisoformat(value[:10])
+                    except ValueError:
+                        continue
+            continue
+        value = str(args.get(item.name) or "").strip()
+        if value:
+            filters[item.name] = value[:200]
+    sortable = {f.name for f in tree.list_columns} | set(_META_SORTS)
+    sort = str(args.get("sort") or "updated_at")
+    if sort not in sortable:
+        sort = "updated_at"
+    status = args.get("record_status")
+    subject = args.get("subject")
+    return ListQuery(
+        filters=filters, sort=sort, descending=str(args.get("dir", "desc")) != "asc",
+        page=_int_arg(args.get("page"), 1, 1, 1_000_000),
+        per_page=_int_arg(args.get("per_page"), PER_PAGE, 1, MAX_PER_PAGE),
+        status=status if status in STATUS_TITLES else None,
+        subject_id=_int_arg(subject, 0, 0, 2**31 - 1) or None if subject else None,
+    )
+
+
+def json_column(item: Field, data=Record.data):  # noqa: ANN001, ANN202 - a SQL expression
+    """The field as the list filters and sorts it (also the expression of its index, see
+    ``ieum.store.indexes``, built on another copy of the ``data`` column)."""
+    return json_field(item.name, item.kind, data)
+
+
+def _filtered(scope: FormScope, query: ListQuery) -> Select:
+    statement = scoped_query(scope)
+    fields = {f.name: f for f in scope.tree.fields}
+    for key, value in query.filters.items():
+        name, _, bound = key.partition("__")
+        item = fields.get(name)
+        if item is None:
+            continue
+        column = Record.data[name].as_string()
+        if bound == "from":
+            statement = statement.where(column >= value.isoformat())
+        elif bound == "to":
+            statement = statement.where(column < (value + dt.timedelta(days=1)).isoformat())
+        elif item.kind in ("select", "radio"):
+            statement = statement.where(column == str(value))
+        elif item.kind == "boolean":
+            wanted = value in ("1", "true", "예")
+            statement = statement.where(Record.data[name].as_boolean().is_(wanted))
+        elif item.kind in ("integer", "number"):
+            try:
+                statement = statement.where(json_column(item) == float(value))
+            except ValueError:
+                continue
+        else:
+            escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            statement = statement.where(column.ilike(f"%{escaped}%", escape="\\"))
+    if query.status:
+        statement = statement.where(Record.status == query.status)
+    if query.subject_id:
+        statement = statement.where(Record.subject_id == query.subject_id)
+    return statement
+
+
+def _count(session: Session, statement: Select, limit: int | None) -> tuple[int, bool]:
+    """(rows, more): every row of ``statement``, or at most ``limit`` and whether more match."""
+    rows = statement.with_only_columns(Record.id)
+    if limit is None:
+        return session.scalar(select(func.count()).select_from(rows.subquery())) or 0, False
+    counted = session.scalar(select(func.count()).select_from(
+        rows.limit(limit + 1).subquery())) or 0
+    return (limit, True) if counted > limit else (counted, False)
+
+
+def list_records(session: Session, scope: FormScope, query: ListQuery,
+                 *, count_cap: int | None = None) -> Page:
+    """One page of the list. With ``count_cap`` the total is counted only up to the cap, or
+    up to the asked page when that lies further (whole pages, so that ``more`` means a next
+    page exists); without it, exactly."""
+    statement = _filtered(scope, query)
+    limit = None if count_cap is None else \
+        max(math.ceil(count_cap / query.per_page), query.page) * query.per_page
+    total, more = _count(session, statement, limit)
+    if query.sort in _META_SORTS:
+        order = _META_SORTS[query.sort]
+    else:
+        order = json_column(scope.tree.top(query.sort))
+    order = order.desc() if query.descending else order.asc()
+    tiebreak = Record.id.desc() if query.descending else Record.id.asc()
+    page = min(query.page, max(1, math.ceil(total / query.per_page)))
+    items = session.scalars(statement.order_by(order.nulls_last(), tiebreak)
+                            .offset((page - 1) * query.per_page).limit(query.per_page)).all()
+    return Page(list(items), total, page, query.per_page, more)
+
+
+def iter_all(session: Session, scope: FormScope, query: ListQuery,
+             batch: int = 500) -> Iterator[Record]:
+    """Every record the list would show (for Excel export), fetched in batches."""
+    statement = _filtered(scope, query).order_by(Record.id)
+    yield from session.scalars(statement.execution_options(yield_per=batch))
+
+
+# --- writing -------------------------------------------------------------------------------
+
+def entry_date_of(form: FormDef, data: Mapping[str, Any]) -> dt.date | None:
+    """The date a record is "about": its first required date field in screen order."""
+    for item in field_tree(form).fields:
+        if item.kind == "date" and item.required and isinstance(data.get(item.name), str):
+            try:
+                return dt.date.fromisoformat(data[item.name])
+            except ValueError:
+                return None
+    return None
+
+
+def refuse_closed(session: Session, scope: FormScope, day: dt.date | None) -> None:
+    if day is None:
+        return
+    closed = session.scalar(select(Closing.closed_through).where(
+        Closing.facility_id == scope.facility.id, Closing.unit_function == scope.unit.id))
+    if closed is not None and day <= closed:
+        raise ServiceError(f"{closed:%Y-%m-%d}까지 마감된 기간입니다. 마감된 기간의 기록은 "
+                           "저장하거나 지울 수 없습니다.", status=409)
+
+
+@lru_cache(maxsize=512)
+def reads_record_counts(form: FormDef) -> bool:
+    """Whether an expression of ``form`` may read ``record_counts``. Conservative: the name
+    appearing anywhere in the schema counts (an expression can only read a name it spells)."""
+    return "record_counts" in json.dumps(form.schema_dict(), ensure_ascii=False)
+
+
+def subject_context(session: Session, scope: FormScope, subject_id: int | None,
+                    form: FormDef | None = None) -> dict[str, Any]:
+    """What a form's rules may know about the record's subject: ``subject`` (name, birth
+    date, age today, status) and ``record_counts`` (saved records per form in this unit).
+    The counts are a grouped query over the subject's records: it is skipped (an empty
+    mapping) for a ``form`` (default: the scope's) none of whose expressions reads them."""
+    if subject_id is None or not is_id(subject_id):
+        return {}
+    subject = session.get(Subject, subject_id)
+    if subject is None or subject.facility_id != scope.facility.id:
+        return {}
+    counts = dict(session.execute(
+        select(Record.form_id, func.count(Record.id)).where(
+            Record.facility_id == scope.facility.id, Record.unit_function == scope.unit.id,
+            Record.subject_id == subject_id, Record.deleted_at.is_(None),
+            Record.status != "draft").group_by(Record.form_id)).all()) \
+        if reads_record_counts(form or scope.form) else {}
+    born = subject.birth_date
+    age = None
+    if born is not None:
+        age = scope.today.year - born.year - (
+            (scope.today.month, scope.today.day) < (born.month, born.day))
+    return {"record_counts": counts, "subject": {
+        "name": subject.name, "birth_date": born, "age": age, "status": subject.status}}
+
+
+def validate(scope: FormScope, data: Mapping[str, Any], *, draft: bool = False,
+             previous: Mapping[str, Any] | None = None, form: FormDef | None = None,
+             context: Mapping[str, Any] | None = None) -> Outcome:
+    return process(form or scope.form, data, today=scope.today, draft=draft, previous=previous,
+                   parameters={**scope.parameters, **(context or {})})
+
+
+def _claim_files(session: Session, scope: FormScope, record: Record, form: FormDef) -> None:
+    problems = files.claim(session, scope.facility, scope.user, record.id,
+                           file_ids(field_tree(form).fields, record.data))
+    if problems:
+        raise FormInvalid({"": problems}, record.data)
+
+
+def _foreign_subjects(session: Session, scope: FormScope, form: FormDef,
+                      data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """``subjects`` fields may only name this facility's subjects."""
+    errors: dict[str, list[str]] = {}
+    for item in field_tree(form).fields:
+        ids = data.get(item.name)
+        if item.kind != "subjects" or not isinstance(ids, list) or not ids:
+            continue
+        known = set(session.scalars(select(Subject.id).where(
+            Subject.id.in_([i for i in ids if is_id(i)]),
+            Subject.facility_id == scope.facility.id)))
+        if set(ids) - known:
+            errors[item.name] = ["대상자를 찾을 수 없습니다. 다시 선택하세요"]
+    return errors
+
+
+def _subject_row(session: Session, scope: FormScope, subject_id: int | None) -> Subject | None:
+    """The facility's subject ``subject_id`` (``None`` when absent, malformed or foreign)."""
+    if subject_id is None or not is_id(subject_id):
+        return None
+    subject = session.get(Subject, subject_id)
+    return subject if subject is not None and subject.facility_id == scope.facility.id else None
+
+
+def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *, draft: bool,
+                  subject_id: int | None, audit: str | None = None) -> Record:
+    """The record pipeline for a new record, without committing: validate, check closings
+    and locks, persist, run the unit's feeds, audit (``audit``: the event name, if any)."""
+    # Loaded once and held for the whole call: the session's identity map holds objects only
+    # weakly, so without this reference the rules' context, the check below and the case rules
+    # (``session.get`` each) would read the same row three more times.
+    subject = _subject_row(session, scope, subject_id)
+    outcome = validate(scope, data, draft=draft,
+                       context=subject_context(session, scope, subject_id))
+    registers = bool(scope.unit.subject_registry) and \
+        scope.unit.subject_registry["form"] == scope.form.id
+    names_subjects = any(item.kind == "subjects" for item in scope.tree.fields)
+    if scope.unit.record_subject == "required" and subject_id is None and not registers \
+            and not names_subjects:
+        outcome = Outcome(outcome.data, {**outcome.errors, "subject_id": ["대상자를 선택하세요"]})
+    foreign = _foreign_subjects(session, scope, scope.form, outcome.data)
+    if foreign:
+        outcome = Outcome(outcome.data, {**outcome.errors, **foreign})
+    if not outcome.ok:
+        raise FormInvalid(outcome.errors, outcome.data)
+    entry_date = entry_date_of(scope.form, outcome.data)
+    refuse_closed(session, scope, entry_date)
+    remember(session, scope.form)
+    if subject_id is not None and subject is None:
+        raise ServiceError("대상자를 찾을 수 없습니다.", field="subject_id", status=404)
+    subject_id = None if subject is None else subject.id
+    record = Record(
+        facility_id=scope.facility.id, unit_function=scope.unit.id, form_id=scope.form.id,
+        form_version=scope.form.version, subject_id=subject_id,
+        data=sensitive.sealed(scope.form, outcome.data), status="draft" if draft else "final",
+        entry_date=entry_date, author_id=scope.user.id)
+    event = feeds.RecordEvent("create", session, scope, scope.form, record)
+    feeds.run("before_save", event)
+    session.add(record)
+    session.flush()
+    _claim_files(session, scope, record, scope.form)
+    feeds.run("after_save", event)
+    if audit:
+        _audit(session, scope, audit, record, {"status": record.status})
+    return record
+
+
+def _audit(session: Session, scope: FormScope, action: str, record: Record,
+           detail: Mapping[str, Any]) -> None:
+    record_event(session, action, scope.actor, facility_id=scope.facility.id,
+                 target_type="record", target_id=record.id, subject_id=record.subject_id,
+                 detail={"unit": scope.unit.id, "form": record.form_id, **detail})
+
+
+@refuse_conflicts(CONFLICT)
+@transaction
+def create_record(session: Session, scope: FormScope, data: Mapping[str, Any], *,
+                  draft: bool = False, subject_id: int | None = None,
+                  unread: Errors | None = None) -> Record:
+    """Validate and save a new record (``draft`` = 임시저장); commits, or rolls back when
+    refused. ``unread``: values the screen could not read (a refused file, a malformed
+    number), which refuse the record as they are."""
+    scope.require("create")
+    if unread:
+        raise FormInvalid(unread, data)
+    return insert_record(session, scope, data, draft=draft, subject_id=subject_id,
+                         audit="record.create")
+
+
+def _check_version(record: Record, expected_version: int | None) -> None:
+    if expected_version is None:
+        raise ServiceError("수정할 기록의 버전(version)이 필요합니다.", field="version")
+    if record.version != expected_version:
+        raise ServiceError(CONFLICT, status=409)
+
+
+@refuse_conflicts(CONFLICT)
+@transaction
+def update_record(session: Session, registry: Registry, scope: FormScope, record_id: int,
+                  data: Mapping[str, Any], *, expected_version: int | None,
+                  draft: bool = False, unread: Errors | None = None) -> Record:
+    """Save changes to a record with the form version it was saved with; a stale
+    ``expected_version`` is refused (409) and nothing is written; commits, or rolls back
+    when refused. ``unread``: as for ``create_record``."""
+    scope.require("update")
+    if unread:
+        raise FormInvalid(unread, data)
+    record = get_record(session, scope, record_id)
+    _check_version(record, expected_version)
+    if record.status == "locked":
+        raise ServiceError("확정된 기록은 수정할 수 없습니다.", status=409)
+    if draft and record.status != "draft":
+        raise ServiceError("저장을 마친 기록은 임시저장으로 되돌릴 수 없습니다.", status=409)
+    form = form_of(session, registry, record)
+    data = sensitive.for_update(form, data, record.data, sees_private=sees_private(scope, record))
+    outcome = validate(scope, data, draft=draft, previous=record.data, form=form,
+                       context=subject_context(session, scope, record.subject_id, form))
+    foreign = _foreign_subjects(session, scope, form, outcome.data)
+    if foreign:
+        outcome = Outcome(outcome.data, {**outcome.errors, **foreign})
+    if not outcome.ok:
+        raise FormInvalid(outcome.errors, {k: v for k, v in outcome.data.items()
+                                           if k not in sensitive.rrn_fields(form)})
+    stored = sensitive.sealed(form, outcome.data)
+    for name in sensitive.rrn_fields(form):  # the same number keeps its stored seal
+        if privacy.is_sealed(record.data.get(name)) and isinstance(stored.get(name), dict) \
+                and stored[name]["hmac"] == record.data[name]["hmac"]:
+            stored[name] = record.data[name]
+    refuse_closed(session, scope, record.entry_date)
+    entry_date = entry_date_of(form, outcome.data)
+    refuse_closed(session, scope, entry_date)
+    changed = sorted(k for k in set(record.data) | set(stored)
+                     if record.data.get(k) != stored.get(k))
+    dropped = set(file_ids(field_tree(form).fields, record.data)) - set(
+        file_ids(field_tree(form).fields, stored))
+    files.detach(session, record.id, dropped)
+    event = feeds.RecordEvent("update", session, scope, form, record, previous=record.data)
+    record.data = stored
+    record.entry_date = entry_date
+    record.status = "draft" if draft else "final"
+    feeds.run("before_save", event)
+    session.flush()  # UPDATE ... WHERE version = :seen
+    _claim_files(session, scope, record, form)
+    feeds.run("after_save", event)
+    _audit(session, scope, "record.update", record, {"fields": changed, "status": record.status})
+    return record
+
+
+@refuse_conflicts(CONFLICT)
+def delete_record(session: Session, scope: FormScope, record_id: int, *,
+                  expected_version: int | None) -> None:
+    """Remove a record from every list; the row is kept (nothing is lost) and audited."""
+    scope.require("delete")
+    record = get_record(session, scope, record_id)
+    _check_version(record, expected_version)
+    if record.status == "locked":
+        raise ServiceError("확정된 기록은 지울 수 없습니다.", status=409)
+    refuse_closed(session, scope, record.entry_date)
+    record.deleted_at = utcnow()
+    record.deleted_by_id = scope.user.id
+    session.flush()  # UPDATE ... WHERE version = :seen
+    feeds.run("after_delete", feeds.RecordEvent("delete", session, scope, scope.form, record))
+    _audit(session, scope, "record.delete", record, {})
+    session.commit()
+
+
+def stated_reason(reason: str | None) -> str:
+    """Every download of personal data carries a reason (privacy rule); 2-200 characters."""
+    text = (reason or "").strip()
+    if len(text) < 2:
+        raise ServiceError("내려받는 사유를 입력하세요.", field="reason")
+    if len(text) > 200:
+        raise ServiceError("사유는 200자 이하로 입력하세요.", field="reason")
+    return text

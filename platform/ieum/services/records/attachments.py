@@ -1,0 +1,131 @@
+"""Files attached to records: kept under ``instance/attachments``, never in the web root."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ieum.forms.fields import Field
+from ieum.services import ServiceError, is_id
+from ieum.services.transactions import transaction
+from ieum.store.db import Database
+from ieum.store.models import Attachment, Facility, User
+
+CHUNK = 1024 * 1024
+
+
+def _human(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f}MB" if size >= 1024 * 1024 else f"{size // 1024}KB"
+
+
+def store_upload(session: Session, folder: Path, facility: Facility, user: User, field: Field,
+                 filename: str, stream: BinaryIO) -> Attachment:
+    """Check the file against the field's limits and keep it; the row joins a record on save."""
+    # Only the last part of the name: "../" and Windows "..\\" never choose where it goes.
+    name = os.path.basename((filename or "").replace("\\", "/")).strip()
+    if not name:
+        raise ServiceError("파일 이름이 없습니다.", field=field.path)
+    extension = os.path.splitext(name)[1].lower()
+    if extension not in field.accept:
+        raise ServiceError(f"올릴 수 없는 파일 형식입니다 ({extension or '확장자 없음'}). "
+                           f"가능한 형식: {', '.join(field.accept)}", field=field.path)
+    key = f"{facility.id}/{uuid.uuid4().hex}"
+    target = folder / key
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest, size = hashlib.sha256(), 0
+    try:
+        with target.open("wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > field.max_size:
+                    limit = _human(field.max_size)
+                    raise ServiceError(f"파일이 너무 큽니다. {limit} 이하만 올릴 수 있습니다.",
+                                       field=field.path)
+                digest.update(chunk)
+                out.write(chunk)
+    except ServiceError:
+        target.unlink(missing_ok=True)
+        raise
+    if size == 0:
+        target.unlink(missing_ok=True)
+        raise ServiceError("빈 파일은 올릴 수 없습니다.", field=field.path)
+    attachment = Attachment(
+        facility_id=facility.id, field=field.path, filename=name[:255],
+        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+        size=size, sha256=digest.hexdigest(), storage_key=key, uploaded_by_id=user.id)
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
+def claim(session: Session, facility: Facility, user: User, record_id: int,
+          ids: Iterable[int]) -> list[str]:
+    """Join uploaded files to a record; returns the problems. A file may join only if it is
+    already this record's, or an unsaved upload of this user: another record's file, another
+    person's upload or another facility's file is refused as if it did not exist."""
+    wanted = {i for i in ids if isinstance(i, int)}
+    if not wanted:
+        return []
+    rows = session.scalars(select(Attachment).where(
+        Attachment.id.in_([i for i in wanted if is_id(i)]),
+        Attachment.facility_id == facility.id)).all()
+    usable = {a.id: a for a in rows
+              if a.record_id == record_id or (a.record_id is None and a.uploaded_by_id == user.id)}
+    for attachment in usable.values():
+        attachment.record_id = record_id
+    return [f"첨부파일 {i}을(를) 찾을 수 없습니다." for i in sorted(wanted - set(usable))]
+
+
+def detach(session: Session, record_id: int, ids: Iterable[int]) -> None:
+    """Files a record no longer names stop belonging to it (the file and row are kept; only
+    their uploader can still fetch them)."""
+    wanted = {i for i in ids if is_id(i)}
+    if not wanted:
+        return
+    for attachment in session.scalars(select(Attachment).where(
+            Attachment.id.in_(wanted), Attachment.record_id == record_id)):
+        attachment.record_id = None
+
+
+def attachments_of(session: Session, facility: Facility, ids: Iterable[int]
+                   ) -> dict[int, Attachment]:
+    wanted = {i for i in ids if is_id(i)}
+    if not wanted:
+        return {}
+    rows = session.scalars(select(Attachment).where(
+        Attachment.id.in_(wanted), Attachment.facility_id == facility.id))
+    return {a.id: a for a in rows}
+
+
+def file_path(folder: Path, attachment: Attachment) -> Path:
+    return folder / attachment.storage_key
+
+
+@transaction
+def keep_upload(session: Session, folder: Path, facility: Facility, user: User, field: Field,
+                filename: str, stream: BinaryIO) -> Attachment:
+    """``store_upload`` on its own, committed: a file uploaded before the record that will
+    name it is saved (the API's upload)."""
+    return store_upload(session, folder, facility, user, field, filename, stream)
+
+
+def discard_unsaved(database: Database, folder: Path,
+                    uploads: Iterable[tuple[int, str]]) -> None:
+    """After a request: of its uploads (attachment id, storage key), remove from disk the
+    files whose row was rolled back (the form did not save), so a refused form leaves
+    nothing behind."""
+    uploads = list(uploads)
+    with database.session() as session:
+        kept = set(session.scalars(select(Attachment.id).where(
+            Attachment.id.in_([attachment_id for attachment_id, _ in uploads]))))
+    for attachment_id, key in uploads:
+        if attachment_id not in kept:
+            (folder / key).unlink(missing_ok=True)

@@ -1,0 +1,108 @@
+"""Subjects (대상자): a person's membership in one facility, registered through a form.
+
+A unit function may declare ``subject_registry`` in its manifest: saving a record of that
+form creates the facility's subject (or updates it) from the mapped fields, and links the
+record to it. The same resident number in another facility finds the same ``person``
+through the keyed hash, without decrypting anything.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ieum.access import privacy
+from ieum.definitions.model import FormDef, UnitFunction
+from ieum.forms.fields import field_tree
+from ieum.store.models import Facility, Person, Subject
+
+
+def _date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _person(session: Session, sealed: Mapping[str, str] | None) -> Person | None:
+    if not privacy.is_sealed(sealed):
+        return None
+    person = session.scalar(select(Person).where(Person.rrn_hmac == sealed["hmac"]))
+    if person is None:
+        person = Person(rrn_hmac=sealed["hmac"])
+        session.add(person)
+        session.flush()
+    return person
+
+
+def register(session: Session, unit: UnitFunction, facility: Facility, form: FormDef,
+             data: Mapping[str, Any], subject_id: int | None) -> int | None:
+    """Create or update the subject a registry record describes; returns its id (or the
+    given ``subject_id`` when the unit does not register subjects with this form)."""
+    mapping = unit.subject_registry
+    if not mapping or mapping["form"] != form.id:
+        return subject_id
+    subject = session.get(Subject, subject_id) if subject_id else None
+    if subject is None or subject.facility_id != facility.id:
+        subject = Subject(facility_id=facility.id, name="", data={})
+        session.add(subject)
+    subject.name = str(data.get(mapping["name"]) or "")[:100]
+    if "birth_date" in mapping:
+        subject.birth_date = _date(data.get(mapping["birth_date"]))
+    if "status" in mapping and data.get(mapping["status"]) is not None:
+        field = field_tree(form).top(mapping["status"])
+        value = data[mapping["status"]]
+        subject.status = (field.label_of(value) if field else str(value))[:20]
+        if field is not None:  # lets admissions and discharges keep this record's status
+            subject.data = {**(subject.data or {}), "registry": {
+                "unit": unit.id, "form": form.id, "status_field": mapping["status"],
+                "values": {label: option for option, label in field.options}}}
+    if "rrn" in mapping:
+        sealed = data.get(mapping["rrn"])
+        person = _person(session, sealed)
+        subject.person_id = person.id if person else subject.person_id
+        if privacy.is_sealed(sealed):
+            subject.rrn_encrypted = base64.b64decode(sealed["sealed"])
+    session.flush()
+    return subject.id
+
+
+def search(session: Session, facility: Facility, text: str = "", *,
+           limit: int = 50) -> list[Subject]:
+    """The facility's subjects whose name contains ``text`` (or all), by name."""
+    statement = select(Subject).where(Subject.facility_id == facility.id)
+    if text.strip():
+        escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(or_(Subject.name.ilike(f"%{escaped}%", escape="\\")))
+    return list(session.scalars(statement.order_by(Subject.name, Subject.id).limit(limit)))
+
+
+class RegistryFeed:
+    """The kernel feed of units with a ``subject_registry``: a record of the registry form
+    creates or updates the subject it describes."""
+
+    @staticmethod
+    def before_save(event) -> None:  # noqa: ANN001 - a feeds.RecordEvent
+        record = event.record
+        record.subject_id = register(event.session, event.unit, event.facility, event.form,
+                                     record.data, record.subject_id)
+
+
+def subject_by_id(session: Session, subject_id: int | None) -> Subject | None:
+    """The subject ``subject_id`` (a record's own subject), or None."""
+    return session.get(Subject, subject_id) if subject_id else None
+
+
+def names(session: Session, facility: Facility, ids: Iterable[int]) -> dict[int, str]:
+    """id -> name of the facility's subjects among ``ids`` (others are left out)."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    rows = session.scalars(select(Subject).where(Subject.id.in_(wanted),
+                                                 Subject.facility_id == facility.id))
+    return {row.id: row.name for row in rows}
