@@ -238,10 +238,16 @@ def _show_unit(registry: Registry, unit_id: str) -> None:
     _heading(f"Feeds ({len(unit.feeds)})")
     click.echo(f"  {', '.join(unit.feeds)}" if unit.feeds else "  (none)")
 
-    kinds = _report_kinds(unit.id)
-    if kinds is not None:
-        _heading(f"Report kinds reading its records ({len(kinds)})")
-        _rows(["id", "title", "period"], kinds)
+    if unit.reports is not None:
+        declared = unit.reports.kinds
+        _heading(f"Report kinds it prepares ({len(declared)})")
+        _rows(["id", "title", "period", "reads", "generator"],
+              [[kind.id, kind.title, kind.period, ", ".join(kind.reads), kind.generator or "-"]
+               for kind in declared])
+    reading = [kind for kind in registry.report_kinds.values() if unit.id in kind.reads]
+    _heading(f"Report kinds reading its records ({len(reading)})")
+    _rows(["id", "title", "period", "prepared in"],
+          [[kind.id, kind.title, kind.period, kind.unit] for kind in reading])
 
     _heading(f"Parameters ({len(unit.parameters)})")
     _rows(["name", "type", "default", "title"],
@@ -255,16 +261,6 @@ def _show_unit(registry: Registry, unit_id: str) -> None:
           [[profile.code, profile.title, item.title or "-",
             ", ".join(f"{name}={_value(value)}" for name, value in item.parameters.items())
             or "-"] for profile, item in users])
-
-
-def _report_kinds(unit_id: str) -> list[list[str]] | None:
-    """The report kinds that read the unit's records (``None`` when none are installed)."""
-    try:
-        from ieum.services.reports_kinds import KINDS
-    except ImportError:  # the report kinds live elsewhere: nothing to show
-        return None
-    return [[kind.id, kind.title, kind.period] for kind in KINDS.values()
-            if unit_id in kind.units]
 
 
 @click.command("reuse")
