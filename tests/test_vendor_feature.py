@@ -30,17 +30,18 @@ from ieum.definitions import extensions
 from ieum.services import ServiceError
 from ieum.services.admin.facilities import create_facility
 from ieum.services.admin.users import create_user, grant_role
+from ieum.services.reports.content import figure_values
 from ieum.services.workspace import open_workspace
 from ieum.store.migrate import upgrade
 from ieum.store.models import (
     AuditEvent,
-    Facility,
     ProcessInstance,
     Record,
     Subject,
     Task,
     User,
 )
+from ieum.store.models_reports import Report
 from tests.content_tree import write
 from tests.vendor_fixture import HOME_VISIT_PLUGIN
 from tests.webutil import PASSWORD, csrf_token, login
@@ -97,11 +98,13 @@ def test_ieum_check_refuses_a_feed_no_package_provides(home_visit_site: Path,
     content = tmp_path / "content"
     shutil.copytree(home_visit_site / "ieum_vendor_home_visit" / "content", content)
     manifest = content / "unit_functions" / UNIT / "unit.yaml"
-    # The package's own content checks clean against the installed feeds ...
-    clean = run_ieum(home_visit_site, tmp_path, "check", str(content))
+    # The package's content, over the shipped content it builds on (the 시·군·구's review
+    # process of its report kind), checks clean against the installed feeds ...
+    shipped = str(Path(__file__).resolve().parents[1])
+    clean = run_ieum(home_visit_site, tmp_path, "check", shipped, str(content))
     assert clean.returncode == 0, clean.stdout + clean.stderr
     # ... but not without the package: its feed is then provided by nobody.
-    alone = run_ieum(None, tmp_path, "check", str(content))
+    alone = run_ieum(None, tmp_path, "check", shipped, str(content))
     assert alone.returncode == 1
     assert "content/unit_functions/vendor_home_visit/unit.yaml:/feeds/0: feed " \
            "'vendor_home_visit_tally' is provided by no installed package" in alone.stdout
@@ -109,7 +112,7 @@ def test_ieum_check_refuses_a_feed_no_package_provides(home_visit_site: Path,
     data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
     data["feeds"].append("visit_counter")
     manifest.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    refused = run_ieum(home_visit_site, tmp_path, "check", str(content))
+    refused = run_ieum(home_visit_site, tmp_path, "check", shipped, str(content))
     assert refused.returncode == 1
     problems = [line for line in refused.stdout.splitlines() if "/feeds/" in line]
     assert len(problems) == 1, refused.stdout
@@ -137,7 +140,11 @@ def app(feature, make_app, sqlite_url, tmp_path):  # noqa: ANN001, ANN201 - fixt
     root = tmp_path / "content"
     write(root, "facility_profiles/home_visit_center.yaml", PROFILE)
     upgrade(sqlite_url)
-    app = make_app(sqlite_url, roots=[root], IEUM_PLUGINS=True, IEUM_TODAY=TODAY.isoformat())
+    # Over the shipped content: the package's report kind is reviewed by the 시·군·구 with the
+    # shipped library's report_review process.
+    shipped = Path(__file__).resolve().parents[1]
+    app = make_app(sqlite_url, roots=[shipped, root], IEUM_PLUGINS=True,
+                   IEUM_TODAY=TODAY.isoformat())
     registry = app.extensions["ieum.registry"]
     with app.extensions["ieum.database"].session() as session:
         facility = create_facility(session, registry, code=FACILITY, name="햇살방문상담센터",
@@ -319,12 +326,13 @@ def test_the_visits_are_entries_of_the_integrated_history(app) -> None:  # noqa:
 
 
 def test_the_report_kind_and_its_generator(app) -> None:  # noqa: ANN001 - a Flask app
-    """The kind's figures are counts of saved (not draft) records of the period where an
-    expression holds; the generator, found in ``ieum.report_generators`` under the name the
-    kind gives, adds what data cannot say (distinct subjects)."""
-    from ieum_vendor_home_visit.report_kind import KIND, Preview, month_of, preview
-
-    generate = extensions.objects(extensions.REPORT_GENERATORS)[KIND["generator"]]
+    """The kind is data in the package's manifest: the kernel's report screens make the
+    month's report from saved (not draft) records where each figure's expression holds, and
+    the generator, found in ``ieum.report_generators`` under the name the kind gives, adds
+    what data cannot say (distinct subjects). The package's own page previews the same."""
+    kind = app.extensions["ieum.registry"].report_kinds["vendor_home_visit_monthly"]
+    assert kind.unit == UNIT and kind.generator == "vendor_home_visit_monthly"
+    assert kind.generator in extensions.objects(extensions.REPORT_GENERATORS)
     people = subject_ids(app)
     worker = app.test_client()
     login(worker, "counsellor")
@@ -337,19 +345,24 @@ def test_the_report_kind_and_its_generator(app) -> None:  # noqa: ANN001 - a Fla
                                     "visit_date": "2026-10-03", "place": "home",
                                     "topic": "living", "content": "작성 중"})
     assert draft.status_code == 302
+    reports = f"/f/{FACILITY}/reports/"
+    listing = worker.get(reports)
+    assert listing.status_code == 200 and "방문상담 실적보고" in listing.get_data(as_text=True)
+    made = worker.post(f"{reports}generate", data={
+        "csrf_token": csrf_token(worker, reports), "kind": kind.id, "period": "2026-10"})
+    assert made.status_code == 302
+    page = worker.get(made.headers["Location"]).get_data(as_text=True)
+    assert "상담 대상자" in page and "2026년 10월" in page
     with app.extensions["ieum.database"].session() as session:
-        facility = session.scalar(select(Facility).where(Facility.code == FACILITY))
-        build = Preview(session, facility, month_of(TODAY))
-        generate(build)
-        assert build.figures == [{"key": "subjects", "title": "상담 대상자", "value": 1,
-                                  "unit": "명"}]
-        assert build.sources == {kept, other}
-        report = preview(session, facility, TODAY)
-    assert [(f["key"], f["value"]) for f in report.figures] == [
-        ("visits", 2), ("home_visits", 1), ("followups_needed", 1), ("subjects", 1)]
-    assert [f["key"] for f in KIND["figures"]] == ["visits", "home_visits", "followups_needed"]
-    assert report.sources == {kept, other}
-    assert report.basis.title == "2026년 10월"
+        report = session.scalar(select(Report).where(Report.kind == kind.id))
+        assert figure_values(report.content) == {
+            "visits": 2, "home_visits": 1, "followups_needed": 1, "subjects": 1}
+        assert [f["key"] for f in report.content["figures"]] == [
+            "visits", "home_visits", "followups_needed", "subjects"]
+        assert set(report.content["source_records"]) == {kept, other}
+        assert report.due_date == dt.date(2026, 11, 10)
+    board = worker.get(f"/f/{FACILITY}/vendor-home-visit/")
+    assert figures_on(board.get_data(as_text=True))["visits"] == "2건"
 
 
 def test_a_record_refused_inside_a_service_task_refuses_the_step(app, monkeypatch) -> None:  # noqa: ANN001

@@ -19,7 +19,7 @@ from ieum.store.models import Record
 from ieum.web.context import actor_for, db_session, registry, today
 from ieum_vendor_home_visit import PLAN_FORM, PROCESS, UNIT, VISIT_FORM
 from ieum_vendor_home_visit.feeds import TALLY_KEY
-from ieum_vendor_home_visit.report_kind import KIND, preview
+from ieum_vendor_home_visit.report_kind import preview
 
 bp = Blueprint("vendor_home_visit", __name__, template_folder="templates",
                url_prefix="/f/<facility_code>/vendor-home-visit")
@@ -39,10 +39,10 @@ def board(facility_code: str):
     planned = list(session.scalars(records.scoped_query(plans)
                                    .order_by(Record.id.desc()).limit(20)))
     names = {person.id: person.name for person, _ in people}
-    report = preview(session, workspace.facility, day)
+    report = preview(session, content, workspace.facility, day).content
     return render_template(
         "vendor_home_visit/board.html", ws=workspace,
         profile=content.profiles[workspace.facility.profile_code],
         unit=content.unit_functions[UNIT], process=content.processes[PROCESS],
-        people=people, planned=planned, names=names, report=report, kind=KIND,
+        people=people, planned=planned, names=names, report=report,
         may_create=visits.can("create"), visit_form=VISIT_FORM, plan_form=PLAN_FORM)
