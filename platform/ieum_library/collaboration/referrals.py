@@ -388,11 +388,8 @@ def cancel(session: Session, rt: flows.Runtime, workspace: Workspace,
     referral.decision_reason = text
     instance = session.get(ProcessInstance, referral.review_instance_id) \
         if referral.review_instance_id else None
-    if instance is not None and instance.status == "running":
-        instance.status = "cancelled"
-        for task in session.scalars(select(Task).where(Task.instance_id == instance.id,
-                                                       Task.state == "ready")):
-            task.state = "cancelled"
+    if instance is not None:
+        flows.cancel_in(session, instance)
     record_event(session, "referral.cancel", rt.actor, facility_id=workspace.facility.id,
                  target_type="referral", target_id=referral.id,
                  subject_id=referral.from_subject_id, detail={"reason": text})
