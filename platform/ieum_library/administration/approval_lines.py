@@ -31,6 +31,7 @@ from ieum.definitions.model import FacilityProfile as Profile
 from ieum.forms.engine import process as run_form
 from ieum.services import ServiceError
 from ieum.services.records.form_versions import remember
+from ieum.services.transactions import transaction
 from ieum.services.workflows import ProgressView, Step
 from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, Record, RoleAssignment, utcnow
@@ -166,10 +167,12 @@ def _role_title(profile: Profile, role_id: str) -> str:
     return role.title if role is not None else role_id
 
 
+@transaction
 def set_line(session: Session, registry: Registry, workspace: Workspace, unit_id: str,
              roles: Sequence[str], actor: Actor, *, reason: str | None = None,
              today: dt.date) -> tuple[str, ...]:
-    """Set the facility's line for ``unit_id`` (flushes; the caller commits).
+    """Set the facility's line for ``unit_id``, in one transaction (committed, or rolled back
+    when refused).
 
     Refused: not an administrator (403); a unit of another menu or without a line (404);
     an empty line, more than six steps, a role twice, a role the profile does not have or

@@ -22,6 +22,7 @@ from ieum.definitions import Registry
 from ieum.services import ServiceError
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.records import open_form, scoped_query
+from ieum.services.transactions import transaction
 from ieum.services.workspace import Workspace
 from ieum.store.models import Record, utcnow
 
@@ -142,3 +143,14 @@ def find(session: Session, registry: Registry, workspace: Workspace, number: str
         if receipt.number == number:
             return receipt
     raise ServiceError("영수증을 찾을 수 없습니다.", status=404)
+
+
+@transaction
+def print_receipt(session: Session, registry: Registry, workspace: Workspace, number: str, *,
+                  today: dt.date, actor: Actor) -> Receipt:
+    """The receipt to print; printing it is audited (one transaction)."""
+    found = find(session, registry, workspace, number, today=today, actor=actor)
+    record_event(session, "donation.receipt.print", actor, facility_id=workspace.facility.id,
+                 target_type="donation_receipt", target_id=found.number,
+                 detail={"donations": [row.id for row in found.donations]})
+    return found

@@ -16,7 +16,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ieum.access.audit import record_event
 from ieum.definitions.model import FormDef, UnitFunction
 from ieum.services import ServiceError
 from ieum.services.workspace import Workspace, open_workspace
@@ -144,12 +143,8 @@ def receipt(facility_code: str):
     """A printable 기부금 영수증 (?number=2026-0001); printing it is audited."""
     ws = _workspace(facility_code)
     number = request.args.get("number", "")
-    found = receipt_service.find(db_session(), registry(), ws, number, today=today(),
-                                 actor=actor_for(current_user.row))
-    record_event(db_session(), "donation.receipt.print", actor_for(current_user.row),
-                 facility_id=ws.facility.id, target_type="donation_receipt",
-                 target_id=found.number, detail={"donations": [r.id for r in found.donations]})
-    db_session().commit()
+    found = receipt_service.print_receipt(db_session(), registry(), ws, number,
+                                          today=today(), actor=actor_for(current_user.row))
     return render_template("library/receipt_print.html", ws=ws, receipt=found, today=today())
 
 
@@ -207,9 +202,7 @@ def set_approval_line(facility_code: str, unit_id: str):
     except ServiceError as refused:
         if refused.status != 400:
             raise
-        session.rollback()
         return _approval_lines_page(ws, status=400, errors={unit_id: refused.message})
-    session.commit()
     flash("결재선을 저장했습니다: 담당 → " + " → ".join(_role_title(ws, r) for r in line)
           + ". 새로 올리는 결재부터 적용됩니다.", "success")
     return redirect(url_for(".approval_lines", facility_code=facility_code))
