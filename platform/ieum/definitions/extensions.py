@@ -15,7 +15,8 @@ vendor's) registers its Python in. The kernel discovers them here and nowhere el
 - ``ieum.screens``: a Flask ``Blueprint`` (or a callable returning one); a manifest places
   one in the menu with ``page:``. A blueprint may add links to the 기관 관리 menu (shown to a
   facility's administrators) with an attribute ``admin_menu``: (title, endpoint) pairs, the
-  endpoint taking ``facility_code``.
+  endpoint taking ``facility_code``; and to the 시·군·구 officials' menu with ``region_menu``
+  (endpoints without arguments).
 - ``ieum.record_actions``: ``actions(unit, form, record, workspace)``, the actions a package
   offers on a record's detail page (``ieum.web.record_actions.RecordAction``; an empty list
   when it has none for that record).

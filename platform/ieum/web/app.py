@@ -107,9 +107,10 @@ def _register_screens(app: Flask) -> None:
     the menu with ``page:``. A blueprint with ``csrf_exempt = True`` (a bearer-token JSON API)
     is exempt from CSRF, as the kernel's own API is. A blueprint's ``admin_menu`` ((title,
     endpoint) pairs; an endpoint without a blueprint name is the blueprint's own) adds links
-    to the 기관 관리 menu, after the kernel's own."""
-    admin_menu: list[tuple[str, str]] = []
-    app.jinja_env.globals["admin_menu"] = admin_menu
+    to the 기관 관리 menu, after the kernel's own; its ``region_menu`` likewise to the menu of
+    the 시·군·구 officials (endpoints without arguments)."""
+    menus: dict[str, list[tuple[str, str]]] = {"admin_menu": [], "region_menu": []}
+    app.jinja_env.globals.update(menus)
     for name, target in extensions.objects(extensions.SCREENS).items():
         blueprint = target if isinstance(target, Blueprint) else target()
         if not isinstance(blueprint, Blueprint):
@@ -118,9 +119,10 @@ def _register_screens(app: Flask) -> None:
         app.register_blueprint(blueprint)
         if getattr(blueprint, "csrf_exempt", False):
             csrf.exempt(blueprint)
-        admin_menu += [(str(title), endpoint if "." in endpoint.lstrip(".")
-                        else f"{blueprint.name}.{endpoint.lstrip('.')}")
-                       for title, endpoint in getattr(blueprint, "admin_menu", ())]
+        for menu, links in menus.items():
+            links += [(str(title), endpoint if "." in endpoint.lstrip(".")
+                       else f"{blueprint.name}.{endpoint.lstrip('.')}")
+                      for title, endpoint in getattr(blueprint, menu, ())]
 
 
 def _display_value(value: object) -> str:

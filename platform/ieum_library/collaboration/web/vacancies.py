@@ -13,6 +13,8 @@ from ieum_library.collaboration import needs, vacancies
 from ieum_library.collaboration.web import TEMPLATES
 
 bp = Blueprint("vacancies", __name__, url_prefix="/region", template_folder=TEMPLATES)
+#: The page's place in the 시·군·구 officials' menu (``region_menu``, see ieum.web.app).
+bp.region_menu = (("정원·현원과 빈자리", "index"),)
 PER_PAGE = 50
 SORTS = {"region": lambda v: (v.facility.region_code, v.facility.name),
          "name": lambda v: v.facility.name,
