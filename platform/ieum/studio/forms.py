@@ -32,6 +32,7 @@ from ieum.definitions.model import FormDef, Registry
 from ieum.definitions.parts import Documents, collect, is_part
 from ieum.definitions.problems import pointer
 from ieum.expressions import FUNCTIONS, check_expression
+from ieum.forms.engine import process
 from ieum.studio.problems import StudioProblem
 
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
@@ -823,3 +824,15 @@ def _korean_load_problem(message: str) -> str:
     if "$ref" in message or "reference" in message:
         return f"공유 부품 참조($ref)를 풀 수 없습니다: {message}"
     return f"양식 검사에서 찾은 문제입니다: {message}"
+
+
+# --- the preview's validation --------------------------------------------------------------
+
+def validate_sample(form: FormDef, data: Mapping[str, Any], today: Any,
+                    parameters: Mapping[str, Any] | None = None) -> tuple[dict[str, Any],
+                                                                          dict[str, list[str]]]:
+    """What saving ``data`` in ``form`` would store and the errors that would stop it: the
+    form engine's one path (visibility, computed fields, JSON Schema, resident numbers,
+    cross-field rules), as on every facility screen."""
+    outcome = process(form, data, today=today, parameters=parameters or {})
+    return outcome.data, outcome.errors
