@@ -27,7 +27,7 @@ def seed_people(app) -> dict[str, int]:  # noqa: ANN001 - a Flask app
             user = create_user(session, login=login_name, name=name, password=PASSWORD)
             for role in roles:
                 grant_official_role(session, user=user, role=role, region_code=None,
-                                    valid_from=TODAY - dt.timedelta(days=30))
+                                    valid_from=dt.date(2026, 1, 1))
             ids[login_name] = user.id
             return user
 
@@ -40,7 +40,7 @@ def seed_people(app) -> dict[str, int]:  # noqa: ANN001 - a Flask app
             facility = create_facility(session, registry, code="alpha", name="알파",
                                        profile_code="alpha_home", region_code="11110")
             grant_role(session, registry, user=staff, facility=facility, role="admin",
-                       valid_from=TODAY - dt.timedelta(days=30))
+                       valid_from=dt.date(2026, 1, 1))
         session.commit()
     return ids
 

@@ -154,8 +154,8 @@ def load_document(session: Session, registry: Registry, kind: str, key: str, *,
     document = find_document(session, kind, key)
     if document is not None and document.latest_version:
         version = get_version(session, document, document.latest_version)
-        problems = check_documents(registry, {(kind, key): version.body})[(kind, key)] \
-            if with_problems else []
+        problems = _check_with_package(session, registry, kind, key, version.body,
+                                       document.package) if with_problems else []
         return DocumentView(kind, key, version.body, version.number, document_status(document),
                             document.package.name if document.package else None, problems)
     body = live_body(registry, kind, key)
@@ -165,12 +165,37 @@ def load_document(session: Session, registry: Registry, kind: str, key: str, *,
     return DocumentView(kind, key, body, None, "shipped", None, [])
 
 
-def check_draft(registry: Registry, kind: str, key: str, body: Any) -> list[StudioProblem]:
-    """The problems of ``body`` as ``kind``/``key`` (nothing is saved)."""
+def check_draft(session: Session, registry: Registry, kind: str, key: str, body: Any, *,
+                package: str | None = None) -> list[StudioProblem]:
+    """The problems of ``body`` as ``kind``/``key`` (nothing is saved), checked with the
+    other drafts of its package (``package``, else the one the draft is in)."""
     check_kind(kind)
     check_key(key)
     check_body(kind, body)
-    return check_documents(registry, {(kind, key): body})[(kind, key)]
+    return _check_with_package(session, registry, kind, key, body, package)
+
+
+def _package_of(session: Session, kind: str, key: str, package: str | None,
+                ) -> StudioPackage | None:
+    if package:
+        check_package_name(package)
+        return session.scalar(select(StudioPackage).where(StudioPackage.name == package))
+    document = find_document(session, kind, key)
+    if document is not None and document.package is not None:
+        return document.package
+    return session.scalar(select(StudioPackage).where(
+        StudioPackage.name == default_package_name(kind, key)))
+
+
+def _check_with_package(session: Session, registry: Registry, kind: str, key: str, body: Any,
+                        package: str | StudioPackage | None) -> list[StudioProblem]:
+    """``body`` checked over the live content together with the latest drafts of the other
+    documents of its package (a unit names a form drafted beside it)."""
+    owner = package if isinstance(package, StudioPackage) else \
+        _package_of(session, kind, key, package)
+    documents = dict(latest_bodies(session, owner)) if owner is not None else {}
+    documents[(kind, key)] = body
+    return check_documents(registry, documents)[(kind, key)]
 
 
 # --- saving -----------------------------------------------------------------------------------
@@ -220,7 +245,7 @@ def save_document(session: Session, registry: Registry, user: User, roles: Publi
     if owner.status == "published":
         owner.status = "draft"  # a new round of changes
     document.package = owner
-    problems = check_documents(registry, {(kind, key): body})[(kind, key)]
+    problems = _check_with_package(session, registry, kind, key, body, owner)
     document.latest_version = latest + 1
     document.updated_at = utcnow()
     version = StudioVersion(number=latest + 1, body=body, note=note, author_id=user.id,
