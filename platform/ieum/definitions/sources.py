@@ -13,6 +13,13 @@ from ieum.definitions.problems import Problem
 
 PLUGIN_GROUP = "ieum.content"
 CONTENT_FOLDERS = ("forms", "workflows/bpmn", "unit_functions", "facility_profiles")
+#: The file that makes a content root an overlay (``ContentSource.overlay``): the content
+#: studio writes it into every package it publishes.
+OVERLAY_MARKER = "ieum-studio.json"
+
+
+def is_overlay(root: Path) -> bool:
+    return (Path(root) / OVERLAY_MARKER).is_file()
 
 
 def default_content_root() -> Path:
@@ -24,6 +31,19 @@ def default_content_root() -> Path:
     if (REPOSITORY_ROOT / "unit_functions").is_dir():
         return REPOSITORY_ROOT
     return Path.cwd()
+
+
+def package_roots(folder: Path | str | None) -> list[Path]:
+    """The content roots in ``folder`` (the content studio's published packages): its
+    sub-folders holding a content folder, by name; none when ``folder`` does not exist."""
+    if folder is None:
+        return []
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return [path for path in sorted(folder.iterdir(), key=lambda p: p.name)
+            if path.is_dir() and not path.name.startswith((".", "_"))
+            and any((path / name).is_dir() for name in CONTENT_FOLDERS)]
 
 
 def root_sources(roots: Iterable[Path | str]) -> tuple[list[ContentSource], list[Problem]]:
@@ -41,7 +61,7 @@ def root_sources(roots: Iterable[Path | str]) -> tuple[list[ContentSource], list
         if problem:
             problems.append(Problem(path, "", problem))
         else:
-            sources.append(ContentSource(path))
+            sources.append(ContentSource(path, overlay=is_overlay(path)))
     return sources, problems
 
 
@@ -72,7 +92,8 @@ def plugin_sources() -> tuple[list[ContentSource], list[Problem]]:
             if problem:
                 problems.append(Problem(label, "", f"{problem}: {root}"))
             else:
-                sources.append(ContentSource(root, entry_point.name, distribution))
+                sources.append(ContentSource(root, entry_point.name, distribution,
+                                             overlay=is_overlay(root)))
     return sources, problems
 
 
