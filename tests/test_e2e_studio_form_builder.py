@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from ieum.config import REPOSITORY_ROOT
 from ieum.store.migrate import upgrade
 from tests.browserutil import field, screenshot, sign_in
+from tests.studioutil import seed_people
 from tests.test_catalog_platform import TODAY, seed
 
 pytestmark = pytest.mark.browser
@@ -27,6 +28,7 @@ def server(make_app, sqlite_url, live_server):
     upgrade(sqlite_url)
     app = make_app(sqlite_url, roots=[REPOSITORY_ROOT], IEUM_TODAY=TODAY.isoformat())
     seed(app)
+    seed_people(app)  # author: content_author
     return live_server(app)
 
 
@@ -47,7 +49,7 @@ def _select(page, name: str) -> None:
 
 
 def test_build_a_form_with_rules_preview_and_save(page, server) -> None:
-    sign_in(page, server, "pdesigner")
+    sign_in(page, server, "author")
     page.goto(f"{server.url}/content/form/{KEY}/edit")
     expect(page.get_by_role("heading", name="양식 빌더")).to_be_visible()
     page.get_by_label("양식 제목").fill("가정방문 상담 기록")
@@ -131,3 +133,29 @@ def test_build_a_form_with_rules_preview_and_save(page, server) -> None:
     page.get_by_role("tab", name="미리보기").click()
     _select(page, "other_kind")
     screenshot(page, "studio_form_builder")
+
+    # leaving with unsaved changes asks first
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+    page.evaluate("window.location.href = '/content/'")
+    page.wait_for_timeout(300)
+    assert dialogs == ["beforeunload"]
+    # saved as a draft through the content studio's document endpoint, version 1
+    page.get_by_role("button", name="저장", exact=True).click()
+    expect(page.locator("[data-fb-status]")).to_have_text("v1 저장됨")
+    expect(page.locator("[data-fb-message]")).to_have_text("저장했습니다.")
+    # opened again: the draft comes back with every field, rule and expression
+    page.reload()
+    expect(page.locator("[data-fb-status]")).to_contain_text("v1")
+    expect(names).to_have_text(["visited_on", "visit_kind", "other_kind", "minutes", "hours",
+                                "content", "next_visit", "family"])
+    expect(page.get_by_test_id("field-hours")).to_contain_text("계산")
+    expect(page.get_by_test_id("field-other_kind")).to_contain_text("조건부 표시")
+    expect(page.get_by_test_id("rule-0").get_by_label("맞지 않을 때 안내 문구")).to_have_value(
+        "다음 방문일은 방문일보다 뒤여야 합니다.")
+    # duplicated under a new key: a second draft, opened in the builder
+    page.get_by_label("복제할 새 양식 키").fill("home_visit_note_short")
+    page.get_by_role("button", name="양식 복제").click()
+    expect(page).to_have_url(f"{server.url}/content/form/home_visit_note_short/edit")
+    expect(page.get_by_label("양식 제목")).to_have_value("가정방문 상담 기록")
+    expect(names).to_have_count(8)

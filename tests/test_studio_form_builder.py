@@ -13,8 +13,9 @@ from ieum.config import REPOSITORY_ROOT
 from ieum.store.migrate import upgrade
 from ieum.studio import forms as builder
 from tests.test_catalog_platform import TODAY, seed
+from tests.studioutil import seed_people
 from tests.test_studio_forms import _built
-from tests.webutil import login
+from tests.webutil import csrf_token, login
 
 
 @pytest.fixture
@@ -22,7 +23,8 @@ def app(make_app, sqlite_url):
     """The shipped content on SQLite (the builder keeps nothing in the database)."""
     upgrade(sqlite_url)
     built = make_app(sqlite_url, [REPOSITORY_ROOT], IEUM_TODAY=TODAY.isoformat())
-    seed(built)
+    seed(built)  # pdesigner (program_designer), cworker (a facility's worker) ...
+    seed_people(built)  # author (content_author), checker (content_reviewer) ...
     return built
 
 
@@ -42,7 +44,7 @@ def _post(client, url: str, body: dict):
 
 
 def test_the_builder_page_is_a_shell_with_its_own_files(app) -> None:
-    client = _client(app, "pdesigner")
+    client = _client(app, "author")
     response = client.get("/content/form/visit_counselling/edit")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -51,19 +53,23 @@ def test_the_builder_page_is_a_shell_with_its_own_files(app) -> None:
     assert "<script>" not in page and "onclick=" not in page and ' style="' not in page
     for kind in ("짧은 글", "긴 글", "날짜", "선택(목록)", "여러 개 선택", "예/아니오", "첨부파일",
                  "주민등록번호", "반복 행(표)", "묶음"):
-        assert f">{kind}</button>" in page
+        assert f"</span>{kind}</button>" in page
     assert client.get("/content/form/Not-A-Key/edit").status_code == 404
 
 
 def test_people_without_a_studio_role_get_403(app) -> None:
+    assert _client(app, "checker").get("/content/form/discharge/edit").status_code == 200
+    designer = _client(app, "pdesigner")  # builds annexes in the program studio, not forms
+    assert designer.get("/content/form/discharge/edit").status_code == 403
     worker = _client(app, "cworker")
-    assert worker.get("/content/form/discharge/edit").status_code == 403
-    token = _token(_client(app, "pdesigner"))  # any token: the role is checked first
+    refused = worker.get("/content/form/discharge/edit")
+    assert refused.status_code == 403 and "콘텐츠 스튜디오를 쓸 권한이 없습니다" in \
+        refused.get_data(as_text=True)
     response = worker.post("/content/form-builder/expression", json={"text": "1", "names": []},
-                           headers={"X-CSRFToken": token})
-    assert response.status_code in (400, 403)
+                           headers={"X-CSRFToken": csrf_token(worker, "/content/form/discharge/edit")})
+    assert response.status_code == 403
     anonymous = app.test_client()
-    assert anonymous.get("/content/form/discharge/edit").status_code in (302, 401)
+    assert anonymous.get("/content/form/discharge/edit").status_code == 302
 
 
 def test_model_endpoint_reads_a_shipped_form(app) -> None:

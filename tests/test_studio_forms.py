@@ -34,6 +34,24 @@ def _shipped_forms() -> list[Path]:
 SHIPPED = _shipped_forms()
 
 
+def _numbered(schema: dict) -> bool:
+    """Whether every field, at any depth, has an ``x-ui.order`` (the builder numbers the
+    fields of a form that does not, so that storage that sorts keys keeps the screen order)."""
+    ui = schema.get("x-ui") or {}
+    for name, prop in schema.get("properties", {}).items():
+        if "order" not in (ui.get(name) or {}):
+            return False
+        nested = prop.get("items") if isinstance(prop.get("items"), dict) else prop
+        if isinstance(nested.get("properties"), dict) and not _numbered(nested):
+            return False
+    return True
+
+
+def test_the_repositorys_own_forms_number_every_field() -> None:
+    own = [path for path in SHIPPED if REPOSITORY_ROOT / "forms" in path.parents]
+    assert own and all(_numbered(json.loads(path.read_text("utf-8"))) for path in own)
+
+
 @pytest.fixture(scope="module")
 def registry():
     return load_registry([REPOSITORY_ROOT], plugins=False)
@@ -50,7 +68,8 @@ def test_every_shipped_form_round_trips(path: Path) -> None:
     model = json.loads(json.dumps(builder.to_model(schema)))  # as the browser holds it
     saved = builder.to_schema(model)
     assert builder.normalised(saved) == builder.normalised(schema)
-    assert saved == schema  # nothing moved: the same JSON, keys in any order
+    if _numbered(schema):  # every field has its x-ui.order: the very same JSON comes back
+        assert saved == schema
 
 
 def test_references_stay_references() -> None:
@@ -145,8 +164,9 @@ def test_model_edits_make_the_expected_schema(registry) -> None:
     assert schema["x-visible"] == {"other_kind": 'visit_kind == "other"'}
     assert schema["x-computed"] == {"hours": "round(minutes / 60, 1)"}
     assert schema["x-sensitive"] == {"guardian_rrn": "rrn"}
-    assert schema["x-ui"]["visit_kind"] == {"widget": "radio", "section": "방문"}
-    assert schema["x-ui"]["family"] == {"widget": "rows"}
+    assert schema["x-ui"]["visit_kind"] == {"widget": "radio", "section": "방문", "order": 2}
+    assert schema["x-ui"]["family"] == {"widget": "rows", "order": 9}
+    assert schema["properties"]["family"]["items"]["x-ui"] == {"relation": {"order": 1}}
     assert builder.check(schema, registry, "visit_counselling") == []
     form, problems = builder.form_def(schema, registry, "visit_counselling")
     assert problems == [] and form is not None

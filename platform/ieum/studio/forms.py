@@ -381,15 +381,15 @@ def _nested_schema(children: Iterable[Mapping[str, Any]], holder: Mapping[str, A
 
 
 def _ordered_ui(fields: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Each field's ``x-ui``; ``order`` numbers are kept while they still put the fields in
-    the model's order, and renumbered 1, 2, 3 ... when the author moved a field."""
+    """Each field's ``x-ui`` with an ``order`` number, so the screen order survives storage
+    that does not keep the order of keys (PostgreSQL's JSONB sorts them). Numbers are kept
+    while every field has one and they follow the model's order; otherwise the fields are
+    numbered 1, 2, 3 ... in the model's order (the author moved or added a field)."""
     uis = [copy.deepcopy(dict(field.get("ui") or {})) for field in fields]
-    numbered = [index for index, ui in enumerate(uis) if "order" in ui]
-    if not numbered:
-        return uis
-    orders = [_order({"ui": ui}) for ui in uis]
-    unnumbered_first = any("order" not in ui for ui in uis[:numbered[-1]])
-    if unnumbered_first or orders != sorted(orders):
+    orders = [ui.get("order") for ui in uis]
+    numbered = all(isinstance(order, (int, float)) and not isinstance(order, bool)
+                   for order in orders)
+    if not numbered or orders != sorted(orders):
         for index, ui in enumerate(uis, start=1):
             ui["order"] = index
     return uis
@@ -521,8 +521,11 @@ def normalised(schema: Any) -> Any:
         elif key == "required" and isinstance(value, list):
             out[key] = sorted(value, key=str)
         elif key == "x-ui" and isinstance(value, dict):
-            out[key] = {name: {k: v for k, v in (ui or {}).items() if k != "order"}
+            stripped = {name: {k: v for k, v in ui.items() if k != "order"}
                         if isinstance(ui, dict) else ui for name, ui in value.items()}
+            stripped = {name: ui for name, ui in stripped.items() if ui != {}}
+            if stripped:
+                out[key] = stripped
         else:
             out[key] = normalised(value)
     properties = schema.get("properties")

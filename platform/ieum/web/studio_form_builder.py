@@ -20,14 +20,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 from werkzeug.datastructures import CombinedMultiDict
 
 from ieum.definitions.forms import ID_PATTERN
 from ieum.forms import wtf
 from ieum.forms.fields import field_tree
-from ieum.services import catalog as programs
+from ieum.services.studio import STATUS_TITLES, access
 from ieum.studio import forms as builder
 from ieum.web.context import db_session, registry, today
 
@@ -35,16 +35,21 @@ bp = Blueprint("studio_form_builder", __name__)
 
 MAX_BODY = 2_000_000
 #: Public roles that may use the builder's JSON helpers (the program studio embeds it).
-HELPER_ROLES = ("content_author", "content_reviewer", "program_designer", "program_reviewer")
-EDITOR_ROLES = ("content_author", "content_reviewer", "program_designer")
+HELPER_ROLES = (access.AUTHOR, access.REVIEWER, "program_designer", "program_reviewer")
+#: The builder page: the content studio's people.
+EDITOR_ROLES = (access.AUTHOR, access.REVIEWER)
+
+
+@bp.before_request
+def signed_in_only():  # noqa: ANN201 - a redirect response or None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    return None
 
 
 def _require(*wanted: str) -> None:
-    if not current_user.is_authenticated:
-        abort(401)
-    roles = programs.roles_of(db_session(), current_user.row, today())
-    if not any(roles.has(role) for role in wanted):
-        abort(403)
+    """403 (with a Korean message) unless the user holds one of ``wanted``."""
+    access.require_content_role(db_session(), current_user.row, today(), *wanted)
 
 
 def _json_body() -> dict[str, Any]:
@@ -68,8 +73,7 @@ def edit(key: str):
     shipped = registry().forms.get(key)
     return render_template(
         "studio_form_builder/edit.html", key=key, shipped=shipped is not None,
-        kinds=builder.KINDS, sensitive_classes=builder.SENSITIVE_CLASSES,
-        context_names=builder.CONTEXT_NAMES)
+        status_titles=STATUS_TITLES)
 
 
 @bp.post("/content/form-builder/model")

@@ -261,7 +261,7 @@
     var self = this;
     control.addEventListener(opts.type === "select" ? "change" : "input", function () {
       self.change(id, function () { onInput(control.value, control); });
-      if (opts.redrawList) { self.drawFields(); }
+      if (opts.redrawList) { self.drawFields(); self.drawRules(); }
     });
     control.addEventListener("blur", function () { if (self.coalesce === id) { self.coalesce = null; } });
     var wrap = el("div", {className: "mb-2"}, [el("label", {className: "form-label small fw-semibold mb-0", "for": id, text: label}), control]);
@@ -527,10 +527,9 @@
     }
     rules.forEach(function (rule, index) {
       var card = el("div", {className: "border rounded p-2 mb-2 fb-rule", "data-rule": index, "data-testid": "rule-" + index});
-      var problems = self.problems.filter(function (p) { return p.pointer === "/x-rules/" + index || (p.pointer || "").indexOf("/x-rules/" + index + "/") === 0; });
       card.appendChild(el("div", {className: "d-flex align-items-center mb-1"}, [
         el("span", {className: "small fw-semibold", text: "규칙 " + (index + 1)}),
-        problems.length ? el("span", {className: "badge text-bg-danger ms-2", text: "문제 " + problems.length}) : null,
+        el("span", {className: "badge text-bg-danger ms-2", "data-rule-badge": "1", hidden: true}),
         el("button", {type: "button", className: "btn btn-link btn-sm text-danger ms-auto p-0", "data-rule-delete": index, text: "삭제"})
       ]));
       card.appendChild(self.expression("규칙 (참이어야 저장됨)", rule.rule, function (v) { rule.rule = v; }, "예: end_date >= start_date"));
@@ -550,8 +549,22 @@
         names.appendChild(el("div", {className: "form-check form-check-inline"}, [box2, el("label", {className: "form-check-label", "for": id, text: f.title || f.name})]));
       });
       card.appendChild(names);
-      problems.forEach(function (p) { card.appendChild(el("div", {className: "small text-danger", text: p.message})); });
+      card.appendChild(el("div", {"data-rule-problems": "1"}));
       box.appendChild(card);
+    });
+    this.markRules();
+  };
+
+  Builder.prototype.markRules = function () {
+    var self = this;
+    this.root.querySelectorAll("[data-fb-rules] [data-rule]").forEach(function (card) {
+      var index = card.getAttribute("data-rule");
+      var problems = self.problems.filter(function (p) { return p.pointer === "/x-rules/" + index || (p.pointer || "").indexOf("/x-rules/" + index + "/") === 0; });
+      var badge = card.querySelector("[data-rule-badge]"), list = card.querySelector("[data-rule-problems]");
+      badge.hidden = !problems.length;
+      badge.textContent = "문제 " + problems.length;
+      list.textContent = "";
+      problems.forEach(function (p) { list.appendChild(el("div", {className: "small text-danger", text: p.message})); });
     });
   };
 
@@ -569,6 +582,7 @@
     this.selected = path;
     this.drawFields();
     this.drawProperties();
+    this.drawRules();
     var title = this.q("[data-fb-properties] input");
     if (title) { title.focus(); title.select(); }
   };
@@ -621,6 +635,7 @@
     this.selected = path.slice(0, -1).concat([index + 1]);
     this.drawFields();
     this.drawProperties();
+    this.drawRules();
   };
   Builder.prototype.remove = function (path) {
     var list = this.listAt(path.slice(0, -1)), index = path[path.length - 1];
@@ -687,7 +702,7 @@
     this.problems.filter(function (p) { return ["/title", "/version", "/properties", "/description", ""].indexOf(p.pointer) >= 0; })
       .forEach(function (p) { formProblems.appendChild(el("div", {className: "small text-danger", text: p.message})); });
     this.drawFields();
-    this.drawRules();
+    this.markRules();
     var panelProblems = this.q('[data-testid="field-problems"]');
     if (this.selected) {
       var fresh = this.problemsFor(this.selected);
@@ -926,7 +941,9 @@
       }
       return response.json().then(function (doc) {
         builder.version = doc.version;
-        status(doc.version ? "v" + doc.version + " (" + (doc.status || "초안") + ")" : "게시된 양식", "text-bg-light border");
+        var titles = JSON.parse(root.getAttribute("data-status-titles") || "{}");
+        var state = titles[doc.status] || doc.status || "";
+        status(doc.version ? "v" + doc.version + " · " + state : state || "배포본", "text-bg-light border");
         return builder.load(doc.body);
       });
     }).catch(function () { message("양식을 불러오지 못했습니다.", "text-danger"); });
