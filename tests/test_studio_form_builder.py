@@ -143,3 +143,22 @@ def test_expression_check_as_you_type(app) -> None:
                     {"text": 'record_counts["x"] > 0', "names": []})
     assert context.get_json()["ok"] is True
     assert _post(client, "/content/form-builder/expression", {"text": 3}).status_code == 400
+
+
+def test_the_program_studio_embeds_the_builder_for_its_annex(app) -> None:
+    client = _client(app, "pdesigner")
+    page = client.get("/studio/new").get_data(as_text=True)
+    assert 'data-mode="embed"' in page and 'data-input="f-annex_form"' in page
+    assert 'name="annex_form" form="program-form"' in page  # the JSON still goes with the form
+    assert 'type="submit" class="btn btn-primary" form="program-form"' in page
+    assert "static/studio-form-builder.js" in page and "static/studio-program.js" in page
+    assert "<script>" not in page and "onclick=" not in page
+    # the variables by their Korean names beside the code names, in a picker per expression
+    assert 'aria-label="선정기준 식 (참/거짓)에 변수 넣기"' in page
+    assert '<option value="income_recognition">소득인정액 — income_recognition</option>' in page
+    assert 'data-insert="income_recognition" data-label="소득인정액"' in page
+    # the annex builder's JSON helpers answer program designers
+    starter = json.loads(re.search(r'name="annex_form" form="program-form"[^>]*>([^<]*)<',
+                                   page).group(1).replace("&#34;", '"').replace("&quot;", '"'))
+    answer = _post(client, "/content/form-builder/model", {"body": starter}).get_json()
+    assert [f["name"] for f in answer["model"]["fields"]] == ["application_reason"]
