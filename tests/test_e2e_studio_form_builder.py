@@ -68,8 +68,10 @@ def test_build_a_form_with_rules_preview_and_save(page, server) -> None:
     _props(page).get_by_label("구역(탭)").fill("방문")
     visible = _props(page).get_by_label("표시 조건 (참일 때만 보임)", exact=True)
     visible.fill("visit_kind == ")
-    expect(_props(page).locator(".fb-check.text-danger")).to_contain_text("식의 문법이 맞지 않습니다")
-    _props(page).get_by_label("표시 조건 (참일 때만 보임)에 항목 이름 넣기").select_option("visit_kind")
+    expect(_props(page).locator(".fb-check.text-danger")).to_contain_text(
+        "식의 문법이 맞지 않습니다")
+    _props(page).get_by_label("표시 조건 (참일 때만 보임)에 항목 이름 넣기").select_option(
+        "visit_kind")
     visible.fill('visit_kind == "other"')
     expect(_props(page).locator(".fb-check").first).to_have_text("✓ 올바른 식입니다")
     _add(page, "숫자(정수)", "상담 시간(분)", "minutes")

@@ -12,8 +12,8 @@ import pytest
 from ieum.config import REPOSITORY_ROOT
 from ieum.store.migrate import upgrade
 from ieum.studio import forms as builder
-from tests.test_catalog_platform import TODAY, seed
 from tests.studioutil import seed_people
+from tests.test_catalog_platform import TODAY, seed
 from tests.test_studio_forms import _built
 from tests.webutil import csrf_token, login
 
@@ -65,8 +65,9 @@ def test_people_without_a_studio_role_get_403(app) -> None:
     refused = worker.get("/content/form/discharge/edit")
     assert refused.status_code == 403 and "콘텐츠 스튜디오를 쓸 권한이 없습니다" in \
         refused.get_data(as_text=True)
+    token = csrf_token(worker, "/content/form/discharge/edit")  # the 403 page has one
     response = worker.post("/content/form-builder/expression", json={"text": "1", "names": []},
-                           headers={"X-CSRFToken": csrf_token(worker, "/content/form/discharge/edit")})
+                           headers={"X-CSRFToken": token})
     assert response.status_code == 403
     anonymous = app.test_client()
     assert anonymous.get("/content/form/discharge/edit").status_code == 302
@@ -138,7 +139,8 @@ def test_expression_check_as_you_type(app) -> None:
     bad = _post(client, "/content/form-builder/expression",
                 {"text": "end_date >= strat_date", "names": ["start_date", "end_date"]})
     assert bad.get_json()["problems"] == [
-        "이 양식에 없는 이름입니다: strat_date (항목 이름이나 params, record_counts, subject를 쓰세요)"]
+        "이 양식에 없는 이름입니다: strat_date (항목 이름이나 params, record_counts, "
+        "subject를 쓰세요)"]
     context = _post(client, "/content/form-builder/expression",
                     {"text": 'record_counts["x"] > 0', "names": []})
     assert context.get_json()["ok"] is True

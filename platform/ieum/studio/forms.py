@@ -702,10 +702,11 @@ def check(body: Any, registry: Registry | None = None, key: str | None = None,
           ) -> list[StudioProblem]:
     """Every problem of the form ``body`` in Korean, each with a JSON pointer into it.
 
-    The builder's own checks come first (names, titles, choices, bounds, expressions and the
-    fields they name, sensitive classes); then the form is loaded as ``ieum check`` loads it
-    (``$ref`` parts resolved against ``registry``'s content), and what that finds beyond them
-    is added.
+    The builder's own checks: names, titles, choices, bounds, patterns, expressions and the
+    fields they name, sensitive classes. With ``key`` (the form id), when those pass, the form
+    is also loaded as ``ieum check`` loads ``forms/<key>.json`` (``$ref`` parts resolved
+    against ``registry``'s content) and what that finds is added; the content studio calls
+    without ``key`` because it runs the whole of ``ieum check`` on the draft itself.
     """
     if not isinstance(body, dict):
         return [StudioProblem("", "양식은 JSON 객체여야 합니다")]
@@ -729,10 +730,9 @@ def check(body: Any, registry: Registry | None = None, key: str | None = None,
                           ("x-visible", "표시 조건"), ("x-computed", "계산식")):
         entries = body.get(keyword)
         if isinstance(entries, dict):
-            for name in entries:
-                if name not in properties:
-                    problems.append(StudioProblem(pointer(keyword, name),
-                                                  f"{what}이(가) 없는 항목 '{name}'을(를) 가리킵니다"))
+            problems += [StudioProblem(pointer(keyword, name),
+                                       f"{what}이(가) 없는 항목 '{name}'을(를) 가리킵니다")
+                         for name in entries if name not in properties]
     for name, kind in (body.get("x-sensitive") or {}).items():
         if kind not in SENSITIVE_CLASSES:
             problems.append(StudioProblem(pointer("x-sensitive", name),
@@ -761,14 +761,15 @@ def check(body: Any, registry: Registry | None = None, key: str | None = None,
         for message in check_expression_text(rule.get("rule"), names):
             problems.append(StudioProblem(at + "/rule", f"검증 규칙: {message}"))
         if not isinstance(rule.get("message"), str) or not rule["message"].strip():
-            problems.append(StudioProblem(at + "/message", "규칙이 맞지 않을 때 보일 안내 문구를 쓰세요"))
+            problems.append(StudioProblem(at + "/message",
+                                          "규칙이 맞지 않을 때 보일 안내 문구를 쓰세요"))
         for position, name in enumerate(rule.get("fields") or []):
             if name not in properties:
                 problems.append(StudioProblem(pointer("x-rules", index, "fields", position),
                                               f"검증 규칙이 없는 항목 '{name}'을(를) 가리킵니다"))
-    if problems:
+    if problems or key is None:
         return problems
-    _form, found = form_def(body, registry, key or "studio_draft")
+    _form, found = form_def(body, registry, key)
     return found
 
 
