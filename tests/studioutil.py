@@ -114,3 +114,12 @@ def write_drafts(app) -> None:  # noqa: ANN001
     worker = next(role for role in profile["roles"] if role["id"] == "worker")
     worker["grants"]["lab_notes"] = {"actions": ["view", "create"], "scope": "facility"}
     assert save(author, "profile", "form_lab", profile)["problems"] == []
+
+
+def publish(app, package: str = PACKAGE) -> None:  # noqa: ANN001
+    """``author`` submits ``package``, ``checker`` approves it, ``author`` publishes it."""
+    author, checker = signed_in(app, "author"), signed_in(app, "checker")
+    path = f"/content/packages/{package}"
+    for client, action in ((author, "submit"), (checker, "approve"), (author, "publish")):
+        response = post_form(client, f"{path}/{action}", {})
+        assert response.status_code == 302, (action, response.get_data(as_text=True)[:3000])
