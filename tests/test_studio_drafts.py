@@ -117,7 +117,8 @@ def test_a_saved_draft_keeps_its_problems_and_a_unit_problem_points_into_the_man
                      {"body": unit["body"], "base_version": None})
     assert saved.status_code == 200
     problems = saved.get_json()["problems"]
-    assert any(p["pointer"] == "/forms/1" and "no_such_form" in p["message"]
+    assert any(p["pointer"] == "/forms/1"
+               and p["message"].startswith("양식 'no_such_form'을(를) 찾을 수 없습니다 — ")
                for p in problems), problems
 
 
