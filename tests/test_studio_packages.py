@@ -191,3 +191,33 @@ def test_an_overlay_bpmn_file_replaces_the_file_defining_the_same_process(tmp_pa
     (overlay / "workflows" / "bpmn" / "renamed.bpmn").write_text(text, encoding="utf-8")
     overlaid = load_registry([TEST_CONTENT, overlay], plugins=False)
     assert overlaid.processes[process_id].path == overlay / "workflows" / "bpmn" / "renamed.bpmn"
+
+
+def test_a_package_folder_chosen_in_the_browser_is_imported(studio_app, tmp_path) -> None:
+    write_drafts(studio_app)
+    author = signed_in(studio_app, "author")
+    folder = unzip(author.get(f"/content/packages/{PACKAGE}/export.zip").data, tmp_path / "x")
+    uploads = [(io.BytesIO(path.read_bytes()), f"{PACKAGE}/{path.relative_to(folder).as_posix()}")
+               for path in sorted(folder.rglob("*")) if path.is_file()]
+    imported = author.post("/content/packages/import", data={
+        "csrf_token": token(author), "folder": uploads, "package": "studio_copy"},
+        content_type="multipart/form-data", follow_redirects=True)
+    page = imported.get_data(as_text=True)
+    assert imported.status_code == 200, page[:2000]
+    # three bodies are the latest drafts already (only their package changes); casebook was
+    # exported with the next form version (3), which is a change
+    assert "1개 문서를 초안으로 가져왔습니다(같은 내용 3개는 그대로)" in page
+    assert author.get("/content/form/casebook/document").get_json()["body"]["version"] == 3
+    assert author.get("/content/form/lab_note/document").get_json()["package"] == "studio_copy"
+
+
+def test_one_saved_version_is_readable_as_json(studio_app) -> None:
+    write_drafts(studio_app)
+    author = signed_in(studio_app, "author")
+    first = author.get("/content/form/lab_note/versions/1")
+    assert first.status_code == 200
+    data = first.get_json()
+    assert data["version"] == 1 and data["body"]["title"] == "실험 메모"
+    assert data["author"] == "작성자" and data["published"] is False
+    assert author.get("/content/form/lab_note/versions/9").status_code == 404
+    assert author.get("/content/form/no_draft/versions/1").get_json()["status"] == 404

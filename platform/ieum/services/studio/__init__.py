@@ -133,6 +133,14 @@ def get_version(session: Session, document: StudioDocument, number: int) -> Stud
     return version
 
 
+def version_of(session: Session, kind: str, key: str, number: int) -> StudioVersion:
+    """Version ``number`` of the draft ``kind``/``key``, else 404."""
+    document = find_document(session, check_kind(kind), check_key(key))
+    if document is None:
+        raise ServiceError("저장된 초안이 없습니다.", status=404)
+    return get_version(session, document, number)
+
+
 def versions_of(session: Session, document: StudioDocument) -> list[StudioVersion]:
     return list(session.scalars(select(StudioVersion).where(
         StudioVersion.document_id == document.id).order_by(StudioVersion.number.desc())))
