@@ -71,6 +71,13 @@ def test_the_review_queue_is_shown_to_reviewers(studio_app) -> None:
     assert "data-confirm=" in package and "승인" in package and "반려" in package
 
 
+def test_a_studio_user_without_a_facility_lands_on_the_public_home_with_the_studio(
+        studio_app) -> None:
+    landing = signed_in(studio_app, "checker").get("/").get_data(as_text=True)
+    assert 'data-testid="public-content-studio"' in landing
+    assert 'href="/content/"' in landing
+
+
 def test_staff_get_no_link_and_no_studio(studio_app) -> None:
     staff = signed_in(studio_app, "admin")
     home = staff.get("/f/lab/").get_data(as_text=True)
