@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,24 +14,22 @@ from sqlalchemy import select
 
 from ieum.store.models import AuditEvent
 from ieum.store.models_studio import StudioDocument, StudioVersion
+from tests.flowlab import TODAY as FLOW_TODAY
+from tests.flowlab import seed_flow
 from tests.formlab import API, BASE, GOOD, TODAY, api_token, seed_lab
-from tests.studioutil import post_form, put_json, seed_people, signed_in
-
-PACKAGE = "studio_lab"
-LAB_NOTE = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "title": "실험 메모", "version": 1, "type": "object",
-    "properties": {"noted_on": {"type": "string", "format": "date", "title": "작성일"},
-                   "memo": {"type": "string", "title": "메모", "maxLength": 200}},
-    "required": ["noted_on"],
-}
-LAB_NOTES_UNIT = {
-    "id": "lab_notes", "title": "실험 메모", "layer": 2, "description": "스튜디오에서 만든 단위기능",
-    "target_groups": ["child"], "forms": ["lab_note"], "processes": [],
-    "screens": [{"kind": "list", "form": "lab_note", "title": "메모 목록"}],
-    "actions": ["view", "create", "update", "delete"],
-}
-NOTES_API = "/api/v1/f/lab/u/lab_notes/lab_note/records"
+from tests.studioutil import (
+    LAB_NOTE,
+    LAB_NOTES_UNIT,
+    NOTES_API,
+    PACKAGE,
+    post_form,
+    publish,
+    put_json,
+    save,
+    seed_people,
+    signed_in,
+    write_drafts,
+)
 
 
 @pytest.fixture
@@ -39,30 +38,6 @@ def studio_app(make_app, migrated_url):  # noqa: ANN001, ANN201 - fixtures
     seed_lab(app)
     seed_people(app)
     return app
-
-
-def save(client, kind: str, key: str, body, base=None):  # noqa: ANN001, ANN201
-    response = put_json(client, f"/content/{kind}/{key}/document",
-                        {"body": body, "base_version": base, "package": PACKAGE})
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_json()
-
-
-def write_drafts(app) -> None:  # noqa: ANN001
-    """casebook gets a field 취미; a new form and unit (lab_notes) join the form_lab profile,
-    whose worker may use it."""
-    author = signed_in(app, "author")
-    casebook = author.get("/content/form/casebook/document").get_json()["body"]
-    casebook["properties"]["hobby"] = {"type": "string", "title": "취미"}
-    assert save(author, "form", "casebook", casebook)["problems"] == []
-    assert save(author, "form", "lab_note", LAB_NOTE)["problems"] == []
-    unit = save(author, "unit", "lab_notes", LAB_NOTES_UNIT)
-    assert unit["problems"] == [], unit
-    profile = author.get("/content/profile/form_lab/document").get_json()["body"]
-    profile["menu"][0]["items"].append({"unit": "lab_notes"})
-    worker = next(role for role in profile["roles"] if role["id"] == "worker")
-    worker["grants"]["lab_notes"] = {"actions": ["view", "create"], "scope": "facility"}
-    assert save(author, "profile", "form_lab", profile)["problems"] == []
 
 
 def test_review_needs_a_second_person_then_publication_goes_live_without_restart(
@@ -180,3 +155,56 @@ def test_history_shows_the_changes_in_words(studio_app) -> None:
     assert "필드 &#39;주거형태&#39;의 선택지에 &#39;기숙사&#39; 추가" in page
     live_to_latest = author.get("/content/form/casebook/history?a=0&b=2").get_data(as_text=True)
     assert "기숙사" in live_to_latest and "상담내용" in live_to_latest
+
+
+def test_running_processes_keep_the_spec_they_started_on(make_app, migrated_url) -> None:
+    app = make_app(migrated_url, IEUM_TODAY=FLOW_TODAY.isoformat())
+    seed_flow(app)
+    seed_people(app)
+    client = app.test_client()
+    w1, lead = api_token(client, "worker1"), api_token(client, "lead")
+    flow_api = "/api/v1/f/flow"
+
+    def start_and_draft() -> int:
+        started = client.post(f"{flow_api}/u/flows/processes/three_lane", json={}, headers=w1)
+        assert started.status_code == 201, started.get_json()
+        task = next(t for t in client.get(f"{flow_api}/tasks", headers=w1).get_json()["items"]
+                    if t["name"] == "draft_step" and t["instance_id"] == started.get_json()["id"])
+        assert client.post(f"{flow_api}/tasks/{task['id']}/complete", headers=w1,
+                           json={"data": {"note": "초안"}}).status_code == 200
+        return started.get_json()["id"]
+
+    def approve(instance_id: int) -> dict:
+        task = next(t for t in client.get(f"{flow_api}/tasks", headers=lead).get_json()["items"]
+                    if t["instance_id"] == instance_id)
+        done = client.post(f"{flow_api}/tasks/{task['id']}/complete", headers=lead,
+                           json={"data": {"note": "좋습니다", "decision": "approved"}})
+        assert done.status_code == 200, done.get_json()
+        return client.get(f"{flow_api}/processes/{instance_id}", headers=w1).get_json()
+
+    running = start_and_draft()
+    # the studio publishes a three_lane without its final step: approval ends the process
+    author = signed_in(app, "author")
+    text = author.get("/content/process/three_lane/document").get_json()["body"]
+    shorter = re.sub(r'\s*<bpmn:userTask id="final_step".*?</bpmn:userTask>', "", text,
+                     flags=re.S)
+    shorter = (shorter.replace('targetRef="final_step">', 'targetRef="end">')
+               .replace("<bpmn:flowNodeRef>final_step</bpmn:flowNodeRef>", "")
+               .replace('<bpmn:sequenceFlow id="flow_final_end" sourceRef="final_step" '
+                        'targetRef="end" />', "")
+               .replace("<bpmn:incoming>flow_final_end</bpmn:incoming>",
+                        "<bpmn:incoming>flow_approved</bpmn:incoming>"))
+    saved = put_json(author, "/content/process/three_lane/document",
+                     {"body": shorter, "base_version": None, "package": "studio_flows"})
+    assert saved.status_code == 200 and saved.get_json()["problems"] == [], saved.get_json()
+    publish(app, "studio_flows")
+    assert "final_step" not in {t.name for t in
+                                app.extensions["ieum.registry"].processes["three_lane"].user_tasks}
+
+    # the instance started before keeps its spec: approval leads to the final step
+    old = approve(running)
+    assert old["status"] == "running"
+    assert any(t["name"] == "final_step" and t["state"] == "ready" for t in old["tasks"])
+    # one started now runs the published spec: approval ends it
+    new = approve(start_and_draft())
+    assert new["status"] == "completed", new

@@ -55,6 +55,7 @@ def content_studio_user() -> bool:
 
 def _wants_json() -> bool:
     return request.is_json or request.path.endswith(("/document", "/check")) \
+        or "/versions/" in request.path \
         or request.accept_mimetypes.best == "application/json"
 
 
@@ -115,6 +116,16 @@ def save_document(kind: str, key: str):
         package=package or None, actor=_actor())
     return jsonify({"version": saved.version.number, "problems": as_json(saved.problems),
                     "package": saved.document.package.name if saved.document.package else None})
+
+
+@bp.get("/<kind>/<key>/versions/<int:number>")
+def version(kind: str, key: str, number: int):
+    """One saved version (an editor may open or restore it): body, note, author, time."""
+    found = studio.version_of(db_session(), kind, key, number)
+    return jsonify({"kind": kind, "key": key, "version": found.number, "body": found.body,
+                    "note": found.note, "author": found.author.name if found.author else None,
+                    "saved_at": found.created_at.isoformat(),
+                    "published": found.published_at is not None})
 
 
 @bp.post("/<kind>/<key>/check")
@@ -246,10 +257,15 @@ def export_wheel(name: str):
 
 @bp.post("/packages/import")
 def import_package():
+    folder = [f for f in request.files.getlist("folder") if f.filename]
     upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise ServiceError("가져올 패키지 zip 파일을 고르세요.", field="file")
-    files = packages.files_of_zip(upload.read(packages.MAX_IMPORT_BYTES + 1))
+    if folder:  # a package folder chosen in the browser: each file with its relative path
+        files = packages.relative_files([(f.filename, f.read(packages.MAX_IMPORT_BYTES + 1))
+                                         for f in folder])
+    elif upload is not None and upload.filename:
+        files = packages.files_of_zip(upload.read(packages.MAX_IMPORT_BYTES + 1))
+    else:
+        raise ServiceError("가져올 패키지 zip 파일이나 폴더를 고르세요.", field="file")
     imported = packages.import_package(
         db_session(), registry(), current_user.row, _roles(), files,
         package=request.form.get("package", "").strip() or None, actor=_actor())

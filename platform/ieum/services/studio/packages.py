@@ -472,13 +472,29 @@ def files_of_zip(content: bytes) -> dict[str, bytes]:
         raise ServiceError("파일이 너무 많습니다.", field="file")
     if sum(info.file_size for info in entries) > 5 * MAX_IMPORT_BYTES:
         raise ServiceError("압축을 푼 크기가 너무 큽니다.", field="file")
-    names = [PurePosixPath(info.filename) for info in entries]
-    if any(name.is_absolute() or ".." in name.parts for name in names):
+    return relative_files([(info.filename, lambda info=info: archive.read(info))
+                           for info in entries])
+
+
+def relative_files(entries: list[tuple[str, Any]]) -> dict[str, bytes]:
+    """Uploaded files (a zip's entries, or a folder chosen in the browser) by path relative to
+    the package root: the one top folder holding them all is taken off. Each entry is a name
+    and its bytes (or a callable giving them)."""
+    if len(entries) > MAX_IMPORT_FILES:
+        raise ServiceError("파일이 너무 많습니다.", field="file")
+    names = [PurePosixPath(name.replace("\\", "/")) for name, _content in entries]
+    if any(not name.parts or name.is_absolute() or ".." in name.parts for name in names):
         raise ServiceError("zip 안의 경로가 올바르지 않습니다.", field="file")
     tops = {name.parts[0] for name in names if len(name.parts) > 1}
     strip = 1 if len(tops) == 1 and all(len(name.parts) > 1 for name in names) else 0
-    return {"/".join(name.parts[strip:]): archive.read(info)
-            for name, info in zip(names, entries, strict=True)}
+    files, total = {}, 0
+    for name, (_name, content) in zip(names, entries, strict=True):
+        data = content() if callable(content) else content
+        total += len(data)
+        if total > 5 * MAX_IMPORT_BYTES:
+            raise ServiceError("가져올 파일이 너무 큽니다.", field="file")
+        files["/".join(name.parts[strip:])] = data
+    return files
 
 
 def files_of_folder(folder: Path) -> dict[str, bytes]:
