@@ -147,6 +147,8 @@ def test_a_new_process_starts_with_a_start_event_and_passes(registry):
     assert processes.process_ids(body) == ["home_visit_plan"]
     assert "<bpmn:startEvent" in body and 'name="가정방문 계획"' in body
     assert processes.check(body, registry, functions=FUNCTIONS, key="home_visit_plan") == []
+    assert processes.check(processes.empty_process("plan"), registry) == [processes.StudioProblem(
+        "plan", "업무 절차의 이름이 없습니다: 한글 이름을 적으세요.")]
 
 
 def test_expressions_are_checked_in_korean():

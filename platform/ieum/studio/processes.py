@@ -451,8 +451,9 @@ def shipped_document(registry: Registry, key: str) -> str | None:
 # --- a new process -----------------------------------------------------------------------------
 
 def empty_process(key: str, name: str = "") -> str:
-    """A new process document: an executable process ``key`` with one start event."""
-    title = name or key
+    """A new process document: an executable process ``key`` with one start event (without a
+    ``name``, the check asks the author for one)."""
+    title = name
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="{BPMN_NS}" \
 xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" \

@@ -16,6 +16,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from flask_login import current_user
 
 from ieum.services import ServiceError
+from ieum.services.studio import access
 from ieum.studio import processes
 from ieum.web.context import db_session, functions, registry, today
 
@@ -30,14 +31,8 @@ EXPRESSION_KINDS = ("condition", "script", "timeDuration", "timeDate")
 def authors_and_reviewers_only():  # noqa: ANN201 - a redirect response or None
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
-    _require_content_role()
+    access.require_content_role(db_session(), current_user.row, today())
     return None
-
-
-def _require_content_role() -> None:
-    from ieum.services.studio.access import require_content_role
-
-    require_content_role(db_session(), current_user.row, today())
 
 
 def _key(key: str) -> str:

@@ -620,7 +620,7 @@
         showVersion();
         setDirty(false);
         setStatus('저장했습니다 (버전 ' + r.data.version + ')');
-        if (r.data.problems) { showProblems(r.data.problems); }
+        runCheck();  // the modeller's own checks (with the service functions) and ieum check's
         return r;
       }
       button('save').disabled = false;
