@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -73,6 +74,8 @@ def test_every_shipped_process_opens_and_saves_back_unchanged_in_meaning(page, s
         if differences:
             failures[path.name] = differences
         assert "spiffworkflow:" not in body or "spiffworkflow:" in saved
+        comment = re.search(r"<!--(.*?)-->", body, re.S)
+        assert comment is None or comment.group(0) in saved, path.name  # notes kept
         assert processes.check(saved, server.registry, functions=FUNCTIONS, key=key) == [], \
             path.name
     assert failures == {}
@@ -234,3 +237,55 @@ def test_a_three_step_process_with_a_gateway_and_two_lanes_is_modelled_and_saved
              for lane in root.iterfind(".//bpmn:lane", ns)}
     assert "approve_plan" in lanes["team_leader"] and "write_plan" in lanes["worker"]
     assert json.dumps(saved).count("spiffworkflow:property") >= 4
+
+
+TEST_PROCESSES = REPOSITORY_ROOT / "tests" / "content" / "workflows" / "bpmn"
+IMPORT = "xml => window.ieumModeller.importXML(xml).then(() => window.ieumModeller.saveXML())"
+
+
+def test_service_tasks_timers_and_lanes_of_the_test_content_keep_their_meaning(page, server):
+    """Service tasks (serviceTaskOperator and its parameters), a timer and three lanes: they
+    survive bpmn-js unchanged, and the panel edits them (the function picker offers the
+    function's parameters; the timer's duration is checked as typed)."""
+    sign_in(page, server, "author")
+    open_modeller(page, server, "modelled_here")
+    bodies = {path.stem: path.read_text(encoding="utf-8")
+              for path in sorted(TEST_PROCESSES.glob("*.bpmn"))}
+    assert {"broken_service", "reminder", "three_lane"} <= set(bodies)
+    for name, body in bodies.items():
+        saved = page.evaluate(IMPORT, body)
+        assert processes.differences(body, saved) == [], name
+
+    page.evaluate("xml => window.ieumModeller.importXML(xml)", bodies["broken_service"])
+    click_element(page, "call_outside")
+    picker = page.get_by_test_id("function-picker")
+    expect(picker).to_have_value("fail")
+    picker.select_option("add_days")
+    expect(page.get_by_label("인자 days")).to_be_visible()
+    page.get_by_label("인자 days").fill("7")
+    page.get_by_label("인자 days").press("Tab")
+    root = processes.parse(saved_xml(page))
+    operator = root.find(f".//{{{processes.SPIFF_NS}}}serviceTaskOperator")
+    assert operator.get("id") == "add_days" and operator.get("resultVariable") == "out"
+    assert {p.get("id"): (p.get("type"), p.get("value"))
+            for p in operator.iter(f"{{{processes.SPIFF_NS}}}parameter")} == {
+        "message": ("str", '"외부 시스템 응답 없음"'), "date": ("any", ""), "days": ("any", "7")}
+    page.get_by_role("button", name="되돌리기", exact=True).click()
+    page.get_by_role("button", name="되돌리기", exact=True).click()
+    assert processes.same_meaning(bodies["broken_service"], saved_xml(page))
+
+    page.evaluate("xml => window.ieumModeller.importXML(xml)", bodies["reminder"])
+    page.evaluate("""() => { const m = window.ieumModeller.modeler;
+        m.get('selection').select(m.get('elementRegistry').get('assessment_late')); }""")
+    duration = page.get_by_label("기간 (식)")
+    expect(duration).to_have_value('"P30D"')
+    duration.fill('"30일"')
+    expect(page.locator('[data-role="expression-feedback"]').first).to_contain_text(
+        "ISO 8601 기간이 아닙니다")
+    duration.fill('"P14D"')
+    expect(page.locator('[data-role="expression-feedback"]').first).to_have_text("식이 올바릅니다")
+    duration.press("Tab")
+    assert '<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">"P14D"</bpmn:timeDuration>' \
+        in saved_xml(page)
+    assert processes.differences(bodies["reminder"], saved_xml(page))[0].startswith(
+        "assessment_late_timer: 다릅니다")

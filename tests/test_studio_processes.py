@@ -206,3 +206,21 @@ def test_an_element_removed_or_added_is_a_difference():
     assert any(line.startswith("rejected: 둘째 문서에만 있습니다")
                for line in processes.differences(without, body))
     assert not processes.same_meaning(body, without)
+
+
+def test_a_document_without_a_diagram_gets_one_of_the_same_meaning():
+    folder = REPOSITORY_ROOT / "tests" / "content" / "workflows" / "bpmn"
+    body = (folder / "reminder.bpmn").read_text(encoding="utf-8")
+    assert "BPMNDiagram" not in body
+    drawn = processes.with_diagram(body)
+    assert processes.same_meaning(body, drawn)
+    root = processes.parse(drawn)
+    di = "{http://www.omg.org/spec/BPMN/20100524/DI}"
+    shapes = {s.get("bpmnElement") for s in root.iter(f"{di}BPMNShape")}
+    edges = {e.get("bpmnElement") for e in root.iter(f"{di}BPMNEdge")}
+    assert shapes == {"start", "yearly_assessment", "assessment_late", "overdue_reminder",
+                      "assessed", "reminded"}
+    assert edges == {"flow_start_assessment", "flow_assessment_end", "flow_late_reminder",
+                     "flow_reminder_end"}
+    assert "<!-- A yearly assessment" in drawn  # the notes stay
+    assert processes.with_diagram(referral()) == referral()  # a drawn one is left alone

@@ -475,6 +475,113 @@ targetNamespace="http://bpmn.io/schema/bpmn">
 """
 
 
+# --- a diagram for a document without one ------------------------------------------------------
+
+_BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
+_DC = "http://www.omg.org/spec/DD/20100524/DC"
+_DI = "http://www.omg.org/spec/DD/20100524/DI"
+_EVENTS = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent"}
+_GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway",
+             "complexGateway"}
+_ACTIVITIES = {"task", "userTask", "serviceTask", "scriptTask", "manualTask", "sendTask",
+               "receiveTask", "businessRuleTask", "callActivity", "subProcess"}
+_KEEP_COMMENTS = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+def with_diagram(body: str) -> str:
+    """``body`` with a simple left-to-right diagram when it has none (the modeller can only
+    open a document with a diagram; content written by hand often has none). Lanes are not
+    drawn (they stay in the document as they are); a document with a diagram is returned as
+    it is."""
+    root = etree.fromstring(body.encode("utf-8"), _KEEP_COMMENTS)
+    if root.find(f"{{{_BPMNDI}}}BPMNDiagram") is not None:
+        return body
+    process = next((p for p in root.iterfind(f"{_B}process")
+                    if p.get("isExecutable", "true") == "true"), root.find(f"{_B}process"))
+    if process is None:
+        return body
+    nodes = {el.get("id"): el for el in process
+             if isinstance(el.tag, str) and el.get("id")
+             and etree.QName(el).localname in _EVENTS | _GATEWAYS | _ACTIVITIES}
+    boundaries = [el for el in process.iterfind(f"{_B}boundaryEvent") if el.get("id")]
+    flows = [f for f in process.iterfind(f"{_B}sequenceFlow") if f.get("id")]
+    attached = {b.get("id"): b.get("attachedToRef") for b in boundaries}
+    level: dict[str, int] = {}
+    queue = [n for n, el in nodes.items() if el.find(f"{_B}incoming") is None]
+    queue += [n for n in nodes if not queue]  # a cycle with no start: begin anywhere
+    for first in queue:
+        level.setdefault(first, 0)
+    found = list(queue)  # the order nodes are reached in: the main path first
+    while queue:
+        current = queue.pop(0)
+        sources = [current, *(b for b, host in attached.items() if host == current)]
+        for flow in flows:
+            target = flow.get("targetRef")
+            if flow.get("sourceRef") in sources and target in nodes and target not in level:
+                level[target] = level[current] + 1
+                queue.append(target)
+                found.append(target)
+    for node in nodes:
+        if node not in level:
+            level[node] = max(level.values(), default=-1) + 1
+            found.append(node)
+    bounds: dict[str, tuple[float, float, float, float]] = {}
+    rows: dict[int, int] = {}
+    for node in sorted(nodes, key=lambda n: (level[n], found.index(n))):
+        kind = etree.QName(nodes[node]).localname
+        width, height = (36, 36) if kind in _EVENTS else (50, 50) if kind in _GATEWAYS \
+            else (100, 80)
+        row = rows.get(level[node], 0)
+        rows[level[node]] = row + 1
+        center_x, center_y = 170 + level[node] * 170, 120 + row * 150
+        bounds[node] = (center_x - width / 2, center_y - height / 2, width, height)
+    on_host: dict[str, int] = {}
+    for boundary in boundaries:
+        host = bounds.get(boundary.get("attachedToRef") or "")
+        if host is None:
+            continue
+        index = on_host.get(boundary.get("attachedToRef") or "", 0)
+        on_host[boundary.get("attachedToRef") or ""] = index + 1
+        bounds[boundary.get("id")] = (host[0] + host[2] - 38 - index * 40,
+                                      host[1] + host[3] - 18, 36, 36)
+    diagram = etree.SubElement(root, f"{{{_BPMNDI}}}BPMNDiagram",
+                               nsmap={"bpmndi": _BPMNDI, "dc": _DC, "di": _DI},
+                               id=f"Diagram_{process.get('id')}")
+    plane = etree.SubElement(diagram, f"{{{_BPMNDI}}}BPMNPlane", id=f"Plane_{process.get('id')}",
+                             bpmnElement=process.get("id") or "")
+    for element_id, (x, y, width, height) in bounds.items():
+        shape = etree.SubElement(plane, f"{{{_BPMNDI}}}BPMNShape", id=f"{element_id}_di",
+                                 bpmnElement=element_id)
+        if element_id in nodes and etree.QName(nodes[element_id]).localname in _GATEWAYS:
+            shape.set("isMarkerVisible", "true")
+        etree.SubElement(shape, f"{{{_DC}}}Bounds", x=_n(x), y=_n(y), width=_n(width),
+                         height=_n(height))
+    for flow in flows:
+        source, target = bounds.get(flow.get("sourceRef") or ""), \
+            bounds.get(flow.get("targetRef") or "")
+        if source is None or target is None:
+            continue
+        edge = etree.SubElement(plane, f"{{{_BPMNDI}}}BPMNEdge", id=f"{flow.get('id')}_di",
+                                bpmnElement=flow.get("id") or "")
+        target_y = target[1] + target[3] / 2
+        if flow.get("sourceRef") in attached:  # leaves a boundary event downwards
+            start_x, start_y = source[0] + source[2] / 2, source[1] + source[3]
+            points = [(start_x, start_y), (start_x, target_y), (target[0], target_y)]
+        else:
+            start_x, start_y = source[0] + source[2], source[1] + source[3] / 2
+            middle = (start_x + target[0]) / 2
+            points = [(start_x, start_y), (target[0], target_y)] if start_y == target_y \
+                else [(start_x, start_y), (middle, start_y), (middle, target_y),
+                      (target[0], target_y)]
+        for x, y in points:
+            etree.SubElement(edge, f"{{{_DI}}}waypoint", x=_n(x), y=_n(y))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8")
+
+
+def _n(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
 # --- comparing ---------------------------------------------------------------------------------
 
 def same_meaning(xml_a: str, xml_b: str) -> bool:
@@ -561,5 +668,5 @@ __all__ = [
     "BpmnSyntaxError", "check", "check_condition", "check_script_text", "check_timer",
     "differences", "empty_process", "form_choices", "function_choices", "korean_problems",
     "parse", "process_choices", "process_ids", "properties", "role_choices", "same_meaning",
-    "shipped_document",
+    "shipped_document", "with_diagram",
 ]

@@ -52,6 +52,7 @@ def edit(key: str):  # noqa: ANN201
             "document": f"/content/process/{key}/document",
             "data": url_for(".choices", key=key),
             "check": url_for(".check", key=key),
+            "diagram": url_for(".diagram", key=key),
             "expression": url_for(".check_expression"),
             "moddle": url_for("static", filename="studio-spiffworkflow-moddle.json"),
             "home": "/content/",
@@ -81,6 +82,21 @@ def check(key: str):  # noqa: ANN201
         raise ServiceError("검사할 BPMN 문서(body)가 없습니다.", status=400)
     found = processes.check(body, registry(), functions=functions(), key=key)
     return jsonify({"problems": [{"pointer": p.pointer, "message": p.message} for p in found]})
+
+
+@bp.post("/process/<key>/with-diagram")
+def diagram(key: str):  # noqa: ANN201
+    """The document in the request with a simple diagram added when it has none (bpmn-js can
+    only open a document with one)."""
+    _key(key)
+    body = (request.get_json(silent=True) or {}).get("body")
+    if not isinstance(body, str):
+        raise ServiceError("BPMN 문서(body)가 없습니다.", status=400)
+    try:
+        processes.parse(body)
+    except processes.BpmnSyntaxError as error:
+        raise ServiceError(str(error), status=400) from None
+    return jsonify({"body": processes.with_diagram(body)})
 
 
 @bp.post("/process/expression-check")

@@ -22,6 +22,7 @@
     documentUrl: root.dataset.documentUrl,
     dataUrl: root.dataset.dataUrl,
     checkUrl: root.dataset.checkUrl,
+    diagramUrl: root.dataset.diagramUrl,
     expressionUrl: root.dataset.expressionUrl,
     moddleUrl: root.dataset.moddleUrl
   };
@@ -578,8 +579,34 @@
     button('save').disabled = !dirty || state.saving;
     if (dirty) { setStatus('저장하지 않은 변경이 있습니다'); }
   }
+  /* bpmn-js drops XML comments; those directly inside bpmn:definitions (a shipped file's
+   * notes for developers) are put back where they were when the document is saved. */
+  var comments = '';
+  function definitionComments(xml) {
+    try {
+      var doc = new DOMParser().parseFromString(xml, 'application/xml');
+      return Array.prototype.filter.call(doc.documentElement.childNodes, function (node) {
+        return node.nodeType === 8;
+      }).map(function (node) { return '<!--' + node.data + '-->'; }).join('\n  ');
+    } catch (e) { return ''; }
+  }
+  function exportXML() {
+    return modeler.saveXML({ format: true }).then(function (result) {
+      if (!comments) { return result.xml; }
+      return result.xml.replace(/(<bpmn:definitions\b[^>]*>)/, function (tag) { return tag + '\n  ' + comments; });
+    });
+  }
+  /* A document written by hand may have no diagram: the server lays one out. */
+  function withDiagram(xml) {
+    if (/BPMNDiagram/.test(xml)) { return Promise.resolve(xml); }
+    return json(cfg.diagramUrl, { method: 'POST', body: { body: xml } }).then(function (r) {
+      if (!r.ok) { throw new Error((r.data && r.data.error) || 'BPMN 문서를 읽을 수 없습니다'); }
+      return r.data.body;
+    });
+  }
   function importXML(xml) {
-    return modeler.importXML(xml).then(function (result) {
+    comments = definitionComments(xml);
+    return withDiagram(xml).then(function (drawn) { return modeler.importXML(drawn); }).then(function (result) {
       svc('canvas').zoom('fit-viewport', 'auto');
       state.selected = null;
       svc('commandStack').clear();
@@ -611,8 +638,8 @@
     state.saving = true;
     button('save').disabled = true;
     setStatus('저장하는 중…');
-    return modeler.saveXML({ format: true }).then(function (result) {
-      return json(cfg.documentUrl, { method: 'PUT', body: { body: result.xml, base_version: state.version, note: '' } });
+    return exportXML().then(function (xml) {
+      return json(cfg.documentUrl, { method: 'PUT', body: { body: xml, base_version: state.version, note: '' } });
     }).then(function (r) {
       state.saving = false;
       if (r.ok) {
@@ -633,8 +660,8 @@
     });
   }
   function download() {
-    modeler.saveXML({ format: true }).then(function (result) {
-      var blob = new Blob([result.xml], { type: 'application/xml' });
+    exportXML().then(function (xml) {
+      var blob = new Blob([xml], { type: 'application/xml' });
       var link = h('a', { href: URL.createObjectURL(blob), download: cfg.key + '.bpmn' });
       document.body.appendChild(link);
       link.click();
@@ -711,7 +738,7 @@
     ready: ready,
     get modeler() { return modeler; },
     importXML: function (xml) { return importXML(xml); },
-    saveXML: function () { return modeler.saveXML({ format: true }).then(function (r) { return r.xml; }); },
+    saveXML: exportXML,
     check: function () { return runCheck().then(function () { return state.problems; }); },
     save: save,
     isDirty: function () { return state.dirty; }
