@@ -289,3 +289,35 @@ def test_service_tasks_timers_and_lanes_of_the_test_content_keep_their_meaning(p
         in saved_xml(page)
     assert processes.differences(bodies["reminder"], saved_xml(page))[0].startswith(
         "assessment_late_timer: 다릅니다")
+
+
+STRICT_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+              "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'")
+
+
+def test_the_modeller_works_under_a_strict_content_security_policy(page, server):
+    """No inline script or style: the page, bpmn-js and the panel work under the strict CSP
+    the app is getting (set here on the page's response)."""
+    def with_csp(route):
+        response = route.fetch()
+        route.fulfill(response=response,
+                      headers={**response.headers, "content-security-policy": STRICT_CSP})
+
+    sign_in(page, server, "author")
+    page.add_init_script("""window.__violations = [];
+        document.addEventListener('securitypolicyviolation', e => window.__violations.push(
+            e.violatedDirective + ' ' + (e.blockedURI || '') + ' ' + (e.sample || '')));""")
+    page.route("**/content/process/*/edit", with_csp)
+    open_modeller(page, server, "approval")
+    click_element(page, "decide")
+    expect(page.get_by_test_id("form-picker")).to_have_value("approval_decision.json")
+    page.get_by_test_id("element-name").fill("승인 여부 검토")
+    page.get_by_test_id("element-name").press("Enter")
+    expect(page.get_by_test_id("problems")).to_contain_text("문제 없음")
+    assert page.evaluate("() => window.__violations") == []
+    # The policy is in force: an inline script is refused (and seen).
+    page.evaluate("""() => { const s = document.createElement('script');
+        s.textContent = 'window.__ran = true'; document.body.appendChild(s); }""")
+    expect(page.locator("body")).to_be_visible()
+    page.wait_for_function("() => window.__violations.length > 0")
+    assert page.evaluate("() => window.__ran") is None
