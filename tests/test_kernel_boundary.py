@@ -116,9 +116,10 @@ def _pattern(ids: Iterable[str]) -> re.Pattern[str]:
 
 def kernel_files(kernel: Path = KERNEL) -> Iterator[Path]:
     migrations = kernel / MIGRATIONS
+    vendored = kernel / "web" / "static" / "vendor"  # third-party code, copied unchanged
     for path in sorted(kernel.rglob("*")):
         if path.suffix in SEARCHED and path.is_file() and migrations not in path.parents \
-                and "__pycache__" not in path.parts:
+                and vendored not in path.parents and "__pycache__" not in path.parts:
             yield path
 
 

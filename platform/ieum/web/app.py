@@ -32,6 +32,7 @@ from ieum.web import (
     reports,
     studio,
     studio_form_builder,
+    studio_modeller,
     tasks,
     template_helpers,
     workspace,
@@ -98,6 +99,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api_catalog.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(region.bp)
+    app.register_blueprint(studio_modeller.bp)  # 업무 절차 모델러 (/content/process/<key>/edit)
     _register_screens(app)
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing for CSRF to forge
     csrf.exempt(api_records.bp)
