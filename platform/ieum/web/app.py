@@ -30,6 +30,7 @@ from ieum.web import (
     region,
     reports,
     studio,
+    studio_composer,
     tasks,
     template_helpers,
     workspace,
@@ -91,6 +92,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api_catalog.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(region.bp)
+    app.register_blueprint(studio_composer.bp)  # 콘텐츠 스튜디오: profile composer, unit editor
     _register_screens(app)
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing for CSRF to forge
     csrf.exempt(api_records.bp)
