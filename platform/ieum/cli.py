@@ -121,7 +121,8 @@ def user() -> None:
               help="권한 종료일 (기본: 9999-12-31)")
 @click.option("--platform-admin", is_flag=True, help="플랫폼 관리자")
 @click.option("--public-role", "public_roles", multiple=True,
-              help="공공 역할: region_official, program_designer, program_reviewer")
+              help="공공 역할: region_official, program_designer, program_reviewer, "
+                   "content_author, content_reviewer")
 @click.option("--region", "region_code", help="공공 역할의 시·군·구 코드 (생략하면 전국)")
 def user_create(login: str, name: str, password: str, facility_code: str | None,
                 roles: tuple[str, ...], valid_from: dt.datetime | None,

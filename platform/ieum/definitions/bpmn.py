@@ -85,6 +85,16 @@ class _File:
         return pointer(*reversed(chain)), f" (line {element.sourceline})"
 
 
+def process_ids(path: Path) -> frozenset[str]:
+    """The ids of the processes a BPMN file defines (none when it cannot be read)."""
+    try:
+        root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+    except (OSError, etree.XMLSyntaxError):
+        return frozenset()
+    return frozenset(element.get("id") for element in root.iter(f"{{{BPMN_NS}}}process")
+                     if element.get("id"))
+
+
 def load_processes(
     files: Sequence[tuple[Path, str | None]],
     form_filenames: Mapping[str, str],

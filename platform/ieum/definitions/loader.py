@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Container, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
-from ieum.definitions.bpmn import load_processes
+from ieum.definitions.bpmn import load_processes, process_ids
 from ieum.definitions.forms import load_form
 from ieum.definitions.model import (
     ContentSource,
@@ -62,10 +62,12 @@ def check_content(roots: Sequence[Path | str], *, plugins: bool = True,
         found, plugin_problems = plugin_sources()
         sources += found
         problems += plugin_problems
+    # overlays (packages of the content studio) last: they replace what came before
+    sources = [s for s in sources if not s.overlay] + [s for s in sources if s.overlay]
     forms, form_paths = _load_forms(sources, problems)
     form_filenames = {f"{form_id}.json": form_id for form_id in form_paths}
-    bpmn_files = [(path, source.plugin) for path, source
-                  in _files(sources, "workflows/bpmn", "*.bpmn", recursive=True)]
+    bpmn_files = [(path, source.plugin) for path, source in _overlaid_processes(
+                  _files(sources, "workflows/bpmn", "*.bpmn", recursive=True))]
     processes, process_ids, process_problems = load_processes(bpmn_files, form_filenames)
     problems += process_problems
     units, unit_paths = _load_units(sources, form_paths, process_ids, problems)
@@ -104,6 +106,7 @@ def _load_forms(sources: Sequence[ContentSource], problems: list[Problem],
             part_files.append(path)
         else:
             form_files.append((path, source))
+    form_files = _overlaid(form_files, lambda path: path.stem)
     documents, part_problems = collect([path for path, _source in form_files], part_files)
     problems += part_problems
     for path, source in form_files:
@@ -122,7 +125,8 @@ def _load_units(sources: Sequence[ContentSource], form_ids: Container[str],
     """The valid unit functions, and the manifest of every unit id (valid or not)."""
     units: dict[str, UnitFunction] = {}
     paths: dict[str, Path] = {}
-    for path, source in _unit_manifests(sources, problems):
+    manifests = _overlaid(_unit_manifests(sources, problems), lambda path: path.parent.name)
+    for path, source in manifests:
         if _duplicate(paths, path.parent.name, path, "/id", "unit function id", problems):
             continue
         unit, found = load_unit(path, source.plugin, form_ids, process_ids)
@@ -139,9 +143,10 @@ def _load_profiles(sources: Sequence[ContentSource], units: Mapping[str, UnitFun
     out: they are not facility types."""
     raw_profiles: list[RawProfile] = []
     paths: dict[str, Path] = {}
-    for path, source in _files(sources, "facility_profiles", "*.y*ml"):
-        if path.suffix not in (".yaml", ".yml"):
-            continue
+    profile_files = [(path, source) for path, source
+                     in _files(sources, "facility_profiles", "*.y*ml")
+                     if path.suffix in (".yaml", ".yml")]
+    for path, source in _overlaid(profile_files, lambda path: path.stem):
         if _duplicate(paths, path.stem, path, "/code", "profile code", problems):
             continue
         raw, found = read_profile(path, source.plugin)
@@ -201,6 +206,30 @@ def _unit_manifests(sources: Sequence[ContentSource],
             else:
                 problems.append(Problem(folder, "", f"unit function folder without {MANIFEST}"))
     return found
+
+
+def _overlaid(files: list[tuple[Path, ContentSource]], key: Callable[[Path], str],
+              ) -> list[tuple[Path, ContentSource]]:
+    """``files`` less those an overlay replaces: when an overlay source has a file of a key,
+    only the last such file is kept of that key (the others, of any source, are dropped)."""
+    last_overlay: dict[str, Path] = {}
+    for path, source in files:
+        if source.overlay:
+            last_overlay[key(path)] = path
+    return [(path, source) for path, source in files
+            if key(path) not in last_overlay or last_overlay[key(path)] == path]
+
+
+def _overlaid_processes(files: list[tuple[Path, ContentSource]],
+                        ) -> list[tuple[Path, ContentSource]]:
+    """BPMN files less those an overlay replaces: a file defining a process id that a later
+    overlay's file defines too is dropped (a file's ids are read without SpiffWorkflow)."""
+    if not any(source.overlay for _path, source in files):
+        return files
+    ids = [process_ids(path) for path, _source in files]
+    return [(path, source) for index, (path, source) in enumerate(files)
+            if not any(ids[index] & ids[later] for later in range(index + 1, len(files))
+                       if files[later][1].overlay)]
 
 
 def _duplicate(seen: dict[str, Path], key: str, path: Path, where: str, what: str,

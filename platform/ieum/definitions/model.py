@@ -21,11 +21,18 @@ SCOPES = ("own", "assigned", "facility")
 
 @dataclass(frozen=True)
 class ContentSource:
-    """A content root: the repository's own (``plugin is None``) or one from a plug-in."""
+    """A content root: the repository's own (``plugin is None``) or one from a plug-in.
+
+    An ``overlay`` root (one holding ``ieum-studio.json``: a package the content studio
+    published, or the studio's scratch root of a check) is read after every other root, and
+    each of its definitions replaces the one of the same key read before it (a form id, a
+    unit function's folder, a profile code, a BPMN file defining the same process id).
+    """
 
     root: Path
     plugin: str | None = None
     distribution: str | None = None
+    overlay: bool = False
 
     @property
     def label(self) -> str:

@@ -13,6 +13,13 @@ from ieum.definitions.problems import Problem
 
 PLUGIN_GROUP = "ieum.content"
 CONTENT_FOLDERS = ("forms", "workflows/bpmn", "unit_functions", "facility_profiles")
+#: The file that makes a content root an overlay (``ContentSource.overlay``): the content
+#: studio writes it into every package it publishes.
+OVERLAY_MARKER = "ieum-studio.json"
+
+
+def is_overlay(root: Path) -> bool:
+    return (Path(root) / OVERLAY_MARKER).is_file()
 
 
 def default_content_root() -> Path:
@@ -41,7 +48,7 @@ def root_sources(roots: Iterable[Path | str]) -> tuple[list[ContentSource], list
         if problem:
             problems.append(Problem(path, "", problem))
         else:
-            sources.append(ContentSource(path))
+            sources.append(ContentSource(path, overlay=is_overlay(path)))
     return sources, problems
 
 
@@ -72,7 +79,8 @@ def plugin_sources() -> tuple[list[ContentSource], list[Problem]]:
             if problem:
                 problems.append(Problem(label, "", f"{problem}: {root}"))
             else:
-                sources.append(ContentSource(root, entry_point.name, distribution))
+                sources.append(ContentSource(root, entry_point.name, distribution,
+                                             overlay=is_overlay(root)))
     return sources, problems
 
 

@@ -6,6 +6,7 @@ from ieum.store import (  # noqa: E402, F401, I001
     models_collab,
     models_public,
     models_reports,
+    models_studio,
 )
 from ieum.store.db import Database, make_engine
 from ieum.store.migrate import upgrade

@@ -3,7 +3,8 @@
 A facility role lives in ``role_assignment`` (one facility, one profile's role). The public
 sector works on a region instead: a 시·군·구 official reviews the reports of the facilities of
 that region; a program designer or reviewer of the ministry works nationally (``region_code``
-NULL). Like facility roles, these are never deleted, only ended.
+NULL), as do the content studio's authors and reviewers (``content_author``,
+``content_reviewer``). Like facility roles, these are never deleted, only ended.
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ PUBLIC_ROLES = {
     "region_official": "시·군·구 담당공무원",
     "program_designer": "복지사업 설계자",
     "program_reviewer": "복지사업 검토자",
+    "content_author": "콘텐츠 작성자",
+    "content_reviewer": "콘텐츠 검토자",
 }
+#: The SQL condition of ``official_role.role`` (migration 0010 widened it for the studio).
+ROLE_CHECK = "role IN ('region_official', 'program_designer', 'program_reviewer', " \
+    "'content_author', 'content_reviewer')"
 
 
 class OfficialRole(Base):
@@ -28,9 +34,7 @@ class OfficialRole(Base):
     __tablename__ = "official_role"
     __table_args__ = (
         CheckConstraint("valid_from <= valid_to", name="valid_period"),
-        CheckConstraint(
-            "role IN ('region_official', 'program_designer', 'program_reviewer')", name="role"
-        ),
+        CheckConstraint(ROLE_CHECK, name="role"),
         Index("ix_official_role_user", "user_id"),
     )
 

@@ -22,6 +22,7 @@ from ieum.web import (
     auth,
     cases,
     catalog,
+    content_studio,
     errors,
     health,
     openapi,
@@ -87,6 +88,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                       admin.bp, platform_admin.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(studio.bp)  # 복지사업 설계 스튜디오 (/studio/)
+    app.register_blueprint(content_studio.bp)  # 콘텐츠 스튜디오 (/content/)
     app.register_blueprint(catalog.bp)  # 복지사업 신청 (facility menu) and investigations
     app.register_blueprint(api_catalog.bp)
     csrf.exempt(api_catalog.bp)

@@ -10,7 +10,9 @@ none of this content. In the order the runner takes them (name order, each after
 - ``residence``: 이음의집 (장애인 거주시설), its staff and history, and the care home's 팀장;
 - ``collaboration``: a person known in two facilities, a referral, unmet needs;
 - ``reports``: reports to the 시·군·구 in each state, and their officials;
-- ``welfare_programs``: the program catalog's designer and reviewer, programs, applications.
+- ``welfare_programs``: the program catalog's designer and reviewer, programs, applications;
+- ``content_studio``: the content studio's author (``author``) and reviewer
+  (``content-reviewer``).
 
 Every chapter saves records as a user through the kernel's record pipeline and is safe to
 run again: what exists is left alone.
