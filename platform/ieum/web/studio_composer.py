@@ -22,6 +22,7 @@ from ieum.access.grants import ACTION_TITLES
 from ieum.definitions import extensions
 from ieum.definitions.model import SCOPES
 from ieum.services import ServiceError
+from ieum.services import studio as studio_service
 from ieum.services.studio import access
 from ieum.studio import profiles, units
 from ieum.web.context import db_session, registry, today
@@ -95,6 +96,7 @@ def edit_profile(key: str) -> str:
                      for code, body in sorted(bodies.items())],
         "bases": {code: _inherited(code, bodies) for code in bodies},
         "actions": ACTION_TITLES,
+        "action_order": list(ACTION_TITLES),
         "scopes": [{"id": scope, "title": profiles.SCOPE_TITLES[scope]} for scope in SCOPES],
     }
     return render_template("studio_composer/profile.html", key=key, context=context)
@@ -131,16 +133,22 @@ def profile_copy(key: str):  # noqa: ANN201 - JSON
 @bp.get("/unit/<key>/edit")
 def edit_unit(key: str) -> str:
     reg = registry()
+    drafts = studio_service.list_drafts(db_session())
     context = {
         "key": _key(key),
         "new_body": units.empty_body(key),
         "forms": [{"id": form.id, "title": form.title} for form in reg.forms.values()],
         "processes": [{"id": process.id, "title": process.name or process.id}
                       for process in reg.processes.values()],
+        "draft_forms": sorted({row.key for row in drafts if row.kind == "form"}),
+        "draft_processes": sorted({row.key for row in drafts if row.kind == "process"}),
         "feeds": sorted(extensions.feed_names()),
         "actions": ACTION_TITLES,
+        "action_order": list(ACTION_TITLES),
         "types": units.TYPES,
+        "type_order": list(units.TYPES),
         "screen_kinds": units.SCREEN_KINDS,
+        "screen_kind_order": list(units.SCREEN_KINDS),
         "target_groups": sorted({group for unit in reg.unit_functions.values()
                                  for group in unit.target_groups}
                                 | {profile.target_group for profile in reg.profiles.values()}),

@@ -33,6 +33,9 @@
     }
     return el;
   }
+  function fill(el, ...children) {  // replaceChildren without the null/false placeholders
+    el.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
+  }
   let uid = 0;
   const nextId = (prefix) => `${prefix}-${++uid}`;
   const clone = (value) => JSON.parse(JSON.stringify(value));
@@ -155,6 +158,8 @@
           problem.message),
         problem.pointer ? h("code", {class: "d-block text-body-secondary", text: problem.pointer}) : null));
       if (target && target !== root) {
+        const closed = target.closest(".composer-item-settings.d-none");
+        if (closed) closed.classList.remove("d-none");
         const note = h("div", {class: "composer-problem", role: "note", text: problem.message});
         target.classList.add("has-problem");
         if (target.tagName === "TR") target.lastElementChild.append(note);
@@ -246,11 +251,12 @@
   // ============================================================================================
   function profilePage() {
     const units = Object.fromEntries(ctx.units.map((unit) => [unit.id, unit]));
-    const actionOrder = Object.keys(ctx.actions);
+    const actionOrder = ctx.action_order;
     const actionTitle = (action) => action === "*" ? "전체" : (ctx.actions[action] || action);
     let matrixRole = null;
     let search = "";
     let reuse = null;
+    const openItems = new Set();  // menu items whose settings are open
 
     editor.live = (body) => ({body});
     editor.onLive = (data) => { reuse = data.reuse; drawReuse(); };
@@ -273,7 +279,7 @@
           h("option", {value: p.code, text: `${p.title} (${p.code})${p.abstract ? " · 기본 프로필" : ""}`})));
       extendsSelect.value = b.extends || "";
       extendsSelect.addEventListener("change", () => commit((d) => setKey(d, "extends", extendsSelect.value)));
-      box.replaceChildren(
+      fill(box, 
         textField("코드", b.code, "/code", () => {}, {readonly: true, col: "col-md-3"}),
         textField("이름 (시설유형)", b.title, "/title", (v) => commit((d) => setKey(d, "title", v)), {col: "col-md-5"}),
         h("div", {class: "col-md-4", "data-pointer": "/extends"},
@@ -391,6 +397,7 @@
       const here = ptr("menu", g, "items", i);
       const unit = units[item.unit];
       const title = unit ? unit.title : item.unit;
+      const shown = item.title || title;  // the name the menu shows
       const overrides = item.parameters || {};
       const li = h("li", {class: "composer-item", draggable: "true", "data-pointer": here,
                           "data-unit": item.unit, "data-testid": `menu-item-${item.unit}`,
@@ -401,20 +408,24 @@
         },
         ondragend: () => li.classList.remove("dragging")});
       const params = unit ? unit.parameters : [];
-      const details = h("details", {class: "composer-item-details"},
-        h("summary", {class: "small", text: `메뉴 이름${params.length ? "·매개변수" : ""}`}),
-        h("div", {class: "row g-2 mt-1"},
-          textField("메뉴에 보일 이름", item.title, here + "/title",
-                    (v) => commit((d) => setKey(d.menu[g].items[i], "title", v)),
-                    {placeholder: title, col: "col-12"}),
-          params.map((param) => parameterInput(param, overrides[param.name], here + "/parameters" + ptr(param.name),
-            (value) => commit((d) => {
-              const target = d.menu[g].items[i];
-              const next = Object.assign({}, target.parameters || {});
-              if (value === undefined) delete next[param.name]; else next[param.name] = value;
-              if (Object.keys(next).length) target.parameters = next; else delete target.parameters;
-            })))));
-      if (Object.keys(overrides).length || item.title) details.open = false;
+      const open = openItems.has(item.unit);
+      const panelId = `settings-${item.unit}`;
+      const details = h("div", {class: `composer-item-settings row g-2${open ? "" : " d-none"}`, id: panelId},
+        textField("메뉴에 보일 이름", item.title, here + "/title",
+                  (v) => commit((d) => setKey(d.menu[g].items[i], "title", v)),
+                  {placeholder: title, col: "col-12"}),
+        params.map((param) => parameterInput(param, overrides[param.name], here + "/parameters" + ptr(param.name),
+          (value) => commit((d) => {
+            const target = d.menu[g].items[i];
+            const next = Object.assign({}, target.parameters || {});
+            if (value === undefined) delete next[param.name]; else next[param.name] = value;
+            if (Object.keys(next).length) target.parameters = next; else delete target.parameters;
+          }))));
+      const toggle = h("button", {type: "button", class: `btn btn-outline-secondary${open ? " active" : ""}`,
+                                  "aria-expanded": open ? "true" : "false", "aria-controls": panelId,
+                                  "aria-label": `${shown} 설정`, "data-focus": `settings:${item.unit}`,
+                                  text: params.length ? "설정·매개변수" : "설정",
+                                  onclick: () => { if (openItems.has(item.unit)) openItems.delete(item.unit); else openItems.add(item.unit); redraw(); }});
       const groups = menu().length;
       li.append(
         h("div", {class: "composer-item-head"},
@@ -423,23 +434,23 @@
             unit ? null : h("span", {class: "badge text-bg-danger ms-1", text: "없는 단위기능"})),
           h("code", {class: "small text-body-secondary", text: item.unit}),
           Object.keys(overrides).length ? h("span", {class: "badge text-bg-info", text: `매개변수 ${Object.keys(overrides).length}`}) : null,
-          h("span", {class: "ms-auto btn-group btn-group-sm"},
-            h("button", {type: "button", class: "btn btn-outline-secondary", "aria-label": `${title} 위로`,
+          h("span", {class: "ms-auto btn-group btn-group-sm"}, toggle,
+            h("button", {type: "button", class: "btn btn-outline-secondary", "aria-label": `${shown} 위로`,
                          "data-focus": `up:${item.unit}`, disabled: g === 0 && i === 0,
                          onclick: () => (i > 0 ? moveItem([g, i], [g, i - 1]) : moveItem([g, i], [g - 1, menu()[g - 1].items.length])),
                          text: "↑"}),
-            h("button", {type: "button", class: "btn btn-outline-secondary", "aria-label": `${title} 아래로`,
+            h("button", {type: "button", class: "btn btn-outline-secondary", "aria-label": `${shown} 아래로`,
                          "data-focus": `down:${item.unit}`, disabled: g === groups - 1 && i === count - 1,
                          onclick: () => (i < count - 1 ? moveItem([g, i], [g, i + 2]) : moveItem([g, i], [g + 1, 0])),
                          text: "↓"}),
-            h("button", {type: "button", class: "btn btn-outline-danger", "aria-label": `${title} 빼기`,
+            h("button", {type: "button", class: "btn btn-outline-danger", "aria-label": `${shown} 빼기`,
                          onclick: () => commit((d) => d.menu[g].items.splice(i, 1)), text: "빼기"}))),
         details);
       return li;
     }
     function drawMenu() {
       const box = $("menu");
-      box.replaceChildren();
+      fill(box, );
       if (body().abstract) {
         box.append(h("p", {class: "text-body-secondary small mb-0", text: "기본 프로필에는 메뉴가 없습니다."}));
         return;
@@ -541,7 +552,7 @@
             onclick: () => commit((d) => { if (!Array.isArray(d.roles)) d.roles = []; d.roles.push({id}); }), text: "고치기"}))));
       const newId = h("input", {class: "form-control form-control-sm", id: "new-role-id", placeholder: "예: night_worker", pattern: "[a-z][a-z0-9_]*"});
       const newTitle = h("input", {class: "form-control form-control-sm", id: "new-role-title", placeholder: "예: 야간 생활지도원"});
-      box.replaceChildren(
+      fill(box, 
         h("div", {class: "table-responsive"}, h("table", {class: "table table-sm align-middle composer-roles", "data-testid": "roles"},
           h("thead", {}, h("tr", {}, h("th", {text: "역할 id"}), h("th", {text: "이름"}), h("th", {text: "설명"}),
             h("th", {class: "text-center", text: "기관 관리"}), h("th", {}))),
@@ -624,6 +635,10 @@
         grant.actions = actionOrder.filter((a) => actions.includes(a)).concat(actions.filter((a) => !actionOrder.includes(a)));
       });
     }
+    function menuTitle(unitId) {  // the name the menu shows for a unit
+      const item = menu().flatMap((group) => group.items || []).find((it) => it.unit === unitId);
+      return (item && item.title) || (units[unitId] || {}).title || unitId;
+    }
     function drawMatrix() {
       const select = $("matrix-role");
       const ids = roleIds();
@@ -643,7 +658,7 @@
         const {grant, source} = effective(matrixRole, unitId);
         const granted = grant ? expand(grant.actions, unitId) : [];
         const all = grant ? grant.actions.includes("*") : false;
-        const title = unitId === "*" ? "모든 단위기능 (*)" : ((units[unitId] || {}).title || unitId);
+        const title = unitId === "*" ? "모든 단위기능 (*)" : menuTitle(unitId);
         const cells = columns.map((action) => {
           if (action !== "*" && !unitActions(unitId).includes(action)) return h("td", {class: "text-center text-body-tertiary", text: "–"});
           const box = h("input", {type: "checkbox", class: "form-check-input", "aria-label": `${title} ${actionTitle(action)}`,
@@ -660,7 +675,8 @@
         const sources = {own: "이 프로필", base: "기본 프로필", wildcard: "모든 단위기능(*)", removed: "기본 권한 해제", none: "없음"};
         const inheritedGrant = ((base().roles[matrixRole] || {}).grants || {})[unitId];
         const reset = source === "own" || source === "removed"
-          ? h("button", {type: "button", class: "btn btn-link btn-sm p-0 ms-1", "aria-label": `${title} 권한 되돌리기`,
+          ? h("button", {type: "button", class: "btn btn-link btn-sm p-0 ms-1",
+                         "aria-label": `${title}: ${inheritedGrant ? "물려받은 대로" : "권한 지우기"}`,
                          onclick: () => commit((d) => { const role = ensureOwnRole(d, matrixRole); delete role.grants[unitId]; }),
                          text: inheritedGrant ? "물려받은 대로" : "지우기"}) : null;
         return h("tr", {class: `composer-matrix-${source}`, "data-testid": `grant-row-${unitId}`,
@@ -688,7 +704,7 @@
       const first = h("select", {class: "form-select form-select-sm w-auto", "aria-label": "겸직 금지 첫째 역할"}, ids.map((id) => h("option", {value: id, text: roleTitle(id)})));
       const second = h("select", {class: "form-select form-select-sm w-auto", "aria-label": "겸직 금지 둘째 역할"}, ids.map((id) => h("option", {value: id, text: roleTitle(id)})));
       if (ids.length > 1) second.value = ids[1];
-      box.replaceChildren(
+      fill(box, 
         groups === null && inheritedGroups ? h("p", {class: "small text-body-secondary mb-1"},
           "기본 프로필에서 물려받음: ", inheritedGroups.map((g) => g.map(roleTitle).join(" ↔ ")).join(", ")) : null,
         ...rows,
@@ -708,7 +724,7 @@
       const box = $("reuse");
       if (!reuse) { box.textContent = "계산 중…"; return; }
       const share = reuse.units ? Math.round((reuse.shared / reuse.units) * 100) : 0;
-      box.replaceChildren(
+      fill(box, 
         h("p", {class: "display-6 mb-0", "data-testid": "reuse-shared"}, `${reuse.shared}/${reuse.units}`),
         h("p", {class: "small mb-2", text: `이 프로필의 단위기능 ${reuse.units}개 중 ${reuse.shared}개를 다른 시설유형과 함께 씁니다.`}),
         h("div", {class: "progress mb-2", role: "progressbar", "aria-label": "함께 쓰는 단위기능 비율", "aria-valuenow": share, "aria-valuemin": 0, "aria-valuemax": 100},
@@ -776,7 +792,7 @@
           }));
           return h("span", {class: "form-check form-check-inline"}, box, h("label", {class: "form-check-label", for: id, text: group}));
         }));
-      $("basics").replaceChildren(
+      fill($("basics"), 
         textField("id", b.id, "/id", () => {}, {readonly: true, col: "col-md-3"}),
         textField("이름", b.title, "/title", (v) => commit((d) => { d.title = v; }), {col: "col-md-5", placeholder: "예: 야간 순찰 기록"}),
         h("div", {class: "col-md-2", "data-pointer": "/layer"}, h("label", {class: "form-label small mb-1", for: "unit-layer", text: "계층"}), layer),
@@ -795,7 +811,7 @@
         const value = select.value;
         commit((d) => { d[key] = [...list(key), value]; });
       });
-      box.replaceChildren(
+      fill(box, 
         h("ul", {class: "list-unstyled mb-2"}, chosen.map((id, index) => h("li", {class: "composer-pick", "data-pointer": ptr(key, index)},
           h("span", {text: titles[id] || id}), " ", h("code", {class: "small text-body-secondary", text: id}),
           h("button", {type: "button", class: "btn btn-link btn-sm text-danger", "aria-label": `${titles[id] || id} 빼기`,
@@ -813,7 +829,7 @@
       const rows = list("screens").map((screen, index) => {
         const here = ptr("screens", index);
         const kind = h("select", {class: "form-select form-select-sm", "aria-label": "화면 종류", "data-focus": here + "/kind"},
-          Object.entries(ctx.screen_kinds).map(([k, t]) => h("option", {value: k, text: t})));
+          ctx.screen_kind_order.map((k) => h("option", {value: k, text: ctx.screen_kinds[k]})));
         kind.value = screen.kind;
         kind.addEventListener("change", () => commit((d) => { d.screens[index].kind = kind.value; }));
         const form = h("select", {class: "form-select form-select-sm", "aria-label": "화면 서식", "data-focus": here + "/form"},
@@ -826,7 +842,7 @@
           h("td", {}, h("button", {type: "button", class: "btn btn-outline-danger btn-sm", text: "지우기",
                                    onclick: () => commit((d) => d.screens.splice(index, 1))})));
       });
-      $("screens").replaceChildren(
+      fill($("screens"), 
         h("table", {class: "table table-sm align-middle"}, h("thead", {}, h("tr", {}, h("th", {text: "종류"}), h("th", {text: "서식"}), h("th", {text: "이름"}), h("th", {}))),
           h("tbody", {}, rows)),
         h("button", {type: "button", class: "btn btn-outline-primary btn-sm", disabled: !forms.length,
@@ -838,8 +854,8 @@
           }), text: forms.length ? "화면 추가" : "화면 추가 (서식을 먼저 고르세요)"}));
     }
     function drawActions() {
-      const known = [...new Set([...Object.keys(ctx.actions), ...list("actions")])];
-      $("actions").replaceChildren(...known.map((action) => {
+      const known = [...new Set([...ctx.action_order, ...list("actions")])];
+      fill($("actions"), ...known.map((action) => {
         const id = nextId("a");
         const box = h("input", {class: "form-check-input", type: "checkbox", id, "data-focus": `action:${action}`, checked: list("actions").includes(action)});
         box.addEventListener("change", () => commit((d) => {
@@ -863,7 +879,7 @@
         const here = ptr("parameters", name);
         const update = (change) => commit((d) => { change(d.parameters[name]); });
         const type = h("select", {class: "form-select form-select-sm", "aria-label": `${name} 형식`, "data-focus": here + "/type"},
-          Object.entries(ctx.types).map(([k, t]) => h("option", {value: k, text: t})));
+          ctx.type_order.map((k) => h("option", {value: k, text: ctx.types[k]})));
         type.value = spec.type;
         type.addEventListener("change", () => update((p) => {
           p.type = type.value;
@@ -905,7 +921,7 @@
             onclick: () => commit((d) => { delete d.parameters[name]; if (!Object.keys(d.parameters).length) delete d.parameters; })})));
       });
       const newName = h("input", {class: "form-control form-control-sm w-auto", id: "new-parameter", placeholder: "예: rounds_per_night"});
-      $("parameters").replaceChildren(
+      fill($("parameters"), 
         h("div", {class: "table-responsive"}, h("table", {class: "table table-sm align-middle"},
           h("thead", {}, h("tr", {}, ["이름(코드)", "형식", "이름", "기본값", "최소", "최대", "선택지", ""].map((t) => h("th", {text: t})))),
           h("tbody", {}, rows))),
@@ -921,7 +937,7 @@
       const entries = list("feeds");
       const nameOf = (entry) => (typeof entry === "string" ? entry : Object.keys(entry)[0]);
       const listed = entries.map(nameOf);
-      $("feeds").replaceChildren(...[...new Set([...ctx.feeds, ...listed])].map((feed) => {
+      fill($("feeds"), ...[...new Set([...ctx.feeds, ...listed])].map((feed) => {
         const id = nextId("feed");
         const at = listed.indexOf(feed);
         const box = h("input", {class: "form-check-input", type: "checkbox", id, checked: at >= 0, "data-focus": `feed:${feed}`});
@@ -938,7 +954,7 @@
     function drawExtra() {
       const advanced = ["subject_registry", "case_list", "locks", "reports", "page"].filter((key) => key in body());
       const box = $("extra");
-      box.replaceChildren(advanced.length
+      fill(box, advanced.length
         ? h("div", {}, h("p", {class: "small text-body-secondary", text: "아래 고급 설정은 이 편집기에서 고칠 수 없으며 그대로 저장됩니다."}),
             advanced.map((key) => h("details", {"data-pointer": ptr(key)}, h("summary", {}, h("code", {text: key})),
               h("pre", {class: "small composer-json", text: JSON.stringify(body()[key], null, 2)}))))
