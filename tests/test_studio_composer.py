@@ -170,7 +170,8 @@ def test_the_reuse_figure_is_ieum_reuse_s(registry) -> None:
         body = body_of(REPOSITORY_ROOT / "facility_profiles" / f"{code}.yaml")
         figure = profiles.reuse(body, registry)
         assert round(figure.reuse_ratio, 4) == printed["reuse_ratio"]
-        assert (figure.slots, figure.unit_functions) == (printed["slots"], printed["unit_functions"])
+        assert (figure.slots, figure.unit_functions) == (printed["slots"],
+                                                         printed["unit_functions"])
         used = [column for column, flag in enumerate(matrix.matrix[row]) if flag]
         shared = [column for column in used if sum(r[column] for r in matrix.matrix) > 1]
         assert (figure.units, figure.shared) == (len(used), len(shared))

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ieum.definitions.files import read_yaml
-from ieum.definitions.metaschemas import content_problems
 from ieum.definitions.model import SCOPES, Registry, UnitFunction
 from ieum.definitions.problems import pointer
 from ieum.definitions.profiles import ALL, INHERITED_KEYS
@@ -283,7 +281,8 @@ def check(body: Any, registry: Registry, *,
         for key, title in (("target_group", "대상 집단"), ("statute", "근거 법령")):
             if getattr(model, key) is None and key not in base_keys:
                 problems.append(StudioProblem(
-                    f"/{key}", f"{title}을(를) 적어 주세요. 기본 프로필 '{chain[0]}'에도 없습니다."))
+                    f"/{key}",
+                    f"{title}을(를) 적어 주세요. 기본 프로필 '{chain[0]}'에도 없습니다."))
     units = registry.unit_functions
     menu_units = _menu_problems(model, units, problems)
     role_ids = _role_problems(model, units, menu_units, base_roles, chain, problems)
@@ -307,23 +306,27 @@ def _menu_problems(model: ProfileModel, units: Mapping[str, UnitFunction],
                                       "메뉴는 이 프로필을 물려받는 각 시설유형이 정합니다."))
     for g, group in enumerate(model.menu or ()):
         if not isinstance(group.title, str) or not group.title.strip():
-            problems.append(StudioProblem(pointer("menu", g, "group"), "메뉴 묶음의 이름을 적어 주세요."))
+            problems.append(StudioProblem(pointer("menu", g, "group"),
+                                          "메뉴 묶음의 이름을 적어 주세요."))
         if not group.items:
             problems.append(StudioProblem(pointer("menu", g, "items"),
-                                          "빈 메뉴 묶음입니다. 단위기능을 넣거나 묶음을 지워 주세요."))
+                                          "빈 메뉴 묶음입니다. 단위기능을 넣거나 묶음을 지워 "
+                                          "주세요."))
         for i, item in enumerate(group.items):
             here = pointer("menu", g, "items", i)
             if not isinstance(item.unit, str):
                 continue  # the schema problem says so
             if item.unit in placed:
-                problems.append(StudioProblem(here + "/unit", f"단위기능 '{item.unit}'이(가) 메뉴에 "
+                problems.append(StudioProblem(here + "/unit", f"단위기능 '{item.unit}'이(가) "
+                                              "메뉴에 "
                                               f"이미 있습니다({placed[item.unit]})."))
                 continue
             placed[item.unit] = here
             unit = units.get(item.unit)
             menu_units[item.unit] = unit
             if unit is None:
-                problems.append(StudioProblem(here + "/unit", f"단위기능 '{item.unit}'이(가) 없습니다. "
+                problems.append(StudioProblem(here + "/unit", f"단위기능 '{item.unit}'이(가) "
+                                              "없습니다. "
                                               "등록된 단위기능 중에서 고르세요."))
                 continue
             for name, value in (item.parameters or {}).items():
@@ -398,7 +401,8 @@ def _role_problems(model: ProfileModel, units: Mapping[str, UnitFunction],
                         f"{where}/actions/{index}", f"단위기능 '{unit.title}'에는 동작 '{action}'이"
                         f"(가) 없습니다. 있는 동작: {', '.join(unit.actions)}"))
     if not model.abstract and model.menu is not None and not own and not base_roles:
-        problems.append(StudioProblem("/roles", "역할이 하나도 없습니다. 역할을 하나 이상 만드세요."))
+        problems.append(StudioProblem("/roles", "역할이 하나도 없습니다. 역할을 하나 이상 "
+                                      "만드세요."))
     return [*own, *(role_id for role_id in base_roles if role_id not in own)]
 
 
@@ -500,12 +504,3 @@ def copy_body(source: Mapping[str, Any], code: str, title: str, *, as_extends: b
     body.pop("abstract", None) if not source.get("abstract") else None
     return body
 
-
-def path_of(registry: Registry, code: str) -> Path | None:
-    """The file of a shipped profile (bases included), if any."""
-    for source in registry.sources:
-        for suffix in (".yaml", ".yml"):
-            path = source.root / "facility_profiles" / f"{code}{suffix}"
-            if path.is_file():
-                return path
-    return None

@@ -214,7 +214,8 @@ def check(body: Any, registry: Registry, *, forms: Collection[str] = (),
     for index, process_id in enumerate(model.processes or ()):
         if isinstance(process_id, str) and process_id not in known_processes:
             problems.append(StudioProblem(pointer("processes", index), f"절차 '{process_id}'이"
-                                          "(가) 없습니다. 등록된 절차나 작성 중인 절차에서 고르세요."))
+                                          "(가) 없습니다. 등록된 절차나 작성 중인 절차에서 "
+                                          "고르세요."))
     for index, screen in enumerate(model.screens or ()):
         if isinstance(screen.form, str) and screen.form not in own_forms:
             problems.append(StudioProblem(pointer("screens", index, "form"), f"화면의 서식 "

@@ -267,6 +267,8 @@
     const roles = () => (Array.isArray(body().roles) ? body().roles : []);
     const base = () => (body().extends && ctx.bases[body().extends]) || {roles: {}, keys: {}};
     const menuUnits = () => menu().flatMap((group) => (group.items || []).map((item) => item.unit));
+    // the units the grants are about: the menu's, or every unit for a base (abstract) profile
+    const grantUnits = () => (body().abstract ? ctx.units.map((unit) => unit.id) : menuUnits());
 
     // --- basics
     function drawBasics() {
@@ -578,7 +580,7 @@
     // --- the grant matrix (one role at a time: unit function × action, and a scope per row)
     function unitActions(unitId) {
       if (unitId === "*") {
-        const all = new Set(menuUnits().flatMap((id) => (units[id] || {actions: []}).actions));
+        const all = new Set(grantUnits().flatMap((id) => (units[id] || {actions: []}).actions));
         return [...all];
       }
       return (units[unitId] || {actions: []}).actions;
@@ -647,7 +649,7 @@
       if (matrixRole) select.value = matrixRole;
       const table = $("matrix");
       if (!matrixRole) { table.replaceChildren(h("tbody", {}, h("tr", {}, h("td", {text: "역할을 먼저 만드세요."})))); return; }
-      const rowUnits = ["*", ...menuUnits()];
+      const rowUnits = ["*", ...grantUnits()];
       const columns = ["*", ...actionOrder.filter((a) => unitActions("*").includes(a)),
                        ...unitActions("*").filter((a) => !actionOrder.includes(a))];
       const r = roles().findIndex((role) => role.id === matrixRole);
