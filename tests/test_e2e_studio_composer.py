@@ -175,3 +175,27 @@ def test_a_new_unit_function_from_a_form(page, server) -> None:
         "type": "integer", "default": 3, "title": "하룻밤 순찰 횟수", "minimum": 1}
     assert body["feeds"] == ["service_history"]
     assert saved["problems"] == []
+
+
+def test_every_shipped_profile_opens_in_the_composer(page, server) -> None:
+    """Each shipped profile (the base too) opens without a script error, with its menu, its
+    roles in the matrix and no problem; saving nothing changed keeps the body as it was."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, server, "author")
+    for path in sorted((REPOSITORY_ROOT / "facility_profiles").glob("*.yaml")):
+        page.goto(server.url + f"/content/profile/{path.stem}/edit")
+        composer = page.get_by_test_id("profile-composer")
+        expect(composer.get_by_test_id("document-status")).to_have_text("게시본")
+        expect(page.get_by_test_id("problems")).to_contain_text("문제가 없습니다")
+        expect(page.get_by_test_id("grant-matrix").locator("tbody tr").first).to_be_visible()
+        if path.stem != "base":
+            expect(page.get_by_test_id("reuse-shared")).to_be_visible()
+            expect(page.get_by_test_id("menu-tree").locator("li.composer-item").first).to_be_visible()
+        assert errors == [], (path.stem, errors)
+    # the last one, saved untouched, is the same body
+    shipped = page.request.get(server.url + f"/content/profile/{path.stem}/document").json()
+    page.get_by_role("button", name="저장", exact=True).click()
+    expect(page.get_by_role("alert").filter(has_text="저장했습니다")).to_be_visible()
+    saved = page.request.get(server.url + f"/content/profile/{path.stem}/document").json()
+    assert saved["version"] == 1 and saved["body"] == shipped["body"]
