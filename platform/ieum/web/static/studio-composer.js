@@ -687,6 +687,30 @@
           h("td", {class: "small"}, h("span", {text: sources[source]}), reset));
       });
       table.replaceChildren(head, h("tbody", {}, rows));
+      drawOverview();
+    }
+    function drawOverview() {  // every role side by side: what each may do in each unit
+      const box = $("overview");
+      const ids = roleIds();
+      const shortScope = {own: "본인", assigned: "담당", facility: "전체"};
+      const rows = grantUnits().map((unitId) => h("tr", {},
+        h("th", {scope: "row", text: menuTitle(unitId)}),
+        ids.map((roleId) => {
+          const {grant, source} = effective(roleId, unitId);
+          const actions = grant ? expand(grant.actions, unitId) : [];
+          if (!actions.length) return h("td", {class: "text-center text-body-tertiary", text: "–"});
+          const names = actions.map(actionTitle).join(", ");
+          return h("td", {class: `text-center composer-overview-${source}`},
+            h("button", {type: "button", class: "btn btn-link btn-sm p-0", title: names,
+                         "aria-label": `${roleTitle(roleId)} · ${menuTitle(unitId)}: ${names} (${shortScope[grant.scope] || grant.scope})`,
+                         onclick: () => { matrixRole = roleId; drawMatrix(); showProblems();
+                                          $("matrix-role").scrollIntoView({block: "center"}); }},
+              `${actions.length}개 · ${shortScope[grant.scope] || grant.scope}`));
+        })));
+      fill(box, h("table", {class: "table table-sm table-bordered align-middle composer-overview"},
+        h("thead", {}, h("tr", {}, h("th", {scope: "col", text: "단위기능"}),
+          ids.map((id) => h("th", {scope: "col", class: "text-center", text: roleTitle(id)})))),
+        h("tbody", {}, rows)));
     }
     $("matrix-role").addEventListener("change", (event) => { matrixRole = event.target.value; drawMatrix(); showProblems(); });
 
