@@ -8,6 +8,8 @@ import copy
 import pytest
 from sqlalchemy import select
 
+from ieum.definitions import default_content_root, load_registry
+from ieum.services.studio.checks import check_documents, live_body
 from ieum.store.models import AuditEvent
 from ieum.store.models_studio import StudioDocument, StudioVersion
 from tests.studioutil import TODAY, post_json, put_json, seed_people, signed_in
@@ -115,7 +117,8 @@ def test_a_saved_draft_keeps_its_problems_and_a_unit_problem_points_into_the_man
                      {"body": unit["body"], "base_version": None})
     assert saved.status_code == 200
     problems = saved.get_json()["problems"]
-    assert any(p["pointer"] == "/forms/1" and "no_such_form" in p["message"]
+    assert any(p["pointer"] == "/forms/1"
+               and p["message"].startswith("양식 'no_such_form'을(를) 찾을 수 없습니다 — ")
                for p in problems), problems
 
 
@@ -164,3 +167,14 @@ def test_saving_without_the_csrf_token_is_refused(studio_app) -> None:
                          json={"body": body, "base_version": None})
     assert refused.status_code == 400
     assert "보안 토큰" in refused.get_json()["error"]
+
+
+@pytest.mark.parametrize("kind,key", [("form", "resolution"), ("process", "approval"),
+                                      ("unit", "counselling"), ("profile", "child_home")])
+def test_shipped_documents_check_clean_when_overlaid_on_themselves(kind: str, key: str) -> None:
+    """The overlay check finds nothing in an unchanged shipped document (a form with ``$ref``
+    to a shared part, a process, a unit, a profile of the repository's content)."""
+    registry = load_registry([default_content_root()], plugins=False)
+    body = live_body(registry, kind, key)
+    assert body is not None
+    assert check_documents(registry, {(kind, key): body}) == {(kind, key): []}

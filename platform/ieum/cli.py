@@ -11,7 +11,13 @@ import click
 from ieum import config as settings
 from ieum.cli_catalog import population_group, simulate_command
 from ieum.cli_content import check_command, list_command, reuse_command
-from ieum.definitions import DefinitionErrors, Registry, default_content_root, load_registry
+from ieum.definitions import (
+    DefinitionErrors,
+    Registry,
+    default_content_root,
+    load_registry,
+    package_roots,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,9 +32,14 @@ main.add_command(population_group)
 main.add_command(simulate_command)
 
 
+def _live_roots() -> list:
+    """The default content root, then the content studio's published packages."""
+    return [default_content_root(), *package_roots(settings.studio_packages_path())]
+
+
 def _registry() -> Registry:
     try:
-        return load_registry([default_content_root()], plugins=True)
+        return load_registry(_live_roots(), plugins=True)
     except DefinitionErrors as errors:
         click.echo(str(errors), err=True)
         raise SystemExit(1) from None
@@ -57,7 +68,7 @@ def db_upgrade(revision: str) -> None:
     if revision != "head":
         return
     try:  # the schema is up to date even when the content has errors: say so, go on
-        registry = load_registry([default_content_root()], plugins=True)
+        registry = load_registry(_live_roots(), plugins=True)
     except DefinitionErrors:
         click.echo("목록 색인을 건너뜁니다: 내용에 오류가 있습니다. 'ieum check'로 고친 뒤 "
                    "'ieum db index'를 실행하세요.", err=True)

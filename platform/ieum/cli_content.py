@@ -1,8 +1,11 @@
 """The content commands of ``ieum``: ``check``, ``list`` and ``reuse``.
 
 Each takes optional content roots. Without one, the default content root is used with the
-installed plug-ins; with roots, exactly those roots (in order) and no plug-ins unless
-``--plugins`` is given. Colours are used only when stdout is a terminal.
+content studio's published packages (``IEUM_STUDIO_PACKAGES``) and the installed plug-ins;
+with roots, exactly those roots (in order) and no plug-ins unless ``--plugins`` is given,
+except that package folders of the content studio alone (holding ``ieum-studio.json``) are
+checked over the default content root and the plug-ins, as the app loads them.
+Colours are used only when stdout is a terminal.
 """
 
 from __future__ import annotations
@@ -14,8 +17,17 @@ from pathlib import Path
 
 import click
 
-from ieum.definitions import Registry, check_content, default_content_root, extensions, reuse_matrix
+from ieum import config as settings
+from ieum.definitions import (
+    Registry,
+    check_content,
+    default_content_root,
+    extensions,
+    package_roots,
+    reuse_matrix,
+)
 from ieum.definitions.problems import Problem, display_path
+from ieum.definitions.sources import is_overlay
 
 _paths_argument = click.argument(
     "paths", nargs=-1, metavar="[PATH]...", type=click.Path(path_type=Path)
@@ -28,8 +40,16 @@ _plugins_option = click.option(
 
 
 def _load(paths: Sequence[Path], plugins: bool | None) -> tuple[Registry | None, list[Problem]]:
-    roots = list(paths) or [default_content_root()]
-    use_plugins = plugins if plugins is not None else not paths
+    """Without PATH: the default root, the studio's published packages and the plug-ins.
+    PATHs that are all packages of the content studio (overlays, holding ieum-studio.json)
+    are checked over the default root and the plug-ins, as the app would load them."""
+    if paths and all(is_overlay(path) for path in paths):
+        roots = [default_content_root(), *paths]
+        use_plugins = plugins if plugins is not None else True
+    else:
+        roots = list(paths) or [default_content_root(),
+                                *package_roots(settings.studio_packages_path())]
+        use_plugins = plugins if plugins is not None else not paths
     return check_content(roots, plugins=use_plugins)
 
 

@@ -28,6 +28,13 @@ def instance_path() -> Path:
     return path
 
 
+def studio_packages_path() -> Path:
+    """Where the content studio publishes packages (``IEUM_STUDIO_PACKAGES``, else
+    ``<instance>/studio_packages``); each sub-folder is a content root the app loads."""
+    configured = os.environ.get("IEUM_STUDIO_PACKAGES")
+    return Path(configured) if configured else instance_path() / "studio_packages"
+
+
 def database_url() -> str:
     """``IEUM_DATABASE_URL`` or a SQLite file in the instance folder."""
     configured = os.environ.get("IEUM_DATABASE_URL")

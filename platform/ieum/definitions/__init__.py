@@ -25,7 +25,7 @@ from ieum.definitions.model import (
 )
 from ieum.definitions.problems import DefinitionErrors, Problem
 from ieum.definitions.reuse import ReuseMatrix, reuse_matrix
-from ieum.definitions.sources import PLUGIN_GROUP, default_content_root
+from ieum.definitions.sources import PLUGIN_GROUP, default_content_root, package_roots
 
 __all__ = [
     "PLUGIN_GROUP",
@@ -48,5 +48,6 @@ __all__ = [
     "check_content",
     "default_content_root",
     "load_registry",
+    "package_roots",
     "reuse_matrix",
 ]

@@ -33,6 +33,19 @@ def default_content_root() -> Path:
     return Path.cwd()
 
 
+def package_roots(folder: Path | str | None) -> list[Path]:
+    """The content roots in ``folder`` (the content studio's published packages): its
+    sub-folders holding a content folder, by name; none when ``folder`` does not exist."""
+    if folder is None:
+        return []
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return [path for path in sorted(folder.iterdir(), key=lambda p: p.name)
+            if path.is_dir() and not path.name.startswith((".", "_"))
+            and any((path / name).is_dir() for name in CONTENT_FOLDERS)]
+
+
 def root_sources(roots: Iterable[Path | str]) -> tuple[list[ContentSource], list[Problem]]:
     """The given roots as sources (a root given twice is used once) and their problems."""
     sources: list[ContentSource] = []

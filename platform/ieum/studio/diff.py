@@ -557,9 +557,11 @@ def _elements(root: etree._Element) -> dict[str, dict[str, Any]]:
         if kind in TASKS or kind in GATEWAYS or kind in EVENTS:
             entry: dict[str, Any] = {"kind": kind, "name": element.get("name") or element_id,
                                      "lane": lane_of.get(element_id)}
-            form = element.find(f".//{{{SPIFF}}}property[@name='formJsonSchemaFilename']")
-            if form is not None:
-                entry["form"] = form.get("value")
+            for prop in element.iter(f"{{{SPIFF}}}property"):
+                if prop.get("name") == "formJsonSchemaFilename":
+                    entry["form"] = prop.get("value")
+                elif prop.get("name") == "role":
+                    entry["role"] = prop.get("value")
             operator = element.find(f".//{{{SPIFF}}}serviceTaskOperator")
             if operator is not None:
                 entry["operator"] = operator.get("id")
@@ -631,7 +633,8 @@ def _element_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str
         changes.append(f"{_what(old)} '{old['name']}'을(를) {what}(으)로 바꿈")
     if old["name"] != new["name"] and new["kind"] != "flow":
         changes.append(f"{what} '{old['name']}'의 " + _changed("이름", old["name"], name))
-    labels = {"lane": "레인", "form": "양식", "operator": "호출 함수", "timer": "타이머",
+    labels = {"lane": "레인", "form": "양식", "role": "담당 역할", "operator": "호출 함수",
+              "timer": "타이머",
               "script": "스크립트", "source": "출발 요소", "target": "도착 요소"}
     for key, label in labels.items():
         if old.get(key) != new.get(key):

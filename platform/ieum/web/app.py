@@ -53,6 +53,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SECRET_KEY=settings.secret_key(instance),
         IEUM_DATABASE_URL=settings.database_url(),
         IEUM_CONTENT_ROOTS=[str(default_content_root())],
+        # packages the content studio publishes; each sub-folder is loaded after the roots
+        IEUM_STUDIO_PACKAGES=str(settings.studio_packages_path()),
         IEUM_PLUGINS=True,
         IEUM_API_TOKEN_HOURS=12,
         IEUM_LOCKOUT_ATTEMPTS=5,
@@ -72,11 +74,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
 
     app.extensions["ieum.registry"] = load_registry(
-        app.config["IEUM_CONTENT_ROOTS"], plugins=app.config["IEUM_PLUGINS"]
+        content_studio.live_roots(app), plugins=app.config["IEUM_PLUGINS"]
     )
     app.extensions["ieum.functions"] = available_functions(plugins=app.config["IEUM_PLUGINS"])
     app.extensions["ieum.database"] = open_database(
         settings.normalise_database_url(app.config["IEUM_DATABASE_URL"]))
+    content_studio.init_app(app)
     app.teardown_request(records.discard_unsaved_uploads)
     app.teardown_appcontext(close_db_session)
 

@@ -17,9 +17,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
@@ -131,6 +133,14 @@ def get_version(session: Session, document: StudioDocument, number: int) -> Stud
     return version
 
 
+def version_of(session: Session, kind: str, key: str, number: int) -> StudioVersion:
+    """Version ``number`` of the draft ``kind``/``key``, else 404."""
+    document = find_document(session, check_kind(kind), check_key(key))
+    if document is None:
+        raise ServiceError("저장된 초안이 없습니다.", status=404)
+    return get_version(session, document, number)
+
+
 def versions_of(session: Session, document: StudioDocument) -> list[StudioVersion]:
     return list(session.scalars(select(StudioVersion).where(
         StudioVersion.document_id == document.id).order_by(StudioVersion.number.desc())))
@@ -154,8 +164,8 @@ def load_document(session: Session, registry: Registry, kind: str, key: str, *,
     document = find_document(session, kind, key)
     if document is not None and document.latest_version:
         version = get_version(session, document, document.latest_version)
-        problems = check_documents(registry, {(kind, key): version.body})[(kind, key)] \
-            if with_problems else []
+        problems = _check_with_package(session, registry, kind, key, version.body,
+                                       document.package) if with_problems else []
         return DocumentView(kind, key, version.body, version.number, document_status(document),
                             document.package.name if document.package else None, problems)
     body = live_body(registry, kind, key)
@@ -165,12 +175,37 @@ def load_document(session: Session, registry: Registry, kind: str, key: str, *,
     return DocumentView(kind, key, body, None, "shipped", None, [])
 
 
-def check_draft(registry: Registry, kind: str, key: str, body: Any) -> list[StudioProblem]:
-    """The problems of ``body`` as ``kind``/``key`` (nothing is saved)."""
+def check_draft(session: Session, registry: Registry, kind: str, key: str, body: Any, *,
+                package: str | None = None) -> list[StudioProblem]:
+    """The problems of ``body`` as ``kind``/``key`` (nothing is saved), checked with the
+    other drafts of its package (``package``, else the one the draft is in)."""
     check_kind(kind)
     check_key(key)
     check_body(kind, body)
-    return check_documents(registry, {(kind, key): body})[(kind, key)]
+    return _check_with_package(session, registry, kind, key, body, package)
+
+
+def _package_of(session: Session, kind: str, key: str, package: str | None,
+                ) -> StudioPackage | None:
+    if package:
+        check_package_name(package)
+        return session.scalar(select(StudioPackage).where(StudioPackage.name == package))
+    document = find_document(session, kind, key)
+    if document is not None and document.package is not None:
+        return document.package
+    return session.scalar(select(StudioPackage).where(
+        StudioPackage.name == default_package_name(kind, key)))
+
+
+def _check_with_package(session: Session, registry: Registry, kind: str, key: str, body: Any,
+                        package: str | StudioPackage | None) -> list[StudioProblem]:
+    """``body`` checked over the live content together with the latest drafts of the other
+    documents of its package (a unit names a form drafted beside it)."""
+    owner = package if isinstance(package, StudioPackage) else \
+        _package_of(session, kind, key, package)
+    documents = dict(latest_bodies(session, owner)) if owner is not None else {}
+    documents[(kind, key)] = body
+    return check_documents(registry, documents)[(kind, key)]
 
 
 # --- saving -----------------------------------------------------------------------------------
@@ -220,15 +255,19 @@ def save_document(session: Session, registry: Registry, user: User, roles: Publi
     if owner.status == "published":
         owner.status = "draft"  # a new round of changes
     document.package = owner
-    problems = check_documents(registry, {(kind, key): body})[(kind, key)]
+    problems = _check_with_package(session, registry, kind, key, body, owner)
     document.latest_version = latest + 1
     document.updated_at = utcnow()
     version = StudioVersion(number=latest + 1, body=body, note=note, author_id=user.id,
                             problem_count=len(problems))
-    session.flush()
-    version.document_id = document.id
-    session.add(version)
-    session.flush()
+    try:
+        session.flush()
+        version.document_id = document.id
+        session.add(version)
+        session.flush()
+    except IntegrityError:  # someone saved the same version at the same moment
+        session.rollback()
+        raise ServiceError(CONFLICT.format(latest=latest + 1), status=409) from None
     record_event(session, "studio.save", actor, target_type=f"studio_{kind}", target_id=key,
                  detail={"version": version.number, "package": owner.name,
                          "problems": len(problems), "note": note})
@@ -300,16 +339,24 @@ class ContentRow:
 def live_content(registry: Registry, *, text: str = "", kind: str = "") -> list[ContentRow]:
     """The live forms, processes, unit functions and profiles, by kind then key; ``text``
     keeps those whose key or title contains it, ``kind`` those of one kind."""
-    def source(plugin: str | None) -> str:
-        return f"플러그인 {plugin}" if plugin else "기본 콘텐츠"
+    overlays = [s.root.resolve() for s in registry.sources if s.overlay and not s.plugin]
 
-    rows = [ContentRow("form", f.id, f.title, source(f.plugin))
+    def source(plugin: str | None, path: Path) -> str:
+        if plugin:
+            return f"플러그인 {plugin}"
+        resolved = path.resolve()
+        for root in overlays:
+            if resolved.is_relative_to(root):
+                return f"스튜디오 패키지 {root.name}"
+        return "기본 콘텐츠"
+
+    rows = [ContentRow("form", f.id, f.title, source(f.plugin, f.path))
             for f in registry.forms.values()]
-    rows += [ContentRow("process", p.id, p.name or p.id, source(p.plugin))
+    rows += [ContentRow("process", p.id, p.name or p.id, source(p.plugin, p.path))
              for p in registry.processes.values()]
-    rows += [ContentRow("unit", u.id, u.title, source(u.plugin))
+    rows += [ContentRow("unit", u.id, u.title, source(u.plugin, u.path))
              for u in registry.unit_functions.values()]
-    rows += [ContentRow("profile", p.code, p.title, source(p.plugin))
+    rows += [ContentRow("profile", p.code, p.title, source(p.plugin, p.path))
              for p in registry.profiles.values()]
     needle = text.strip().lower()
     order = {name: index for index, name in enumerate(KINDS)}

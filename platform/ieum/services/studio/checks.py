@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -196,12 +197,47 @@ def content_problems(registry: Registry, documents: Mapping[DocumentKey, Any],
             document = by_path.get(problem.path)
             if document is not None:
                 result[document].append(StudioProblem(
-                    _pointer(document[0], problem.pointer), problem.message))
+                    _pointer(document[0], problem.pointer), korean(problem.message)))
                 continue
             where = _label(problem, root, written)
             for problems_of_one in result.values():
-                problems_of_one.append(StudioProblem("", f"{where}: {problem.message}"))
+                problems_of_one.append(StudioProblem("", f"{where}: {korean(problem.message)}"))
     return result
+
+
+#: The loader's most frequent problems in Korean (the English original follows, as
+#: ``ieum check`` prints it, so nothing is lost).
+_KOREAN = [(re.compile(pattern), korean) for pattern, korean in (
+    (r"^form '(?P<a>[^']+)' not found", "양식 '{a}'을(를) 찾을 수 없습니다"),
+    (r"^process '(?P<a>[^']+)' not found", "프로세스 '{a}'을(를) 찾을 수 없습니다"),
+    (r"^unit function '(?P<a>[^']+)' not found", "단위기능 '{a}'을(를) 찾을 수 없습니다"),
+    (r"^unknown role '(?P<a>[^']+)'", "프로필에 없는 역할 '{a}'입니다"),
+    (r"^unknown base profile", "없는 기반 프로필입니다"),
+    (r"^field '(?P<a>[^']+)' is not in form '(?P<b>[^']+)'",
+     "양식 '{b}'에 필드 '{a}'이(가) 없습니다"),
+    (r"^(?P<k>x-[a-z]+) names field '(?P<a>[^']+)', which is not in properties",
+     "{k}이(가) 양식에 없는 필드 '{a}'을(를) 가리킵니다"),
+    (r"'(?P<a>[^']+)' is a required property", "필수 항목 '{a}'이(가) 없습니다"),
+    (r"^unknown keyword '(?P<a>[^']+)'", "쓸 수 없는 키워드 '{a}'입니다"),
+    (r"unknown key", "허용되지 않는 키가 있습니다"),
+    (r"is not allowed here", "여기에 쓸 수 없는 값입니다"),
+    (r"is not of type '(?P<a>[^']+)'", "값의 형식이 맞지 않습니다('{a}'이어야 함)"),
+    (r"is not one of", "허용된 값이 아닙니다"),
+    (r"^duplicate (?P<a>[a-z ]+) '(?P<b>[^']+)'", "'{b}'이(가) 이미 다른 곳에 정의되어 있습니다"),
+    (r"^invalid XML at line (?P<a>\d+)", "XML 문법 오류입니다({a}번째 줄)"),
+    (r"^SpiffWorkflow cannot read", "BPMN을 읽을 수 없습니다"),
+    (r"is not one of this unit's forms", "이 단위기능의 양식이 아닙니다"),
+    (r"which is not a role of this profile", "레인 이름이 이 프로필의 역할이 아닙니다"),
+)]
+
+
+def korean(message: str) -> str:
+    """A loader problem with a Korean lead when it is one the studio knows."""
+    for pattern, text in _KOREAN:
+        found = pattern.search(message)
+        if found:
+            return f"{text.format(**found.groupdict())} — {message}"
+    return message
 
 
 def _pointer(kind: str, where: str) -> str:
