@@ -33,6 +33,7 @@ from ieum.web import (
     studio,
     studio_form_builder,
     studio_modeller,
+    studio_composer,
     tasks,
     template_helpers,
     workspace,
@@ -100,6 +101,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports.bp)
     app.register_blueprint(region.bp)
     app.register_blueprint(studio_modeller.bp)  # 업무 절차 모델러 (/content/process/<key>/edit)
+    app.register_blueprint(studio_composer.bp)  # 콘텐츠 스튜디오: profile composer, unit editor
     _register_screens(app)
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing for CSRF to forge
     csrf.exempt(api_records.bp)

@@ -1,0 +1,255 @@
+"""The unit function editor's model: a unit manifest (``unit_functions/<id>/unit.yaml``, as a
+JSON object) ⇄ an editing model, and the editor's checks in Korean with JSON pointers.
+
+The editor edits what a new unit function needs: its title and description, forms, processes,
+menu screens, actions, parameters (type, default, bounds, choices) and feeds. The advanced
+parts of a manifest (``subject_registry``, ``case_list``, ``locks``, ``reports``, ``page``)
+are kept in ``extra`` and written back unchanged, so every manifest round-trips.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ieum.definitions import extensions
+from ieum.definitions.metaschemas import content_problems
+from ieum.definitions.model import Registry
+from ieum.definitions.problems import pointer
+from ieum.definitions.units import feed_entries
+from ieum.studio.problems import StudioProblem
+
+#: The keys the editor edits, in the order it writes them; others are kept in ``extra``.
+KEYS = ("id", "title", "layer", "description", "target_groups", "forms", "processes",
+        "screens", "actions", "record_subject", "parameters", "feeds")
+PARAMETER_KEYS = ("type", "default", "title", "description", "minimum", "maximum", "enum")
+TYPES = {"integer": "정수", "number": "숫자", "string": "글자", "boolean": "예/아니오"}
+SCREEN_KINDS = {"list": "목록", "new": "새로 쓰기", "detail": "상세"}
+#: The actions a new unit function starts with, and their Korean names (``ieum.access``
+#: has the full list; these are the common ones).
+DEFAULT_ACTIONS = ("view", "create", "update", "delete", "export")
+
+_TYPE_CHECKS = {
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+}
+
+
+def korean_value_problem(kind: str, title: str, value: Any, *, enum: Any = None,
+                         minimum: Any = None, maximum: Any = None) -> str | None:
+    """Why ``value`` does not fit a parameter of type ``kind`` titled ``title`` (Korean), or
+    ``None`` when it does (the rules of ``ieum.definitions.units.value_problem``)."""
+    test = _TYPE_CHECKS.get(kind)
+    if test is None:
+        return None
+    if not test(value):
+        return f"'{title}'에는 {TYPES[kind]} 값을 넣어야 합니다({value!r}은(는) 맞지 않습니다)."
+    if enum is not None and value not in enum:
+        return f"'{title}'은(는) {', '.join(repr(choice) for choice in enum)} 중 하나여야 합니다."
+    if minimum is not None and _TYPE_CHECKS["number"](minimum) and value < minimum:
+        return f"'{title}'은(는) {minimum} 이상이어야 합니다."
+    if maximum is not None and _TYPE_CHECKS["number"](maximum) and value > maximum:
+        return f"'{title}'은(는) {maximum} 이하여야 합니다."
+    return None
+
+
+def schema_problems(kind: str, body: Any) -> list[StudioProblem]:
+    """The meta-schema's problems (``ieum check``'s first step), with a Korean lead."""
+    return [StudioProblem(problem.pointer, f"형식이 맞지 않습니다: {problem.message}")
+            for problem in content_problems(kind, body, Path(f"<{kind}>"))]
+
+
+@dataclass
+class ParameterModel:
+    name: str
+    type: str | None
+    default: Any = None
+    title: str | None = None
+    description: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    enum: list[Any] | None = None
+    #: Which of the optional keys the manifest writes (``default: null`` is a value).
+    has_default: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ScreenModel:
+    kind: str
+    form: str
+    title: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FeedModel:
+    name: str
+    settings: dict[str, Any] | None = None
+
+
+@dataclass
+class UnitModel:
+    id: str | None = None
+    title: str | None = None
+    layer: int | None = None
+    description: str | None = None
+    target_groups: list[str] | None = None
+    forms: list[str] | None = None
+    processes: list[str] | None = None
+    screens: list[ScreenModel] | None = None
+    actions: list[str] | None = None
+    record_subject: str | None = None
+    parameters: list[ParameterModel] | None = None
+    feeds: list[FeedModel] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _rest(data: Mapping[str, Any], known: Collection[str]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key not in known}
+
+
+def _list(value: Any) -> list[Any] | None:
+    return list(value) if isinstance(value, list) else None
+
+
+def to_model(body: Mapping[str, Any]) -> UnitModel:
+    """The editing model of a manifest body (a JSON object with the keys of ``unit.yaml``)."""
+    keep: dict[str, Any] = {}
+    screens = None
+    if isinstance(body.get("screens"), list) and all(isinstance(s, dict)
+                                                     for s in body["screens"]):
+        screens = [ScreenModel(kind=s.get("kind"), form=s.get("form"), title=s.get("title"),
+                               extra=_rest(s, ("kind", "form", "title")))
+                   for s in body["screens"]]
+    elif "screens" in body:
+        keep["screens"] = body["screens"]
+    parameters = None
+    if isinstance(body.get("parameters"), dict) and all(isinstance(p, dict) for p in
+                                                        body["parameters"].values()):
+        parameters = [ParameterModel(
+            name=name, type=spec.get("type"), default=spec.get("default"),
+            title=spec.get("title"), description=spec.get("description"),
+            minimum=spec.get("minimum"), maximum=spec.get("maximum"),
+            enum=_list(spec.get("enum")), has_default="default" in spec,
+            extra=_rest(spec, PARAMETER_KEYS)) for name, spec in body["parameters"].items()]
+    elif "parameters" in body:
+        keep["parameters"] = body["parameters"]
+    feeds = None
+    if isinstance(body.get("feeds"), list):
+        entries = feed_entries(body["feeds"])
+        if len(entries) == len(body["feeds"]):
+            feeds = [FeedModel(name, settings) for _index, name, settings in entries]
+        else:
+            keep["feeds"] = body["feeds"]
+    for key in ("target_groups", "forms", "processes", "actions"):
+        if key in body and not isinstance(body[key], list):
+            keep[key] = body[key]
+    return UnitModel(
+        id=body.get("id"), title=body.get("title"), layer=body.get("layer"),
+        description=body.get("description"), target_groups=_list(body.get("target_groups")),
+        forms=_list(body.get("forms")), processes=_list(body.get("processes")),
+        screens=screens, actions=_list(body.get("actions")),
+        record_subject=body.get("record_subject"), parameters=parameters, feeds=feeds,
+        extra=_rest(body, KEYS) | keep)
+
+
+def _present(pairs: Any) -> dict[str, Any]:
+    return {key: value for key, value in pairs if value is not None}
+
+
+def to_body(model: UnitModel) -> dict[str, Any]:
+    """The manifest body of ``model`` (keys in the editor's order, absent ones left out)."""
+    values: dict[str, Any] = {
+        "id": model.id, "title": model.title, "layer": model.layer,
+        "description": model.description, "target_groups": model.target_groups,
+        "forms": model.forms, "processes": model.processes,
+        "screens": None if model.screens is None else [
+            {"kind": s.kind, "form": s.form, **_present([("title", s.title)]), **s.extra}
+            for s in model.screens],
+        "actions": model.actions, "record_subject": model.record_subject,
+        "parameters": None if model.parameters is None else {
+            p.name: {"type": p.type, **({"default": p.default} if p.has_default else {}),
+                     **_present([("title", p.title), ("description", p.description),
+                                 ("minimum", p.minimum), ("maximum", p.maximum),
+                                 ("enum", p.enum)]), **p.extra}
+            for p in model.parameters},
+        "feeds": None if model.feeds is None else [
+            feed.name if feed.settings is None else {feed.name: feed.settings}
+            for feed in model.feeds],
+    }
+    return {**_present((key, values[key]) for key in KEYS), **model.extra}
+
+
+def empty_body(unit_id: str) -> dict[str, Any]:
+    """A new unit function: an id, no forms yet, the common actions."""
+    return {"id": unit_id, "title": "", "layer": 2, "description": "", "forms": [],
+            "processes": [], "screens": [], "actions": list(DEFAULT_ACTIONS),
+            "record_subject": "optional"}
+
+
+def check(body: Any, registry: Registry, *, forms: Collection[str] = (),
+          processes: Collection[str] = ()) -> list[StudioProblem]:
+    """The editor's problems with a manifest body, each with a JSON pointer into it.
+
+    ``forms`` and ``processes`` are ids that exist beside the registry's (drafts not yet
+    published): a unit may name them."""
+    if not isinstance(body, dict):
+        return [StudioProblem("", "단위기능 정의는 JSON 객체여야 합니다.")]
+    problems = schema_problems("unit", body)
+    model = to_model(body)
+    if not isinstance(model.title, str) or not model.title.strip():
+        problems.append(StudioProblem("/title", "단위기능의 이름을 한글로 적어 주세요."))
+    known_forms = set(registry.forms) | set(forms)
+    own_forms = [f for f in model.forms or () if isinstance(f, str)]
+    for index, form_id in enumerate(model.forms or ()):
+        if isinstance(form_id, str) and form_id not in known_forms:
+            problems.append(StudioProblem(pointer("forms", index), f"서식 '{form_id}'이(가) "
+                                          "없습니다. 등록된 서식이나 작성 중인 서식에서 고르세요."))
+    known_processes = set(registry.processes) | set(processes)
+    for index, process_id in enumerate(model.processes or ()):
+        if isinstance(process_id, str) and process_id not in known_processes:
+            problems.append(StudioProblem(pointer("processes", index), f"절차 '{process_id}'이"
+                                          "(가) 없습니다. 등록된 절차나 작성 중인 절차에서 "
+                                          "고르세요."))
+    for index, screen in enumerate(model.screens or ()):
+        if isinstance(screen.form, str) and screen.form not in own_forms:
+            problems.append(StudioProblem(pointer("screens", index, "form"), f"화면의 서식 "
+                                          f"'{screen.form}'이(가) 이 단위기능의 서식이 아닙니다. "
+                                          "서식 목록에 먼저 넣으세요."))
+    if model.actions is not None and not model.actions:
+        problems.append(StudioProblem("/actions", "동작(권한 항목)을 하나 이상 두세요."))
+    for parameter in model.parameters or ():
+        here = pointer("parameters", parameter.name)
+        if parameter.type not in TYPES:
+            continue  # the schema problem says so
+        if not isinstance(parameter.title, str) or not parameter.title.strip():
+            problems.append(StudioProblem(here + "/title", f"매개변수 '{parameter.name}'의 "
+                                          "이름을 적어 주세요."))
+        title = parameter.title or parameter.name
+        if parameter.has_default:
+            message = korean_value_problem(parameter.type, title, parameter.default,
+                                           enum=parameter.enum, minimum=parameter.minimum,
+                                           maximum=parameter.maximum)
+            if message:
+                problems.append(StudioProblem(here + "/default", f"기본값: {message}"))
+        for position, choice in enumerate(parameter.enum or ()):
+            message = korean_value_problem(parameter.type, title, choice)
+            if message:
+                problems.append(StudioProblem(f"{here}/enum/{position}", f"선택지: {message}"))
+    feed_names = extensions.feed_names()
+    listed: list[str] = []
+    for index, feed in enumerate(model.feeds or ()):
+        if feed.name not in feed_names:
+            problems.append(StudioProblem(pointer("feeds", index), f"연계 '{feed.name}'을(를) "
+                                          "제공하는 패키지가 설치되어 있지 않습니다. 있는 연계: "
+                                          f"{', '.join(sorted(feed_names)) or '없음'}"))
+        elif feed.name in listed:
+            problems.append(StudioProblem(pointer("feeds", index), f"연계 '{feed.name}'을(를) "
+                                          "두 번 넣었습니다."))
+        listed.append(feed.name)
+    return list(dict.fromkeys(problems))
