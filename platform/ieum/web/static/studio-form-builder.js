@@ -77,8 +77,11 @@
     var list = this.listAt(path.slice(0, -1));
     return list ? list[path[path.length - 1]] || null : null;
   };
+  /* The names an expression may read besides the context: the fields and the form's
+   * constants (x-constants). */
   Builder.prototype.allNames = function () {
-    return this.model.fields.map(function (f) { return f.name; });
+    var constants = (this.model.extra && this.model.extra["x-constants"]) || {};
+    return this.model.fields.map(function (f) { return f.name; }).concat(Object.keys(constants));
   };
   Builder.prototype.uniqueName = function (base, list) {
     var names = {};
@@ -190,6 +193,8 @@
 
   Builder.prototype.drawFields = function () {
     var self = this, list = this.q("[data-fb-fields]");
+    var active = document.activeElement;
+    var focused = active && list.contains(active) && active.hasAttribute("data-path") ? active.getAttribute("data-path") : null;
     list.textContent = "";
     var lastSection = null;
     function item(field, path, depth) {
@@ -239,6 +244,10 @@
                                  text: "왼쪽의 항목 종류를 누르거나 여기로 끌어다 놓으세요."}));
     } else {
       list.appendChild(el("li", {className: "fb-drop-end small text-muted", "data-drop-into": "", text: "맨 끝에 놓기"}));
+    }
+    if (focused !== null) {
+      var again = list.querySelector('[data-path="' + focused + '"]');
+      if (again) { again.focus(); }
     }
   };
 
@@ -300,6 +309,9 @@
     var picker = el("select", {className: "form-select form-select-sm fb-picker", "aria-label": label + "에 항목 이름 넣기"});
     picker.appendChild(el("option", {value: "", text: "항목 이름 넣기…"}));
     this.model.fields.forEach(function (f) { picker.appendChild(el("option", {value: f.name, text: (f.title || f.name) + " (" + f.name + ")"})); });
+    Object.keys((this.model.extra && this.model.extra["x-constants"]) || {}).forEach(function (name) {
+      picker.appendChild(el("option", {value: name, text: name + " (상수)"}));
+    });
     CONTEXT.forEach(function (name) { picker.appendChild(el("option", {value: name, text: name + " (문맥)"})); });
     ["today()", "age(", "len(", "sum(", "round("].forEach(function (fn) { picker.appendChild(el("option", {value: fn, text: fn + " 함수"})); });
     picker.addEventListener("change", function () {
@@ -352,11 +364,18 @@
         problems.map(function (p) { return el("div", {text: p.message}); })));
     }
     panel.appendChild(this.input("제목 (화면에 보이는 이름)", field.title, function (v) { field.title = v; }, {redrawList: true}).wrap);
-    panel.appendChild(this.input("항목 이름 (영문 코드)", field.name, function (v) {
-      var old = field.name;
-      field.name = v;
-      if (top) { self.renameEverywhere(old, v); }
-    }, {mono: true, redrawList: true, help: "영문 소문자로 시작, 영문 소문자·숫자·_ (식에서 이 이름을 씁니다)"}).wrap);
+    var nameInput = this.input("항목 이름 (영문 코드)", field.name, function (v) { field.name = v; },
+      {mono: true, redrawList: true, help: "영문 소문자로 시작, 영문 소문자·숫자·_ (식에서 이 이름을 씁니다; 바꾸면 식과 규칙도 함께 바뀝니다)"});
+    var nameBefore = field.name;
+    nameInput.control.addEventListener("focus", function () { nameBefore = field.name; });
+    nameInput.control.addEventListener("change", function () {
+      if (top && nameBefore && field.name && nameBefore !== field.name) {
+        self.change(nameInput.control.id, function () { self.renameEverywhere(nameBefore, field.name); });
+        self.drawRules();
+      }
+      nameBefore = field.name;
+    });
+    panel.appendChild(nameInput.wrap);
     if (field.kind !== "ref" && field.kind !== "custom") {
       var kinds = {};
       Object.keys(KINDS).forEach(function (k) { if (k !== "ref" && k !== "custom") { kinds[k] = KINDS[k]; } });
