@@ -193,3 +193,19 @@ def test_build_a_form_with_rules_preview_and_save(page, server) -> None:
     expect(page).to_have_url(f"{server.url}/content/form/home_visit_note_short/edit")
     expect(page.get_by_label("양식 제목")).to_have_value("가정방문 상담 기록")
     expect(names).to_have_count(8)
+
+
+def test_a_shipped_form_opens_and_its_json_is_unchanged(page, server) -> None:
+    sign_in(page, server, "author")
+    page.goto(f"{server.url}/content/form/case_closure/edit")
+    expect(page.locator("[data-fb-status]")).to_have_text("배포본")
+    expect(page.get_by_test_id("field-closure_reason")).to_be_visible()
+    expect(page.get_by_test_id("field-transfer_agency")).to_contain_text("조건부 필수")
+    expect(page.get_by_test_id("field-transfer_agency")).to_contain_text("조건부 표시")
+    expect(page.locator("[data-fb-problem-count]")).to_have_text("0")
+    page.get_by_test_id("field-transfer_agency").locator(".fb-title").click()
+    expect(page.get_by_test_id("required-when")).to_contain_text("종결 사유: 타 기관 이관일 때 필수")
+    page.get_by_role("tab", name="JSON").click()
+    shown = json.loads(page.get_by_test_id("form-json").inner_text())
+    shipped = json.loads((REPOSITORY_ROOT / "forms" / "case_closure.json").read_text("utf-8"))
+    assert shown == shipped

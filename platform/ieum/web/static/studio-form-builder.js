@@ -59,6 +59,7 @@
     this.version = null;
     this.schema = null;
     this.problems = [];
+    this.requiredWhen = {};
     this.renderTimer = null;
     this.serial = 0;
     this.uid = 0;
@@ -202,6 +203,8 @@
       var problems = self.problemsFor(path);
       var badges = [];
       if (field.required) { badges.push(el("span", {className: "badge text-bg-danger-subtle text-danger-emphasis", text: "필수"})); }
+      var when = path.length === 1 && self.requiredWhen[field.name];
+      if (when && !field.required) { badges.push(el("span", {className: "badge text-bg-danger-subtle text-danger-emphasis", title: when, text: "조건부 필수"})); }
       if (field.visible) { badges.push(el("span", {className: "badge text-bg-info-subtle text-info-emphasis", text: "조건부 표시"})); }
       if (field.computed) { badges.push(el("span", {className: "badge text-bg-success-subtle text-success-emphasis", text: "계산"})); }
       if (field.sensitive) { badges.push(el("span", {className: "badge text-bg-warning-subtle text-warning-emphasis", text: "민감: " + SENSITIVE[field.sensitive]})); }
@@ -396,6 +399,10 @@
       }
     }
     panel.appendChild(flags);
+    if (top && this.requiredWhen[field.name] && !field.required) {
+      panel.appendChild(el("div", {className: "form-text mb-2", "data-testid": "required-when"},
+        ["조건에 따라 필수: " + this.requiredWhen[field.name] + " (JSON의 allOf/if/then에서 고칩니다)"]));
+    }
     if (top) {
       var sections = {};
       this.model.fields.forEach(function (f) { if (f.ui && f.ui.section) { sections[f.ui.section] = 1; } });
@@ -699,6 +706,7 @@
   Builder.prototype.show = function (body) {
     this.schema = body.schema || null;
     this.problems = body.problems || [];
+    if (body.html) { this.requiredWhen = body.required_when || {}; }
     var preview = this.q("[data-fb-preview]");
     if (body.html) {
       preview.innerHTML = body.html;
