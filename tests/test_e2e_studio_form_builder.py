@@ -204,7 +204,8 @@ def test_a_shipped_form_opens_and_its_json_is_unchanged(page, server) -> None:
     expect(page.get_by_test_id("field-transfer_agency")).to_contain_text("조건부 표시")
     expect(page.locator("[data-fb-problem-count]")).to_have_text("0")
     page.get_by_test_id("field-transfer_agency").locator(".fb-title").click()
-    expect(page.get_by_test_id("required-when")).to_contain_text("종결 사유: 타 기관 이관일 때 필수")
+    expect(page.get_by_test_id("required-when")).to_contain_text(
+        "종결 사유: 타 기관 이관일 때 필수")
     page.get_by_role("tab", name="JSON").click()
     shown = json.loads(page.get_by_test_id("form-json").inner_text())
     shipped = json.loads((REPOSITORY_ROOT / "forms" / "case_closure.json").read_text("utf-8"))
