@@ -207,6 +207,11 @@ def test_a_three_step_process_with_a_gateway_and_two_lanes_is_modelled_and_saved
     expect(page.get_by_test_id("problems")).to_contain_text("업무 절차의 이름이 없습니다")
     page.get_by_role("button", name="다시 하기", exact=True).click()
     expect(page.get_by_test_id("problems")).to_contain_text("문제 없음", timeout=10_000)
+    page.keyboard.press("Control+z")  # the same from the keyboard
+    expect(page.get_by_test_id("process-name")).to_have_value("")
+    page.keyboard.press("Control+Shift+z")
+    expect(page.get_by_test_id("process-name")).to_have_value("가정방문 계획")
+    expect(page.get_by_test_id("problems")).to_contain_text("문제 없음", timeout=10_000)
 
     page.get_by_role("button", name="저장", exact=True).click()
     expect(page.get_by_test_id("modeller-version")).to_have_text("버전 1")
