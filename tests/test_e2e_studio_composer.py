@@ -115,6 +115,7 @@ def test_copy_a_profile_add_a_unit_grant_it_and_save(page, server) -> None:
     expect(problems).to_contain_text("문제가 없습니다")
 
     page.get_by_label("찾기").fill("")
+    page.get_by_label("패키지").fill("our_home_pack")
     page.get_by_label("저장 메모").fill("이용료 수납 추가")
     page.get_by_role("button", name="저장", exact=True).click()
     expect(page.get_by_role("alert").filter(has_text="저장했습니다")).to_contain_text("버전 1")
@@ -123,7 +124,7 @@ def test_copy_a_profile_add_a_unit_grant_it_and_save(page, server) -> None:
     screenshot(page, "studio_composer")
 
     saved = page.request.get(server.url + "/content/profile/our_child_home/document").json()
-    assert saved["version"] == 1
+    assert saved["version"] == 1 and saved["package"] == "our_home_pack"
     body = saved["body"]
     assert body["code"] == "our_child_home" and body["title"] == "우리 아동양육시설"
     life = body["menu"][3]

@@ -179,6 +179,7 @@
       editor.body = answer.data.body;
       editor.version = answer.data.version;
       editor.serverProblems = answer.data.problems || [];
+      if (answer.data.package) $("package").value = answer.data.package;
       showStatus(statusTitle(answer.data.status), answer.data.version);
     } else {
       message(answer.data.error || "문서를 불러오지 못했습니다.", "danger");
@@ -194,10 +195,13 @@
   }
   async function save() {
     const note = $("note").value.trim();
-    const answer = await api("PUT", root.dataset.documentUrl,
-      {body: editor.body, base_version: editor.version, note});
+    const payload = {body: editor.body, base_version: editor.version, note};
+    const pkg = $("package").value.trim();
+    if (pkg) payload.package = pkg;
+    const answer = await api("PUT", root.dataset.documentUrl, payload);
     if (answer.ok) {
       editor.version = answer.data.version;
+      if (answer.data.package) $("package").value = answer.data.package;
       editor.dirty = false;
       editor.serverProblems = answer.data.problems || [];
       $("note").value = "";
