@@ -91,8 +91,8 @@ def test_copy_a_profile_add_a_unit_grant_it_and_save(page, server) -> None:
     # every role side by side: 생활복지사 may do two things in 이용료 수납, on their own records
     overview = page.get_by_test_id("grant-overview")
     overview.locator("summary").click()
-    expect(overview.get_by_role("button", name="생활복지사 · 이용료 수납: 조회, 등록 (본인)")).to_have_text(
-        "2개 · 본인")
+    cell = overview.get_by_role("button", name="생활복지사 · 이용료 수납: 조회, 등록 (본인)")
+    expect(cell).to_have_text("2개 · 본인")
 
     # a grant for a unit outside the menu shows its problem beside it: take 안전점검 out …
     menu.get_by_test_id("menu-item-safety_check").get_by_role(
