@@ -169,6 +169,9 @@ def test_a_new_unit_function_from_a_form(page, server) -> None:
     expect(parameters.locator(".composer-problem")).to_have_count(0)
     page.get_by_label("service_history").check()
     expect(problems).to_contain_text("문제가 없습니다")
+    page.get_by_role("button", name="전체 검사").click()  # ieum check's loader, nothing saved
+    expect(page.get_by_role("alert").filter(has_text="전체 검사")).to_have_text(
+        "전체 검사: 문제가 없습니다.")
     page.get_by_role("button", name="저장", exact=True).click()
     expect(page.get_by_role("alert").filter(has_text="저장했습니다")).to_contain_text("버전 1")
     page.evaluate("window.scrollTo(0, 0)")

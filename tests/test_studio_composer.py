@@ -266,3 +266,17 @@ def test_copy_then_save_through_the_drafts_api(studio_app) -> None:
     loaded = client.get("/content/profile/my_home/document").get_json()
     assert loaded["version"] == 1 and loaded["body"] == body
     assert profiles.to_body(profiles.to_model(copy.deepcopy(loaded["body"]))) == body
+
+
+def test_the_unit_editor_offers_forms_and_processes_in_drafts(studio_app) -> None:
+    client = signed_in(studio_app, "author")
+    form = {"type": "object", "title": "야간 순찰 기록",
+            "properties": {"checked_at": {"type": "string", "format": "date", "title": "일시"}}}
+    saved = put_json(client, "/content/form/night_form/document",
+                     {"body": form, "base_version": None, "note": "새 서식"})
+    assert saved.status_code == 200, saved.get_data(as_text=True)
+    page = client.get("/content/unit/night_rounds/edit").get_data(as_text=True)
+    context = json.loads(page.split("data-context='", 1)[1].split("'", 1)[0])
+    assert context["draft_forms"] == ["night_form"]
+    assert "night_form" not in {f["id"] for f in context["forms"]}
+    assert context["new_body"]["id"] == "night_rounds"
