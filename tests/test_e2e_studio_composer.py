@@ -91,8 +91,8 @@ def test_copy_a_profile_add_a_unit_grant_it_and_save(page, server) -> None:
     # every role side by side: 생활복지사 may do two things in 이용료 수납, on their own records
     overview = page.get_by_test_id("grant-overview")
     overview.locator("summary").click()
-    expect(overview.get_by_role("button", name="생활복지사 · 이용료 수납: 조회, 등록 (본인)")).to_have_text(
-        "2개 · 본인")
+    cell = overview.get_by_role("button", name="생활복지사 · 이용료 수납: 조회, 등록 (본인)")
+    expect(cell).to_have_text("2개 · 본인")
 
     # a grant for a unit outside the menu shows its problem beside it: take 안전점검 out …
     menu.get_by_test_id("menu-item-safety_check").get_by_role(
@@ -115,6 +115,7 @@ def test_copy_a_profile_add_a_unit_grant_it_and_save(page, server) -> None:
     expect(problems).to_contain_text("문제가 없습니다")
 
     page.get_by_label("찾기").fill("")
+    page.get_by_label("패키지").fill("our_home_pack")
     page.get_by_label("저장 메모").fill("이용료 수납 추가")
     page.get_by_role("button", name="저장", exact=True).click()
     expect(page.get_by_role("alert").filter(has_text="저장했습니다")).to_contain_text("버전 1")
@@ -123,7 +124,7 @@ def test_copy_a_profile_add_a_unit_grant_it_and_save(page, server) -> None:
     screenshot(page, "studio_composer")
 
     saved = page.request.get(server.url + "/content/profile/our_child_home/document").json()
-    assert saved["version"] == 1
+    assert saved["version"] == 1 and saved["package"] == "our_home_pack"
     body = saved["body"]
     assert body["code"] == "our_child_home" and body["title"] == "우리 아동양육시설"
     life = body["menu"][3]
@@ -168,6 +169,9 @@ def test_a_new_unit_function_from_a_form(page, server) -> None:
     expect(parameters.locator(".composer-problem")).to_have_count(0)
     page.get_by_label("service_history").check()
     expect(problems).to_contain_text("문제가 없습니다")
+    page.get_by_role("button", name="전체 검사").click()  # ieum check's loader, nothing saved
+    expect(page.get_by_role("alert").filter(has_text="전체 검사")).to_have_text(
+        "전체 검사: 문제가 없습니다.")
     page.get_by_role("button", name="저장", exact=True).click()
     expect(page.get_by_role("alert").filter(has_text="저장했습니다")).to_contain_text("버전 1")
     page.evaluate("window.scrollTo(0, 0)")

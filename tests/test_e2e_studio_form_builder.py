@@ -44,6 +44,16 @@ def _add(page, kind: str, title: str, name: str) -> None:
     expect(page.get_by_test_id(f"field-{name}")).to_be_visible()
 
 
+def _drag(page, source, target) -> None:
+    """HTML drag and drop: the browser's own drag events with one DataTransfer (a mouse drag
+    in headless Chromium may start on another element when the sticky palette scrolls)."""
+    transfer = page.evaluate_handle("() => new DataTransfer()")
+    source.dispatch_event("dragstart", {"dataTransfer": transfer})
+    target.dispatch_event("dragover", {"dataTransfer": transfer})
+    target.dispatch_event("drop", {"dataTransfer": transfer})
+    source.dispatch_event("dragend", {"dataTransfer": transfer})
+
+
 def _select(page, name: str) -> None:
     page.get_by_test_id(f"field-{name}").locator(".fb-title").click()
 
@@ -84,6 +94,23 @@ def test_build_a_form_with_rules_preview_and_save(page, server) -> None:
     _add(page, "날짜", "다음 방문일", "next_visit")
     _add(page, "긴 글", "상담 내용", "content")
     _add(page, "반복 행(표)", "가족", "family")
+    # a date dragged from the palette into the table's rows
+    _drag(page, page.locator('[data-fb-palette] [data-kind="date"]'),
+          page.locator('[data-drop-into="7"]'))
+    expect(page.get_by_test_id("field-family").locator(".fb-children > .fb-field")).to_have_count(2)
+    _props(page).get_by_label("제목 (화면에 보이는 이름)").fill("생년월일")
+    _props(page).get_by_label("항목 이름 (영문 코드)").fill("birth_date")
+    # 상담 내용 is health information
+    _select(page, "content")
+    _props(page).get_by_label("민감정보 분류").select_option("health")
+    expect(page.get_by_test_id("field-content")).to_contain_text("민감: 건강정보")
+    # hours dragged above minutes, then moved back down with the keyboard
+    _drag(page, page.get_by_test_id("field-hours"), page.get_by_test_id("field-minutes"))
+    top_names = page.locator("[data-fb-fields] > .fb-field > div code")
+    expect(top_names.nth(3)).to_have_text("hours")
+    page.get_by_test_id("field-hours").focus()
+    page.keyboard.press("Alt+ArrowDown")
+    expect(top_names.nth(3)).to_have_text("minutes")
     # a copied field, then undone and redone with the keyboard
     page.get_by_test_id("field-content").get_by_role("button", name="항목 복사").click()
     expect(page.get_by_test_id("field-content_copy")).to_be_visible()
@@ -132,8 +159,13 @@ def test_build_a_form_with_rules_preview_and_save(page, server) -> None:
     assert schema["x-visible"] == {"other_kind": 'visit_kind == "other"'}
     assert schema["x-computed"] == {"hours": "round(minutes / 60, 1)"}
     assert schema["x-rules"][0]["fields"] == ["next_visit"]
+    assert schema["x-sensitive"] == {"content": "health"}
+    family = schema["properties"]["family"]["items"]["properties"]
+    assert family["birth_date"] == {"type": "string", "format": "date", "title": "생년월일"}
     page.get_by_role("tab", name="미리보기").click()
     _select(page, "other_kind")
+    _props(page).get_by_label("표시 조건 (참일 때만 보임)", exact=True).scroll_into_view_if_needed()
+    page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "studio_form_builder")
 
     # leaving with unsaved changes asks first
@@ -161,3 +193,20 @@ def test_build_a_form_with_rules_preview_and_save(page, server) -> None:
     expect(page).to_have_url(f"{server.url}/content/form/home_visit_note_short/edit")
     expect(page.get_by_label("양식 제목")).to_have_value("가정방문 상담 기록")
     expect(names).to_have_count(8)
+
+
+def test_a_shipped_form_opens_and_its_json_is_unchanged(page, server) -> None:
+    sign_in(page, server, "author")
+    page.goto(f"{server.url}/content/form/case_closure/edit")
+    expect(page.locator("[data-fb-status]")).to_have_text("배포본")
+    expect(page.get_by_test_id("field-closure_reason")).to_be_visible()
+    expect(page.get_by_test_id("field-transfer_agency")).to_contain_text("조건부 필수")
+    expect(page.get_by_test_id("field-transfer_agency")).to_contain_text("조건부 표시")
+    expect(page.locator("[data-fb-problem-count]")).to_have_text("0")
+    page.get_by_test_id("field-transfer_agency").locator(".fb-title").click()
+    expect(page.get_by_test_id("required-when")).to_contain_text(
+        "종결 사유: 타 기관 이관일 때 필수")
+    page.get_by_role("tab", name="JSON").click()
+    shown = json.loads(page.get_by_test_id("form-json").inner_text())
+    shipped = json.loads((REPOSITORY_ROOT / "forms" / "case_closure.json").read_text("utf-8"))
+    assert shown == shipped

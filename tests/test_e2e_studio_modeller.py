@@ -127,8 +127,7 @@ BUILD = """() => {
   const flows = [[start, write], [write, gateway], [gateway, finish], [gateway, approve],
                  [finish, end], [approve, rework]];
   flows.forEach(([a, b]) => modeling.connect(a, b));
-  canvas.zoom('fit-viewport', 'auto');
-  canvas.scroll({dx: 110, dy: 0});
+  window.ieumModeller.fit();
   return lanes.map(l => l.id);
 }"""
 
@@ -163,6 +162,8 @@ def test_a_three_step_process_with_a_gateway_and_two_lanes_is_modelled_and_saved
     for lane_id, role in zip(lane_ids, ("worker", "team_leader"), strict=True):
         click_element(page, lane_id, position={"x": 300, "y": 20})  # above its tasks
         page.get_by_label("맡는 역할").select_option(label=f"{roles[role]['title']} ({role})")
+    expect(page.locator(".modeller-role-badge")).to_have_text(
+        [roles["worker"]["title"], roles["team_leader"]["title"]])
     # User tasks → names and forms, by the form picker.
     for task_id, name, form in (("write_plan", "계획 작성", "counselling_note"),
                                 ("file_plan", "계획 보관", "counselling_note"),
@@ -205,6 +206,11 @@ def test_a_three_step_process_with_a_gateway_and_two_lanes_is_modelled_and_saved
     page.get_by_role("button", name="되돌리기", exact=True).click()
     expect(page.get_by_test_id("problems")).to_contain_text("업무 절차의 이름이 없습니다")
     page.get_by_role("button", name="다시 하기", exact=True).click()
+    expect(page.get_by_test_id("problems")).to_contain_text("문제 없음", timeout=10_000)
+    page.keyboard.press("Control+z")  # the same from the keyboard
+    expect(page.get_by_test_id("process-name")).to_have_value("")
+    page.keyboard.press("Control+Shift+z")
+    expect(page.get_by_test_id("process-name")).to_have_value("가정방문 계획")
     expect(page.get_by_test_id("problems")).to_contain_text("문제 없음", timeout=10_000)
 
     page.get_by_role("button", name="저장", exact=True).click()
@@ -321,3 +327,29 @@ def test_the_modeller_works_under_a_strict_content_security_policy(page, server)
     expect(page.locator("body")).to_be_visible()
     page.wait_for_function("() => window.__violations.length > 0")
     assert page.evaluate("() => window.__ran") is None
+
+
+def test_a_save_over_someone_elses_newer_version_is_refused_in_korean(page, server):
+    sign_in(page, server, "author")
+    open_modeller(page, server, "approval")
+    rename = """name => { const m = window.ieumModeller.modeler;
+        m.get('modeling').updateProperties(m.get('elementRegistry').get('decide'), {name}); }"""
+    page.evaluate(rename, "승인 검토 1")
+    page.get_by_role("button", name="저장", exact=True).click()
+    expect(page.get_by_test_id("modeller-version")).to_have_text("버전 1")
+    # Someone else saves version 2 meanwhile (same endpoint, another tab).
+    other = page.context.new_page()
+    open_modeller(other, server, "approval")
+    other.evaluate(rename, "승인 검토 2")
+    other.get_by_role("button", name="저장", exact=True).click()
+    expect(other.get_by_test_id("modeller-version")).to_have_text("버전 2")
+    other.close()
+
+    page.evaluate(rename, "승인 검토 3")
+    page.get_by_role("button", name="저장", exact=True).click()
+    expect(page.get_by_test_id("modeller-status")).to_contain_text("다른 사용자가 먼저")
+    expect(page.get_by_test_id("modeller-status")).to_have_class(re.compile("text-danger"))
+    expect(page.get_by_test_id("modeller-version")).to_have_text("버전 1")
+    stored = document(page, server, "approval")
+    assert stored["version"] == 2 and 'name="승인 검토 2"' in stored["body"]
+    assert page.evaluate("() => window.ieumModeller.isDirty()") is True

@@ -153,6 +153,25 @@ def test_unit_checks_point_at_what_is_wrong(registry) -> None:
     assert units.check(body, registry, forms=["night_form"]) == []
 
 
+def test_the_meta_schema_s_problems_are_said_in_korean_once(registry) -> None:
+    found = profiles.check({"code": "Bad", "title": "", "official_kind_code": "12",
+                            "menu": [], "roles": [], "bogus": 1}, registry)
+    said = by_pointer(found)
+    assert said["/target_group"] == "대상 집단을(를) 적어 주세요."
+    assert said["/statute"] == "근거 법령을(를) 적어 주세요."
+    assert "영문 소문자로 시작" in said["/code"]
+    assert said["/official_kind_code"] == "시설 종류 코드은(는) 숫자 여섯 자리입니다."
+    assert said[""] == "알 수 없는 항목입니다: 'bogus'"
+    # the composer's own message for an element replaces the schema's
+    assert said["/roles"] == "역할이 하나도 없습니다. 역할을 하나 이상 만드세요."
+    assert len([p for p in found if p.pointer == "/roles"]) == 1
+    unit = by_pointer(units.check({"id": "x", "layer": 9, "actions": [],
+                                   "screens": [{"kind": "grid", "form": "f"}]}, registry))
+    assert unit["/layer"] == "계층은(는) 4 이하이어야 합니다."
+    assert unit["/screens/0/kind"] == "종류은(는) 'list', 'new', 'detail' 중 하나여야 합니다."
+    assert unit["/title"] == "단위기능의 이름을 한글로 적어 주세요."
+
+
 def test_a_body_of_the_wrong_shape_is_a_problem_not_a_crash(registry) -> None:
     assert profiles.check([], registry)[0].message == "프로필은 JSON 객체여야 합니다."
     found = profiles.check({"code": "x", "title": "x", "menu": "nonsense", "roles": 3}, registry)
@@ -266,3 +285,17 @@ def test_copy_then_save_through_the_drafts_api(studio_app) -> None:
     loaded = client.get("/content/profile/my_home/document").get_json()
     assert loaded["version"] == 1 and loaded["body"] == body
     assert profiles.to_body(profiles.to_model(copy.deepcopy(loaded["body"]))) == body
+
+
+def test_the_unit_editor_offers_forms_and_processes_in_drafts(studio_app) -> None:
+    client = signed_in(studio_app, "author")
+    form = {"type": "object", "title": "야간 순찰 기록",
+            "properties": {"checked_at": {"type": "string", "format": "date", "title": "일시"}}}
+    saved = put_json(client, "/content/form/night_form/document",
+                     {"body": form, "base_version": None, "note": "새 서식"})
+    assert saved.status_code == 200, saved.get_data(as_text=True)
+    page = client.get("/content/unit/night_rounds/edit").get_data(as_text=True)
+    context = json.loads(page.split("data-context='", 1)[1].split("'", 1)[0])
+    assert context["draft_forms"] == ["night_form"]
+    assert "night_form" not in {f["id"] for f in context["forms"]}
+    assert context["new_body"]["id"] == "night_rounds"

@@ -97,6 +97,15 @@ def test_render_gives_schema_problems_and_the_facility_screens_preview(app) -> N
     assert "저장할 때 자동으로 계산됩니다." in html
 
 
+def test_render_says_which_fields_are_required_under_a_condition(app) -> None:
+    client = _client(app, "author")
+    schema = json.loads((REPOSITORY_ROOT / "forms" / "case_closure.json").read_text("utf-8"))
+    answer = _post(client, "/content/form-builder/render",
+                   {"model": builder.to_model(schema), "key": "case_closure"}).get_json()
+    assert answer["problems"] == [] and answer["schema"] == schema
+    assert answer["required_when"]["transfer_agency"] == "종결 사유: 타 기관 이관일 때 필수"
+
+
 def test_render_reports_problems_with_pointers_and_no_preview(app) -> None:
     client = _client(app, "pdesigner")
     model = _built()

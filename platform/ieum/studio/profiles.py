@@ -22,7 +22,7 @@ from ieum.definitions.model import SCOPES, Registry, UnitFunction
 from ieum.definitions.problems import pointer
 from ieum.definitions.profiles import ALL, INHERITED_KEYS
 from ieum.studio.problems import StudioProblem
-from ieum.studio.units import korean_value_problem, schema_problems
+from ieum.studio.units import korean_value_problem, merged, schema_problems
 
 #: The top-level keys of a profile, in the order the composer writes them.
 KEYS = ("code", "abstract", "extends", "title", "description", "target_group", "statute",
@@ -266,7 +266,8 @@ def check(body: Any, registry: Registry, *,
     roots, see :func:`profile_bodies`); a draft's own code is left out of them."""
     if not isinstance(body, dict):
         return [StudioProblem("", "프로필은 JSON 객체여야 합니다.")]
-    problems = schema_problems("profile", body)
+    schema = schema_problems("profile", body)
+    problems: list[StudioProblem] = []
     model = to_model(body)
     bodies = dict(profile_bodies(registry) if profiles is None else profiles)
     bodies.pop(model.code, None) if isinstance(model.code, str) else None
@@ -289,11 +290,7 @@ def check(body: Any, registry: Registry, *,
     _exclusive_problems(model, role_ids, problems)
     if not model.abstract:
         _lane_problems(model, registry, role_ids, problems)
-    return _distinct(problems)
-
-
-def _distinct(problems: list[StudioProblem]) -> list[StudioProblem]:
-    return list(dict.fromkeys(problems))
+    return merged(schema, problems)
 
 
 def _menu_problems(model: ProfileModel, units: Mapping[str, UnitFunction],

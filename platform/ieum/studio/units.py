@@ -9,13 +9,15 @@ are kept in ``extra`` and written back unchanged, so every manifest round-trips.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from jsonschema.exceptions import ValidationError, best_match
+
 from ieum.definitions import extensions
-from ieum.definitions.metaschemas import content_problems
+from ieum.definitions.metaschemas import validator
 from ieum.definitions.model import Registry
 from ieum.definitions.problems import pointer
 from ieum.definitions.units import feed_entries
@@ -57,10 +59,72 @@ def korean_value_problem(kind: str, title: str, value: Any, *, enum: Any = None,
     return None
 
 
+#: Korean names of the keys of manifests and profiles, for the meta-schema's messages.
+KEY_TITLES = {
+    "code": "코드", "title": "이름", "description": "설명", "target_group": "대상 집단",
+    "statute": "근거 법령", "official_kind_code": "시설 종류 코드", "menu": "메뉴",
+    "group": "메뉴 묶음 이름", "items": "메뉴의 단위기능", "unit": "단위기능", "roles": "역할",
+    "grants": "권한", "actions": "동작", "scope": "범위", "exclusive_roles": "겸직 금지 역할",
+    "extends": "기본 프로필", "id": "id", "layer": "계층", "forms": "서식", "processes": "절차",
+    "screens": "화면", "kind": "종류", "form": "서식", "parameters": "매개변수", "type": "형식",
+    "default": "기본값", "feeds": "연계", "enum": "선택지", "minimum": "최소", "maximum": "최대",
+    "record_subject": "기록의 대상자", "target_groups": "대상 집단",
+}
+_JSON_TYPES = {"string": "글자", "integer": "정수", "number": "숫자", "boolean": "예/아니오",
+               "object": "항목 묶음(객체)", "array": "목록", "null": "빈 값"}
+
+
+def _korean(error: ValidationError) -> tuple[str, str]:
+    """A meta-schema error as (pointer, Korean message)."""
+    if error.context:
+        error = best_match(error.context)
+    where = pointer(*error.absolute_path)
+    last = error.absolute_path[-1] if error.absolute_path else None
+    name = KEY_TITLES.get(last, str(last)) if isinstance(last, str) else "이 값"
+    rule, value = error.validator, error.validator_value
+    if rule == "required" and isinstance(error.instance, dict):
+        named = re.match(r"^'([^']+)' is a required property$", error.message)
+        missing = [key for key in value if key not in error.instance]
+        key = named.group(1) if named else (missing[0] if missing else "")
+        return f"{where}/{key}", f"{KEY_TITLES.get(key, key)}을(를) 적어 주세요."
+    if rule == "minLength":
+        return where, f"{name}은(는) 비어 있으면 안 됩니다."
+    if rule == "minItems":
+        return where, f"{name}이(가) 하나 이상 있어야 합니다."
+    if rule == "pattern" and value == "^[a-z][a-z0-9_]*$":
+        return where, (f"{name} '{error.instance}'은(는) 영문 소문자로 시작하고 영문 소문자·숫자·"
+                       "밑줄(_)만 쓸 수 있습니다.")
+    if rule == "pattern" and value == "^[0-9]{6}$":
+        return where, f"{name}은(는) 숫자 여섯 자리입니다."
+    if rule == "type":
+        kinds = value if isinstance(value, list) else [value]
+        wanted = " 또는 ".join(_JSON_TYPES.get(k, k) for k in kinds)
+        return where, f"{name}은(는) {wanted}이어야 합니다."
+    if rule == "enum":
+        choices = ", ".join(repr(choice) for choice in value)
+        return where, f"{name}은(는) {choices} 중 하나여야 합니다."
+    if rule == "uniqueItems":
+        return where, f"{name}에 같은 값이 두 번 있습니다."
+    if rule in ("minimum", "maximum"):
+        bound = "이상" if rule == "minimum" else "이하"
+        return where, f"{name}은(는) {value} {bound}이어야 합니다."
+    if rule == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {})
+        unknown = ", ".join(repr(key) for key in error.instance if key not in allowed)
+        return where, f"알 수 없는 항목입니다: {unknown}"
+    return where, f"형식이 맞지 않습니다: {error.message}"
+
+
 def schema_problems(kind: str, body: Any) -> list[StudioProblem]:
-    """The meta-schema's problems (``ieum check``'s first step), with a Korean lead."""
-    return [StudioProblem(problem.pointer, f"형식이 맞지 않습니다: {problem.message}")
-            for problem in content_problems(kind, body, Path(f"<{kind}>"))]
+    """The meta-schema's problems (``ieum check``'s first step), in Korean."""
+    return [StudioProblem(*_korean(error)) for error in validator(kind).iter_errors(body)]
+
+
+def merged(schema: list[StudioProblem], own: list[StudioProblem]) -> list[StudioProblem]:
+    """The builder's own problems, and the meta-schema's where the builder says nothing about
+    the same element (its message is the more helpful one), without repeats."""
+    said = {problem.pointer for problem in own}
+    return list(dict.fromkeys([*(p for p in schema if p.pointer not in said), *own]))
 
 
 @dataclass
@@ -200,7 +264,8 @@ def check(body: Any, registry: Registry, *, forms: Collection[str] = (),
     published): a unit may name them."""
     if not isinstance(body, dict):
         return [StudioProblem("", "단위기능 정의는 JSON 객체여야 합니다.")]
-    problems = schema_problems("unit", body)
+    schema = schema_problems("unit", body)
+    problems: list[StudioProblem] = []
     model = to_model(body)
     if not isinstance(model.title, str) or not model.title.strip():
         problems.append(StudioProblem("/title", "단위기능의 이름을 한글로 적어 주세요."))
@@ -252,4 +317,4 @@ def check(body: Any, registry: Registry, *, forms: Collection[str] = (),
             problems.append(StudioProblem(pointer("feeds", index), f"연계 '{feed.name}'을(를) "
                                           "두 번 넣었습니다."))
         listed.append(feed.name)
-    return list(dict.fromkeys(problems))
+    return merged(schema, problems)

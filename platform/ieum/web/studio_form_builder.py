@@ -116,8 +116,10 @@ def render():
     form, load_problems = builder.form_def(schema, registry(), key) if not problems else (
         None, [])
     problems = problems or load_problems
-    html, errors, data = "", {}, {}
+    html, errors, data, required_when = "", {}, {}, {}
     if form is not None:
+        required_when = {item.name: item.required_when for item in field_tree(form).fields
+                         if item.required_when}
         if validate:
             formdata = CombinedMultiDict((request.files, request.form))
             bound = wtf.bind(form, formdata=formdata)
@@ -131,7 +133,8 @@ def render():
                                tree=field_tree(form), bound=bound, errors=errors,
                                validated=validate)
     return jsonify({"schema": schema, "problems": _problems(problems), "html": html,
-                    "errors": errors, "data": data, "valid": validate and not errors})
+                    "errors": errors, "data": data, "valid": validate and not errors,
+                    "required_when": required_when})
 
 
 @bp.post("/content/form-builder/expression")

@@ -179,6 +179,7 @@
       editor.body = answer.data.body;
       editor.version = answer.data.version;
       editor.serverProblems = answer.data.problems || [];
+      if (answer.data.package) $("package").value = answer.data.package;
       showStatus(statusTitle(answer.data.status), answer.data.version);
     } else {
       message(answer.data.error || "문서를 불러오지 못했습니다.", "danger");
@@ -194,10 +195,13 @@
   }
   async function save() {
     const note = $("note").value.trim();
-    const answer = await api("PUT", root.dataset.documentUrl,
-      {body: editor.body, base_version: editor.version, note});
+    const payload = {body: editor.body, base_version: editor.version, note};
+    const pkg = $("package").value.trim();
+    if (pkg) payload.package = pkg;
+    const answer = await api("PUT", root.dataset.documentUrl, payload);
     if (answer.ok) {
       editor.version = answer.data.version;
+      if (answer.data.package) $("package").value = answer.data.package;
       editor.dirty = false;
       editor.serverProblems = answer.data.problems || [];
       $("note").value = "";
@@ -213,6 +217,19 @@
   root.querySelector('[data-action="undo"]').addEventListener("click", () => step(editor.undo, editor.redo));
   root.querySelector('[data-action="redo"]').addEventListener("click", () => step(editor.redo, editor.undo));
   root.querySelector('[data-action="save"]').addEventListener("click", save);
+  root.querySelector('[data-action="full-check"]').addEventListener("click", async () => {
+    // the studio's check: ieum check's loader over the live content and this package's drafts
+    message("전체 검사 중…", "info");
+    const payload = {body: editor.body};
+    const pkg = $("package").value.trim();
+    if (pkg) payload.package = pkg;
+    const answer = await api("POST", root.dataset.checkUrl, payload);
+    if (!answer.ok) { message(answer.data.error || "검사하지 못했습니다.", "danger"); return; }
+    editor.serverProblems = answer.data.problems || [];
+    showProblems();
+    const count = editor.serverProblems.length;
+    message(count ? `전체 검사: 고칠 문제 ${count}건` : "전체 검사: 문제가 없습니다.", count ? "warning" : "success");
+  });
   document.addEventListener("keydown", (event) => {
     if (!(event.ctrlKey || event.metaKey)) return;
     const key = event.key.toLowerCase();

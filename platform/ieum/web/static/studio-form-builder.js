@@ -59,6 +59,7 @@
     this.version = null;
     this.schema = null;
     this.problems = [];
+    this.requiredWhen = {};
     this.renderTimer = null;
     this.serial = 0;
     this.uid = 0;
@@ -77,8 +78,11 @@
     var list = this.listAt(path.slice(0, -1));
     return list ? list[path[path.length - 1]] || null : null;
   };
+  /* The names an expression may read besides the context: the fields and the form's
+   * constants (x-constants). */
   Builder.prototype.allNames = function () {
-    return this.model.fields.map(function (f) { return f.name; });
+    var constants = (this.model.extra && this.model.extra["x-constants"]) || {};
+    return this.model.fields.map(function (f) { return f.name; }).concat(Object.keys(constants));
   };
   Builder.prototype.uniqueName = function (base, list) {
     var names = {};
@@ -190,6 +194,8 @@
 
   Builder.prototype.drawFields = function () {
     var self = this, list = this.q("[data-fb-fields]");
+    var active = document.activeElement;
+    var focused = active && list.contains(active) && active.hasAttribute("data-path") ? active.getAttribute("data-path") : null;
     list.textContent = "";
     var lastSection = null;
     function item(field, path, depth) {
@@ -197,6 +203,8 @@
       var problems = self.problemsFor(path);
       var badges = [];
       if (field.required) { badges.push(el("span", {className: "badge text-bg-danger-subtle text-danger-emphasis", text: "필수"})); }
+      var when = path.length === 1 && self.requiredWhen[field.name];
+      if (when && !field.required) { badges.push(el("span", {className: "badge text-bg-danger-subtle text-danger-emphasis", title: when, text: "조건부 필수"})); }
       if (field.visible) { badges.push(el("span", {className: "badge text-bg-info-subtle text-info-emphasis", text: "조건부 표시"})); }
       if (field.computed) { badges.push(el("span", {className: "badge text-bg-success-subtle text-success-emphasis", text: "계산"})); }
       if (field.sensitive) { badges.push(el("span", {className: "badge text-bg-warning-subtle text-warning-emphasis", text: "민감: " + SENSITIVE[field.sensitive]})); }
@@ -239,6 +247,10 @@
                                  text: "왼쪽의 항목 종류를 누르거나 여기로 끌어다 놓으세요."}));
     } else {
       list.appendChild(el("li", {className: "fb-drop-end small text-muted", "data-drop-into": "", text: "맨 끝에 놓기"}));
+    }
+    if (focused !== null) {
+      var again = list.querySelector('[data-path="' + focused + '"]');
+      if (again) { again.focus(); }
     }
   };
 
@@ -300,6 +312,9 @@
     var picker = el("select", {className: "form-select form-select-sm fb-picker", "aria-label": label + "에 항목 이름 넣기"});
     picker.appendChild(el("option", {value: "", text: "항목 이름 넣기…"}));
     this.model.fields.forEach(function (f) { picker.appendChild(el("option", {value: f.name, text: (f.title || f.name) + " (" + f.name + ")"})); });
+    Object.keys((this.model.extra && this.model.extra["x-constants"]) || {}).forEach(function (name) {
+      picker.appendChild(el("option", {value: name, text: name + " (상수)"}));
+    });
     CONTEXT.forEach(function (name) { picker.appendChild(el("option", {value: name, text: name + " (문맥)"})); });
     ["today()", "age(", "len(", "sum(", "round("].forEach(function (fn) { picker.appendChild(el("option", {value: fn, text: fn + " 함수"})); });
     picker.addEventListener("change", function () {
@@ -352,11 +367,18 @@
         problems.map(function (p) { return el("div", {text: p.message}); })));
     }
     panel.appendChild(this.input("제목 (화면에 보이는 이름)", field.title, function (v) { field.title = v; }, {redrawList: true}).wrap);
-    panel.appendChild(this.input("항목 이름 (영문 코드)", field.name, function (v) {
-      var old = field.name;
-      field.name = v;
-      if (top) { self.renameEverywhere(old, v); }
-    }, {mono: true, redrawList: true, help: "영문 소문자로 시작, 영문 소문자·숫자·_ (식에서 이 이름을 씁니다)"}).wrap);
+    var nameInput = this.input("항목 이름 (영문 코드)", field.name, function (v) { field.name = v; },
+      {mono: true, redrawList: true, help: "영문 소문자로 시작, 영문 소문자·숫자·_ (식에서 이 이름을 씁니다; 바꾸면 식과 규칙도 함께 바뀝니다)"});
+    var nameBefore = field.name;
+    nameInput.control.addEventListener("focus", function () { nameBefore = field.name; });
+    nameInput.control.addEventListener("change", function () {
+      if (top && nameBefore && field.name && nameBefore !== field.name) {
+        self.change(nameInput.control.id, function () { self.renameEverywhere(nameBefore, field.name); });
+        self.drawRules();
+      }
+      nameBefore = field.name;
+    });
+    panel.appendChild(nameInput.wrap);
     if (field.kind !== "ref" && field.kind !== "custom") {
       var kinds = {};
       Object.keys(KINDS).forEach(function (k) { if (k !== "ref" && k !== "custom") { kinds[k] = KINDS[k]; } });
@@ -377,6 +399,10 @@
       }
     }
     panel.appendChild(flags);
+    if (top && this.requiredWhen[field.name] && !field.required) {
+      panel.appendChild(el("div", {className: "form-text mb-2", "data-testid": "required-when"},
+        ["조건에 따라 필수: " + this.requiredWhen[field.name] + " (JSON의 allOf/if/then에서 고칩니다)"]));
+    }
     if (top) {
       var sections = {};
       this.model.fields.forEach(function (f) { if (f.ui && f.ui.section) { sections[f.ui.section] = 1; } });
@@ -680,6 +706,7 @@
   Builder.prototype.show = function (body) {
     this.schema = body.schema || null;
     this.problems = body.problems || [];
+    if (body.html) { this.requiredWhen = body.required_when || {}; }
     var preview = this.q("[data-fb-preview]");
     if (body.html) {
       preview.innerHTML = body.html;

@@ -550,6 +550,28 @@
     els.problemCount.className = 'badge ms-auto ' + (count ? 'text-bg-danger' : 'text-bg-success');
     if (!count) { els.problemList.appendChild(h('li', { 'class': 'list-group-item small text-success', text: 'ieum check가 보는 검사를 모두 통과합니다.' })); }
   }
+  /* Each lane's role by its Korean title (the lane's own label is the role id the platform
+   * reads). */
+  function showRoles() {
+    var overlays = svc('overlays');
+    overlays.remove({ type: 'ieum-role' });
+    svc('elementRegistry').filter(function (el) { return el.type === 'bpmn:Lane'; }).forEach(function (lane) {
+      var role = state.choices.roles.filter(function (r) { return r.id === bo(lane).name; })[0];
+      if (!role) { return; }
+      overlays.add(lane.id, 'ieum-role', {
+        position: { top: 6, left: 38 },
+        html: h('div', { 'class': 'modeller-role-badge', title: '이 레인의 작업을 맡는 역할', text: role.title })
+      });
+    });
+  }
+  /* Fit the diagram to the canvas, clear of the palette on its left. */
+  function fit() {
+    var canvas = svc('canvas');
+    canvas.zoom('fit-viewport', 'auto');
+    var box = canvas.viewbox();
+    canvas.zoom(Math.min(box.scale * 0.86, 1.2), 'auto');
+    canvas.scroll({ dx: 70, dy: 0 });
+  }
   function focusElement(id) {
     var element = svc('elementRegistry').get(id);
     if (!element) { return; }
@@ -607,11 +629,12 @@
   function importXML(xml) {
     comments = definitionComments(xml);
     return withDiagram(xml).then(function (drawn) { return modeler.importXML(drawn); }).then(function (result) {
-      svc('canvas').zoom('fit-viewport', 'auto');
+      fit();
       state.selected = null;
       svc('commandStack').clear();
       setDirty(false);
       renderPanel();
+      showRoles();
       return result;
     });
   }
@@ -694,6 +717,7 @@
     eventBus.on('commandStack.changed', function (e) {
       updateUndoButtons();
       if (e.trigger !== 'clear') { setDirty(true); }
+      showRoles();
       renderPanelSoon();
       checkSoon();
     });
@@ -706,7 +730,7 @@
 
     button('undo').addEventListener('click', function () { svc('commandStack').undo(); });
     button('redo').addEventListener('click', function () { svc('commandStack').redo(); });
-    button('fit').addEventListener('click', function () { svc('canvas').zoom('fit-viewport', 'auto'); });
+    button('fit').addEventListener('click', fit);
     button('save').addEventListener('click', save);
     button('download').addEventListener('click', download);
     document.addEventListener('keydown', function (e) {
@@ -741,6 +765,7 @@
     saveXML: exportXML,
     check: function () { return runCheck().then(function () { return state.problems; }); },
     save: save,
+    fit: function () { fit(); },
     isDirty: function () { return state.dirty; }
   };
 }());
