@@ -177,6 +177,19 @@ def test_a_new_unit_function_from_a_form(page, server) -> None:
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, "studio_unit_editor")
 
+    # an unsaved change: leaving the page asks first (dismissed: the page stays)
+    page.get_by_label("설명").fill("고친 설명")
+    page.get_by_label("설명").press("Tab")
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    editor.get_by_role("link", name="콘텐츠 스튜디오").click(no_wait_after=True)
+    for _ in range(50):  # the dialog comes from the browser, not from a page event
+        if asked:
+            break
+        page.wait_for_timeout(100)
+    assert asked == ["beforeunload"]
+    expect(page.get_by_label("설명")).to_have_value("고친 설명")
+
     saved = page.request.get(server.url + "/content/unit/night_rounds/document").json()
     body = saved["body"]
     assert body["title"] == "야간 순찰" and body["forms"] == ["safety_inspection"]

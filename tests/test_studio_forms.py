@@ -241,6 +241,17 @@ def test_a_reference_to_nothing_is_reported_where_it_is(registry) -> None:
     assert found[0].message.startswith("공유 부품 참조($ref)를 풀 수 없습니다")
 
 
+def test_two_fields_with_one_name_are_a_problem_of_the_model() -> None:
+    model = _built()
+    model["fields"].append(builder.new_field("text", "minutes", "다시 분"))
+    model["fields"][8]["children"].append(builder.new_field("text", "relation", "관계 2"))
+    assert builder.model_problems(model) == [
+        StudioProblem("/properties/family/items/properties/relation",
+                      "항목 이름 'relation'이(가) 두 번 쓰였습니다"),
+        StudioProblem("/properties/minutes", "항목 이름 'minutes'이(가) 두 번 쓰였습니다")]
+    assert builder.model_problems(_built()) == []
+
+
 def test_a_body_that_is_not_an_object_is_one_problem() -> None:
     assert builder.check(["not", "a", "form"], None) == [
         StudioProblem("", "양식은 JSON 객체여야 합니다")]

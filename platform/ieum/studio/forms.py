@@ -773,6 +773,28 @@ def check(body: Any, registry: Registry | None = None, key: str | None = None,
     return found
 
 
+def model_problems(model: Mapping[str, Any]) -> list[StudioProblem]:
+    """What the schema cannot show because the model loses it: two fields of one list (the
+    form, a table's row, a group) with the same name (the second would replace the first)."""
+    problems: list[StudioProblem] = []
+
+    def walk(fields: Any, at: str) -> None:
+        seen: set[str] = set()
+        for field in fields if isinstance(fields, list) else []:
+            name = field.get("name") if isinstance(field, dict) else None
+            if not isinstance(name, str):
+                continue
+            if name in seen:
+                problems.append(StudioProblem(pointer_join(at, name),
+                                              f"항목 이름 '{name}'이(가) 두 번 쓰였습니다"))
+            seen.add(name)
+            nested = "/items/properties" if field.get("kind") == "rows" else "/properties"
+            walk(field.get("children"), pointer_join(at, name) + nested)
+
+    walk(model.get("fields"), "/properties")
+    return problems
+
+
 # --- loading a draft as the platform loads a form ------------------------------------------
 
 _DOCUMENTS: dict[int, tuple[Registry, Documents, dict[str, tuple[Path, str | None]]]] = {}

@@ -112,7 +112,7 @@ def render():
         model, key = payload.get("model"), payload.get("key", "")
     key = key if isinstance(key, str) and ID_PATTERN.match(key) else "studio_draft"
     schema = _schema_of(model)
-    problems = builder.check(schema, registry())
+    problems = builder.model_problems(model) + builder.check(schema, registry())
     form, load_problems = builder.form_def(schema, registry(), key) if not problems else (
         None, [])
     problems = problems or load_problems
