@@ -90,7 +90,7 @@ def test_profile_checks_point_at_what_is_wrong(registry) -> None:
     body["roles"][2]["grants"]["outings"] = {"actions": ["fly"], "scope": "own"}
     body["exclusive_roles"].append(["worker", "worker"])
     body["exclusive_roles"].append(["worker", "ghost"])
-    found = by_pointer(profiles.check(body, registry))
+    found = by_pointer(profiles.check(body, registry, units=()))
     assert "단위기능 'no_such_unit'이(가) 없습니다" in found["/menu/0/items/1/unit"]
     assert "매개변수 'nonsense'이(가) 없습니다" in found["/menu/1/items/0/parameters/nonsense"]
     assert "정수 값을 넣어야" in found["/menu/0/items/0/parameters/min_age"]
@@ -104,8 +104,11 @@ def test_profile_checks_point_at_what_is_wrong(registry) -> None:
 def test_extends_an_unknown_base_or_in_a_cycle(registry) -> None:
     body = child_home()
     body["extends"] = "nowhere"
+    shipped = profiles.profile_bodies(registry)
     assert "기본 프로필 'nowhere'이(가) 없습니다" in by_pointer(
-        profiles.check(body, registry))["/extends"]
+        profiles.check(body, registry, profiles=shipped))["/extends"]
+    # without knowing the drafts (the studio's package check) a base may be a draft
+    assert "/extends" not in by_pointer(profiles.check(body, registry))
     bodies = profiles.profile_bodies(registry)
     bodies["base"] = {**bodies["base"], "extends": "child_home"}  # base would extend child_home
     found = by_pointer(profiles.check(child_home(), registry, profiles=bodies))
@@ -136,7 +139,7 @@ def test_unit_checks_point_at_what_is_wrong(registry) -> None:
             "parameters": {"rounds": {"type": "integer", "default": "두 번", "title": "순찰"},
                            "mode": {"type": "string", "default": "a", "title": "방식",
                                     "enum": ["b", 3]}}}
-    found = by_pointer(units.check(body, registry))
+    found = by_pointer(units.check(body, registry, forms=(), processes=()))
     assert "이름을 한글로" in found["/title"]
     assert "서식 'no_form'이(가) 없습니다" in found["/forms/0"]
     assert "절차 'no_process'이(가) 없습니다" in found["/processes/0"]
@@ -149,8 +152,11 @@ def test_unit_checks_point_at_what_is_wrong(registry) -> None:
     # a form in a draft (not yet in the registry) may be named
     body = {"id": "night_rounds", "title": "야간 순찰", "layer": 2, "forms": ["night_form"],
             "actions": ["view"], "screens": [{"kind": "list", "form": "night_form"}]}
-    assert units.check(body, registry) != []
+    assert units.check(body, registry, forms=()) != []
     assert units.check(body, registry, forms=["night_form"]) == []
+    # without knowing the drafts (the studio's package check, which checks references over
+    # the package's drafts itself) a form not in the registry is not reported here
+    assert units.check(body, registry) == []
 
 
 def test_the_meta_schema_s_problems_are_said_in_korean_once(registry) -> None:
@@ -170,6 +176,14 @@ def test_the_meta_schema_s_problems_are_said_in_korean_once(registry) -> None:
     assert unit["/layer"] == "계층은(는) 4 이하이어야 합니다."
     assert unit["/screens/0/kind"] == "종류은(는) 'list', 'new', 'detail' 중 하나여야 합니다."
     assert unit["/title"] == "단위기능의 이름을 한글로 적어 주세요."
+
+
+def test_a_draft_unit_may_be_in_a_menu(registry) -> None:
+    body = child_home()
+    body["menu"][0]["items"].append({"unit": "night_rounds"})
+    assert "/menu/0/items/1/unit" in by_pointer(profiles.check(body, registry, units=()))
+    assert profiles.check(body, registry, units=["night_rounds"]) == []
+    assert profiles.check(body, registry) == []
 
 
 def test_a_body_of_the_wrong_shape_is_a_problem_not_a_crash(registry) -> None:
@@ -263,10 +277,17 @@ def test_live_answers_problems_and_the_reuse_figure(studio_app) -> None:
     assert data["reuse"]["units"] == 18
     bad = post_json(client, "/content/profile/child_home/live", {"nobody": 1})
     assert bad.status_code == 400 and "body" in bad.get_json()["error"]
-    unit = post_json(client, "/content/unit/night_rounds/live",
-                     {"body": {"id": "night_rounds", "title": "야간 순찰", "layer": 2,
-                               "actions": ["view"], "forms": ["draft_form"]},
-                      "drafts": {"forms": ["draft_form"]}})
+    manifest = {"id": "night_rounds", "title": "야간 순찰", "layer": 2, "actions": ["view"],
+                "forms": ["draft_form"]}
+    unit = post_json(client, "/content/unit/night_rounds/live", {"body": manifest})
+    assert unit.get_json()["problems"] == [
+        {"pointer": "/forms/0", "message": "서식 'draft_form'이(가) 없습니다. 등록된 서식이나 "
+                                           "작성 중인 서식에서 고르세요."}]
+    form = {"type": "object", "title": "초안 서식",
+            "properties": {"note": {"type": "string", "title": "메모"}}}
+    assert put_json(client, "/content/form/draft_form/document",
+                    {"body": form, "base_version": None}).status_code == 200
+    unit = post_json(client, "/content/unit/night_rounds/live", {"body": manifest})
     assert unit.get_json() == {"problems": []}
 
 
@@ -299,3 +320,25 @@ def test_the_unit_editor_offers_forms_and_processes_in_drafts(studio_app) -> Non
     assert context["draft_forms"] == ["night_form"]
     assert "night_form" not in {f["id"] for f in context["forms"]}
     assert context["new_body"]["id"] == "night_rounds"
+
+
+def test_the_composer_offers_drafted_units_and_accepts_them_in_a_menu(studio_app) -> None:
+    client = signed_in(studio_app, "author")
+    unit = {"id": "night_rounds", "title": "야간 순찰", "layer": 2, "actions": ["view", "create"],
+            "parameters": {"rounds": {"type": "integer", "default": 2, "title": "순찰 횟수"}}}
+    saved = put_json(client, "/content/unit/night_rounds/document",
+                     {"body": unit, "base_version": None, "package": "night_pack"})
+    assert saved.status_code == 200, saved.get_data(as_text=True)
+    page = client.get("/content/profile/child_home/edit").get_data(as_text=True)
+    context = json.loads(page.split("data-context='", 1)[1].split("'", 1)[0])
+    drafted = next(entry for entry in context["units"] if entry["id"] == "night_rounds")
+    assert drafted["title"] == "야간 순찰 (초안)" and drafted["draft"] is True
+    assert drafted["parameters"][0]["name"] == "rounds"
+    body = child_home()
+    body["menu"][0]["items"].append({"unit": "night_rounds"})
+    body["roles"][2]["grants"]["night_rounds"] = {"actions": ["view"], "scope": "own"}
+    answer = post_json(client, "/content/profile/child_home/live", {"body": body})
+    assert answer.get_json()["problems"] == []
+    body["menu"][0]["items"].append({"unit": "nowhere_unit"})
+    answer = post_json(client, "/content/profile/child_home/live", {"body": body})
+    assert [p["pointer"] for p in answer.get_json()["problems"]] == ["/menu/0/items/2/unit"]

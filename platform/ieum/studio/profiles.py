@@ -13,7 +13,7 @@ not in the menu, a role twice in an exclusive group). ``ieum check`` stays the f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -259,11 +259,15 @@ def inherited_keys(chain: list[str], bodies: Mapping[str, Mapping[str, Any]]) ->
 
 
 def check(body: Any, registry: Registry, *,
-          profiles: Mapping[str, Mapping[str, Any]] | None = None) -> list[StudioProblem]:
+          profiles: Mapping[str, Mapping[str, Any]] | None = None,
+          units: Collection[str] | None = None) -> list[StudioProblem]:
     """The composer's problems with a profile body, each with a JSON pointer into it.
 
-    ``profiles`` are the profile bodies a base may come from (default: the registry's content
-    roots, see :func:`profile_bodies`); a draft's own code is left out of them."""
+    ``profiles`` are the profile bodies a base may come from (drafts included) and ``units``
+    the ids of unit functions drafted beside the registry's. ``None`` (the default) means
+    the caller cannot tell which drafts exist (the studio's check of a package, which checks
+    references itself over the package's drafts): then the bases are the registry's profile
+    files, and a base or a menu unit missing from them is not reported here."""
     if not isinstance(body, dict):
         return [StudioProblem("", "프로필은 JSON 객체여야 합니다.")]
     schema = schema_problems("profile", body)
@@ -274,7 +278,7 @@ def check(body: Any, registry: Registry, *,
     chain: list[str] = []
     if isinstance(model.extends, str):
         chain, problem = base_chain(model.code, model.extends, bodies)
-        if problem:
+        if problem and (profiles is not None or "순환" in problem):
             problems.append(StudioProblem("/extends", problem))
     base_roles = inherited_roles(chain, bodies) if chain else {}
     base_keys = inherited_keys(chain, bodies) if chain else {}
@@ -284,9 +288,9 @@ def check(body: Any, registry: Registry, *,
                 problems.append(StudioProblem(
                     f"/{key}",
                     f"{title}을(를) 적어 주세요. 기본 프로필 '{chain[0]}'에도 없습니다."))
-    units = registry.unit_functions
-    menu_units = _menu_problems(model, units, problems)
-    role_ids = _role_problems(model, units, menu_units, base_roles, chain, problems)
+    known = registry.unit_functions
+    menu_units = _menu_problems(model, known, problems, drafted=units)
+    role_ids = _role_problems(model, known, menu_units, base_roles, chain, problems)
     _exclusive_problems(model, role_ids, problems)
     if not model.abstract:
         _lane_problems(model, registry, role_ids, problems)
@@ -294,8 +298,10 @@ def check(body: Any, registry: Registry, *,
 
 
 def _menu_problems(model: ProfileModel, units: Mapping[str, UnitFunction],
-                   problems: list[StudioProblem]) -> dict[str, UnitFunction | None]:
-    """Problems of the menu; the menu's units (``None`` for an unknown one)."""
+                   problems: list[StudioProblem], *, drafted: Collection[str] | None,
+                   ) -> dict[str, UnitFunction | None]:
+    """Problems of the menu; the menu's units (``None`` for one not in the registry: a
+    draft, or unknown). ``drafted``: see :func:`check`."""
     menu_units: dict[str, UnitFunction | None] = {}
     placed: dict[str, str] = {}
     if model.abstract and model.menu is not None:
@@ -322,9 +328,10 @@ def _menu_problems(model: ProfileModel, units: Mapping[str, UnitFunction],
             unit = units.get(item.unit)
             menu_units[item.unit] = unit
             if unit is None:
-                problems.append(StudioProblem(here + "/unit", f"단위기능 '{item.unit}'이(가) "
-                                              "없습니다. "
-                                              "등록된 단위기능 중에서 고르세요."))
+                if drafted is not None and item.unit not in drafted:
+                    problems.append(StudioProblem(here + "/unit", f"단위기능 '{item.unit}'이"
+                                                  "(가) 없습니다. 등록된 단위기능이나 작성 중인 "
+                                                  "단위기능에서 고르세요."))
                 continue
             for name, value in (item.parameters or {}).items():
                 where = here + "/parameters" + pointer(name)

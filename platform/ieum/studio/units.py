@@ -256,12 +256,15 @@ def empty_body(unit_id: str) -> dict[str, Any]:
             "record_subject": "optional"}
 
 
-def check(body: Any, registry: Registry, *, forms: Collection[str] = (),
-          processes: Collection[str] = ()) -> list[StudioProblem]:
+def check(body: Any, registry: Registry, *, forms: Collection[str] | None = None,
+          processes: Collection[str] | None = None) -> list[StudioProblem]:
     """The editor's problems with a manifest body, each with a JSON pointer into it.
 
     ``forms`` and ``processes`` are ids that exist beside the registry's (drafts not yet
-    published): a unit may name them."""
+    published): a unit may name them. ``None`` (the default) means the caller cannot tell
+    which drafts exist (the studio's check of a package, which checks the references itself
+    over the package's drafts): then a form or process missing from the registry is not
+    reported here."""
     if not isinstance(body, dict):
         return [StudioProblem("", "단위기능 정의는 JSON 객체여야 합니다.")]
     schema = schema_problems("unit", body)
@@ -269,15 +272,14 @@ def check(body: Any, registry: Registry, *, forms: Collection[str] = (),
     model = to_model(body)
     if not isinstance(model.title, str) or not model.title.strip():
         problems.append(StudioProblem("/title", "단위기능의 이름을 한글로 적어 주세요."))
-    known_forms = set(registry.forms) | set(forms)
     own_forms = [f for f in model.forms or () if isinstance(f, str)]
-    for index, form_id in enumerate(model.forms or ()):
-        if isinstance(form_id, str) and form_id not in known_forms:
+    for index, form_id in enumerate(model.forms or () if forms is not None else ()):
+        if isinstance(form_id, str) and form_id not in {*registry.forms, *forms}:
             problems.append(StudioProblem(pointer("forms", index), f"서식 '{form_id}'이(가) "
                                           "없습니다. 등록된 서식이나 작성 중인 서식에서 고르세요."))
-    known_processes = set(registry.processes) | set(processes)
-    for index, process_id in enumerate(model.processes or ()):
-        if isinstance(process_id, str) and process_id not in known_processes:
+    for index, process_id in enumerate(model.processes or () if processes is not None else ()):
+        if isinstance(process_id, str) and process_id not in {*registry.processes,
+                                                               *processes}:
             problems.append(StudioProblem(pointer("processes", index), f"절차 '{process_id}'이"
                                           "(가) 없습니다. 등록된 절차나 작성 중인 절차에서 "
                                           "고르세요."))

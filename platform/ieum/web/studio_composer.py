@@ -65,17 +65,57 @@ def _problems(found: list[Any]) -> list[dict[str, str]]:
     return [{"pointer": problem.pointer, "message": problem.message} for problem in found]
 
 
+def _drafts() -> dict[str, list[str]]:
+    """The keys of the studio's drafts by kind."""
+    keys: dict[str, set[str]] = {}
+    for row in studio_service.list_drafts(db_session()):
+        keys.setdefault(row.kind, set()).add(row.key)
+    return {kind: sorted(found) for kind, found in keys.items()}
+
+
+def _draft_bodies(kind: str, keys: list[str]) -> dict[str, Any]:
+    """The latest draft body of each key (objects only)."""
+    bodies = {}
+    for key in keys:
+        view = studio_service.load_document(db_session(), registry(), kind, key,
+                                            with_problems=False)
+        if isinstance(view.body, dict):
+            bodies[key] = view.body
+    return bodies
+
+
+def _profile_bodies(drafts: dict[str, list[str]]) -> dict[str, Any]:
+    """The shipped profiles (bases too), each replaced by its draft where there is one."""
+    return {**profiles.profile_bodies(registry()),
+            **_draft_bodies("profile", drafts.get("profile", []))}
+
+
 # --- the profile composer ----------------------------------------------------------------------
 
 
-def _unit_palette() -> list[dict[str, Any]]:
-    return [{"id": unit.id, "title": unit.title, "layer": unit.layer,
+def _unit_palette(drafted: dict[str, Any]) -> list[dict[str, Any]]:
+    """The unit functions to compose with: the registry's, then the drafted new ones."""
+    live = [{"id": unit.id, "title": unit.title, "layer": unit.layer,
              "description": unit.description, "actions": list(unit.actions),
              "parameters": [{"name": p.name, "type": p.type, "title": p.title,
                              "default": p.default, "minimum": p.minimum, "maximum": p.maximum,
                              "enum": list(p.enum) if p.enum is not None else None,
                              "description": p.description} for p in unit.parameters.values()]}
             for unit in registry().unit_functions.values()]
+    new = []
+    for key, body in drafted.items():
+        if key in registry().unit_functions:
+            continue
+        model = units.to_model(body)
+        new.append({"id": key, "title": f"{model.title or key} (초안)", "layer": model.layer,
+                    "description": model.description or "", "draft": True,
+                    "actions": [a for a in model.actions or () if isinstance(a, str)],
+                    "parameters": [{"name": p.name, "type": p.type, "title": p.title or p.name,
+                                    "default": p.default, "minimum": p.minimum,
+                                    "maximum": p.maximum, "enum": p.enum,
+                                    "description": p.description or ""}
+                                   for p in model.parameters or () if p.type in units.TYPES]})
+    return live + new
 
 
 def _inherited(code: str, bodies: dict[str, Any]) -> dict[str, Any]:
@@ -87,10 +127,11 @@ def _inherited(code: str, bodies: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/profile/<key>/edit")
 def edit_profile(key: str) -> str:
-    bodies = profiles.profile_bodies(registry())
+    drafts = _drafts()
+    bodies = _profile_bodies(drafts)
     context = {
         "key": _key(key),
-        "units": _unit_palette(),
+        "units": _unit_palette(_draft_bodies("unit", drafts.get("unit", []))),
         "profiles": [{"code": code, "title": body.get("title", code),
                       "abstract": body.get("abstract") is True}
                      for code, body in sorted(bodies.items())],
@@ -106,7 +147,9 @@ def edit_profile(key: str) -> str:
 def profile_live(key: str):  # noqa: ANN201 - JSON
     """The composer's problems and the reuse figure of the profile as being edited."""
     body = _body()
-    found = profiles.check(body, registry())
+    drafts = _drafts()
+    found = profiles.check(body, registry(), profiles=_profile_bodies(drafts),
+                           units=drafts.get("unit", []))
     figure = profiles.reuse(body, registry()).as_json() if isinstance(body, dict) else None
     return jsonify({"problems": _problems(found), "reuse": figure})
 
@@ -118,13 +161,16 @@ def profile_copy(key: str):  # noqa: ANN201 - JSON
     give the source as drafted (else the shipped profile)."""
     data = request.get_json(silent=True) or {}
     source = data.get("source_body")
+    drafts = _drafts()
     if not isinstance(source, dict):
-        source = profiles.profile_bodies(registry()).get(str(data.get("source")))
+        source = _profile_bodies(drafts).get(str(data.get("source")))
     if source is None:
         raise ServiceError(f"프로필 '{data.get('source')}'을(를) 찾을 수 없습니다.", status=404)
     title = str(data.get("title") or "").strip() or f"{source.get('title', '')} (복사본)"
     body = profiles.copy_body(source, _key(key), title, as_extends=data.get("mode") == "extends")
-    return jsonify({"body": body, "problems": _problems(profiles.check(body, registry()))})
+    found = profiles.check(body, registry(), profiles=_profile_bodies(drafts),
+                           units=drafts.get("unit", []))
+    return jsonify({"body": body, "problems": _problems(found)})
 
 
 # --- the unit function editor ------------------------------------------------------------------
@@ -133,15 +179,15 @@ def profile_copy(key: str):  # noqa: ANN201 - JSON
 @bp.get("/unit/<key>/edit")
 def edit_unit(key: str) -> str:
     reg = registry()
-    drafts = studio_service.list_drafts(db_session())
+    drafts = _drafts()
     context = {
         "key": _key(key),
         "new_body": units.empty_body(key),
         "forms": [{"id": form.id, "title": form.title} for form in reg.forms.values()],
         "processes": [{"id": process.id, "title": process.name or process.id}
                       for process in reg.processes.values()],
-        "draft_forms": sorted({row.key for row in drafts if row.kind == "form"}),
-        "draft_processes": sorted({row.key for row in drafts if row.kind == "process"}),
+        "draft_forms": drafts.get("form", []),
+        "draft_processes": drafts.get("process", []),
         "feeds": sorted(extensions.feed_names()),
         "actions": ACTION_TITLES,
         "action_order": list(ACTION_TITLES),
@@ -158,12 +204,10 @@ def edit_unit(key: str) -> str:
 
 @bp.post("/unit/<key>/live")
 def unit_live(key: str):  # noqa: ANN201 - JSON
-    """The editor's problems with the manifest as being edited; ``forms`` and ``processes``
-    may name drafts the unit may use."""
-    data = request.get_json(silent=True) or {}
+    """The editor's problems with the manifest as being edited (it may name the forms and
+    processes of the studio's drafts)."""
     body = _body()
-    drafts = data.get("drafts") if isinstance(data.get("drafts"), dict) else {}
-    found = units.check(body, registry(),
-                        forms=[str(f) for f in drafts.get("forms") or ()],
-                        processes=[str(p) for p in drafts.get("processes") or ()])
+    drafts = _drafts()
+    found = units.check(body, registry(), forms=drafts.get("form", []),
+                        processes=drafts.get("process", []))
     return jsonify({"problems": _problems(found)})

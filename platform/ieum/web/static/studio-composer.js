@@ -807,7 +807,7 @@
   function unitPage() {
     const formTitles = Object.fromEntries(ctx.forms.map((f) => [f.id, f.title]));
     const processTitles = Object.fromEntries(ctx.processes.map((p) => [p.id, p.title]));
-    editor.live = (body) => ({body, drafts: {forms: ctx.draft_forms || [], processes: ctx.draft_processes || []}});
+    editor.live = (body) => ({body});
     editor.render = () => { drawBasics(); drawPickers(); drawScreens(); drawActions(); drawParameters(); drawFeeds(); drawExtra(); };
     const body = () => editor.body;
     const list = (key) => (Array.isArray(body()[key]) ? body()[key] : []);
