@@ -13,6 +13,8 @@ not in the menu, a role twice in an exclusive group). ``ieum check`` stays the f
 
 from __future__ import annotations
 
+import copy
+import weakref
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -188,10 +190,21 @@ def to_body(model: ProfileModel) -> dict[str, Any]:
 # --- the profiles the content roots hold (bases included) ------------------------------------
 
 
+_BODIES: weakref.WeakKeyDictionary[Registry, dict[str, dict[str, Any]]] = \
+    weakref.WeakKeyDictionary()
+
+
 def profile_bodies(registry: Registry) -> dict[str, dict[str, Any]]:
     """Every profile file of the registry's content roots as a body, by code: the facility
     types and the abstract bases (which the registry itself leaves out). The first root
-    holding a code wins, as in the loader."""
+    holding a code wins, as in the loader. Read once per registry (a new registry is loaded
+    when content changes); each call gets deep copies, free to change."""
+    if registry not in _BODIES:
+        _BODIES[registry] = _read_profile_bodies(registry)
+    return copy.deepcopy(_BODIES[registry])
+
+
+def _read_profile_bodies(registry: Registry) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for source in registry.sources:
         folder = source.root / "facility_profiles"
