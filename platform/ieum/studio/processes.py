@@ -91,12 +91,15 @@ def properties(element: etree._Element) -> dict[str, str]:
 # --- checks ------------------------------------------------------------------------------------
 
 def check(body: object, registry: Registry, *, functions: Collection[str] | None = None,
-          key: str | None = None) -> list[StudioProblem]:
+          key: str | None = None,
+          draft_forms: Collection[str] | None = ()) -> list[StudioProblem]:
     """Every problem of the process document ``body`` (empty when it is fine).
 
     ``functions`` are the names of the service functions available (``ieum.functions`` and
     built-ins); when ``None``, service operators are not looked up. With ``key``, the document
-    must define the executable process of that id.
+    must define the executable process of that id. ``draft_forms`` are the file names of
+    forms drafted beside it, which a user task may name too; ``None`` when the caller does not
+    know the drafts (then a form missing from the registry is left to the package's check).
     """
     try:
         root = parse(body)
@@ -111,16 +114,17 @@ def check(body: object, registry: Registry, *, functions: Collection[str] | None
     if key is not None and ids and key not in ids:
         problems.append(StudioProblem(ids[0], f"업무 절차의 ID는 '{key}'여야 합니다 "
                                               f"(지금: {', '.join(ids)})."))
-    problems += _platform_problems(root, registry, functions)
+    problems += _platform_problems(root, registry, functions, draft_forms)
     problems += _engine_problems(body if isinstance(body, str) else body.decode("utf-8"),
                                  ids, registry)
     return list(dict.fromkeys(problems))
 
 
 def _platform_problems(root: etree._Element, registry: Registry,
-                       functions: Collection[str] | None) -> list[StudioProblem]:
+                       functions: Collection[str] | None,
+                       draft_forms: Collection[str] | None) -> list[StudioProblem]:
     problems: list[StudioProblem] = []
-    forms = {form.filename for form in registry.forms.values()}
+    forms = {form.filename for form in registry.forms.values()} | set(draft_forms or ())
     all_roles = role_choices(registry)
     using = _profiles_using(registry, [p.get("id") or "" for p in root.iterfind(f"{_B}process")])
     for process in root.iterfind(f"{_B}process"):
@@ -137,7 +141,7 @@ def _platform_problems(root: etree._Element, registry: Registry,
         if not filename:
             problems.append(StudioProblem(task_id, "사용자 작업에 서식이 없습니다: 작성할 서식을 "
                                                    "고르세요."))
-        elif filename not in forms:
+        elif filename not in forms and draft_forms is not None:
             problems.append(StudioProblem(task_id, f"서식 '{filename}'이(가) 없습니다: 등록된 "
                                                    f"서식에서 고르세요."))
         approval = props.get(APPROVAL_PROPERTY)

@@ -16,6 +16,7 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from flask_login import current_user
 
 from ieum.services import ServiceError
+from ieum.services import studio as studio_service
 from ieum.services.studio import access
 from ieum.studio import processes
 from ieum.web.context import db_session, functions, registry, today
@@ -65,12 +66,25 @@ def choices(key: str):  # noqa: ANN201
     _key(key)
     content = registry()
     return jsonify({
-        "forms": processes.form_choices(content),
+        "forms": processes.form_choices(content) + _draft_forms(content),
         "roles": list(processes.role_choices(content).values()),
         "functions": processes.function_choices(functions()),
         "processes": processes.process_choices(content),
         "new_document": processes.empty_process(key),
     })
+
+
+def _draft_forms(content) -> list[dict[str, str]]:  # noqa: ANN001 - a Registry
+    """Forms drafted in the studio and not live yet: a new process may name them."""
+    rows = [row for row in studio_service.list_drafts(db_session())
+            if row.kind == "form" and row.key not in content.forms]
+    choices = []
+    for row in sorted(rows, key=lambda r: r.key):
+        body = studio_service.load_document(db_session(), content, "form", row.key,
+                                            with_problems=False).body
+        title = body.get("title", row.key) if isinstance(body, dict) else row.key
+        choices.append({"filename": f"{row.key}.json", "id": row.key, "title": f"{title} (초안)"})
+    return choices
 
 
 @bp.post("/process/<key>/modeller-check")
@@ -80,7 +94,8 @@ def check(key: str):  # noqa: ANN201
     body = (request.get_json(silent=True) or {}).get("body")
     if not isinstance(body, str):
         raise ServiceError("검사할 BPMN 문서(body)가 없습니다.", status=400)
-    found = processes.check(body, registry(), functions=functions(), key=key)
+    found = processes.check(body, registry(), functions=functions(), key=key,
+                            draft_forms=[form["filename"] for form in _draft_forms(registry())])
     return jsonify({"problems": [{"pointer": p.pointer, "message": p.message} for p in found]})
 
 

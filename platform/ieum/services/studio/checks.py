@@ -149,8 +149,9 @@ def check_documents(registry: Registry, documents: Mapping[DocumentKey, Any],
     content: the builder's checks of its kind, then those of ``ieum check``. A problem the
     loader finds in another file (say a profile naming a draft unit's missing role) is given
     to every document checked, without a pointer, naming the file."""
+    drafted = {"forms": [f"{key}.json" for kind, key in documents if kind == "form"]}
     result: dict[DocumentKey, list[StudioProblem]] = {
-        document: builder_problems(registry, *document, body)
+        document: builder_problems(registry, *document, body, drafted)
         for document, body in documents.items()}
     for document, problems in content_problems(registry, documents).items():
         result.setdefault(document, []).extend(problems)
@@ -158,8 +159,9 @@ def check_documents(registry: Registry, documents: Mapping[DocumentKey, Any],
 
 
 def builder_problems(registry: Registry, kind: str, key: str, body: Any,
-                     ) -> list[StudioProblem]:
-    """The checks of the builder of ``kind`` (``ieum.studio.<module>.check``) when present."""
+                     drafted: Mapping[str, list[str]] | None = None) -> list[StudioProblem]:
+    """The checks of the builder of ``kind`` (``ieum.studio.<module>.check``) when present;
+    a process's check also knows the form files ``drafted`` beside it."""
     try:
         module = importlib.import_module(f"ieum.studio.{BUILDER_MODULES[kind]}")
     except ModuleNotFoundError as missing:
@@ -170,7 +172,10 @@ def builder_problems(registry: Registry, kind: str, key: str, body: Any,
     if check is None:
         return []
     try:
-        found = check(body, registry)
+        if kind == "process":
+            found = check(body, registry, draft_forms=(drafted or {}).get("forms", []))
+        else:
+            found = check(body, registry)
     except Exception as error:  # noqa: BLE001 - a builder's bug must not lose the draft
         return [StudioProblem("", f"{KIND_TITLES[kind]} 편집기의 검사가 실패했습니다: "
                                   f"{type(error).__name__}: {error}")]
