@@ -321,8 +321,6 @@ def follow_content_generation() -> None:
     app = current_app._get_current_object()  # noqa: SLF001 - the app itself, for the swap
     generation = packages.content_generation(db_session())
     known = app.extensions.get("ieum.content_generation")
-    if generation is None:
-        return
     if known is None:
         app.extensions["ieum.content_generation"] = generation
     elif generation != known:

@@ -32,7 +32,6 @@ from typing import Any
 
 import yaml
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
@@ -80,14 +79,10 @@ class PackageInvalid(ServiceError):
 
 # --- the content generation -------------------------------------------------------------------
 
-def content_generation(session: Session) -> int | None:
-    """The generation of the published content (0 before the first publication; None when
-    the database cannot tell, the transaction being rolled back)."""
-    try:
-        return session.scalar(select(ContentState.generation).where(ContentState.id == 1)) or 0
-    except SQLAlchemyError:
-        session.rollback()
-        return None
+def content_generation(session: Session) -> int:
+    """The generation of the published content (0 before the first publication). A database
+    that fails here fails the request, as any other statement would."""
+    return session.scalar(select(ContentState.generation).where(ContentState.id == 1)) or 0
 
 
 def _raise_generation(session: Session) -> int:
