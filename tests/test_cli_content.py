@@ -187,7 +187,8 @@ def test_list_unit_of_the_shipped_content() -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Forms (11)" in out and "forms/self_reliance/sr_assessment.json" in out
-    assert "Facility profiles using it (5)" in out and "foster_care_center" in out
+    assert "Facility profiles using it (6)" in out and "foster_care_center" in out
+    assert "self_reliance_support_agency" in out  # 자립지원전담기관
     assert "service_history" in out  # its feed
     result = CliRunner().invoke(list_command, ["resolution", str(REPOSITORY_ROOT)])
     assert "forms/_parts/accounts.json" in result.stdout
