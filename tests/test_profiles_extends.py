@@ -65,7 +65,8 @@ def test_the_shipped_profiles_write_the_common_roles_once() -> None:
     assert "base" not in registry.profiles  # abstract: not a facility type
     files = {path.stem for path in (REPOSITORY_ROOT / "facility_profiles").glob("*.yaml")}
     field_bases = {code for code in files if code.endswith("_base")}
-    assert len(field_bases) == 9  # 아동, 보육, 노인, 장애인, 사회복지관, 자활, 정신건강, 한부모, 노숙인
+    # 아동, 보육, 노인, 장애인, 사회복지관, 자활, 정신건강, 한부모, 노숙인
+    assert len(field_bases) == 9
     assert set(registry.profiles) == files - field_bases - {"base"}
     assert len(registry.profiles) >= 56
     for code, facility in registry.profiles.items():

@@ -33,8 +33,9 @@ ADMITTED, DISCHARGED = "입소", "퇴소"
 FINAL_STATUSES = frozenset({"연계종결"})
 FULL = "정원이 모두 찼습니다(정원 {capacity}명, 현원 {occupied}명). 정원 외로 입소하거나 " \
        "퇴소를 먼저 기록하세요."
-LEGAL_FULL = "이 시설유형의 법정 입소정원은 {maximum}명 이하입니다({rule}). 현원이 {occupied}명이라 " \
-             "정원 내로 더 입소할 수 없습니다. 정원 외로 입소하거나 퇴소를 먼저 기록하세요."
+LEGAL_FULL = ("이 시설유형의 법정 입소정원은 {maximum}명 이하입니다({rule}). "
+              "현원이 {occupied}명이라 정원 내로 더 입소할 수 없습니다. "
+              "정원 외로 입소하거나 퇴소를 먼저 기록하세요.")
 
 
 def _events(form_id: str, facility_ids: Iterable[int] | None = None):  # noqa: ANN202
