@@ -31,8 +31,8 @@ from ieum_library.demo.residents import admit_resident
 after = ("base",)
 
 FACILITIES: tuple[dict[str, Any], ...] = (
-    {"code": "demo-protect", "name": "이음아동보호전문기관", "profile_code": "child_protection_agency",
-     "region_code": "11215", "capacity": None},
+    {"code": "demo-protect", "name": "이음아동보호전문기관",
+     "profile_code": "child_protection_agency", "region_code": "11215", "capacity": None},
     {"code": "demo-kids", "name": "이음가정어린이집", "profile_code": "home_daycare",
      "region_code": "11230", "capacity": 15},
     {"code": "demo-hall", "name": "이음경로당", "profile_code": "senior_center",
