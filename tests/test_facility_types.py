@@ -399,3 +399,32 @@ def test_the_demo_dashboards_show_the_legal_capacity_rule(demo_client) -> None:
     assert "정원 5명 이상 20명 이하(영유아보육법 시행규칙 별표1)" in html
     assert 'data-testid="capacity-rule-warning"' not in html  # 15 fits
     assert re.search(r'data-testid="occupancy">3명', html)
+
+
+def test_the_protection_worker_sees_the_case_they_took_to_a_decision(demo_client) -> None:
+    """The worker's grant on the type's function (from child_base, scope ``assigned``) lets
+    them start the decision process and find their report and investigation again; the
+    팀장's decision is in the same unit, seen by the 팀장 (the worker is not its author)."""
+    client = demo_client.test_client()
+    login(client, "protectworker", DEMO_PASSWORD)
+    menu = MENU.search(client.get("/f/demo-protect/").get_data(as_text=True)).group(1)
+    assert "/f/demo-protect/u/abuse_case/" in _links(menu, "/f/demo-protect/")
+    assert "/f/demo-protect/u/hr_card/" not in _links(menu, "/f/demo-protect/")
+    reports = client.get("/f/demo-protect/u/abuse_case/", follow_redirects=True)
+    assert reports.status_code == 200
+    assert "방임" in _table_body(reports.get_data(as_text=True))
+    investigations = client.get("/f/demo-protect/u/abuse_case/abuse_investigation/",
+                                follow_redirects=True)
+    assert "조치 없음" in _table_body(investigations.get_data(as_text=True))
+    decisions = "/f/demo-protect/u/abuse_case/abuse_decision/"
+    assert "학대사례" not in _table_body(client.get(decisions).get_data(as_text=True))
+    lead = demo_client.test_client()
+    login(lead, "protectlead", DEMO_PASSWORD)
+    assert "학대사례" in _table_body(lead.get(decisions).get_data(as_text=True))
+
+
+def _table_body(html: str) -> str:
+    """The rows of a list screen (not its filters, which name every choice)."""
+    body = re.search(r"<tbody[^>]*>(.*?)</tbody>", html, re.S)
+    assert body, "no list on the page"
+    return body.group(1)
