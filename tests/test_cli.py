@@ -33,8 +33,11 @@ def test_upgrade_then_demo_json_has_the_documented_shape(run) -> None:
     assert first.returncode == 0, first.stderr
     data = json.loads(first.stdout)
     assert set(data) == {"facilities", "users", "children"}
-    assert {f["code"] for f in data["facilities"]} == {"demo-child", "demo-elderly",
-                                                        "demo-foster"}
+    assert {f["code"] for f in data["facilities"]} == {
+        "demo-child", "demo-elderly", "demo-foster",
+        # a new facility type of each field (ieum_library.demo.facility_types)
+        "demo-protect", "demo-kids", "demo-hall", "demo-bath", "demo-sign", "demo-jahwal",
+        "demo-mind", "demo-mother", "demo-street"}
     assert data["children"] == 9  # self-reliance cases at every stage
     for account in data["users"]:
         assert set(account) == {"login", "password", "facility", "roles"}

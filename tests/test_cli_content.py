@@ -127,19 +127,20 @@ def test_reuse_table_and_json(tree: Path) -> None:
     result = runner.invoke(reuse_command, [str(tree)])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[1].split() == ["1", "center", "center", "시설"]
+    assert lines[1].split() == ["1", "center", "center", "시설", "-"]  # no base: no field
     people = next(line for line in lines if line.strip().startswith("people "))
-    assert people.split() == ["people", "people", "기능", "2", "x", "x"]
+    # one character per facility type: layer 2, used by both
+    assert people.split() == ["people", "people", "기능", "2", "2", "xx"]
     notes = next(line for line in lines if line.strip().startswith("notes "))
-    assert notes.split()[-2:] == [".", "x"]
+    assert notes.split()[-1] == ".x"
     assert lines[-1] == ("2 facility types, 2 unit functions used in 3 slots: "
                          "reuse ratio 33.3%")
     result = runner.invoke(reuse_command, [str(tree), "--json"])
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {"profiles": 2, "unit_functions": 2, "slots": 3,
-                                         "reuse_ratio": 0.3333}
+                                         "reuse_ratio": 0.3333, "single_use": {"notes": "home"}}
     assert list(json.loads(result.stdout)) == ["profiles", "unit_functions", "slots",
-                                               "reuse_ratio"]
+                                               "reuse_ratio", "single_use"]
 
 
 def test_ieum_entry_point_runs_the_content_commands(tree: Path) -> None:
@@ -187,7 +188,8 @@ def test_list_unit_of_the_shipped_content() -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Forms (11)" in out and "forms/self_reliance/sr_assessment.json" in out
-    assert "Facility profiles using it (5)" in out and "foster_care_center" in out
+    assert "Facility profiles using it (6)" in out and "foster_care_center" in out
+    assert "self_reliance_support_agency" in out  # 자립지원전담기관
     assert "service_history" in out  # its feed
     result = CliRunner().invoke(list_command, ["resolution", str(REPOSITORY_ROOT)])
     assert "forms/_parts/accounts.json" in result.stdout

@@ -48,6 +48,22 @@ def test_the_shipped_history_forms_are_declared_in_their_manifests() -> None:
         ("service_history", "service_record"): ("서비스 제공", "category", None),
         ("programmes", "programme_session"): ("프로그램 참여", "programme_name",
                                               "participants"),
+        # the type-specific functions of the facility types (facility-types)
+        ("ltc_service_record", "ltc_service_record"): ("장기요양 급여제공", "service_type",
+                                                       None),
+        ("abuse_case", "abuse_report"): ("학대 신고 접수", "urgency", None),
+        ("abuse_case", "abuse_investigation"): ("현장조사", "safety_measure", None),
+        ("abuse_case", "abuse_decision"): ("사례판정", "decision", None),
+        ("shelter_admission", "shelter_referral"): ("쉼터 입소의뢰", "referring_agency", None),
+        ("shelter_admission", "shelter_admission_decision"): ("쉼터 입소 결정", "decision",
+                                                              None),
+        ("braille_loans", "braille_loan"): ("점자도서 대출", "material_title", None),
+        ("sign_interpretation", "interpretation_request"): ("수어통역 의뢰", "field", None),
+        ("sign_interpretation", "interpretation_result"): ("수어통역", "summary", None),
+        ("senior_job", "senior_job_activity"): ("노인일자리 활동", "program_type", None),
+        ("welfare_equipment", "equipment_supply"): ("복지용구", "item", None),
+        ("rehab_therapy", "therapy_session"): ("재활치료", "therapy_type", None),
+        ("street_outreach", "outreach_log"): ("거리상담", "area", None),
     }
 
 

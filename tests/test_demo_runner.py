@@ -42,8 +42,8 @@ def test_an_unknown_or_circular_after_is_refused() -> None:
 def test_the_shipped_library_registers_its_chapters_in_their_story_order() -> None:
     demos = extensions.objects(extensions.DEMO)
     assert not extensions.load(extensions.DEMO).problems
-    assert order(demos) == ["base", "children", "elderly", "residence", "collaboration",
-                            "reports", "welfare_programs", "content_studio"]
+    assert order(demos) == ["base", "children", "elderly", "facility_types", "residence",
+                            "collaboration", "reports", "welfare_programs", "content_studio"]
     assert all(d.__name__.startswith("ieum_library.demo.") for d in demos.values())
 
 

@@ -1,5 +1,6 @@
 """Type-specific unit functions (shipped content): 장기요양 인력변경 신고 for long-term-care
-institutions and 직업재활 작업·임금 for sheltered workshops; only those profiles have them."""
+institutions and 직업재활 작업·임금 for the vocational rehabilitation facilities; only those
+profiles have them."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from ieum.forms.engine import process
 TODAY = dt.date(2026, 3, 20)
 REQUIRED = "필수 입력 항목입니다"
 LTC_PROFILES = {"elderly_care_home", "elderly_nursing_group_home", "home_visit_care",
-                "day_care_center"}
+                "day_care_center", "short_term_care", "home_visit_bathing",
+                "home_visit_nursing"}
+#: 직업재활시설 (장애인복지법 제58조①제3호): 보호작업장, 근로사업장, 직업적응훈련시설.
+VOCATIONAL_PROFILES = {"sheltered_workshop", "disability_workplace", "vocational_adaptation"}
 HIRE = {"reported_on": "2026-03-20", "change_type": "hire", "changed_on": "2026-04-01",
         "name": "최요양", "job_type": "care_worker", "work_pattern": "full_time",
         "license_number": "2019-123456"}
@@ -34,17 +38,18 @@ def test_only_long_term_care_institutions_report_staffing_changes(registry) -> N
     having = {code for code, p in registry.profiles.items() if "ltc_staff_change" in p.unit_ids}
     assert having == LTC_PROFILES
     having = {code for code, p in registry.profiles.items() if "vocational_work" in p.unit_ids}
-    assert having == {"sheltered_workshop"}
-    worker = registry.profiles["sheltered_workshop"].roles["worker"]
-    assert {"view", "create", "update"} <= worker.grants["vocational_work"].actions
-    assert worker.grants["vocational_work"].scope == "assigned"
+    assert having == VOCATIONAL_PROFILES
+    for code in VOCATIONAL_PROFILES:
+        worker = registry.profiles[code].roles["worker"]
+        assert {"view", "create", "update"} <= worker.grants["vocational_work"].actions, code
+        assert worker.grants["vocational_work"].scope == "assigned", code
 
 
-def test_reuse_lists_the_workshop_function_as_used_by_one_profile(registry) -> None:
+def test_reuse_counts_the_vocational_function_for_the_three_rehab_workplaces(registry) -> None:
     matrix = reuse_matrix(registry)
     assert matrix.reuse_ratio >= 0.83
     column = matrix.unit_functions.index("vocational_work")
-    assert sum(1 for row in matrix.matrix if row[column]) == 1
+    assert sum(1 for row in matrix.matrix if row[column]) == len(VOCATIONAL_PROFILES)
     assert registry.unit_functions["vocational_work"].layer == 3
 
 

@@ -1,6 +1,7 @@
 """Facility profiles ``extends:`` a base profile: the common roles and grants written once.
 
-The shipped profiles extend ``facility_profiles/base.yaml`` (``abstract: true``). The snapshot
+The shipped profiles extend a base per field (``child_base``, ``elderly_base``, ...), each of
+which extends ``facility_profiles/base.yaml`` (all ``abstract: true``). The snapshot
 ``tests/snapshots/resolved_profiles.json`` was taken from the profiles as they were before
 they extended the base, when each repeated the common roles: the resolved profiles (menu,
 roles, grants, exclusive roles) must stay exactly what they were. When a profile or a unit
@@ -62,9 +63,16 @@ def test_the_shipped_profiles_resolve_as_before_they_extended_the_base() -> None
 def test_the_shipped_profiles_write_the_common_roles_once() -> None:
     registry = load_registry([REPOSITORY_ROOT], plugins=False)
     assert "base" not in registry.profiles  # abstract: not a facility type
-    assert len(registry.profiles) == 24
+    files = {path.stem for path in (REPOSITORY_ROOT / "facility_profiles").glob("*.yaml")}
+    field_bases = {code for code in files if code.endswith("_base")}
+    # 아동, 보육, 노인, 장애인, 사회복지관, 자활, 정신건강, 한부모, 노숙인
+    assert len(field_bases) == 9
+    assert set(registry.profiles) == files - field_bases - {"base"}
+    assert len(registry.profiles) >= 56
     for code, facility in registry.profiles.items():
-        assert facility.bases == ("base",), code
+        # every type takes the common roles through its field's base
+        assert len(facility.bases) == 2 and facility.bases[1] == "base", code
+        assert facility.bases[0] in field_bases, code
         text = (REPOSITORY_ROOT / "facility_profiles" / f"{code}.yaml").read_text("utf-8")
         assert "view_shared_history" not in text, code  # the team leader's common grant
         assert {"facility_admin", "team_leader", "worker"} <= set(facility.roles), code

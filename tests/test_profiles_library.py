@@ -27,6 +27,32 @@ LIBRARY = (
     "community_welfare_center", "self_sufficiency_center", "single_parent_facility",
     "homeless_shelter", "mental_health_rehab", "daycare_center",
 )
+# The facility types added to cover every type the statutes list (domain/facility_types.md),
+# by field; each extends its field's base (child_base, elderly_base, ...).
+NEW_TYPES = {
+    "child_base": ("child_treatment_emotional", "child_counselling_center",
+                   "child_exclusive_facility", "cooperative_care_center", "together_care_center",
+                   "child_protection_agency", "child_rights_agency",
+                   "self_reliance_support_agency", "abused_child_shelter"),
+    "childcare_base": ("home_daycare",),
+    "elderly_base": ("elderly_group_living", "senior_housing", "senior_center", "senior_school",
+                     "short_term_care", "home_visit_bathing", "home_care_support",
+                     "home_visit_nursing", "welfare_equipment_provider",
+                     "elder_protection_agency", "senior_job_agency", "elder_abuse_shelter"),
+    "disability_base": ("severe_disability_residence", "infant_disability_residence",
+                        "disability_short_stay", "disability_sports_facility",
+                        "disability_training_facility", "braille_library",
+                        "sign_language_center", "disability_workplace",
+                        "vocational_adaptation", "medical_rehab", "independent_living_center",
+                        "abused_disabled_shelter"),
+    "self_sufficiency_base": ("regional_self_sufficiency_center",),
+    "mental_health_base": ("mental_care_facility", "mental_health_residence"),
+    "single_parent_base": ("father_child_facility", "unmarried_mother_facility",
+                           "temporary_support_facility", "single_parent_counselling_center"),
+    "homeless_base": ("homeless_temporary", "homeless_rehab", "homeless_nursing",
+                      "homeless_support_center"),
+}
+LIBRARY += tuple(code for codes in NEW_TYPES.values() for code in codes)
 # Facilities where people live (24-hour care): they keep a daily care log.
 RESIDENTIAL = (
     "child_home", "group_home", "elderly_care_home",
@@ -34,16 +60,36 @@ RESIDENTIAL = (
     "elderly_nursing_group_home", "elderly_residence",
     "disability_residence", "disability_group_home",
     "single_parent_facility", "homeless_shelter",
+    "child_treatment_emotional", "abused_child_shelter", "elderly_group_living",
+    "short_term_care", "elder_abuse_shelter", "severe_disability_residence",
+    "infant_disability_residence", "disability_short_stay", "abused_disabled_shelter",
+    "mental_care_facility", "mental_health_residence", "father_child_facility",
+    "unmarried_mother_facility", "temporary_support_facility", "homeless_temporary",
+    "homeless_rehab", "homeless_nursing",
 )
+# Housing without care (노인복지주택): people move in and out, nobody keeps a care log.
+HOUSING = ("senior_housing",)
 # Day services with a capacity (정원): people enrol and come for the day; attendance, fees
 # and the start and end of their use (이용 시작·종료) are kept.
-DAY_SERVICES = ("day_care_center", "disability_day_care", "daycare_center")
+DAY_SERVICES = ("day_care_center", "disability_day_care", "daycare_center",
+                "home_daycare")
 # Use facilities (이용시설) without admission or discharge.
 USE_FACILITIES = (
     "community_child_center", "senior_welfare_center", "home_visit_care",
     "disability_welfare_center", "community_welfare_center", "self_sufficiency_center",
     "mental_health_rehab", "sheltered_workshop",
+    "child_counselling_center", "child_exclusive_facility", "cooperative_care_center",
+    "together_care_center", "child_protection_agency", "child_rights_agency",
+    "self_reliance_support_agency", "senior_center", "senior_school", "home_visit_bathing",
+    "home_care_support", "home_visit_nursing", "welfare_equipment_provider",
+    "elder_protection_agency", "senior_job_agency", "disability_sports_facility",
+    "disability_training_facility", "braille_library", "sign_language_center",
+    "disability_workplace", "vocational_adaptation", "medical_rehab",
+    "independent_living_center", "regional_self_sufficiency_center",
+    "single_parent_counselling_center", "homeless_support_center",
 )
+# Run by its members (경로당): no paid staff, so no staff cards or payroll.
+SELF_RUN = ("senior_center",)
 # Units whose processes have lanes worker and team_leader.
 PROCESS_UNITS = ("counselling", "case_assignment", "spending_request", "resolution")
 # Layer-2 service units the library composes.
@@ -74,6 +120,8 @@ def _profiles(registry: Registry, codes: tuple[str, ...]) -> list[FacilityProfil
 def test_the_library_covers_at_least_twenty_facility_types(shipped: Registry) -> None:
     assert len(shipped.profiles) >= 20
     assert set(LIBRARY) <= set(shipped.profiles)
+    assert set(shipped.profiles) == set(LIBRARY) | {"child_home", "group_home",
+                                                   "foster_care_center", "elderly_care_home"}
     groups = {profile.target_group for profile in shipped.profiles.values()}
     assert {"child", "elderly", "disabled"} <= groups
     assert len(groups - {"child", "elderly", "disabled"}) >= 3
@@ -139,6 +187,9 @@ def test_library_profiles_are_complete(shipped: Registry) -> None:
 
 def test_every_library_profile_has_the_layer1_administration(shipped: Registry) -> None:
     for profile in _profiles(shipped, LIBRARY):
+        if profile.code in SELF_RUN:
+            assert set(ADMINISTRATION) - set(profile.unit_ids) == {"hr_card", "payroll"}
+            continue
         assert set(ADMINISTRATION) <= set(profile.unit_ids), profile.code
     for unit_id in ADMINISTRATION:
         assert shipped.unit_functions[unit_id].layer == 1, unit_id
@@ -168,6 +219,9 @@ def test_team_leader_approves_and_worker_is_limited(shipped: Registry) -> None:
             assert "create" in worker.grants[unit_id].actions, (code, unit_id)
         # staff records and pay stay with the facility admin
         for unit_id in ("hr_card", "payroll"):
+            if code in SELF_RUN:
+                assert unit_id not in leader.grants, code
+                continue
             assert leader.grants[unit_id].actions <= {"view"}, (code, unit_id)
 
 
@@ -204,7 +258,7 @@ def test_every_residential_profile_keeps_a_daily_care_log(shipped: Registry) -> 
     # whoever admits and discharges people houses them or has a day-service capacity
     for code, profile in shipped.profiles.items():
         if "admission_discharge" in profile.unit_ids:
-            assert code in RESIDENTIAL + DAY_SERVICES, code
+            assert code in RESIDENTIAL + DAY_SERVICES + HOUSING, code
             assert profile.parameters_for("admission_discharge")["capacity_managed"], code
 
 

@@ -286,35 +286,63 @@ def _show_unit(registry: Registry, unit_id: str) -> None:
 @click.command("reuse")
 @_paths_argument
 @_plugins_option
-@click.option("--json", "as_json", is_flag=True, help="Print only the counts and ratio as JSON.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print only the counts, the ratio and the type-specific functions as JSON.")
 def reuse_command(paths: tuple[Path, ...], plugins: bool | None, as_json: bool) -> None:
-    """Show which facility type uses which unit function, and the reuse ratio."""
+    """Show which facility type uses which unit function, and the reuse ratio.
+
+    The matrix has one row per unit function and one column per facility type (numbered in
+    the legend), grouped by field (the base profile a type extends); a column is one character
+    wide so that the matrix stays readable with many types."""
     registry = _require_registry(paths, plugins)
     reuse = reuse_matrix(registry)
+    single = reuse.single_use
     if as_json:
-        click.echo(json.dumps(reuse.as_summary()))
+        click.echo(json.dumps({**reuse.as_summary(), "single_use": single},
+                              ensure_ascii=False))
         return
-    legend = [[str(number), code, registry.profiles[code].title]
-              for number, code in enumerate(reuse.profiles, start=1)]
-    for line in _table(["#", "facility type", "title"], legend):
+    order = sorted(range(len(reuse.profiles)),
+                   key=lambda i: (reuse.fields[i] == "", reuse.fields[i], i))
+    groups: list[list[int]] = []
+    for i in order:
+        if groups and reuse.fields[groups[-1][0]] == reuse.fields[i]:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    number = {i: n for n, i in enumerate(order, start=1)}
+    legend = [[str(number[i]), reuse.profiles[i], registry.profiles[reuse.profiles[i]].title,
+               reuse.fields[i] or "-"] for i in order]
+    for line in _table(["#", "facility type", "title", "field"], legend):
         click.echo(f"  {line}")
     click.echo()
-    headers = ["unit function", "title", "used by",
-               *(str(n) for n in range(1, len(reuse.profiles) + 1))]
+
+    def columns(cell) -> str:  # noqa: ANN001 - one character per type, a space between fields
+        return " ".join("".join(cell(i) for i in group) for group in groups)
+
+    digits = len(str(len(order)))
+    rulers = [columns(lambda i, place=place: str(number[i]).rjust(digits)[place])
+              for place in range(digits)]
+    headers = ["unit function", "title", "layer", "used by", rulers[-1]]
     rows = []
     for column, unit_id in enumerate(reuse.unit_functions):
         marks = [row[column] for row in reuse.matrix]
-        rows.append([unit_id, registry.unit_functions[unit_id].title, str(sum(marks)),
-                     *("x" if used else "." for used in marks)])
-    for line in _table(headers, rows):
+        rows.append([unit_id, registry.unit_functions[unit_id].title,
+                     str(registry.unit_functions[unit_id].layer), str(sum(marks)),
+                     columns(lambda i, marks=marks: "x" if marks[i] else ".")])
+    table = _table(headers, rows)
+    offset = _width(click.unstyle(table[0])) - _width(rulers[-1])  # the header is styled
+    for ruler in rulers[:-1]:
+        click.echo(f"  {' ' * offset}{ruler}")
+    for line in table:
         click.echo(f"  {line}")
     click.echo()
     if reuse.unused:
         click.echo(f"Not used by any facility type: {', '.join(reuse.unused)}")
-    single = [unit_id for column, unit_id in enumerate(reuse.unit_functions)
-              if sum(row[column] for row in reuse.matrix) == 1]
     if single:
-        click.echo(f"Used by one facility type only (type-specific): {', '.join(single)}")
+        click.echo(f"Used by one facility type only (type-specific, {len(single)}):")
+        for unit_id, code in single.items():
+            click.echo(f"  {unit_id} ({registry.unit_functions[unit_id].title}): "
+                       f"{code} ({registry.profiles[code].title})")
     click.echo(
         f"{_count(len(reuse.profiles), 'facility type')}, "
         f"{_count(len(reuse.unit_functions), 'unit function')} used in "

@@ -33,6 +33,9 @@ ADMITTED, DISCHARGED = "입소", "퇴소"
 FINAL_STATUSES = frozenset({"연계종결"})
 FULL = "정원이 모두 찼습니다(정원 {capacity}명, 현원 {occupied}명). 정원 외로 입소하거나 " \
        "퇴소를 먼저 기록하세요."
+LEGAL_FULL = ("이 시설유형의 법정 입소정원은 {maximum}명 이하입니다({rule}). "
+              "현원이 {occupied}명이라 정원 내로 더 입소할 수 없습니다. "
+              "정원 외로 입소하거나 퇴소를 먼저 기록하세요.")
 
 
 def _events(form_id: str, facility_ids: Iterable[int] | None = None):  # noqa: ANN202
@@ -78,6 +81,18 @@ def is_admitted(session: Session, subject: Subject) -> bool:
     return admitted is not None and (discharged is None or discharged < admitted)
 
 
+def capacity_rule(parameters: Mapping[str, Any], capacity: int | None) -> dict[str, Any] | None:
+    """The legal capacity rule of the facility type (the admissions unit's parameters), and
+    whether the facility's own capacity breaks it; ``None`` when the law sets none."""
+    low = int(parameters.get("legal_capacity_min") or 0)
+    high = int(parameters.get("legal_capacity_max") or 0)
+    text = parameters.get("capacity_rule") or ""
+    if not (low or high or text):
+        return None
+    outside = capacity is not None and ((low and capacity < low) or (high and capacity > high))
+    return {"min": low, "max": high, "text": text, "outside": bool(outside)}
+
+
 # --- what the occupancy feed does when an admission or discharge record is written ------------
 
 def is_movement(record: Record) -> bool:
@@ -88,19 +103,25 @@ def is_movement(record: Record) -> bool:
 
 def after_save(session: Session, record: Record, parameters: Mapping[str, Any]) -> Facility:
     """Keep the subject's status and the facility's capacity right after a saved admission or
-    discharge (``is_movement``); an admission beyond the capacity raises 409. Returns the
-    facility, locked for the rest of the transaction."""
+    discharge (``is_movement``); an admission beyond the capacity, or beyond the legal maximum
+    the facility type's profile sets (``legal_capacity_max`` of the admissions unit), raises
+    409. Returns the facility, locked for the rest of the transaction."""
     # FOR NO KEY UPDATE: serialises admissions of this facility, yet does not conflict with
     # the KEY SHARE lock every insert referencing the facility takes (no deadlock).
     facility = session.scalar(select(Facility).where(Facility.id == record.facility_id)
                               .with_for_update(key_share=True))
-    if record.form_id == ADMISSION_FORM and facility.capacity is not None \
-            and parameters.get("capacity_managed", True) \
-            and record.data.get("capacity_type") != "outside":
+    within = record.form_id == ADMISSION_FORM and parameters.get("capacity_managed", True) \
+        and record.data.get("capacity_type") != "outside"
+    legal_max = int(parameters.get("legal_capacity_max") or 0)
+    if within and (facility.capacity is not None or legal_max):
         occupied = occupancy(session, facility.id)
-        if occupied > facility.capacity:
+        if facility.capacity is not None and occupied > facility.capacity:
             raise ServiceError(FULL.format(capacity=facility.capacity,
                                            occupied=occupied - 1), status=409)
+        if legal_max and occupied > legal_max:
+            rule = parameters.get("capacity_rule") or "시설유형 프로필의 정원 기준"
+            raise ServiceError(LEGAL_FULL.format(maximum=legal_max, rule=rule,
+                                                 occupied=occupied - 1), status=409)
     _update_status(session, facility, session.get(Subject, record.subject_id))
     return facility
 

@@ -39,11 +39,15 @@ def subject_panel(view: PanelView) -> Panel | None:
 
 
 def occupancy_card(view: DashboardView) -> Panel | None:
-    """현원 (and 빈자리) among the facility's facts, where residents are admitted."""
+    """현원 (and 빈자리) among the facility's facts, where residents are admitted, with the
+    legal capacity rule of the facility type and a warning when the capacity breaks it."""
     if ADMISSIONS_UNIT not in view.profile.unit_ids:
         return None
+    rule = occupancy.capacity_rule(view.profile.parameters_for(ADMISSIONS_UNIT),
+                                   view.ws.facility.capacity)
     return Panel("collab/_occupancy_card.html",
-                 {"occupied": occupancy.occupancy(view.session, view.ws.facility.id)},
+                 {"occupied": occupancy.occupancy(view.session, view.ws.facility.id),
+                  "rule": rule},
                  slot="facts")
 
 
