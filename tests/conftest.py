@@ -292,10 +292,36 @@ def postgres_pool() -> Iterator[PostgresPool]:
 # ---------------------------------------------------------------- apps
 
 
+#: Registries of the content roots no test writes to (the test content, the repository's
+#: library), loaded once per session: a ``Registry`` is immutable (frozen dataclasses,
+#: read-only mappings), and loading the library costs ~1.4 s per app on the shared machine.
+#: Only without plug-ins (``IEUM_PLUGINS: False``, the default here): a test may install one.
+_SHARED_ROOTS = frozenset({str(TEST_CONTENT), str(TESTS.parent)})
+_registries: dict[tuple, object] = {}
+
+
+def _shared_registry_loader(load):  # noqa: ANN001, ANN202
+    """``load_registry`` remembering what it loaded from the shared roots; any other root
+    (content a test writes to ``tmp_path``) is loaded every time, as before."""
+    def cached(roots, *, plugins: bool = True):  # noqa: ANN001, ANN202
+        key = tuple(str(Path(r).resolve()) for r in roots)
+        if plugins or not set(key) <= _SHARED_ROOTS:  # plug-ins: a test may install one
+            return load(roots, plugins=plugins)
+        if key not in _registries:
+            _registries[key] = load(roots, plugins=plugins)
+        return _registries[key]
+    return cached
+
+
 @pytest.fixture
 def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Build an app on a given database and content (the small test content by default)."""
     monkeypatch.setenv("IEUM_INSTANCE_PATH", str(tmp_path / "instance"))
+    import ieum.web.app as web_app
+
+    if hasattr(web_app, "load_registry"):
+        monkeypatch.setattr(web_app, "load_registry",
+                            _shared_registry_loader(web_app.load_registry))
 
     def build(url: str, roots: list[Path] | None = None, **config):
         from ieum import create_app
