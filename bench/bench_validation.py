@@ -18,7 +18,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from bench.timing import rate, summary
+from bench.timing import paired_rates, rate, summary
 from ieum.config import REPOSITORY_ROOT
 from ieum.definitions.forms import load_form
 from ieum.forms.engine import process
@@ -73,9 +73,8 @@ def run(repeats: int = 3, quick: bool = False) -> dict[str, Any]:
     baseline_raw()
     count = 10 if quick else 60
     ours, theirs, raws, ratios, raw_ratios = [], [], [], [], []
-    for _ in range(repeats):  # interleaved: platform, same-schema baseline, raw-schema baseline
-        p = rate(platform, count) * len(data)
-        b = rate(baseline, count) * len(data)
+    for _ in range(repeats):  # interleaved call by call: platform and same-schema baseline
+        p, b = (n * len(data) for n in paired_rates(platform, baseline, count))
         r = rate(baseline_raw, count) * len(data)
         ours.append(p)
         theirs.append(b)

@@ -239,8 +239,10 @@ class Durable:
             self.db.commit()
 
     def ready_tasks(self) -> list[tuple[int, str]]:
-        return [tuple(row) for row in self.db.execute(
+        rows = [tuple(row) for row in self.db.execute(
             "SELECT id, form_id FROM task WHERE state = 'ready' ORDER BY id").fetchall()]
+        self.db.commit()  # no transaction left open between steps (psycopg opens one)
+        return rows
 
     def complete(self, task_id: int, form_id: str, subject_id: int) -> None:
         db = self.db

@@ -48,6 +48,7 @@ def run_one(key: str, repeats: int, quick: bool) -> dict[str, Any]:
                 "traceback": traceback.format_exc(limit=8)}
     result = dict(result)
     result.setdefault("wall_seconds", round(time.perf_counter() - started, 1))
+    result.setdefault("quick", quick)
     if key in TARGETS and "target" not in result and isinstance(result.get("ratio"), float):
         text, holds = TARGETS[key]
         result["target"] = text
