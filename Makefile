@@ -51,8 +51,8 @@ $(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
 bench: $(VENV)/.installed-load
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-# Load test on PostgreSQL (IEUM_LOAD_POSTGRES_URL or IEUM_TEST_POSTGRES_URL); LOAD_USERS=50,
-# LOAD_SECONDS=60 by default.
+# Load test on PostgreSQL (IEUM_LOAD_POSTGRES_URL or IEUM_TEST_POSTGRES_URL): steps of users
+# LOAD_STEPS=25,50,100,200,400 (the knee is capacity.users), LOAD_SECONDS=60 each;
 load: $(VENV)/.installed-load
 	$(BIN)/python load/run.py
 

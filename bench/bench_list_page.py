@@ -4,8 +4,9 @@ Platform: ``GET /f/<facility>/u/sr_case_flow/sr_case_log/records/?area=...&sort=
 through the Flask test client (login session, workspace and grants, the records service,
 the Jinja template): milliseconds per request, p50 and p95.
 Baseline: a hand-written SQLAlchemy query for the same page (the same rows and the total
-for the pager), serialized to JSON. ``ratio`` = platform p50 / baseline p50 (target <= 1.5);
-on PostgreSQL the platform's p95 must stay <= 50 ms.
+for the pager), serialized to JSON. ``ratio`` = platform p50 / baseline p50 over all kinds of
+page, free-text search included (target <= 1.8, issue 15); on PostgreSQL the platform's p95
+must stay <= 25 ms (``postgresql.p95_ms``). ``ratio_by_kind``: the median per kind of page.
 
 Sizes: SQLite holds 100,000 case-log records, all in the listed facility; PostgreSQL holds
 1,000,000: the listed facility's 100,000 and 900,000 of nine other facilities (a shared
@@ -45,7 +46,10 @@ GOALS = ("취업 준비", "대학 진학 상담", "주거 지원 신청", "생�
 COLUMNS = ("facility_id", "unit_function", "form_id", "form_version", "subject_id", "data",
            "status", "entry_date", "author_id", "assignee_id", "created_at", "updated_at",
            "version")
-#: The screens people use: a choice filter or a date range, sorted, a few pages deep.
+#: The screens people use: a choice filter or a date range, sorted, a few pages deep; since
+#: issue 15 also a free-text search (``goal``: ``ILIKE '%…%'``) and the sorts no index serves
+#: (``created_at``, ``status``). ``page`` is the first page asked; each request of a run asks
+#: another page (``page`` + n mod 4), so that not every request repeats a cached one.
 QUERIES = (
     {"area": "housing", "sort": "log_date", "dir": "desc", "page": "1"},
     {"area": "employment", "sort": "log_date", "dir": "desc", "page": "3"},
@@ -53,7 +57,28 @@ QUERIES = (
     {"log_date__from": "2025-01-01", "log_date__to": "2025-12-31", "sort": "log_date",
      "dir": "desc", "page": "1"},
     {"area": "other", "sort": "updated_at", "dir": "desc", "page": "5"},
+    {"goal": "진학", "sort": "log_date", "dir": "desc", "page": "1"},
+    {"goal": "점검", "sort": "created_at", "dir": "desc", "page": "2"},
+    {"area": "housing", "sort": "status", "dir": "asc", "page": "1"},
+    {"goal": "주거", "area": "housing", "sort": "created_at", "dir": "asc", "page": "1"},
 )
+#: Fields the benchmark's copy of the case log filters on besides the shipped ones: ``goal``
+#: is a free-text field, searched with ``ILIKE`` like every text filter.
+EXTRA_FILTERS = ("goal",)
+
+
+def with_text_filter(root: Path) -> None:
+    """Make ``goal`` a list filter in the benchmark's copy of the case-log form."""
+    path = root / "forms" / f"{FORM}.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    for name in EXTRA_FILTERS:
+        schema["x-ui"].setdefault(name, {})["filter"] = True
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def asked(args: dict[str, str], n: int) -> dict[str, str]:
+    """The ``n``-th request of a kind: the same filter and order, another page."""
+    return {**args, "page": str(int(args["page"]) + (n // len(QUERIES)) % 4)}
 
 
 def rows(count: int, facility_id: int, user_id: int, seed: int) -> Iterator[tuple]:
@@ -102,11 +127,14 @@ def baseline_page(session, facility_id: int, args: dict[str, str]) -> str:  # no
              Record.form_id == FORM, Record.deleted_at.is_(None)]
     if "area" in args:
         where.append(area == args["area"])
+    if "goal" in args:
+        where.append(Record.data["goal"].as_string().ilike(f"%{args['goal']}%"))
     if "log_date__from" in args:
         where.append(log_date >= args["log_date__from"])
         where.append(log_date < (dt.date.fromisoformat(args["log_date__to"])
                                  + dt.timedelta(days=1)).isoformat())
-    order = log_date if args["sort"] == "log_date" else Record.updated_at
+    order = {"log_date": log_date, "updated_at": Record.updated_at,
+             "created_at": Record.created_at, "status": Record.status}[args["sort"]]
     descending = args["dir"] == "desc"
     order = order.desc() if descending else order.asc()
     # The pager's total, counted no further than the screen does ("1,000건 이상"; at least
@@ -177,16 +205,21 @@ def measure(url: str, root: Path, instance: Path, scope_rows: int, other_facilit
             with database.session() as session:
                 baseline_page(session, ids[0], args)
 
-        for args in QUERIES:  # warm up: caches, query plans, templates
+        for args in QUERIES:  # warm up: templates, imports (not the pages measured)
             platform_page(args)
             baseline(args)
         ours_p50, ours_p95, theirs_p50, theirs_p95, ratios, every = [], [], [], [], [], []
+        kinds: dict[str, list[float]] = {}
         for _ in range(repeats):
+            # Cold-ish: new database connections for both sides at the start of each run
+            # (no statement or catalog caches of the connection), and pages not asked before.
+            database.engine.dispose()
             mine, base = [], []
             for n in range(requests):
-                args = QUERIES[n % len(QUERIES)]
+                args = asked(QUERIES[n % len(QUERIES)], n)
                 mine += latencies(lambda a=args: platform_page(a), 1)
                 base += latencies(lambda a=args: baseline(a), 1)
+                kinds.setdefault(_kind(QUERIES[n % len(QUERIES)]), []).append(mine[-1] / base[-1])
             every += mine
             ours_p50.append(percentile(mine, 50))
             ours_p95.append(percentile(mine, 95))
@@ -200,9 +233,17 @@ def measure(url: str, root: Path, instance: Path, scope_rows: int, other_facilit
                 "baseline_p50_ms": summary(theirs_p50, 2),
                 "baseline_p95_ms": summary(theirs_p95, 2),
                 "platform_p95_all_runs_ms": round(percentile(every, 95), 2),
-                "ratio": summary(ratios, 3)["median"], "ratio_runs": summary(ratios, 3)}
+                "ratio": summary(ratios, 3)["median"], "ratio_runs": summary(ratios, 3),
+                "ratio_by_kind": {kind: round(percentile(values, 50), 3)
+                                  for kind, values in kinds.items()}}
     finally:
         database.dispose()
+
+
+def _kind(args: dict[str, str]) -> str:
+    """A short name for a kind of page: its filters and its order."""
+    filters = "+".join(k for k in args if k not in ("sort", "dir", "page")) or "none"
+    return f"{filters} by {args['sort']} {args['dir']}"
 
 
 def _postgres(base: str, root: Path, instance: Path, scope_rows: int, others: int,
@@ -229,6 +270,7 @@ def run(repeats: int = 3, quick: bool = False) -> dict[str, Any]:
     result: dict[str, Any] = {"form": FORM, "queries": [dict(q) for q in QUERIES]}
     with tempfile.TemporaryDirectory(prefix="ieum-bench-list-") as folder:
         root = content_root.build(Path(folder) / "content")
+        with_text_filter(root)
         sqlite = measure(f"sqlite:///{Path(folder) / 'list.db'}", root, Path(folder) / "i1",
                          scope_rows, 0, repeats, requests)
         result["sqlite"] = sqlite
@@ -242,20 +284,21 @@ def run(repeats: int = 3, quick: bool = False) -> dict[str, Any]:
     pg = result["postgresql"]
     if "ratio" in pg:
         p95 = pg["platform_p95_ms"]["median"]
+        pg["p95_ms"] = p95
         result["ratio"] = pg["ratio"]
         result["ratio_runs"] = pg["ratio_runs"]
-        result["p95_ms_postgresql"] = {"value": p95, "target": "<= 50 ms", "pass": p95 <= 50}
-        result["pass"] = pg["ratio"] <= 1.5 and p95 <= 50
+        result["p95_ms_postgresql"] = {"value": p95, "target": "<= 25 ms", "pass": p95 <= 25}
+        result["pass"] = pg["ratio"] <= 1.8 and p95 <= 25
     else:
         result["ratio"] = sqlite["ratio"]
         result["ratio_runs"] = sqlite["ratio_runs"]
-        result["p95_ms_postgresql"] = {"value": None, "target": "<= 50 ms", "pass": None,
+        result["p95_ms_postgresql"] = {"value": None, "target": "<= 25 ms", "pass": None,
                                        "unavailable": pg["unavailable"]}
         result["pass"] = None
     result["ratio_from"] = "postgresql" if "ratio" in pg else "sqlite"
-    result["ratio_target"] = "<= 1.5"
-    result["ratio_pass"] = result["ratio"] <= 1.5
-    result["target"] = "ratio <= 1.5; p95 <= 50 ms on PostgreSQL at 1M"
+    result["ratio_target"] = "<= 1.8"
+    result["ratio_pass"] = result["ratio"] <= 1.8
+    result["target"] = "ratio <= 1.8; p95 <= 25 ms on PostgreSQL at 1M (issue 15)"
     return result
 
 

@@ -56,3 +56,24 @@ def percentile(values: Sequence[float], p: float) -> float:
     low = int(k)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def paired_rates(first: Callable[[], Any], second: Callable[[], Any],
+                 count: int) -> tuple[float, float]:
+    """Calls per second of ``first`` and ``second``, timed call by call in alternation (a
+    burst of load on a shared machine then hits both sides alike; garbage collection
+    paused)."""
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    spent = [0.0, 0.0]
+    try:
+        for _ in range(count):
+            for n, action in enumerate((first, second)):
+                start = time.perf_counter()
+                action()
+                spent[n] += time.perf_counter() - start
+    finally:
+        if enabled:
+            gc.enable()
+    return count / spent[0], count / spent[1]

@@ -1,7 +1,11 @@
-"""``make load``: gunicorn (4 workers) on a fresh PostgreSQL database, locust headless, one
-worker killed with SIGKILL half-way, then a consistency check; writes ``load/results.json``.
+"""``make load``: steps of simulated staff (25, 50, 100, 200, 400 by default), each on a fresh
+PostgreSQL database with gunicorn (4 workers) and locust headless, one worker killed with
+SIGKILL half-way, then a consistency check; reports per step throughput, p50/p95 per request
+kind, 5xx and the check, and the knee ``capacity.users``; writes ``load/results.json``.
 
-    python load/run.py            # LOAD_USERS=50 LOAD_SECONDS=60 by default
+    python load/run.py                       # LOAD_STEPS=25,50,100,200,400 LOAD_SECONDS=60
+    LOAD_STEPS=10,20 LOAD_SECONDS=30 python load/run.py
+    LOAD_USERS=50 python load/run.py         # one step, as before issue 15
 
 PostgreSQL comes from ``IEUM_LOAD_POSTGRES_URL``, ``IEUM_BENCH_POSTGRES_URL`` or
 ``IEUM_TEST_POSTGRES_URL`` (a server where a database may be created and dropped).
@@ -313,13 +317,18 @@ def consistency(url: str, saves_log: Path, hot: dict[str, list[int]], env: dict[
             "problems": problems, "ok": not problems}
 
 
-def main() -> int:
-    users = int(os.environ.get("LOAD_USERS", "50"))
-    seconds = int(os.environ.get("LOAD_SECONDS", "60"))
+#: The steps of simulated staff (issue 15): the highest whose p95 over all request kinds
+#: stays within ``KNEE_P95_MS`` (with no 5xx and a clean consistency check) is the capacity.
+DEFAULT_STEPS = "25,50,100,200,400"
+KNEE_P95_MS = 300.0
+
+
+def run_step(base: str, users: int, seconds: int) -> dict[str, Any]:
+    """One step: a fresh database and server, ``users`` simulated staff for ``seconds``, one
+    worker killed half-way, the consistency check."""
     kill_after = float(os.environ.get("LOAD_KILL_AFTER", str(seconds / 2)))
     # People do not all sign in within the same second: arrivals over the first third.
     spawn_rate = float(os.environ.get("LOAD_SPAWN_RATE", str(max(1.0, users / (seconds / 3)))))
-    base = postgres_base()
     database = FreshDatabase(base)
     folder = Path(tempfile.mkdtemp(prefix="ieum-load-"))
     port = free_port()
@@ -375,6 +384,8 @@ def main() -> int:
             "throughput_per_second": total["per_second"] if total else None,
             "requests": total["requests"] if total else 0,
             "client_failures": total["failures"] if total else 0,
+            "p50_ms": total["p50_ms"] if total else None,
+            "p95_ms": total["p95_ms"] if total else None,
             "server_statuses": dict(sorted(statuses.items())),
             "server_5xx": fives, "server_5xx_lines": server_errors(folder),
             "kinds": [k for k in kinds if k["kind"] != "Aggregated"],
@@ -384,6 +395,8 @@ def main() -> int:
         server = None
         report["consistency"] = consistency(database.url, saves_log, hot, env, since)
         report["pass"] = fives == 0 and report["consistency"]["ok"]
+        report["within_knee"] = bool(report["pass"] and total and total["requests"]
+                                     and total["p95_ms"] <= KNEE_P95_MS)
     finally:
         if server is not None:
             server.send_signal(signal.SIGTERM)
@@ -392,11 +405,60 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 server.kill()
         database.drop()
-    report["written"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return report
+
+
+def steps_asked() -> list[int]:
+    """``LOAD_STEPS`` (e.g. ``25,50,100``); ``LOAD_USERS`` alone asks for one step."""
+    if "LOAD_STEPS" not in os.environ and "LOAD_USERS" in os.environ:
+        return [int(os.environ["LOAD_USERS"])]
+    return [int(n) for n in os.environ.get("LOAD_STEPS", DEFAULT_STEPS).split(",") if n]
+
+
+def capacity(steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """The knee: the highest step, counting up from the first, whose p95 over all kinds
+    stays within ``KNEE_P95_MS`` with no 5xx and a clean consistency check."""
+    users = None
+    for step in steps:
+        if not step.get("within_knee"):
+            break
+        users = step["users"]
+    return {"users": users, "criterion": f"p95 over all request kinds <= {KNEE_P95_MS:g} ms, "
+            "0 server 5xx, consistency check clean (0 lost updates)",
+            "steps": [step["users"] for step in steps]}
+
+
+def main() -> int:
+    seconds = int(os.environ.get("LOAD_SECONDS", "60"))
+    base = postgres_base()
+    steps: list[dict[str, Any]] = []
+    for users in steps_asked():
+        step = run_step(base, users, seconds)
+        steps.append(step)
+        print_report(step)
+        # Past the knee the next steps only queue longer: stop after the first step beyond
+        # twice the limit (a step that fails its checks is reported and stops the run too).
+        if not step.get("pass") or (step.get("p95_ms") or 0) > 2 * KNEE_P95_MS:
+            break
+    report: dict[str, Any] = {
+        "steps": steps, "capacity": capacity(steps),
+        "server_5xx": sum(step.get("server_5xx", 0) for step in steps),
+        "lost_updates": sum(step.get("consistency", {}).get("lost_updates", 0)
+                            for step in steps),
+        "pass": all(step.get("pass") for step in steps),
+        "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
                        encoding="utf-8")
-    print_report(report)
-    return 0 if report.get("pass") else 1
+    print()
+    print(f"{'users':>6}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'5xx':>5}{'lost':>6}  knee")
+    for step in steps:
+        print(f"{step['users']:>6}{step.get('throughput_per_second') or 0:>8.1f}"
+              f"{step.get('p50_ms') or 0:>9.0f}{step.get('p95_ms') or 0:>9.0f}"
+              f"{step.get('server_5xx', 0):>5}"
+              f"{step.get('consistency', {}).get('lost_updates', 0):>6}  "
+              f"{'within' if step.get('within_knee') else 'beyond'}")
+    print(f"capacity.users = {report['capacity']['users']}\nwritten: {RESULTS}")
+    return 0 if report["pass"] else 1
 
 
 def print_report(report: dict[str, Any]) -> None:
@@ -422,7 +484,6 @@ def print_report(report: dict[str, Any]) -> None:
           f" audit: {check['audit_chain']}")
     for problem in check["problems"][:20]:
         print(f"  problem: {problem}")
-    print(f"\nwritten: {RESULTS}")
 
 
 if __name__ == "__main__":

@@ -99,24 +99,229 @@ def postgres_schema() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest) -> str:
-    """An empty database, once on SQLite and once on PostgreSQL."""
-    return request.getfixturevalue(f"{request.param}_url")
+def db_backend(request: pytest.FixtureRequest) -> str:
+    """``"sqlite"`` or ``"postgres"``: what ``db_url`` and ``migrated_url`` are parametrized
+    by (the test ids stay ``[sqlite]`` / ``[postgres]``)."""
+    return request.param
 
 
 @pytest.fixture
-def migrated_url(db_url: str) -> str:
-    upgrade(db_url)
-    return db_url
+def db_url(db_backend: str, request: pytest.FixtureRequest) -> str:
+    """An empty database, once on SQLite and once on PostgreSQL."""
+    return request.getfixturevalue(f"{db_backend}_url")
+
+
+@pytest.fixture
+def migrated_url(db_backend: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database at the migrations' head with no rows, once on SQLite and once on PostgreSQL.
+
+    The migrations run once per session (``sqlite_template`` / ``postgres_pool``); each test
+    gets a copy of the SQLite file, or a PostgreSQL schema of the pool emptied (every table's
+    rows deleted, sequences restarted) — a fresh ``upgrade`` per test cost 0.3–2 s of DDL.
+    A test that changed a pooled schema's objects (an index, a table, the revision) gets its
+    schema dropped instead of returned to the pool."""
+    if db_backend == "sqlite":
+        url = request.getfixturevalue("sqlite_url")
+        request.getfixturevalue("sqlite_template").copy_to(url)
+        yield url
+        return
+    pool = request.getfixturevalue("postgres_pool")
+    url = pool.acquire()
+    try:
+        yield url
+    finally:
+        pool.release(url)
+
+
+class SqliteTemplate:
+    """A SQLite file migrated to head once per session; tests get byte copies of it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        # Fold the write-ahead log into the file, so that the file alone is the database.
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+    def copy_to(self, url: str) -> None:
+        target = Path(make_url(url).database)
+        shutil.copyfile(self.path, target)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    return SqliteTemplate(tmp_path_factory.mktemp("template") / "ieum-template.db")
+
+
+class PostgresPool:
+    """Schemas of the test database migrated to head, reused from test to test.
+
+    A released schema is emptied in one round trip (``DELETE`` per table, children first,
+    sequences restarted: much cheaper than ``TRUNCATE``, which makes new files for every table
+    and index) and goes back to the pool — unless its objects differ from a freshly migrated
+    schema's (a test made an index, dropped a table, moved the revision), then it is dropped
+    like ``postgres_url`` drops its schema. A schema still in use when released (a connection
+    left in a transaction) blocks the cleanup exactly as ``DROP SCHEMA`` would."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.admin = make_engine(base)
+        self.free: list[str] = []
+        self.schemas: dict[str, str] = {}  # url -> schema
+        self.signature: tuple | None = None
+        self.revision: str | None = None
+        self.reset_sql: str | None = None
+
+    def _url(self, schema: str) -> str:
+        url = make_url(self.base).update_query_dict({"options": f"-csearch_path={schema}"})
+        return url.render_as_string(hide_password=False)
+
+    def _signature(self, connection, schema: str) -> tuple:
+        rows = connection.execute(text(
+            "SELECT c.relname, c.relkind FROM pg_class c WHERE c.relnamespace = "
+            "(SELECT oid FROM pg_namespace WHERE nspname = :s) "
+            "UNION ALL SELECT s.stxname, 'x' FROM pg_statistic_ext s WHERE s.stxnamespace = "
+            "(SELECT oid FROM pg_namespace WHERE nspname = :s) "
+            "UNION ALL SELECT t.typname, 'y' FROM pg_type t WHERE t.typnamespace = "
+            "(SELECT oid FROM pg_namespace WHERE nspname = :s) AND t.typrelid = 0 "
+            "AND t.typelem = 0 "
+            "UNION ALL SELECT p.proname, 'f' FROM pg_proc p WHERE p.pronamespace = "
+            "(SELECT oid FROM pg_namespace WHERE nspname = :s) "
+            "UNION ALL SELECT k.conname || ' ' || pg_get_constraintdef(k.oid), 'k' "
+            "FROM pg_constraint k WHERE k.connamespace = "
+            "(SELECT oid FROM pg_namespace WHERE nspname = :s) "
+            "UNION ALL SELECT c.relname || '.' || a.attname || ' ' "
+            "|| format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull "
+            "|| ' ' || coalesce(pg_get_expr(d.adbin, d.adrelid), ''), 'a' "
+            "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+            "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
+            "WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = :s) "
+            "AND a.attnum > 0 AND NOT a.attisdropped "
+            "UNION ALL SELECT t.tgname, 't' FROM pg_trigger t JOIN pg_class c "
+            "ON c.oid = t.tgrelid WHERE c.relnamespace = "
+            "(SELECT oid FROM pg_namespace WHERE nspname = :s) "
+            "ORDER BY 1, 2"), {"s": schema}).all()
+        revision = connection.execute(text(
+            f'SELECT version_num FROM "{schema}".alembic_version')).scalars().all()
+        return tuple(map(tuple, rows)), tuple(revision)
+
+    def _prepare(self, schema: str) -> None:
+        """Learn, from the first migrated schema, its objects and how to empty it."""
+        import graphlib
+
+        with self.admin.connect() as connection:
+            self.signature = self._signature(connection, schema)
+            tables = connection.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = :s "
+                "AND tablename <> 'alembic_version'"), {"s": schema}).scalars().all()
+            edges = connection.execute(text(
+                "SELECT child.relname, parent.relname FROM pg_constraint k "
+                "JOIN pg_class child ON child.oid = k.conrelid "
+                "JOIN pg_class parent ON parent.oid = k.confrelid "
+                "WHERE k.contype = 'f' AND child.relnamespace = "
+                "(SELECT oid FROM pg_namespace WHERE nspname = :s)"), {"s": schema}).all()
+            sequences = connection.execute(text(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = :s"),
+                {"s": schema}).scalars().all()
+        graph = graphlib.TopologicalSorter({table: set() for table in tables})
+        for child, parent in edges:
+            if child != parent:
+                graph.add(parent, child)  # a parent is emptied after its children
+        order = list(graph.static_order())
+        with self.admin.connect() as connection:
+            seeded = any(connection.execute(text(
+                f'SELECT EXISTS (SELECT 1 FROM "{schema}"."{table}")')).scalar()
+                for table in tables)
+        if seeded:  # a migration that writes rows: emptying would not give a fresh schema
+            self.reset_sql = None
+            return
+        statements = [f'DELETE FROM "{table}"' for table in order]
+        statements += [f'ALTER SEQUENCE "{sequence}" RESTART' for sequence in sequences]
+        self.reset_sql = "; ".join(statements)
+
+    def acquire(self) -> str:
+        if self.free:
+            return self.free.pop()
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with self.admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = self._url(schema)
+        self.schemas[url] = schema
+        upgrade(url)
+        if self.signature is None:
+            self._prepare(schema)
+        return url
+
+    def release(self, url: str) -> None:
+        schema = self.schemas[url]
+        try:
+            with self.admin.begin() as connection:
+                if self.reset_sql and self._signature(connection, schema) == self.signature:
+                    connection.exec_driver_sql(f'SET LOCAL search_path TO "{schema}"')
+                    connection.exec_driver_sql(self.reset_sql)
+                    self.free.append(url)
+                    return
+        except Exception:  # noqa: BLE001 - a schema we cannot verify is dropped, not reused
+            pass
+        self._drop(url)
+
+    def _drop(self, url: str) -> None:
+        schema = self.schemas.pop(url)
+        with self.admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+    def close(self) -> None:
+        for url in list(self.free):
+            self._drop(url)
+        self.free.clear()
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_pool() -> Iterator[PostgresPool]:
+    pool = PostgresPool(postgres_base_url())
+    yield pool
+    pool.close()
 
 
 # ---------------------------------------------------------------- apps
+
+
+#: Registries of the content roots no test writes to (the test content, the repository's
+#: library), loaded once per session: a ``Registry`` is immutable (frozen dataclasses,
+#: read-only mappings), and loading the library costs ~1.4 s per app on the shared machine.
+#: Only without plug-ins (``IEUM_PLUGINS: False``, the default here): a test may install one.
+_SHARED_ROOTS = frozenset({str(TEST_CONTENT), str(TESTS.parent)})
+_registries: dict[tuple, object] = {}
+
+
+def _shared_registry_loader(load):  # noqa: ANN001, ANN202
+    """``load_registry`` remembering what it loaded from the shared roots; any other root
+    (content a test writes to ``tmp_path``) is loaded every time, as before."""
+    def cached(roots, *, plugins: bool = True):  # noqa: ANN001, ANN202
+        key = tuple(str(Path(r).resolve()) for r in roots)
+        if plugins or not set(key) <= _SHARED_ROOTS:  # plug-ins: a test may install one
+            return load(roots, plugins=plugins)
+        if key not in _registries:
+            _registries[key] = load(roots, plugins=plugins)
+        return _registries[key]
+    return cached
 
 
 @pytest.fixture
 def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Build an app on a given database and content (the small test content by default)."""
     monkeypatch.setenv("IEUM_INSTANCE_PATH", str(tmp_path / "instance"))
+    import ieum.web.app as web_app
+
+    if hasattr(web_app, "load_registry"):
+        monkeypatch.setattr(web_app, "load_registry",
+                            _shared_registry_loader(web_app.load_registry))
 
     def build(url: str, roots: list[Path] | None = None, **config):
         from ieum import create_app

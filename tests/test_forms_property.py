@@ -123,3 +123,27 @@ def test_non_finite_numbers_are_refused_with_a_field_error(value: float) -> None
         assert "올바른 숫자가 아닙니다" in outcome.errors[number]
     nested = process(form, {"note": "x", number: [value]}, today=TODAY, draft=True)
     assert not nested.ok
+
+
+@pytest.mark.parametrize("form_id", FORM_IDS)
+def test_the_fast_validator_agrees_with_jsonschema(form_id: str) -> None:
+    """``forms.validation`` answers "no errors" from ``jsonschema-rs`` when it can (issue 15):
+    on generated values, shaped and hostile, its verdict is ``jsonschema``'s, so the errors
+    (and their Korean messages) of every save are those ``jsonschema`` alone would give."""
+    from ieum.forms import validation
+
+    registry = shipped()
+    form = registry.forms[form_id]
+    assert validation._fast_validator(form) is not None, f"{form_id}: no fast validator"
+    bare = validation.validator_for(form)
+
+    @settings(max_examples=max(EXAMPLES, 40), deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                     HealthCheck.filter_too_much])
+    @given(values=st.one_of(form_values(form), form_values(form, hostile=0.0)))
+    def run(values: dict[str, Any]) -> None:
+        data = {k: v for k, v in values.items() if v is not None}
+        valid = not any(True for _ in bare.iter_errors(data))
+        assert validation._quickly_valid(form, data) == valid, (form_id, data)
+
+    run()

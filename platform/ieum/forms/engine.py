@@ -10,6 +10,7 @@ import copy
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ieum.definitions.forms import CONTEXT_NAMES
@@ -32,20 +33,42 @@ class Outcome:
         return not self.errors
 
 
+@lru_cache(maxsize=512)
+def _field_shapes(form: FormDef) -> tuple[tuple[str, ...], tuple[tuple[str, bool], ...]]:
+    """The declared field names, and the ``(name, is a plain date)`` of the ``date`` /
+    ``date-time`` ones: read once per form version instead of on every evaluation."""
+    names, dates = [], []
+    for name, schema in form.properties.items():
+        names.append(name)
+        fmt = schema.get("format") if isinstance(schema, Mapping) else None
+        if fmt in ("date", "date-time"):
+            dates.append((name, fmt == "date"))
+    return tuple(names), tuple(dates)
+
+
+@lru_cache(maxsize=512)
+def _computed_reads_computed(form: FormDef) -> bool:
+    """Whether an ``x-computed`` expression names a computed field (then a second pass can
+    change a value; otherwise it recomputes the first pass's values from the same inputs)."""
+    computed = set(form.computed)
+    return any(computed & set(compile_expression(source).names)
+               for source in form.computed.values())
+
+
 def _typed(form: FormDef, data: Mapping[str, Any]) -> dict[str, Any]:
     """The expression environment: every declared field (absent ones as ``None``), with
     ``date`` / ``date-time`` strings turned into date objects so ``today()`` compares."""
-    env: dict[str, Any] = {}
-    for name, schema in form.properties.items():
-        value = data.get(name)
-        fmt = schema.get("format") if isinstance(schema, Mapping) else None
-        if isinstance(value, str) and fmt in ("date", "date-time"):
+    names, dates = _field_shapes(form)
+    get = data.get
+    env: dict[str, Any] = {name: get(name) for name in names}
+    for name, plain in dates:
+        value = env[name]
+        if isinstance(value, str):
             try:
-                value = (dt.date.fromisoformat(value) if fmt == "date"
-                         else dt.datetime.fromisoformat(value))
+                env[name] = (dt.date.fromisoformat(value) if plain
+                             else dt.datetime.fromisoformat(value))
             except ValueError:
                 pass  # the schema check reports the bad value
-        env[name] = value
     return env
 
 
@@ -134,8 +157,11 @@ def process(form: FormDef, submitted: Mapping[str, Any], *, today: dt.date,
 
 def _compute(form: FormDef, data: dict[str, Any], today: dt.date,
              parameters: Mapping[str, Any] | None) -> None:
-    """Evaluate ``x-computed`` in order; a second pass settles fields that use later ones."""
-    for _ in range(2):
+    """Evaluate ``x-computed`` in order; a second pass settles fields that use later ones
+    (needed only when one computed field reads another)."""
+    if not form.computed:
+        return
+    for _ in range(2 if _computed_reads_computed(form) else 1):
         env = _environment(form, data, parameters)
         for name, source in form.computed.items():
             value = _evaluate(source, env, today)

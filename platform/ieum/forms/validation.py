@@ -17,6 +17,11 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
+try:  # the fast "is it valid?" path; jsonschema alone gives the same verdicts, more slowly
+    import jsonschema_rs
+except ImportError:  # pragma: no cover - a dependency; only a broken install lacks it
+    jsonschema_rs = None
+
 from ieum.definitions.model import FormDef
 from ieum.forms import messages
 
@@ -145,6 +150,49 @@ def _validator(form: FormDef) -> Draft202012Validator:
     return Draft202012Validator(for_validation(form.schema_dict()), format_checker=FORMATS)
 
 
+def _rust_format(check: Any, raises: Any) -> Any:
+    """One of ``FORMATS``' checks as ``jsonschema-rs`` calls it: a refusal (``False`` or the
+    exception ``FORMATS`` treats as one) is ``False``."""
+    refusals: tuple[type[BaseException], ...] = (raises,) if isinstance(raises, type) \
+        else tuple(raises or ())
+
+    def run(value: Any) -> bool:
+        try:
+            return bool(check(value))
+        except refusals:
+            return False
+    return run
+
+
+@lru_cache(maxsize=512)
+def _fast_validator(form: FormDef) -> Any:
+    """A ``jsonschema-rs`` validator of the same schema and the same format checks, used only
+    to say "no errors" quickly (the common case of a save); whenever it finds a problem — or
+    cannot judge — the errors and their messages come from ``jsonschema`` as before. It is
+    never laxer than ``jsonschema`` on a shipped form: ``tests/test_forms_property.py`` checks
+    the two agree on generated values. ``None`` without the package or for a schema it cannot
+    build."""
+    if jsonschema_rs is None:
+        return None
+    formats = {name: _rust_format(check, raises)
+               for name, (check, raises) in FORMATS.checkers.items()}
+    try:
+        return jsonschema_rs.Draft202012Validator(
+            for_validation(form.schema_dict()), formats=formats, validate_formats=True)
+    except Exception:  # noqa: BLE001 - no fast path for this schema; jsonschema judges alone
+        return None
+
+
+def _quickly_valid(form: FormDef, data: Mapping[str, Any]) -> bool:
+    fast = _fast_validator(form)
+    if fast is None:
+        return False
+    try:
+        return bool(fast.is_valid(data))
+    except Exception:  # noqa: BLE001 - a value it cannot take (NaN, a huge int): jsonschema
+        return False
+
+
 def validator_for(form: FormDef) -> Draft202012Validator:
     """The cached ``jsonschema`` validator of one loaded form version."""
     return _validator(form)
@@ -165,6 +213,9 @@ def _add(errors: Errors, path: str, message: str) -> None:
 def schema_errors(form: FormDef, data: Mapping[str, Any], *, draft: bool = False) -> Errors:
     """JSON Schema errors mapped to field paths; a draft is not held to ``required``."""
     errors: Errors = {}
+    if _quickly_valid(form, data):
+        _non_finite(data, [], errors)
+        return errors
     for error in _leaf_errors(validator_for(form).iter_errors(data)):
         path = list(error.absolute_path)
         if error.validator == "required":
@@ -189,12 +240,15 @@ def schema_errors(form: FormDef, data: Mapping[str, Any], *, draft: bool = False
 
 
 NOT_A_NUMBER = "올바른 숫자가 아닙니다"
+_SCALARS = frozenset({str, int, bool, type(None)})
 
 
 def _non_finite(value: Any, path: list[Any], errors: Errors) -> None:
     """NaN and ±Infinity (what ``json`` makes of ``NaN``, ``Infinity`` or ``1e400``, and a
     number field of ``float("nan")``) pass JSON Schema's number checks but cannot be stored
     as JSON: refused where they are."""
+    if type(value) in _SCALARS:  # the common case, without the ABC checks below
+        return
     if isinstance(value, float) and not math.isfinite(value):
         _add(errors, join_path(path), NOT_A_NUMBER)
     elif isinstance(value, Mapping):

@@ -171,10 +171,15 @@ def _advance(session: Session, rt: Runtime, instance: ProcessInstance, workflow:
 def _sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
                 workflow: Any) -> None:
     ready = {t.spiff_id: t for t in runtime.ready_user_tasks(workflow, rt.today)}
-    rows = session.scalars(select(Task).where(Task.instance_id == instance.id,
-                                              Task.state == "ready")).all()
+    # Without autoflush: the step's pending changes (the completed task, the instance) are
+    # written together with the new task rows in one flush, not by this SELECT. A row this
+    # transaction already moved on (the task being completed) still reads "ready" from the
+    # database, but the session keeps its new state, so it is skipped here.
+    with session.no_autoflush:
+        rows = session.scalars(select(Task).where(Task.instance_id == instance.id,
+                                                  Task.state == "ready")).all()
     for row in rows:
-        if row.spiff_task_id not in ready:
+        if row.state == "ready" and row.spiff_task_id not in ready:
             row.state = "cancelled"
     known = {row.spiff_task_id for row in rows}
     forms = _forms_by_filename(rt.registry)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -24,10 +25,38 @@ def schema_hash(form: FormDef) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+#: Per engine (one per app or CLI command), the ``(form id, version)`` whose snapshot a
+#: committed transaction has seen kept: the SELECT that asks again is skipped on every later
+#: save of that version (issue 15). Snapshots are never deleted, so the answer cannot go
+#: stale; it is learnt only after a commit, so a rolled-back save teaches nothing.
+_kept: weakref.WeakKeyDictionary[Engine, set[tuple[str, int]]] = weakref.WeakKeyDictionary()
+
+
+def _learn_after_commit(session: Session, engine: Engine, key: tuple[str, int]) -> None:
+    pending = session.info.setdefault("ieum.snapshots_kept", set())
+    if not pending:
+        def learn(committed: Session) -> None:
+            _kept.setdefault(engine, set()).update(committed.info.pop("ieum.snapshots_kept",
+                                                                       ()))
+
+        def forget(rolled_back: Session, _previous: object = None) -> None:
+            rolled_back.info.pop("ieum.snapshots_kept", None)
+
+        event.listen(session, "after_commit", learn, once=True)
+        event.listen(session, "after_soft_rollback", forget, once=True)
+    pending.add(key)
+
+
 def remember(session: Session, form: FormDef) -> None:
     """Keep a snapshot of ``form``'s version unless one is kept already."""
+    engine = session.get_bind()
+    engine = getattr(engine, "engine", engine)
+    key = (form.id, form.version)
+    if key in _kept.get(engine, ()):
+        return
     exists = session.scalar(select(FormSnapshot.id).where(
         FormSnapshot.form_id == form.id, FormSnapshot.version == form.version))
+    _learn_after_commit(session, engine, key)
     if exists is not None:
         return
     # INSERT ... ON CONFLICT DO NOTHING: another request may keep the same version first. (Not

@@ -1,0 +1,140 @@
+"""The request path of issue 15: what a save no longer asks the database, and that the
+answers it remembers instead stay correct (on SQLite and PostgreSQL).
+
+- A form version's snapshot (``form_snapshot``) is asked for once per app: after a committed
+  save of that version, later saves skip the SELECT. A save that rolls back teaches nothing:
+  the next save keeps the snapshot.
+- A workflow step writes the completed task and the instance together with the new task rows:
+  the ready-task SELECT does not flush them on its own.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event, func, select
+
+from ieum.store.models import FormSnapshot, Record, Task
+from tests.flowlab import TODAY as FLOW_TODAY
+from tests.flowlab import seed_flow
+from tests.formlab import API, GOOD, api_token
+
+
+class Statements:
+    """The SQL statements the app's engine runs while armed."""
+
+    def __init__(self, engine) -> None:  # noqa: ANN001
+        self.engine = engine
+        self.seen: list[str] = []
+        event.listen(engine, "before_cursor_execute", self.before)
+
+    def before(self, conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001, ARG002, PLR0913
+        self.seen.append(statement)
+
+    def about(self, table: str) -> list[str]:
+        return [s for s in self.seen if table in s]
+
+    def remove(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self.before)
+
+
+@pytest.fixture
+def watched(lab_app):
+    statements = Statements(lab_app.extensions["ieum.database"].engine)
+    yield lab_app, statements
+    statements.remove()
+
+
+def snapshots(app) -> int:  # noqa: ANN001
+    with app.extensions["ieum.database"].session() as s:
+        return s.scalar(select(func.count()).select_from(FormSnapshot))
+
+
+def test_a_committed_snapshot_is_not_asked_for_again(watched) -> None:
+    app, statements = watched
+    client = app.test_client()
+    headers = api_token(client, "worker")
+    first = client.post(f"{API}/records", json={"data": GOOD}, headers=headers)
+    assert first.status_code == 201, first.get_json()
+    assert statements.about("form_snapshot"), "the first save keeps the snapshot"
+    assert snapshots(app) == 1
+    statements.seen.clear()
+    second = client.post(f"{API}/records", json={"data": {**GOOD, "title": "두 번째"}},
+                         headers=headers)
+    assert second.status_code == 201, second.get_json()
+    assert statements.about("form_snapshot") == []
+    assert snapshots(app) == 1
+    with app.extensions["ieum.database"].session() as s:
+        assert s.scalar(select(func.count()).select_from(Record)) == 2
+
+
+def test_a_save_that_rolls_back_teaches_nothing(watched) -> None:
+    app, statements = watched
+    client = app.test_client()
+    headers = api_token(client, "worker")
+    engine = app.extensions["ieum.database"].engine
+    failed: list[bool] = []
+    saving: list[bool] = []
+
+    def see(conn, cursor, statement, *args) -> None:  # noqa: ANN001, ANN002
+        if statement.lstrip().startswith("INSERT INTO record"):
+            saving.append(True)
+
+    def refuse_commit(conn) -> None:  # noqa: ANN001 - fires just before the DBAPI commit
+        if saving and not failed:  # the commit of the record's transaction: the server is gone
+            failed.append(True)
+            conn.connection.dbapi_connection.close()
+
+    event.listen(engine, "before_cursor_execute", see)
+    event.listen(engine, "commit", refuse_commit)
+    try:
+        lost = client.post(f"{API}/records", json={"data": GOOD}, headers=headers)
+    finally:
+        event.remove(engine, "commit", refuse_commit)
+        event.remove(engine, "before_cursor_execute", see)
+    assert failed
+    assert lost.status_code == 500, (lost.status_code, lost.get_json())
+    assert snapshots(app) == 0
+    with app.extensions["ieum.database"].session() as s:
+        assert s.scalar(select(func.count()).select_from(Record)) == 0
+    statements.seen.clear()
+    kept = client.post(f"{API}/records", json={"data": GOOD}, headers=headers)
+    assert kept.status_code == 201, kept.get_json()
+    assert statements.about("form_snapshot"), "the save after the rollback asks again"
+    assert snapshots(app) == 1
+
+
+@pytest.fixture
+def flow(make_app, migrated_url):
+    app = make_app(migrated_url, IEUM_TODAY=FLOW_TODAY.isoformat())
+    seed_flow(app)
+    client = app.test_client()
+    headers = api_token(client, "worker1")
+    started = client.post("/api/v1/f/flow/u/flows/processes/three_lane", headers=headers,
+                          json={})
+    assert started.status_code == 201, started.get_json()
+    task = next(t for t in started.get_json()["tasks"] if t["name"] == "draft_step")
+    return app, client, headers, task["id"]
+
+
+def test_a_step_writes_the_task_and_instance_with_the_new_tasks(flow) -> None:
+    app, client, headers, task_id = flow
+    statements = Statements(app.extensions["ieum.database"].engine)
+    try:
+        done = client.post(f"/api/v1/f/flow/tasks/{task_id}/complete", headers=headers,
+                           json={"data": {"note": "한 번에 쓰는 단계"}})
+    finally:
+        statements.remove()
+    assert done.status_code == 200, done.get_json()
+    ready_select = next(n for n, s in enumerate(statements.seen)
+                        if s.lstrip().startswith("SELECT") and "FROM task" in s
+                        and "task.state" in s and "process_instance" not in s)
+    later = statements.seen[ready_select + 1:]
+    assert not any(s.lstrip().startswith("UPDATE task") for s in
+                   statements.seen[:ready_select]), "the completed task was flushed early"
+    assert any(s.lstrip().startswith("UPDATE task") for s in later)
+    assert any(s.lstrip().startswith("UPDATE process_instance") for s in later)
+    with app.extensions["ieum.database"].session() as s:
+        tasks = s.scalars(select(Task).order_by(Task.id)).all()
+        assert [(t.name, t.state) for t in tasks][0] == ("draft_step", "completed")
+        assert sum(t.state == "ready" for t in tasks) >= 1
+        assert tasks[0].record_id is not None
