@@ -272,6 +272,22 @@ def audit_verify(database_url: str | None) -> None:
     raise SystemExit(1)
 
 
+@main.command("encrypt-files")
+@_DATABASE_URL_OPTION
+def encrypt_files(database_url: str | None) -> None:
+    """Encrypt attachments stored before encryption at rest (each is also encrypted on its
+    first download; this does them all at once)."""
+    from ieum.services.records.attachments import encrypt_stored_files
+
+    database = _audit_database(database_url)
+    try:
+        with database.session() as session:
+            done = encrypt_stored_files(session, settings.instance_path() / "attachments")
+    finally:
+        database.dispose()
+    click.echo(f"첨부파일 {done}개를 암호화했습니다.")
+
+
 @audit.command("checkpoint")
 @_DATABASE_URL_OPTION
 def audit_checkpoint(database_url: str | None) -> None:

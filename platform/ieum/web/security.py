@@ -25,6 +25,8 @@ from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from ieum.web import log_privacy
+
 CSP = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
@@ -68,6 +70,7 @@ def defaults() -> dict[str, object]:
 def install(app: Flask) -> None:
     """Headers on every answer and the limits on the sign-in endpoints (after the blueprints
     are registered)."""
+    log_privacy.install()  # access logs without query strings (searched names)
     limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[])
     app.extensions["ieum.limiter"] = limiter
     for endpoint in LIMITED:
