@@ -102,3 +102,11 @@ def test_no_template_has_inline_script_handlers_or_styles() -> None:
             if INLINE.search(line):
                 offenders.append(f"{template.relative_to(PLATFORM)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_the_reveal_endpoint_is_in_the_openapi_document(app) -> None:
+    paths = app.test_client().get("/api/v1/openapi.json").get_json()["paths"]
+    reveal = paths["/api/v1/f/{facility_code}/u/{unit_id}/{form_id}/records/{record_id}"
+                   "/reveal/{field_name}"]
+    assert "reason" in reveal["post"]["requestBody"]["content"]["application/json"]["schema"][
+        "required"]

@@ -70,3 +70,31 @@ def test_received_referrals_are_scoped_too(app) -> None:
         with pytest.raises(ServiceError) as hidden:
             referrals.get_referral(s, ws, referral_id)
         assert hidden.value.status == 404
+
+
+def test_subject_pickers_inside_repeatable_rows_are_found_for_the_facility_check() -> None:
+    """The cross-facility check (records service ``_foreign_subjects``) reads every
+    ``subjects`` field through ``subject_refs``, at any depth."""
+    import uuid
+    from pathlib import Path
+
+    from ieum.definitions.frozen import freeze
+    from ieum.definitions.model import FormDef
+    from ieum.forms.fields import field_tree, subject_refs
+
+    subjects = {"type": "array", "items": {"type": "integer"}}
+    picker = {"who": {"widget": "subjects"}}
+    schema = {"type": "object", "properties": {
+        "attendees": subjects,
+        "visits": {"type": "array", "items": {"type": "object", "properties": {
+            "place": {"type": "string"}, "who": subjects}, "x-ui": picker}},
+        "meeting": {"type": "object", "properties": {"who": subjects}, "x-ui": picker}},
+        "x-ui": {"attendees": {"widget": "subjects"}}}
+    form = FormDef(f"t_{uuid.uuid4().hex[:8]}", "시험", 1, schema=freeze(schema),
+                   path=Path("x.json"))
+    data = {"attendees": [1], "visits": [{"place": "집", "who": [2, 999]}, {"who": []}],
+            "meeting": {"who": [3]}}
+    found = subject_refs(field_tree(form).fields, data)
+    assert found.get("attendees") == [1]
+    assert found.get("visits.0.who") == [2, 999]
+    assert found.get("meeting.who") == [3]

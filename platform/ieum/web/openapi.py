@@ -82,6 +82,14 @@ def document(content: Registry,
                        "parameters": [{"name": "version", "in": "query", "required": True,
                                        "schema": {"type": "integer"}}],
                        "responses": _responses("204", None, 400, 401, 403, 404, 409)}},
+        f"{base}/records/{{record_id}}/reveal/{{field_name}}": {
+            "parameters": [*_PATH_PARAMS, _param("record_id", "integer"),
+                           _param("field_name", "string")],
+            "post": {"summary": "주민등록번호 전체 보기 (reason 필수, reveal_rrn 권한; 감사 기록, "
+                                "응답은 캐시되지 않음)",
+                     "requestBody": _body({"type": "object", "required": ["reason"],
+                                           "properties": {"reason": {"type": "string"}}}),
+                     "responses": _responses("200", {"type": "object"}, 400, 401, 403, 404)}},
         f"{base}/files/{{field_name}}": {
             "parameters": [*_PATH_PARAMS, {"name": "field_name", "in": "path",
                                            "required": True, "schema": {"type": "string"}}],
