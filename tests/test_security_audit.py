@@ -78,7 +78,8 @@ def test_checkpoints_are_written_and_verify_passes(migrated_url: str) -> None:
 
 def test_cutting_off_the_last_rows_is_found(migrated_url: str) -> None:
     ids = log(migrated_url, CHECKPOINT_EVERY + 5)
-    tamper(migrated_url, ("DELETE FROM audit_event WHERE id >= :i", {"i": ids[CHECKPOINT_EVERY - 5]}))
+    cut_from = ids[CHECKPOINT_EVERY - 5]
+    tamper(migrated_url, ("DELETE FROM audit_event WHERE id >= :i", {"i": cut_from}))
     result = verify(migrated_url)
     assert result.exit_code == 1
     assert "뒷부분 삭제 의심" in result.output

@@ -111,3 +111,23 @@ def test_database_errors_do_not_carry_sql_parameters(migrated_url: str) -> None:
         assert "hidden" in str(failed.value)
     finally:
         database.dispose()
+
+
+def test_a_key_beside_the_sqlite_file_is_warned_about(make_app, tmp_path, monkeypatch,
+                                                      caplog) -> None:
+    from ieum.store.migrate import upgrade
+
+    instance = tmp_path / "instance"
+    instance.mkdir(exist_ok=True)
+    url = f"sqlite:///{instance / 'ieum.db'}"
+    upgrade(url)
+    monkeypatch.delenv("IEUM_KEY_DIR", raising=False)
+    monkeypatch.delenv("IEUM_RRN_KEY", raising=False)
+    with caplog.at_level(logging.WARNING):
+        make_app(url)
+    assert any("rrn.key" in record.getMessage() for record in caplog.records)
+    caplog.clear()
+    monkeypatch.setenv("IEUM_KEY_DIR", str(tmp_path / "elsewhere"))
+    with caplog.at_level(logging.WARNING):
+        make_app(url)
+    assert not any("rrn.key" in record.getMessage() for record in caplog.records)

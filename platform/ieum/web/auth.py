@@ -36,7 +36,6 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
 from ieum.services import ServiceError
-
 from ieum.services.admin import users as accounts
 from ieum.web.context import actor_for, client_ip, db_session
 

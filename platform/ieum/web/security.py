@@ -25,6 +25,7 @@ from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from ieum.access import privacy
 from ieum.web import log_privacy
 
 CSP = "; ".join([
@@ -71,6 +72,8 @@ def install(app: Flask) -> None:
     """Headers on every answer and the limits on the sign-in endpoints (after the blueprints
     are registered)."""
     log_privacy.install()  # access logs without query strings (searched names)
+    if privacy.key_beside_database(app.config["IEUM_DATABASE_URL"]):
+        app.logger.warning(privacy.KEY_BESIDE_DATABASE)
     limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[])
     app.extensions["ieum.limiter"] = limiter
     for endpoint in LIMITED:
