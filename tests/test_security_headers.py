@@ -110,3 +110,20 @@ def test_the_reveal_endpoint_is_in_the_openapi_document(app) -> None:
                    "/reveal/{field_name}"]
     assert "reason" in reveal["post"]["requestBody"]["content"]["application/json"]["schema"][
         "required"]
+
+
+@pytest.mark.browser
+def test_screens_run_under_the_csp_without_violations(page, lab_app, live_server) -> None:
+    """A real browser enforces the policy: no screen may trip it (a blocked inline script
+    or style shows up as a console error)."""
+    from tests.browserutil import sign_in
+
+    server = live_server(lab_app)
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    sign_in(page, server, "admin")
+    for path in ("/f/lab/", f"{BASE}/", f"{BASE}/new", "/account/password"):
+        page.goto(server.url + path)
+        page.wait_for_load_state("networkidle")
+    assert violations == []
