@@ -324,10 +324,12 @@ def sign_in(session: Session, login: str, password: str, *, ip: str | None) -> L
 
 @transaction
 def sign_out(session: Session, actor: Actor, *, idle: bool = False) -> None:
-    """Log out of the screens (``idle``: the idle limit ran out), audited: every session of the
-    user ends on the server, so a copied session cookie opens nothing afterwards, and the
-    user's API tokens are revoked with it."""
-    if actor.user_id is not None:
+    """Log out of the screens (``idle``: the idle limit ran out), audited. A logout by the
+    person ends every session of the account on the server, so a copied session cookie opens
+    nothing afterwards, and revokes the account's API tokens; an idle logout ends only the
+    idle session (a copy of its cookie is as idle), so a tab left open elsewhere does not sign
+    the person out of their other devices."""
+    if actor.user_id is not None and not idle:
         end_sessions(session, actor.user_id)
     record_event(session, "logout", actor, detail={"reason": "idle"} if idle else None)
 
