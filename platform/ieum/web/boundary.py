@@ -24,11 +24,12 @@ from ieum.forms import text
 MAX_JSON_BYTES = 2 * 1024 * 1024
 MAX_INTEGER = 2**63 - 1
 TOO_LARGE = "요청 본문이 너무 큽니다."
-BIG_NUMBER = "숫자가 너무 큽니다."
+BIG_NUMBER = "숫자가 너무 큽니다"
 
 
-def request_problem() -> tuple[int, str] | None:
-    """(status, Korean message) when the current request must be refused, else None."""
+def request_problem() -> tuple[int, str] | tuple[int, str, dict[str, list[str]]] | None:
+    """(status, Korean message[, fields]) when the current request must be refused, else
+    None (``fields``: a too-large number's path, as the API names fields)."""
     reason = text.problem(request.path) or _first(request.args.items(multi=True))
     if reason:
         return 400, _sentence(reason)
@@ -41,6 +42,9 @@ def request_problem() -> tuple[int, str] | None:
         except RecursionError:
             return 400, _sentence(text.DEPTH_MESSAGE)
         reason = _json_problem(body)
+        if isinstance(reason, tuple):
+            path, reason = reason
+            return 400, _sentence(reason), {path: [reason]}
     elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         reason = _first(request.form.items(multi=True)) or _first(
             (key, upload.filename or "") for key, upload in request.files.items(multi=True))
@@ -57,8 +61,8 @@ def _first(pairs: Any) -> str | None:
     return None
 
 
-def _json_problem(body: Any) -> str | None:
-    for _, item in text.walk(body):
+def _json_problem(body: Any) -> str | tuple[str, str] | None:
+    for where, item in text.walk(body):
         if item is text.TooDeep:
             return text.DEPTH_MESSAGE
         if isinstance(item, str):
@@ -66,10 +70,15 @@ def _json_problem(body: Any) -> str | None:
             if reason:
                 return reason
         elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_INTEGER:
-            return BIG_NUMBER
+            parts = [str(part) for part in where]
+            if parts[:1] == ["data"] and len(parts) > 1:  # a record body: {"data": {...}}
+                parts = parts[1:]
+            return ".".join(parts), BIG_NUMBER
     return None
 
 
 def _sentence(reason: str) -> str:
+    """``요청에 …가 들어 있습니다. 입력값을 확인하세요.`` (or the reason as it is, then the hint)."""
     reason = reason.rstrip(".")
-    return f"요청에 {reason[:-2] if reason.endswith('니다') else reason}니다. 입력값을 확인하세요."
+    where = "요청에 " if reason.endswith("들어 있습니다") else ""
+    return f"{where}{reason}. 입력값을 확인하세요."
