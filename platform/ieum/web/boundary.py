@@ -55,7 +55,8 @@ def request_problem() -> tuple[int, str] | tuple[int, str, dict[str, list[str]]]
 
 def _first(pairs: Any) -> str | None:
     for key, value in pairs:
-        reason = text.problem(key) or (text.problem(value) if isinstance(value, str) else None)
+        reason = ((text.problem(key) if isinstance(key, str) else None)
+                  or (text.problem(value) if isinstance(value, str) else None))
         if reason:
             return reason
     return None
