@@ -79,7 +79,7 @@ def _json_problem(body: Any) -> str | tuple[str, str] | None:
 
 
 def _sentence(reason: str) -> str:
-    """``요청에 …가 들어 있습니다. 입력값을 확인하세요.`` (or the reason as it is, then the hint)."""
+    """``요청에 …가 들어 있습니다. 입력값을 확인하세요.`` (or the reason, then the hint)."""
     reason = reason.rstrip(".")
     where = "요청에 " if reason.endswith("들어 있습니다") else ""
     return f"{where}{reason}. 입력값을 확인하세요."
