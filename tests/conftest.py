@@ -332,6 +332,8 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             "IEUM_DATABASE_URL": url,
             "IEUM_CONTENT_ROOTS": [str(r) for r in (roots or [TEST_CONTENT])],
             "IEUM_PLUGINS": False,
+            # Tests sign in far faster than people; test_security_headers sets a low limit.
+            "IEUM_LOGIN_RATE_LIMIT": "1000 per minute",
         }
         settings.update(config)
         app = create_app(settings)

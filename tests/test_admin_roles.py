@@ -173,7 +173,7 @@ def test_creating_an_account_with_a_role(app) -> None:
     weak = post(client, f"{USERS}/new", **fields)
     assert weak.status_code == 400
     html = weak.get_data(as_text=True)
-    assert "2종류 이상을 조합해 8자 이상" in html and 'data-testid="create-error"' in html
+    assert "8자 이상이어야 합니다" in html and 'data-testid="create-error"' in html
     assert 'value="이신입"' in html  # what was typed stays
     mismatch = post(client, f"{USERS}/new", **{**fields, "password": "new-pass-2026",
                                                 "password_confirm": "new-pass-2027"})
@@ -218,6 +218,9 @@ def test_revoking_needs_confirmation_and_keeps_the_row(app) -> None:
     done = post(client, path, confirm="yes")
     assert done.status_code == 302
     assert assignments(app, "kim") == [("worker", dt.date(2026, 1, 1), dt.date(2026, 3, 1))]
+    ended = worker.get("/f/alpha/")  # the revocation ended kim's sessions on the server
+    assert ended.status_code == 302 and "/login" in ended.headers["Location"]
+    assert login(worker, "kim").status_code == 302
     assert worker.get("/f/alpha/").status_code == 404  # no role today: the facility is gone
     listed = client.get(USERS).get_data(as_text=True)
     assert "2026-01-01 ~ 2026-03-01" in listed
@@ -251,6 +254,8 @@ def test_an_administrator_cannot_revoke_their_own_last_administering_role(app) -
     assert still.status_code == 409
     park = client_for(app, "park")
     assert post(park, path, confirm="yes").status_code == 302  # another admin may
+    assert chief.get(USERS).status_code == 302  # the revocation ended chief's session
+    assert login(chief, "chief").status_code == 302
     assert chief.get(USERS).status_code == 404  # chief no longer belongs to alpha
     assert events(app, "role.revoke")[-1].login == "park"
 

@@ -8,6 +8,12 @@ from ieum.access.audit import GENESIS, Actor, record_event, verify_chain
 from ieum.store import Database
 
 
+def as_superuser(session) -> None:
+    """Tamper as a PostgreSQL superuser could: past the append-only trigger (0010)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL session_replication_role = replica"))
+
+
 def _log_three(database: Database) -> list[int]:
     with database.session() as session:
         ids = [
@@ -36,6 +42,7 @@ def test_edited_row_is_detected(migrated_url: str) -> None:
     try:
         ids = _log_three(database)
         with database.session() as session:
+            as_superuser(session)
             session.execute(text("UPDATE audit_event SET login = 'intruder' WHERE id = :i"),
                             {"i": ids[1]})
         with database.session() as session:
@@ -50,6 +57,7 @@ def test_deleted_row_is_detected(migrated_url: str) -> None:
     try:
         ids = _log_three(database)
         with database.session() as session:
+            as_superuser(session)
             session.execute(text("DELETE FROM audit_event WHERE id = :i"), {"i": ids[1]})
         with database.session() as session:
             problems = verify_chain(session)

@@ -165,7 +165,7 @@ def test_without_an_admin_only_the_facility_is_created(app, root) -> None:
      "이미 사용 중인 아이디입니다: root", "admin_new_login"),
     ({"admin_mode": "new", "admin_new_login": "gamma-boss", "admin_name": "최관리",
       "admin_password": "short", "admin_password_confirm": "short"},
-     "비밀번호는 영문·숫자·특수문자 중 2종류 이상을 조합해 8자 이상", "admin_password"),
+     "비밀번호는 8자 이상이어야 합니다", "admin_password"),
     ({"admin_mode": "new", "admin_new_login": "gamma-boss", "admin_name": "최관리",
       "admin_password": "gamma-pass-2026", "admin_password_confirm": "other-pass-2026"},
      "비밀번호 확인이 일치하지 않습니다.", "admin_password_confirm"),

@@ -91,7 +91,7 @@ def test_html_upload_is_linked_on_the_detail_page_and_downloads_the_same_bytes(a
     assert kept.record_id == rid and kept.filename == "proof.txt" and kept.size == len(PROOF)
     assert kept.field == "evidence"
     on_disk = Path(app.instance_path) / "attachments" / kept.storage_key
-    assert on_disk.read_bytes() == PROOF
+    assert PROOF not in on_disk.read_bytes()  # encrypted at rest (test_security_files.py)
     assert stored_files(app) == [on_disk]
 
     detail = client.get(f"{BASE}/{rid}").get_data(as_text=True)

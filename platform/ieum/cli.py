@@ -284,6 +284,44 @@ def audit_verify(database_url: str | None) -> None:
     raise SystemExit(1)
 
 
+@main.command("encrypt-files")
+@_DATABASE_URL_OPTION
+def encrypt_files(database_url: str | None) -> None:
+    """Encrypt attachments stored before encryption at rest (each is also encrypted on its
+    first download; this does them all at once)."""
+    from ieum.services.records.attachments import encrypt_stored_files
+
+    database = _audit_database(database_url)
+    try:
+        with database.session() as session:
+            done = encrypt_stored_files(session, settings.instance_path() / "attachments")
+    finally:
+        database.dispose()
+    click.echo(f"첨부파일 {done}개를 암호화했습니다.")
+
+
+@audit.command("checkpoint")
+@_DATABASE_URL_OPTION
+def audit_checkpoint(database_url: str | None) -> None:
+    """Sign the audit chain's current end (run it from cron, e.g. hourly) and keep the newest
+    checkpoint in ``audit-anchor.json`` beside the master key, outside the database."""
+    from ieum.access.audit import write_anchor, write_checkpoint
+
+    database = _audit_database(database_url)
+    try:
+        with database.session() as session:
+            checkpoint = write_checkpoint(session)
+            session.commit()
+            if checkpoint is None:
+                click.echo("감사 기록이 없어 검증점을 만들지 않았습니다.")
+                return
+            path = write_anchor(checkpoint)
+            click.echo(f"검증점 {checkpoint.id}: 감사 기록 {checkpoint.last_event_id}까지 서명 "
+                       f"({path.name})")
+    finally:
+        database.dispose()
+
+
 @audit.command("purge")
 @click.option("--days", type=int, help="이보다 오래된 기록을 지웁니다 "
               "(기본: IEUM_AUDIT_RETENTION_DAYS 또는 730일)")

@@ -1,6 +1,18 @@
 """The audit log: append-only rows, each hashing its content together with the previous hash.
 
 Changing or deleting any row breaks the chain from that row on, which ``verify_chain`` finds.
+The chain alone proves nothing against someone who can write the table: cutting its last rows
+or rewriting a row and re-hashing every row after it leaves a valid chain. So the chain is
+anchored outside the table: every ``CHECKPOINT_EVERY`` events (and on ``ieum audit
+checkpoint``, run from cron) an ``audit_checkpoint`` row records the last event's id and hash,
+signed with an HMAC whose key is derived from the installation's master key (kept outside the
+database, ``ieum.access.privacy``), each checkpoint also signing the one before it. ``ieum audit
+checkpoint`` also writes the newest checkpoint to ``audit-anchor.json`` in the key folder.
+``check_chain`` verifies every checkpoint's signature and that the event it names still holds
+the hash it signed, and that the anchor file's checkpoint is still there: truncation back past
+a checkpoint and re-hashing are found. On PostgreSQL a trigger refuses UPDATE, DELETE and
+TRUNCATE on ``audit_event`` outright (migration 0010), except the purge below.
+
 Retention (``purge_events``) removes the oldest rows as a prefix of the chain and appends an
 ``audit.purge`` marker recording the hash of the last removed row: verification then starts at
 the earliest remaining row and accepts its ``prev_hash`` only when that marker vouches for it.
@@ -10,18 +22,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
-from ieum.store.models import AuditEvent, utcnow
+from ieum.access import privacy
+from ieum.store.models import AuditCheckpoint, AuditEvent, utcnow
 
 GENESIS = "0" * 64
 PURGE_ACTION = "audit.purge"
 _CHAIN_LOCK = 0x1E0A0D17  # PostgreSQL advisory lock id serialising appends
+CHECKPOINT_EVERY = 20  # events between automatic signed checkpoints
+ANCHOR_FILE = "audit-anchor.json"
 
 
 @dataclass(frozen=True)
@@ -63,7 +80,89 @@ def record_event(
     event.hash = event_hash(event)
     session.add(event)
     session.flush()
+    latest = session.scalar(select(AuditCheckpoint.last_event_id)
+                            .order_by(AuditCheckpoint.id.desc()).limit(1))
+    since = session.scalar(select(func.count()).select_from(AuditEvent)
+                           .where(AuditEvent.id > (latest or 0)))
+    if since >= CHECKPOINT_EVERY:
+        write_checkpoint(session)
     return event
+
+
+# --- signed checkpoints ---------------------------------------------------------------------
+
+def _checkpoint_key() -> bytes:
+    return privacy.derived_key(b"audit checkpoint")
+
+
+def _signature(last_event_id: int, last_hash: str, event_count: int, previous: str) -> str:
+    message = f"{last_event_id}:{last_hash}:{event_count}:{previous}".encode()
+    return hmac.new(_checkpoint_key(), message, hashlib.sha256).hexdigest()
+
+
+def write_checkpoint(session: Session) -> AuditCheckpoint | None:
+    """Sign the chain's current end in the caller's transaction (None: no events yet)."""
+    _lock_chain(session)
+    last = session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+    if last is None:
+        return None
+    previous = session.scalar(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc())
+                              .limit(1))
+    if previous is not None and previous.last_event_id == last.id:
+        return previous
+    count = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    checkpoint = AuditCheckpoint(
+        created_at=utcnow(), last_event_id=last.id, last_hash=last.hash, event_count=count,
+        signature=_signature(last.id, last.hash, count,
+                             previous.signature if previous else ""))
+    session.add(checkpoint)
+    session.flush()
+    return checkpoint
+
+
+def write_anchor(checkpoint: AuditCheckpoint) -> Path:
+    """Keep the newest checkpoint outside the database (beside the master key)."""
+    path = privacy.key_folder() / ANCHOR_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"checkpoint": checkpoint.id,
+                                "last_event_id": checkpoint.last_event_id,
+                                "signature": checkpoint.signature}), encoding="utf-8")
+    return path
+
+
+def _checkpoint_problems(session: Session, purged_through: Any) -> list[str]:
+    problems: list[str] = []
+    previous = ""
+    rows = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id))
+    checkpoints = list(rows)
+    for checkpoint in checkpoints:
+        expected = _signature(checkpoint.last_event_id, checkpoint.last_hash,
+                              checkpoint.event_count, previous)
+        if not hmac.compare_digest(expected, checkpoint.signature):
+            problems.append(f"audit_checkpoint {checkpoint.id}: 서명이 맞지 않습니다 "
+                            "(검증점 위조·삭제 의심)")
+        previous = checkpoint.signature
+        if isinstance(purged_through, int) and checkpoint.last_event_id <= purged_through:
+            continue  # that event was removed by a recorded purge
+        held = session.scalar(select(AuditEvent.hash)
+                              .where(AuditEvent.id == checkpoint.last_event_id))
+        if held is None:
+            problems.append(f"audit_checkpoint {checkpoint.id}: 서명된 감사 기록 "
+                            f"{checkpoint.last_event_id}이 없습니다 (뒷부분 삭제 의심)")
+        elif held != checkpoint.last_hash:
+            problems.append(f"audit_checkpoint {checkpoint.id}: 감사 기록 "
+                            f"{checkpoint.last_event_id}의 해시가 서명과 다릅니다 (재계산 의심)")
+    anchor = privacy.key_folder() / ANCHOR_FILE
+    if anchor.exists():
+        try:
+            kept = json.loads(anchor.read_text(encoding="utf-8"))
+        except ValueError:
+            kept = {}
+        match = [c for c in checkpoints if c.id == kept.get("checkpoint")]
+        if not match or match[0].signature != kept.get("signature"):
+            problems.append(f"{ANCHOR_FILE}: 외부에 보관한 검증점 {kept.get('checkpoint')}이 "
+                            "데이터베이스에 없습니다 (검증점·기록 삭제 의심)")
+    return problems
 
 
 def _lock_chain(session: Session) -> None:
@@ -128,6 +227,8 @@ def check_chain(session: Session) -> ChainCheck:
         if event_hash(event) != event.hash:
             problems.append(f"audit_event {event.id}: 내용이 해시와 다릅니다 (변조 의심)")
         expected_prev = event.hash
+    purged_through, _ = _anchor(_latest_purge(session))
+    problems += _checkpoint_problems(session, purged_through)
     return ChainCheck(count, tuple(problems))
 
 
@@ -175,7 +276,11 @@ def purge_events(session: Session, before: dt.datetime, actor: Actor,
                  detail={**(detail or {}), "before": cutoff.isoformat(), "count": count,
                          "last_id": last_id, "last_hash": last_hash})
     if count:
+        if session.get_bind().dialect.name == "postgresql":  # the append-only trigger's leave
+            session.execute(text("SELECT set_config('ieum.audit_purge', 'on', true)"))
         session.execute(delete(AuditEvent).where(AuditEvent.id < boundary))
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT set_config('ieum.audit_purge', 'off', true)"))
     return count
 
 

@@ -102,7 +102,10 @@ def check_login(session: Session, login: str, password: str, *, ip: str | None,
     if user is not None:
         locked_until = _aware(user.locked_until)
         if locked_until is not None and locked_until > now:
-            # No password check while locked: nothing to learn, nothing to count.
+            # The password is not checked while locked (nothing to learn, nothing to count),
+            # but hashed all the same: a locked account answers as slowly as any other, so
+            # the time of the answer does not tell which logins exist.
+            verify_password(None, password or "")
             return refuse("locked", locked_until=locked_until)
         if locked_until is not None:  # the lock has expired: a fresh set of attempts
             user.locked_until = None

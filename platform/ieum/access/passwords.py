@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -31,21 +32,56 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
-def policy_problems(password: str) -> list[str]:
+MIN_LENGTH = 8
+MAX_LENGTH = 128
+#: Extra words of this platform and of Korean habits that the common-password list lacks.
+_LOCAL_WORDS = ("ieum", "이음", "qwer1234", "1q2w3e4r", "1q2w3e4r5t", "gksrmf", "sarang",
+                "saranghae", "korea", "seoul", "password", "비밀번호")
+TOO_SHORT = f"비밀번호는 {MIN_LENGTH}자 이상이어야 합니다."
+TOO_LONG = f"비밀번호는 {MAX_LENGTH}자 이하여야 합니다."
+COMMON = "널리 쓰여 쉽게 추측되는 비밀번호입니다. 다른 비밀번호를 정하세요."
+REPETITIVE = "같은 글자를 되풀이하거나 연속된 글자(abcd, 1234)만으로 된 비밀번호는 쓸 수 없습니다."
+PERSONAL = "아이디나 이름이 들어간 비밀번호는 쓸 수 없습니다."
+
+
+@lru_cache(maxsize=1)
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords of leaked lists (zxcvbn's frequency list)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"]) | frozenset(_LOCAL_WORDS)
+
+
+def _repetitive(password: str) -> bool:
+    """One character repeated, or a run of consecutive code points (either direction)."""
+    if len(set(password)) <= 2:
+        return True
+    steps = {ord(b) - ord(a) for a, b in zip(password, password[1:], strict=False)}
+    return len(steps) == 1 and steps <= {1, -1, 0}
+
+
+def policy_problems(password: str, *, login: str | None = None,
+                    name: str | None = None) -> list[str]:
     """Korean messages for each rule the password breaks; empty when it is acceptable.
 
-    Rule (privacy guide): at least 8 characters of two or more kinds (letters, digits,
-    symbols), or at least 10 characters of one kind.
+    After NIST SP 800-63B (5.1.1.2): at least ``MIN_LENGTH`` characters (any characters,
+    spaces and Korean included; no rules about kinds of characters), at most ``MAX_LENGTH``,
+    not on the list of common passwords (also with digits or symbols stripped from its end),
+    not one repeated character or a sequence, and not the account's login or name.
     """
-    if len(password) > 128:
-        return ["비밀번호는 128자 이하여야 합니다."]
-    # Each character is a letter, a digit or (anything else) a symbol.
-    kinds = len({
-        "letter" if c.isalpha() else "digit" if c.isdigit() else "symbol" for c in password
-    })
-    if password.strip() and (len(password) >= 10 or (len(password) >= 8 and kinds >= 2)):
-        return []
-    return [
-        "비밀번호는 영문·숫자·특수문자 중 2종류 이상을 조합해 8자 이상, "
-        "또는 1종류로 10자 이상이어야 합니다."
-    ]
+    if len(password) > MAX_LENGTH:
+        return [TOO_LONG]
+    if len(password.strip()) < MIN_LENGTH:
+        return [TOO_SHORT]
+    lowered = password.lower()
+    stem = lowered.rstrip("0123456789!@#$%^&*.-_ ")
+    common = _common_passwords()
+    if lowered in common or (len(stem) >= 4 and stem in common):
+        return [COMMON]
+    if _repetitive(lowered):
+        return [REPETITIVE]
+    for word in (login, name):
+        word = (word or "").strip().lower()
+        if len(word) >= 3 and word in lowered:
+            return [PERSONAL]
+    return []

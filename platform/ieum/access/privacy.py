@@ -63,9 +63,44 @@ def _keys(folder: str, configured: str | None) -> Keys:
     return Keys(_derive(master, b"rrn encryption"), _derive(master, b"rrn lookup"))
 
 
+@lru_cache(maxsize=32)
+def _purpose_key(folder: str, configured: str | None, purpose: bytes) -> bytes:
+    return _derive(_master(Path(folder), configured), purpose)
+
+
+def derived_key(purpose: bytes) -> bytes:
+    """A key for another purpose (attachments at rest, audit checkpoints) from the same master
+    key as resident numbers: one key to keep outside the database and its backups."""
+    return _purpose_key(str(key_folder()), os.environ.get("IEUM_RRN_KEY"), purpose)
+
+
+def key_folder() -> Path:
+    """Where ``rrn.key`` is kept: ``IEUM_KEY_DIR`` or the instance folder. In production set
+    ``IEUM_RRN_KEY`` or ``IEUM_KEY_DIR`` so the key is not beside the SQLite file and not in
+    the same backup as the data (``ieum check`` warns when it is)."""
+    configured = os.environ.get("IEUM_KEY_DIR")
+    return Path(configured) if configured else config.instance_path()
+
+
+KEY_BESIDE_DATABASE = (
+    "주민등록번호·첨부파일 암호화 키(rrn.key)가 SQLite 데이터베이스와 같은 폴더에 있습니다. "
+    "데이터와 함께 복사·백업되면 암호화가 소용없습니다: IEUM_RRN_KEY 또는 IEUM_KEY_DIR로 "
+    "다른 곳에 두세요.")
+
+
+def key_beside_database(database_url: str) -> bool:
+    """True when the master key would live in the folder of the SQLite database file (so a
+    copy of that folder carries data and key together), i.e. ``IEUM_RRN_KEY`` is not set and
+    ``IEUM_KEY_DIR`` is the database's folder."""
+    if os.environ.get("IEUM_RRN_KEY") or not database_url.startswith("sqlite:///"):
+        return False
+    database = Path(database_url[len("sqlite:///"):]).resolve()
+    return database.parent == key_folder().resolve()
+
+
 def current_keys() -> Keys:
     """The keys of this installation (instance folder / ``IEUM_RRN_KEY``)."""
-    return _keys(str(config.instance_path()), os.environ.get("IEUM_RRN_KEY"))
+    return _keys(str(key_folder()), os.environ.get("IEUM_RRN_KEY"))
 
 
 def digits(rrn: str) -> str:

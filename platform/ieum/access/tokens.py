@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ieum.store.models import ApiToken, User, utcnow
@@ -43,3 +43,12 @@ def revoke_token(session: Session, token: str) -> None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
+
+
+def revoke_user_tokens(session: Session, user_id: int) -> int:
+    """Revoke every live token of the user (a web logout or a password change ends the API
+    sessions too); the number revoked."""
+    result = session.execute(update(ApiToken)
+                             .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+                             .values(revoked_at=utcnow()))
+    return result.rowcount or 0

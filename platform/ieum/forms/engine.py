@@ -16,6 +16,7 @@ from typing import Any
 from ieum.definitions.forms import CONTEXT_NAMES
 from ieum.definitions.model import FormDef
 from ieum.expressions import EvalError, compile_expression
+from ieum.forms import text
 from ieum.forms.fields import primary_type
 from ieum.forms.validation import Errors, merge, normalise_rrn, rrn_errors, schema_errors
 
@@ -126,7 +127,14 @@ def process(form: FormDef, submitted: Mapping[str, Any], *, today: dt.date,
     not for required fields or cross-field rules.
     """
     properties = form.properties
-    data = {k: copy.deepcopy(v) if isinstance(v, dict | list) else v
+    refused: Errors = {}
+    for name, value in submitted.items():  # text the stores cannot hold (ieum.forms.text)
+        reason = text.first_problem(name) or text.first_problem(value)
+        if reason:
+            refused.setdefault(name if not text.first_problem(name) else "", []).append(reason)
+    if refused:
+        return Outcome(data={}, errors=refused)
+    data = {k: text.cleaned(copy.deepcopy(v)) if isinstance(v, dict | list | str) else v
             for k, v in submitted.items() if v is not None}
     errors: Errors = {name: ["양식에 없는 항목입니다"] for name in data if name not in properties}
     for name in list(errors):

@@ -321,3 +321,22 @@ def file_ids(items: tuple[Field, ...], data: Mapping[str, Any]) -> list[int]:
                 if isinstance(row, Mapping):
                     found += file_ids(item.children, row)
     return found
+
+
+def subject_refs(items: tuple[Field, ...], data: Mapping[str, Any],
+                 prefix: str = "") -> dict[str, list[Any]]:
+    """The subject ids each ``subjects`` field holds, at any depth (inside groups and the rows
+    of repeatable groups), by field path (``visits.0.attendees``)."""
+    found: dict[str, list[Any]] = {}
+    for item in items:
+        value = data.get(item.name)
+        path = f"{prefix}{item.name}"
+        if item.kind == "subjects" and isinstance(value, list) and value:
+            found[path] = value
+        elif item.kind == "group" and isinstance(value, Mapping):
+            found.update(subject_refs(item.children, value, f"{path}."))
+        elif item.kind == "rows" and isinstance(value, list):
+            for index, row in enumerate(value):
+                if isinstance(row, Mapping):
+                    found.update(subject_refs(item.children, row, f"{path}.{index}."))
+    return found

@@ -28,6 +28,10 @@ from ieum.forms import messages
 Errors = dict[str, list[str]]
 
 FORMATS = FormatChecker(formats=())
+#: Dates a record can hold: a birth date, an admission, a plan. 9999-12-31 (a sentinel some
+#: systems use for "open ended") or year 0001 are typing slips, refused as bad dates.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
 
 
 @FORMATS.checks("date", raises=ValueError)
@@ -36,8 +40,7 @@ def _is_date(value: object) -> bool:
         return True
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         return False
-    dt.date.fromisoformat(value)
-    return True
+    return EARLIEST_DATE <= dt.date.fromisoformat(value) <= LATEST_DATE
 
 
 @FORMATS.checks("date-time", raises=ValueError)

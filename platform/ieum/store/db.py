@@ -29,7 +29,11 @@ def sqlite_synchronous() -> str:
 
 
 def make_engine(url: str, **kwargs) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL, ``synchronous`` and a busy timeout."""
+    """Create an engine; SQLite gets foreign keys, WAL, ``synchronous`` and a busy timeout.
+
+    ``hide_parameters``: a database error's message (logged, and shown by the CLI) carries the
+    SQL but never its parameters, which hold names, birth dates and other personal data."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         synchronous = sqlite_synchronous()
         engine = create_engine(url, connect_args={"timeout": 15}, **kwargs)

@@ -81,6 +81,9 @@ class User(Base):
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Raised by logout, a password change, a role revocation: every signed-in screen session
+    # carries the number it started with and ends when it no longer matches.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     assignments: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user", foreign_keys="RoleAssignment.user_id"
@@ -323,3 +326,18 @@ class AuditEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(Base):
+    """A signed statement that the audit chain had ``event_count`` rows ending in
+    ``last_event_id``/``last_hash``; ``signature`` is an HMAC with a key kept outside the
+    database (ieum.access.audit), so neither truncation nor re-hashing the chain goes unseen."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_event_id: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    event_count: Mapped[int] = mapped_column(Integer)
+    signature: Mapped[str] = mapped_column(String(64))

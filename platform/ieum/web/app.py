@@ -30,6 +30,7 @@ from ieum.web import (
     records,
     region,
     reports,
+    security,
     studio,
     studio_form_builder,
     studio_modeller,
@@ -71,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         JSON_AS_ASCII=False,
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        **security.defaults(),  # Secure cookie, HSTS, rate limits (ieum.web.security)
     )
     app.config.update(config or {})
     app.json.ensure_ascii = False
@@ -107,6 +109,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api_records.bp)
     csrf.exempt(api_tasks.bp)
     errors.register(app)
+    security.install(app)  # headers (CSP, no-store) and rate limits, in one place
     app.add_template_filter(lambda action: ACTION_TITLES.get(action, action), "action_title")
     app.add_template_filter(_display_value, "display_value")
     template_helpers.register(app)

@@ -23,16 +23,25 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_login import (
+    LoginManager,
+    UserMixin,
+    current_user,
+    login_required,
+    login_user,
+    logout_user,
+)
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
+from ieum.services import ServiceError
 from ieum.services.admin import users as accounts
 from ieum.web.context import actor_for, client_ip, db_session
 
 bp = Blueprint("auth", __name__)
 LAST_ACTIVE = "ieum_last_active"  # Flask session key: POSIX seconds of the last screen request
+VERSION = "ieum_session_version"  # the user's session_version when this session began
 IDLE_MESSAGE = "오랫동안 사용하지 않아 로그아웃되었습니다. 다시 로그인하세요."
 # Endpoints the countdown calls: they answer JSON/204 rather than redirecting to a page.
 _SESSION_ENDPOINTS = ("auth.session_ping", "auth.session_status")
@@ -56,7 +65,9 @@ def load_user(user_id: str) -> SignedIn | None:
     if not user_id.isdigit():
         return None
     row = accounts.active_user(db_session(), int(user_id))
-    return SignedIn(row) if row is not None else None
+    if row is None or session.get(VERSION) != (row.session_version or 0):
+        return None  # logged out elsewhere, password changed or a role revoked (server side)
+    return SignedIn(row)
 
 
 class LoginForm(FlaskForm):
@@ -89,6 +100,7 @@ def login():
                                   ip=client_ip())
         if result.user is not None:
             session.clear()
+            session[VERSION] = result.user.session_version or 0
             login_user(SignedIn(result.user))
             session[LAST_ACTIVE] = time.time()
             return redirect(_safe_next(request.args.get("next")) or url_for("workspace.home"))
@@ -104,6 +116,39 @@ def logout():
     idle = request.form.get("reason") == "idle"  # sent by the countdown when it runs out
     _end_session(idle=idle)
     return redirect(url_for("auth.login"))
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField("현재 비밀번호", validators=[
+        InputRequired("현재 비밀번호를 입력하세요."), Length(max=128)])
+    new = PasswordField("새 비밀번호", validators=[
+        InputRequired("새 비밀번호를 입력하세요."), Length(max=128)])
+    confirm = PasswordField("새 비밀번호 확인", validators=[
+        InputRequired("새 비밀번호를 한 번 더 입력하세요."), Length(max=128)])
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """비밀번호 변경: every other session and API token of the account ends; this one goes on."""
+    form = PasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            version = accounts.change_password(
+                db_session(), current_user.row.id, current=form.current.data,
+                new=form.new.data, confirm=form.confirm.data,
+                actor=actor_for(current_user.row))
+        except ServiceError as error:
+            getattr(form, error.field or "new").errors.append(error.message)
+            status = error.status
+        else:
+            session[VERSION] = version
+            flash("비밀번호를 바꿨습니다. 다른 곳에서 로그인한 세션은 모두 끝났습니다.", "success")
+            return redirect(url_for("workspace.home"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/password.html", form=form), status
 
 
 def _end_session(*, idle: bool) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter
 
 from ieum.services import MAX_ID, ServiceError
+from ieum.web import boundary
 
 MESSAGES = {
     400: "요청을 처리할 수 없습니다. 입력값을 확인하세요.",
@@ -19,6 +18,7 @@ MESSAGES = {
     405: "허용되지 않는 요청 방식입니다.",
     409: "다른 사용자가 먼저 변경했거나 마감된 기간입니다.",
     413: "파일이 너무 큽니다.",
+    429: "요청이 너무 잦습니다. 잠시 후 다시 시도하세요.",
     500: "일시적인 오류가 발생했습니다. 잠시 후 다시 시도하세요.",
 }
 
@@ -33,33 +33,6 @@ class RowIdConverter(IntegerConverter):
         if number > MAX_ID:
             raise NotFound()
         return number
-
-
-NUL_MESSAGE = "요청에 사용할 수 없는 문자(NUL)가 들어 있습니다. 입력값을 확인하세요."
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
-
-
-def _nul_in_request() -> bool:
-    """A NUL character anywhere a person can type: the path, the query, form fields, a JSON
-    body (uploaded files may hold any bytes). PostgreSQL text and JSON cannot store it and
-    fails on it (500), so it is refused up front with a message."""
-    if "\x00" in request.path or any(_has_nul(k) or _has_nul(v)
-                                      for k, v in request.args.items(multi=True)):
-        return True
-    if request.is_json:
-        return _has_nul(request.get_json(silent=True))
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return any(_has_nul(k) or _has_nul(v) for k, v in request.form.items(multi=True))
-    return False
 
 
 def _wants_json() -> bool:
@@ -77,10 +50,9 @@ def _respond(status: int, message: str, fields: dict[str, list[str]] | None = No
 
 def register(app: Flask) -> None:
     @app.before_request
-    def refuse_nul():  # noqa: ANN202
-        if _nul_in_request():
-            return _respond(400, NUL_MESSAGE)
-        return None
+    def input_boundary():  # noqa: ANN202 - ieum.web.boundary: size, nesting, unstorable text
+        problem = boundary.request_problem()
+        return _respond(*problem) if problem else None
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):

@@ -9,7 +9,8 @@ ERROR = {"$ref": "#/components/schemas/Error"}
 
 ERROR_TITLES = {400: "입력값 오류 (fields: 항목별 메시지)", 401: "인증 필요", 403: "권한 없음",
                 404: "없음 (다른 기관의 자료 포함)",
-                409: "다른 사용자가 먼저 수정함 또는 마감된 기간", 413: "파일이 너무 큼"}
+                409: "다른 사용자가 먼저 수정함 또는 마감된 기간", 413: "파일이 너무 큼",
+                429: "요청이 너무 잦음 (로그인·토큰 발급 횟수 제한)"}
 
 
 def responses(ok: str, schema: Mapping[str, Any] | None, *codes: int,

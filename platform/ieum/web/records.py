@@ -328,6 +328,6 @@ def download(facility_code: str, attachment_id: int):
                                  request.form.get("reason", ""))
     except ServiceError as refused:
         return reason_page(refused.message, refused.status)
-    return send_file(files.file_path(attachment_folder(), attachment),
+    return send_file(io.BytesIO(files.file_content(attachment_folder(), attachment)),
                      mimetype=attachment.content_type, as_attachment=True,
                      download_name=attachment.filename)

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
 from ieum.access import privacy
@@ -316,16 +316,39 @@ def facility_referrals(session: Session, workspace: Workspace, *, direction: str
         statement = statement.where(or_(
             (Referral.from_facility_id == own) & (Referral.from_subject_id == subject_id),
             (Referral.to_facility_id == own) & (Referral.to_subject_id == subject_id)))
+    statement = statement.where(_scope_filter(session, workspace))
     rows = session.scalars(statement.order_by(Referral.id.desc()).limit(limit))
     return [_view(session, workspace, row) for row in rows]
+
+
+def _scope_filter(session: Session, workspace: Workspace):  # noqa: ANN202 - a SQL condition
+    """The referrals this person may see under their grant's scope (``collaboration``):
+    ``facility`` sees all of the facility's; ``own`` and ``assigned`` see the ones they sent,
+    and of those received, the ones they decided or whose review task is theirs to work."""
+    if workspace.permissions.scopes.get(consent.UNIT, "own") == "facility":
+        return true()
+    user = workspace.user.id
+    here = workspace.facility.id
+    roles = tuple(workspace.permissions.roles)
+    workable = select(Task.instance_id).where(
+        Task.facility_id == here, Task.state == "ready",
+        or_(Task.assignee_id == user,
+            Task.assignee_id.is_(None) & (Task.role.is_(None) | Task.role.in_(roles))))
+    return or_(
+        (Referral.from_facility_id == here) & (Referral.requested_by_id == user),
+        (Referral.to_facility_id == here) & or_(Referral.decided_by_id == user,
+                                                Referral.review_instance_id.in_(workable)))
 
 
 def get_referral(session: Session, workspace: Workspace, referral_id: int) -> ReferralView:
     """A referral our facility sent or received; any other is not found."""
     consent.require(workspace, "view")
-    referral = session.get(Referral, referral_id)
-    if referral is None or workspace.facility.id not in (referral.from_facility_id,
-                                                         referral.to_facility_id):
+    referral = session.scalar(select(Referral).where(
+        Referral.id == referral_id,
+        or_(Referral.from_facility_id == workspace.facility.id,
+            Referral.to_facility_id == workspace.facility.id),
+        _scope_filter(session, workspace)))
+    if referral is None:  # another facility's, or outside this person's scope
         raise ServiceError("의뢰를 찾을 수 없습니다.", status=404)
     return _view(session, workspace, referral)
 

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
 from ieum.access.login import LoginResult, authenticate, check_login
-from ieum.access.passwords import hash_password, policy_problems
+from ieum.access.passwords import hash_password, policy_problems, verify_password
+from ieum.access.sessions import end_sessions
 from ieum.access.tokens import issue_token, revoke_token, user_for_token
 from ieum.definitions import Registry
 from ieum.services import ServiceError, form_date
@@ -36,7 +37,7 @@ def create_user(session: Session, *, login: str, name: str, password: str,
             "3~64자여야 합니다.", field="login")
     if not name.strip():
         raise ServiceError("이름은 필수 입력 항목입니다.", field="name")
-    problems = policy_problems(password)
+    problems = policy_problems(password, login=login, name=name)
     if problems:
         raise ServiceError(problems[0], field="password")
     if session.scalar(select(User.id).where(User.login == login)) is not None:
@@ -239,6 +240,7 @@ def revoke_role(session: Session, registry: Registry, *, facility: Facility,
     if assignment.valid_from > yesterday:
         assignment.valid_from = yesterday
     session.flush()
+    end_sessions(session, assignment.user_id)  # the revoked role's screens close at once
     user = session.get(User, assignment.user_id)
     record_event(session, "role.revoke", actor or Actor(), facility_id=facility.id,
                  target_type="user", target_id=assignment.user_id,
@@ -322,8 +324,44 @@ def sign_in(session: Session, login: str, password: str, *, ip: str | None) -> L
 
 @transaction
 def sign_out(session: Session, actor: Actor, *, idle: bool = False) -> None:
-    """Audit a logout from the screens (``idle``: the idle limit ran out)."""
+    """Log out of the screens (``idle``: the idle limit ran out), audited. A logout by the
+    person ends every session of the account on the server, so a copied session cookie opens
+    nothing afterwards, and revokes the account's API tokens; an idle logout ends only the
+    idle session (a copy of its cookie is as idle), so a tab left open elsewhere does not sign
+    the person out of their other devices."""
+    if actor.user_id is not None and not idle:
+        end_sessions(session, actor.user_id)
     record_event(session, "logout", actor, detail={"reason": "idle"} if idle else None)
+
+
+@transaction
+def change_password(session: Session, user_id: int, *, current: str, new: str,
+                    confirm: str, actor: Actor) -> int:
+    """비밀번호 변경: the current password must match and the new one pass the policy (NIST SP
+    800-63B: length and the list of common passwords). Every other session and API token of
+    the user ends; returns the new session version for the session that made the change."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise ServiceError("계정을 찾을 수 없습니다.", status=404)
+    if not verify_password(user.password_hash, current or ""):
+        raise ServiceError("현재 비밀번호가 올바르지 않습니다.", field="current")
+    if new != confirm:
+        raise ServiceError("새 비밀번호 확인이 일치하지 않습니다.", field="confirm")
+    if new == current:
+        raise ServiceError("새 비밀번호가 현재 비밀번호와 같습니다.", field="new")
+    problems = policy_problems(new, login=user.login, name=user.name)
+    if problems:
+        raise ServiceError(problems[0], field="new")
+    user.password_hash = hash_password(new)
+    version = end_sessions(session, user.id)
+    record_event(session, "password.change", actor, target_type="user", target_id=user.id)
+    return version
+
+
+def session_version(session: Session, user_id: int) -> int | None:
+    """The account's current session version (None: no such active account)."""
+    user = session.get(User, user_id)
+    return user.session_version if user is not None and user.is_active else None
 
 
 @transaction

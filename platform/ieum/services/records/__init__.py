@@ -22,7 +22,7 @@ from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
 from ieum.definitions.model import FormDef
 from ieum.forms.engine import Outcome, process
-from ieum.forms.fields import Field, FieldTree, field_tree, file_ids
+from ieum.forms.fields import Field, FieldTree, field_tree, file_ids, subject_refs
 from ieum.forms.validation import Errors
 from ieum.services import ServiceError, is_id
 from ieum.services.conflicts import refuse_conflicts
@@ -364,17 +364,15 @@ def _claim_files(session: Session, scope: FormScope, record: Record, form: FormD
 
 def _foreign_subjects(session: Session, scope: FormScope, form: FormDef,
                       data: Mapping[str, Any]) -> dict[str, list[str]]:
-    """``subjects`` fields may only name this facility's subjects."""
+    """``subjects`` fields may only name this facility's subjects, wherever they are (inside
+    groups and the rows of repeatable groups too)."""
     errors: dict[str, list[str]] = {}
-    for item in field_tree(form).fields:
-        ids = data.get(item.name)
-        if item.kind != "subjects" or not isinstance(ids, list) or not ids:
-            continue
+    for path, ids in subject_refs(field_tree(form).fields, data).items():
+        usable = [i for i in ids if is_id(i)]
         known = set(session.scalars(select(Subject.id).where(
-            Subject.id.in_([i for i in ids if is_id(i)]),
-            Subject.facility_id == scope.facility.id)))
-        if set(ids) - known:
-            errors[item.name] = ["대상자를 찾을 수 없습니다. 다시 선택하세요"]
+            Subject.id.in_(usable), Subject.facility_id == scope.facility.id)))
+        if len(usable) != len(ids) or set(usable) - known:
+            errors[path] = ["대상자를 찾을 수 없습니다. 다시 선택하세요"]
     return errors
 
 

@@ -1,4 +1,5 @@
-"""Files attached to records: kept under ``instance/attachments``, never in the web root."""
+"""Files attached to records: kept under ``instance/attachments``, never in the web root, and
+encrypted at rest (``ieum.access.files_at_rest``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ieum.access import files_at_rest
 from ieum.forms.fields import Field
 from ieum.services import ServiceError, is_id
 from ieum.services.transactions import transaction
@@ -41,16 +43,20 @@ def store_upload(session: Session, folder: Path, facility: Facility, user: User,
     target = folder / key
     target.parent.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
+
+    def chunks():  # noqa: ANN202 - the plaintext, checked against the limit as it streams
+        nonlocal size
+        while chunk := stream.read(CHUNK):
+            size += len(chunk)
+            if size > field.max_size:
+                limit = _human(field.max_size)
+                raise ServiceError(f"파일이 너무 큽니다. {limit} 이하만 올릴 수 있습니다.",
+                                   field=field.path)
+            digest.update(chunk)
+            yield chunk
+
     try:
-        with target.open("wb") as out:
-            while chunk := stream.read(CHUNK):
-                size += len(chunk)
-                if size > field.max_size:
-                    limit = _human(field.max_size)
-                    raise ServiceError(f"파일이 너무 큽니다. {limit} 이하만 올릴 수 있습니다.",
-                                       field=field.path)
-                digest.update(chunk)
-                out.write(chunk)
+        files_at_rest.write(target, key, chunks())
     except ServiceError:
         target.unlink(missing_ok=True)
         raise
@@ -107,6 +113,22 @@ def attachments_of(session: Session, facility: Facility, ids: Iterable[int]
 
 def file_path(folder: Path, attachment: Attachment) -> Path:
     return folder / attachment.storage_key
+
+
+def file_content(folder: Path, attachment: Attachment) -> bytes:
+    """The file's bytes, decrypted; a file kept before encryption is encrypted in place on
+    this first read (the transparent migration)."""
+    path = file_path(folder, attachment)
+    files_at_rest.migrate(path, attachment.storage_key)
+    return files_at_rest.read(path, attachment.storage_key)
+
+
+def encrypt_stored_files(session: Session, folder: Path) -> int:
+    """Encrypt every attachment still stored in plain form (``ieum files encrypt``)."""
+    done = 0
+    for key in session.scalars(select(Attachment.storage_key)):
+        done += files_at_rest.migrate(folder / key, key)
+    return done
 
 
 @transaction

@@ -122,6 +122,7 @@ def audit_download(session: Session, workspace: Workspace, attachment: Attachmen
     text = stated_reason(reason)
     record_event(session, "attachment.download", actor, facility_id=workspace.facility.id,
                  target_type="attachment", target_id=attachment.id,
-                 detail={"record": attachment.record_id, "filename": attachment.filename,
-                         "reason": text})
+                 detail={"record": attachment.record_id, "field": attachment.field,
+                         "content_type": attachment.content_type, "reason": text})
+    # (not the file name: "김민준_건강진단서.pdf" would stay in a log that is never erased)
     session.commit()
