@@ -8,8 +8,8 @@
 * On PostgreSQL, a trigger refuses UPDATE of ``audit_event`` rows and DELETE except inside the
   retention purge (which sets ``ieum.audit_purge`` for its transaction).
 
-Revision ID: 0010_security
-Revises: 0009
+Revision ID: 0011_security
+Revises: 0010_studio_core
 Create Date: 2026-12-07
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_security"
-down_revision: str | None = "0009"
+revision: str = "0011_security"
+down_revision: str | None = "0010_studio_core"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
