@@ -220,4 +220,5 @@ def test_one_saved_version_is_readable_as_json(studio_app) -> None:
     assert data["version"] == 1 and data["body"]["title"] == "실험 메모"
     assert data["author"] == "작성자" and data["published"] is False
     assert author.get("/content/form/lab_note/versions/9").status_code == 404
+    assert author.get("/content/form/lab_note/versions/x1").status_code == 404
     assert author.get("/content/form/no_draft/versions/1").get_json()["status"] == 404

@@ -118,10 +118,13 @@ def save_document(kind: str, key: str):
                     "package": saved.document.package.name if saved.document.package else None})
 
 
-@bp.get("/<kind>/<key>/versions/<int:number>")
-def version(kind: str, key: str, number: int):
-    """One saved version (an editor may open or restore it): body, note, author, time."""
-    found = studio.version_of(db_session(), kind, key, number)
+@bp.get("/<kind>/<key>/versions/<number>")
+def version(kind: str, key: str, number: str):
+    """One saved version (an editor may open or restore it): body, note, author, time. The
+    number is a version of the draft, not a row id (so no ``int`` converter)."""
+    if not number.isdigit() or len(number) > 9:
+        raise ServiceError(f"{number[:10]}판을 찾을 수 없습니다.", status=404)
+    found = studio.version_of(db_session(), kind, key, int(number))
     return jsonify({"kind": kind, "key": key, "version": found.number, "body": found.body,
                     "note": found.note, "author": found.author.name if found.author else None,
                     "saved_at": found.created_at.isoformat(),
