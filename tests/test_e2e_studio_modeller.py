@@ -83,7 +83,7 @@ def test_every_shipped_process_opens_and_saves_back_unchanged_in_meaning(page, s
     assert requests and all(url.startswith(server.url) for url in requests)
 
     # The real save path: 저장 stores the first draft version, unchanged in meaning.
-    body = SHIPPED[0].read_text(encoding="utf-8")
+    body = next(p for p in SHIPPED if p.name == "approval.bpmn").read_text(encoding="utf-8")
     key = processes.process_ids(body)[0]
     open_modeller(page, server, key)
     page.evaluate("() => window.ieumModeller.modeler.get('modeling')"
