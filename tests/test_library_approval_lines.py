@@ -202,7 +202,7 @@ def test_a_running_approval_keeps_its_line_and_a_return_is_shown(app) -> None:
 
 @pytest.mark.parametrize("steps,message", [
     (["", ""], "결재자를 한 명 이상 정하세요."),
-    (["team_leader", "team_leader"], "‘팀장’이(가) 결재선에 두 번 있습니다."),
+    (["team_leader", "team_leader"], "‘팀장’이 결재선에 두 번 있습니다."),
     (["worker"], "‘요양보호사’ 역할은 이 업무의 결재 권한이 없습니다."),
     (["director_of_everything"], "이 기관에 없는 역할입니다: director_of_everything"),
 ])

@@ -23,6 +23,7 @@ from ieum.catalog.income import (
     region_tier,
 )
 from ieum.expressions import EvalError, compile_expression
+from ieum.korean import josa
 
 
 class EvaluationError(ValueError):
@@ -132,7 +133,7 @@ def evaluate_household(definition: ProgramDefinition, household: Mapping[str, An
         comparison += f"이 선정기준액 {_won(threshold)}을 넘습니다{percent}"
     reasons.append(comparison)
     verdict = "충족합니다" if eligible else "충족하지 않습니다"
-    reasons.append(f"선정기준 {definition.criteria} 을(를) {verdict}")
+    reasons.append(f"선정기준 {josa(definition.criteria, '을')} {verdict}")
     if eligible:
         reasons.append(f"급여액: {_won(amount)} ({_cycle(definition.delivery_cycle)})")
     auto = bool(eligible and share is not None and share <= definition.auto_decide_share)

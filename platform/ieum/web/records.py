@@ -94,7 +94,17 @@ def index(facility_code: str, unit_id: str, form_id: str):
     scope = form_scope(facility_code, unit_id, form_id)
     query = records.parse_list_query(scope.tree, request.args)
     page = records.list_records(db_session(), scope, query, count_cap=records.COUNT_CAP)
-    return render_template("records/list.html", **_page(scope, page=page, query=query))
+    return render_template("records/list.html", **_page(
+        scope, page=page, query=query, subject_labels=_subject_labels(scope, page.items)))
+
+
+def _subject_labels(scope: records.FormScope, items) -> dict[int, str] | None:  # noqa: ANN001
+    """Whose record each row is (대상자 column), or None when the unit's records are about no
+    subject or the form registers subjects itself (its own columns name them)."""
+    registry_form = (scope.unit.subject_registry or {}).get("form")
+    if scope.unit.record_subject == "none" or registry_form == scope.form.id:
+        return None
+    return subjects.labels(db_session(), scope.facility, (r.subject_id for r in items))
 
 
 def _submitted(scope: records.FormScope, previous: dict | None = None):  # noqa: ANN202

@@ -20,7 +20,7 @@ from werkzeug.datastructures import CombinedMultiDict
 from ieum.access.audit import Actor
 from ieum.definitions import Registry, extensions
 from ieum.forms import wtf
-from ieum.services import ServiceError, records
+from ieum.services import ServiceError, documents, records
 from ieum.services import workflows as flows
 from ieum.services.records import views as record_views
 from ieum.services.workspace import Workspace, open_workspace
@@ -97,6 +97,7 @@ def inbox(facility_code: str):
     units = {item.unit_id: item.title for group in ws.menu for item in group.items}
     return render_template("tasks/inbox.html", **_page(
         ws, items=items, query=query, units=units, due_filters=DUE_FILTERS,
+        lines=documents.inbox_lines(db_session(), registry(), ws, items),
         counts=flows.inbox_counts(db_session(), ws, today(), registry())))
 
 
@@ -147,6 +148,8 @@ def work(facility_code: str, task_id: int):
                            instance=instance),
         tree=scope.tree if scope else None, attachments={},
         may_work=flows.may_work(ws, task), history=flows.instance_tasks(session, instance),
+        documents=documents.of_instance(session, registry(), ws, instance, today(),
+                                        actor_for(current_user.row)),
         steps=flows.progress(session, registry(), instance))), status
 
 

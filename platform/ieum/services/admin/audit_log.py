@@ -20,6 +20,7 @@ from ieum.access.audit import Actor, ChainCheck, check_chain, purge_events, reco
 from ieum.access.grants import Permissions, user_facilities
 from ieum.config import KST
 from ieum.definitions import Registry
+from ieum.korean import josa
 from ieum.services import ServiceError
 from ieum.services.transactions import transaction
 from ieum.services.workspace import Workspace, open_workspace
@@ -119,7 +120,7 @@ class AuditFilters:
             try:
                 return dt.date.fromisoformat(value)
             except ValueError:
-                raise ServiceError(f"{title}이 올바른 날짜가 아닙니다 (예: 2026-03-02).",
+                raise ServiceError(f"{josa(title, '이')} 올바른 날짜가 아닙니다 (예: 2026-03-02).",
                                    field=name) from None
 
         subject = text("subject", 18)

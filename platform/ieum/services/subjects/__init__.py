@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ieum.access import privacy
@@ -106,3 +106,20 @@ def names(session: Session, facility: Facility, ids: Iterable[int]) -> dict[int,
     rows = session.scalars(select(Subject).where(Subject.id.in_(wanted),
                                                  Subject.facility_id == facility.id))
     return {row.id: row.name for row in rows}
+
+
+def labels(session: Session, facility: Facility, ids: Iterable[int | None]) -> dict[int, str]:
+    """id -> how a list names the facility's subject: the name, with the birth date when
+    another subject of the facility has the same name (so two 김민준 can be told apart)."""
+    wanted = sorted({i for i in ids if isinstance(i, int)})
+    if not wanted:
+        return {}
+    rows = list(session.scalars(select(Subject).where(Subject.id.in_(wanted),
+                                                      Subject.facility_id == facility.id)))
+    names_shown = {row.name for row in rows}
+    repeated = set(session.scalars(
+        select(Subject.name).where(Subject.facility_id == facility.id,
+                                   Subject.name.in_(sorted(names_shown)))
+        .group_by(Subject.name).having(func.count(Subject.id) > 1)))
+    return {row.id: f"{row.name} ({row.birth_date})" if row.name in repeated and row.birth_date
+            else row.name for row in rows}
