@@ -23,6 +23,7 @@ from ieum.forms import wtf
 from ieum.services import ServiceError, documents, records
 from ieum.services import workflows as flows
 from ieum.services.records import views as record_views
+from ieum.services.subjects import cases
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.web.context import actor_for, db_session, functions, registry, today
 from ieum.web.panels import Panel, collect
@@ -234,6 +235,6 @@ def subject(facility_code: str, subject_id: int):
     return render_template("tasks/subject.html", **_page(
         ws, subject=person, items=items, units=registry().unit_functions,
         panels=task_panels(ws, "subject", subject_id=subject_id),
-        forms=registry().forms,
+        forms=registry().forms, accepts=cases.accepts, is_closed=cases.is_closed,
         record_groups=record_views.subject_records(session, registry(), ws, subject_id, today(),
                                               actor_for(current_user.row))))

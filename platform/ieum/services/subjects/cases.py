@@ -53,11 +53,18 @@ def _set_worker(session: Session, subject: Subject, unit_id: str, user_id: int) 
         Record.facility_id == subject.facility_id).values(assignee_id=user_id))
 
 
+def accepts(subject: Subject | None, unit_id: str, form_id: str) -> bool:
+    """Whether a new record of ``form_id`` may be written for the subject in ``unit_id``:
+    not when the case is closed there, unless the lock kept the form open (사후관리)."""
+    return not is_closed(subject, unit_id) \
+        or form_id in (_state(subject).get("open_forms") or [])
+
+
 def before_insert(session: Session, unit: UnitFunction, subject_id: int | None,
                   form_id: str = "") -> int | None:
     """Refuse a record for a closed case; return the assignee a new record gets."""
     subject = session.get(Subject, subject_id) if subject_id else None
-    if is_closed(subject, unit.id) and form_id not in (_state(subject).get("open_forms") or []):
+    if not accepts(subject, unit.id, form_id):
         raise ServiceError(CLOSED, status=409)
     return assigned_worker(subject, unit.id)
 
