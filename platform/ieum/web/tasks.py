@@ -21,6 +21,7 @@ from ieum.access.audit import Actor
 from ieum.definitions import Registry, extensions
 from ieum.forms import wtf
 from ieum.services import ServiceError, documents, records
+from ieum.services import subjects as subject_service
 from ieum.services import workflows as flows
 from ieum.services.records import views as record_views
 from ieum.services.subjects import cases
@@ -99,6 +100,7 @@ def inbox(facility_code: str):
     return render_template("tasks/inbox.html", **_page(
         ws, items=items, query=query, units=units, due_filters=DUE_FILTERS,
         lines=documents.inbox_lines(db_session(), registry(), ws, items),
+        people=subject_service.search(db_session(), ws.facility, limit=1000),
         counts=flows.inbox_counts(db_session(), ws, today(), registry())))
 
 
@@ -238,3 +240,23 @@ def subject(facility_code: str, subject_id: int):
         forms=registry().forms, accepts=cases.accepts, is_closed=cases.is_closed,
         record_groups=record_views.subject_records(session, registry(), ws, subject_id, today(),
                                               actor_for(current_user.row))))
+
+
+@bp.get("/search")
+@login_required
+def search(facility_code: str):
+    """통합 검색: people by name or birth date in the facilities where the user's grants show
+    subjects (a unit with subject records they may view), each linked to its page."""
+    ws = _workspace(facility_code)
+    content, session, day = registry(), db_session(), today()
+    allowed = []
+    for facility in ws.facilities:
+        there = ws if facility.id == ws.facility.id else open_workspace(
+            session, content, current_user.row, facility.code, day)
+        if any(content.unit_functions[item.unit_id].record_subject != "none"
+               for group in there.menu for item in group.items):
+            allowed.append(facility)
+    text = request.args.get("q", "")
+    found = subject_service.find_people(session, allowed, text)
+    return render_template("tasks/search.html", **_page(
+        ws, text=text.strip()[:50], found=found, many=len(allowed) > 1))
