@@ -156,3 +156,40 @@ def test_occupancy_agrees_with_the_children_listed_as_admitted(page, demo) -> No
     assert shown == admitted == 6, (shown, admitted)
     expect(statuses.filter(has_text="퇴소")).to_have_count(1)
     shot(page, "09-occupancy")
+
+
+def test_at_phone_width_the_menu_waits_behind_a_button(page, demo) -> None:
+    page.set_viewport_size({"width": 375, "height": 740})
+    sign_in(page, demo, "srlead")
+    nav = page.get_by_role("navigation", name="업무 메뉴")
+    expect(nav).to_be_hidden()
+    # the page's own content starts right under the top bar, not under 25 menu links
+    top = page.get_by_test_id("facility-facts").bounding_box() \
+        if page.get_by_test_id("facility-facts").count() else \
+        page.locator("main").bounding_box()
+    assert top["y"] < 200, top
+    shot(page, "10-phone-dashboard")
+    page.get_by_test_id("menu-button").click()
+    expect(nav).to_be_visible()
+    shot(page, "11-phone-menu-open")
+    nav.get_by_role("link", name="자립지원 사례관리").click()
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("자립지원")
+    expect(nav).to_be_hidden()
+
+
+def test_back_after_a_refused_save_loads_the_form_again_without_resubmitting(
+        page, demo) -> None:
+    sign_in(page, demo, "resmanager")
+    page.goto(demo.url + "/f/demo-residence/u/resolution/resolution/new")
+    field(page, "사업명").fill("봄 소풍")
+    with page.expect_navigation():
+        page.get_by_role("button", name="저장", exact=True).click()
+    # refused: what was typed and the messages are both still there
+    expect(page.get_by_test_id("form-errors")).to_be_visible()
+    expect(field(page, "사업명")).to_have_value("봄 소풍")
+    with page.expect_navigation():
+        page.get_by_role("link", name="취소").click()
+    response = page.go_back()  # without the fix: net::ERR_CACHE_MISS (form resubmission)
+    assert response is not None and response.status == 200
+    expect(page.get_by_role("heading", level=1)).to_have_text("수입·지출 결의서 작성")
