@@ -326,10 +326,13 @@ def test_counselling_date_may_not_be_in_the_future(forms) -> None:
     assert outcome.errors == {"counselling_date": ["상담일자는 오늘 이후일 수 없습니다."]}
 
 
-def test_counselling_private_switch_and_private_content(forms) -> None:
+def test_counselling_private_switch_hides_the_whole_note(forms) -> None:
+    """Manual: 공개 — every staff member of the facility sees the note; 비공개 — only its
+    writer, the assigned worker and the managers. So the switch hides the whole record, and
+    a 공개 note shows its content (no field is private on its own)."""
     form = forms["sr_counselling"]
     assert sensitive.private_flags(form) == ["is_private"]
-    assert {"content", "follow_up"} <= set(sensitive.private_fields(form))
+    assert sensitive.private_fields(form) == []
     assert sensitive.is_private_record(form, {**COUNSELLING, "is_private": True})
     assert not sensitive.is_private_record(form, COUNSELLING)
 

@@ -151,7 +151,10 @@ def new(facility_code: str, unit_id: str, form_id: str):
     scope = form_scope(facility_code, unit_id, form_id)
     scope.require("create")
     if request.method == "GET":
-        return _render_edit(scope, wtf.bind(scope.form, subjects=subject_options(scope)), {})
+        known = {item.name: scope.today.isoformat() for item in scope.tree.fields
+                 if item.kind == "date" and item.ui.get("today")}
+        return _render_edit(scope, wtf.bind(scope.form, data=known or None,
+                                            subjects=subject_options(scope)), {})
     bound, data, read_errors = _submitted(scope)
     draft = request.form.get("action") == "draft"
     subject_id = request.form.get("subject_id", type=int) or request.args.get(

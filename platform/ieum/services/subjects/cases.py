@@ -162,12 +162,20 @@ def change_worker(session: Session, workspace: Workspace, unit_id: str, subject_
     if registry is not None and today is not None and user.id not in {
             w.user_id for w in workers(session, registry, workspace, unit_id, today)}:
         raise ServiceError("이 기관에서 이 업무를 맡을 수 있는 직원을 고르세요.", field="login")
-    _set_worker(session, subject, unit_id, user.id)
-    record_event(session, "case.assign", actor, facility_id=workspace.facility.id,
-                 target_type="subject", target_id=subject.id, subject_id=subject.id,
-                 detail={"unit": unit_id, "worker": user.id, "by": "team_leader"})
+    assign_worker(session, subject, unit_id, user, actor, by="team_leader")
     session.commit()
     return subject
+
+
+def assign_worker(session: Session, subject: Subject, unit_id: str, user: User, actor: Actor,
+                  *, by: str) -> None:
+    """Make ``user`` the subject's worker in ``unit_id`` (the unit's records follow); audited,
+    not committed (a service or a task hook commits with its own work). ``by`` says how:
+    ``team_leader``, ``approved_request``."""
+    _set_worker(session, subject, unit_id, user.id)
+    record_event(session, "case.assign", actor, facility_id=subject.facility_id,
+                 target_type="subject", target_id=subject.id, subject_id=subject.id,
+                 detail={"unit": unit_id, "worker": user.id, "by": by})
 
 
 @dataclass(frozen=True)
