@@ -186,6 +186,7 @@ class CaseRow:
     worker: str | None
     stages: tuple[dt.date | None, ...]
     closed: bool
+    dates: tuple[str | None, ...] = ()  # the manifest's ``case_list.dates`` columns
 
 
 def _age(born: dt.date | None, today: dt.date) -> int | None:
@@ -216,6 +217,17 @@ def case_rows(session: Session, workspace: Workspace, unit: UnitFunction, today:
         latest[(subject_id, form_id)] = day if isinstance(day, dt.date) else (
             dt.date.fromisoformat(str(day)[:10]) if day else None)
     workers = {u.id: u.name for u in session.scalars(select(User))}
+    columns = list(case.get("dates") or ())
+    shown: dict[tuple[int, str], Mapping[str, Any]] = {}  # (subject, form) -> latest data
+    if columns:
+        for subject_id, form_id, data in session.execute(
+                select(Record.subject_id, Record.form_id, Record.data)
+                .where(Record.facility_id == workspace.facility.id,
+                       Record.unit_function == unit.id, Record.deleted_at.is_(None),
+                       Record.status != "draft",
+                       Record.form_id.in_(sorted({c["form"] for c in columns})))
+                .order_by(Record.id)):
+            shown[(subject_id, form_id)] = data or {}
     rows = []
     for subject in subjects:
         age = _age(subject.birth_date, today)
@@ -232,7 +244,9 @@ def case_rows(session: Session, workspace: Workspace, unit: UnitFunction, today:
             continue
         worker = assigned_worker(subject, unit.id)
         rows.append(CaseRow(subject, registered, age, workers.get(worker) if worker else None,
-                            tuple(latest.get((subject.id, f)) for f in forms), closed))
+                            tuple(latest.get((subject.id, f)) for f in forms), closed,
+                            tuple(shown.get((subject.id, c["form"]), {}).get(c["field"])
+                                  for c in columns)))
     return rows
 
 
