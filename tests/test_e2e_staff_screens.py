@@ -193,3 +193,25 @@ def test_back_after_a_refused_save_loads_the_form_again_without_resubmitting(
     response = page.go_back()  # without the fix: net::ERR_CACHE_MISS (form resubmission)
     assert response is not None and response.status == 200
     expect(page.get_by_role("heading", level=1)).to_have_text("수입·지출 결의서 작성")
+
+
+def test_keyboard_only_a_refused_save_lands_on_the_first_field_to_fix(page, demo) -> None:
+    sign_in(page, demo, "resmanager")
+    page.goto(demo.url + "/f/demo-residence/u/resolution/resolution/new")
+    page.keyboard.press("Tab")  # the first stop skips the 25 menu links
+    skip = page.get_by_test_id("skip-link")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
+    project = field(page, "사업명")
+    expect(project).to_have_attribute("required", "")
+    project.focus()
+    page.keyboard.type("봄 소풍")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.get_by_test_id("form-errors")).to_be_visible()
+    invalid = page.locator('form.ieum-form [aria-invalid="true"]')
+    expect(invalid.first).to_be_focused()
+    described = invalid.first.get_attribute("aria-describedby")
+    assert described and page.locator(f"#{described.split()[0]}").inner_text().strip()
+    shot(page, "12-keyboard-refused")
