@@ -176,7 +176,7 @@ def test_a_childs_self_reliance_case_in_the_browser(page, server) -> None:
     field(page, "제목").fill("돈관리 교육 3회기")
     field(page, "프로그램").select_option(label="돈관리기술")
     page.locator('[data-field="participants"] select').select_option(
-        label="이나래 (2010-01-10)")
+        label="이나래 (2007-01-10)")
     field(page, "회기").fill("3")
     field(page, "회기일자").fill("2026-02-27")
     field(page, "시작시간").fill("14:00")
