@@ -91,7 +91,7 @@ ACTION_TITLES = {
 DETAIL_TITLES = {
     "unit": "업무", "units": "업무", "form": "양식", "status": "상태", "fields": "바뀐 항목",
     "reason": "사유", "process": "절차", "task": "단계", "record": "기록", "instance": "업무",
-    "pay_month": "귀속월", "resolution": "결의서", "total": "합계", "before": "이전",
+    "pay_month": "귀속월", "total": "합계", "before": "이전",
     "after": "이후", "worker": "담당자", "by": "방법", "field": "항목", "login": "아이디",
     "role": "역할", "valid_from": "시작일", "valid_to": "종료일", "year": "연도",
     "count": "건수", "number": "번호", "numbers": "번호", "error": "오류", "kind": "종류",
