@@ -22,8 +22,9 @@ def sign_in(page, server, login_name: str) -> None:
 
 
 def field(scope, title: str):
-    """The input labelled exactly ``title`` (a required field's label ends in " *")."""
-    return scope.get_by_label(re.compile(rf"^{re.escape(title)}( \*)?$"))
+    """The input labelled exactly ``title`` (a required field's label ends in "(필수)", or in
+    the condition under which it is required, read out instead of the red "*")."""
+    return scope.get_by_label(re.compile(rf"^{re.escape(title)}(\s*\*(\s*\(.*\))?)?$"))
 
 
 def radio(scope, title: str):

@@ -86,8 +86,8 @@ def test_the_screen_lists_the_facilitys_users_with_roles_periods_and_states(app)
         assert name in html
     assert "바깥사람" not in html and "outsider" not in html  # another facility's user
     assert "박새내기" not in html  # an account without a role here
-    assert "2026-01-01 ~ 9999-12-31" in html
-    assert "2025-01-01 ~ 2025-12-31" in html and "2026-04-01 ~ 9999-12-31" in html
+    assert "2026-01-01 ~ (종료일 없음)" in html
+    assert "2025-01-01 ~ 2025-12-31" in html and "2026-04-01 ~ (종료일 없음)" in html
     assert 'data-user="kim"' in html and 'data-state="active"' in html
     assert 'data-state="ended"' in html and 'data-state="planned"' in html
     for state in ("사용중", "만료", "예정"):

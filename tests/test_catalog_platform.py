@@ -377,8 +377,10 @@ def test_invalid_application_shows_field_errors(catalog_app) -> None:
                       {"size": "0", "earned_income": "많음"})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "household.size" in page and "household.earned_income" in page
-    assert "annex.livelihood-2026.work_ability" in page
+    # each error names its place in the words of the screen, never a path like household.size
+    assert "가구 소득·재산 (조사 항목) · 가구원 수" in page
+    assert "가구 소득·재산 (조사 항목) · 근로소득" in page
+    assert "household.size" not in page and "annex.livelihood-2026.work_ability" not in page
     with _session(catalog_app) as session:
         assert session.scalar(select(func.count(Application.id))) == 0
 

@@ -73,8 +73,8 @@ def test_livelihood_determination_line_by_line() -> None:
     assert determination.auto_decidable  # 42.7% <= 65%
     labels = dict(determination.lines)
     assert labels["소득평가액 = (근로 + 사업) × 0.7 + 기타"] == 350_000
-    assert labels["선정기준액 (round_half_up(median_income * threshold_share))"] == 820_556
-    assert labels["급여액 (max(threshold - income_recognition, 0))"] == 470_556
+    assert labels["선정기준액"] == 820_556
+    assert labels["급여액"] == 470_556
     assert determination.reasons[0] == (
         "소득인정액 350,000원이 선정기준액 820,556원 이하입니다 (선정기준액의 42.7%)")
 

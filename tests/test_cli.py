@@ -34,10 +34,13 @@ def test_upgrade_then_demo_json_has_the_documented_shape(run) -> None:
     data = json.loads(first.stdout)
     assert set(data) == {"facilities", "users", "children"}
     assert {f["code"] for f in data["facilities"]} == {
-        "demo-child", "demo-elderly", "demo-foster",
+        "demo-child", "demo-elderly", "demo-foster", "demo-residence",
         # a new facility type of each field (ieum_library.demo.facility_types)
         "demo-protect", "demo-kids", "demo-hall", "demo-bath", "demo-sign", "demo-jahwal",
         "demo-mind", "demo-mother", "demo-street"}
+    logins = {u["login"] for u in data["users"]}  # every login the README lists
+    assert {"official", "official2", "resmanager", "reslead", "resworker", "carelead",
+            "designer", "reviewer"} <= logins
     assert data["children"] == 9  # self-reliance cases at every stage
     for account in data["users"]:
         assert set(account) == {"login", "password", "facility", "roles"}
@@ -47,6 +50,9 @@ def test_upgrade_then_demo_json_has_the_documented_shape(run) -> None:
     assert json.loads(again.stdout) == data
     text = run("demo").stdout
     assert "데모 로그인" in text and "ieum-demo-2026" in text
+    # roles by their Korean titles, not codes
+    assert "일반사례관리팀장" in text and "시·군·구 담당공무원" in text
+    assert "sr_team_leader" not in text and "region_official" not in text
 
 
 def test_user_create_validates_and_grants_roles(run) -> None:

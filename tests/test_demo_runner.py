@@ -139,7 +139,7 @@ def test_a_failing_demo_is_rolled_back_and_named(setup) -> None:
 
     with pytest.raises(RuntimeError, match="boom") as raised:
         load_demo(session, registry, TODAY, {"a": demo(good), "b": demo(bad)})
-    assert "데모 b을(를) 만드는 중이었습니다." in raised.value.__notes__
+    assert "데모 b를 만드는 중이었습니다." in raised.value.__notes__
     assert session.scalar(select(Facility.code)) == "home"  # the first demo was committed
     assert session.scalar(select(User.id).where(User.login == "half")) is None
 

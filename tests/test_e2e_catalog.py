@@ -121,6 +121,10 @@ def test_design_simulate_review_publish_apply(page, server) -> None:
     queue.get_by_role("link", name=NAME).click()
     expect(page.get_by_test_id("review-panel")).to_be_visible()
     page.get_by_role("button", name="승인·게시").click()
+    dialog = page.get_by_role("dialog")  # publishing cannot be undone: asked first
+    expect(dialog).to_contain_text("모든 기관의 신청 메뉴에 바로 게시")
+    with page.expect_navigation():
+        dialog.get_by_role("button", name="승인·게시").click()
     expect(page.get_by_role("alert").filter(has_text="승인했습니다")).to_be_visible()
     shot(page, "07-published")
 

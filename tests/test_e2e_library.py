@@ -226,16 +226,10 @@ def approve(page, server, login_name: str, step: str) -> None:
     shot(page, f"{step}a-inbox")
     task.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("승인 검토")
-    # the decision screen does not show the resolution: the approver opens it through the
-    # breadcrumb (결의서 결재 #n → 기록 #n of 결의서 작성) and comes back
-    work_url = page.url
-    page.get_by_role("navigation", name="breadcrumb").get_by_role(
-        "link", name=re.compile(r"^결의서 결재 #\d+$")).click()
-    page.locator("tbody tr[data-task]").filter(has_text="결의서 작성").get_by_role(
-        "link", name=re.compile(r"^기록 #")).click()
-    expect(dd(page, "total")).to_have_text(f"{TOTAL:,}")
-    expect(dd(page, "evidence_1").get_by_role("link", name="영수증.pdf")).to_be_visible()
-    page.goto(work_url)
+    # the decision screen shows the resolution under decision: total, items, the receipt
+    document = page.get_by_test_id("task-document")
+    expect(dd(document, "total")).to_have_text(f"{TOTAL:,}")
+    expect(dd(document, "evidence_1").get_by_role("link", name="영수증.pdf")).to_be_visible()
     radio(page, "승인").check()
     expect(field(page, "반려 사유")).to_be_hidden()
     shot(page, f"{step}b-decision")

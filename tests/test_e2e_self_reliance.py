@@ -67,9 +67,18 @@ def open_new(page, server, code: str, form: str, kid: int, title: str) -> None:
 
 
 def save(page, step: str, status: str = "저장") -> int:
-    """Press 저장; the detail page shows the status; returns the record id."""
-    with page.expect_navigation():
-        page.get_by_role("button", name="저장", exact=True).click()
+    """Press 저장 (and, for a form that closes the case, confirm in the dialog that says it
+    cannot be undone); the detail page shows the status; returns the record id."""
+    button = page.get_by_role("button", name="저장", exact=True)
+    if button.get_attribute("data-confirm"):
+        button.click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_contain_text("되돌릴 수 없습니다")
+        with page.expect_navigation():
+            dialog.get_by_role("button", name="저장하고 확정").click()
+    else:
+        with page.expect_navigation():
+            button.click()
     refused = page.get_by_test_id("form-errors")
     assert refused.count() == 0, f"{step}: {refused.inner_text()}"
     assert re.search(r"/\d+$", page.url), page.url
@@ -104,7 +113,7 @@ def case_row(page, name: str):
 
 def test_a_childs_self_reliance_case_in_the_browser(page, server) -> None:
     sign_in(page, server, "homeadmin")
-    register_child(page, "이나래", "2010-01-10", "여", "2015-04-01", "아동 관리")
+    register_child(page, "이나래", "2007-01-10", "여", "2015-04-01", "아동 관리")
     shot(page, "01-registered")
     menu(page, "자립지원 사례관리")
     row = case_row(page, "이나래")
@@ -122,7 +131,7 @@ def test_a_childs_self_reliance_case_in_the_browser(page, server) -> None:
     field(page, "주 발생유형").select_option(label="부모 빈곤·실직")
     page.get_by_role("checkbox", name="부모 질병").check()
     save(page, "03-child-info")
-    expect(page.locator('dd[data-field="admission_age"]')).to_have_text("5")
+    expect(page.locator('dd[data-field="admission_age"]')).to_have_text("8")
 
     # 자립기술평가: every item of the six domains answered on its tab
     open_new(page, server, "home", "sr_assessment", kid, "자립기술평가")
@@ -167,7 +176,7 @@ def test_a_childs_self_reliance_case_in_the_browser(page, server) -> None:
     field(page, "제목").fill("돈관리 교육 3회기")
     field(page, "프로그램").select_option(label="돈관리기술")
     page.locator('[data-field="participants"] select').select_option(
-        label="이나래 (2010-01-10)")
+        label="이나래 (2007-01-10)")
     field(page, "회기").fill("3")
     field(page, "회기일자").fill("2026-02-27")
     field(page, "시작시간").fill("14:00")
@@ -242,7 +251,7 @@ def test_a_childs_self_reliance_case_in_the_browser(page, server) -> None:
     tab(page, "보호종료관리")
     shot(page, "09a-end-entry")
     save(page, "09-end", status="확정")  # the final end locks at once, itself included
-    expect(page.locator('dd[data-field="age_at_end"]')).to_have_text("16")
+    expect(page.locator('dd[data-field="age_at_end"]')).to_have_text("19")
     expect(page.locator('dd[data-field="housing_total"]')).to_contain_text("500,000")
 
     # nothing of the case can be changed any more: no 수정 on the case log, 종결 on the list

@@ -40,10 +40,6 @@ def studio(make_app, sqlite_url, live_server, tmp_path):
     return server
 
 
-def _confirm_next(page) -> None:
-    page.once("dialog", lambda dialog: dialog.accept())
-
-
 def _add_field(page, kind: str, title: str, name: str) -> None:
     page.locator("[data-fb-palette]").get_by_role("button", name=kind, exact=True).click()
     props = page.locator("[data-fb-properties]")
@@ -176,8 +172,8 @@ def _build_profile(page, url: str) -> None:
 
 def _package_action(page, url: str, button: str) -> None:
     page.goto(f"{url}/content/packages/{PACKAGE}")
-    _confirm_next(page)
     page.get_by_test_id("package-actions").get_by_role("button", name=button).click()
+    page.get_by_role("dialog").get_by_role("button", name="확인").click()  # asked first
 
 
 def _staff_on_the_new_profile(app) -> None:

@@ -480,14 +480,21 @@ def test_template_draws_read_only_as_plain_text_and_marks_required(macros, caseb
     assert "form-control-plaintext" in opening["class"] and opening["aria-readonly"] == "true"
     assert opening["value"] == "C-1" and "disabled" in opening
     assert "저장할 때 자동으로 계산됩니다." in drawn(macros, casebook, "score_total")
-    assert 'title="필수">*</span>' in drawn(macros, casebook, "title")
-    assert 'title="필수"' not in drawn(macros, casebook, "summary")
+    # the red * is for the eye; a screen reader hears "(필수)", and the input is required
+    required = drawn(macros, casebook, "title")
+    assert '<span class="text-danger" aria-hidden="true">*</span>' in required
+    assert '<span class="visually-hidden">(필수)</span>' in required
+    assert "required" in attrs(tag(required, "title"))
+    assert "(필수)" not in drawn(macros, casebook, "summary")
 
 
 def test_template_shows_errors_on_their_field(macros, casebook) -> None:
     markup = drawn(macros, casebook, "score_a", errors={"score_a": ["정수를 입력하세요"]})
     assert "is-invalid" in attrs(tag(markup, "score_a"))["class"]
-    assert '<div class="invalid-feedback d-block">정수를 입력하세요</div>' in markup
+    assert '<div class="invalid-feedback d-block" id="score_a-error">정수를 입력하세요</div>' \
+        in markup
+    opening = attrs(tag(markup, "score_a"))
+    assert opening["aria-invalid"] == "true" and opening["aria-describedby"] == "score_a-error"
 
 
 def test_template_rows_have_a_blank_row_template(macros, casebook) -> None:

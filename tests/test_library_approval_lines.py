@@ -202,7 +202,7 @@ def test_a_running_approval_keeps_its_line_and_a_return_is_shown(app) -> None:
 
 @pytest.mark.parametrize("steps,message", [
     (["", ""], "결재자를 한 명 이상 정하세요."),
-    (["team_leader", "team_leader"], "‘팀장’이(가) 결재선에 두 번 있습니다."),
+    (["team_leader", "team_leader"], "‘팀장’이 결재선에 두 번 있습니다."),
     (["worker"], "‘요양보호사’ 역할은 이 업무의 결재 권한이 없습니다."),
     (["director_of_everything"], "이 기관에 없는 역할입니다: director_of_everything"),
 ])
@@ -231,3 +231,43 @@ def test_reset_returns_to_the_default_and_others_may_not_change_it(app) -> None:
     token = csrf_token(other, "/f/home/")
     assert other.post("/f/home/admin/approval-lines/resolution",
                       data={"csrf_token": token, "step": ["team_leader"]}).status_code == 403
+
+
+def test_each_step_shows_its_last_decision_after_a_return_and_a_new_round(app) -> None:
+    """A process that sends a returned document along the line again (a vendor's loop):
+    the step bar pairs each approver with the decision of the current round, so the 팀장's
+    step is no longer "(반려)" once the 팀장 approved the corrected document."""
+    from ieum.services import workflows as flows
+    from ieum.store.models import ProcessInstance, Task
+
+    client = app.test_client()
+    instance = submit(client, api_token(client, "carer"), "resolution", "resolution_approval",
+                      RESOLUTION)
+    decide(client, "chief", "return")
+    registry = app.extensions["ieum.registry"]
+    with app.extensions["ieum.database"].session() as s:
+        row = s.get(ProcessInstance, instance["id"])
+        returned = s.scalars(select(Task).where(Task.instance_id == row.id,
+                                                Task.form_id == "approval_decision")).one()
+        steps = flows.progress(s, registry, row)
+        assert [(st.title, st.state) for st in steps][1:] == [
+            ("팀장 결재 (반려)", "done"), ("기관관리자 결재", "todo")]
+        # the corrected document goes round again: the 팀장 approves, the 관리자 decides next
+        decision = Record(facility_id=row.facility_id, unit_function="resolution",
+                          form_id="approval_decision", form_version=1, status="final",
+                          data={"decision": "approve"}, author_id=returned.completed_by_id)
+        s.add(decision)
+        s.flush()
+        s.add_all([
+            Task(instance_id=row.id, facility_id=row.facility_id, spiff_task_id="again-1",
+                 name=returned.name, title=returned.title, form_id="approval_decision",
+                 role="team_leader", state="completed", record_id=decision.id,
+                 completed_at=returned.completed_at),
+            Task(instance_id=row.id, facility_id=row.facility_id, spiff_task_id="again-2",
+                 name=returned.name, title=returned.title, form_id="approval_decision",
+                 role="facility_admin", state="ready")])
+        s.flush()
+        steps = flows.progress(s, registry, row)
+        assert [(st.title, st.state) for st in steps][1:] == [
+            ("팀장 결재", "done"), ("기관관리자 결재", "current")]
+        s.rollback()

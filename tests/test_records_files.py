@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from ieum.korean import josa
 from ieum.store.models import Attachment, Record
 from tests.formlab import API, BASE, GOOD, api_token
 from tests.webutil import csrf_token, login
@@ -199,7 +200,7 @@ def test_another_facilitys_file_cannot_be_put_on_a_record(app) -> None:
     refused = client.post(f"{API}/records", headers=api_token(client, "admin"),
                           json={"data": {**GOOD, "evidence": file_id}})
     assert refused.status_code == 400
-    assert refused.get_json()["fields"][""] == [f"첨부파일 {file_id}을(를) 찾을 수 없습니다."]
+    assert refused.get_json()["fields"][""] == [f"첨부파일 {josa(file_id, '을')} 찾을 수 없습니다."]
     assert counts(app) == (0, 1) and attachment(app, file_id).record_id is None
 
 

@@ -64,7 +64,7 @@ def case_page(client, who: str, code: str) -> str:
 
 def test_a_childs_case_from_registration_to_the_end(app) -> None:
     client = app.test_client()
-    made = post(client, "homeadmin", "home", "subject_basic", child("이나래", "2010-01-10"))
+    made = post(client, "homeadmin", "home", "subject_basic", child("이나래", "2007-01-10"))
     kid = made.get_json()["subject_id"]
     post(client, "homeadmin", "home", "subject_basic", child("박어린", "2016-01-01"))
     page = case_page(client, "srlead", "home")
@@ -93,6 +93,10 @@ def test_a_childs_case_from_registration_to_the_end(app) -> None:
     assert early_end.status_code == 400
     assert "사례관리일지" in str(early_end.get_json()["fields"])
     log = post(client, "srone", "home", "sr_case_log", LOG, kid).get_json()
+    # 연장종료 (at 19, after a 보호연장: the manual's order)
+    assert post(client, "srone", "home", "sr_extension", {
+        "extension_date": "2026-01-15", "education": "high_graduated", "writer": "srone",
+        "extension_reason": "wish_under_25"}, kid).status_code == 201
     ended = post(client, "srone", "home", "sr_end", {**EXPIRY, "end_type": "extended_end"}, kid)
     assert ended.status_code == 201, ended.get_json()
 

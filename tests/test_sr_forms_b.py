@@ -21,6 +21,7 @@ NEEDS_LOG = "종결하려면 사례관리일지가 한 건 이상 있어야 합�
 SUM = "사용계획 금액의 합계가 자립정착금 총액과 같아야 합니다."
 SUBJECT = {"name": "김하늘", "birth_date": "2007-05-01", "age": 18, "status": "admitted"}
 HAS_LOG = {"sr_case_log": 1}
+YOUNGER = {**SUBJECT, "birth_date": "2009-05-01", "age": 16}
 FORMS = ("sr_case_log", "sr_extension", "sr_settlement_plan", "sr_end", "sr_counselling",
          "sr_case_conference")
 
@@ -30,8 +31,12 @@ def forms():
     return load_registry([REPOSITORY_ROOT], plugins=False).forms
 
 
-def run(form, data: dict[str, Any], counts: dict[str, int] | None = None) -> Outcome:
-    context = {"record_counts": counts or {}, "subject": SUBJECT}
+def run(form, data: dict[str, Any], counts: dict[str, int] | None = None, *,
+        subject: dict[str, Any] = SUBJECT, foster: bool = True) -> Outcome:
+    """Validate as the records service does: the unit's parameters (a foster-care centre's
+    by default, where 일시중지 is used) and the context (record counts, the subject)."""
+    context = {"record_counts": counts or {}, "subject": subject,
+               "allow_suspension": foster}
     return process(form, data, today=TODAY, parameters=context)
 
 
@@ -205,15 +210,19 @@ def test_expiry_end_passes_with_a_case_log_and_computes_age_and_housing(forms) -
     assert outcome.ok, outcome.errors
     assert outcome.data["age_at_end"] == 18
     assert outcome.data["housing_total"] == 500_000
-    assert run(forms["sr_end"], {**EXPIRY, "end_type": "extended_end"}, HAS_LOG).ok
+    assert run(forms["sr_end"], {**EXPIRY, "end_type": "extended_end"},
+               {**HAS_LOG, "sr_extension": 1}).ok
 
 
 @pytest.mark.parametrize("counts", [{}, {"sr_case_log": 0}, {"sr_plan": 3}])
 def test_a_final_end_needs_a_case_log(forms, counts) -> None:
-    for data in (EXPIRY, {**CARD, "end_type": "early_end", "early_end_form": "return_home"},
-                 {"end_date": "2026-02-28", "end_type": "other_end"}):
-        assert run(forms["sr_end"], data, counts).errors == {"end_type": [NEEDS_LOG]}
-        assert run(forms["sr_end"], data, HAS_LOG).ok
+    for data, subject in ((EXPIRY, SUBJECT),  # 중간종료: before 18
+                          ({**CARD, "end_type": "early_end", "early_end_form": "return_home"},
+                           YOUNGER),
+                          ({"end_date": "2026-02-28", "end_type": "other_end"}, SUBJECT)):
+        assert run(forms["sr_end"], data, counts, subject=subject).errors == {
+            "end_type": [NEEDS_LOG]}
+        assert run(forms["sr_end"], data, HAS_LOG, subject=subject).ok
 
 
 def test_suspension_is_not_final_and_needs_no_case_log(forms) -> None:
@@ -275,13 +284,13 @@ def test_allowance_not_applied_needs_a_reason(forms) -> None:
 def test_early_end_part_and_transfer(forms) -> None:
     form = forms["sr_end"]
     early = {**CARD, "end_type": "early_end"}
-    assert required_errors(run(form, early, HAS_LOG)) == {"early_end_form"}
+    assert required_errors(run(form, early, HAS_LOG, subject=YOUNGER)) == {"early_end_form"}
     transfer = {**early, "early_end_form": "transfer"}
-    assert required_errors(run(form, transfer, HAS_LOG)) == {
+    assert required_errors(run(form, transfer, HAS_LOG, subject=YOUNGER)) == {
         "transfer_facility_type", "transfer_facility_name"}
     outcome = run(form, {**transfer, "transfer_facility_type": "group_home",
                          "transfer_facility_name": "이음그룹홈", "employment_status": "employed",
-                         "family": EXPIRY["family"]}, HAS_LOG)
+                         "family": EXPIRY["family"]}, HAS_LOG, subject=YOUNGER)
     assert outcome.ok, outcome.errors
     assert "employment_status" not in outcome.data and "family" not in outcome.data
 
@@ -326,10 +335,13 @@ def test_counselling_date_may_not_be_in_the_future(forms) -> None:
     assert outcome.errors == {"counselling_date": ["상담일자는 오늘 이후일 수 없습니다."]}
 
 
-def test_counselling_private_switch_and_private_content(forms) -> None:
+def test_counselling_private_switch_hides_the_whole_note(forms) -> None:
+    """Manual: 공개 — every staff member of the facility sees the note; 비공개 — only its
+    writer, the assigned worker and the managers. So the switch hides the whole record, and
+    a 공개 note shows its content (no field is private on its own)."""
     form = forms["sr_counselling"]
     assert sensitive.private_flags(form) == ["is_private"]
-    assert {"content", "follow_up"} <= set(sensitive.private_fields(form))
+    assert sensitive.private_fields(form) == []
     assert sensitive.is_private_record(form, {**COUNSELLING, "is_private": True})
     assert not sensitive.is_private_record(form, COUNSELLING)
 
@@ -371,3 +383,38 @@ def test_conference_attachment_is_a_file_upload(forms) -> None:
     item = field_tree(forms["sr_case_conference"]).top("attachment")
     assert item is not None and item.kind == "file"
     assert item.accept == (".pdf", ".hwp", ".hwpx", ".doc", ".docx", ".jpg", ".png")
+
+
+# --- the manual's ages and states (seed 004: 보호종료, 중간종료, 일시중지(가정위탁)) --------------
+
+
+def test_expiry_and_extended_end_come_at_18_and_early_end_before(forms) -> None:
+    form = forms["sr_end"]
+    too_young = run(form, EXPIRY, HAS_LOG, subject=YOUNGER)
+    assert too_young.errors["end_type"] == [
+        "만기종료·연장종료는 만 18세 이후에 합니다. 만 18세 전에 보호가 끝나면 중간종료를 "
+        "고르세요."]
+    early_at_18 = run(form, {**EXPIRY, "end_type": "early_end"}, HAS_LOG)
+    assert "end_type" in early_at_18.errors
+    assert "end_type" not in run(form, {**EXPIRY, "end_type": "early_end"}, HAS_LOG,
+                                 subject=YOUNGER).errors
+
+
+def test_extended_end_needs_an_extension(forms) -> None:
+    outcome = run(forms["sr_end"], {**EXPIRY, "end_type": "extended_end"}, HAS_LOG)
+    assert outcome.errors["end_type"] == ["연장종료하려면 보호연장 기록이 있어야 합니다."]
+
+
+def test_suspension_is_a_foster_care_state(forms) -> None:
+    assert run(forms["sr_end"], SUSPENSION).ok
+    refused = run(forms["sr_end"], SUSPENSION, foster=False)
+    assert refused.errors["end_type"] == ["일시중지는 가정위탁에서만 씁니다."]
+
+
+def test_aftercare_follows_the_end(forms) -> None:
+    form = forms["sr_aftercare"]
+    data = {"followed_on": "2026-03-01", "method": "phone", "areas": ["주거"],
+            "content": "전세 계약 확인"}
+    assert run(form, data, {"sr_end": 1}).ok, run(form, data, {"sr_end": 1}).errors
+    assert run(form, data).errors["followed_on"] == [
+        "사후관리는 보호종료(종결) 뒤에 기록합니다. 먼저 보호종료관리를 저장하세요."]

@@ -61,29 +61,25 @@ def test_an_author_saves_through_the_helpers_and_a_second_person_approves(
     screenshot(page, "studio_history")
 
     page.goto(f"{server.url}/content/packages/{PACKAGE}")
-    questions: list[str] = []
-
-    def answer(dialog) -> None:  # noqa: ANN001
-        questions.append(dialog.message)
-        dialog.accept()
-
-    page.on("dialog", answer)
     page.get_by_role("button", name="검토 요청").click()
+    expect(page.get_by_role("dialog")).to_contain_text("검토를 요청할까요")
+    page.get_by_role("dialog").get_by_role("button", name="확인").click()
     expect(page.get_by_test_id("package-status")).to_have_text("검토 중")
-    assert "검토를 요청할까요" in questions[-1]
 
     sign_in(page, server, "checker")
     page.goto(f"{server.url}/content/")
     page.get_by_test_id("review-queue").get_by_role("link", name=PACKAGE).click()
     page.get_by_role("button", name="승인").click()
+    page.get_by_role("dialog").get_by_role("button", name="확인").click()
     expect(page.get_by_test_id("package-status")).to_have_text("승인됨")
     screenshot(page, "studio_package_approved")
 
     sign_in(page, server, "author")
     page.goto(f"{server.url}/content/packages/{PACKAGE}")
     page.get_by_role("button", name="게시").click()
+    expect(page.get_by_role("dialog")).to_contain_text("모든 기관에 바로 적용됩니다")
+    page.get_by_role("dialog").get_by_role("button", name="확인").click()
     expect(page.get_by_test_id("package-status")).to_have_text("게시됨")
-    assert "모든 기관에 바로 적용됩니다" in questions[-1]
     assert server.app.extensions["ieum.registry"].forms["casebook"].version == 3
 
 
@@ -97,18 +93,12 @@ def test_declining_the_confirmation_sends_nothing(page, studio_server) -> None:
       return IeumStudio.save("form", "lab_note_copy", doc.body, null, "", "__PACKAGE__");
     }""".replace("__PACKAGE__", PACKAGE))
     page.goto(f"{server.url}/content/packages/{PACKAGE}")
-    answers = iter([False, True])
-
-    def answer(dialog) -> None:  # noqa: ANN001
-        if next(answers):
-            dialog.accept()
-        else:
-            dialog.dismiss()
-
-    page.on("dialog", answer)
-    page.get_by_role("button", name="검토 요청").click()  # declined: nothing is sent
+    page.get_by_role("button", name="검토 요청").click()
+    page.get_by_role("dialog").get_by_role("button", name="취소").click()  # nothing is sent
+    expect(page.get_by_role("dialog")).to_be_hidden()
     expect(page.get_by_test_id("package-status")).to_have_text("작성 중")
-    page.get_by_role("button", name="검토 요청").click()  # accepted
+    page.get_by_role("button", name="검토 요청").click()
+    page.get_by_role("dialog").get_by_role("button", name="확인").click()
     expect(page.get_by_test_id("package-status")).to_have_text("검토 중")
     with server.app.extensions["ieum.database"].session() as session:
         steps = session.scalars(select(StudioReview.action)).all()

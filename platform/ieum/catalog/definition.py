@@ -40,6 +40,7 @@ from ieum.definitions.problems import Problem
 from ieum.expressions import FUNCTIONS, ExpressionError, check_expression, compile_expression
 from ieum.expressions.vector import kind_of
 from ieum.forms.messages import message_for
+from ieum.korean import josa
 
 __all__ = [
     "BENEFIT_TYPES", "DEFAULT_AUTO_DECIDE_SHARE", "DEFAULT_THRESHOLD", "DELIVERY_CYCLES",
@@ -358,7 +359,7 @@ def _parameter_problems(parameters: Mapping[str, Mapping[str, Any]]) -> list[tup
         for missing in sorted(everything - own):
             problems.append((f"parameters.{year}.{missing}",
                              f"연도마다 같은 매개변수를 정해야 합니다: {year}년에 "
-                             f"{missing}이(가) 없습니다"))
+                             f"{josa(missing, '이')} 없습니다"))
     for name in sorted(everything):
         where = f"parameters.{years[-1]}.{name}" if years else "parameters"
         if name in VARIABLE_INFO:

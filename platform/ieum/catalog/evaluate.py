@@ -120,9 +120,9 @@ def evaluate_household(definition: ProgramDefinition, household: Mapping[str, An
     recognition = breakdown.income_recognition
     share = recognition / threshold if threshold > 0 else None
     lines = [*breakdown.lines,
-             (f"선정기준액 ({definition.threshold})", _whole(threshold))]
+             ("선정기준액", _whole(threshold))]  # staff read the amounts, not the formulas
     if eligible:
-        lines.append((f"급여액 ({definition.benefit})", _whole(amount)))
+        lines.append(("급여액", _whole(amount)))
     reasons = []
     comparison = f"소득인정액 {_won(recognition)}"
     percent = f" (선정기준액의 {share * 100:.1f}%)" if share is not None else ""
@@ -132,7 +132,7 @@ def evaluate_household(definition: ProgramDefinition, household: Mapping[str, An
         comparison += f"이 선정기준액 {_won(threshold)}을 넘습니다{percent}"
     reasons.append(comparison)
     verdict = "충족합니다" if eligible else "충족하지 않습니다"
-    reasons.append(f"선정기준 {definition.criteria} 을(를) {verdict}")
+    reasons.append(f"사업의 선정기준을 {verdict}")
     if eligible:
         reasons.append(f"급여액: {_won(amount)} ({_cycle(definition.delivery_cycle)})")
     auto = bool(eligible and share is not None and share <= definition.auto_decide_share)

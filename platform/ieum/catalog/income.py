@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from ieum.korean import josa
+
 TIERS: tuple[str, ...] = ("seoul", "gyeonggi", "metro", "other")
 TIER_LABELS: Mapping[str, str] = MappingProxyType({
     "seoul": "서울", "gyeonggi": "경기", "metro": "광역시·세종·창원", "other": "그 외 지역",
@@ -293,10 +295,10 @@ def _number(household: Mapping[str, Any], name: str, label: str) -> float:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return 0.0
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise IncomeError(f"{label}은(는) 숫자여야 합니다: {value!r}")
+        raise IncomeError(f"{josa(label, '은')} 숫자여야 합니다: {value!r}")
     number = float(value)
     if number < 0 or math.isinf(number):
-        raise IncomeError(f"{label}은(는) 0 이상이어야 합니다: {value!r}")
+        raise IncomeError(f"{josa(label, '은')} 0 이상이어야 합니다: {value!r}")
     return number
 
 

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor
 from ieum.definitions import Registry, extensions
+from ieum.korean import josa
 from ieum.services import ServiceError, records
 from ieum.services import workflows as flows
 from ieum.services.admin.facilities import create_facility
@@ -52,7 +53,7 @@ class Desk:
                  ip: str | None = "demo") -> None:
         user = context.session.scalar(select(User).where(User.login == login))
         if user is None:
-            raise ServiceError(f"데모 사용자 {login}이(가) 없습니다.")
+            raise ServiceError(f"데모 사용자 {josa(login, '이')} 없습니다.")
         self.context = context
         self.user = user
         self.workspace: Workspace = open_workspace(context.session, context.registry, user,
@@ -173,8 +174,9 @@ def order(demos: Mapping[str, Any]) -> list[str]:
             after = (after,)
         missing = sorted(set(after) - set(demos))
         if missing:
-            raise ServiceError(f"데모 {name}이(가) 먼저 실행되어야 할 데모 "
-                               f"{', '.join(missing)}을(를) 찾을 수 없습니다 (설치되지 않음).")
+            raise ServiceError(f"데모 {josa(name, '이')} 먼저 실행되어야 할 데모 "
+                               f"{josa(', '.join(missing), '을')} 찾을 수 없습니다 "
+                               "(설치되지 않음).")
         needs[name] = set(after) - {name}
     ready = [name for name, before in needs.items() if not before]
     heapq.heapify(ready)
@@ -225,7 +227,7 @@ def load_demo(session: Session, registry: Registry, today: dt.date,
             session.commit()
         except Exception as error:
             session.rollback()
-            error.add_note(f"데모 {name}을(를) 만드는 중이었습니다.")
+            error.add_note(f"데모 {josa(name, '을')} 만드는 중이었습니다.")
             raise
         _merge(result, contribution)
     return {key: result[key] for key in sorted(result)}

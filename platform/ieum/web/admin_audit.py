@@ -31,7 +31,15 @@ def index(facility_code: str):
         "admin/audit.html", ws=ws, profile=registry().profiles[ws.facility.profile_code],
         unit=None, page=page, filters=filters, actions=actions, query=filters.as_args(),
         action_title=log.action_title, target_title=log.target_title, kst_time=log.kst_time,
-        detail_text=log.detail_text)
+        detail_text=lambda detail: log.detail_text(detail, _names(ws)))
+
+
+def _names(ws) -> dict[str, str]:  # noqa: ANN001 - a Workspace
+    """Titles of the ids an audit detail names: the facility's unit functions and forms."""
+    content = registry()
+    names = {form_id: form.title for form_id, form in content.forms.items()}
+    names.update({item.unit_id: item.title for group in ws.menu for item in group.items})
+    return names
 
 
 @bp.post("/verify")

@@ -43,6 +43,8 @@ def index(facility_code: str, unit_id: str):
     return render_template("cases/list.html", ws=ws, profile=profile, unit=unit,
                            unit_title=unit_title, rows=rows, states=STATES, state=state,
                            stages=unit.case_list["stages"], forms=registry().forms,
+                           workers=cases.workers(db_session(), registry(), ws, unit.id, today())
+                           if ws.permissions.can(unit.id, "approve") else [],
                            auto_register=bool(profile.parameters_for(unit.id).get(
                                "auto_register")))
 
@@ -53,7 +55,8 @@ def change_worker(facility_code: str, unit_id: str, subject_id: int):
     ws, _profile, unit = _unit(facility_code, unit_id)
     try:
         cases.change_worker(db_session(), ws, unit.id, subject_id,
-                            request.form.get("login", ""), actor_for(current_user.row))
+                            request.form.get("login", ""), actor_for(current_user.row),
+                            registry=registry(), today=today())
     except ServiceError as refused:
         if refused.status != 400:
             raise

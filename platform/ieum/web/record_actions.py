@@ -21,13 +21,17 @@ from ieum.services.workspace import Workspace
 @dataclass(frozen=True)
 class RecordAction:
     """One action on a record: a link (``method="get"``) or a button posting a form with the
-    CSRF token (``"post"``). With a ``note``, it is shown in a box after that sentence."""
+    CSRF token (``"post"``). With a ``note``, it is shown in a box after that sentence; with
+    ``confirm``, the person is asked before the post is sent."""
 
     label: str
     url: str
     method: str = "get"
     note: str | None = None
     testid: str | None = None  # data-testid of the box, or of the link when there is none
+    #: For a post that cannot be undone: what will happen, asked in a confirmation dialog
+    #: before the form is sent (``static/ieum-confirm.js``).
+    confirm: str | None = None
 
     def __post_init__(self) -> None:
         if self.method not in ("get", "post"):

@@ -30,6 +30,7 @@ from ieum.services import ServiceError, records, subjects
 from ieum.services.records import attachments as files
 from ieum.services.records import io as record_io
 from ieum.services.records import sensitive
+from ieum.services.subjects import cases
 from ieum.services.workspace import open_workspace
 from ieum.web.context import actor_for, database, db_session, registry, today
 from ieum.web.record_actions import record_actions
@@ -94,7 +95,17 @@ def index(facility_code: str, unit_id: str, form_id: str):
     scope = form_scope(facility_code, unit_id, form_id)
     query = records.parse_list_query(scope.tree, request.args)
     page = records.list_records(db_session(), scope, query, count_cap=records.COUNT_CAP)
-    return render_template("records/list.html", **_page(scope, page=page, query=query))
+    return render_template("records/list.html", **_page(
+        scope, page=page, query=query, subject_labels=_subject_labels(scope, page.items)))
+
+
+def _subject_labels(scope: records.FormScope, items) -> dict[int, str] | None:  # noqa: ANN001
+    """Whose record each row is (대상자 column), or None when the unit's records are about no
+    subject or the form registers subjects itself (its own columns name them)."""
+    registry_form = (scope.unit.subject_registry or {}).get("form")
+    if scope.unit.record_subject == "none" or registry_form == scope.form.id:
+        return None
+    return subjects.labels(db_session(), scope.facility, (r.subject_id for r in items))
 
 
 def _submitted(scope: records.FormScope, previous: dict | None = None):  # noqa: ANN202
@@ -116,10 +127,21 @@ def _subject_choice(scope: records.FormScope, record=None):  # noqa: ANN001, ANN
     return subjects.search(db_session(), scope.facility, limit=500), chosen
 
 
+def _closed_case(scope: records.FormScope, subject_id: int | None) -> str | None:
+    """Why no new record of this form may be written for the subject (a closed case)."""
+    person = subjects.subject_by_id(db_session(), subject_id) if subject_id else None
+    if person is None or person.facility_id != scope.facility.id \
+            or cases.accepts(person, scope.unit.id, scope.form.id):
+        return None
+    return cases.CLOSED
+
+
 def _render_edit(scope, bound, errors, record=None, status=200):  # noqa: ANN001, ANN202
+    choice = _subject_choice(scope, record)
+    closed = _closed_case(scope, choice[1]) if choice and request.method == "GET" else None
     return render_template("records/edit.html", **_page(
-        scope, bound=bound, errors=errors, record=record,
-        subject_choice=_subject_choice(scope, record),
+        scope, bound=bound, errors=errors, record=record, closed_case=closed,
+        subject_choice=choice,
         attachments=_attachments(scope, record.data if record else {}))), status
 
 
@@ -129,7 +151,10 @@ def new(facility_code: str, unit_id: str, form_id: str):
     scope = form_scope(facility_code, unit_id, form_id)
     scope.require("create")
     if request.method == "GET":
-        return _render_edit(scope, wtf.bind(scope.form, subjects=subject_options(scope)), {})
+        known = {item.name: scope.today.isoformat() for item in scope.tree.fields
+                 if item.kind == "date" and item.ui.get("today")}
+        return _render_edit(scope, wtf.bind(scope.form, data=known or None,
+                                            subjects=subject_options(scope)), {})
     bound, data, read_errors = _submitted(scope)
     draft = request.form.get("action") == "draft"
     subject_id = request.form.get("subject_id", type=int) or request.args.get(
@@ -139,6 +164,10 @@ def new(facility_code: str, unit_id: str, form_id: str):
                                        subject_id=subject_id, unread=read_errors)
     except records.FormInvalid as invalid:
         return _render_edit(scope, bound, {**invalid.errors, **read_errors}, status=400)
+    except ServiceError as refused:  # e.g. a closed case, a closed period: keep what was typed
+        if refused.status != 409:
+            raise
+        return _render_edit(scope, bound, {refused.field or "": [refused.message]}, status=409)
     flash("임시저장했습니다." if draft else "저장했습니다.", "success")
     return redirect(url_for(".detail", facility_code=facility_code, unit_id=unit_id,
                             form_id=form_id, record_id=record.id))

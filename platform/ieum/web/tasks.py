@@ -20,9 +20,11 @@ from werkzeug.datastructures import CombinedMultiDict
 from ieum.access.audit import Actor
 from ieum.definitions import Registry, extensions
 from ieum.forms import wtf
-from ieum.services import ServiceError, records
+from ieum.services import ServiceError, documents, records
+from ieum.services import subjects as subject_service
 from ieum.services import workflows as flows
 from ieum.services.records import views as record_views
+from ieum.services.subjects import cases
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.web.context import actor_for, db_session, functions, registry, today
 from ieum.web.panels import Panel, collect
@@ -97,6 +99,8 @@ def inbox(facility_code: str):
     units = {item.unit_id: item.title for group in ws.menu for item in group.items}
     return render_template("tasks/inbox.html", **_page(
         ws, items=items, query=query, units=units, due_filters=DUE_FILTERS,
+        lines=documents.inbox_lines(db_session(), registry(), ws, items),
+        people=subject_service.search(db_session(), ws.facility, limit=1000),
         counts=flows.inbox_counts(db_session(), ws, today(), registry())))
 
 
@@ -147,6 +151,8 @@ def work(facility_code: str, task_id: int):
                            instance=instance),
         tree=scope.tree if scope else None, attachments={},
         may_work=flows.may_work(ws, task), history=flows.instance_tasks(session, instance),
+        documents=documents.of_instance(session, registry(), ws, instance, today(),
+                                        actor_for(current_user.row)),
         steps=flows.progress(session, registry(), instance))), status
 
 
@@ -231,6 +237,26 @@ def subject(facility_code: str, subject_id: int):
     return render_template("tasks/subject.html", **_page(
         ws, subject=person, items=items, units=registry().unit_functions,
         panels=task_panels(ws, "subject", subject_id=subject_id),
-        forms=registry().forms,
+        forms=registry().forms, accepts=cases.accepts, is_closed=cases.is_closed,
         record_groups=record_views.subject_records(session, registry(), ws, subject_id, today(),
                                               actor_for(current_user.row))))
+
+
+@bp.get("/search")
+@login_required
+def search(facility_code: str):
+    """통합 검색: people by name or birth date in the facilities where the user's grants show
+    subjects (a unit with subject records they may view), each linked to its page."""
+    ws = _workspace(facility_code)
+    content, session, day = registry(), db_session(), today()
+    allowed = []
+    for facility in ws.facilities:
+        there = ws if facility.id == ws.facility.id else open_workspace(
+            session, content, current_user.row, facility.code, day)
+        if any(content.unit_functions[item.unit_id].record_subject != "none"
+               for group in there.menu for item in group.items):
+            allowed.append(facility)
+    text = request.args.get("q", "")
+    found = subject_service.find_people(session, allowed, text)
+    return render_template("tasks/search.html", **_page(
+        ws, text=text.strip()[:50], found=found, many=len(allowed) > 1))

@@ -12,6 +12,7 @@ from ieum.config import KST
 from ieum.forms.clientside import visibility_conditions
 from ieum.forms.display import display
 from ieum.forms.fields import Field, FieldTree
+from ieum.korean import josa, particle
 from ieum.services.records import STATUS_TITLES
 
 
@@ -65,6 +66,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(lambda status: STATUS_TITLES.get(status, status), "status_title")
     app.add_template_filter(field_value, "field_value")
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(josa, "josa")
+    app.add_template_filter(lambda word, which: particle(str(word), which), "particle")
     app.add_template_filter(field_title, "field_title")
     app.add_template_global(error_roots, "error_roots")
     app.add_template_global(visibility_conditions, "visibility")

@@ -29,6 +29,7 @@ from ieum.config import KST
 from ieum.definitions import Registry
 from ieum.definitions.model import FacilityProfile as Profile
 from ieum.forms.engine import process as run_form
+from ieum.korean import josa
 from ieum.services import ServiceError
 from ieum.services.records.form_versions import remember
 from ieum.services.transactions import transaction
@@ -192,7 +193,8 @@ def set_line(session: Session, registry: Registry, workspace: Workspace, unit_id
             raise ServiceError(f"이 기관에 없는 역할입니다: {role_id[:40]}", field="roles")
     twice = sorted({r for r in line if line.count(r) > 1})
     if twice:
-        raise ServiceError(f"‘{_role_title(profile, twice[0])}’이(가) 결재선에 두 번 있습니다.",
+        raise ServiceError(josa(f"‘{_role_title(profile, twice[0])}’", "이")
+                           + " 결재선에 두 번 있습니다.",
                            field="roles")
     allowed = approver_roles(registry, profile, unit_id)
     for role_id in line:
@@ -252,10 +254,13 @@ def _planned_line(state: Mapping[str, Any]) -> list[str] | None:
 def approval_steps(view: ProgressView) -> list[Step]:
     """One step per approver of the called 결재 (approval.bpmn), after the process's own
     user tasks: the roles of the line the instance started with, else of the decisions
-    reached so far. A return (반려) is shown in the step's title."""
+    reached so far. A return (반려) is shown in the step's title. When a process sends a
+    returned document along the line again, each step shows its LAST decision: the decisions
+    of the current round (those after the latest return), or the returned round while the
+    document waits for its writer."""
     session, instance = view.session, view.instance
-    decisions = [row for row in view.tasks if row.form_id == DECISION_FORM
-                 and row.state in ("ready", "completed")]
+    decisions = _last_round(session, [row for row in view.tasks if row.form_id == DECISION_FORM
+                                      and row.state in ("ready", "completed")])
     planned = _planned_line(instance.state) or [row.role or "" for row in decisions] or [""]
     facility = session.get(Facility, instance.facility_id)
     profile = view.registry.profiles.get(facility.profile_code) if facility is not None else None
@@ -275,3 +280,17 @@ def approval_steps(view: ProgressView) -> list[Step]:
                 title += " (반려)"
         steps.append(Step(f"approval_{index + 1}", title, state, day))
     return steps
+
+
+def _returned(session: Session, row) -> bool:  # noqa: ANN001 - a Task row
+    record = session.get(Record, row.record_id) if row.record_id else None
+    return record is not None and record.data.get("decision") == "return"
+
+
+def _last_round(session: Session, decisions: list) -> list:
+    """The decisions since the latest return (a return ends a round on the line); when the
+    latest decision is itself a return, the round it ended."""
+    starts = [0] + [n + 1 for n, row in enumerate(decisions)
+                    if row.state == "completed" and _returned(session, row)]
+    start = starts[-1] if starts[-1] < len(decisions) else starts[-2] if len(starts) > 1 else 0
+    return decisions[start:]

@@ -18,13 +18,15 @@ from flask_login import current_user, login_required
 
 from ieum.definitions.model import FormDef, UnitFunction
 from ieum.services import ServiceError
+from ieum.services import workflows as flows
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.store.models import Record
-from ieum.web.context import actor_for, db_session, registry, today
+from ieum.web.context import actor_for, db_session, functions, registry, today
 from ieum.web.record_actions import RecordAction
 from ieum_library.administration import approval_lines as line_service
 from ieum_library.administration import donation_receipts as receipt_service
 from ieum_library.administration import payroll as payroll_service
+from ieum_library.administration import submission
 
 bp = Blueprint("library", __name__, url_prefix="/f/<facility_code>",
                template_folder="templates")
@@ -56,12 +58,71 @@ def record_actions(unit: UnitFunction, form: FormDef, record: Record,
             label="확정하고 인건비 결의서 만들기", method="post", testid="payroll-confirm",
             note="급여대장을 확정하면 급여·제수당·퇴직적립금·사회보험부담금을 합산한 인건비 "
                  "지출결의서(임시저장)가 만들어집니다.",
+            confirm="급여대장을 확정하면 이 달의 급여대장은 더 이상 고칠 수 없고, 합산한 "
+                    "인건비 지출결의서(임시저장)가 만들어집니다.",
             url=url_for("library.confirm_payroll", facility_code=code, record_id=record.id))]
+    approval = _approval_actions(unit, form, record, workspace)
+    if approval:
+        return approval
     if unit.id == receipt_service.UNIT and form.id in (receipt_service.DONATION_FORM,
                                                        receipt_service.DONOR_FORM):
         return [RecordAction(label="기부금 영수증 발급·출력 →", testid="receipts-link",
                              url=url_for("library.receipts", facility_code=code))]
     return []
+
+
+def _approval_actions(unit: UnitFunction, form: FormDef, record: Record,
+                      workspace: Workspace) -> list[RecordAction]:
+    """A saved document of a unit with an approval process: 결재 올리기 (or where it is)."""
+    content, session, code = registry(), db_session(), workspace.facility.code
+    if submission.submission_process(content, unit, form.id) is None \
+            or not workspace.permissions.can(unit.id, "create"):
+        return []
+    running = submission.instance_of(session, record)
+    if running is not None and running.status in ("running", "error", "completed") \
+            and not submission.may_submit(session, content, unit, record, workspace):
+        state = "결재 중인" if running.status != "completed" else "결재가 끝난"
+        return [RecordAction(
+            label=f"결재 #{running.id} 보기", testid="submit-approval",
+            note=f"{state} 문서입니다.",
+            url=url_for("tasks.instance", facility_code=code, instance_id=running.id))]
+    if record.status == "draft":
+        return [RecordAction(
+            label="수정", testid="submit-approval",
+            note="임시저장된 문서입니다. 수정에서 빠진 항목(재원 등)을 채워 저장하면 결재를 올릴 "
+                 "수 있습니다.",
+            url=url_for("records.edit", facility_code=code, unit_id=unit.id, form_id=form.id,
+                        record_id=record.id))]
+    if not submission.may_submit(session, content, unit, record, workspace):
+        return []
+    profile = content.profiles[workspace.facility.profile_code]
+    line = line_service.current_line(session, content, workspace.facility, unit.id)
+    route = " → ".join(["담당", *(profile.roles[r].title if r in profile.roles else r
+                                  for r in line)])
+    return [RecordAction(
+        label="결재 올리기", method="post", testid="submit-approval",
+        note=f"이 문서를 결재선({route})으로 올립니다.",
+        url=url_for("library.submit_for_approval", facility_code=code, unit_id=unit.id,
+                    form_id=form.id, record_id=record.id))]
+
+
+@bp.post("/library/approval/<unit_id>/<form_id>/<int:record_id>")
+@login_required
+def submit_for_approval(facility_code: str, unit_id: str, form_id: str, record_id: int):
+    """결재 올리기: the saved document goes to the first approver of the 결재선."""
+    ws = _workspace(facility_code)
+    rt = flows.Runtime(registry(), functions(), today(), actor_for(current_user.row))
+    try:
+        instance = submission.submit(db_session(), rt, ws, unit_id, form_id, record_id)
+    except ServiceError as refused:
+        if refused.status != 409:
+            raise
+        flash(refused.message, "warning")
+        return redirect(url_for("records.detail", facility_code=facility_code,
+                                unit_id=unit_id, form_id=form_id, record_id=record_id))
+    flash("결재를 올렸습니다. 결재자의 ‘결재 대기’에 들어갔습니다.", "success")
+    return redirect(url_for("tasks.instance", facility_code=facility_code,
+                            instance_id=instance.id))
 
 
 # --- 급여대장 확정 ------------------------------------------------------------------------------

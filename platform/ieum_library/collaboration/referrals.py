@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from ieum.access import privacy
 from ieum.access.audit import record_event
 from ieum.definitions import Registry
+from ieum.korean import josa
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.services.records import FormScope, insert_record
@@ -83,7 +84,8 @@ def targets(session: Session, registry: Registry, workspace: Workspace, *, text:
 def _text(value: str | None, name: str, title: str, low: int, high: int) -> str:
     text = (value or "").strip()
     if not low <= len(text) <= high:
-        raise ServiceError(f"{title}을(를) {low}자 이상 {high}자 이하로 적으세요.", field=name)
+        raise ServiceError(f"{josa(title, '을')} {low}자 이상 {high}자 이하로 적으세요.",
+                           field=name)
     return text
 
 
@@ -166,7 +168,7 @@ def send(session: Session, rt: flows.Runtime, workspace: Workspace, subject_id: 
                          "consent": referral.consent_id, "instance": instance.id})
     what = REFERRAL_KINDS[kind]
     needs.notify(session, target.id, "referral",
-                 f"{workspace.facility.name}에서 {what}가 왔습니다: {service}",
+                 f"{workspace.facility.name}에서 {josa(what, '이')} 왔습니다: {service}",
                  referral_id=referral.id)
     session.commit()
     return referral
@@ -212,7 +214,7 @@ def _on_review(session: Session, rt: flows.Runtime, workspace: Workspace, task: 
                  detail={"from_facility": referral.from_facility_id,
                          "reason": referral.decision_reason})
     needs.notify(session, referral.from_facility_id, "referral",
-                 f"{workspace.facility.name}이(가) 의뢰 #{referral.id}를 "
+                 f"{josa(workspace.facility.name, '이')} 의뢰 #{referral.id}를 "
                  f"{'수락' if accepted else '거절'}했습니다."
                  + (f" 사유: {referral.decision_reason}" if referral.decision_reason else ""),
                  referral_id=referral.id)
@@ -417,7 +419,7 @@ def cancel(session: Session, rt: flows.Runtime, workspace: Workspace,
                  target_type="referral", target_id=referral.id,
                  subject_id=referral.from_subject_id, detail={"reason": text})
     needs.notify(session, referral.to_facility_id, "referral",
-                 f"{workspace.facility.name}이(가) 의뢰 #{referral.id}를 취소했습니다.",
+                 f"{josa(workspace.facility.name, '이')} 의뢰 #{referral.id}를 취소했습니다.",
                  referral_id=referral.id)
     session.commit()
     return referral

@@ -41,10 +41,19 @@ FOSTER_CHILDREN = (("윤지우", "female", 15, "auto"), ("임서준", "male", 17
 
 
 def _child(desk: Desk, name: str, sex: str, age: int) -> int:
+    """A child registered and, where the facility records admissions (입퇴소 관리), admitted
+    by an admission record: 현원 on the dashboard and in the 시·군·구 report counts those, so
+    a child listed as 입소 has one."""
     context = desk.context
+    admitted = context.day(365 * 6)
     record = desk.save("subject_management", "subject_basic", {
         "name": name, "birth_date": _born(context.today, age), "sex": sex,
-        "status": "admitted", "admission_date": context.day(365 * 6)})
+        "status": "admitted", "admission_date": admitted})
+    if desk.workspace.permissions.can("admission_discharge", "create"):
+        desk.save("admission_discharge", "admission", {
+            "admission_date": admitted, "admission_type": "new", "capacity_type": "within",
+            "admission_route": "local_government", "referring_agency": "서울특별시 종로구청",
+            "admission_reason": "보호자의 양육이 어려워 시·군·구가 보호조치"}, record.subject_id)
     return record.subject_id
 
 
@@ -82,6 +91,12 @@ def _progress(admin: Desk, worker: Desk, subject_id: int, stage: str) -> None:
             "employment_status": "employed", "workplace": "이음식품", "job_field": "skilled",
             "monthly_income": 2_100_000, "employment_type": "regular", "job_route": "facility",
             "university_type": "none", "living_main": "work"}, subject_id)
+        if admin.workspace.permissions.can("admission_discharge", "create"):
+            # 보호종료: the child leaves care, so the status and 현원 follow (퇴소)
+            admin.save("admission_discharge", "discharge", {
+                "discharge_date": day(5), "discharge_reason": "independence",
+                "residence_type": "independent",
+                "aftercare_plan": "자립지원전담요원이 5년간 사후관리"}, subject_id)
         worker.save("self_reliance", "sr_aftercare", {
             "followed_on": day(1), "method": "phone", "areas": ["주거", "취업"],
             "content": "전세 계약과 첫 출근 상황을 확인함"}, subject_id)

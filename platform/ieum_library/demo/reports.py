@@ -35,9 +35,8 @@ def _month(today: dt.date, back: int) -> str:
     return f"{index // 12}-{index % 12 + 1:02d}"
 
 
-def load(context: DemoContext) -> None:
-    """The officials (not printed by ``ieum demo``; the README lists them) and, once, the
-    reports."""
+def load(context: DemoContext) -> dict[str, Any]:
+    """The officials and, once, the reports; ``users``: the officials' logins to print."""
     session, registry, today = context.session, context.registry, context.today
     users = {spec["login"]: context.official(login=spec["login"], name=spec["name"],
                                              role="region_official",
@@ -45,9 +44,11 @@ def load(context: DemoContext) -> None:
              for spec in DEMO_OFFICIALS}
     codes = {"demo-child": "admin", "demo-elderly": "manager"}
     facilities = list(session.scalars(select(Facility).where(Facility.code.in_(list(codes)))))
+    printed = {"users": [context.account(spec["login"], f"시·군·구 {spec['region']}",
+                                         ["region_official"]) for spec in DEMO_OFFICIALS]}
     if len(facilities) != len(codes) or session.scalar(select(Report.id).where(
             Report.facility_id.in_([f.id for f in facilities])).limit(1)) is not None:
-        return
+        return printed
 
     def submit(code: str, kind: str, period: str) -> Report:
         head = context.desk(codes[code], code)
@@ -68,3 +69,4 @@ def load(context: DemoContext) -> None:
            "제출하세요.")
     submit("demo-elderly", "admissions", _month(today, 1))
     submit("demo-child", "admissions", _month(today, 1))
+    return printed

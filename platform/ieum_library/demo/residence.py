@@ -105,4 +105,6 @@ def load(context: DemoContext) -> dict[str, Any]:
     if context.session.scalar(select(Subject.id).where(Subject.facility_id == facility.id)
                               .limit(1)) is None:
         _history(context)
-    return {"users": [context.account(s["login"], s["facility"], s["roles"]) for s in USERS]}
+    return {"facilities": [{"code": facility.code, "name": facility.name,
+                            "profile": facility.profile_code}],
+            "users": [context.account(s["login"], s["facility"], s["roles"]) for s in USERS]}

@@ -20,6 +20,7 @@ from ieum.access.audit import Actor, ChainCheck, check_chain, purge_events, reco
 from ieum.access.grants import Permissions, user_facilities
 from ieum.config import KST
 from ieum.definitions import Registry
+from ieum.korean import josa
 from ieum.services import ServiceError
 from ieum.services.transactions import transaction
 from ieum.services.workspace import Workspace, open_workspace
@@ -58,7 +59,49 @@ ACTION_TITLES = {
     "audit.view": "감사 기록 열람",
     "audit.verify": "무결성 검사",
     "audit.purge": "감사 기록 정리",
+    "approval.submit": "결재 올리기",
+    "approval_line.set": "결재선 변경",
+    "payroll.confirm": "급여대장 확정",
+    "donation.receipts": "기부금 영수증 발급",
+    "donation.receipt.print": "기부금 영수증 출력",
+    "application.create": "복지사업 신청",
+    "application.decide": "복지사업 결정",
+    "application.view": "복지사업 신청 열람",
+    "application.withdraw": "복지사업 신청 취소",
+    "consent.record": "정보공유 동의 기록",
+    "consent.withdraw": "정보공유 동의 철회",
+    "history.view": "통합 서비스 이력 열람",
+    "need.register": "서비스 욕구 등록",
+    "need.close": "서비스 욕구 종료",
+    "referral.send": "서비스 의뢰",
+    "referral.cancel": "서비스 의뢰 취소",
+    "referral.override": "의뢰 필수항목 예외",
+    "report.generate": "보고서 작성",
+    "report.regenerate": "보고서 다시 작성",
+    "report.submit": "보고서 제출",
+    "report.note": "보고서 의견",
+    "report.remind": "보고 기한 알림",
+    "report.view": "보고서 열람",
+    "program.save": "복지사업 저장",
+    "program.simulate": "복지사업 모의계산",
+    "role.grant_public": "공공 역할 부여",
 }
+
+#: Korean names of the keys of an event's detail (shown instead of ``key=value``).
+DETAIL_TITLES = {
+    "unit": "업무", "units": "업무", "form": "양식", "status": "상태", "fields": "바뀐 항목",
+    "reason": "사유", "process": "절차", "task": "단계", "record": "기록", "instance": "업무",
+    "pay_month": "귀속월", "total": "합계", "before": "이전",
+    "after": "이후", "worker": "담당자", "by": "방법", "field": "항목", "login": "아이디",
+    "role": "역할", "valid_from": "시작일", "valid_to": "종료일", "year": "연도",
+    "count": "건수", "number": "번호", "numbers": "번호", "error": "오류", "kind": "종류",
+    "to_facility": "받는 기관", "from_facility": "보낸 기관", "consent": "동의",
+    "previous_valid_to": "이전 종료일", "days": "일수", "closed_through": "마감일",
+    "subject": "대상자", "ip": "접속 주소", "filters": "조건", "rows": "행 수",
+}
+_DETAIL_VALUES = {"first_save": "처음 저장한 사람", "team_leader": "팀장 지정",
+                  "approved_request": "변경요청 승인", "final": "저장", "draft": "임시저장",
+                  "locked": "확정", True: "예", False: "아니오"}
 
 TARGET_TITLES = {
     "record": "기록",
@@ -119,7 +162,7 @@ class AuditFilters:
             try:
                 return dt.date.fromisoformat(value)
             except ValueError:
-                raise ServiceError(f"{title}이 올바른 날짜가 아닙니다 (예: 2026-03-02).",
+                raise ServiceError(f"{josa(title, '이')} 올바른 날짜가 아닙니다 (예: 2026-03-02).",
                                    field=name) from None
 
         subject = text("subject", 18)
@@ -246,13 +289,26 @@ def kst_time(value: dt.datetime | None) -> str:
     return value.astimezone(KST).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def detail_text(detail: Mapping[str, Any] | None) -> str:
-    """The event's detail as ``key=value`` pairs, compact enough for one table cell."""
-    parts = []
-    for key, value in (detail or {}).items():
-        shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        parts.append(f"{key}={shown}")
-    return ", ".join(parts)
+def detail_text(detail: Mapping[str, Any] | None,
+                names: Mapping[str, str] | None = None) -> str:
+    """The event's detail in words, compact enough for one table cell: ``업무: 수입·지출
+    결의서 · 상태: 저장``. ``names`` turns ids (unit functions, forms) into their titles; a key
+    without a Korean name is shown as it is."""
+    names = names or {}
+
+    def word(value: Any) -> str:
+        if isinstance(value, bool) or value is None:
+            return _DETAIL_VALUES.get(value, "") if value is not None else "-"
+        if isinstance(value, str):
+            return names.get(value) or _DETAIL_VALUES.get(value, value)
+        if isinstance(value, int | float):
+            return f"{value:,}" if isinstance(value, int) and abs(value) >= 10_000 else str(value)
+        if isinstance(value, list):
+            return ", ".join(word(item) for item in value) or "-"
+        return json.dumps(value, ensure_ascii=False)
+
+    return " · ".join(f"{DETAIL_TITLES.get(key, key)}: {word(value)}"
+                      for key, value in (detail or {}).items())
 
 
 # ---------------------------------------------------------------- retention

@@ -79,10 +79,13 @@ def scoped_query(scope: FormScope) -> Select:
         Record.deleted_at.is_(None),
     )
     user_id = scope.user.id
+    public = sensitive.public_record_condition(scope.form)  # 공개: everyone with the grant
     if scope.scope == "own":
-        query = query.where(Record.author_id == user_id)
+        mine = Record.author_id == user_id
+        query = query.where(mine if public is None else or_(mine, public))
     elif scope.scope == "assigned":
-        query = query.where(or_(Record.author_id == user_id, Record.assignee_id == user_id))
+        mine = or_(Record.author_id == user_id, Record.assignee_id == user_id)
+        query = query.where(mine if public is None else or_(mine, public))
     if not scope.can("view_private"):
         private = sensitive.private_record_filter(scope.form, user_id)
         if private is not None:
@@ -294,14 +297,33 @@ def iter_all(session: Session, scope: FormScope, query: ListQuery,
 
 # --- writing -------------------------------------------------------------------------------
 
+def _date_value(data: Mapping[str, Any], name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(data[name]) if isinstance(data.get(name), str) else None
+    except ValueError:
+        return None
+
+
+def closing_dates_of(form: FormDef, data: Mapping[str, Any]) -> list[dt.date]:
+    """The dates the unit's 마감 is judged on: the date fields marked ``x-ui.closing`` (e.g.
+    대상등록일, not the years-earlier 입소일자; both 일자 and 회기일자 of a session report),
+    else the entry date."""
+    marked = [item.name for item in field_tree(form).fields
+              if item.kind == "date" and item.ui.get("closing")]
+    if not marked:
+        day = entry_date_of(form, data)
+        return [day] if day is not None else []
+    return [day for name in marked if (day := _date_value(data, name)) is not None]
+
+
 def entry_date_of(form: FormDef, data: Mapping[str, Any]) -> dt.date | None:
-    """The date a record is "about": its first required date field in screen order."""
-    for item in field_tree(form).fields:
-        if item.kind == "date" and item.required and isinstance(data.get(item.name), str):
-            try:
-                return dt.date.fromisoformat(data[item.name])
-            except ValueError:
-                return None
+    """The date a record is "about": its first date field marked ``x-ui.closing``, else its
+    first required date field, in screen order."""
+    fields = field_tree(form).fields
+    marked = [item for item in fields if item.kind == "date" and item.ui.get("closing")]
+    for item in marked or [f for f in fields if f.kind == "date" and f.required]:
+        if isinstance(data.get(item.name), str):
+            return _date_value(data, item.name)
     return None
 
 
@@ -406,7 +428,8 @@ def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
     if not outcome.ok:
         raise FormInvalid(outcome.errors, outcome.data)
     entry_date = entry_date_of(scope.form, outcome.data)
-    refuse_closed(session, scope, entry_date)
+    for day in closing_dates_of(scope.form, outcome.data):
+        refuse_closed(session, scope, day)
     remember(session, scope.form)
     if subject_id is not None and subject is None:
         raise ServiceError("대상자를 찾을 수 없습니다.", field="subject_id", status=404)
@@ -490,7 +513,8 @@ def update_record(session: Session, registry: Registry, scope: FormScope, record
             stored[name] = record.data[name]
     refuse_closed(session, scope, record.entry_date)
     entry_date = entry_date_of(form, outcome.data)
-    refuse_closed(session, scope, entry_date)
+    for day in closing_dates_of(form, outcome.data):
+        refuse_closed(session, scope, day)
     changed = sorted(k for k in set(record.data) | set(stored)
                      if record.data.get(k) != stored.get(k))
     dropped = set(file_ids(field_tree(form).fields, record.data)) - set(

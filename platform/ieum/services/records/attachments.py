@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ieum.access import files_at_rest
 from ieum.forms.fields import Field
+from ieum.korean import josa
 from ieum.services import ServiceError, is_id
 from ieum.services.transactions import transaction
 from ieum.store.db import Database
@@ -87,7 +88,7 @@ def claim(session: Session, facility: Facility, user: User, record_id: int,
               if a.record_id == record_id or (a.record_id is None and a.uploaded_by_id == user.id)}
     for attachment in usable.values():
         attachment.record_id = record_id
-    return [f"첨부파일 {i}을(를) 찾을 수 없습니다." for i in sorted(wanted - set(usable))]
+    return [f"첨부파일 {josa(i, '을')} 찾을 수 없습니다." for i in sorted(wanted - set(usable))]
 
 
 def detach(session: Session, record_id: int, ids: Iterable[int]) -> None:

@@ -19,7 +19,7 @@ from ieum.services import ServiceError
 from ieum.services.records import (
     STATUS_TITLES,
     FormScope,
-    entry_date_of,
+    closing_dates_of,
     get_record,
     insert_record,
     iter_all,
@@ -76,7 +76,8 @@ def import_rows(session: Session, scope: FormScope, content: bytes) -> excel.Imp
         outcome = validate(scope, row)
         errors = dict(outcome.errors)
         try:
-            refuse_closed(session, scope, entry_date_of(scope.form, outcome.data))
+            for day in closing_dates_of(scope.form, outcome.data):
+                refuse_closed(session, scope, day)
         except ServiceError as closed:
             errors[""] = [closed.message]
         return errors

@@ -60,6 +60,16 @@ def private_record_filter(form: FormDef, user_id: int):  # noqa: ANN201 - a SQL 
     return or_(Record.author_id == user_id, Record.assignee_id == user_id, and_(*conditions))
 
 
+def public_record_condition(form: FormDef):  # noqa: ANN201 - a SQL condition
+    """Records of a form with a 비공개 switch that are 공개 (the switch off), or None for a
+    form without one. A 공개 record is seen by every staff member of the facility who may view
+    the unit, whatever their record scope (자립지원 상담일지: "공개: 기관 내 모든 종사자 확인
+    가능 / 비공개: 작성자, 담당자, 관리자만")."""
+    conditions = [func.coalesce(Record.data[flag].as_boolean(), false()).is_(false())
+                  for flag in private_flags(form)]
+    return and_(*conditions) if conditions else None
+
+
 def for_update(form: FormDef, submitted: Mapping[str, Any], stored: Mapping[str, Any], *,
                sees_private: bool) -> dict[str, Any]:
     """What an edit means: a blank resident number keeps the stored one; private fields the

@@ -39,6 +39,7 @@ from ieum.definitions.report_kinds import (
     row_properties,
 )
 from ieum.expressions import EvalError, compile_expression
+from ieum.korean import josa
 from ieum.services.reports.periods import Period, basis_of, due_date
 from ieum.store.models import Closing, Facility, Record, Subject
 
@@ -257,7 +258,8 @@ def _value(build: ReportBuild, figure: Figure) -> Any:
     result = compile_expression(figure.value or "0").evaluate(build.values, today=build.today)
     if isinstance(result, EvalError) or not isinstance(result, int | float) \
             or isinstance(result, bool):
-        build.error(f"수치 ‘{build.title(figure.title)}’을(를) 계산할 수 없습니다: {result}")
+        quoted = f"‘{build.title(figure.title)}’"
+        build.error(f"수치 {josa(quoted, '을')} 계산할 수 없습니다: {result}")
         return 0
     return result
 
@@ -341,7 +343,8 @@ def _period_checks(build: ReportBuild) -> None:
             title = build.registry.unit_functions[unit_id].title
             state = f"{closed:%Y-%m-%d}까지만 마감했습니다" if closed \
                 else "아직 마감하지 않았습니다"
-            build.warning(f"‘{title}’은(는) {state}. 보고 기간 끝({period.end:%Y-%m-%d})까지 "
+            build.warning(f"{josa(f'‘{title}’', '은')} {state}. "
+                          f"보고 기간 끝({period.end:%Y-%m-%d})까지 "
                           "마감한 뒤 제출하면 보고한 수치가 바뀌지 않습니다.")
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ieum.access import privacy
@@ -106,3 +106,56 @@ def names(session: Session, facility: Facility, ids: Iterable[int]) -> dict[int,
     rows = session.scalars(select(Subject).where(Subject.id.in_(wanted),
                                                  Subject.facility_id == facility.id))
     return {row.id: row.name for row in rows}
+
+
+def labels(session: Session, facility: Facility, ids: Iterable[int | None]) -> dict[int, str]:
+    """id -> how a list names the facility's subject: the name, with the birth date when
+    another subject of the facility has the same name (so two 김민준 can be told apart)."""
+    wanted = sorted({i for i in ids if isinstance(i, int)})
+    if not wanted:
+        return {}
+    rows = list(session.scalars(select(Subject).where(Subject.id.in_(wanted),
+                                                      Subject.facility_id == facility.id)))
+    names_shown = {row.name for row in rows}
+    repeated = set(session.scalars(
+        select(Subject.name).where(Subject.facility_id == facility.id,
+                                   Subject.name.in_(sorted(names_shown)))
+        .group_by(Subject.name).having(func.count(Subject.id) > 1)))
+    return {row.id: f"{row.name} ({row.birth_date})" if row.name in repeated and row.birth_date
+            else row.name for row in rows}
+
+
+def _birth_date(text: str) -> dt.date | None:
+    """A birth date as people type it: 2008-10-28, 2008.10.28, 20081028 or 081028."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) == 6 and len(text.strip()) == 6:
+        century = 2000 if int(digits[:2]) <= dt.date.today().year % 100 else 1900
+        digits = str(century + int(digits[:2])) + digits[2:]
+    if len(digits) != 8 or not all(ch.isdigit() or ch in "-./ " for ch in text.strip()):
+        return None
+    try:
+        return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
+
+
+def find_people(session: Session, facilities: Iterable[Facility], text: str, *,
+                limit: int = 50) -> list[tuple[Facility, Subject]]:
+    """통합 검색: the subjects of ``facilities`` (those the user may look into; the caller
+    passes only facilities where the user's grants show subjects) whose name contains
+    ``text``, or whose birth date it is (2008-10-28, 20081028, 081028). At least two
+    characters; by name, then facility."""
+    text = text.strip()[:50]
+    by_id = {f.id: f for f in facilities}
+    if len(text) < 2 or not by_id:
+        return []
+    statement = select(Subject).where(Subject.facility_id.in_(sorted(by_id)))
+    born = _birth_date(text)
+    if born is not None:
+        statement = statement.where(Subject.birth_date == born)
+    else:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(Subject.name.ilike(f"%{escaped}%", escape="\\"))
+    rows = session.scalars(statement.order_by(Subject.name, Subject.facility_id, Subject.id)
+                           .limit(limit))
+    return [(by_id[row.facility_id], row) for row in rows]

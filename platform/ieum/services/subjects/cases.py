@@ -21,11 +21,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
+from ieum.definitions import Registry
 from ieum.definitions.model import FormDef, UnitFunction
 from ieum.expressions import EvalError, compile_expression
 from ieum.services import ServiceError
 from ieum.services.workspace import Workspace
-from ieum.store.models import Record, Subject, User
+from ieum.store.models import Record, RoleAssignment, Subject, User
 
 CLOSED = "이 대상자의 사례는 종결되어 더 이상 기록할 수 없습니다."
 
@@ -53,11 +54,18 @@ def _set_worker(session: Session, subject: Subject, unit_id: str, user_id: int) 
         Record.facility_id == subject.facility_id).values(assignee_id=user_id))
 
 
+def accepts(subject: Subject | None, unit_id: str, form_id: str) -> bool:
+    """Whether a new record of ``form_id`` may be written for the subject in ``unit_id``:
+    not when the case is closed there, unless the lock kept the form open (사후관리)."""
+    return not is_closed(subject, unit_id) \
+        or form_id in (_state(subject).get("open_forms") or [])
+
+
 def before_insert(session: Session, unit: UnitFunction, subject_id: int | None,
                   form_id: str = "") -> int | None:
     """Refuse a record for a closed case; return the assignee a new record gets."""
     subject = session.get(Subject, subject_id) if subject_id else None
-    if is_closed(subject, unit.id) and form_id not in (_state(subject).get("open_forms") or []):
+    if not accepts(subject, unit.id, form_id):
         raise ServiceError(CLOSED, status=409)
     return assigned_worker(subject, unit.id)
 
@@ -100,9 +108,48 @@ def _holds(source: str | None, form: FormDef, record: Record, today: dt.date) ->
     return not isinstance(value, EvalError) and bool(value)
 
 
+@dataclass(frozen=True)
+class Worker:
+    """Someone who may take a unit's case in the facility (the 담당자 picker)."""
+
+    user_id: int
+    login: str
+    name: str
+    roles: tuple[str, ...]  # role titles held today
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({', '.join(self.roles)})" if self.roles else self.name
+
+
+def workers(session: Session, registry: Registry, workspace: Workspace, unit_id: str,
+            today: dt.date) -> list[Worker]:
+    """The facility's staff who hold, today, a role that may write the unit's records
+    (``create``): whom a case may be assigned to, by name."""
+    profile = registry.profiles[workspace.facility.profile_code]
+    rows = session.execute(
+        select(User, RoleAssignment.role).join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.facility_id == workspace.facility.id,
+               RoleAssignment.valid_from <= today, RoleAssignment.valid_to >= today,
+               User.is_active.is_(True))
+        .order_by(User.name, User.login))
+    found: dict[int, tuple[User, list[str]]] = {}
+    for user, role_id in rows:
+        role = profile.roles.get(role_id)
+        grant = role.grants.get(unit_id) if role is not None else None
+        if grant is None or "create" not in grant.actions:
+            continue
+        found.setdefault(user.id, (user, []))[1].append(role.title)
+    return [Worker(user.id, user.login, user.name, tuple(titles))
+            for user, titles in found.values()]
+
+
 def change_worker(session: Session, workspace: Workspace, unit_id: str, subject_id: int,
-                  login: str, actor: Actor) -> Subject:
-    """A team leader (``approve``) assigns another worker directly; audited."""
+                  login: str, actor: Actor, *, registry: Registry | None = None,
+                  today: dt.date | None = None) -> Subject:
+    """A team leader (``approve``) assigns another worker directly; audited. With the
+    ``registry`` and ``today``, only a worker of :func:`workers` is accepted (the picker's
+    choices); someone of another facility or without the unit's grant is refused (400)."""
     if not workspace.permissions.can(unit_id, "approve"):
         raise ServiceError("담당자를 바꿀 권한이 없습니다.", status=403)
     subject = session.scalar(select(Subject).where(
@@ -112,12 +159,23 @@ def change_worker(session: Session, workspace: Workspace, unit_id: str, subject_
     user = session.scalar(select(User).where(User.login == login.strip()))
     if user is None:
         raise ServiceError("그런 아이디의 사용자가 없습니다.", field="login")
-    _set_worker(session, subject, unit_id, user.id)
-    record_event(session, "case.assign", actor, facility_id=workspace.facility.id,
-                 target_type="subject", target_id=subject.id, subject_id=subject.id,
-                 detail={"unit": unit_id, "worker": user.id, "by": "team_leader"})
+    if registry is not None and today is not None and user.id not in {
+            w.user_id for w in workers(session, registry, workspace, unit_id, today)}:
+        raise ServiceError("이 기관에서 이 업무를 맡을 수 있는 직원을 고르세요.", field="login")
+    assign_worker(session, subject, unit_id, user, actor, by="team_leader")
     session.commit()
     return subject
+
+
+def assign_worker(session: Session, subject: Subject, unit_id: str, user: User, actor: Actor,
+                  *, by: str) -> None:
+    """Make ``user`` the subject's worker in ``unit_id`` (the unit's records follow); audited,
+    not committed (a service or a task hook commits with its own work). ``by`` says how:
+    ``team_leader``, ``approved_request``."""
+    _set_worker(session, subject, unit_id, user.id)
+    record_event(session, "case.assign", actor, facility_id=subject.facility_id,
+                 target_type="subject", target_id=subject.id, subject_id=subject.id,
+                 detail={"unit": unit_id, "worker": user.id, "by": by})
 
 
 @dataclass(frozen=True)
@@ -128,6 +186,7 @@ class CaseRow:
     worker: str | None
     stages: tuple[dt.date | None, ...]
     closed: bool
+    dates: tuple[str | None, ...] = ()  # the manifest's ``case_list.dates`` columns
 
 
 def _age(born: dt.date | None, today: dt.date) -> int | None:
@@ -158,6 +217,17 @@ def case_rows(session: Session, workspace: Workspace, unit: UnitFunction, today:
         latest[(subject_id, form_id)] = day if isinstance(day, dt.date) else (
             dt.date.fromisoformat(str(day)[:10]) if day else None)
     workers = {u.id: u.name for u in session.scalars(select(User))}
+    columns = list(case.get("dates") or ())
+    shown: dict[tuple[int, str], Mapping[str, Any]] = {}  # (subject, form) -> latest data
+    if columns:
+        for subject_id, form_id, data in session.execute(
+                select(Record.subject_id, Record.form_id, Record.data)
+                .where(Record.facility_id == workspace.facility.id,
+                       Record.unit_function == unit.id, Record.deleted_at.is_(None),
+                       Record.status != "draft",
+                       Record.form_id.in_(sorted({c["form"] for c in columns})))
+                .order_by(Record.id)):
+            shown[(subject_id, form_id)] = data or {}
     rows = []
     for subject in subjects:
         age = _age(subject.birth_date, today)
@@ -174,7 +244,9 @@ def case_rows(session: Session, workspace: Workspace, unit: UnitFunction, today:
             continue
         worker = assigned_worker(subject, unit.id)
         rows.append(CaseRow(subject, registered, age, workers.get(worker) if worker else None,
-                            tuple(latest.get((subject.id, f)) for f in forms), closed))
+                            tuple(latest.get((subject.id, f)) for f in forms), closed,
+                            tuple(shown.get((subject.id, c["form"]), {}).get(c["field"])
+                                  for c in columns)))
     return rows
 
 

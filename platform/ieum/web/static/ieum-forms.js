@@ -166,4 +166,20 @@
   document.addEventListener("input", refresh);
   document.addEventListener("change", refresh);
   refresh();
+
+  // --- after a refused save: focus on the first field to fix --------------------------------
+  function focusFirstInvalid() {
+    if (!document.querySelector('[data-testid="form-errors"]')) return;
+    var input = document.querySelector(
+      'form.ieum-form [aria-invalid="true"], form.ieum-form .is-invalid');
+    if (!input) return;
+    var pane = input.closest(".tab-pane");
+    if (pane && window.bootstrap) {
+      var tab = document.querySelector('[data-bs-target="#' + pane.id + '"]');
+      if (tab) window.bootstrap.Tab.getOrCreateInstance(tab).show();
+    }
+    input.focus();
+  }
+  if (document.readyState === "complete") focusFirstInvalid();
+  else window.addEventListener("load", focusFirstInvalid);
 })();

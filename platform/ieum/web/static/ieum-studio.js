@@ -1,5 +1,6 @@
 /* 콘텐츠 스튜디오의 공용 도우미 (issue 22): the JSON calls of the studio's contract, a problem
- * list, an unsaved-change warning, undo/redo, and confirmation of forms marked data-confirm.
+ * list, an unsaved-change warning and undo/redo (forms marked data-confirm are asked about by
+ * ieum-confirm.js, which base.html loads).
  *
  * A classic script: include it with
  *   <script src="{{ url_for('static', filename='ieum-studio.js') }}"></script>
@@ -170,13 +171,6 @@
     });
     return stack;
   }
-
-  // Forms marked data-confirm="..." ask before they are sent (publish, return, ...).
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    var question = form && form.getAttribute && form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) { event.preventDefault(); }
-  }, true);
 
   window.IeumStudio = {
     csrfToken: csrfToken, documentUrl: documentUrl, editorUrl: editorUrl, request: request,

@@ -1,13 +1,8 @@
 // Small behaviours of every page, kept out of the templates so the Content-Security-Policy
-// can forbid inline script (ieum.web.security): confirmations, print buttons, bar widths.
+// can forbid inline script (ieum.web.security): print buttons, bar widths. Confirmations of
+// forms marked data-confirm are ieum-confirm.js's.
 (function () {
   "use strict";
-  document.addEventListener("submit", function (event) {
-    var form = event.target.closest ? event.target.closest("form[data-confirm]") : null;
-    if (form && !window.confirm(form.getAttribute("data-confirm"))) {
-      event.preventDefault();
-    }
-  }, true);
   document.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("[data-print]") : null;
     if (button) {
