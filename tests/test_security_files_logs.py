@@ -140,3 +140,26 @@ def test_a_key_beside_the_sqlite_file_is_warned_about(make_app, tmp_path, monkey
     with caplog.at_level(logging.WARNING):
         make_app(url)
     assert not any("rrn.key" in record.getMessage() for record in caplog.records)
+
+
+def test_an_unhandled_database_error_is_logged_without_the_row(make_app, migrated_url,
+                                                               caplog) -> None:
+    """PostgreSQL's DETAIL ("Failing row contains (...)") quotes the row: the error handler
+    logs the error's kind, SQLSTATE and place, never its message."""
+    app = make_app(migrated_url)
+
+    def failing_insert():  # a bug that reaches the database with personal data
+        with app.extensions["ieum.database"].session() as session:
+            session.execute(text("INSERT INTO app_user (login, name, password_hash) "
+                                 "VALUES (NULL, :name, :birth)"),
+                            {"name": "김민준", "birth": "2010-05-01"})
+        return "unreachable"
+
+    app.add_url_rule("/test-failing-insert", "failing_insert", failing_insert)
+    with caplog.at_level(logging.ERROR, logger=app.logger.name):
+        answer = app.test_client().get("/test-failing-insert")
+    assert answer.status_code == 500
+    logged = "\n".join(record.getMessage() + (record.exc_text or "")
+                        for record in caplog.records)
+    assert "unhandled database error" in logged and "failing_insert" in logged
+    assert "김민준" not in logged and "2010-05-01" not in logged

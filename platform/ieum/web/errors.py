@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import traceback
+
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter
@@ -74,5 +77,14 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        app.logger.exception("unhandled error", exc_info=error)
+        if isinstance(error, DBAPIError):
+            # The database's own message may quote the row (PostgreSQL: "Failing row contains
+            # (...)"), names and birth dates included: log where it failed, not what it said.
+            state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+            app.logger.error("unhandled database error %s (SQLSTATE %s); its message is left "
+                             "out of the log as it may quote personal data\n%s",
+                             type(error.orig).__name__, state,
+                             "".join(traceback.format_tb(error.__traceback__)))
+        else:
+            app.logger.exception("unhandled error", exc_info=error)
         return _respond(500, MESSAGES[500])
