@@ -98,3 +98,33 @@ def test_subject_pickers_inside_repeatable_rows_are_found_for_the_facility_check
     assert found.get("attendees") == [1]
     assert found.get("visits.0.who") == [2, 999]
     assert found.get("meeting.who") == [3]
+
+
+def test_subject_pickers_inside_groups_and_rows_offer_the_facility_subjects() -> None:
+    """A ``subjects`` picker in a group, in each row of repeatable rows and in the blank row
+    the browser adds offers the same choices as a top-level picker (it used to offer none)."""
+    import uuid
+    from pathlib import Path
+
+    from ieum.definitions.frozen import freeze
+    from ieum.definitions.model import FormDef
+    from ieum.forms.wtf import attr, bind
+    from ieum.web.template_helpers import blank_row
+
+    subjects = {"type": "array", "items": {"type": "integer"}}
+    picker = {"who": {"widget": "subjects"}}
+    schema = {"type": "object", "properties": {
+        "visits": {"type": "array", "items": {"type": "object", "properties": {
+            "place": {"type": "string"}, "who": subjects}, "x-ui": picker}},
+        "meeting": {"type": "object", "properties": {"who": subjects}, "x-ui": picker}}}
+    form = FormDef(f"t_{uuid.uuid4().hex[:8]}", "시험", 1, schema=freeze(schema),
+                   path=Path("x.json"))
+    bound = bind(form, data={"visits": [{"place": "집", "who": [2]}], "meeting": {"who": []}},
+                 subjects=[(2, "김하늘"), (3, "이바다")])
+    offered = [("2", "김하늘"), ("3", "이바다")]
+    visits = bound[attr("visits")]
+    assert [(c.value, c.label) for c in visits.entries[0].form[attr("who")].choices] == offered
+    meeting = bound[attr("meeting")].form[attr("who")]
+    assert [(c.value, c.label) for c in meeting.choices] == offered
+    blank = blank_row(visits)[attr("who")]
+    assert [(c.value, c.label) for c in blank.choices] == offered

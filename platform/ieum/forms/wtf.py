@@ -214,10 +214,25 @@ def bind(form: FormDef, formdata: Any = None, data: Mapping[str, Any] | None = N
     ``subjects`` are the (id, label) choices of ``subjects`` fields."""
     bound = _bind(form, formdata, data)
     choices = [SelectChoice(str(i), label) for i, label in (subjects or [])]
-    for item in field_tree(form).fields:
-        if item.kind == "subjects":
-            bound[attr(item.name)].choices = choices
+    give_subject_choices(bound, field_tree(form).fields, choices)
     return bound
+
+
+def give_subject_choices(container: Form, items: tuple[Field, ...],
+                         choices: list[SelectChoice]) -> None:
+    """Set the choices of every ``subjects`` field of ``container``, at any depth: inside
+    groups, in every row of repeatable rows, and (kept on the rows field as
+    ``subject_choices``) for a blank row the browser adds."""
+    for item in items:
+        field = container[attr(item.name)]
+        if item.kind == "subjects":
+            field.choices = choices
+        elif item.kind == "group":
+            give_subject_choices(field.form, item.children, choices)
+        elif item.kind == "rows":
+            field.subject_choices = (item.children, choices)
+            for entry in field.entries:
+                give_subject_choices(entry.form, item.children, choices)
 
 
 def _bind(form: FormDef, formdata: Any, data: Mapping[str, Any] | None) -> Form:

@@ -12,6 +12,7 @@ from ieum.config import KST
 from ieum.forms.clientside import visibility_conditions
 from ieum.forms.display import display
 from ieum.forms.fields import Field, FieldTree
+from ieum.forms.wtf import give_subject_choices
 from ieum.korean import josa, particle
 from ieum.services.records import STATUS_TITLES
 
@@ -55,7 +56,10 @@ def error_roots(errors: dict[str, list[str]]) -> list[str]:
 def blank_row(bound: Any) -> Form:
     """An empty row of a repeatable-rows field, named with ``__index__`` for the browser."""
     row_class = bound.unbound_field.args[0]
-    return row_class(prefix=f"{bound.name}-__index__-")
+    row = row_class(prefix=f"{bound.name}-__index__-")
+    children, choices = getattr(bound, "subject_choices", ((), []))
+    give_subject_choices(row, children, choices)
+    return row
 
 
 def field_value(item: Field, value: Any) -> str:
