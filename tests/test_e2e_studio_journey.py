@@ -128,7 +128,7 @@ def _build_unit(page, url: str) -> None:
     page.goto(f"{url}/content/unit/{UNIT}/edit")
     page.get_by_label("이름", exact=True).fill("가정방문")
     page.get_by_label("이름", exact=True).press("Tab")
-    page.get_by_label("설명").fill("가정을 방문해 상담한 기록을 남기고, 긴 상담은 팀장이 검토합니다.")
+    page.get_by_label("설명").fill("가정방문 상담을 기록하고, 긴 상담은 팀장이 검토합니다.")
     page.get_by_label("설명").press("Tab")
     page.get_by_label("서식 고르기").select_option(FORM)
     page.get_by_label("절차 고르기").select_option(PROCESS)

@@ -90,7 +90,7 @@ def test_a_lane_role_missing_from_a_profile_that_uses_the_process_is_reported(re
 def test_a_condition_that_does_not_parse_is_reported_in_korean(registry):
     body = referral().replace('decision == "accept"', 'decision == "accept" and (')
     assert problems_of(body, registry) == {
-        "flow_accepted": ["조건식: 문법이 맞지 않습니다 (26번째 글자): "
+        "flow_accepted": ["조건식: 식의 문법이 맞지 않습니다 (26번째 글자): "
                           "'(' 괄호가 닫히지 않았습니다"]}
 
 

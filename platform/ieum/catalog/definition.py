@@ -38,6 +38,7 @@ from ieum.definitions.files import UniqueKeyLoader
 from ieum.definitions.metaschemas import content_problems, json_schema_problems, schema_problems
 from ieum.definitions.problems import Problem
 from ieum.expressions import FUNCTIONS, ExpressionError, check_expression, compile_expression
+from ieum.expressions.korean import Rule, korean
 from ieum.expressions.vector import kind_of
 from ieum.forms.messages import message_for
 from ieum.korean import josa
@@ -218,35 +219,10 @@ def _schema_problem(error: ValidationError) -> list[tuple[str, str]]:
 # expressions
 
 
-_KOREAN = (
-    (re.compile(r"^syntax error at (?:line (\d+), )?column (\d+)(?: \(the end\))?: (.*)$"),
-     lambda m: f"식의 문법이 맞지 않습니다 ({m.group(2)}번째 글자): {_syntax(m.group(3))}"),
-    (re.compile(r"^the expression is empty$"), lambda m: "식이 비어 있습니다"),
-    (re.compile(r"^expression is too long: (\d+) characters \(the limit is (\d+)\)$"),
-     lambda m: f"식이 너무 깁니다: {m.group(1)}자 (최대 {m.group(2)}자)"),
-    (re.compile(r"^expression is too large.*$"), lambda m: "식이 너무 큽니다"),
-    (re.compile(r"^expression is nested too deeply.*$"), lambda m: "식의 괄호가 너무 깊습니다"),
+_FUNCTION_RULES: tuple[Rule, ...] = (
     (re.compile(r"^function '([^']+)' is not allowed.*$"),
      lambda m: f"쓸 수 없는 함수입니다: {m.group(1)} (쓸 수 있는 함수: "
                f"{', '.join(name for name, f in FUNCTIONS.items() if f.vector)})"),
-    (re.compile(r"^attribute access \(\.([^)]*)\) is not allowed$"),
-     lambda m: f"'.{m.group(1)}' 같은 속성 접근은 쓸 수 없습니다"),
-    (re.compile(r"^(\w+)\(\) takes .* given\): (.*)$"),
-     lambda m: f"{m.group(1)}() 함수의 인자 수가 맞지 않습니다: {m.group(2)}"),
-    (re.compile(r"^(\w+)\(\) is missing argument '([^']+)': (.*)$"),
-     lambda m: f"{m.group(1)}() 함수에 '{m.group(2)}' 인자가 없습니다: {m.group(3)}"),
-    (re.compile(r"^'is' may only compare with None.*$"),
-     lambda m: "'is'는 None과 비교할 때만 씁니다 (x is None)"),
-    (re.compile(r"^(.*) is not allowed$"), lambda m: f"쓸 수 없는 표현입니다: {m.group(1)}"),
-)
-
-
-_SYNTAX = (
-    (re.compile(r"^invalid syntax.*"), "문법 오류"),
-    (re.compile(r"^'(.)' was never closed$"), "'{0}' 괄호가 닫히지 않았습니다"),
-    (re.compile(r"^unmatched '(.)'$"), "짝이 없는 '{0}' 괄호입니다"),
-    (re.compile(r"^unexpected EOF.*|^expected an indented block.*"), "식이 끝나지 않았습니다"),
-    (re.compile(r"^unterminated string literal.*"), "따옴표가 닫히지 않았습니다"),
 )
 _VECTOR = re.compile(r"^(.*) is not available in vector evaluation$")
 _VECTOR_WHAT = (
@@ -254,14 +230,6 @@ _VECTOR_WHAT = (
     (re.compile(r"^a subscript.*"), "항목 꺼내기 x[...]"),
     (re.compile(r"^an? (list|tuple|set|dict).*"), "목록·묶음 값"),
 )
-
-
-def _syntax(detail: str) -> str:
-    for pattern, text in _SYNTAX:
-        match = pattern.match(detail)
-        if match:
-            return text.format(*match.groups())
-    return detail
 
 
 def _vector_problem(message: str) -> str:
@@ -277,11 +245,7 @@ def _vector_problem(message: str) -> str:
 
 def korean_problem(message: str) -> str:
     """The Korean form of a problem the expression checker reports (in English)."""
-    for pattern, render in _KOREAN:
-        match = pattern.match(message)
-        if match:
-            return render(match)
-    return f"식에 문제가 있습니다: {message}"
+    return korean(message, _FUNCTION_RULES)
 
 
 def expression_names(kind: str, parameters: Iterable[str] = ()) -> frozenset[str]:

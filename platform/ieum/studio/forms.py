@@ -32,6 +32,7 @@ from ieum.definitions.model import FormDef, Registry
 from ieum.definitions.parts import Documents, collect, is_part
 from ieum.definitions.problems import pointer
 from ieum.expressions import FUNCTIONS, check_expression
+from ieum.expressions.korean import Rule, korean
 from ieum.forms.engine import process
 from ieum.studio.problems import StudioProblem
 
@@ -539,55 +540,18 @@ def normalised(schema: Any) -> Any:
 
 # --- checks --------------------------------------------------------------------------------
 
-_KOREAN_EXPRESSION = (
-    (re.compile(r"^syntax error at (?:line (\d+), )?column (\d+)(?: \(the end\))?: (.*)$"),
-     lambda m: f"식의 문법이 맞지 않습니다 ({m.group(2)}번째 글자): {_syntax(m.group(3))}"),
-    (re.compile(r"^the expression is empty$"), lambda m: "식이 비어 있습니다"),
-    (re.compile(r"^expression is too long: (\d+) characters \(the limit is (\d+)\)$"),
-     lambda m: f"식이 너무 깁니다: {m.group(1)}자 (최대 {m.group(2)}자)"),
-    (re.compile(r"^expression is too large.*$"), lambda m: "식이 너무 큽니다"),
-    (re.compile(r"^expression is nested too deeply.*$"), lambda m: "식의 괄호가 너무 깊습니다"),
+_EXPRESSION_RULES: tuple[Rule, ...] = (
     (re.compile(r"^unknown name '([^']+)'$"),
      lambda m: f"이 양식에 없는 이름입니다: {m.group(1)} (항목 이름이나 params, "
                "record_counts, subject를 쓰세요)"),
-    (re.compile(r"^function '([^']+)' must be called.*$"),
-     lambda m: f"함수는 호출해야 합니다: {m.group(1)}(...)"),
     (re.compile(r"^function '([^']+)' is not allowed.*$"),
      lambda m: f"쓸 수 없는 함수입니다: {m.group(1)} (쓸 수 있는 함수: {', '.join(FUNCTIONS)})"),
-    (re.compile(r"^attribute access \(\.([^)]*)\) is not allowed$"),
-     lambda m: f"'.{m.group(1)}' 같은 속성 접근은 쓸 수 없습니다"),
-    (re.compile(r"^(\w+)\(\) takes .* given\): (.*)$"),
-     lambda m: f"{m.group(1)}() 함수의 인자 수가 맞지 않습니다: {m.group(2)}"),
-    (re.compile(r"^(\w+)\(\) is missing argument '([^']+)': (.*)$"),
-     lambda m: f"{m.group(1)}() 함수에 '{m.group(2)}' 인자가 없습니다: {m.group(3)}"),
-    (re.compile(r"^'is' may only compare with None.*$"),
-     lambda m: "'is'는 None과 비교할 때만 씁니다 (x is None)"),
-    (re.compile(r"^(.*) is not allowed$"), lambda m: f"쓸 수 없는 표현입니다: {m.group(1)}"),
 )
-_SYNTAX = (
-    (re.compile(r"^invalid syntax.*"), "문법 오류"),
-    (re.compile(r"^'(.)' was never closed$"), "'{0}' 괄호가 닫히지 않았습니다"),
-    (re.compile(r"^unmatched '(.)'$"), "짝이 없는 '{0}' 괄호입니다"),
-    (re.compile(r"^unexpected EOF.*|^expected an indented block.*"), "식이 끝나지 않았습니다"),
-    (re.compile(r"^unterminated string literal.*"), "따옴표가 닫히지 않았습니다"),
-)
-
-
-def _syntax(detail: str) -> str:
-    for pattern, text in _SYNTAX:
-        match = pattern.match(detail)
-        if match:
-            return text.format(*match.groups())
-    return detail
 
 
 def korean_expression_problem(message: str) -> str:
     """The Korean form of a problem the expression checker reports (in English)."""
-    for pattern, render in _KOREAN_EXPRESSION:
-        match = pattern.match(message)
-        if match:
-            return render(match)
-    return f"식에 문제가 있습니다: {message}"
+    return korean(message, _EXPRESSION_RULES)
 
 
 def expression_names(schema: Mapping[str, Any]) -> list[str]:

@@ -31,6 +31,7 @@ from ieum.definitions.bpmn import (
     load_processes,
 )
 from ieum.expressions import check_expression, check_script
+from ieum.expressions.korean import Rule, korean
 from ieum.studio.problems import StudioProblem
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -331,11 +332,8 @@ def _profiles_using(registry: Registry, ids: Iterable[str]) -> dict[str, frozens
 
 # --- Korean messages ---------------------------------------------------------------------------
 
-_KOREAN = (
+_SCRIPT_RULES: tuple[Rule, ...] = (
     (re.compile(r"^line (\d+): (.*)$"), lambda m: f"{m.group(1)}번째 줄: {_korean(m.group(2))}"),
-    (re.compile(r"^syntax error at (?:line \d+, )?column (\d+)(?: \(the end\))?: (.*)$"),
-     lambda m: f"문법이 맞지 않습니다 ({m.group(1)}번째 글자): {_syntax(m.group(2))}"),
-    (re.compile(r"^the expression is empty$"), lambda m: "식이 비어 있습니다"),
     (re.compile(r"^the script is empty$"), lambda m: "스크립트가 비어 있습니다"),
     (re.compile(r"^the script has more than (\d+) lines$"),
      lambda m: f"스크립트가 {m.group(1)}줄보다 깁니다"),
@@ -343,48 +341,11 @@ _KOREAN = (
      lambda m: "스크립트의 각 줄은 '이름 = 식' 꼴이어야 합니다"),
     (re.compile(r"^'([^']*)' cannot be assigned$"),
      lambda m: f"'{m.group(1)}'에는 값을 넣을 수 없습니다"),
-    (re.compile(r"^function '([^']+)' must be called: .*$"),
-     lambda m: f"함수는 호출해야 합니다: {m.group(1)}(...)"),
-    (re.compile(r"^unknown name '([^']+)'$"), lambda m: f"알 수 없는 이름입니다: {m.group(1)}"),
-    (re.compile(r"^expression is too long: (\d+) characters \(the limit is (\d+)\)$"),
-     lambda m: f"식이 너무 깁니다: {m.group(1)}자 (최대 {m.group(2)}자)"),
-    (re.compile(r"^expression is too large.*$"), lambda m: "식이 너무 큽니다"),
-    (re.compile(r"^expression is nested too deeply.*$"), lambda m: "식의 괄호가 너무 깊습니다"),
-    (re.compile(r"^function '([^']+)' is not allowed.*$"),
-     lambda m: f"쓸 수 없는 함수입니다: {m.group(1)}"),
-    (re.compile(r"^attribute access \(\.([^)]*)\) is not allowed$"),
-     lambda m: f"'.{m.group(1)}' 같은 속성 접근은 쓸 수 없습니다"),
-    (re.compile(r"^(\w+)\(\) takes .* given\): (.*)$"),
-     lambda m: f"{m.group(1)}() 함수의 인자 수가 맞지 않습니다: {m.group(2)}"),
-    (re.compile(r"^(\w+)\(\) is missing argument '([^']+)': (.*)$"),
-     lambda m: f"{m.group(1)}() 함수에 '{m.group(2)}' 인자가 없습니다: {m.group(3)}"),
-    (re.compile(r"^'is' may only compare with None.*$"),
-     lambda m: "'is'는 None과 비교할 때만 씁니다 (x is None)"),
-    (re.compile(r"^(.*) is not allowed$"), lambda m: f"쓸 수 없는 표현입니다: {m.group(1)}"),
 )
-_SYNTAX = (
-    (re.compile(r"^invalid syntax.*"), "문법 오류"),
-    (re.compile(r"^'(.)' was never closed$"), "'{0}' 괄호가 닫히지 않았습니다"),
-    (re.compile(r"^unmatched '(.)'$"), "짝이 없는 '{0}' 괄호입니다"),
-    (re.compile(r"^unexpected EOF.*|^expected an indented block.*"), "식이 끝나지 않았습니다"),
-    (re.compile(r"^unterminated string literal.*"), "따옴표가 닫히지 않았습니다"),
-)
-
-
-def _syntax(detail: str) -> str:
-    for pattern, text in _SYNTAX:
-        match = pattern.match(detail)
-        if match:
-            return text.format(*match.groups())
-    return detail
 
 
 def _korean(message: str) -> str:
-    for pattern, render in _KOREAN:
-        match = pattern.match(message)
-        if match:
-            return render(match)
-    return f"식에 문제가 있습니다: {message}"
+    return korean(message, _SCRIPT_RULES)
 
 
 def korean_problems(messages: Iterable[str]) -> list[str]:

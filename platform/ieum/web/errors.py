@@ -5,8 +5,8 @@ from __future__ import annotations
 import traceback
 
 from flask import Flask, jsonify, render_template, request
-from sqlalchemy.exc import DBAPIError
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter
 
