@@ -192,6 +192,11 @@ def _kind(schema: Mapping[str, Any], ui: Mapping[str, Any], sensitive: str | Non
         return "boolean"
     if json_type in ("integer", "number"):
         return json_type
+    return text_kind(schema, widget, sensitive)
+
+
+def text_kind(schema: Mapping[str, Any], widget: Any, sensitive: Any) -> str:
+    """The kind of a text field: by its widget, else its format, else its length."""
     fmt = schema.get("format")
     if widget == "date" or fmt == "date":
         return "date"

@@ -34,6 +34,7 @@ from ieum.definitions.problems import pointer
 from ieum.expressions import FUNCTIONS, check_expression
 from ieum.expressions.korean import Rule, korean
 from ieum.forms.engine import process
+from ieum.forms.fields import text_kind
 from ieum.studio.problems import StudioProblem
 
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
@@ -187,20 +188,7 @@ def kind_of(schema: Mapping[str, Any], ui: Mapping[str, Any], sensitive: str | N
         return json_type
     if json_type not in ("string", None):
         return "custom"
-    fmt = schema.get("format")
-    if widget == "date" or fmt == "date":
-        return "date"
-    if widget == "datetime" or fmt == "date-time":
-        return "datetime"
-    if widget == "time" or fmt == "time":
-        return "time"
-    if widget == "rrn" or sensitive == "rrn":
-        return "rrn"
-    if widget == "phone":
-        return "phone"
-    if widget == "textarea" or (schema.get("maxLength") or 0) > 500:
-        return "textarea"
-    return "text"
+    return text_kind(schema, widget, sensitive)
 
 
 def _field_model(name: str, schema: Any, ui: Mapping[str, Any], *, required: bool,
