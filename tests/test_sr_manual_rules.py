@@ -3,7 +3,8 @@ the web app on the shipped content:
 
 - 마감 is judged on 대상등록일 for registration (not on 입소일자, the real admission date that
   may lie years before the closing date), and on both 일자 and 회기일자 of a session report;
-- 대상등록일 is filled in with today on a new registration;
+- 대상등록일 is filled in with today on a new registration, 입소일자 with the child's
+  admission date when the registration is opened for that child;
 - a 공개 counselling note is seen by every staff member of the facility (whatever their
   record scope), a 비공개 one only by its writer, the assigned worker and the managers;
 - the case list shows 입소일자, 연장일자, 종료일자 and 등록일자."""
@@ -98,6 +99,19 @@ def test_the_registration_form_starts_with_today_as_its_registration_date(app) -
     login(client, "lead")
     page = client.get("/f/home/u/self_reliance/sr_child_info/new").get_data(as_text=True)
     assert 'value="2026-03-02"' in page
+
+
+def test_a_registration_opened_for_a_child_starts_with_the_childs_admission_date(app) -> None:
+    client = app.test_client()
+    child = new_child(client)
+    login(client, "lead")
+    page = client.get(f"/f/home/u/self_reliance/sr_child_info/new?subject={child}")
+    html = page.get_data(as_text=True)
+    assert 'name="f-admission_date"' in html or "admission_date" in html
+    assert 'value="2019-05-01"' in html and 'value="2026-03-02"' in html
+    # opened for no child (or for another facility's), nothing is carried over
+    blank = client.get("/f/home/u/self_reliance/sr_child_info/new?subject=999999")
+    assert 'value="2019-05-01"' not in blank.get_data(as_text=True)
 
 
 def test_a_public_note_is_seen_by_every_worker_and_a_private_one_only_by_its_people(

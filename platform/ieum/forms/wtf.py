@@ -240,8 +240,10 @@ def _bind(form: FormDef, formdata: Any, data: Mapping[str, Any] | None) -> Form:
     if formdata is not None:
         return cls(formdata=formdata)
     tree = field_tree(form)
-    if data is None:  # a new record starts from the schema's defaults
-        data = {f.name: f.schema["default"] for f in tree.fields if "default" in f.schema}
+    if data is None or not any(f.name in data for f in tree.fields if "default" in f.schema):
+        # a new record starts from the schema's defaults, under any prefilled values
+        data = {**{f.name: f.schema["default"] for f in tree.fields if "default" in f.schema},
+                **(data or {})}
     masked = {f.name: data.get(f.name) for f in tree.fields
               if f.kind == "rrn" and isinstance(data.get(f.name), str) and "*" in data[f.name]}
     bound = cls(data=form_data(tree.fields, {k: v for k, v in data.items() if k not in masked}))

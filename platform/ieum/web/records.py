@@ -151,8 +151,8 @@ def new(facility_code: str, unit_id: str, form_id: str):
     scope = form_scope(facility_code, unit_id, form_id)
     scope.require("create")
     if request.method == "GET":
-        known = {item.name: scope.today.isoformat() for item in scope.tree.fields
-                 if item.kind == "date" and item.ui.get("today")}
+        known = records.prefill(db_session(), scope, request.args.get("subject_id", type=int)
+                                or request.args.get("subject", type=int))
         return _render_edit(scope, wtf.bind(scope.form, data=known or None,
                                             subjects=subject_options(scope)), {})
     bound, data, read_errors = _submitted(scope)

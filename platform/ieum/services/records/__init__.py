@@ -337,6 +337,34 @@ def refuse_closed(session: Session, scope: FormScope, day: dt.date | None) -> No
                            "저장하거나 지울 수 없습니다.", status=409)
 
 
+def prefill(session: Session, scope: FormScope, subject_id: int | None) -> dict[str, Any]:
+    """What a new record's entry screen starts with, beside the schema's defaults: today's date
+    on date fields marked ``today``, and on fields marked ``from_subject`` the value of that
+    name in the subject's registration (the record that registered it, e.g. its 입소일), when
+    the screen was opened for a subject of this facility. Every value may be changed."""
+    wanted = {item.name: item.ui["from_subject"] for item in scope.tree.fields
+              if item.ui.get("from_subject")}
+    known: dict[str, Any] = {}
+    subject = session.get(Subject, subject_id) if wanted and subject_id and is_id(subject_id) \
+        else None
+    if subject is not None and subject.facility_id == scope.facility.id:
+        registration = session.scalar(
+            select(Record.data).where(Record.facility_id == scope.facility.id,
+                                      Record.subject_id == subject.id,
+                                      Record.deleted_at.is_(None), Record.status != "draft")
+            .order_by(Record.id).limit(1))
+        known = {**(registration or {}), "name": subject.name,
+                 "birth_date": subject.birth_date.isoformat() if subject.birth_date else None}
+    values: dict[str, Any] = {}
+    for item in scope.tree.fields:
+        source = wanted.get(item.name)
+        if source and known.get(source) not in (None, ""):
+            values[item.name] = known[source]
+        elif item.kind == "date" and item.ui.get("today"):
+            values[item.name] = scope.today.isoformat()
+    return values
+
+
 @lru_cache(maxsize=512)
 def reads_record_counts(form: FormDef) -> bool:
     """Whether an expression of ``form`` may read ``record_counts``. Conservative: the name
