@@ -24,7 +24,9 @@ def client(make_app, migrated_url):
     with app.extensions["ieum.database"].session() as s:
         home = create_facility(s, registry, code="home", name="햇살아동양육원",
                                profile_code="child_home", region_code="11110")
-        for login_name, role in [("caseworker", "worker"), ("chief", "team_leader")]:
+        # the children's home gives the process's roles to the self-reliance case manager and
+        # the 일반사례관리팀장 (seed 004)
+        for login_name, role in [("caseworker", "sr_worker"), ("chief", "sr_team_leader")]:
             user = create_user(s, login=login_name, name=login_name, password=PASSWORD)
             grant_role(s, registry, user=user, facility=home, role=role,
                        valid_from=dt.date(2026, 1, 1))

@@ -18,9 +18,11 @@ from tests.webutil import PASSWORD
 
 TODAY = dt.date(2026, 3, 2)
 API = "/api/v1/f/home"
-# The request task's lane is the base role `worker` (생활복지사): the requesting case manager
-# holds it beside 일반사례관리자.
-USERS = [("lead", ["team_leader"]), ("wk1", ["sr_worker", "worker"]), ("wk2", ["sr_worker"])]
+# The children's home gives the process's roles to the manual's: the 일반사례관리자 (sr_worker)
+# asks, the 일반사례관리팀장 (sr_team_leader) decides; a 생활복지사 or the facility's 팀장 does
+# neither (the profile's `lanes` on the case_assignment menu item).
+USERS = [("lead", ["sr_team_leader"]), ("wk1", ["sr_worker"]), ("wk2", ["sr_worker"]),
+         ("head", ["team_leader"])]
 
 
 @pytest.fixture
@@ -40,8 +42,8 @@ def app(make_app, migrated_url):
 
 
 def child_with_worker(client) -> int:
-    lead = api_token(client, "lead")
-    made = client.post(f"{API}/u/subject_management/subject_basic/records", headers=lead,
+    lead, head = api_token(client, "lead"), api_token(client, "head")
+    made = client.post(f"{API}/u/subject_management/subject_basic/records", headers=head,
                        json={"data": {"name": "한아이", "birth_date": "2010-01-05",
                                       "sex": "female", "status": "admitted",
                                       "admission_date": "2020-03-01"}})
@@ -121,3 +123,17 @@ def test_approving_a_request_for_someone_who_may_not_take_the_case_is_refused(ap
         waiting = s.scalars(select(Task).where(Task.instance_id == instance_id,
                                                Task.state == "ready")).all()
         assert [t.name for t in waiting] == ["decide"]
+
+
+def test_the_manuals_roles_ask_and_decide(app) -> None:
+    """The process names `worker` and `team_leader`; in a children's home its tasks go to the
+    일반사례관리자 and the 일반사례관리팀장, never to the facility's 팀장."""
+    client = app.test_client()
+    subject_id = child_with_worker(client)
+    instance_id = request_change(app, client, subject_id, "wk2")
+    with app.extensions["ieum.database"].session() as s:
+        roles = {t.name: t.role for t in s.scalars(
+            select(Task).where(Task.instance_id == instance_id))}
+    assert roles == {"request_change": "sr_worker", "decide": "sr_team_leader"}
+    head = api_token(client, "head")
+    assert client.get(f"{API}/tasks?approvals=1", headers=head).get_json()["items"] == []

@@ -657,7 +657,9 @@ def test_lanes_and_facilities_limit_who_may_work_a_task(app) -> None:
 @pytest.fixture
 def shipped_app(make_app, migrated_url):
     app = make_app(migrated_url, roots=[REPOSITORY], IEUM_TODAY=TODAY.isoformat())
-    seed(app, {"home": "child_home"},
+    # a welfare centre: its menu gives the process's roles to no other role (a children's home
+    # gives them to the 일반사례관리자 and 팀장: tests/test_worker_change.py)
+    seed(app, {"home": "community_welfare_center"},
          [("worker1", "home", "worker"), ("leader1", "home", "team_leader")])
     return app
 

@@ -216,6 +216,9 @@ class MenuItem:
     unit: str
     title: str | None = None
     parameters: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    #: Which of the profile's roles works a role the unit's processes name (a lane, or a
+    #: ``role`` property such as the approver's): e.g. ``worker: sr_worker``.
+    lanes: Mapping[str, str] = field(default_factory=lambda: EMPTY)
 
 
 @dataclass(frozen=True)
@@ -257,6 +260,14 @@ class FacilityProfile:
             return self.parameters[unit_id]
         except KeyError:
             raise KeyError(f"unit function {unit_id!r} is not in profile {self.code!r}") from None
+
+    def task_role(self, unit_id: str, role: str | None) -> str | None:
+        """The role of this profile that works a task the unit's process gives to ``role``."""
+        for group in self.menu:
+            for item in group.items:
+                if item.unit == unit_id:
+                    return item.lanes.get(role, role) if role else role
+        return role
 
     def exclusive_conflicts(self, role_ids: Iterable[str]) -> tuple[frozenset[str], ...]:
         """The mutually exclusive role sets of which ``role_ids`` holds more than one."""

@@ -320,7 +320,8 @@ def _menu(data: dict[str, Any], path: Path, units: Mapping[str, UnitFunction],
                 problems += _override_problems(unit, overrides, f"{here}/parameters", path)
                 parameters[unit_id] = MappingProxyType({**unit.defaults, **freeze(overrides)})
             items.append(MenuItem(unit=unit_id, title=item.get("title"),
-                                  parameters=freeze(overrides)))
+                                  parameters=freeze(overrides),
+                                  lanes=freeze(_mapping(item.get("lanes")))))
         groups.append(MenuGroup(title=group.get("group"), items=tuple(items)))
     return tuple(groups), parameters
 
@@ -448,16 +449,23 @@ def _grant(declared: dict[str, Any], unit: UnitFunction) -> Grant:
 
 def lane_problems(profile: FacilityProfile, units: Mapping[str, UnitFunction],
                   processes: Mapping[str, ProcessDef]) -> list[Problem]:
-    """Lanes name roles: every lane of a process a menu unit uses must be a role here,
-    or its tasks could never reach anyone in a facility of this type."""
+    """Lanes name roles: every lane of a process a menu unit uses must be a role here (itself,
+    or the role the menu item's ``lanes`` gives it), or its tasks could never reach anyone in a
+    facility of this type."""
     problems = []
     for g, group in enumerate(profile.menu):
         for i, item in enumerate(group.items):
+            for lane, role in item.lanes.items():
+                if role not in profile.roles:
+                    problems.append(Problem(
+                        profile.path, pointer("menu", g, "items", i, "lanes", lane),
+                        f"lane {lane!r} is given to {role!r}, which is not a role of this "
+                        f"profile; roles: {', '.join(profile.roles) or 'none'}"))
             unit = units.get(item.unit)
             for process_id in unit.processes if unit else ():  # a broken unit: reported
                 process = processes.get(process_id)
                 for lane in process.lanes if process else ():
-                    if lane not in profile.roles:
+                    if item.lanes.get(lane, lane) not in profile.roles:
                         problems.append(Problem(
                             profile.path, pointer("menu", g, "items", i, "unit"),
                             f"process {process_id!r} of unit function {unit.id!r} has lane "

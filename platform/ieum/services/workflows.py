@@ -183,13 +183,16 @@ def _sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
             row.state = "cancelled"
     known = {row.spiff_task_id for row in rows}
     forms = _forms_by_filename(rt.registry)
+    facility = session.get(Facility, instance.facility_id)
+    profile = rt.registry.profiles.get(facility.profile_code) if facility else None
     for spiff_id, task in ready.items():
         if spiff_id in known:
             continue
         session.add(Task(
             instance_id=instance.id, facility_id=instance.facility_id, spiff_task_id=spiff_id,
             name=task.name, title=task.title, form_id=forms.get(task.form_filename or ""),
-            role=task.role, assignee_id=task.assignee_id, subject_id=instance.subject_id,
+            role=profile.task_role(instance.unit_function, task.role) if profile else task.role,
+            assignee_id=task.assignee_id, subject_id=instance.subject_id,
             due_date=task.due_date))
 
 
