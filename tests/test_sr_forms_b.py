@@ -415,6 +415,12 @@ def test_aftercare_follows_the_end(forms) -> None:
     form = forms["sr_aftercare"]
     data = {"followed_on": "2026-03-01", "method": "phone", "areas": ["주거"],
             "content": "전세 계약 확인"}
-    assert run(form, data, {"sr_end": 1}).ok, run(form, data, {"sr_end": 1}).errors
-    assert run(form, data).errors["followed_on"] == [
-        "사후관리는 보호종료(종결) 뒤에 기록합니다. 먼저 보호종료관리를 저장하세요."]
+    closed = {**SUBJECT, "case_closed": True}
+    ended = run(form, data, {"sr_end": 1}, subject=closed)
+    assert ended.ok, ended.errors
+    refused = ["사후관리는 보호종료(종결) 뒤에 기록합니다. 먼저 보호종료관리를 저장하세요. "
+               "일시중지는 종결이 아닙니다."]
+    assert run(form, data, subject=closed).errors["followed_on"] == refused
+    # a 일시중지 is saved as an end record but does not close the case
+    suspended = run(form, data, {"sr_end": 1}, subject={**SUBJECT, "case_closed": False})
+    assert suspended.errors["followed_on"] == refused
