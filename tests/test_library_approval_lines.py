@@ -271,3 +271,41 @@ def test_each_step_shows_its_last_decision_after_a_return_and_a_new_round(app) -
         assert [(st.title, st.state) for st in steps][1:] == [
             ("팀장 결재", "done"), ("기관관리자 결재", "current")]
         s.rollback()
+
+
+def _resolution_record(app, instance_id: int):
+    from ieum.store.models import Task
+
+    with app.extensions["ieum.database"].session() as s:
+        record_id = s.scalar(select(Task.record_id).where(
+            Task.instance_id == instance_id, Task.form_id == "resolution").limit(1))
+        return s.get(Record, record_id)
+
+
+@pytest.mark.parametrize("decision", ["approve", "return"])
+def test_a_document_under_approval_is_frozen_until_it_is_returned(app, decision) -> None:
+    """결재 중인 문서, 결재가 끝난 문서는 고치거나 지울 수 없고, 반려된 문서는 고쳐서 다시
+    올린다."""
+    client = app.test_client()
+    instance = submit(client, api_token(client, "carer"), "resolution", "resolution_approval",
+                      RESOLUTION)
+    record = _resolution_record(app, instance["id"])
+    editor = api_token(client, "head")  # 기관관리자: may update any resolution
+    url = f"/api/v1/f/home/u/resolution/resolution/records/{record.id}"
+    changed = {**RESOLUTION, "summary": "3월 사무용품 (수정)"}
+    edited = client.put(url, headers=editor, json={"data": changed, "version": record.version})
+    assert edited.status_code == 409
+    assert "결재가 진행 중인 문서는 고치거나 지울 수 없습니다" in edited.get_json()["error"]
+    removed = client.delete(f"{url}?version={record.version}", headers=editor)
+    assert removed.status_code == 409
+    assert client.get(url, headers=editor).get_json()["data"]["summary"] == "3월 사무용품"
+    decide(client, "chief", decision)
+    if decision == "approve":
+        decide(client, "head")
+    edited = client.put(url, headers=editor, json={"data": changed, "version": record.version})
+    if decision == "approve":
+        assert edited.status_code == 409
+        assert "결재가 끝난 문서는" in edited.get_json()["error"]
+    else:  # returned: the writer's side corrects it
+        assert edited.status_code == 200, edited.get_json()
+        assert edited.get_json()["data"]["summary"] == "3월 사무용품 (수정)"

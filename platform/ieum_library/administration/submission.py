@@ -24,6 +24,7 @@ from ieum.services.records import get_record, open_form
 from ieum.services.workspace import Workspace
 from ieum.store.models import ProcessInstance, Record, Task
 
+DECISION_FORM = "approval_decision"
 CONFLICT = "다른 사용자가 먼저 이 문서의 결재를 올리거나 고쳤습니다. 화면을 새로 고치세요."
 
 
@@ -55,16 +56,19 @@ def may_submit(session: Session, registry: Registry, unit: UnitFunction, record:
         return False
     found = instance_of(session, record)
     return found is None or (found.status in ("completed", "cancelled")
-                             and not _approved(found))
+                             and not approved(session, found))
 
 
-def _approved(instance: ProcessInstance) -> bool:
-    """A finished approval that was not returned (its data says ``approved``)."""
+def approved(session: Session, instance: ProcessInstance) -> bool:
+    """A finished approval whose last decision (결재 의견) was 승인, not 반려."""
     if instance.status != "completed":
         return False
-    tasks = (instance.state or {}).get("tasks") or {}
-    return any((task.get("data") or {}).get("approved") is True for task in tasks.values()
-               if isinstance(task, dict))
+    last = session.scalar(
+        select(Record.data).join(Task, Task.record_id == Record.id)
+        .where(Task.instance_id == instance.id, Task.form_id == DECISION_FORM,
+               Task.state == "completed")
+        .order_by(Task.completed_at.desc(), Task.id.desc()).limit(1))
+    return isinstance(last, dict) and last.get("decision") == "approve"
 
 
 @refuse_conflicts(CONFLICT)
@@ -88,7 +92,7 @@ def submit(session: Session, rt: flows.Runtime, workspace: Workspace, unit_id: s
     previous = instance_of(session, record)
     if previous is not None and previous.status in ("running", "error"):
         raise ServiceError(f"이미 결재 중인 문서입니다 (결재 #{previous.id}).", status=409)
-    if previous is not None and _approved(previous):
+    if previous is not None and approved(session, previous):
         raise ServiceError(f"이미 결재가 끝난 문서입니다 (결재 #{previous.id}).", status=409)
     instance = flows.start_in(
         session, rt, workspace.facility.id, unit_id, process.id, subject_id=record.subject_id,
