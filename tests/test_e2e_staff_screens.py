@@ -178,6 +178,25 @@ def test_at_phone_width_the_menu_waits_behind_a_button(page, demo) -> None:
     expect(nav).to_be_hidden()
 
 
+@pytest.mark.parametrize(("login_name", "start", "menu_name", "link"), [
+    ("official", "/region/", "지역 업무 메뉴", "관할 시설"),
+    ("designer", "/studio/", "스튜디오 메뉴", "운영 모니터링")])
+def test_at_phone_width_officials_and_designers_open_their_menu_too(
+        page, demo, login_name, start, menu_name, link) -> None:
+    page.set_viewport_size({"width": 375, "height": 740})
+    sign_in(page, demo, login_name)
+    page.goto(demo.url + start)
+    nav = page.get_by_role("navigation", name=menu_name)
+    expect(nav).to_be_hidden()
+    assert page.locator("main").bounding_box()["y"] < 200
+    page.get_by_test_id("menu-button").click()
+    expect(nav).to_be_visible()
+    shot(page, f"12-phone-menu-{login_name}")
+    nav.get_by_role("link", name=link).click()
+    page.wait_for_load_state()
+    expect(nav).to_be_hidden()
+
+
 def test_back_after_a_refused_save_loads_the_form_again_without_resubmitting(
         page, demo) -> None:
     sign_in(page, demo, "resmanager")
