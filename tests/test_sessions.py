@@ -380,3 +380,23 @@ def test_browser_idle_logout_when_the_countdown_ends(page, make_app, sqlite_url,
     page.wait_for_url(server.url + "/login**", timeout=15_000)
     assert IDLE in page.get_by_role("alert").inner_text()
     assert [d for _, _, d in audit_rows(app, "logout")] == [{"reason": "idle"}]
+
+
+@pytest.mark.browser
+def test_browser_a_screen_reader_is_told_before_the_idle_logout(page, make_app, sqlite_url,
+                                                                live_server) -> None:
+    from ieum.store.migrate import upgrade
+
+    upgrade(sqlite_url)
+    app = build(make_app, sqlite_url, IEUM_IDLE_MINUTES=2.05)  # two minutes and three seconds
+    server = live_server(app)
+    _browser_login(page, server)
+    status = page.locator("#ieum-idle [role=status]")
+    assert status.inner_text() == ""  # nothing said while there is time
+    page.wait_for_function(
+        "() => document.querySelector('#ieum-idle [role=status]').textContent !== ''",
+        timeout=15_000)
+    assert status.text_content() == "자동 로그아웃까지 2분 남았습니다. 계속 쓰려면 연장을 누르세요."
+    page.get_by_role("button", name="연장").click()
+    page.wait_for_function(
+        "() => document.querySelector('#ieum-idle [role=status]').textContent === ''")

@@ -12,7 +12,10 @@
   var logoutForm = document.querySelector("form[data-idle-logout]");
   var full = parseInt(box.getAttribute("data-idle-seconds") || "0", 10);
   if (!clock || !(full > 0)) return;
+  var announce = box.querySelector("[data-idle-announce]");
   var STORAGE_KEY = "ieum-last-activity";
+  var WARN_AT = [120, 60]; // seconds left when a screen reader is told (once each)
+  var warned = [];
   var deadline = 0;
   var checking = false;
 
@@ -23,8 +26,21 @@
     clock.textContent = (m < 10 ? "0" : "") + m + ":" + (rest < 10 ? "0" : "") + rest;
   }
 
+  function warn(left) {
+    if (!announce) return;
+    WARN_AT.forEach(function (at) {
+      if (left <= at && left > 0 && warned.indexOf(at) < 0) {
+        warned.push(at);
+        announce.textContent = "자동 로그아웃까지 " + Math.ceil(left / 60) +
+          "분 남았습니다. 계속 쓰려면 연장을 누르세요.";
+      }
+    });
+  }
+
   function restart(seconds, broadcast) {
     deadline = Date.now() + seconds * 1000;
+    warned = WARN_AT.filter(function (at) { return seconds <= at; });
+    if (announce) announce.textContent = "";
     show(seconds);
     if (broadcast) {
       try { window.localStorage.setItem(STORAGE_KEY, String(Date.now())); } catch (e) { /* */ }
@@ -60,6 +76,7 @@
   function tick() {
     var left = (deadline - Date.now()) / 1000;
     show(left);
+    warn(left);
     if (left <= 0) expired();
   }
 
