@@ -375,7 +375,8 @@ def reads_record_counts(form: FormDef) -> bool:
 def subject_context(session: Session, scope: FormScope, subject_id: int | None,
                     form: FormDef | None = None) -> dict[str, Any]:
     """What a form's rules may know about the record's subject: ``subject`` (name, birth
-    date, age today, status, ``case_closed``: whether its case in this unit is closed) and ``record_counts`` (saved records per form in this unit).
+    date, age today, status, ``case_closed``: whether its case in this unit is closed) and
+    ``record_counts`` (saved records per form in this unit).
     The counts are a grouped query over the subject's records: it is skipped (an empty
     mapping) for a ``form`` (default: the scope's) none of whose expressions reads them."""
     if subject_id is None or not is_id(subject_id):
