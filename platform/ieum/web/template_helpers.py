@@ -27,7 +27,8 @@ def local_time(value: dt.datetime | None) -> str:
 
 
 def field_title(path: str, tree: FieldTree) -> str:
-    """``family.1.relation`` -> ``가족사항 2행 관계``."""
+    """``family.1.relation`` -> ``가족사항 2행 관계``; on a form shown in tabs (sections), the
+    tab comes first (``자조기술 · 3.``), so an error list says where each field is."""
     if path == "subject_id":
         return "대상자"
     parts = path.split(".")
@@ -46,7 +47,10 @@ def field_title(path: str, tree: FieldTree) -> str:
             break
         words.append(child.title)
         current = child
-    return " ".join(words)
+    title = " ".join(words)
+    if top.section and len(tree.sections) > 1:
+        return f"{top.section} · {title}"
+    return title
 
 
 def error_roots(errors: dict[str, list[str]]) -> list[str]:
