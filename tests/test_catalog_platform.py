@@ -407,9 +407,13 @@ def test_simulation_stores_aggregates_only(catalog_app) -> None:
     assert response.status_code == 302
     page = designer.get(response.location).get_data(as_text=True)
     assert 'data-testid="histogram"' in page and 'data-testid="region-budget"' in page
+    # the chart's figures are also given as a table (its text alternative)
+    table = page[page.index('data-testid="histogram-table"'):]
+    rows = table[:table.index("</table>")].count("<tr>") - 1  # less the header row
     with _session(catalog_app) as session:
         run = session.scalar(select(SimulationRun))
         assert run.households == 5000
+        assert rows == len(run.aggregates["histogram"]["counts"])
         data = run.aggregates
         assert 0 < data["eligible_households"] < 5000
         assert set(data["by_region"]) <= {"seoul", "gyeonggi", "metro", "other"}
