@@ -63,6 +63,8 @@ def test_fill_every_kind_of_field_and_save(page, lab_server) -> None:
     expect(rows).to_have_count(3)
     rows.nth(2).get_by_role("button", name="삭제").click()
     expect(rows).to_have_count(2)
+    # the keyboard stays in the table: on the row before the one removed
+    expect(rows.nth(1).get_by_role("button", name="삭제")).to_be_focused()
     rows.nth(0).get_by_label("항목").fill("보증금")
     rows.nth(0).get_by_label("금액(원)").fill("700")
     rows.nth(1).get_by_label("항목").fill("생활비")

@@ -42,9 +42,18 @@
       event.preventDefault();
       var row = remove.closest("[data-row]");
       var container = row.parentElement;
+      // keep the keyboard where it was: the next row's remove button, else the previous
+      // row's, else the add button (focus must not fall back to the page)
+      var neighbour = row.nextElementSibling || row.previousElementSibling;
       row.remove();
       renumber(container);
       refresh();
+      var next = neighbour && neighbour.querySelector("[data-remove-row]");
+      if (!next) {
+        var name = container.getAttribute("data-rows");
+        next = document.querySelector('[data-add-row="' + name + '"]');
+      }
+      if (next) next.focus();
       return;
     }
     var jump = event.target.closest("[data-jump]");
