@@ -193,8 +193,11 @@ def _print_comparison(comparison: Comparison) -> None:
               help="Year of the standards and parameters (default: the program's latest).")
 @click.option("--compare", "other", default=None, metavar="OTHER",
               help="Another program code or YAML file to compare with (what-if).")
+@click.option("--min-group", "min_group", default=None, type=click.IntRange(1, 1_000_000),
+              help="With --compare: hide groups of fewer households (k-anonymity; "
+                   "default 10).")
 def simulate_command(program: str, population_file: Path, as_json: bool, year: int | None,
-                     other: str | None) -> None:
+                     other: str | None, min_group: int | None) -> None:
     """Simulate PROGRAM (a shipped program code such as livelihood-2026, or a YAML file)
     over a population: eligible households and monthly budget, in total, by region and by
     household size.
@@ -207,7 +210,9 @@ def simulate_command(program: str, population_file: Path, as_json: bool, year: i
 
     --json prints {"program", "version", "households", "eligible_households",
     "monthly_budget", "by_region", "by_size", ...}; with --compare it prints
-    {"a": ..., "b": ..., "difference": ...}.
+    {"a": ..., "b": ..., "difference": ..., "gains_losses": ...}: who gains and who loses
+    by region, household size and income decile, and the Gini coefficient of benefits of
+    each version; groups of fewer than --min-group households are never shown.
     """
     from ieum.catalog.population import PopulationError
     from ieum.catalog.simulate import compare, read_population
@@ -227,13 +232,11 @@ def simulate_command(program: str, population_file: Path, as_json: bool, year: i
         return
     other_result = _run(other_definition, population, year, f"{other_definition.code} 모의실험")
     comparison = compare(result, other_result)
+    from ieum.cli_compare import gains_losses_of, print_compare, safe_payload
+
+    gains = gains_losses_of(definition, other_definition, population, year, min_group)
     if as_json:
-        payload: dict[str, Any] = {"a": result.to_json(), "b": other_result.to_json(),
-                                   "difference": comparison.to_json()}
-        click.echo(json.dumps(payload, ensure_ascii=False))
+        click.echo(json.dumps(safe_payload(result, other_result, comparison, gains),
+                              ensure_ascii=False))
         return
-    _print_result(result)
-    click.echo()
-    _print_result(other_result)
-    click.echo()
-    _print_comparison(comparison)
+    print_compare(result, other_result, gains)
