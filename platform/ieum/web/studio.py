@@ -234,9 +234,17 @@ def submit(code: str):
 
 @bp.post("/v/<int:version_id>/approve")
 def approve(version_id: int):
-    version = programs.approve(db_session(), current_user.row, _roles(), version_id,
+    session = db_session()
+    version = programs.approve(session, current_user.row, _roles(), version_id,
                                actor=_actor())
     flash("승인했습니다. 모든 기관의 복지사업 신청 메뉴에 바로 나타납니다.", "success")
+    from ieum.web.studio_compare import record  # the prediction the monitoring compares with
+
+    try:
+        record(session, version)
+    except ServiceError as refused:
+        session.rollback()
+        flash(f"예측을 저장하지 못했습니다: {refused.message}", "warning")
     return redirect(url_for(".program", code=version.program.code))
 
 
