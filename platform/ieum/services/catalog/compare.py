@@ -356,7 +356,6 @@ def predicted_vs_actual(session: Session, program: Program, today: dt.date, *,
     published = version.published_at or stored.created_at
     published_day = (published if published.tzinfo else published.replace(tzinfo=dt.UTC)
                      ).astimezone(KST).date()
-    months = _months(published_day, today)
     spread = max(1, int(prediction.get("spread_months") or DEFAULT_SPREAD_MONTHS))
     factor = 1.0 if prediction.get("delivery_cycle") == "monthly" else 1.0 / 12.0
     population = max(1, int(prediction.get("households") or 1))
@@ -385,6 +384,9 @@ def predicted_vs_actual(session: Session, program: Program, today: dt.date, *,
                 cell[3] += float(application.benefit or 0) * factor
             else:
                 cell[2] += 1
+    last = max([today, published_day,
+                *(dt.date(int(m[:4]), int(m[5:]), 1) for m, _ in counts)])
+    months = _months(published_day, last)
     rows: list[Cell] = []
     sums: dict[str, list[float]] = {tier: [0, 0, 0, 0, 0, 0.0, 0.0] for tier in (*TIERS, "")}
 
