@@ -8,7 +8,18 @@ prediction stored at publication against the applications received. Same access 
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from ieum.catalog.compare import (
@@ -23,11 +34,32 @@ from ieum.catalog.compare import (
 from ieum.services import ServiceError
 from ieum.services import catalog as programs
 from ieum.services.catalog import compare as comparing
-from ieum.web import studio
-from ieum.web.context import db_session, today
+from ieum.web.context import actor_for, db_session, today
 
 bp = Blueprint("studio_compare", __name__, url_prefix="/studio")
-bp.before_request(studio.designers_and_reviewers_only)
+
+
+@bp.before_request
+def designers_and_reviewers_only():  # noqa: ANN201 - a redirect response or None
+    """The studio's rule (ieum.web.studio): program designers and reviewers only."""
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    roles = programs.roles_of(db_session(), current_user.row, today())
+    programs.require(roles, "program_designer", "program_reviewer")
+    g.studio_roles = roles
+    return None
+
+
+def _roles():  # noqa: ANN202 - PublicRoles
+    return g.studio_roles
+
+
+def _actor():  # noqa: ANN202
+    return actor_for(current_user.row)
+
+
+def _page(template: str, **context):  # noqa: ANN003, ANN202
+    return render_template(template, roles=_roles(), **context)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -59,8 +91,8 @@ def compare(code: str):
     if a is None or b is None:
         default_a, default_b = comparing.versions_to_compare(session, program)
         a, b = a or default_a, b or default_b
-    row = comparing.compare_versions(session, current_user.row, studio._roles(), a, b,
-                                     actor=studio._actor(), households=_households(),
+    row = comparing.compare_versions(session, current_user.row, _roles(), a, b,
+                                     actor=_actor(), households=_households(),
                                      folder=current_app.instance_path, min_group=min_group())
     flash("두 버전을 비교했습니다.", "success")
     return redirect(url_for(".comparison", comparison_id=row.id))
@@ -77,7 +109,7 @@ def _loaded(comparison_id: int):  # noqa: ANN202
 def comparison(comparison_id: int):
     row, program = _loaded(comparison_id)
     result = comparing.gain_loss(row)
-    return studio._page("studio/compare.html", row=row, program=program, result=result,
+    return _page("studio/compare.html", row=row, program=program, result=result,
                         chart=comparing.decile_chart(result), dimensions=DIMENSIONS,
                         dimension_titles=DIMENSION_TITLES, columns=[*COUNT_COLUMNS,
                                                                     *MONEY_COLUMNS],
@@ -94,7 +126,7 @@ def comparison_json(comparison_id: int):
 def comparison_xlsx(comparison_id: int):
     row, program = _loaded(comparison_id)
     content = comparing.comparison_xlsx(row)
-    comparing.audit_export(db_session(), studio._actor(), "comparison",
+    comparing.audit_export(db_session(), _actor(), "comparison",
                            "simulation_comparison", row.id)
     name = f"{program.code}-compare-{row.id}.xlsx"
     return Response(content, mimetype=XLSX,
@@ -119,9 +151,9 @@ def outcomes(code: str):
     except ServiceError as refused:
         if refused.status != 409:
             raise
-        return studio._page("studio/outcomes.html", program=program, report=None,
+        return _page("studio/outcomes.html", program=program, report=None,
                             message=refused.message)
-    return studio._page("studio/outcomes.html", program=program, report=report, message="",
+    return _page("studio/outcomes.html", program=program, report=report, message="",
                         hidden=SUPPRESSED_TEXT)
 
 
@@ -142,7 +174,7 @@ def prediction(code: str):
 def outcomes_xlsx(code: str):
     report = _report(code)
     content = comparing.predicted_vs_actual_xlsx(report)
-    comparing.audit_export(db_session(), studio._actor(), "predicted_vs_actual", "program",
+    comparing.audit_export(db_session(), _actor(), "predicted_vs_actual", "program",
                            report.program.id)
     name = f"{code}-predicted-vs-actual.xlsx"
     return Response(content, mimetype=XLSX,
