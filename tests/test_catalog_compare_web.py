@@ -158,6 +158,10 @@ def test_prediction_at_publication_and_predicted_vs_actual(catalog_app) -> None:
     seoul_row = next(r for r in rows if r[0] == month and r[1] == "서울")
     assert seoul_row[3] == 3 and seoul_row[5] == 2
     assert seoul_row[8] == SUPPRESSED_TEXT
+    month_total = next(r for r in rows if r[0] == month and r[1] == "전체")
+    assert month_total[8] == SUPPRESSED_TEXT  # else total minus the other regions gives it
+    assert next(r for r in rows if r[0] == "전 기간" and r[1] == "전체")[8] == SUPPRESSED_TEXT
+    assert next(r for r in rows if r[0] == month and r[1] == "경기")[8] == 0
     assert not any(r[8] == benefits for r in rows)
     report = comparing.predicted_vs_actual
     with _session(catalog_app) as session:

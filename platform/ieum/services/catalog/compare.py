@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from collections.abc import Sequence
@@ -341,6 +342,10 @@ def predicted_vs_actual(session: Session, program: Program, today: dt.date, *,
     """The published version's prediction against the applications filed on it (by the
     month they were filed) and its decisions (by the month they were made), by region tier.
 
+    The months run from the month of publication to today (or to the last month with an
+    application or a decision, when the records' clock is ahead of today). A benefit sum of
+    fewer than k eligible decisions is hidden, and so is every total it is part of.
+
     Predicted applications in a month of the spread = covered households x share of the
     synthetic population eligible in the tier x take-up / spread months (0 after it);
     predicted monthly benefit = predicted applications x mean monthly benefit per eligible
@@ -396,22 +401,33 @@ def predicted_vs_actual(session: Session, program: Program, today: dt.date, *,
                     int(eligible), int(ineligible), int(round(p_benefit)),
                     int(round(benefit)) if eligible >= min_group or eligible == 0 else None)
 
+    hidden_tiers: set[str] = set()
     for index, month in enumerate(months):
         month_sum = [0.0] * 6
+        month_cells = []
         for tier in TIERS:
             apps, eligible, ineligible, benefit = counts.get((month, tier), [0, 0, 0, 0.0])
             per_month, mean = predicted[tier] if index < spread else (0.0, 0.0)
             values = [apps, eligible, ineligible, benefit, per_month, per_month * mean]
-            rows.append(cell(month, tier, TIER_LABELS[tier], values))
+            month_cells.append(cell(month, tier, TIER_LABELS[tier], values))
             for position, value in enumerate(values):
                 month_sum[position] += value
                 sums[tier][position] += value
                 sums[""][position] += value
-        rows.append(cell(month, "", "전체", month_sum))
-    totals = tuple(cell("", tier, TIER_LABELS.get(tier, "전체"), sums[tier][:6])
-                   for tier in (*TIERS, ""))
-    return PredictedVsActual(program, version, prediction, tuple(months), tuple(rows), totals,
-                             min_group)
+        total = cell(month, "", "전체", month_sum)
+        hidden = {c.region for c in month_cells if c.actual_benefit is None}
+        hidden_tiers |= hidden
+        if hidden:  # a shown total would give a lone hidden cell back by subtraction
+            total = dataclasses.replace(total, actual_benefit=None)
+        rows.extend([*month_cells, total])
+    totals: list[Cell] = []
+    for tier in (*TIERS, ""):
+        found = cell("", tier, TIER_LABELS.get(tier, "전체"), sums[tier][:6])
+        if tier in hidden_tiers or (tier == "" and hidden_tiers):
+            found = dataclasses.replace(found, actual_benefit=None)
+        totals.append(found)
+    return PredictedVsActual(program, version, prediction, tuple(months), tuple(rows),
+                             tuple(totals), min_group)
 
 
 PVA_HEADERS = ["월", "지역", "예측 신청", "실제 신청", "차이 (실제-예측)", "실제 적합 결정",
