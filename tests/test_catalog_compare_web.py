@@ -183,3 +183,34 @@ def test_outcomes_without_a_stored_prediction_offers_to_compute_it(catalog_app) 
     assert 'data-testid="predicted-vs-actual"' in page
     staff = _client(catalog_app, "cworker")
     assert staff.get("/studio/p/housing-2026/outcomes").status_code == 403
+
+
+def test_cli_compares_stored_versions(catalog_app, migrated_url, tmp_path,  # noqa: F811
+                                      monkeypatch) -> None:
+    """`ieum simulate CODE@published --compare CODE@latest`: a draft in the database against
+    the published version."""
+    import json
+
+    from click.testing import CliRunner
+
+    from ieum.catalog.population import generate, write_population
+    from ieum.cli import main
+
+    _upload_v2(catalog_app)
+    path = write_population(generate(800, seed=3), tmp_path / "pop.parquet")
+    monkeypatch.setenv("IEUM_DATABASE_URL", migrated_url)
+    result = CliRunner().invoke(main, ["simulate", "livelihood-2026@published", "--population",
+                                       str(path), "--compare", "livelihood-2026@latest",
+                                       "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert (payload["a"]["version"], payload["b"]["version"]) == (1, 2)
+    gains = payload["gains_losses"]
+    assert gains["households"] == 800 and gains["min_group"] == 10
+    assert gains["b"]["delivery_cycle"] == "monthly"
+    assert payload["b"]["eligible_households"] > payload["a"]["eligible_households"]
+    missing = CliRunner().invoke(main, ["simulate", "livelihood-2026@7", "--population",
+                                        str(path)])
+    assert missing.exit_code == 2
+    assert "livelihood-2026에 7 버전이 없습니다 (있는 버전: v1(published), v2(draft))" in \
+        missing.stderr

@@ -7,6 +7,7 @@ or 2 (a program or file that cannot be found, a bad option); never a traceback.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -70,9 +71,51 @@ def population_generate(households: int, seed: int, out: Path) -> None:
     click.echo(f"가구 {households:,}개를 만들었습니다: {out}")
 
 
+#: A version stored in the database: ``CODE@N``, ``CODE@published`` or ``CODE@latest``.
+STORED_VERSION = re.compile(r"([A-Za-z0-9_.-]{1,64})@(published|latest|[0-9]{1,6})")
+
+
+def stored_program(code: str, which: str) -> ProgramDefinition:
+    """A version of a program stored in the configured database (a draft, the published
+    version, or any numbered one); exits with a Korean message when there is none."""
+    from sqlalchemy import select
+
+    from ieum import config as settings
+    from ieum.services import catalog as programs
+    from ieum.store import Database
+    from ieum.store.models_catalog import Program
+
+    try:
+        database = Database(settings.database_url())
+        with database.session() as session:
+            program = session.scalar(select(Program).where(Program.code == code))
+            if program is None:
+                _fail(f"데이터베이스에 사업이 없습니다: {code}", 2)
+            versions = sorted(program.versions, key=lambda v: v.number)
+            if which == "latest":
+                found = versions[-1] if versions else None
+            elif which == "published":
+                found = next((v for v in versions if v.status == "published"), None)
+            else:
+                found = next((v for v in versions if v.number == int(which)), None)
+            if found is None:
+                known = ", ".join(f"v{v.number}({v.status})" for v in versions) or "없음"
+                _fail(f"{code}에 {which} 버전이 없습니다 (있는 버전: {known})", 2)
+            return programs.definition_of(found)
+    except ProgramError as error:
+        _problems(error, f"{code}@{which}")
+    except Exception as error:  # noqa: BLE001 - no database, no table: a message, not a trace
+        _fail(f"데이터베이스에서 사업을 읽을 수 없습니다 ({type(error).__name__}: "
+              f"{str(error).splitlines()[0] if str(error) else ''})", 2)
+
+
 def resolve_program(reference: str) -> ProgramDefinition:
-    """A shipped program by code, or the program of a YAML file; exits with a Korean
-    message when neither works."""
+    """A shipped program by code, the program of a YAML file, or a version stored in the
+    database (``CODE@N``, ``CODE@published``, ``CODE@latest``); exits with a Korean message
+    when none works."""
+    stored = STORED_VERSION.fullmatch(reference)
+    if stored and not Path(reference).is_file():
+        return stored_program(*stored.groups())
     path = Path(reference)
     if path.suffix.lower() in (".yaml", ".yml") or path.is_file():
         if not path.is_file():
@@ -290,6 +333,10 @@ def simulate_command(program: str, population_file: Path, as_json: bool, year: i
     """Simulate PROGRAM (a shipped program code such as livelihood-2026, or a YAML file)
     over a population: eligible households and monthly budget, in total, by region and by
     household size.
+
+    PROGRAM and OTHER may also name a version stored in the database (IEUM_DATABASE_URL):
+    CODE@N, CODE@published or CODE@latest, e.g. a draft against the published version:
+    ieum simulate livelihood-2026@published --compare livelihood-2026@latest ...
 
     \b
     What-if: copy the program, change a parameter, compare:
