@@ -214,3 +214,31 @@ def test_cli_compares_stored_versions(catalog_app, migrated_url, tmp_path,  # no
     assert missing.exit_code == 2
     assert "livelihood-2026에 7 버전이 없습니다 (있는 버전: v1(published), v2(draft))" in \
         missing.stderr
+
+
+def test_api_answers_the_stored_comparison_and_the_outcomes(catalog_app) -> None:  # noqa: F811
+    from tests.test_catalog_platform_api import _token
+
+    catalog_app.config["IEUM_CATALOG_MIN_GROUP"] = 30
+    _upload_v2(catalog_app)
+    designer = _client(catalog_app, "pdesigner")
+    response = _post(designer, "/studio/p/livelihood-2026/compare", {},
+                     "/studio/p/livelihood-2026")
+    comparison_id = int(response.location.rsplit("/", 1)[1])
+    client = catalog_app.test_client()
+    headers = _token(client, "pdesigner")
+    path = f"/api/v1/programs/livelihood-2026/comparisons/{comparison_id}"
+    answer = client.get(path, headers=headers)
+    assert answer.status_code == 200
+    data = answer.get_json()
+    stored = designer.get(f"/studio/comparisons/{comparison_id}.json").get_json()
+    assert data == stored and data["min_group"] == 30
+    assert any(r["newly_eligible"] is None for r in data["by_decile"])  # hidden: null
+    assert client.get(path.replace("livelihood-2026", "medical-2026"),
+                      headers=headers).status_code == 404
+    assert client.get(path, headers=_token(client, "cworker")).status_code == 403
+    assert client.get(path).status_code == 401
+    outcomes = client.get("/api/v1/programs/livelihood-2026/outcomes", headers=headers)
+    assert outcomes.status_code == 409  # published by the seed, before predictions
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/programs/{code}/outcomes" in document["paths"]

@@ -17,6 +17,7 @@ from ieum.web import (
     admin_audit,
     api,
     api_catalog,
+    api_compare,
     api_records,
     api_tasks,
     auth,
@@ -102,6 +103,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(studio_form_builder.bp)  # 양식 빌더 (/content/form/<key>/edit)
     app.register_blueprint(catalog.bp)  # 복지사업 신청 (facility menu) and investigations
     app.register_blueprint(api_catalog.bp)
+    app.register_blueprint(api_compare.bp)  # comparisons, predicted vs actual (designers)
     csrf.exempt(api_catalog.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(region.bp)
