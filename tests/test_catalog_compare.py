@@ -199,3 +199,14 @@ def test_cli_compare_hides_small_groups_in_text_and_json(tmp_path: Path) -> None
         assert payload["a"]["by_size"][key]["eligible_households"] is None
         assert payload["b"]["by_size"][key]["monthly_budget"] is None
         assert payload["difference"]["by_size"][key]["eligible_households"] is None
+
+
+def test_cli_min_group_needs_compare_and_a_positive_k(tmp_path: Path) -> None:
+    path = tmp_path / "pop.parquet"
+    write_population(generate(50, seed=1), path)
+    alone = CliRunner().invoke(main, ["simulate", "livelihood-2026", "--population", str(path),
+                                      "--min-group", "5"])
+    assert alone.exit_code == 2 and "--min-group은 --compare와 함께" in alone.stderr
+    zero = CliRunner().invoke(main, ["simulate", "livelihood-2026", "--population", str(path),
+                                     "--compare", "housing-2026", "--min-group", "0"])
+    assert zero.exit_code == 2 and "Traceback" not in zero.output

@@ -353,6 +353,8 @@ def simulate_command(program: str, population_file: Path, as_json: bool, year: i
     from ieum.catalog.population import PopulationError
     from ieum.catalog.simulate import compare, read_population
 
+    if min_group is not None and other is None:
+        _fail("--min-group은 --compare와 함께 씁니다 (두 버전을 비교할 때 가릴 집단 크기).", 2)
     definition = resolve_program(program)
     other_definition = resolve_program(other) if other is not None else None
     try:

@@ -431,7 +431,7 @@ def predicted_vs_actual(session: Session, program: Program, today: dt.date, *,
 
 
 PVA_HEADERS = ["월", "지역", "예측 신청", "실제 신청", "차이 (실제-예측)", "실제 적합 결정",
-               "실제 부적합 결정", "예측 월 급여", "실제 월 급여 (적합 결정분)"]
+               "실제 부적합 결정", "예측 월 급여 (새 선정분)", "실제 월 급여 (새 적합 결정분)"]
 
 
 def pva_row(cell: Cell) -> list[Any]:
