@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify
 
-from ieum.services import ServiceError
 from ieum.services import catalog as programs
 from ieum.services.catalog import compare as comparing
 from ieum.web.api import token_required
@@ -28,15 +27,13 @@ def _k() -> int:
     return max(1, int(current_app.config.get("IEUM_CATALOG_MIN_GROUP", 10)))
 
 
-@bp.get("/programs/<code>/comparisons/<int:comparison_id>")
+@bp.get("/comparisons/<int:comparison_id>")
 @token_required
-def get_comparison(code: str, comparison_id: int):
+def get_comparison(comparison_id: int):
     _designer()
     session = db_session()
-    program = programs.get_program(session, code[:64])
     row = comparing.get_comparison(session, comparison_id)
-    if programs.get_version(session, row.version_b_id).program_id != program.id:
-        raise ServiceError("비교 결과를 찾을 수 없습니다.", status=404)
+    program = programs.get_version(session, row.version_b_id).program
     return jsonify({"id": row.id, "program": program.code, **row.aggregates})
 
 
@@ -71,8 +68,8 @@ def openapi_paths() -> dict[str, Any]:
         "eligible": {"type": "integer"}, "ineligible": {"type": "integer"},
         "predicted_benefit": {"type": "integer"}, "actual_benefit": nullable_int}}
     return {
-        "/api/v1/programs/{code}/comparisons/{comparison_id}": {
-            "parameters": [code, {"name": "comparison_id", "in": "path", "required": True,
+        "/api/v1/comparisons/{comparison_id}": {
+            "parameters": [{"name": "comparison_id", "in": "path", "required": True,
                                   "schema": {"type": "integer"}}],
             "get": {"summary": "두 버전 비교: 누가 얻고 누가 잃는가 (k 미만 집단은 null)",
                     "responses": responses("200", {"type": "object", "properties": {
