@@ -300,7 +300,9 @@ def unknown_arguments(rules, worlds: tuple[World, ...]) -> list[str]:  # noqa: A
 #: role and region instead (tests/test_catalog_platform.py and tests/test_reports_web.py prove
 #: the region scoping); below, a facility's administrator is refused on every one of them.
 PUBLIC_ID_ROUTES = {"studio.approve", "studio.return_version", "studio.run",
-                    "catalog.investigate", "region.report", "region.decide"}
+                    "catalog.investigate", "region.report", "region.decide",
+                    "studio_compare.comparison", "studio_compare.comparison_json",
+                    "studio_compare.comparison_xlsx", "api_compare.get_comparison"}
 
 
 def facility_rules(app) -> list:

@@ -7,6 +7,7 @@ or 2 (a program or file that cannot be found, a bad option); never a traceback.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from ieum.catalog.definition import ProgramDefinition, ProgramError, load_progra
 from ieum.catalog.income import TIER_LABELS, IncomeError
 
 if TYPE_CHECKING:  # pyarrow is imported only by the commands that need it
+    from ieum.catalog.compare import GainLoss
     from ieum.catalog.simulate import Comparison, Population, SimulationResult
 
 #: Populations from this many households get a progress bar on stderr.
@@ -69,9 +71,51 @@ def population_generate(households: int, seed: int, out: Path) -> None:
     click.echo(f"가구 {households:,}개를 만들었습니다: {out}")
 
 
+#: A version stored in the database: ``CODE@N``, ``CODE@published`` or ``CODE@latest``.
+STORED_VERSION = re.compile(r"([A-Za-z0-9_.-]{1,64})@(published|latest|[0-9]{1,6})")
+
+
+def stored_program(code: str, which: str) -> ProgramDefinition:
+    """A version of a program stored in the configured database (a draft, the published
+    version, or any numbered one); exits with a Korean message when there is none."""
+    from sqlalchemy import select
+
+    from ieum import config as settings
+    from ieum.services import catalog as programs
+    from ieum.store import Database
+    from ieum.store.models_catalog import Program
+
+    try:
+        database = Database(settings.database_url())
+        with database.session() as session:
+            program = session.scalar(select(Program).where(Program.code == code))
+            if program is None:
+                _fail(f"데이터베이스에 사업이 없습니다: {code}", 2)
+            versions = sorted(program.versions, key=lambda v: v.number)
+            if which == "latest":
+                found = versions[-1] if versions else None
+            elif which == "published":
+                found = next((v for v in versions if v.status == "published"), None)
+            else:
+                found = next((v for v in versions if v.number == int(which)), None)
+            if found is None:
+                known = ", ".join(f"v{v.number}({v.status})" for v in versions) or "없음"
+                _fail(f"{code}에 {which} 버전이 없습니다 (있는 버전: {known})", 2)
+            return programs.definition_of(found)
+    except ProgramError as error:
+        _problems(error, f"{code}@{which}")
+    except Exception as error:  # noqa: BLE001 - no database, no table: a message, not a trace
+        _fail(f"데이터베이스에서 사업을 읽을 수 없습니다 ({type(error).__name__}: "
+              f"{str(error).splitlines()[0] if str(error) else ''})", 2)
+
+
 def resolve_program(reference: str) -> ProgramDefinition:
-    """A shipped program by code, or the program of a YAML file; exits with a Korean
-    message when neither works."""
+    """A shipped program by code, the program of a YAML file, or a version stored in the
+    database (``CODE@N``, ``CODE@published``, ``CODE@latest``); exits with a Korean message
+    when none works."""
+    stored = STORED_VERSION.fullmatch(reference)
+    if stored and not Path(reference).is_file():
+        return stored_program(*stored.groups())
     path = Path(reference)
     if path.suffix.lower() in (".yaml", ".yml") or path.is_file():
         if not path.is_file():
@@ -183,6 +227,94 @@ def _print_comparison(comparison: Comparison) -> None:
             click.echo(f"  {line}")
 
 
+# who gains and who loses (issue 16, point 4): every figure comes from GainLoss, which
+# holds only suppressed aggregates, so a group below --min-group is never printed
+
+#: The columns the terminal table shows (the JSON has them all).
+SHOWN = ("households", "eligible_a", "eligible_b", "newly_eligible", "newly_ineligible",
+         "better_off", "worse_off", "budget_a", "budget_b", "change")
+
+
+def gains_losses_of(definition_a: ProgramDefinition, definition_b: ProgramDefinition,
+                    population: Population, year: int | None,
+                    min_group: int | None) -> GainLoss:
+    """Who gains and who loses (``ieum.catalog.compare``), or a Korean error and exit 1."""
+    from ieum.catalog.compare import DEFAULT_MIN_GROUP, ComparisonError, gains_and_losses
+
+    try:
+        return gains_and_losses(definition_a, definition_b, population, year=year,
+                                min_group=DEFAULT_MIN_GROUP if min_group is None else min_group)
+    except ComparisonError as error:
+        _fail(error.message)
+    except ProgramError as error:
+        _problems(error, definition_b.code)
+
+
+def _gini_text(value: float | None) -> str:
+    return "표시 안 함" if value is None else f"{value:.3f}"
+
+
+def safe_payload(a: SimulationResult, b: SimulationResult, comparison: Comparison,
+                 gains: GainLoss) -> dict[str, Any]:
+    """The JSON of ``--compare --json``: both results and their difference, whose groups
+    are taken from the suppressed gains and losses (``null`` where hidden; sizes from 6 up
+    in one group "6"), and the gains and losses themselves."""
+    safe_a, safe_b, difference = a.to_json(), b.to_json(), comparison.to_json()
+    for name, dimension in (("by_region", "region"), ("by_size", "size")):
+        rows = gains.groups[dimension]
+        safe_a[name] = {r["key"]: {"households": r["households"],
+                                   "eligible_households": r["eligible_a"],
+                                   "monthly_budget": r["budget_a"]} for r in rows}
+        safe_b[name] = {r["key"]: {"households": r["households"],
+                                   "eligible_households": r["eligible_b"],
+                                   "monthly_budget": r["budget_b"]} for r in rows}
+        difference[name] = {r["key"]: {
+            "eligible_households": None if r["eligible_a"] is None or r["eligible_b"] is None
+            else r["eligible_b"] - r["eligible_a"],
+            "monthly_budget": r["change"]} for r in rows}
+    return {"a": safe_a, "b": safe_b, "difference": difference, "gains_losses": gains.to_json()}
+
+
+def print_compare(a: SimulationResult, b: SimulationResult, gains: GainLoss) -> None:
+    click.echo(click.style(f"비교: {a.program} v{a.version} → {b.program} v{b.version} "
+                           f"({b.year}년 기준, 가구 {b.households:,})", bold=True))
+    click.echo(f"선정 가구 {a.eligible_households:,} → {b.eligible_households:,} "
+               f"({_signed(b.eligible_households - a.eligible_households)})")
+    click.echo(f"월 예산 {_won(a.monthly_budget)} → {_won(b.monthly_budget)} "
+               f"({_signed(b.monthly_budget - a.monthly_budget, '원')})")
+    if a.error_households or b.error_households:
+        click.echo(f"계산할 수 없어 제외한 가구: {a.error_households:,} / "
+                   f"{b.error_households:,}")
+    click.echo()
+    print_gains_losses(gains)
+
+
+def print_gains_losses(gains: GainLoss) -> None:
+    from ieum.catalog.compare import COLUMN_TITLES, DIMENSION_TITLES, DIMENSIONS, format_cell
+
+    click.echo(click.style(f"누가 얻고 누가 잃는가 (k = {gains.min_group}: "
+                           f"{gains.min_group}가구 미만인 집단은 표시하지 않음)", bold=True))
+    total = gains.total
+    click.echo(f"새로 선정 {format_cell('newly_eligible', total['newly_eligible'])}가구, "
+               f"선정 제외 {format_cell('newly_ineligible', total['newly_ineligible'])}가구, "
+               f"급여 증가 {format_cell('better_off', total['better_off'])}가구, "
+               f"급여 감소 {format_cell('worse_off', total['worse_off'])}가구")
+    click.echo(f"급여 지니계수 (전체 가구): {_gini_text(gains.gini['a'])} → "
+               f"{_gini_text(gains.gini['b'])}   "
+               f"(수급 가구만): {_gini_text(gains.gini['a_recipients'])} → "
+               f"{_gini_text(gains.gini['b_recipients'])}")
+    for dimension in DIMENSIONS:
+        click.echo()
+        click.echo(f"{DIMENSION_TITLES[dimension]}별 차이")
+        rows = [[row["label"], *(format_cell(c, row[c]) for c in SHOWN)]
+                for row in gains.groups[dimension]]
+        for line in _table(["구분", *(COLUMN_TITLES[c] for c in SHOWN)], rows):
+            click.echo(f"  {line}")
+    click.echo()
+    click.echo("소득 10분위: (근로+사업+기타 소득) ÷ √가구원 수 순위로 나눈 같은 크기의 10개 집단. "
+               "월 급여: 연·일회성 급여는 12로 나눈 금액.")
+
+
 @click.command("simulate")
 @click.argument("program")
 @click.option("--population", "population_file", required=True,
@@ -193,11 +325,18 @@ def _print_comparison(comparison: Comparison) -> None:
               help="Year of the standards and parameters (default: the program's latest).")
 @click.option("--compare", "other", default=None, metavar="OTHER",
               help="Another program code or YAML file to compare with (what-if).")
+@click.option("--min-group", "min_group", default=None, type=click.IntRange(1, 1_000_000),
+              help="With --compare: hide groups of fewer households (k-anonymity; "
+                   "default 10).")
 def simulate_command(program: str, population_file: Path, as_json: bool, year: int | None,
-                     other: str | None) -> None:
+                     other: str | None, min_group: int | None) -> None:
     """Simulate PROGRAM (a shipped program code such as livelihood-2026, or a YAML file)
     over a population: eligible households and monthly budget, in total, by region and by
     household size.
+
+    PROGRAM and OTHER may also name a version stored in the database (IEUM_DATABASE_URL):
+    CODE@N, CODE@published or CODE@latest, e.g. a draft against the published version:
+    ieum simulate livelihood-2026@published --compare livelihood-2026@latest ...
 
     \b
     What-if: copy the program, change a parameter, compare:
@@ -207,11 +346,15 @@ def simulate_command(program: str, population_file: Path, as_json: bool, year: i
 
     --json prints {"program", "version", "households", "eligible_households",
     "monthly_budget", "by_region", "by_size", ...}; with --compare it prints
-    {"a": ..., "b": ..., "difference": ...}.
+    {"a": ..., "b": ..., "difference": ..., "gains_losses": ...}: who gains and who loses
+    by region, household size and income decile, and the Gini coefficient of benefits of
+    each version; groups of fewer than --min-group households are never shown.
     """
     from ieum.catalog.population import PopulationError
     from ieum.catalog.simulate import compare, read_population
 
+    if min_group is not None and other is None:
+        _fail("--min-group은 --compare와 함께 씁니다 (두 버전을 비교할 때 가릴 집단 크기).", 2)
     definition = resolve_program(program)
     other_definition = resolve_program(other) if other is not None else None
     try:
@@ -227,13 +370,9 @@ def simulate_command(program: str, population_file: Path, as_json: bool, year: i
         return
     other_result = _run(other_definition, population, year, f"{other_definition.code} 모의실험")
     comparison = compare(result, other_result)
+    gains = gains_losses_of(definition, other_definition, population, year, min_group)
     if as_json:
-        payload: dict[str, Any] = {"a": result.to_json(), "b": other_result.to_json(),
-                                   "difference": comparison.to_json()}
-        click.echo(json.dumps(payload, ensure_ascii=False))
+        click.echo(json.dumps(safe_payload(result, other_result, comparison, gains),
+                              ensure_ascii=False))
         return
-    _print_result(result)
-    click.echo()
-    _print_result(other_result)
-    click.echo()
-    _print_comparison(comparison)
+    print_compare(result, other_result, gains)

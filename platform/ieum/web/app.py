@@ -17,6 +17,7 @@ from ieum.web import (
     admin_audit,
     api,
     api_catalog,
+    api_compare,
     api_records,
     api_tasks,
     auth,
@@ -32,6 +33,7 @@ from ieum.web import (
     reports,
     security,
     studio,
+    studio_compare,
     studio_composer,
     studio_form_builder,
     studio_modeller,
@@ -66,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         IEUM_TODAY=None,
         IEUM_CATALOG_POPULATION=100_000,  # households of the studio's synthetic population
         IEUM_CATALOG_IDLE_MONTHS=6,  # a published program without applications is flagged
+        IEUM_CATALOG_MIN_GROUP=10,  # k: smaller groups are never shown in comparisons
         BOOTSTRAP_SERVE_LOCAL=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -95,10 +98,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                       admin.bp, platform_admin.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(studio.bp)  # 복지사업 설계 스튜디오 (/studio/)
+    app.register_blueprint(studio_compare.bp)  # its comparisons, predicted vs actual
     app.register_blueprint(content_studio.bp)  # 콘텐츠 스튜디오 (/content/)
     app.register_blueprint(studio_form_builder.bp)  # 양식 빌더 (/content/form/<key>/edit)
     app.register_blueprint(catalog.bp)  # 복지사업 신청 (facility menu) and investigations
     app.register_blueprint(api_catalog.bp)
+    app.register_blueprint(api_compare.bp)  # comparisons, predicted vs actual (designers)
     csrf.exempt(api_catalog.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(region.bp)

@@ -36,6 +36,7 @@ from ieum.services import catalog as programs
 from ieum.services.catalog import applications, simulation
 from ieum.services.catalog import form as catalog_form
 from ieum.services.catalog import monitoring as monitor
+from ieum.web import studio_compare
 from ieum.web.context import actor_for, db_session, registry, today
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
@@ -234,9 +235,15 @@ def submit(code: str):
 
 @bp.post("/v/<int:version_id>/approve")
 def approve(version_id: int):
-    version = programs.approve(db_session(), current_user.row, _roles(), version_id,
+    session = db_session()
+    version = programs.approve(session, current_user.row, _roles(), version_id,
                                actor=_actor())
     flash("승인했습니다. 모든 기관의 복지사업 신청 메뉴에 바로 나타납니다.", "success")
+    try:  # the prediction the monitoring compares with
+        studio_compare.record(session, version)
+    except ServiceError as refused:
+        session.rollback()
+        flash(f"예측을 저장하지 못했습니다: {refused.message}", "warning")
     return redirect(url_for(".program", code=version.program.code))
 
 
