@@ -30,6 +30,7 @@ from ieum.definitions import Registry, extensions
 from ieum.definitions.model import ProcessDef, UnitFunction
 from ieum.services import ServiceError, is_id
 from ieum.services.conflicts import refuse_conflicts
+from ieum.services.notifications.tasks import tasks_created
 from ieum.services.records import FormScope, insert_record
 from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, ProcessInstance, Record, Subject, Task, utcnow
@@ -183,14 +184,19 @@ def _sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
             row.state = "cancelled"
     known = {row.spiff_task_id for row in rows}
     forms = _forms_by_filename(rt.registry)
+    created = []
     for spiff_id, task in ready.items():
         if spiff_id in known:
             continue
-        session.add(Task(
+        created.append(Task(
             instance_id=instance.id, facility_id=instance.facility_id, spiff_task_id=spiff_id,
             name=task.name, title=task.title, form_id=forms.get(task.form_filename or ""),
             role=task.role, assignee_id=task.assignee_id, subject_id=instance.subject_id,
             due_date=task.due_date))
+        session.add(created[-1])
+    # the people the new tasks wait for get a notice (ieum.services.notifications)
+    tasks_created(session, rt.registry, instance.process_id, created, day=rt.today,
+                  actor_id=rt.actor.user_id)
 
 
 def start_in(session: Session, rt: Runtime, facility_id: int, unit_id: str, process_id: str,
