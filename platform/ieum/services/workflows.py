@@ -480,6 +480,17 @@ def inbox(session: Session, workspace: Workspace, query: InboxQuery, today: dt.d
     return list(session.scalars(statement))
 
 
+def tasks_due_between(session: Session, workspace: Workspace, first: dt.date,
+                      last: dt.date) -> list[Task]:
+    """The open tasks of the user's inbox (their own and their roles') due from ``first`` to
+    ``last``, by due date (the calendar page)."""
+    statement = (select(Task).join(ProcessInstance, Task.instance_id == ProcessInstance.id)
+                 .where(*_inbox_filter(workspace, InboxQuery(), first, None),
+                        Task.due_date >= first, Task.due_date <= last)
+                 .order_by(Task.due_date, Task.id))
+    return list(session.scalars(statement))
+
+
 @dataclass(frozen=True)
 class InboxCounts:
     mine: int

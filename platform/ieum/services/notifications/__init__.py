@@ -234,20 +234,28 @@ def _own(session: Session, user_id: int, notification_id: int) -> Notification:
     return row
 
 
-def mark_read(session: Session, user_id: int, notification_id: int) -> Notification:
-    """Mark one of the user's notices read (commits); another user's is not found."""
+def _item(session: Session, row: Notification) -> Item:
+    facility = session.get(Facility, row.facility_id) if row.facility_id else None
+    return Item(row, kind_title(row.kind), facility.name if facility else None,
+                facility.code if facility else None)
+
+
+def mark_read(session: Session, user_id: int, notification_id: int) -> Item:
+    """Mark one of the user's notices read (commits) and give it back to follow its link;
+    another user's is not found."""
     row = _own(session, user_id, notification_id)
     if row.read_at is None:
         row.read_at = utcnow()
         session.commit()
-    return row
+    return _item(session, row)
 
 
 def mark_all_read(session: Session, user_id: int) -> int:
     """Mark every unread notice of the user read (commits); how many were unread."""
     result = session.execute(update(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None))
-        .values(read_at=utcnow()))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False))
     session.commit()
     return result.rowcount or 0
 
@@ -261,7 +269,7 @@ def link_parts(notice: Notification, facility_code: str | None
     if notice.target and notice.target.get("endpoint"):
         return None, str(notice.target["endpoint"]), dict(notice.target.get("args") or {})
     if notice.task_id is not None and facility_code is not None:
-        return None, "tasks.task", {"facility_code": facility_code, "task_id": notice.task_id}
+        return None, "tasks.work", {"facility_code": facility_code, "task_id": notice.task_id}
     return None, None, {}
 
 
@@ -270,5 +278,6 @@ def expire_stale_email(session: Session, before: dt.datetime) -> int:
     e-mail days late helps nobody; the notice stays in the app)."""
     result = session.execute(update(Notification).where(
         Notification.email_state == "pending", Notification.created_at < before)
-        .values(email_state="expired"))
+        .values(email_state="expired")
+        .execution_options(synchronize_session=False))
     return result.rowcount or 0

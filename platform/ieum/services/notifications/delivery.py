@@ -104,7 +104,8 @@ def queue_emails(session: Session, now: dt.datetime, base_url: str | None = None
 def _claim(session: Session, row_id: int, now: dt.datetime) -> bool:
     result = session.execute(update(NotificationEmail).where(
         NotificationEmail.id == row_id, NotificationEmail.status == "pending")
-        .values(status="sending", claimed_at=now))
+        .values(status="sending", claimed_at=now)
+        .execution_options(synchronize_session=False))
     session.commit()
     return result.rowcount == 1
 
@@ -119,10 +120,12 @@ def send_due(session: Session, settings: SmtpSettings, now: dt.datetime) -> int:
     many were sent."""
     session.execute(update(NotificationEmail).where(
         NotificationEmail.status == "sending", NotificationEmail.claimed_at < now - STALE_CLAIM)
-        .values(status="pending"))
+        .values(status="pending")
+        .execution_options(synchronize_session=False))
     session.execute(update(NotificationEmail).where(
         NotificationEmail.status == "pending", NotificationEmail.created_at < now - EMAIL_MAX_AGE)
-        .values(status="failed", last_error="너무 오래되어 보내지 않았습니다."))
+        .values(status="failed", last_error="너무 오래되어 보내지 않았습니다.")
+        .execution_options(synchronize_session=False))
     session.commit()
     due = list(session.scalars(select(NotificationEmail.id).where(
         NotificationEmail.status == "pending", NotificationEmail.next_attempt_at <= now)
