@@ -230,3 +230,86 @@ def test_the_smtp_url() -> None:
     for wrong in ("http://mail.example.org", "smtp://", "smtp://host:port"):
         with pytest.raises(SmtpUrlError):
             parse_smtp_url(wrong)
+
+
+# ---------------------------------------------------------------- the calendar
+
+
+def test_the_calendar_shows_task_due_dates_and_timers(app) -> None:
+    from ieum.services.calendar import month_view
+
+    with freeze_time("2026-03-02 09:00:00"), acting(app, "wk1") as w:
+        instance = w.start("reminder")  # a task due in 30 days, a timer after 30 days
+    registry = app.extensions["ieum.registry"]
+    with acting(app, "wk2") as w:
+        view = month_view(w.session, registry, w.workspace, "2026-04", TODAY)
+        (day,) = [d for week in view.weeks for d in week if d.date == dt.date(2026, 4, 1)]
+        assert [(i.kind, i.title, i.time) for i in day.items] == [
+            ("timer", "연간 평가 독촉 시험 시한 도래", "18:00"),  # 09:00 UTC is 18:00 KST
+            ("task", "연간 평가", None)]
+        assert day.items[0].args == {"facility_code": "flow", "instance_id": instance.id}
+        assert (view.counts["task"], view.counts["timer"]) == (1, 1)
+        assert not any(d.is_today for week in view.weeks for d in week)
+    with acting(app, "stranger", facility="other") as w:  # another facility sees none of it
+        view = month_view(w.session, registry, w.workspace, "2026-04", TODAY)
+        assert all(not d.items for week in view.weeks for d in week)
+
+
+# ---------------------------------------------------------------- the screens
+
+
+def test_the_bell_the_list_and_the_settings_page(app) -> None:
+    from tests.webutil import csrf_token, login
+
+    with acting(app, "wk1") as w:
+        w.start("three_lane")
+        w.start("three_lane")
+    client = app.test_client()
+    login(client, "wk2")
+    page = client.get("/f/flow/").get_data(as_text=True)
+    assert 'data-testid="notifications-count">2<' in page
+    listing = client.get("/notifications/").get_data(as_text=True)
+    assert listing.count('data-unread="1"') == 2 and "초안 작성" in listing
+    with app.extensions["ieum.database"].session() as s:
+        first = s.scalar(select(Notification.id).where(
+            Notification.user_id == user_id(app, "wk2")).order_by(Notification.id))
+        task_id = s.scalar(select(Notification.task_id).where(Notification.id == first))
+    token = csrf_token(client, "/notifications/")
+    opened = client.post(f"/notifications/{first}/read", data={"csrf_token": token, "open": "1"})
+    assert opened.status_code == 302 and opened.location.endswith(f"/f/flow/tasks/{task_id}")
+    assert 'data-testid="notifications-count">1<' in client.get("/f/flow/").get_data(as_text=True)
+    assert client.post("/notifications/999999/read", data={"csrf_token": token}).status_code \
+        == 404
+    client.post("/notifications/read-all", data={"csrf_token": token})
+    assert 'data-testid="notifications-count"' not in client.get("/f/flow/").get_data(
+        as_text=True)
+
+    refused = client.post("/notifications/settings", data={
+        "csrf_token": token, "email": "", "channel_task": "email"})
+    assert refused.status_code == 400
+    assert "이메일 주소를 입력하세요" in refused.get_data(as_text=True)
+    saved = client.post("/notifications/settings", data={
+        "csrf_token": token, "email": "wk2@example.org", "channel_task": "email",
+        "channel_approval": "off"}, follow_redirects=True)
+    assert "알림 설정을 저장했습니다" in saved.get_data(as_text=True)
+    with app.extensions["ieum.database"].session() as s:
+        settings = notices.settings_of(s, user_id(app, "wk2"))
+        assert (settings.email, settings.channels["task"], settings.channels["approval"]) == (
+            "wk2@example.org", "email", "off")
+
+
+def test_the_calendar_page(app) -> None:
+    from tests.webutil import login
+
+    client = app.test_client()
+    login(client, "wk1")
+    page = client.get("/f/flow/calendar/").get_data(as_text=True)
+    assert "2026년 3월" in page and 'aria-current="date"' in page and "오늘" in page
+    for weekday in ("일요일", "월요일", "토요일"):
+        assert f'title="{weekday}"' in page
+    assert "3월 2일 월요일" in page
+    assert 'href="/f/flow/calendar/?month=2026-04"' in page  # 다음 달
+    assert "일정 달력" in client.get("/f/flow/").get_data(as_text=True)
+    wrong = client.get("/f/flow/calendar/?month=2026-99")
+    assert wrong.status_code == 400 and "형식으로 입력하세요" in wrong.get_data(as_text=True)
+    assert client.get("/f/other/calendar/").status_code == 404
