@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from ieum.config import KST
 from ieum.definitions import Registry
 from ieum.services import ServiceError
+from ieum.services.notifications.tasks import reminder_processes
 from ieum.services.reports.deadlines import between
 from ieum.services.reports.periods import reporting_units
 from ieum.services.workflows import tasks_due_between
@@ -136,10 +137,15 @@ def _report_items(session: Session, registry: Registry, workspace: Workspace,
     return items
 
 
-def _task_items(session: Session, workspace: Workspace, first: dt.date, last: dt.date,
-                today: dt.date) -> list[Item]:
+def _task_items(session: Session, registry: Registry, workspace: Workspace, first: dt.date,
+                last: dt.date, today: dt.date) -> list[Item]:
+    """The user's tasks by due date; a report reminder's task is left out, since the
+    report's own entry says the same on the same day."""
+    reminders = reminder_processes(registry)
     items = []
     for task in tasks_due_between(session, workspace, first, last):
+        if task.instance.process_id in reminders:
+            continue
         overdue = task.due_date < today
         items.append(Item(task.due_date, "task", task.title or task.name, "tasks.work",
                           {"facility_code": workspace.facility.code, "task_id": task.id},
@@ -180,7 +186,7 @@ def month_view(session: Session, registry: Registry, workspace: Workspace,
     weeks = calendars.Calendar(firstweekday=calendars.SUNDAY).monthdatescalendar(year, number)
     first, last = weeks[0][0], weeks[-1][-1]  # the grid shows the days around the month too
     items = (_report_items(session, registry, workspace, first, last, today)
-             + _task_items(session, workspace, first, last, today)
+             + _task_items(session, registry, workspace, first, last, today)
              + _timer_items(session, registry, workspace, first, last))
     order = {"report": 0, "timer": 1, "task": 2}
     by_day: dict[dt.date, list[Item]] = {}

@@ -484,7 +484,8 @@ def tasks_due_between(session: Session, workspace: Workspace, first: dt.date,
                       last: dt.date) -> list[Task]:
     """The open tasks of the user's inbox (their own and their roles') due from ``first`` to
     ``last``, by due date (the calendar page)."""
-    statement = (select(Task).join(ProcessInstance, Task.instance_id == ProcessInstance.id)
+    statement = (select(Task).options(joinedload(Task.instance))
+                 .join(ProcessInstance, Task.instance_id == ProcessInstance.id)
                  .where(*_inbox_filter(workspace, InboxQuery(), first, None),
                         Task.due_date >= first, Task.due_date <= last)
                  .order_by(Task.due_date, Task.id))
