@@ -42,7 +42,8 @@ def test_the_bell_the_notices_and_the_calendar(page, server) -> None:
     expect(page.get_by_role("heading", name="알림")).to_be_visible()
     rows = page.get_by_test_id("notifications").locator("tbody tr")
     expect(rows).to_have_count(before)
-    expect(page.get_by_test_id("notifications")).to_contain_text("입퇴소보고 2026년 10월 제출 기한이")
+    listing = page.get_by_test_id("notifications")
+    expect(listing).to_contain_text("입퇴소보고 2026년 10월 제출 기한이")
     expect(page.get_by_test_id("notifications")).to_contain_text("보고 기한 지남")
     screenshot(page, "notifications_01_list")
 
@@ -59,7 +60,7 @@ def test_the_bell_the_notices_and_the_calendar(page, server) -> None:
     page.goto(server.url + "/notifications/")
     if before > 2:
         page.get_by_test_id("mark-all-read").click()
-        expect(page.get_by_text(re.compile(r"알림 \d+건을 모두 읽음으로 표시했습니다"))).to_be_visible()
+        expect(page.get_by_text(re.compile(r"알림 \d+건을 모두 읽음으로 표시"))).to_be_visible()
     expect(page.get_by_test_id("notifications-count")).to_have_count(0)
     expect(page.get_by_test_id("unread-total")).to_have_text("0")
     screenshot(page, "notifications_02_all_read")

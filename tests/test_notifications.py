@@ -110,7 +110,7 @@ def test_a_kind_turned_off_gives_no_notice(app) -> None:
     assert unread(app, "wk2") == []
     with app.extensions["ieum.database"].session() as s:
         settings = notices.settings_of(s, user_id(app, "wk2"))
-        assert settings.channels["task"] == "off" and settings.channels["approval"] == "app"
+        assert settings.channels["task"] == "off" and settings.channels["approval_waiting"] == "app"
 
 
 def test_settings_refuse_a_bad_address_and_email_without_one(app) -> None:
@@ -290,11 +290,12 @@ def test_the_bell_the_list_and_the_settings_page(app) -> None:
     assert "이메일 주소를 입력하세요" in refused.get_data(as_text=True)
     saved = client.post("/notifications/settings", data={
         "csrf_token": token, "email": "wk2@example.org", "channel_task": "email",
-        "channel_approval": "off"}, follow_redirects=True)
+        "channel_approval_waiting": "off"}, follow_redirects=True)
     assert "알림 설정을 저장했습니다" in saved.get_data(as_text=True)
     with app.extensions["ieum.database"].session() as s:
         settings = notices.settings_of(s, user_id(app, "wk2"))
-        assert (settings.email, settings.channels["task"], settings.channels["approval"]) == (
+        channels = settings.channels
+        assert (settings.email, channels["task"], channels["approval_waiting"]) == (
             "wk2@example.org", "email", "off")
 
 

@@ -60,7 +60,7 @@ def test_an_approval_step_is_a_waiting_approval_notice(make_app, migrated_url) -
         flows.complete_task(s, rt, ws, task.id, {"new_worker_login": "chief",
                                                  "reason": "업무 조정"})
     kinds = [kind for kind, _title in unread(app, "chief")]
-    assert kinds == ["approval"]
+    assert kinds == ["approval_waiting"]
     assert unread(app, "caseworker") == []
 
 

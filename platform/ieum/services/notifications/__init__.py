@@ -45,10 +45,10 @@ class NotificationKind:
 
 #: The kernel's own kinds; packages add theirs through ``ieum.notification_kinds``.
 KERNEL_KINDS: Mapping[str, NotificationKind] = {
-    "task": NotificationKind("나에게 온 업무", "[이음] 처리할 업무", "처리할 업무가 {count}건 있습니다.",
-                             order=10),
-    "approval": NotificationKind("결재 대기", "[이음] 결재 대기", "결재를 기다리는 문서가 {count}건 있습니다.",
-                                 order=20),
+    "task": NotificationKind("나에게 온 업무", "[이음] 처리할 업무",
+                             "처리할 업무가 {count}건 있습니다.", order=10),
+    "approval_waiting": NotificationKind("결재 대기", "[이음] 결재 대기",
+                                         "결재를 기다리는 문서가 {count}건 있습니다.", order=20),
     "report_due": NotificationKind("보고 기한 임박", "[이음] 보고 기한 임박",
                                    "제출 기한이 다가온 보고가 {count}건 있습니다.", order=30),
     "report_overdue": NotificationKind("보고 기한 지남", "[이음] 보고 기한 지남",

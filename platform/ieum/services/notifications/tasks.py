@@ -61,7 +61,7 @@ def tasks_created(session: Session, registry: Registry, process_id: str,
     given = 0
     with session.no_autoflush:
         for task in tasks:
-            kind = "approval" if task.form_id in approvals else "task"
+            kind = "approval_waiting" if task.form_id in approvals else "task"
             title = task.title or task.name
             for user_id in recipients(session, task, day):
                 if user_id == actor_id:

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ieum.definitions import Registry
@@ -65,8 +66,8 @@ def notify_deadlines(session: Session, registry: Registry,
             period = parse_period(kind, reminder.period_key).title
         except ServiceError:
             period = reminder.period_key
-        title = (f"{kind.title} {period} 제출 기한이 "
-                 f"{'지났습니다' if overdue else '다가왔습니다'} (기한 {reminder.due_date:%Y-%m-%d})")
+        state = "지났습니다" if overdue else "다가왔습니다"
+        title = f"{kind.title} {period} 제출 기한이 {state} (기한 {reminder.due_date:%Y-%m-%d})"
         people: list[int] = []
         for task in ready_tasks(session, reminder.instance_id):
             people += [user for user in recipients(session, task, today) if user not in people]
@@ -77,5 +78,9 @@ def notify_deadlines(session: Session, registry: Registry,
                       ("reports.deadlines", {"facility_code": facility.code}),
                       facility_id=facility.id, key=key) is not None:
                 given += 1
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # another server's tick gave them first: the next tick sees them
+        session.rollback()
+        return 0
     return given
