@@ -61,3 +61,15 @@ def secret_key(folder: Path) -> str:
         key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
         key_file.chmod(0o600)
     return key_file.read_text(encoding="utf-8").strip()
+
+
+def smtp_url() -> str | None:
+    """``IEUM_SMTP_URL``: where notification e-mail is sent, e.g.
+    ``smtp://user:password@mail.example.org:587?starttls=true&from=ieum@example.org``
+    (``smtps://`` for TLS from the start); unset: no e-mail is sent (it waits in the outbox)."""
+    return os.environ.get("IEUM_SMTP_URL") or None
+
+
+def public_url() -> str:
+    """``IEUM_PUBLIC_URL``: the address people open ieum at, for links in e-mail."""
+    return (os.environ.get("IEUM_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")

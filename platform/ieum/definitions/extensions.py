@@ -32,6 +32,9 @@ vendor's) registers its Python in. The kernel discovers them here and nowhere el
   ``ieum.services.reports.content.ReportBuild`` (records, labels, figures, tables, problems).
 - ``ieum.tickers``: periodic work run by ``ieum tick`` after the timers fire:
   ``ticker(session, registry, functions, today) -> int`` (how many things it started).
+- ``ieum.notification_kinds``: a ``ieum.services.notifications.NotificationKind``, a kind of
+  notice a package gives with ``ieum.services.notifications.notify`` (the entry point's name
+  is the kind); people choose per kind whether it comes in the app, also by e-mail, or not.
 
 Entry points load lazily and once per process; a broken one is reported (``problems()``,
 shown by ``ieum check``), never fatal at import time. Names are unique per group: the first
@@ -62,8 +65,10 @@ TICKERS = "ieum.tickers"
 RECORD_ACTIONS = "ieum.record_actions"
 PROCESS_DATA = "ieum.process_data"
 PROGRESS_STEPS = "ieum.progress_steps"
+NOTIFICATION_KINDS = "ieum.notification_kinds"
 GROUPS = (CONTENT, FUNCTIONS, FEEDS, TASK_HOOKS, TASK_PANELS, DASHBOARD_CARDS, SCREENS, DEMO,
-          REPORT_GENERATORS, TICKERS, RECORD_ACTIONS, PROCESS_DATA, PROGRESS_STEPS)
+          REPORT_GENERATORS, TICKERS, RECORD_ACTIONS, PROCESS_DATA, PROGRESS_STEPS,
+          NOTIFICATION_KINDS)
 
 
 @dataclass(frozen=True)

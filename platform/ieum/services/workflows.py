@@ -30,6 +30,7 @@ from ieum.definitions import Registry, extensions
 from ieum.definitions.model import ProcessDef, UnitFunction
 from ieum.services import ServiceError, is_id
 from ieum.services.conflicts import refuse_conflicts
+from ieum.services.notifications.tasks import tasks_created
 from ieum.services.records import FormScope, insert_record
 from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, ProcessInstance, Record, Subject, Task, utcnow
@@ -185,15 +186,20 @@ def _sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
     forms = _forms_by_filename(rt.registry)
     facility = session.get(Facility, instance.facility_id)
     profile = rt.registry.profiles.get(facility.profile_code) if facility else None
+    created = []
     for spiff_id, task in ready.items():
         if spiff_id in known:
             continue
-        session.add(Task(
+        created.append(Task(
             instance_id=instance.id, facility_id=instance.facility_id, spiff_task_id=spiff_id,
             name=task.name, title=task.title, form_id=forms.get(task.form_filename or ""),
             role=profile.task_role(instance.unit_function, task.role) if profile else task.role,
             assignee_id=task.assignee_id, subject_id=instance.subject_id,
             due_date=task.due_date))
+        session.add(created[-1])
+    # the people the new tasks wait for get a notice (ieum.services.notifications)
+    tasks_created(session, rt.registry, instance.process_id, created, day=rt.today,
+                  actor_id=rt.actor.user_id)
 
 
 def start_in(session: Session, rt: Runtime, facility_id: int, unit_id: str, process_id: str,
@@ -474,6 +480,18 @@ def inbox(session: Session, workspace: Workspace, query: InboxQuery, today: dt.d
                  .where(*_inbox_filter(workspace, query, today, registry))
                  .order_by(Task.due_date.is_(None), Task.due_date, Task.created_at)
                  .limit(limit))
+    return list(session.scalars(statement))
+
+
+def tasks_due_between(session: Session, workspace: Workspace, first: dt.date,
+                      last: dt.date) -> list[Task]:
+    """The open tasks of the user's inbox (their own and their roles') due from ``first`` to
+    ``last``, by due date (the calendar page)."""
+    statement = (select(Task).options(joinedload(Task.instance))
+                 .join(ProcessInstance, Task.instance_id == ProcessInstance.id)
+                 .where(*_inbox_filter(workspace, InboxQuery(), first, None),
+                        Task.due_date >= first, Task.due_date <= last)
+                 .order_by(Task.due_date, Task.id))
     return list(session.scalars(statement))
 
 

@@ -21,11 +21,13 @@ from ieum.web import (
     api_records,
     api_tasks,
     auth,
+    calendar,
     cases,
     catalog,
     content_studio,
     errors,
     health,
+    notifications,
     openapi,
     platform_admin,
     records,
@@ -109,6 +111,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(region.bp)
     app.register_blueprint(studio_modeller.bp)  # 업무 절차 모델러 (/content/process/<key>/edit)
     app.register_blueprint(studio_composer.bp)  # 콘텐츠 스튜디오: profile composer, unit editor
+    app.register_blueprint(notifications.bp)  # 알림 (/notifications/): the bell, the list, settings
+    app.add_template_global(notifications.unread_notifications, "unread_notifications")
+    app.register_blueprint(calendar.bp)  # 일정 달력 (/f/<facility>/calendar/)
     _register_screens(app)
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing for CSRF to forge
     csrf.exempt(api_records.bp)

@@ -33,6 +33,7 @@ from ieum.definitions import Registry
 from ieum.korean import josa
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
+from ieum.services.notifications import NotificationKind, notify
 from ieum.services.records import FormScope, insert_record
 from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, ProcessInstance, Record, Subject, Task, User, utcnow
@@ -50,6 +51,11 @@ RESULT_PROCESS = "referral_result"
 ACCEPTED_STATUS = "의뢰수락"
 CLOSED_BY_HANDOVER = "연계종결"
 ALWAYS_SHARED = ("name",)
+ANSWER_KIND = "referral_answer"
+#: the notice a sender gets when the receiving facility accepts or declines
+#: (entry-point group ``ieum.notification_kinds``)
+ANSWER_NOTICE = NotificationKind("보낸 서비스의뢰의 답변", "[이음] 서비스의뢰 답변",
+                                 "보낸 서비스의뢰에 답변이 {count}건 왔습니다.", order=60)
 
 
 @dataclass(frozen=True)
@@ -218,6 +224,17 @@ def _on_review(session: Session, rt: flows.Runtime, workspace: Workspace, task: 
                  f"{'수락' if accepted else '거절'}했습니다."
                  + (f" 사유: {referral.decision_reason}" if referral.decision_reason else ""),
                  referral_id=referral.id)
+    # the person who sent it hears of the answer (bell, and e-mail if they chose it)
+    notify(session, referral.requested_by_id, ANSWER_KIND,
+           f"{josa(workspace.facility.name, '이')} 의뢰 #{referral.id}를 "
+           f"{'수락' if accepted else '거절'}했습니다.",
+           ("collab.referral", {"facility_code": _facility_code(session, referral),
+                                "referral_id": referral.id}),
+           facility_id=referral.from_facility_id, key=f"referral:{referral.id}:answer")
+
+
+def _facility_code(session: Session, referral: Referral) -> str:
+    return session.scalar(select(Facility.code).where(Facility.id == referral.from_facility_id))
 
 
 def on_review_task(event: flows.TaskEvent) -> None:

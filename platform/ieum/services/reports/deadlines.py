@@ -52,15 +52,15 @@ class Entry:
                 "upcoming": "예정"}[self.state]
 
 
-def _periods(kind: ReportKind, today: dt.date) -> list[Period]:
-    """Periods of ``kind`` whose due date is within the window around ``today``."""
+def _periods(kind: ReportKind, first: dt.date, last: dt.date) -> list[Period]:
+    """Periods of ``kind`` whose due date is between ``first`` and ``last``."""
     found = []
-    period = period_containing(kind.period, today - dt.timedelta(days=WINDOW_DAYS + 400))
+    period = period_containing(kind.period, first - dt.timedelta(days=400))
     while True:
         due = due_date(kind, period)
-        if due > today + dt.timedelta(days=WINDOW_DAYS):
+        if due > last:
             break
-        if due >= today - dt.timedelta(days=WINDOW_DAYS):
+        if due >= first:
             found.append(period)
         period = period_containing(kind.period, period.end + dt.timedelta(days=1))
     return found
@@ -82,13 +82,21 @@ def remind_days(registry: Registry, facility: Facility, unit_id: str | None = No
 def calendar(session: Session, registry: Registry, facility: Facility,
              today: dt.date) -> list[Entry]:
     """Upcoming and overdue reports of the facility, by due date."""
+    return between(session, registry, facility, today - dt.timedelta(days=WINDOW_DAYS),
+                   today + dt.timedelta(days=WINDOW_DAYS), today)
+
+
+def between(session: Session, registry: Registry, facility: Facility, first: dt.date,
+            last: dt.date, today: dt.date) -> list[Entry]:
+    """The facility's reports due from ``first`` to ``last`` (e.g. a month of the calendar
+    page), with their state on ``today``, by due date."""
     reports = {(r.kind, r.period_key): r for r in session.scalars(
-        select(Report).where(Report.facility_id == facility.id,
-                             Report.due_date >= today - dt.timedelta(days=WINDOW_DAYS)))}
+        select(Report).where(Report.facility_id == facility.id, Report.due_date >= first,
+                             Report.due_date <= last))}
     entries = []
     for kind in facility_kinds(registry, facility):
         soon = remind_days(registry, facility, kind.unit)
-        for period in _periods(kind, today):
+        for period in _periods(kind, first, last):
             due = due_date(kind, period)
             report = reports.get((kind.id, period.key))
             if report is not None and report.status in DONE:
