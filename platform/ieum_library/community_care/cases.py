@@ -26,8 +26,7 @@ from ieum.korean import josa
 from ieum.services import ServiceError
 from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, User
-from ieum.store.models_care import CASE_STATUSES, CareCase, CareCaseAgency, CarePlanItem, \
-    CareReview
+from ieum.store.models_care import CASE_STATUSES, CareCase, CareCaseAgency, CarePlanItem, CareReview
 from ieum.store.models_public import OfficialRole
 from ieum_library.collaboration import consent, needs
 from ieum_library.community_care import pathway
@@ -170,7 +169,7 @@ def review(session: Session, user: User, roles: PublicRoles, case_id: int,
     outcome = form.get("outcome")
     if outcome not in OUTCOMES:
         raise ServiceError("검토 결과를 고르세요.", field="outcome")
-    reviewed_on = _date(form.get("reviewed_on"), "reviewed_on", "검토일") or today
+    reviewed_on = _date(form.get("reviewed_on"), "reviewed_on", "검토일", required=False) or today
     if reviewed_on > today:
         raise ServiceError("검토일은 오늘 이후일 수 없습니다.", field="reviewed_on")
     summary = _text(form.get("summary"), "summary", "검토 내용", 2, 4000)

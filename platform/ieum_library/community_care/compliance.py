@@ -178,12 +178,12 @@ def _account_titles(registry: Registry) -> dict[str, str]:
     out: dict[str, str] = {}
 
     def walk(node: Any) -> None:
-        if isinstance(node, dict):
+        if isinstance(node, Mapping):
             if "const" in node and "title" in node:
                 out[str(node["const"])] = str(node["title"]).split(" > ")[-1]
             for value in node.values():
                 walk(value)
-        elif isinstance(node, list):
+        elif isinstance(node, list | tuple):
             for value in node:
                 walk(value)
     walk(account)

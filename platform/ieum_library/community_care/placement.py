@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ieum.access.audit import record_event
+from ieum.access.audit import Actor, record_event
 from ieum.access.officials import PublicRoles
 from ieum.definitions import Registry
 from ieum.korean import josa
@@ -252,16 +252,11 @@ def for_instance(session: Session, workspace: Workspace, instance_id: int
         raise ServiceError("보호조치 결정을 찾을 수 없습니다.", status=404)
     if task is not None and not flows.may_work(workspace, task):
         raise ServiceError("보호조치 결정을 찾을 수 없습니다.", status=404)
-    record_event(session, "placement.view", flows_actor(workspace),
+    record_event(session, "placement.view", Actor(workspace.user.id, workspace.user.login),
                  facility_id=workspace.facility.id, target_type="placement_decision",
                  target_id=decision.id)
     session.commit()
     return decision, task
-
-
-def flows_actor(workspace: Workspace):  # noqa: ANN201 - an Actor
-    from ieum.access.audit import Actor
-    return Actor(workspace.user.id, workspace.user.login)
 
 
 def answer(session: Session, rt: flows.Runtime, workspace: Workspace, instance_id: int,

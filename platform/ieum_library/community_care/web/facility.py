@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from ieum.services import ServiceError
 from ieum.services.workspace import Workspace, open_workspace
@@ -72,8 +73,8 @@ def _case(ws: Workspace, case_id: int, *, audit: bool = True, error=None, form=N
     session = db_session()
     case = cases.for_agency(session, ws, case_id, actor_for(current_user.row), audit=audit)
     agencies = cases.agencies(session, case)
-    names = {f.id: f.name for f in session.query(Facility).filter(
-        Facility.id.in_([a.facility_id for a in agencies] or [0]))}
+    names = {f.id: f.name for f in session.scalars(select(Facility).where(
+        Facility.id.in_([a.facility_id for a in agencies])))}
     mine = next((a for a in agencies if a.facility_id == ws.facility.id), None)
     return render_template("care/agency_case.html", **_page(
         ws, case=case, shared=cases.shared_details(case), agencies=agencies, names=names,

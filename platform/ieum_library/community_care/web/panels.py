@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from ieum.store.models_care import CareCase, CareCaseAgency
 from ieum.web.panels import Panel
 from ieum.web.workspace import DashboardView
-from ieum.store.models_care import CareCase, CareCaseAgency
 from ieum_library.collaboration import consent
 
 

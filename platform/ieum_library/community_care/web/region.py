@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from ieum.access.officials import PublicRoles
 from ieum.services import ServiceError
@@ -14,6 +15,7 @@ from ieum.services.reports import review as report_review
 from ieum.store.models import Facility, User
 from ieum.store.models_care import CASE_STATUSES
 from ieum.web.context import actor_for, db_session, functions, registry, today
+from ieum_library.collaboration import vacancies
 from ieum_library.community_care import cases, compliance, pathway, placement, policy
 from ieum_library.community_care.web import TEMPLATES
 
@@ -132,14 +134,13 @@ def _case_page(roles: PublicRoles, case_id: int, *, error=None, form=None, audit
         if case.target_group == "elderly" else None
     suggested = []
     if assessment is not None and assessment.route:
-        from ieum_library.collaboration import vacancies
         for code in assessment.route.get("profiles", ()):
             if code in registry().profiles:
                 suggested += vacancies.vacancies(session, registry(), regions={case.region_code},
                                                  profile_code=code)
     agencies = cases.agencies(session, case)
-    names = {f.id: f for f in session.query(Facility).filter(
-        Facility.id.in_([a.facility_id for a in agencies] or [0]))}
+    names = {f.id: f for f in session.scalars(select(Facility).where(
+        Facility.id.in_([a.facility_id for a in agencies])))}
     region_facilities = report_review.region_facilities(session, roles)
     return render_template("care/case.html", **_page(
         roles, case=case, details=cases.all_details(case), shared=cases.shared_details(case),
