@@ -26,11 +26,15 @@ from tests.webutil import login
 
 
 @pytest.fixture
-def app(make_app, sqlite_url):
-    from ieum.store.migrate import upgrade
-
-    upgrade(sqlite_url)
+def app(make_app, sqlite_url, sqlite_template):
+    sqlite_template.copy_to(sqlite_url)
     return carelab.build(make_app, sqlite_url)
+
+
+@pytest.fixture
+def app_both(make_app, migrated_url):
+    """On SQLite and on PostgreSQL: where row locks and JSON queries matter."""
+    return carelab.build(make_app, migrated_url)
 
 
 def _official_rt(app, s, login: str):
@@ -53,7 +57,8 @@ def _child(name: str, kind: str, facility_id: int) -> dict:
             "assessment": "보호자의 학대로 분리 보호가 필요합니다.", "address": "비공개 주소"}
 
 
-def test_placements_hold_places_and_refuse_full_wrong_or_foreign_facilities(app) -> None:
+def test_placements_hold_places_and_refuse_full_wrong_or_foreign_facilities(app_both) -> None:
+    app = app_both
     for name in ("가", "나"):
         data = {k: v for k, v in CHILD.items() if k != "rrn"}
         admit(app, "homeadmin", "home", register(app, "homeworker", "home",
@@ -187,7 +192,9 @@ def test_a_case_shows_agencies_only_what_was_consented_hands_over_and_closes(app
         assert closed.value.status == 409
 
 
-def test_compliance_flags_subsidies_beyond_the_grant_and_excluded_donation_items(app) -> None:
+def test_compliance_flags_subsidies_beyond_the_grant_and_excluded_donation_items(app_both
+                                                                                ) -> None:
+    app = app_both
     with workspace(app, "wcadmin", "wc") as (s, ws):
         for kind, day, account, amount in (
                 ("income", "2025-03-05", "income.subsidy.municipal", 10_000_000),

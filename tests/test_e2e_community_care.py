@@ -12,7 +12,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ieum.store.migrate import upgrade
 from tests.browserutil import screenshot, sign_in
 from tests.carelab import build, payroll
 from tests.collablab import CHILD, actor, admit, register, workspace
@@ -21,8 +20,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def server(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
+def server(make_app, sqlite_url, sqlite_template, live_server):
+    sqlite_template.copy_to(sqlite_url)
     app = build(make_app, sqlite_url)
     server = live_server(app)
     server.app = app
