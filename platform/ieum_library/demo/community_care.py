@@ -1,7 +1,7 @@
 """Demo of community care (layer 4) in 종로구 (11110), led by the coordinator
 ``carecoordinator`` (a 시·군·구 official): three more facilities of the region
 (이음공동생활가정, 이음재가노인복지센터, 이음종합사회복지관) and their managers; a placement
-decision waiting for the group home's answer and one accepted by the children's home; an
+decision accepted by the group home and one waiting for the children's home's answer; an
 elderly person's care case with consent, two agencies' services on the plan and a review;
 a payroll above the personnel-cost guideline and a subsidy spent beyond what was granted (for
 the compliance checks); unmet needs for home care (a shortage in the policy view). Once per
@@ -66,22 +66,22 @@ def _story(context: DemoContext, coordinator) -> None:  # noqa: ANN001
     group_home = context.find_facility("demo-grouphome")
     children = context.find_facility("demo-child")
 
-    # 보호조치: one accepted by the children's home, one waiting for the group home
+    # 보호조치: one accepted by the group home, one waiting for the children's home (the
+    # children's home's own subjects are the self-reliance chapter's: none is added there)
     accepted = placement.decide(session, rt, coordinator, roles, {
-        "child_name": "박바다", "birth_date": (today - dt.timedelta(days=9 * 365)).isoformat(),
-        "sex": "male", "protection_reason": "parent_death", "placement_type": "residential",
-        "facility_id": children.id, "guardian_name": "박할머니",
-        "assessment": "유일한 보호자인 부가 사망하고 조모는 입원 중이라 양육할 사람이 없음."},
-        ["guardian_name"])
-    home = context.desk("admin", "demo-child")
-    placement.answer(session, home.runtime(), home.workspace, accepted.instance_id,
-                     {"decision": "accept", "admission_date": context.day(2)})
-    placement.decide(session, rt, coordinator, roles, {
         "child_name": "최하늘", "birth_date": (today - dt.timedelta(days=12 * 365)).isoformat(),
         "sex": "female", "protection_reason": "abuse", "placement_type": "group_home",
-        "facility_id": group_home.id,
+        "facility_id": group_home.id, "guardian_name": "최보호",
         "assessment": "아동보호전문기관 조사 결과 가정 내 방임이 확인됨. 소규모 가정형 보호가 "
-                      "적합하다는 사례회의 의견."}, [])
+                      "적합하다는 사례회의 의견."}, ["guardian_name"])
+    manager = context.desk("ghmanager", "demo-grouphome")
+    placement.answer(session, manager.runtime(), manager.workspace, accepted.instance_id,
+                     {"decision": "accept", "admission_date": context.day(2)})
+    placement.decide(session, rt, coordinator, roles, {
+        "child_name": "박바다", "birth_date": (today - dt.timedelta(days=9 * 365)).isoformat(),
+        "sex": "male", "protection_reason": "parent_death", "placement_type": "residential",
+        "facility_id": children.id,
+        "assessment": "유일한 보호자인 부가 사망하고 조모는 입원 중이라 양육할 사람이 없음."}, [])
 
     # 통합돌봄 사례: an elderly woman living alone
     case = cases.open_case(session, coordinator, roles, {
@@ -109,7 +109,6 @@ def _story(context: DemoContext, coordinator) -> None:  # noqa: ANN001
         "next_review_on": (today + dt.timedelta(days=90)).isoformat()}, today)
 
     # 품질관리: a payroll above the guideline, a subsidy spent beyond the grant
-    manager = context.desk("ghmanager", "demo-grouphome")
     last_month = today.replace(day=1) - dt.timedelta(days=1)
     manager.save("payroll", "payroll_register", {
         "pay_month": last_month.strftime("%Y-%m"),
