@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from tests.browserutil import screenshot, sign_in
 from tests.carelab import build, payroll
-from tests.collablab import CHILD, actor, admit, register, workspace
+from tests.collablab import CHILD, admit, register
 
 pytestmark = pytest.mark.browser
 
@@ -182,24 +182,55 @@ def test_personnel_costs_above_the_guideline_are_flagged_with_the_figures(page, 
     screenshot(page, "care-08-compliance")
 
 
-def test_the_policy_view_shows_the_regions_mismatch(page, server):
-    from ieum_library.collaboration import needs
-    with workspace(server.app, "wcadmin", "wc") as (s, ws):
-        registry = server.app.extensions["ieum.registry"]
-        for text in ("독거 어르신 방문요양", "치매 어르신 방문요양"):
-            needs.register_need(s, registry, ws, actor(ws), profile_code="home_visit_care",
-                                region_code="11110", need=text)
-    sign_in(page, server, "jongno")
-    page.goto(f"{server.url}/region/")
+@pytest.fixture
+def demo_server(make_app, sqlite_url, sqlite_template, live_server):
+    """The shipped demo's first chapter (its facilities and staff) and the community-care
+    chapter: 종로구 (11110) as ``ieum demo`` makes it, without the other chapters' history."""
+    import datetime as dt
+
+    from ieum.config import REPOSITORY_ROOT
+    from ieum.services.demo import DemoContext
+    from ieum_library.demo import base, community_care
+
+    sqlite_template.copy_to(sqlite_url)
+    app = make_app(sqlite_url, roots=[REPOSITORY_ROOT], IEUM_TODAY="2026-03-02")
+    with app.extensions["ieum.database"].session() as s:
+        context = DemoContext(s, app.extensions["ieum.registry"], dt.date(2026, 3, 2))
+        base.load(context)
+        s.commit()
+        community_care.load(context)
+        s.commit()
+    return live_server(app)
+
+
+def test_the_policy_view_shows_the_demo_regions_mismatch(page, demo_server):
+    from ieum.services.demo import DEMO_PASSWORD
+
+    page.goto(demo_server.url + "/login")
+    page.get_by_label("아이디").fill("carecoordinator")
+    page.get_by_label("비밀번호").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+    page.wait_for_load_state()
+    page.goto(f"{demo_server.url}/region/")
     region_menu(page, "수요·공급 현황")
     mismatches = page.get_by_test_id("mismatches")
     shortage = mismatches.locator('tr[data-row="11110-elderly-home_care"]')
-    expect(shortage).to_contain_text("공급 부족")
-    expect(shortage).to_contain_text("노인")
+    expect(shortage).to_contain_text("공급 부족")  # two needs for home care, no place
     expect(shortage).to_contain_text("재가·돌봄")
+    table = page.get_by_test_id("supply-demand")
+    expect(table).to_contain_text("생활시설(입소)")
+    expect(table).not_to_contain_text("11140")  # another region's facilities
     expect(page.get_by_test_id("supply-demand-chart")).to_be_visible()
-    expect(page.get_by_test_id("supply-demand")).to_contain_text("생활시설(입소)")
-    screenshot(page, "care-09-policy")
+    screenshot(page, "care-09-policy-demo")
     with page.expect_download() as download:
         page.get_by_role("link", name="엑셀 내려받기").click()
     assert download.value.suggested_filename.endswith(".xlsx")
+
+    region_menu(page, "품질관리 점검")  # the demo's group home pays above the guideline
+    flag = page.get_by_test_id("compliance-flags").locator(
+        'tr[data-facility="demo-grouphome"][data-rule="personnel_guideline"]')
+    expect(flag).to_contain_text("5,000,000")
+    overspent = page.get_by_test_id("compliance-flags").locator(
+        'tr[data-facility="demo-welfare"][data-rule="subsidy_overspent"]')
+    expect(overspent).to_contain_text("800,000원 초과")
+    screenshot(page, "care-10-compliance-demo")
