@@ -223,8 +223,9 @@ def get_for_official(session: Session, roles: PublicRoles, decision_id: int
 def shown(decision: PlacementDecision) -> list[tuple[str, str]]:
     """The carried-over fields as the receiving facility reads them."""
     titles = {**LEGAL_FIELDS, **CONSENT_FIELDS}
+    carried = set(decision.carried_fields or [])
     out = []
-    for key in decision.carried_fields or []:
+    for key in [k for k in titles if k in carried]:
         value = (decision.carried_data or {}).get(key)
         if value in (None, ""):
             continue
