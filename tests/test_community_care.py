@@ -300,3 +300,41 @@ def test_the_region_pages_are_for_officials_and_the_excel_downloads(app) -> None
 def _token(client, path: str) -> str:
     from tests.webutil import csrf_token
     return csrf_token(client, path)
+
+
+@pytest.mark.postgres
+def test_concurrent_placements_never_hold_more_places_than_are_free(make_app, postgres_url):
+    """Six officials' sessions decide placements into the group home (4 places) at the same
+    moment: exactly four are decided, two refused (row lock on the facility, then a recount of
+    the occupants and the places already held)."""
+    import threading
+
+    from ieum.store.migrate import upgrade
+
+    upgrade(postgres_url)
+    app = carelab.build(make_app, postgres_url)
+    barrier = threading.Barrier(6)
+    outcomes: list[str] = []
+
+    def decide_one(n: int) -> None:
+        with app.extensions["ieum.database"].session() as s:
+            user, roles, rt = _official_rt(app, s, "jongno")
+            gh = _facility(s, "gh").id
+            s.commit()
+            barrier.wait()
+            try:
+                placement.decide(s, rt, user, roles, _child(f"동시{n}", "group_home", gh), [])
+            except ServiceError as refused:
+                s.rollback()
+                outcomes.append(f"refused {refused.status}")
+            else:
+                outcomes.append("decided")
+
+    threads = [threading.Thread(target=decide_one, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["decided"] * 4 + ["refused 409"] * 2
+    with app.extensions["ieum.database"].session() as s:
+        assert len(s.scalars(select(PlacementDecision)).all()) == 4
