@@ -126,6 +126,17 @@ def test_the_receiving_facility_declines_with_a_reason(app) -> None:
     with app.extensions["ieum.database"].session() as s:
         row = s.get(PlacementDecision, decision.id)
         assert (row.status, row.answer_reason) == ("declined", "동성 아동만 보호합니다.")
+    official = app.test_client()
+    login(official, "jongno")
+    detail = official.get(f"/region/care/placements/{decision.id}").get_data(as_text=True)
+    assert "동성 아동만 보호합니다." in detail and "다시 결정하기" in detail
+    again = official.get(f"/region/care/placements/new?again={decision.id}")
+    text = again.get_data(as_text=True)
+    assert again.status_code == 200 and 'value="거절"' in text and "비공개 주소" in text
+    with app.extensions["ieum.database"].session() as s:  # the held place is free again
+        _u, roles, _rt = _official_rt(app, s, "jongno")
+        (gh,) = placement.candidates(s, app.extensions["ieum.registry"], roles, "group_home")
+        assert (gh.held, gh.free) == (0, 4)
 
 
 def _case_form(**extra) -> dict:

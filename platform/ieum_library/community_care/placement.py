@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from ieum.access.audit import Actor, record_event
 from ieum.access.officials import PublicRoles
@@ -218,6 +219,20 @@ def get_for_official(session: Session, roles: PublicRoles, decision_id: int
     if row is None or not roles.covers_region(row.region_code):
         raise ServiceError("보호조치 결정을 찾을 수 없습니다.", status=404)
     return row
+
+
+def again_form(decision: PlacementDecision) -> MultiDict:
+    """The decision's child and assessment, to decide again after a facility declined (the
+    placement type and the facility are chosen anew)."""
+    carried = decision.carried_data or {}
+    values = [("child_name", decision.child_name),
+              ("birth_date", decision.birth_date.isoformat() if decision.birth_date else ""),
+              ("sex", decision.sex or ""), ("protection_reason", decision.protection_reason),
+              ("assessment", decision.assessment)]
+    for key in CONSENT_FIELDS:
+        if carried.get(key):
+            values += [(key, carried[key]), ("consented", key)]
+    return MultiDict(values)
 
 
 def shown(decision: PlacementDecision) -> list[tuple[str, str]]:

@@ -74,11 +74,15 @@ def new_placement():
         else:
             flash("보호조치를 결정했습니다. 받는 시설에 입소 검토 업무가 생겼습니다.", "success")
             return redirect(url_for(".placement_detail", decision_id=decision.id))
+    form = request.form
+    previous = request.args.get("again", type=int)
+    if request.method == "GET" and previous:  # 재결정 after a facility declined
+        form = placement.again_form(placement.get_for_official(db_session(), roles, previous))
     return render_template("care/placement_new.html", **_page(
         roles, groups=_candidates(roles), reasons=placement.PROTECTION_REASONS,
         sexes=placement.SEXES, legal=placement.LEGAL_FIELDS,
         consent_fields=placement.CONSENT_FIELDS, basis=placement.LEGAL_BASIS,
-        form=request.form, error=error)), status
+        form=form, error=error)), status
 
 
 @bp.get("/placements/<int:decision_id>")
