@@ -306,6 +306,30 @@ def test_the_region_pages_are_for_officials_and_the_excel_downloads(app) -> None
         "csrf_token": _token(official, "/region/care/cases/new"), "person_name": ""})
     assert bad.status_code == 400 and "성명" in bad.get_data(as_text=True)
     assert official.get("/region/care/cases/999").status_code == 404
+    with app.extensions["ieum.database"].session() as s:
+        user, roles, _rt = _official_rt(app, s, "jongno")
+        case_id = cases.open_case(s, user, roles, _case_form(), [], TODAY).id
+        hc = _facility(s, "hc").id
+    path = f"/region/care/cases/{case_id}"
+    nobody = official.post(f"{path}/invite", data={"csrf_token": _token(official, path),
+                                                   "request": "식사 지원"})
+    assert nobody.status_code == 400 and "참여를 요청할 기관을 고르세요" in nobody.get_data(
+        as_text=True)
+    invited = official.post(f"{path}/invite", data={"csrf_token": _token(official, path),
+                                                    "facility_id": hc, "request": "식사 지원"})
+    assert invited.status_code == 302
+    no_summary = official.post(f"{path}/review", data={"csrf_token": _token(official, path),
+                                                       "outcome": "continue"})
+    assert no_summary.status_code == 400 and "검토 내용" in no_summary.get_data(as_text=True)
+    agency = app.test_client()
+    login(agency, "hcadmin")
+    page = f"/f/hc/care/cases/{case_id}"
+    assert "오순자" in agency.get(page).get_data(as_text=True)
+    empty = agency.post(f"{page}/services", data={"csrf_token": _token(agency, page),
+                                                  "service": "", "frequency": "주 1회",
+                                                  "start_on": "2026-03-02"})
+    assert empty.status_code == 400 and "제공 서비스" in empty.get_data(as_text=True)
+    assert "비밀길" not in agency.get(page).get_data(as_text=True)  # address not consented
 
 
 def _token(client, path: str) -> str:
