@@ -373,3 +373,19 @@ def test_concurrent_placements_never_hold_more_places_than_are_free(make_app, po
     assert sorted(outcomes) == ["decided"] * 4 + ["refused 409"] * 2
     with app.extensions["ieum.database"].session() as s:
         assert len(s.scalars(select(PlacementDecision)).all()) == 4
+
+
+def test_a_rule_with_a_bad_expression_is_refused_when_the_rules_load(tmp_path, monkeypatch):
+    (tmp_path / "compliance_rules.yaml").write_text(
+        "rules:\n  - {id: broken, title: 깨진 규칙, source: payroll, when: 'max_pay >'}\n",
+        encoding="utf-8")
+    monkeypatch.setattr(compliance, "HERE", tmp_path)
+    compliance.load.cache_clear()
+    try:
+        with pytest.raises(ValueError, match="broken"):
+            compliance.load()
+    finally:
+        monkeypatch.undo()
+        compliance.load.cache_clear()
+    assert {rule.id for rule in compliance.load().rules} >= {"personnel_guideline",
+                                                            "subsidy_overspent"}
