@@ -37,10 +37,12 @@ def test_upgrade_then_demo_json_has_the_documented_shape(run) -> None:
         "demo-child", "demo-elderly", "demo-foster", "demo-residence",
         # a new facility type of each field (ieum_library.demo.facility_types)
         "demo-protect", "demo-kids", "demo-hall", "demo-bath", "demo-sign", "demo-jahwal",
-        "demo-mind", "demo-mother", "demo-street"}
+        "demo-mind", "demo-mother", "demo-street",
+        # community care in 종로구 (ieum_library.demo.community_care)
+        "demo-grouphome", "demo-homecare", "demo-welfare"}
     logins = {u["login"] for u in data["users"]}  # every login the README lists
     assert {"official", "official2", "resmanager", "reslead", "resworker", "carelead",
-            "designer", "reviewer"} <= logins
+            "designer", "reviewer", "carecoordinator"} <= logins
     assert data["children"] == 9  # self-reliance cases at every stage
     for account in data["users"]:
         assert set(account) == {"login", "password", "facility", "roles"}

@@ -43,7 +43,8 @@ def test_the_shipped_library_registers_its_chapters_in_their_story_order() -> No
     demos = extensions.objects(extensions.DEMO)
     assert not extensions.load(extensions.DEMO).problems
     assert order(demos) == ["base", "children", "elderly", "facility_types", "residence",
-                            "collaboration", "reports", "welfare_programs", "content_studio"]
+                            "collaboration", "reports", "welfare_programs", "content_studio",
+                            "community_care"]
     assert all(d.__name__.startswith("ieum_library.demo.") for d in demos.values())
 
 

@@ -155,6 +155,9 @@ def seed_b(app) -> tuple[World, World]:
     report = seed_report(app, ids["other"])
     form_world.ids.update(report)
     flow_world.ids.update(report)
+    care = seed_care(app, ids["other"])
+    form_world.ids.update(care)
+    flow_world.ids.update(care)
     return form_world, flow_world
 
 
@@ -173,6 +176,31 @@ def seed_report(app, other: int) -> dict[str, int]:
         s.add(report)
         s.flush()
         return {"report_id": report.id}
+
+
+def seed_care(app, other: int) -> dict[str, int]:
+    """A community-care case B is invited into, and a placement decision for B."""
+    import datetime as dt
+
+    from ieum.store.models_care import CareCase, CareCaseAgency, PlacementDecision
+
+    with app.extensions["ieum.database"].session() as s:
+        author = s.scalar(select(User.id).where(User.login == "stranger"))
+        case = CareCase(region_code="11110", target_group="elderly", person_name="비밀대상자갑",
+                        details={}, needs="B기관비밀기록", consent_method="written",
+                        consented_on=dt.date(2026, 1, 1), consent_fields=[],
+                        coordinator_id=author, status="open", opened_on=dt.date(2026, 1, 1))
+        s.add(case)
+        s.flush()
+        decision = PlacementDecision(
+            region_code="11110", child_name="비밀대상자갑", protection_reason="abuse",
+            assessment="B기관비밀기록", placement_type="group_home", facility_id=other,
+            carried_fields=[], carried_data={}, status="decided", decided_by_id=author,
+            decided_on=dt.date(2026, 1, 1))
+        s.add_all([CareCaseAgency(case_id=case.id, facility_id=other, invited_by_id=author),
+                   decision])
+        s.flush()
+        return {"case_id": case.id, "decision_id": decision.id}
 
 
 def seed_catalog(app, other: int) -> dict[str, int]:
@@ -302,7 +330,10 @@ def unknown_arguments(rules, worlds: tuple[World, ...]) -> list[str]:  # noqa: A
 PUBLIC_ID_ROUTES = {"studio.approve", "studio.return_version", "studio.run",
                     "catalog.investigate", "region.report", "region.decide",
                     "studio_compare.comparison", "studio_compare.comparison_json",
-                    "studio_compare.comparison_xlsx", "api_compare.get_comparison"}
+                    "studio_compare.comparison_xlsx", "api_compare.get_comparison",
+                    # community care (tests/test_community_care.py proves the region scoping)
+                    "care_region.placement_detail", "care_region.case_detail",
+                    "care_region.invite", "care_region.review"}
 
 
 def facility_rules(app) -> list:

@@ -2,6 +2,7 @@
 
 # Every model module, so that Base.metadata knows every table.
 from ieum.store import (  # noqa: E402, F401, I001
+    models_care,
     models_catalog,
     models_collab,
     models_compare,

@@ -6,7 +6,7 @@
 * ``notification_email``: the outbox the scheduler tick sends from, with retries.
 
 Revision ID: 0012_notify
-Revises: 0011_security
+Revises: 0012_gainloss
 Create Date: 2026-12-07
 """
 
