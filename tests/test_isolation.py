@@ -333,7 +333,10 @@ PUBLIC_ID_ROUTES = {"studio.approve", "studio.return_version", "studio.run",
                     "studio_compare.comparison_xlsx", "api_compare.get_comparison",
                     # community care (tests/test_community_care.py proves the region scoping)
                     "care_region.placement_detail", "care_region.case_detail",
-                    "care_region.invite", "care_region.review"}
+                    "care_region.invite", "care_region.review",
+                    # a notice is the signed-in user's own, in any facility; another user's
+                    # notice answers 404 (tests/test_notifications.py)
+                    "notifications.read"}
 
 
 def facility_rules(app) -> list:

@@ -46,7 +46,9 @@ def test_an_approval_step_is_a_waiting_approval_notice(make_app, migrated_url) -
     with app.extensions["ieum.database"].session() as s:
         home = create_facility(s, registry, code="home", name="햇살아동양육원",
                                profile_code="child_home", region_code="11110")
-        for login_name, role in [("caseworker", "worker"), ("chief", "team_leader")]:
+        # in a children's home the 담당자 변경 is asked by the 일반사례관리자 and decided by the
+        # 일반사례관리팀장 (the profile's lanes)
+        for login_name, role in [("caseworker", "sr_worker"), ("chief", "sr_team_leader")]:
             user = create_user(s, login=login_name, name=login_name, password=PASSWORD)
             grant_role(s, registry, user=user, facility=home, role=role,
                        valid_from=dt.date(2026, 1, 1))
