@@ -170,8 +170,7 @@ def condition_names(workflow: BpmnWorkflow) -> frozenset[str]:
             for attribute in ("script", "prescript", "postscript"):
                 script = getattr(task_spec, attribute, None)
                 if script:
-                    for assignment in compile_script(script):
-                        names |= assignment.expression.names
+                    names |= compile_script(script).names
             for key in ("role", "assignee", "dueInDays"):
                 source = (getattr(task_spec, "extensions", {}).get("properties") or {}).get(key)
                 if source:
