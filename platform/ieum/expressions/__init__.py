@@ -19,7 +19,9 @@ from ieum.expressions.scripts import (
     Outcome,
     Script,
     check_script,
+    check_value,
     compile_script,
+    evaluate_value,
     execute_script,
     run_script,
 )
@@ -42,6 +44,8 @@ __all__ = [
     "VectorResult",
     "check_expression",
     "check_script",
+    "check_value",
+    "evaluate_value",
     "compile_expression",
     "compile_script",
     "execute_script",

@@ -583,3 +583,43 @@ def run_script(source: str, data: Mapping[str, Any], *,
     :class:`EvalError` when a statement cannot be computed (nothing is set then)."""
     outcome = execute_script(source, data, today=today, helpers=helpers)
     return outcome if isinstance(outcome, EvalError) else outcome.changed
+
+
+# --- one value: an expression with the script layer's extras (service-task parameters) ----------
+
+@lru_cache(maxsize=1024)
+def _analyse_value(source: str) -> tuple[_Expr | None, tuple[str, ...]]:
+    text = source.strip() if isinstance(source, str) else ""
+    if not text:
+        return None, ("the expression is empty",)
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as error:
+        return None, (f"syntax error: {error.msg}",)
+    except (ValueError, RecursionError, MemoryError) as error:
+        return None, (f"syntax error: {error}",)
+    try:
+        return _lower(tree.body, [0]), ()
+    except _Refused as refused:
+        return None, (refused.message,)
+
+
+def check_value(source: str) -> list[str]:
+    """Problems with an expression that may also use what scripts may (f-strings, the
+    methods of :data:`METHODS`, the helpers of :data:`HELPERS`)."""
+    return list(_analyse_value(source)[1])
+
+
+def evaluate_value(source: str, data: Mapping[str, Any], *,
+                   today: datetime.date | None = None,
+                   helpers: Helpers | None = None) -> Any | EvalError:
+    """The value of such an expression over ``data`` (an :class:`EvalError` when it cannot
+    be computed); raises :class:`ExpressionError` when it does not pass the check."""
+    expr, problems = _analyse_value(source)
+    if expr is None:
+        raise ExpressionError("; ".join(problems), list(problems))
+    run = _Run(dict(data), today, helpers or {})
+    try:
+        return run.value(expr)
+    except Fail as failure:
+        return EvalError(failure.message)

@@ -18,7 +18,13 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from ieum.expressions import EvalError, compile_expression, execute_script
+from ieum.expressions import (
+    EvalError,
+    ExpressionError,
+    compile_expression,
+    evaluate_value,
+    execute_script,
+)
 from ieum.workflow.functions import ServiceFunction, call
 
 
@@ -38,8 +44,18 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
 
     def evaluate(self, expression: str, context: dict[str, Any],
                  external_context: Mapping[str, Any] | None = None) -> Any:
-        value = compile_expression(expression).evaluate(
-            {**(external_context or {}), **context}, today=self.today)
+        scope = {**(external_context or {}), **context}
+        try:
+            value = compile_expression(expression).evaluate(scope, today=self.today)
+        except ExpressionError:
+            # not in the expression language: maybe with a script's extras (SpiffArena's
+            # service-task parameters are often f-strings); else the first error stands
+            try:
+                value = evaluate_value(expression, scope, today=self.today,
+                                       helpers=self.helpers)
+            except ExpressionError:
+                compile_expression(expression)
+                raise
         if isinstance(value, EvalError):
             raise ExpressionFailed(f"{expression}: {value}")
         return value
