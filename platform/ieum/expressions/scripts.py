@@ -293,10 +293,9 @@ class _Compiler:
                         isinstance(node.value.func, ast.Name)
                         and node.value.func.id in HELPERS)):
                 return _Stmt(line, "call", value=self.expr(node.value))
-            raise _Refused(node, "a line must assign, delete, branch or loop: "
-                           "'name = expression'")
+            raise _Refused(node, "a script line must be 'name = expression'")
         refused = _REFUSED_STATEMENTS.get(type(node), type(node).__name__)
-        raise _Refused(node, f"{refused} is not allowed in a script")
+        raise _Refused(node, f"{refused} is not allowed")
 
 
 def _lines(source: str) -> list[tuple[int, str]]:
