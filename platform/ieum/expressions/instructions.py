@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import TemplateSyntaxError, Undefined
+from jinja2 import TemplateSyntaxError, Undefined, meta
 from jinja2.sandbox import SandboxedEnvironment
 from markdown_it import MarkdownIt
 
@@ -63,3 +63,10 @@ def render_instructions(text: str | None, data: Mapping[str, Any]) -> str:
         except Exception:  # noqa: BLE001 - the sandbox's refusal or the data's error
             source = text
     return _markdown().render(source[:MAX_OUTPUT])
+
+
+def instruction_names(text: str | None) -> frozenset[str]:
+    """The data names the template reads (none when it does not parse)."""
+    if not text or check_instructions(text):
+        return frozenset()
+    return frozenset(meta.find_undeclared_variables(_environment().parse(text)))

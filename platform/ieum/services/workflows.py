@@ -367,6 +367,16 @@ def get_task(session: Session, workspace: Workspace, task_id: int) -> Task:
     return task
 
 
+def task_instructions(rt: Runtime, task: Task) -> str:
+    """The HTML of a ready task's ``instructionsForEndUser`` over its data (``""``: none).
+    Safe to show as it is: Markdown without raw HTML, templated in Jinja's sandbox."""
+    if task.state != "ready":
+        return ""
+    workflow = runtime.load(task.instance.state, rt.engine())
+    spiff_task = runtime.find_task(workflow, task.spiff_task_id)
+    return runtime.instructions_html(spiff_task) if spiff_task is not None else ""
+
+
 def task_scope(rt: Runtime, workspace: Workspace, task: Task) -> FormScope | None:
     """The form a task shows, as a form scope of its unit function (``None``: no form)."""
     if task.form_id is None:
