@@ -23,7 +23,7 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from ieum.definitions.model import ProcessDef, UserTaskDef
 from ieum.definitions.problems import Problem, display_path, pointer
-from ieum.expressions import check_expression, check_script
+from ieum.expressions import check_expression, check_script, check_value
 from ieum.expressions.instructions import check_instructions
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -315,6 +315,12 @@ def _expression_problems(source: _File) -> list[Problem]:
             task_id = owner.get("id") if owner is not None else ""
             found.append((task_id, f"property {prop.get('name')!r} of {task_id!r}",
                           prop.get("value") or "", check_expression))
+    for operator in source.root.iter(f"{{{_PREFIXES['spiffworkflow']}}}serviceTaskOperator"):
+        owner = next((a for a in operator.iterancestors() if a.get("id")), None)
+        task_id = owner.get("id") if owner is not None else ""
+        for parameter in operator.iter(f"{{{_PREFIXES['spiffworkflow']}}}parameter"):
+            found.append((task_id, f"parameter {parameter.get('id')!r} of {task_id!r}",
+                          parameter.get("value") or "", check_value))
     for kind in ("preScript", "postScript"):
         for script in source.root.iter(f"{{{_PREFIXES['spiffworkflow']}}}{kind}"):
             owner = next((a for a in script.iterancestors() if a.get("id")), None)

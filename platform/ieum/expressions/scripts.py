@@ -68,6 +68,9 @@ HELPERS: Mapping[str, tuple[int, int]] = {
     "get_toplevel_process_info": (0, 0),
     "get_process_info": (0, 0),
 }
+#: Functions scripts have beyond the expression table: ``range`` (a list of at most
+#: :data:`MAX_ITEMS` integers) and ``print`` (checked, and its output dropped).
+SCRIPT_FUNCTIONS: Mapping[str, tuple[int, int]] = {"range": (1, 3)}
 _AUG = {ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod}
 _REFUSED_STATEMENTS = {
     ast.Import: "import", ast.ImportFrom: "import", ast.While: "while loop",
@@ -125,6 +128,12 @@ class _Lowering(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         func = node.func
+        if isinstance(func, ast.Name) and func.id in SCRIPT_FUNCTIONS:
+            least, most = SCRIPT_FUNCTIONS[func.id]
+            if node.keywords or not least <= len(node.args) <= most:
+                raise _Refused(node, f"{func.id}() takes {least} to {most} arguments")
+            args = tuple(self._sub(arg) for arg in node.args)
+            return self._temp(node, _Hoisted("builtin", func.id, args))
         if isinstance(func, ast.Name) and func.id in HELPERS and func.id not in FUNCTIONS:
             least, most = HELPERS[func.id]
             if node.keywords or not least <= len(node.args) <= most:
@@ -226,7 +235,7 @@ class _Compiler:
     def name_target(self, node: ast.AST, name: str) -> str:
         if name.startswith("_") or keyword.iskeyword(name):
             raise _Refused(node, f"{name!r} cannot be assigned")
-        if name in FUNCTIONS or name in HELPERS:
+        if name in FUNCTIONS or name in HELPERS or name in SCRIPT_FUNCTIONS:
             raise _Refused(node, f"{name!r} is the name of a function and cannot be assigned")
         self.assigned.add(name)
         return name
@@ -288,6 +297,11 @@ class _Compiler:
         if isinstance(node, ast.Expr):
             if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
                 return _Stmt(line, "pass")  # a docstring-like comment
+            if (isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)
+                    and node.value.func.id == "print" and not node.value.keywords):
+                for argument in node.value.args:  # checked; the output goes nowhere
+                    self.expr(argument)
+                return _Stmt(line, "pass")
             if isinstance(node.value, ast.Call) and (
                     isinstance(node.value.func, ast.Attribute) or (
                         isinstance(node.value.func, ast.Name)
@@ -403,6 +417,17 @@ class _Run:
     def hoisted(self, part: _Hoisted) -> Any:
         if part.kind == "fstring":
             return self._fstring(part)
+        if part.kind == "builtin":  # range
+            arguments = [self.value(arg) for arg in part.parts]
+            if not all(isinstance(a, int) and not isinstance(a, bool) for a in arguments):
+                raise Fail(bad_type("range()에는 정수를 넣어야 합니다"))
+            try:
+                numbers = range(*arguments)
+            except ValueError as error:
+                raise Fail(bad_type(f"range(): {error}")) from None
+            if len(numbers) > MAX_ITEMS:
+                raise Fail(f"range()가 너무 깁니다(최대 {MAX_ITEMS}개)")
+            return list(numbers)
         if part.kind == "helper":
             helper = self.helpers.get(part.name)
             if helper is None:
@@ -484,6 +509,7 @@ class _Run:
                     break
 
     def assign(self, target: _Target, value: Any) -> None:
+        _check_size(value)
         if target.name is not None:
             self.scope.values[target.name] = value
         elif target.names:
@@ -522,11 +548,48 @@ class _Run:
             raise Fail(bad_type(f"{kind(container)} 값에서는 항목을 지울 수 없습니다")) from None
 
 
+MAX_VALUE_PARTS = 20_000
+
+
+def _check_size(value: Any) -> None:
+    """Refuse a value too big to keep in the task data: a string over :data:`MAX_TEXT`
+    characters, or a nest of lists and dicts over :data:`MAX_VALUE_PARTS` parts (counted as
+    they would be written out, so ``x = [x, x]`` in a loop cannot grow without bound)."""
+    if isinstance(value, str):
+        if len(value) > MAX_TEXT:
+            raise Fail("값이 너무 큽니다")
+        return
+    if not isinstance(value, list | dict | tuple):
+        return
+    parts, text, stack = 0, 0, [value]
+    while stack:
+        item = stack.pop()
+        parts += 1
+        if parts > MAX_VALUE_PARTS:
+            raise Fail("값이 너무 큽니다")
+        if isinstance(item, str):
+            text += len(item)
+            if text > MAX_TEXT:
+                raise Fail("값이 너무 큽니다")
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+            stack.extend(item.keys())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+
+
 def _call_method(receiver: Any, name: str, arguments: list[Any]) -> Any:
     allowed = next((methods for cls, methods in METHODS.items()
                     if isinstance(receiver, cls) and not isinstance(receiver, bool)), None)
     if allowed is None or name not in allowed:
         raise Fail(bad_type(f"{kind(receiver)} 값에는 .{name}()이 없습니다"))
+    if name == "zfill" and arguments and isinstance(arguments[0], int) and arguments[0] > 1000:
+        raise Fail("값이 너무 큽니다")
+    if name == "join" and arguments and isinstance(receiver, str):
+        _check_size(arguments[0])
+    if name == "replace" and len(arguments) >= 2 and isinstance(receiver, str) and \
+            isinstance(arguments[1], str) and len(receiver) * max(1, len(arguments[1])) > MAX_TEXT:
+        raise Fail("값이 너무 큽니다")
     try:
         result = getattr(receiver, name)(*arguments)
     except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
@@ -568,9 +631,16 @@ def execute_script(source: str, data: Mapping[str, Any], *,
         return EvalError("break/continue outside a loop")
     except (RecursionError, MemoryError, OverflowError):
         return EvalError("계산이 너무 큽니다")
-    changed = {name: value for name, value in values.items()
-               if name not in data or data[name] != value
-               or type(data[name]) is not type(value)}
+    changed = {}
+    try:
+        for name, value in values.items():
+            if name not in data or type(data[name]) is not type(value) or data[name] != value:
+                _check_size(value)  # also what methods built (a list appended to itself)
+                changed[name] = value
+    except Fail as failure:
+        return EvalError(f"{name}: {failure.message}")
+    except RecursionError:
+        return EvalError("계산이 너무 큽니다")
     deleted = frozenset(name for name in data if name not in values)
     return Outcome(changed, deleted)
 

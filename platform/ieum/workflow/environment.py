@@ -20,7 +20,6 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from ieum.expressions import (
     EvalError,
-    ExpressionError,
     compile_expression,
     evaluate_value,
     execute_script,
@@ -44,18 +43,16 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
 
     def evaluate(self, expression: str, context: dict[str, Any],
                  external_context: Mapping[str, Any] | None = None) -> Any:
-        scope = {**(external_context or {}), **context}
-        try:
-            value = compile_expression(expression).evaluate(scope, today=self.today)
-        except ExpressionError:
-            # not in the expression language: maybe with a script's extras (SpiffArena's
-            # service-task parameters are often f-strings); else the first error stands
-            try:
-                value = evaluate_value(expression, scope, today=self.today,
-                                       helpers=self.helpers)
-            except ExpressionError:
-                compile_expression(expression)
-                raise
+        value = compile_expression(expression).evaluate(
+            {**(external_context or {}), **context}, today=self.today)
+        if isinstance(value, EvalError):
+            raise ExpressionFailed(f"{expression}: {value}")
+        return value
+
+    def evaluate_parameter(self, expression: str, context: dict[str, Any]) -> Any:
+        """A service-task parameter: an expression that may also use what scripts may
+        (f-strings, safe methods, the helpers), as SpiffArena's parameters often do."""
+        value = evaluate_value(expression, context, today=self.today, helpers=self.helpers)
         if isinstance(value, EvalError):
             raise ExpressionFailed(f"{expression}: {value}")
         return value
@@ -94,6 +91,19 @@ class SafeScriptEngine(PythonScriptEngine):
     def __init__(self, functions: Mapping[str, ServiceFunction], today: dt.date,
                  helpers: Mapping[str, Callable[..., Any]] | None = None) -> None:
         super().__init__(environment=SafeEnvironment(functions, today, helpers))
+
+    def evaluate(self, task, expression: str,  # noqa: ANN001 - a SpiffWorkflow Task
+                 external_context: Mapping[str, Any] | None = None) -> Any:
+        params = getattr(getattr(task, "task_spec", None), "operation_params", None) or {}
+        if any(isinstance(p, Mapping) and p.get("value") == expression
+               for p in params.values()):
+            try:
+                return self.environment.evaluate_parameter(
+                    expression, {**(external_context or {}), **task.data})
+            except Exception as error:
+                raise WorkflowTaskException(f"Error evaluating expression '{expression}'",
+                                            task=task, exception=error) from error
+        return super().evaluate(task, expression, external_context)
 
     def call_service(self, task, **kwargs: Any) -> str:  # noqa: ANN001 - a SpiffWorkflow Task
         try:
