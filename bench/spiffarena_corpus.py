@@ -52,6 +52,7 @@ REASONS = [
     ("script", re.compile(r"(script of script task|preScript of|postScript of)")),
     ("condition", re.compile(r"condition of sequence flow")),
     ("service operator", re.compile(r"calls operator")),
+    ("service parameter", re.compile(r"parameter '[^']*' of")),
     ("instructions", re.compile(r"instructionsForEndUser")),
     ("form", re.compile(r"names form file|\.json:")),
     ("BPMN schema", re.compile(r"This element is not expected|not valid against")),

@@ -15,6 +15,7 @@ from ieum.services.admin.facilities import create_facility
 from ieum.services.admin.users import create_user, grant_role
 from ieum.store.models import ProcessInstance, Task
 from tests.flowlab import TODAY
+from tests.formlab import api_token
 from tests.webutil import PASSWORD, csrf_token, login
 
 CONTENT = Path(__file__).parent / "content"
@@ -114,6 +115,10 @@ def test_an_imported_instructions_only_task_on_the_task_page(
     assert "<h2>안녕하세요 김복지</h2>" in box
     assert "담당: kim, lee" in box
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in box and "<script>alert" not in box
+
+    api = app.test_client()  # the JSON API gives the same HTML
+    read = api.get(f"/api/v1/f/lab/tasks/{task_id}", headers=api_token(api, "lee")).get_json()
+    assert (read["form_schema"], read["instructions_html"]) == (None, box)
 
     done = client.post(f"/f/lab/tasks/{task_id}",
                        data={"csrf_token": csrf_token(client, f"/f/lab/tasks/{task_id}")})

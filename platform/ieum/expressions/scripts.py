@@ -68,9 +68,11 @@ HELPERS: Mapping[str, tuple[int, int]] = {
     "get_toplevel_process_info": (0, 0),
     "get_process_info": (0, 0),
 }
-#: Functions scripts have beyond the expression table: ``range`` (a list of at most
-#: :data:`MAX_ITEMS` integers) and ``print`` (checked, and its output dropped).
-SCRIPT_FUNCTIONS: Mapping[str, tuple[int, int]] = {"range": (1, 3)}
+#: Functions scripts have beyond the expression table (each gives a list of at most
+#: :data:`MAX_ITEMS` items): ``range``, ``enumerate``, ``zip``, ``sorted``, ``list``; and
+#: ``print`` as a statement (checked, and its output dropped).
+SCRIPT_FUNCTIONS: Mapping[str, tuple[int, int]] = {
+    "range": (1, 3), "enumerate": (1, 2), "zip": (1, 4), "sorted": (1, 1), "list": (0, 1)}
 _AUG = {ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod}
 _REFUSED_STATEMENTS = {
     ast.Import: "import", ast.ImportFrom: "import", ast.While: "while loop",
@@ -307,6 +309,9 @@ class _Compiler:
                         isinstance(node.value.func, ast.Name)
                         and node.value.func.id in HELPERS)):
                 return _Stmt(line, "call", value=self.expr(node.value))
+            if isinstance(node.value, ast.Subscript | ast.Name):
+                # SpiffArena's "check it is there" line (x["key"]): read, fails when missing
+                return _Stmt(line, "call", value=self.expr(node.value))
             raise _Refused(node, "a script line must be 'name = expression'")
         refused = _REFUSED_STATEMENTS.get(type(node), type(node).__name__)
         raise _Refused(node, f"{refused} is not allowed")
@@ -417,17 +422,8 @@ class _Run:
     def hoisted(self, part: _Hoisted) -> Any:
         if part.kind == "fstring":
             return self._fstring(part)
-        if part.kind == "builtin":  # range
-            arguments = [self.value(arg) for arg in part.parts]
-            if not all(isinstance(a, int) and not isinstance(a, bool) for a in arguments):
-                raise Fail(bad_type("range()에는 정수를 넣어야 합니다"))
-            try:
-                numbers = range(*arguments)
-            except ValueError as error:
-                raise Fail(bad_type(f"range(): {error}")) from None
-            if len(numbers) > MAX_ITEMS:
-                raise Fail(f"range()가 너무 깁니다(최대 {MAX_ITEMS}개)")
-            return list(numbers)
+        if part.kind == "builtin":
+            return _builtin(part.name, [self.value(arg) for arg in part.parts])
         if part.kind == "helper":
             helper = self.helpers.get(part.name)
             if helper is None:
@@ -549,6 +545,43 @@ class _Run:
 
 
 MAX_VALUE_PARTS = 20_000
+_ITERABLE = (list, tuple, str, dict)
+
+
+def _builtin(name: str, arguments: list[Any]) -> list[Any]:
+    """``range``, ``enumerate``, ``zip``, ``sorted`` and ``list`` of a script, as lists."""
+    if name == "range":
+        if not all(isinstance(a, int) and not isinstance(a, bool) for a in arguments):
+            raise Fail(bad_type("range()에는 정수를 넣어야 합니다"))
+        try:
+            numbers = range(*arguments)
+        except ValueError as error:
+            raise Fail(bad_type(f"range(): {error}")) from None
+        if len(numbers) > MAX_ITEMS:
+            raise Fail(f"range()가 너무 깁니다(최대 {MAX_ITEMS}개)")
+        return list(numbers)
+    if name == "list" and not arguments:
+        return []
+    if name == "enumerate" and len(arguments) == 2 and (
+            not isinstance(arguments[1], int) or isinstance(arguments[1], bool)):
+        raise Fail(bad_type("enumerate()의 시작 값은 정수여야 합니다"))
+    sources = arguments[:1] if name == "enumerate" else arguments
+    for source in sources:
+        if not isinstance(source, _ITERABLE):
+            raise Fail(bad_type(f"{name}()에는 {kind(source)} 값을 쓸 수 없습니다"))
+        if len(source) > MAX_ITEMS:
+            raise Fail("항목이 너무 많습니다")
+    if name == "enumerate":
+        start = arguments[1] if len(arguments) == 2 else 0
+        return [[start + i, item] for i, item in enumerate(arguments[0])]
+    if name == "zip":
+        return [list(items) for items in zip(*arguments, strict=False)]
+    if name == "sorted":
+        try:
+            return sorted(arguments[0])
+        except TypeError:
+            raise Fail(bad_type("서로 비교할 수 없는 값은 정렬할 수 없습니다")) from None
+    return list(arguments[0])  # list(x)
 
 
 def _check_size(value: Any) -> None:
