@@ -35,17 +35,20 @@ from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
 from ieum.definitions import check_content
 from ieum.definitions.bpmn import BPMN_NS, FORM_PROPERTY
-from ieum.definitions.spiffarena import (
-    SPIFF_NS,
-    ImportRefused,
-    form_stem,
-    lanes_of,
-    plan_import,
-    to_id,
-    ui_stem,
-    write_plan,
-)
-from ieum.workflow.functions import available, operator_problems
+try:
+    from ieum.definitions.spiffarena import (
+        SPIFF_NS,
+        ImportRefused,
+        form_stem,
+        lanes_of,
+        plan_import,
+        to_id,
+        ui_stem,
+        write_plan,
+    )
+    from ieum.workflow.functions import available, operator_problems
+except ImportError:  # an ieum from before issue 24: only --unchanged-only works
+    SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 REASONS = [
@@ -129,14 +132,22 @@ def spiff_accepts(files: list[Path], dmn: list[Path]) -> bool:
     return True
 
 
+def _has_user_tasks(root: etree._Element) -> bool:
+    return any(True for tag in ("userTask", "manualTask")
+               for _ in root.iter(f"{{{BPMN_NS}}}{tag}"))
+
+
 def _named_forms(root: etree._Element) -> set[str]:
     return {p.get("value") for p in root.iter(f"{{{SPIFF_NS}}}property")
             if p.get("name") == FORM_PROPERTY and p.get("value")}
 
 
+OPERATOR_CHECK = True
+
+
 def _problems_for(content: Path, bpmn: Path, forms: set[str]) -> list[str]:
     registry, problems = check_content([content], plugins=False)
-    if registry is not None:
+    if registry is not None and OPERATOR_CHECK:
         problems = operator_problems(registry.processes.values(), available(plugins=False))
     mine = []
     for problem in problems:
@@ -199,7 +210,12 @@ def main(argv: list[str] | None = None) -> int:
     options.add_argument("sources", nargs="+", type=Path)
     options.add_argument("--details", action="store_true",
                          help="print every refused file with its problems")
+    options.add_argument("--unchanged-only", action="store_true",
+                         help="only step 2, without the service-operator check: run with an "
+                              "older ieum on PYTHONPATH for the figure before issue 24")
     args = options.parse_args(argv)
+    global OPERATOR_CHECK  # noqa: PLW0603 - a switch for this script only
+    OPERATOR_CHECK = not args.unchanged_only
     counts = collections.Counter()
     why: collections.Counter[str] = collections.Counter()
     details = []
@@ -217,15 +233,24 @@ def main(argv: list[str] | None = None) -> int:
                     if not spiff_accepts(files, dmn):
                         continue
                     counts["spiff accepts"] += 1
+                    human = _has_user_tasks(roots[path])
+                    counts["with user tasks"] += human
                     work = Path(tempfile.mkdtemp(dir=scratch))
                     if not unchanged(files, folder, work):
                         counts["accepted unchanged"] += 1
+                        counts["user: accepted unchanged"] += human
+                        continue
+                    if args.unchanged_only:
+                        counts["refused"] += 1
+                        counts["user: refused"] += human
                         continue
                     problems = after_import(files, folder, work)
                     if not problems:
                         counts["accepted after import"] += 1
+                        counts["user: accepted after import"] += human
                         continue
                     counts["refused"] += 1
+                    counts["user: refused"] += human
                     found = reasons(problems)
                     why.update(found)
                     details.append((path.relative_to(tree), problems))
@@ -233,6 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  accepted unchanged:    {counts['accepted unchanged']}")
     print(f"  accepted after import: {counts['accepted after import']}")
     print(f"  refused:               {counts['refused']}")
+    print(f"of which with user or manual tasks: {counts['with user tasks']}")
+    for outcome in ("accepted unchanged", "accepted after import", "refused"):
+        print(f"  {outcome + ':':22s} {counts['user: ' + outcome]}")
     print("reasons (files; one file may have several):")
     for reason, number in why.most_common():
         print(f"  {number:4d}  {reason}")
