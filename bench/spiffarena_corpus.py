@@ -35,6 +35,7 @@ from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
 from ieum.definitions import check_content
 from ieum.definitions.bpmn import BPMN_NS, FORM_PROPERTY
+
 try:
     from ieum.definitions.spiffarena import (
         SPIFF_NS,
