@@ -206,3 +206,11 @@ def test_a_user_task_without_a_form_is_an_instructions_only_step(
     write(root, "workflows/bpmn/review.bpmn", text)
     code, output = check(root, capsys)
     assert code == 1 and "instructionsForEndUser of 'write': template syntax error" in output
+
+
+def test_an_instructions_template_cannot_build_huge_values() -> None:
+    assert render_instructions("{{ 'a' * 100000000 }}", {}).startswith("<p>{{")
+    assert "x" * 1001 not in render_instructions(
+        "{% for i in range(100000000) %}x{% endfor %}", {})
+    assert render_instructions("{% for i in items %}{{ i }}{% endfor %} {{ 2 ** 10 }}",
+                               {"items": [1, 2]}) == "<p>12 1024</p>\n"
