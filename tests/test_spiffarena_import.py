@@ -5,6 +5,8 @@ see its README) is imported with ``ieum import spiffarena`` into a fresh content
 by ieum's loader, and run by ieum's engine (the sandboxed script engine) through the test
 cases SpiffArena ships with it: the user tasks get the inputs the test case gives, the
 mocks answer SpiffArena's script helpers, and the end data must be the expected output.
+Two models of sartography/sample-process-models (``tests/data/spiffarena-samples``, LGPL)
+show real SpiffArena forms and UI schemas coming over.
 """
 
 from __future__ import annotations
@@ -246,3 +248,37 @@ def test_lanes_need_a_mapping_and_names_are_renamed_consistently(tmp_path: Path)
         {"first_name": "Kim", "contact_emails": ["a@x.kr", "bb@x.kr"], "color": "red"}]}}})
     assert data["summary"] == {"name": "Kim", "count": 13}
     assert "contact_emails" not in data
+
+
+SAMPLES = Path(__file__).parent / "data" / "spiffarena-samples"
+
+
+def test_a_sample_model_with_four_forms_runs_its_user_task_path(tmp_path: Path) -> None:
+    plan = plan_import(SAMPLES / "process-model-with-form", "multiply")
+    write_plan(plan, tmp_path)
+    assert plan.forms == {f"form{n}.json": f"multiply_form{n}" for n in range(1, 5)}
+    registry, problems = check_content([tmp_path], plugins=False)
+    assert registry is not None, "\n".join(map(str, problems))
+    form = registry.forms["multiply_form1"]
+    assert (form.schema["version"], list(form.schema["required"])) == (1, ["form_num_1"])
+    process = registry.processes["test_form"]
+    assert [t.form for t in process.user_tasks] == [
+        "multiply_form2", "multiply_form3", "multiply_form4", "multiply_form1"]
+    workflow = new_workflow(process, SafeScriptEngine({}, TODAY))
+    data = run_case(workflow, {"tasks": {f"form{n}": {"data": [{f"form_num_{n}": number}]}
+                                         for n, number in zip(range(1, 5), (2, 3, 5, 7),
+                                                              strict=True)}})
+    assert data["product_four"] == 4 * 2 * 3 * 5 * 7
+    assert "this_will_delete" not in data  # del(this_will_delete) ran in the sandbox
+
+
+def test_a_sample_form_with_a_task_data_choice_list_becomes_free_text(tmp_path: Path) -> None:
+    plan = plan_import(SAMPLES / "enum_single_entry", "dates")
+    write_plan(plan, tmp_path)
+    assert any("'category_enum_list' becomes a free-text field" in w for w in plan.warnings)
+    registry, problems = check_content([tmp_path], plugins=False)
+    assert registry is not None, "\n".join(map(str, problems))
+    schema = registry.forms["dates_datetest"].schema
+    assert schema["x-ui"]["end_date"]["help"].startswith("Please specify")
+    assert [name for name, ui in sorted(schema["x-ui"].items(), key=lambda i: i[1]["order"])
+            ][:3] == ["category", "start_date", "event_date"]
