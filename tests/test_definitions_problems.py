@@ -241,10 +241,6 @@ CASES: dict[str, tuple[Callable[[Path], None], str, str, list[str]]] = {
              '<bpmn:sequenceFlow id="f3" sourceRef="check" targetRef="end" />', GATEWAY),
         BPMN_FILE, "/review/f5", ["Non-default exclusive outgoing sequence flow without "
                                   "condition", "(line 50)"]),
-    "bpmn: user task without a form": (
-        put("workflows/bpmn/review.bpmn", bpmn(write_form=None)),
-        BPMN_FILE, "/review/write", ["user task 'write' names no form",
-                                     "formJsonSchemaFilename"]),
     "bpmn: user task naming a missing form": (
         put("workflows/bpmn/review.bpmn", bpmn(review_form="verdict.json")),
         BPMN_FILE, "/review/check", ["names form file 'verdict.json', which is not in any "
@@ -279,7 +275,9 @@ def test_problems_in_a_subprocess_name_the_subprocess(root: Path) -> None:
     <bpmn:subProcess id="sub">
       <bpmn:incoming>f3</bpmn:incoming><bpmn:outgoing>f4</bpmn:outgoing>
       <bpmn:startEvent id="s2"><bpmn:outgoing>g1</bpmn:outgoing></bpmn:startEvent>
-      <bpmn:userTask id="inner"><bpmn:incoming>g1</bpmn:incoming>
+      <bpmn:userTask id="inner"><bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formJsonSchemaFilename" value="ghost.json" />
+        </spiffworkflow:properties></bpmn:extensionElements><bpmn:incoming>g1</bpmn:incoming>
         <bpmn:outgoing>g2</bpmn:outgoing></bpmn:userTask>
       <bpmn:endEvent id="e2"><bpmn:incoming>g2</bpmn:incoming></bpmn:endEvent>
       <bpmn:sequenceFlow id="g1" sourceRef="s2" targetRef="inner" />
@@ -293,7 +291,7 @@ def test_problems_in_a_subprocess_name_the_subprocess(root: Path) -> None:
     write(root, "workflows/bpmn/review.bpmn", text)
     problem = only_problem(root)
     assert (problem.path, problem.pointer) == (BPMN_FILE, "/review/sub/inner")
-    assert "user task 'inner' names no form" in problem.message
+    assert "user task 'inner' names form file 'ghost.json'" in problem.message
 
 
 def test_a_process_calling_a_broken_process_says_so(root: Path) -> None:
@@ -329,7 +327,7 @@ def test_all_problems_are_collected_and_sorted(root: Path) -> None:
     write(root, "facility_profiles/center.yaml", profile("center", ["ghost", "people", "spook"]))
     write(root, "unit_functions/people/unit.yaml",
           unit("people", forms=["person", "nothing"], parameters=PEOPLE_PARAMETERS))
-    write(root, "workflows/bpmn/review.bpmn", bpmn(write_form=None))
+    write(root, "workflows/bpmn/review.bpmn", bpmn(write_form="ghost.json"))
     problems = problems_of(root)
     assert [(p.path, p.pointer) for p in problems] == [
         (CENTER, "/menu/0/items/0/unit"),

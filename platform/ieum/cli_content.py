@@ -11,6 +11,8 @@ Colours are used only when stdout is a terminal.
 from __future__ import annotations
 
 import json
+import re
+import sys
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -121,9 +123,15 @@ def check_command(paths: tuple[Path, ...], plugins: bool | None) -> None:
     is any. Without PATH the default content root (IEUM_CONTENT_ROOT, or the repository) is
     checked together with the installed plug-ins.
     """
+    from ieum.workflow.functions import available, operator_problems
+
     registry, problems = _load(paths, plugins)
     problems += extensions.problems()
+    if registry is not None:  # service tasks name registered functions (installed plug-ins')
+        problems += operator_problems(registry.processes.values(), available(plugins=True))
     program_count, program_problems = _program_files(paths)
+    for warning in registry.warnings if registry is not None else ():
+        click.echo(click.style("warning", fg="yellow") + f": {warning}")
     if registry is None or problems or program_problems:
         _print_problems([*problems, *program_problems])
         raise SystemExit(1)
@@ -349,3 +357,63 @@ def reuse_command(paths: tuple[Path, ...], plugins: bool | None, as_json: bool) 
         f"{_count(reuse.slots, 'slot')}: reuse ratio "
         + click.style(f"{reuse.reuse_ratio:.1%}", bold=True)
     )
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import content made with other tools."""
+
+
+@import_group.command("spiffarena")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--unit", "unit_id", required=True, help="The id of the new unit function.")
+@click.option("--lane-map", "lane_maps", multiple=True, metavar="LANE=ROLE",
+              help="Map a lane of the diagrams to an ieum role (repeat for each lane).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The content root to write into (default: IEUM_CONTENT_ROOT or the "
+                   "repository).")
+@click.option("--overwrite", is_flag=True, help="Replace files of an earlier import.")
+def import_spiffarena_command(folder: Path, unit_id: str, lane_maps: tuple[str, ...],
+                              root: Path | None, overwrite: bool) -> None:
+    """Import the SpiffArena process-model FOLDER (BPMN, *-schema.json, *-uischema.json,
+    process_model.json) as one unit function, then check the content root.
+
+    Lanes that are not ieum role ids must be mapped; on a terminal the command asks for
+    each one that --lane-map does not give."""
+    from ieum.definitions.spiffarena import ImportRefused, lanes_of, plan_import, write_plan
+
+    mapping: dict[str, str] = {}
+    for item in lane_maps:
+        lane, sep, role = item.partition("=")
+        if not sep or not lane.strip() or not role.strip():
+            raise click.UsageError(f"--lane-map takes LANE=ROLE, got {item!r}")
+        mapping[lane.strip()] = role.strip()
+    if sys.stdin.isatty():
+        for lane in lanes_of(folder):
+            if lane not in mapping and not re.match(r"^[a-z][a-z0-9_]*$", lane):
+                mapping[lane] = click.prompt(f"ieum role for lane {lane!r}")
+    target = root or default_content_root()
+    try:
+        plan = plan_import(folder, unit_id, mapping)
+        written = write_plan(plan, target, overwrite=overwrite)
+    except ImportRefused as refused:
+        raise click.UsageError(str(refused)) from refused
+    for path in written:
+        click.echo(f"wrote {display_path(path)}")
+    for old, new in plan.forms.items():
+        click.echo(f"form {old} -> {new}")
+    for warning in plan.warnings:
+        click.echo(click.style("warning", fg="yellow") + f": {warning}")
+    from ieum.workflow.functions import available, operator_problems
+
+    registry, problems = check_content([target], plugins=False)
+    if registry is not None:
+        problems = operator_problems(registry.processes.values(), available(plugins=True))
+        for warning in registry.warnings:
+            click.echo(click.style("warning", fg="yellow") + f": {warning}")
+    if registry is None or problems:
+        _print_problems(problems)
+        raise SystemExit(1)
+    click.echo(click.style("OK", fg="green", bold=True)
+               + f": unit {unit_id} with {_count(len(plan.processes), 'process', 'processes')}"
+               f" and {_count(len(plan.forms), 'form')}")

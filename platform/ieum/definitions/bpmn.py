@@ -8,11 +8,14 @@ of another file.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
+import SpiffWorkflow.bpmn.parser as spiff_bpmn_parser
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
@@ -20,7 +23,8 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from ieum.definitions.model import ProcessDef, UserTaskDef
 from ieum.definitions.problems import Problem, display_path, pointer
-from ieum.expressions import check_expression, check_script
+from ieum.expressions import check_expression, check_script, check_value
+from ieum.expressions.instructions import check_instructions
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 NAMESPACES = {"bpmn": BPMN_NS}
@@ -29,7 +33,13 @@ FORM_PROPERTY = "formJsonSchemaFilename"
 APPROVAL_PROPERTY = "approvalStep"
 #: User-task properties whose values are platform expressions over the task's data.
 EXPRESSION_PROPERTIES = ("role", "assignee", "dueInDays")
+INSTRUCTIONS = "instructionsForEndUser"
 _CONTAINERS = {"process", "subProcess", "transaction", "adHocSubProcess"}
+#: What SpiffArena writes and SpiffWorkflow reads but ieum does not use: loaded with a warning.
+IGNORED_ELEMENTS = {
+    "dataStoreReference": "data stores are not used by ieum: the reference is ignored",
+    "correlationKey": "correlation keys are ignored",
+}
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 _RECOVERING_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
 _PREFIXES = {
@@ -98,19 +108,23 @@ def process_ids(path: Path) -> frozenset[str]:
 def load_processes(
     files: Sequence[tuple[Path, str | None]],
     form_filenames: Mapping[str, str],
+    warnings: list[Problem] | None = None,
 ) -> tuple[dict[str, ProcessDef], set[str], list[Problem]]:
     """Parse ``files`` (path, plug-in) into the valid processes, the ids of all executable
     processes the files declare (valid or not), and the problems.
 
     ``form_filenames`` maps each form file name (``counselling_note.json``) that exists to its
-    form id, so that user tasks can be checked.
+    form id, so that user tasks can be checked. Parsing is as lenient as SpiffWorkflow's own
+    (what SpiffArena writes loads): what the BPMN schema refuses but SpiffWorkflow reads, and
+    what ieum ignores, is added to ``warnings`` instead of the problems.
     """
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = SpiffBpmnParser(validator=None)
     problems: list[Problem] = []
+    warnings = warnings if warnings is not None else []
     owner: dict[str, _File] = {}  # process id -> the file defining it
     by_path: dict[str, _File] = {}
     for path, plugin in files:
-        loaded = _add_file(parser, path, plugin, owner, problems)
+        loaded = _add_file(parser, path, plugin, owner, problems, warnings)
         if loaded is not None:
             by_path[loaded.name] = loaded
             problems += _expression_problems(loaded)
@@ -157,8 +171,10 @@ def load_processes(
                                  f"calls process {name!r}, which has errors") for name in broken]
             continue
         embedded = [sub for name, sub in subprocesses.items() if name not in owner]
-        tasks, task_problems = _user_tasks(source, process_id, [spec, *embedded], form_filenames)
+        tasks, task_problems, task_warnings = _user_tasks(source, process_id,
+                                                          [spec, *embedded], form_filenames)
         problems += task_problems
+        warnings += task_warnings
         processes[process_id] = ProcessDef(
             id=process_id,
             name=spec.description or process_id,
@@ -174,7 +190,8 @@ def load_processes(
 
 
 def _add_file(parser: SpiffBpmnParser, path: Path, plugin: str | None,
-              owner: dict[str, _File], problems: list[Problem]) -> _File | None:
+              owner: dict[str, _File], problems: list[Problem],
+              warnings: list[Problem]) -> _File | None:
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -206,6 +223,10 @@ def _add_file(parser: SpiffBpmnParser, path: Path, plugin: str | None,
             owner[process_id] = loaded
     if clashes:
         return loaded
+    refused, lenient = _schema_findings(loaded)
+    if refused:
+        problems += refused
+        return loaded
     try:
         parser.add_bpmn_xml(root, filename=loaded.name)
     except ValidationException as error:
@@ -220,7 +241,58 @@ def _add_file(parser: SpiffBpmnParser, path: Path, plugin: str | None,
                                 f"{type(error).__name__}: {error}"))
         return loaded
     loaded.ok = True
+    warnings += lenient
     return loaded
+
+
+@lru_cache(maxsize=1)
+def _bpmn_element_names() -> frozenset[str]:
+    """The local names of the elements the BPMN 2.0 schema declares."""
+    folder = Path(spiff_bpmn_parser.__file__).parent / "schema"
+    names = set()
+    for xsd in folder.glob("*.xsd"):
+        tree = etree.parse(str(xsd), _XML_PARSER)
+        names |= {el.get("name") for el in tree.iter("{http://www.w3.org/2001/XMLSchema}element")
+                  if el.get("name")}
+    return frozenset(names)
+
+
+def _schema_findings(source: _File) -> tuple[list[Problem], list[Problem]]:
+    """The file against the BPMN schema, leniently, as SpiffArena reads it: an element the
+    BPMN schema does not know at all (a typo) is a problem; what the schema refuses but
+    SpiffWorkflow reads (SpiffArena's ``messageRef`` on start events, escalation codes, plane
+    labels, correlation keys...) is a warning that ieum loads it as SpiffWorkflow does. The
+    elements ieum ignores (:data:`IGNORED_ELEMENTS`) are warnings too."""
+    VALIDATOR.preprocess(source.root)
+    schema = VALIDATOR.validator
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    known = _bpmn_element_names()
+    if not schema.validate(source.root):
+        for entry in schema.error_log:
+            where, line = source.at_line(entry.line)
+            if not line:
+                line = f" (line {entry.line})"
+            message = _short(entry.message)
+            element = re.match(r"Element '(?:\{([^}]*)\}|(\w+):)?(\w+)'", entry.message)
+            unknown = (element is not None and "This element is not expected" in entry.message
+                       and element.group(1) in (None, BPMN_NS)
+                       and element.group(3) not in known)
+            if unknown:
+                problems.append(Problem(source.path, where, f"{message}{line}"))
+            else:
+                warnings.append(Problem(source.path, where, f"not valid against the BPMN "
+                                        f"schema, read as SpiffWorkflow reads it: {message}{line}"))
+    for local, why in IGNORED_ELEMENTS.items():
+        for element in source.root.iter(f"{{{BPMN_NS}}}{local}"):
+            where, line = source._locate(element)  # noqa: SLF001
+            warnings.append(Problem(source.path, where, f"{local}: {why}{line}"))
+    for start in source.root.iter(f"{{{BPMN_NS}}}startEvent"):
+        if start.get("messageRef"):
+            where, line = source._locate(start)  # noqa: SLF001
+            warnings.append(Problem(source.path, where, "messageRef on a start event is "
+                                    f"ignored: use a messageEventDefinition{line}"))
+    return problems, warnings
 
 
 def _expression_problems(source: _File) -> list[Problem]:
@@ -243,6 +315,12 @@ def _expression_problems(source: _File) -> list[Problem]:
             task_id = owner.get("id") if owner is not None else ""
             found.append((task_id, f"property {prop.get('name')!r} of {task_id!r}",
                           prop.get("value") or "", check_expression))
+    for operator in source.root.iter(f"{{{_PREFIXES['spiffworkflow']}}}serviceTaskOperator"):
+        owner = next((a for a in operator.iterancestors() if a.get("id")), None)
+        task_id = owner.get("id") if owner is not None else ""
+        for parameter in operator.iter(f"{{{_PREFIXES['spiffworkflow']}}}parameter"):
+            found.append((task_id, f"parameter {parameter.get('id')!r} of {task_id!r}",
+                          parameter.get("value") or "", check_value))
     for kind in ("preScript", "postScript"):
         for script in source.root.iter(f"{{{_PREFIXES['spiffworkflow']}}}{kind}"):
             owner = next((a for a in script.iterancestors() if a.get("id")), None)
@@ -295,28 +373,43 @@ def _lanes(source: _File, process_id: str) -> tuple[str, ...]:
 
 
 def _user_tasks(source: _File, process_id: str, specs: Sequence[object],
-                form_filenames: Mapping[str, str]) -> tuple[tuple[UserTaskDef, ...], list[Problem]]:
+                form_filenames: Mapping[str, str],
+                ) -> tuple[tuple[UserTaskDef, ...], list[Problem], list[Problem]]:
+    """The user tasks, the problems and the warnings. A user task without a form is an
+    instructions-only step (as in SpiffArena): it shows its ``instructionsForEndUser`` and a
+    button; without instructions either, it is loaded with a warning."""
     tasks: list[UserTaskDef] = []
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     for spec in specs:
         for task_spec in spec.task_specs.values():  # type: ignore[attr-defined]
             if not isinstance(task_spec, UserTask):
                 continue
             task_id = task_spec.bpmn_id or task_spec.name
-            properties = getattr(task_spec, "extensions", {}).get("properties", {})
+            extensions = getattr(task_spec, "extensions", {}) or {}
+            properties = extensions.get("properties", {})
             filename = properties.get(FORM_PROPERTY)
             form_id = form_filenames.get(filename) if filename else None
+            instructions = extensions.get(INSTRUCTIONS) or ""
+            if instructions.strip():
+                where, line = source.where(task_id)
+                problems += [Problem(source.path, where, f"{INSTRUCTIONS} of {task_id!r}: "
+                                     f"{message}{line}")
+                             for message in check_instructions(instructions)]
             if form_id is None:
                 where, line = source.where(task_id)
                 if filename:
-                    message = (f"user task {task_id!r} names form file {filename!r}, which is "
-                               f"not in any forms/ folder{line}")
-                else:
-                    message = (f"user task {task_id!r} names no form: add the spiffworkflow:"
-                               f"property {FORM_PROPERTY!r} with a file name from forms/{line}")
-                problems.append(Problem(source.path, where, message))
+                    problems.append(Problem(source.path, where, (
+                        f"user task {task_id!r} names form file {filename!r}, which is "
+                        f"not in any forms/ folder{line}")))
+                elif not instructions.strip():
+                    warnings.append(Problem(source.path, where, (
+                        f"user task {task_id!r} names no form and gives no "
+                        f"{INSTRUCTIONS}: it shows only a button to finish it; add the "
+                        f"spiffworkflow:property {FORM_PROPERTY!r} with a file name from "
+                        f"forms/{line}")))
             tasks.append(UserTaskDef(id=task_id, name=task_spec.bpmn_name or task_id,
                                      form=form_id, form_filename=filename, lane=task_spec.lane,
                                      approval_step=properties.get(APPROVAL_PROPERTY) == "true"))
-    return tuple(tasks), problems
+    return tuple(tasks), problems, warnings
 

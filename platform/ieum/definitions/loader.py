@@ -68,7 +68,9 @@ def check_content(roots: Sequence[Path | str], *, plugins: bool = True,
     form_filenames = {f"{form_id}.json": form_id for form_id in form_paths}
     bpmn_files = [(path, source.plugin) for path, source in _overlaid_processes(
                   _files(sources, "workflows/bpmn", "*.bpmn", recursive=True))]
-    processes, process_ids, process_problems = load_processes(bpmn_files, form_filenames)
+    warnings: list[Problem] = []
+    processes, process_ids, process_problems = load_processes(bpmn_files, form_filenames,
+                                                              warnings)
     problems += process_problems
     units, unit_paths = _load_units(sources, form_paths, process_ids, problems)
     problems += subject_registry_problems(units, forms)
@@ -85,6 +87,7 @@ def check_content(roots: Sequence[Path | str], *, plugins: bool = True,
         profiles=MappingProxyType(profiles),
         sources=tuple(sources),
         report_kinds=report_kinds(units),
+        warnings=tuple(sorted_problems(warnings)),
     )
     return registry, []
 

@@ -286,6 +286,9 @@ class Registry:
     sources: tuple[ContentSource, ...]
     #: Every unit's report kinds by id (``reports:`` in the manifests).
     report_kinds: Mapping[str, ReportKind] = field(default_factory=lambda: EMPTY)
+    #: What loads but is ignored or read leniently (printed by ``ieum check``), see
+    #: :func:`ieum.definitions.bpmn.load_processes`.
+    warnings: tuple[Any, ...] = ()
 
     def form_by_filename(self, name: str) -> FormDef:
         """The form a user task names with ``formJsonSchemaFilename`` (``"<id>.json"``)."""

@@ -13,11 +13,24 @@ from ieum.expressions.checker import MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, MAX_NO
 from ieum.expressions.errors import EvalError, ExpressionError
 from ieum.expressions.expression import Expression, check_expression, compile_expression
 from ieum.expressions.functions import FUNCTIONS, Function
-from ieum.expressions.scripts import check_script, compile_script, run_script
+from ieum.expressions.scripts import (
+    HELPERS,
+    METHODS,
+    Outcome,
+    Script,
+    check_script,
+    check_value,
+    compile_script,
+    evaluate_value,
+    execute_script,
+    run_script,
+)
 from ieum.expressions.vector import VectorResult
 
 __all__ = [
     "FUNCTIONS",
+    "HELPERS",
+    "METHODS",
     "MAX_DEPTH",
     "MAX_EXPONENT",
     "MAX_LENGTH",
@@ -26,10 +39,15 @@ __all__ = [
     "Expression",
     "ExpressionError",
     "Function",
+    "Outcome",
+    "Script",
     "VectorResult",
     "check_expression",
     "check_script",
+    "check_value",
+    "evaluate_value",
     "compile_expression",
     "compile_script",
+    "execute_script",
     "run_script",
 ]

@@ -33,7 +33,16 @@ from ieum.services.conflicts import refuse_conflicts
 from ieum.services.notifications.tasks import tasks_created
 from ieum.services.records import FormScope, insert_record
 from ieum.services.workspace import Workspace
-from ieum.store.models import Facility, ProcessInstance, Record, Subject, Task, utcnow
+from ieum.store.models import (
+    Facility,
+    ProcessInstance,
+    Record,
+    RoleAssignment,
+    Subject,
+    Task,
+    User,
+    utcnow,
+)
 from ieum.workflow import runtime
 from ieum.workflow.environment import SafeScriptEngine
 from ieum.workflow.functions import ServiceFunction, current_context
@@ -54,7 +63,70 @@ class Runtime:
     actor: Actor
 
     def engine(self) -> SafeScriptEngine:
-        return SafeScriptEngine(self.functions, self.today)
+        return SafeScriptEngine(self.functions, self.today, script_helpers(self.today))
+
+
+def _user_entry(user: User | None) -> dict[str, Any] | None:
+    """A user as SpiffArena's helpers give one (no personal data beyond the name)."""
+    if user is None:
+        return None
+    return {"id": user.id, "username": user.login, "display_name": user.name}
+
+
+def script_helpers(today: dt.date) -> dict[str, Callable[..., Any]]:
+    """SpiffArena's script helpers (:data:`ieum.expressions.HELPERS`) over ieum's users and
+    roles, answered from the engine step that runs the script (``current_context``): the
+    user who moved the process, the one who started it, and a role's members in the
+    instance's facility (groups are roles)."""
+
+    def context() -> ServiceTaskContext:
+        found = current_context.get()
+        if found is None:
+            raise RuntimeError("업무 절차 안에서만 쓸 수 있습니다")
+        return found
+
+    def current_user() -> User | None:
+        workspace = context().workspace
+        return workspace.user if workspace is not None else None
+
+    def members(role: str) -> list[str]:
+        found = context()
+        rows = found.session.scalars(
+            select(User.login).join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(RoleAssignment.facility_id == found.instance.facility_id,
+                   RoleAssignment.role == str(role), RoleAssignment.valid_from <= today,
+                   RoleAssignment.valid_to >= today, User.is_active.is_(True))
+            .order_by(User.login).distinct())
+        return list(rows)
+
+    def groups() -> list[str]:
+        workspace = context().workspace
+        return sorted(workspace.permissions.roles) if workspace is not None else []
+
+    def has_group(role: str, username: str | None = None) -> bool:
+        if username is None:
+            return str(role) in groups()
+        return str(username) in members(role)
+
+    def process_info() -> dict[str, Any]:
+        instance = context().instance
+        return {"process_instance_id": instance.id, "process_model_identifier":
+                instance.process_id, "unit_function": instance.unit_function}
+
+    def initiator() -> dict[str, Any] | None:
+        found = context()
+        started_by = found.instance.started_by_id
+        return _user_entry(found.session.get(User, started_by) if started_by else None)
+
+    return {
+        "get_current_user": lambda: _user_entry(current_user()),
+        "get_process_initiator_user": initiator,
+        "get_group_members": members,
+        "get_user_groups": groups,
+        "user_has_group": has_group,
+        "get_process_info": process_info,
+        "get_toplevel_process_info": process_info,
+    }
 
 
 def _forms_by_filename(registry: Registry) -> dict[str, str]:
@@ -302,6 +374,16 @@ def get_task(session: Session, workspace: Workspace, task_id: int) -> Task:
     if not (may_work(workspace, task) or workspace.permissions.can(unit, "view")):
         raise ServiceError("업무를 찾을 수 없습니다.", status=404)
     return task
+
+
+def task_instructions(rt: Runtime, task: Task) -> str:
+    """The HTML of a ready task's ``instructionsForEndUser`` over its data (``""``: none).
+    Safe to show as it is: Markdown without raw HTML, templated in Jinja's sandbox."""
+    if task.state != "ready":
+        return ""
+    workflow = runtime.load(task.instance.state, rt.engine())
+    spiff_task = runtime.find_task(workflow, task.spiff_task_id)
+    return runtime.instructions_html(spiff_task) if spiff_task is not None else ""
 
 
 def task_scope(rt: Runtime, workspace: Workspace, task: Task) -> FormScope | None:

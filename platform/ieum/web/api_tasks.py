@@ -96,6 +96,7 @@ def read(facility_code: str, task_id: int):
     scope = flows.task_scope(_runtime(), ws, task)
     body = _task(task)
     body["form_schema"] = scope.form.schema_dict() if scope else None
+    body["instructions_html"] = flows.task_instructions(_runtime(), task) or None
     body["may_work"] = flows.may_work(ws, task)
     return jsonify(body)
 

@@ -150,6 +150,7 @@ def work(facility_code: str, task_id: int):
         panels=task_panels(ws, "task", subject_id=task.subject_id, task=task,
                            instance=instance),
         tree=scope.tree if scope else None, attachments={},
+        instructions=flows.task_instructions(runtime(), task),
         may_work=flows.may_work(ws, task), history=flows.instance_tasks(session, instance),
         documents=documents.of_instance(session, registry(), ws, instance, today(),
                                         actor_for(current_user.row)),

@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from ieum.expressions import EvalError, compile_expression, run_script
+from ieum.expressions import (
+    EvalError,
+    compile_expression,
+    evaluate_value,
+    execute_script,
+)
 from ieum.workflow.functions import ServiceFunction, call
 
 
@@ -27,10 +32,14 @@ class ExpressionFailed(ValueError):
 
 
 class SafeEnvironment(BasePythonScriptEngineEnvironment):
-    def __init__(self, functions: Mapping[str, ServiceFunction], today: dt.date) -> None:
+    def __init__(self, functions: Mapping[str, ServiceFunction], today: dt.date,
+                 helpers: Mapping[str, Callable[..., Any]] | None = None) -> None:
         super().__init__({})
         self.functions = functions
         self.today = today
+        #: Answers to SpiffArena's script helpers (``get_current_user()``...), see
+        #: :data:`ieum.expressions.HELPERS`; the process runner sets them from its actor.
+        self.helpers = dict(helpers or {})
 
     def evaluate(self, expression: str, context: dict[str, Any],
                  external_context: Mapping[str, Any] | None = None) -> Any:
@@ -40,12 +49,23 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
             raise ExpressionFailed(f"{expression}: {value}")
         return value
 
+    def evaluate_parameter(self, expression: str, context: dict[str, Any]) -> Any:
+        """A service-task parameter: an expression that may also use what scripts may
+        (f-strings, safe methods, the helpers), as SpiffArena's parameters often do."""
+        value = evaluate_value(expression, context, today=self.today, helpers=self.helpers)
+        if isinstance(value, EvalError):
+            raise ExpressionFailed(f"{expression}: {value}")
+        return value
+
     def execute(self, script: str, context: dict[str, Any],
                 external_context: Mapping[str, Any] | None = None) -> bool:
-        assigned = run_script(script, {**(external_context or {}), **context}, today=self.today)
-        if isinstance(assigned, EvalError):
-            raise ExpressionFailed(str(assigned))
-        context.update(_jsonable(assigned))
+        outcome = execute_script(script, {**(external_context or {}), **context},
+                                 today=self.today, helpers=self.helpers)
+        if isinstance(outcome, EvalError):
+            raise ExpressionFailed(str(outcome))
+        context.update(_jsonable(outcome.changed))
+        for name in outcome.deleted:
+            context.pop(name, None)
         return True
 
     def call_service(self, context: dict[str, Any], operation_name: str = "",
@@ -68,8 +88,22 @@ def _jsonable(value: Any) -> Any:
 
 
 class SafeScriptEngine(PythonScriptEngine):
-    def __init__(self, functions: Mapping[str, ServiceFunction], today: dt.date) -> None:
-        super().__init__(environment=SafeEnvironment(functions, today))
+    def __init__(self, functions: Mapping[str, ServiceFunction], today: dt.date,
+                 helpers: Mapping[str, Callable[..., Any]] | None = None) -> None:
+        super().__init__(environment=SafeEnvironment(functions, today, helpers))
+
+    def evaluate(self, task, expression: str,  # noqa: ANN001 - a SpiffWorkflow Task
+                 external_context: Mapping[str, Any] | None = None) -> Any:
+        params = getattr(getattr(task, "task_spec", None), "operation_params", None) or {}
+        if any(isinstance(p, Mapping) and p.get("value") == expression
+               for p in params.values()):
+            try:
+                return self.environment.evaluate_parameter(
+                    expression, {**(external_context or {}), **task.data})
+            except Exception as error:
+                raise WorkflowTaskException(f"Error evaluating expression '{expression}'",
+                                            task=task, exception=error) from error
+        return super().evaluate(task, expression, external_context)
 
     def call_service(self, task, **kwargs: Any) -> str:  # noqa: ANN001 - a SpiffWorkflow Task
         try:

@@ -9,12 +9,16 @@ parameters as keyword arguments. Plug-ins add functions through the entry-point 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from lxml import etree
+
 from ieum.definitions import extensions
+from ieum.definitions.problems import Problem, pointer
 
 ServiceFunction = Callable[..., Any]
 _BUILTIN: dict[str, ServiceFunction] = {}
@@ -85,3 +89,39 @@ def add_days(date: str, days: int) -> str:
 def fail(message: str = "의도한 실패") -> None:
     """Always fails with ``message`` (for testing error handling of a process)."""
     raise RuntimeError(message)
+
+
+# --- checks at load ------------------------------------------------------------------------------
+
+def operator_problems(processes: Iterable[Any], functions: Mapping[str, ServiceFunction],
+                      ) -> list[Problem]:
+    """A problem for each service task whose operator (``spiffworkflow:serviceTaskOperator
+    id``) is no registered function: it would fail when the process reaches it (SpiffArena's
+    connectors such as ``http/GetRequest`` are not functions of ieum). ``processes`` are
+    :class:`ieum.definitions.model.ProcessDef` objects."""
+    problems = []
+    known = ", ".join(sorted(functions)) or "(none)"
+    for process in processes:
+        lines = _element_lines(process.path)
+        for spec in [process.spec, *process.subprocess_specs.values()]:
+            for task_spec in spec.task_specs.values():
+                name = getattr(task_spec, "operation_name", None)
+                if name is None or name in functions:
+                    continue
+                task_id = task_spec.bpmn_id or task_spec.name
+                line = lines.get(task_id)
+                problems.append(Problem(
+                    process.path, pointer(spec.name, task_id),
+                    f"service task {task_id!r} calls operator {name!r}, which is no registered "
+                    f"service function (ieum.functions); registered: {known}"
+                    + (f" (line {line})" if line else "")))
+    return problems
+
+
+def _element_lines(path: Path) -> dict[str, int]:
+    try:
+        root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+    except (OSError, etree.XMLSyntaxError):
+        return {}
+    return {element.get("id"): element.sourceline for element in root.iter(etree.Element)
+            if element.get("id")}

@@ -21,10 +21,12 @@ from SpiffWorkflow.util.task import TaskState
 
 from ieum.definitions.model import ProcessDef
 from ieum.expressions import EvalError, compile_expression, compile_script
+from ieum.expressions.instructions import instruction_names, render_instructions
 from ieum.workflow.environment import SafeScriptEngine
 
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
 FORM_PROPERTY = "formJsonSchemaFilename"
+INSTRUCTIONS = "instructionsForEndUser"
 #: The class names SpiffWorkflow 3.2 reports as a waiting timer's ``event_type``.
 TIMER_EVENTS = frozenset({"TimeDateEventDefinition", "DurationTimerEventDefinition",
                           "CycleTimerEventDefinition"})
@@ -75,6 +77,13 @@ def _parents_first(state: dict[str, Any]) -> None:
 
 def properties(task: SpiffTask) -> Mapping[str, str]:
     return getattr(task.task_spec, "extensions", {}).get("properties", {}) or {}
+
+
+def instructions_html(task: SpiffTask) -> str:
+    """The task's ``instructionsForEndUser`` rendered over its data (Markdown with sandboxed
+    templating, see :mod:`ieum.expressions.instructions`); ``""`` when it has none."""
+    text = (getattr(task.task_spec, "extensions", {}) or {}).get(INSTRUCTIONS)
+    return render_instructions(text, task.data) if text else ""
 
 
 @dataclass(frozen=True)
@@ -170,8 +179,9 @@ def condition_names(workflow: BpmnWorkflow) -> frozenset[str]:
             for attribute in ("script", "prescript", "postscript"):
                 script = getattr(task_spec, attribute, None)
                 if script:
-                    for assignment in compile_script(script):
-                        names |= assignment.expression.names
+                    names |= compile_script(script).names
+            extensions = getattr(task_spec, "extensions", {}) or {}
+            names |= instruction_names(extensions.get(INSTRUCTIONS))
             for key in ("role", "assignee", "dueInDays"):
                 source = (getattr(task_spec, "extensions", {}).get("properties") or {}).get(key)
                 if source:
