@@ -4,12 +4,19 @@ Vectorised: the income engine and the vector evaluator of the expression languag
 NumPy columns, in chunks (so a progress callback can follow), never a Python loop per
 household. Only aggregates leave this module: counts and budgets by region tier and household
 size, and a histogram of 소득인정액 / 선정기준액 for charts.
+
+A population on disk (a CSV or Parquet file, or a folder of Parquet files such as the one
+``ieum population generate --out DIR`` writes, partitioned by region) is streamed: each
+record batch is checked, evaluated and added to the totals before the next is read, so memory
+depends on the batch size, not on the number of households. Household ids stay Arrow arrays
+(used only to name a bad row). :func:`simulate_part` is the unit of work of one file, which
+the cluster engine (:mod:`ieum.catalog.cluster`) runs on Dask workers.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ieum.catalog.dataset import CsvTypeError, Part, PopulationDataset, open_population
 from ieum.catalog.definition import ProgramDefinition
 from ieum.catalog.income import TIERS, income_recognition_columns, tier_indexes
 from ieum.catalog.population import PopulationError
@@ -37,7 +45,8 @@ _LABELS = {
     "general_assets": "일반재산", "financial_assets": "금융재산", "car_value": "자동차 가액",
     "car_exempt": "자동차 제외 대상", "debts": "부채",
 }
-Progress = Callable[[int], None]
+#: ``progress(percent, message)``: 0..100 and a Korean line, after each batch.
+Progress = Callable[[int, str], None]
 
 
 class Population:
@@ -58,8 +67,8 @@ class Population:
                         for name in AMOUNT_COLUMNS}
         self.car_exempt = np.asarray(columns["car_exempt"], dtype=np.int64)
         ids = columns.get("household_id") if hasattr(columns, "get") else None
-        self.household_id = (np.asarray(ids) if ids is not None
-                             else np.arange(1, self.n + 1, dtype=np.int64))
+        #: Arrow array (from a file or table), NumPy array, or ``None`` (then 1..n).
+        self.household_id: Any = ids
         self._regions: np.ndarray | None = None
 
     def __len__(self) -> int:
@@ -84,7 +93,13 @@ class Population:
 
     def household(self, index: int) -> dict[str, Any]:
         """Row ``index`` as a household mapping (for scalar evaluation and tests)."""
-        row: dict[str, Any] = {"household_id": self.household_id[index].item(),
+        ids = self.household_id
+        if ids is None:
+            key: Any = index + 1
+        else:
+            value = ids[index]
+            key = value.as_py() if hasattr(value, "as_py") else value.item()
+        row: dict[str, Any] = {"household_id": key,
                                "size": int(self.size[index]), "region": TIERS[self.tiers[index]],
                                "car_exempt": int(self.car_exempt[index])}
         for name, values in self.amounts.items():
@@ -95,16 +110,31 @@ class Population:
 # reading
 
 
-def _row_name(index: int, ids: np.ndarray | None, csv: bool) -> str:
-    row = f"{index + 2}행" if csv else f"{index + 1}번째 행"
-    if ids is not None and index < len(ids):
-        return f"{row} (가구 번호 {ids[index]})"
-    return row
+Ids = pa.ChunkedArray | pa.Array | None
 
 
-def population_from_table(table: pa.Table, *, source: str = "", csv: bool = False) -> Population:
-    """Check ``table`` (the columns of a population file) and make it a :class:`Population`;
+class _Rows:
+    """How to name row ``index`` of a batch in a message: its line in the file (``offset``
+    rows before the batch; a CSV's header is line 1) and its household id."""
+
+    def __init__(self, ids: Ids, csv: bool, offset: int) -> None:
+        self.ids, self.csv, self.offset = ids, csv, offset
+
+    def __call__(self, index: int) -> str:
+        line = index + self.offset
+        row = f"{line + 2}행" if self.csv else f"{line + 1}번째 행"
+        if self.ids is not None and index < len(self.ids):
+            return f"{row} (가구 번호 {self.ids[index].as_py()})"
+        return row
+
+
+def population_from_table(table: pa.Table | pa.RecordBatch, *, source: str = "",
+                          csv: bool = False, offset: int = 0) -> Population:
+    """Check ``table`` (the columns of a population file, or one record batch of it,
+    ``offset`` rows into the file) and make it a :class:`Population`;
     :class:`PopulationError` names missing columns, or the first bad value with its row."""
+    if isinstance(table, pa.RecordBatch):
+        table = pa.Table.from_batches([table])
     names = set(table.column_names)
     missing = [name for name in POPULATION_COLUMNS if name not in names]
     where = f"{source}: " if source else ""
@@ -114,39 +144,39 @@ def population_from_table(table: pa.Table, *, source: str = "", csv: bool = Fals
     if table.num_rows == 0:
         raise PopulationError(f"{where}가구가 한 줄도 없습니다")
     ids_column = table["household_id"]
-    ids = ids_column.to_numpy(zero_copy_only=False) if ids_column.null_count == 0 else None
+    ids = ids_column if ids_column.null_count == 0 else None
+    rows = _Rows(ids, csv, offset)
     numbers: dict[str, np.ndarray] = {}
     for name in POPULATION_COLUMNS:
         if name in ("household_id", "region"):
             continue
-        numbers[name] = _numeric(table[name], name, ids, csv, where)
+        numbers[name] = _numeric(table[name], name, rows, where)
     size = numbers["size"]
     bad = (size < 1) | (size != np.floor(size)) | (size > 100)
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
-        raise PopulationError(f"{where}{_row_name(index, ids, csv)}: 가구원 수는 1에서 100 "
+        raise PopulationError(f"{where}{rows(index)}: 가구원 수는 1에서 100 "
                               f"사이의 정수여야 합니다: {size[index]:g}")
     for name in AMOUNT_COLUMNS:
         negative = numbers[name] < 0
         if negative.any():
             index = int(np.flatnonzero(negative)[0])
-            raise PopulationError(f"{where}{_row_name(index, ids, csv)}: {_LABELS[name]}"
+            raise PopulationError(f"{where}{rows(index)}: {_LABELS[name]}"
                                   f"({name})는 0 이상이어야 합니다: {numbers[name][index]:g}")
     exempt = numbers["car_exempt"]
     bad = (exempt != 0) & (exempt != 1)
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
-        raise PopulationError(f"{where}{_row_name(index, ids, csv)}: car_exempt는 0 또는 1"
+        raise PopulationError(f"{where}{rows(index)}: car_exempt는 0 또는 1"
                               f"이어야 합니다: {exempt[index]:g}")
-    tiers = _tiers(table["region"], ids, csv, where)
+    tiers = _tiers(table["region"], rows, where)
     columns: dict[str, Any] = dict(numbers)
     if ids is not None:
         columns["household_id"] = ids
     return Population(columns, tiers=tiers, source=source)
 
 
-def _numeric(column: pa.ChunkedArray, name: str, ids: np.ndarray | None, csv: bool,
-             where: str) -> np.ndarray:
+def _numeric(column: pa.ChunkedArray, name: str, rows: _Rows, where: str) -> np.ndarray:
     kind = column.type
     if pa.types.is_dictionary(kind):
         column = column.cast(kind.value_type)
@@ -154,22 +184,22 @@ def _numeric(column: pa.ChunkedArray, name: str, ids: np.ndarray | None, csv: bo
     if pa.types.is_boolean(kind):
         column = column.cast(pa.int8())
     elif not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
-        column = _parse_numbers(column, name, ids, csv, where)
+        column = _parse_numbers(column, name, rows, where)
     if column.null_count:
         nulls = np.asarray(column.is_null().to_numpy(zero_copy_only=False))
         index = int(np.flatnonzero(nulls)[0])
-        raise PopulationError(f"{where}{_row_name(index, ids, csv)}: {_LABELS[name]}({name}) "
+        raise PopulationError(f"{where}{rows(index)}: {_LABELS[name]}({name}) "
                               "값이 비어 있습니다")
     values = column.to_numpy().astype(np.float64, copy=False)
     bad = ~np.isfinite(values)
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
-        raise PopulationError(f"{where}{_row_name(index, ids, csv)}: {_LABELS[name]}({name}) "
+        raise PopulationError(f"{where}{rows(index)}: {_LABELS[name]}({name}) "
                               f"값이 숫자가 아닙니다: {values[index]}")
     return values
 
 
-def _parse_numbers(column: pa.ChunkedArray, name: str, ids: np.ndarray | None, csv: bool,
+def _parse_numbers(column: pa.ChunkedArray, name: str, rows: _Rows,
                    where: str) -> pa.ChunkedArray:
     try:
         return pc.cast(column, pa.float64())
@@ -182,13 +212,12 @@ def _parse_numbers(column: pa.ChunkedArray, name: str, ids: np.ndarray | None, c
         try:
             float(str(text).replace(",", ""))
         except ValueError:
-            raise PopulationError(f"{where}{_row_name(index, ids, csv)}: {_LABELS[name]}"
+            raise PopulationError(f"{where}{rows(index)}: {_LABELS[name]}"
                                   f"({name}) 값이 숫자가 아닙니다: {text!r}") from None
     raise PopulationError(f"{where}{_LABELS[name]}({name}) 열을 숫자로 읽을 수 없습니다")
 
 
-def _tiers(column: pa.ChunkedArray, ids: np.ndarray | None, csv: bool,
-           where: str) -> np.ndarray:
+def _tiers(column: pa.ChunkedArray, rows: _Rows, where: str) -> np.ndarray:
     encoded = pc.dictionary_encode(column.combine_chunks()) if not pa.types.is_dictionary(
         column.type) else column.combine_chunks()
     dictionary = [None if value is None else str(value).strip()
@@ -207,7 +236,7 @@ def _tiers(column: pa.ChunkedArray, ids: np.ndarray | None, csv: bool,
         index = int(np.flatnonzero(bad)[0])
         value = None if nulls is not None and nulls[index] else dictionary[raw[index]]
         shown = "빈 값" if value is None else repr(value)
-        raise PopulationError(f"{where}{_row_name(index, ids, csv)}: 지역(region)은 "
+        raise PopulationError(f"{where}{rows(index)}: 지역(region)은 "
                               f"{', '.join(TIERS)} 중 하나여야 합니다: {shown}")
     return tiers
 
@@ -300,7 +329,12 @@ def _group_json(groups: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str
             for key, group in groups.items()}
 
 
-class _Totals:
+class Totals:
+    """What a simulation adds up (households, eligible households and benefits by region
+    tier and household size, the histogram, failed rows): partial totals of parts of a
+    population merge into the totals of the whole (:meth:`merge`). Plain NumPy arrays, so a
+    cluster worker can send them back."""
+
     def __init__(self) -> None:
         self.region_households = np.zeros(len(TIERS), dtype=np.int64)
         self.region_eligible = np.zeros(len(TIERS), dtype=np.int64)
@@ -339,9 +373,27 @@ class _Totals:
             grown[:len(old)] += old
             setattr(self, name, grown + values)
 
+    @property
+    def households(self) -> int:
+        return int(self.region_households.sum())
 
-def _prepared(definition: ProgramDefinition, year: int | None,
-              ) -> tuple[int, tuple[Any, Any, Any], dict[str, Any], bool]:
+    def merge(self, other: Totals) -> None:
+        """Add ``other`` (the totals of another part) to these."""
+        self.region_households += other.region_households
+        self.region_eligible += other.region_eligible
+        self.region_budget += other.region_budget
+        self.histogram += other.histogram
+        self.errors += other.errors
+        length = max(len(self.size_households), len(other.size_households))
+        for name in ("size_households", "size_eligible", "size_budget"):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            grown = np.zeros(length, dtype=mine.dtype)
+            grown[:len(mine)] += mine
+            grown[:len(theirs)] += theirs
+            setattr(self, name, grown)
+
+
+def _prepared(definition: ProgramDefinition, year: int | None) -> Prepared:
     year = definition.latest_year if year is None else int(year)
     parameters = definition.parameters_for(year)
     expressions = (compile_expression(definition.threshold),
@@ -353,6 +405,9 @@ def _prepared(definition: ProgramDefinition, year: int | None,
                                  for name, value in parameters.items()}
     constants["year"] = np.asarray(year, dtype=np.int64)
     return year, expressions, constants, "region" in names
+
+
+Prepared = tuple[int, tuple[Any, Any, Any], dict[str, Any], bool]
 
 
 def _evaluate_chunk(definition: ProgramDefinition, population: Population, start: int,
@@ -394,24 +449,128 @@ def evaluate_population(definition: ProgramDefinition,
                            with_regions)
 
 
-def simulate(definition: ProgramDefinition,
-             population: Population | pa.Table | Mapping[str, Any],
+PopulationInput = Population | pa.Table | Mapping[str, Any] | PopulationDataset | str | Path
+
+
+def simulate(definition: ProgramDefinition, population: PopulationInput,
              year: int | None = None, progress: Progress | None = None, *,
              chunk_size: int = CHUNK_SIZE) -> SimulationResult:
     """Run ``definition`` over every household of ``population`` for ``year`` (default: the
-    program's latest year). ``progress(n)`` is called after each chunk with the number of
-    households it held. Raises :class:`~ieum.catalog.definition.ProgramError` for a year the
-    program has no parameters for, :class:`PopulationError` for a bad population."""
+    program's latest year).
+
+    ``population`` is in memory (a :class:`Population`, an Arrow table or columns), or on
+    disk: a path (CSV or Parquet file, or a folder of Parquet files) or a
+    :class:`~ieum.catalog.dataset.PopulationDataset`, then read in batches of ``chunk_size``
+    rows and never held whole. ``progress(percent, message)`` is called after each batch
+    (percent 0..100; by bytes read for CSV). Raises
+    :class:`~ieum.catalog.definition.ProgramError` for a year the program has no parameters
+    for, :class:`PopulationError` for a bad population (naming the file and the row)."""
+    if isinstance(population, str | Path | PopulationDataset):
+        dataset = (population if isinstance(population, PopulationDataset)
+                   else open_population(population))
+        prepared = _prepared(definition, year)
+        return result_of(definition, prepared[0],
+                         simulate_dataset(definition, dataset, prepared[0], progress,
+                                          chunk_size=chunk_size))
     population = as_population(population)
-    year, prepared, constants, with_regions = _prepared(definition, year)
-    totals = _Totals()
+    year, expressions, constants, with_regions = _prepared(definition, year)
+    totals = Totals()
     for start in range(0, population.n, chunk_size):
         stop = min(start + chunk_size, population.n)
-        outcome = _evaluate_chunk(definition, population, start, stop, year, prepared,
+        outcome = _evaluate_chunk(definition, population, start, stop, year, expressions,
                                   constants, with_regions)
         totals.add(population.tiers[start:stop], population.size[start:stop], outcome)
         if progress is not None:
-            progress(stop - start)
+            progress(int(100 * stop // population.n), _done(stop, population.n))
+    return result_of(definition, year, totals)
+
+
+def _done(households: int, total: int | None) -> str:
+    if total:
+        return f"가구 {households:,}개 / {total:,}개 계산"
+    return f"가구 {households:,}개 계산"
+
+
+class ProgressTracker:
+    """Percent of a dataset done: parts weigh their rows (Parquet) or bytes (CSV)."""
+
+    def __init__(self, dataset: PopulationDataset, progress: Progress | None) -> None:
+        self.progress = progress
+        self.total_weight = sum(part.weight for part in dataset.parts) or 1
+        self.rows = dataset.rows
+        self.finished_weight = 0
+        self.households = 0
+
+    def batch(self, part: Part, rows: int, share: float) -> None:
+        self.households += rows
+        if self.progress is None:
+            return
+        done = self.finished_weight + share * part.weight
+        percent = min(100, int(100 * done / self.total_weight))
+        self.progress(percent, _done(self.households, self.rows))
+
+    def part_done(self, part: Part, households: int | None = None) -> None:
+        self.finished_weight += part.weight
+        if households is not None:  # a part run elsewhere (a cluster worker)
+            self.batch(part, households, 0.0)
+
+
+def simulate_dataset(definition: ProgramDefinition, dataset: PopulationDataset,
+                     year: int, progress: Progress | None = None, *,
+                     chunk_size: int = CHUNK_SIZE) -> Totals:
+    """The totals of ``definition`` over every part of ``dataset``, one after the other:
+    each part's totals are added up alone, then merged in part order (as the cluster engine
+    does, so both give identical figures). Raises :class:`PopulationError`."""
+    tracker = ProgressTracker(dataset, progress)
+    totals = Totals()
+    for part in dataset.parts:
+        totals.merge(simulate_part(definition, part, year, chunk_size=chunk_size,
+                                   on_batch=lambda rows, share, part=part:
+                                   tracker.batch(part, rows, share)))
+        tracker.part_done(part)
+    if totals.households == 0:
+        raise PopulationError(f"{dataset.name}: 가구가 한 줄도 없습니다")
+    return totals
+
+
+def simulate_part(definition: ProgramDefinition, part: Part, year: int, *,
+                  chunk_size: int = CHUNK_SIZE,
+                  on_batch: Callable[[int, float], None] | None = None) -> Totals:
+    """The totals of ``definition`` over one file of a population, read in batches of
+    ``chunk_size`` rows; ``on_batch(rows, share_of_the_part_read)`` after each.
+    Raises :class:`PopulationError` naming the file and the row of a bad value."""
+    prepared = _prepared(definition, year)
+    try:
+        return _simulate_batches(definition, part, prepared, part.batches(chunk_size),
+                                 on_batch)
+    except CsvTypeError:
+        # a value that is not a number: read the file again as text to name its row
+        return _simulate_batches(definition, part, prepared,
+                                 part.batches(chunk_size, as_text=True), on_batch)
+
+
+def _simulate_batches(definition: ProgramDefinition, part: Part, prepared: Prepared,
+                      batches: Iterator[tuple[pa.RecordBatch, float]],
+                      on_batch: Callable[[int, float], None] | None) -> Totals:
+    year, expressions, constants, with_regions = prepared
+    totals = Totals()
+    offset = 0
+    for batch, share in batches:
+        if batch.num_rows == 0:
+            continue
+        block = population_from_table(batch, source=part.name, csv=part.kind == "csv",
+                                      offset=offset)
+        outcome = _evaluate_chunk(definition, block, 0, block.n, year, expressions,
+                                  constants, with_regions)
+        totals.add(block.tiers, block.size, outcome)
+        offset += block.n
+        if on_batch is not None:
+            on_batch(block.n, share)
+    return totals
+
+
+def result_of(definition: ProgramDefinition, year: int, totals: Totals) -> SimulationResult:
+    """The :class:`SimulationResult` of ``totals`` (budgets a month and a year)."""
     factor = 1.0 if definition.delivery_cycle == "monthly" else 1.0 / 12.0
     by_region = {
         tier: {"households": int(totals.region_households[i]),
@@ -428,7 +587,7 @@ def simulate(definition: ProgramDefinition,
     total_budget = float(totals.region_budget.sum())
     return SimulationResult(
         program=definition.code, version=definition.version, year=year,
-        delivery_cycle=definition.delivery_cycle, households=population.n,
+        delivery_cycle=definition.delivery_cycle, households=totals.households,
         eligible_households=int(totals.region_eligible.sum()),
         monthly_budget=total_budget * factor,
         annual_budget=total_budget * (12.0 if definition.delivery_cycle == "monthly" else 1.0),
