@@ -27,7 +27,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ieum.catalog.dataset import CsvTypeError, Part, PopulationDataset, open_population
+from ieum.catalog.dataset import (
+    CsvTypeError,
+    Part,
+    PopulationDataset,
+    keep_batch_memory,
+    open_population,
+    read_ahead,
+)
 from ieum.catalog.definition import ProgramDefinition
 from ieum.catalog.income import TIERS, income_recognition_columns, tier_indexes
 from ieum.catalog.population import PopulationError
@@ -147,25 +154,28 @@ def population_from_table(table: pa.Table | pa.RecordBatch, *, source: str = "",
     ids = ids_column if ids_column.null_count == 0 else None
     rows = _Rows(ids, csv, offset)
     numbers: dict[str, np.ndarray] = {}
+    ranges: dict[str, tuple[Any, Any] | None] = {}
     for name in POPULATION_COLUMNS:
         if name in ("household_id", "region"):
             continue
-        numbers[name] = _numeric(table[name], name, rows, where)
+        numbers[name], ranges[name] = _numeric(table[name], name, rows, where)
     size = numbers["size"]
-    bad = (size < 1) | (size != np.floor(size)) | (size > 100)
-    if bad.any():
+    if not _within(ranges["size"], 1, 100) and (
+            bad := (size < 1) | (size != np.floor(size)) | (size > 100)).any():
         index = int(np.flatnonzero(bad)[0])
         raise PopulationError(f"{where}{rows(index)}: 가구원 수는 1에서 100 "
                               f"사이의 정수여야 합니다: {size[index]:g}")
     for name in AMOUNT_COLUMNS:
+        if _within(ranges[name], 0, None):
+            continue
         negative = numbers[name] < 0
         if negative.any():
             index = int(np.flatnonzero(negative)[0])
             raise PopulationError(f"{where}{rows(index)}: {_LABELS[name]}"
                                   f"({name})는 0 이상이어야 합니다: {numbers[name][index]:g}")
     exempt = numbers["car_exempt"]
-    bad = (exempt != 0) & (exempt != 1)
-    if bad.any():
+    if not _within(ranges["car_exempt"], 0, 1) and (
+            bad := (exempt != 0) & (exempt != 1)).any():
         index = int(np.flatnonzero(bad)[0])
         raise PopulationError(f"{where}{rows(index)}: car_exempt는 0 또는 1"
                               f"이어야 합니다: {exempt[index]:g}")
@@ -176,7 +186,20 @@ def population_from_table(table: pa.Table | pa.RecordBatch, *, source: str = "",
     return Population(columns, tiers=tiers, source=source)
 
 
-def _numeric(column: pa.ChunkedArray, name: str, rows: _Rows, where: str) -> np.ndarray:
+def _within(bounds: tuple[Any, Any] | None, low: int, high: int | None) -> bool:
+    """Whether an integer column's (min, max) lie within ``low``..``high`` (then no value
+    of it needs checking one by one)."""
+    if bounds is None:
+        return False
+    least, most = bounds
+    return least is not None and least >= low and (high is None or most <= high)
+
+
+def _numeric(column: pa.ChunkedArray, name: str, rows: _Rows, where: str,
+             ) -> tuple[np.ndarray, tuple[Any, Any] | None]:
+    """The column as NumPy (float64 for amounts; int64 for the integer columns ``size`` and
+    ``car_exempt`` when the file has them as integers), and its (min, max) when its type is
+    an integer type (computed by Arrow in one pass, so range checks can be skipped)."""
     kind = column.type
     if pa.types.is_dictionary(kind):
         column = column.cast(kind.value_type)
@@ -190,13 +213,18 @@ def _numeric(column: pa.ChunkedArray, name: str, rows: _Rows, where: str) -> np.
         index = int(np.flatnonzero(nulls)[0])
         raise PopulationError(f"{where}{rows(index)}: {_LABELS[name]}({name}) "
                               "값이 비어 있습니다")
+    if pa.types.is_integer(column.type):
+        bounds = pc.min_max(column)
+        target = np.int64 if name in ("size", "car_exempt") else np.float64
+        return (column.to_numpy().astype(target, copy=False),
+                (bounds["min"].as_py(), bounds["max"].as_py()))
     values = column.to_numpy().astype(np.float64, copy=False)
     bad = ~np.isfinite(values)
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
         raise PopulationError(f"{where}{rows(index)}: {_LABELS[name]}({name}) "
                               f"값이 숫자가 아닙니다: {values[index]}")
-    return values
+    return values, None
 
 
 def _parse_numbers(column: pa.ChunkedArray, name: str, rows: _Rows,
@@ -330,67 +358,99 @@ def _group_json(groups: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str
 
 
 class Totals:
-    """What a simulation adds up (households, eligible households and benefits by region
-    tier and household size, the histogram, failed rows): partial totals of parts of a
-    population merge into the totals of the whole (:meth:`merge`). Plain NumPy arrays, so a
-    cluster worker can send them back."""
+    """What a simulation adds up: households, eligible households and benefits by cell
+    (household size x region tier; the totals by region and by size are sums of cells), the
+    histogram, failed rows. Partial totals of parts of a population merge into the totals
+    of the whole (:meth:`merge`). Plain NumPy arrays, so a cluster worker can send them back.
+    """
 
     def __init__(self) -> None:
-        self.region_households = np.zeros(len(TIERS), dtype=np.int64)
-        self.region_eligible = np.zeros(len(TIERS), dtype=np.int64)
-        self.region_budget = np.zeros(len(TIERS))
-        self.size_households = np.zeros(0, dtype=np.int64)
-        self.size_eligible = np.zeros(0, dtype=np.int64)
-        self.size_budget = np.zeros(0)
+        tiers = len(TIERS)
+        self.cell_households = np.zeros((0, tiers), dtype=np.int64)
+        self.cell_eligible = np.zeros((0, tiers), dtype=np.int64)
+        self.cell_budget = np.zeros((0, tiers))
         self.histogram = np.zeros(len(HISTOGRAM_EDGES), dtype=np.int64)
         self.errors = 0
 
     def add(self, tiers: np.ndarray, sizes: np.ndarray, outcome: Mapping[str, np.ndarray],
             ) -> None:
         eligible, amounts = outcome["eligible"], outcome["benefit"]
-        self.errors += int(outcome["errors"].sum())
-        codes = tiers
-        self.region_households += np.bincount(codes, minlength=len(TIERS))
-        self.region_eligible += np.bincount(codes, weights=eligible,
-                                            minlength=len(TIERS)).astype(np.int64)
-        self.region_budget += np.bincount(codes, weights=amounts, minlength=len(TIERS))
-        self.add_sizes(sizes, eligible, amounts)
+        self.errors += int(np.count_nonzero(outcome["errors"]))
+        width = len(TIERS)
+        cells = sizes * width
+        cells += tiers
+        length = (int(sizes.max()) + 1) * width
+        self._grow(length // width)
+        rows = length // width
+        self.cell_households[:rows] += np.bincount(cells, minlength=length).reshape(-1, width)
+        self.cell_eligible[:rows] += np.bincount(
+            cells, weights=eligible, minlength=length).astype(np.int64).reshape(-1, width)
+        self.cell_budget[:rows] += np.bincount(
+            cells, weights=amounts, minlength=length).reshape(-1, width)
         limit = outcome["threshold"]
-        positive = (limit > 0) & ~outcome["threshold_errors"]
-        ratio = outcome["income_recognition"][positive] / limit[positive]
-        bins = np.minimum((ratio * 10).astype(np.int64), len(HISTOGRAM_EDGES) - 1)
-        self.histogram += np.bincount(bins, minlength=len(HISTOGRAM_EDGES))
+        counted = limit > 0
+        if outcome["threshold_errors"].any():
+            counted &= ~outcome["threshold_errors"]
+        every = bool(counted.all())
+        if every:
+            ratio = np.divide(outcome["income_recognition"], limit)
+        else:
+            ratio = np.divide(outcome["income_recognition"], limit, out=np.zeros(len(limit)),
+                              where=counted)
+        ratio *= 10
+        edges = len(HISTOGRAM_EDGES)
+        np.minimum(ratio, edges - 1, out=ratio)
+        bins = ratio.astype(np.intp)
+        if not every:
+            bins[~counted] = edges  # beyond the last bin: not counted
+        self.histogram += np.bincount(bins, minlength=edges + 1)[:edges]
 
-    def add_sizes(self, sizes: np.ndarray, eligible: np.ndarray, amounts: np.ndarray) -> None:
-        length = max(int(sizes.max()) + 1, len(self.size_households))
-        households = np.bincount(sizes, minlength=length)
-        chosen = np.bincount(sizes, weights=eligible, minlength=length).astype(np.int64)
-        budget = np.bincount(sizes, weights=amounts, minlength=length)
-        for name, values in (("size_households", households), ("size_eligible", chosen),
-                             ("size_budget", budget)):
+    def _grow(self, rows: int) -> None:
+        if rows <= len(self.cell_households):
+            return
+        for name in ("cell_households", "cell_eligible", "cell_budget"):
             old = getattr(self, name)
-            grown = np.zeros(length, dtype=values.dtype)
-            grown[:len(old)] += old
-            setattr(self, name, grown + values)
+            grown = np.zeros((rows, old.shape[1]), dtype=old.dtype)
+            grown[:len(old)] = old
+            setattr(self, name, grown)
 
     @property
     def households(self) -> int:
-        return int(self.region_households.sum())
+        return int(self.cell_households.sum())
+
+    @property
+    def region_households(self) -> np.ndarray:
+        return self.cell_households.sum(axis=0)
+
+    @property
+    def region_eligible(self) -> np.ndarray:
+        return self.cell_eligible.sum(axis=0)
+
+    @property
+    def region_budget(self) -> np.ndarray:
+        return self.cell_budget.sum(axis=0)
+
+    @property
+    def size_households(self) -> np.ndarray:
+        return self.cell_households.sum(axis=1)
+
+    @property
+    def size_eligible(self) -> np.ndarray:
+        return self.cell_eligible.sum(axis=1)
+
+    @property
+    def size_budget(self) -> np.ndarray:
+        return self.cell_budget.sum(axis=1)
 
     def merge(self, other: Totals) -> None:
         """Add ``other`` (the totals of another part) to these."""
-        self.region_households += other.region_households
-        self.region_eligible += other.region_eligible
-        self.region_budget += other.region_budget
+        self._grow(len(other.cell_households))
+        rows = len(other.cell_households)
+        self.cell_households[:rows] += other.cell_households
+        self.cell_eligible[:rows] += other.cell_eligible
+        self.cell_budget[:rows] += other.cell_budget
         self.histogram += other.histogram
         self.errors += other.errors
-        length = max(len(self.size_households), len(other.size_households))
-        for name in ("size_households", "size_eligible", "size_budget"):
-            mine, theirs = getattr(self, name), getattr(other, name)
-            grown = np.zeros(length, dtype=mine.dtype)
-            grown[:len(mine)] += mine
-            grown[:len(theirs)] += theirs
-            setattr(self, name, grown)
 
 
 def _prepared(definition: ProgramDefinition, year: int | None) -> Prepared:
@@ -474,6 +534,7 @@ def simulate(definition: ProgramDefinition, population: PopulationInput,
                                           chunk_size=chunk_size))
     population = as_population(population)
     year, expressions, constants, with_regions = _prepared(definition, year)
+    keep_batch_memory()
     totals = Totals()
     for start in range(0, population.n, chunk_size):
         stop = min(start + chunk_size, population.n)
@@ -540,13 +601,14 @@ def simulate_part(definition: ProgramDefinition, part: Part, year: int, *,
     ``chunk_size`` rows; ``on_batch(rows, share_of_the_part_read)`` after each.
     Raises :class:`PopulationError` naming the file and the row of a bad value."""
     prepared = _prepared(definition, year)
+    keep_batch_memory()
     try:
-        return _simulate_batches(definition, part, prepared, part.batches(chunk_size),
-                                 on_batch)
+        return _simulate_batches(definition, part, prepared,
+                                 read_ahead(part.batches(chunk_size)), on_batch)
     except CsvTypeError:
         # a value that is not a number: read the file again as text to name its row
         return _simulate_batches(definition, part, prepared,
-                                 part.batches(chunk_size, as_text=True), on_batch)
+                                 read_ahead(part.batches(chunk_size, as_text=True)), on_batch)
 
 
 def _simulate_batches(definition: ProgramDefinition, part: Part, prepared: Prepared,
