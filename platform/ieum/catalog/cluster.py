@@ -20,9 +20,9 @@ from ieum.catalog.population import PopulationError
 from ieum.catalog.simulate import (
     CHUNK_SIZE,
     Progress,
+    ProgressTracker,
     SimulationResult,
     Totals,
-    ProgressTracker,
     _prepared,
     result_of,
     simulate_part,
@@ -45,7 +45,7 @@ def _client(scheduler: str | None, workers: int, threads: int,
         raise ClusterError("Dask가 설치되어 있지 않습니다: pip install 'ieum[cluster]'") from None
     try:
         if scheduler:
-            return Client(scheduler, timeout="20s"), None
+            return Client(scheduler, timeout="10s"), None
         cluster = LocalCluster(n_workers=workers, threads_per_worker=threads,
                                processes=processes, dashboard_address=":0")
         return Client(cluster), cluster
