@@ -602,13 +602,26 @@ def simulate_part(definition: ProgramDefinition, part: Part, year: int, *,
     Raises :class:`PopulationError` naming the file and the row of a bad value."""
     prepared = _prepared(definition, year)
     keep_batch_memory()
+    reported = [0, 0]  # rows reported to on_batch; rows read by the second reading
+
+    def report(rows: int, share: float) -> None:
+        reported[0] += rows
+        if on_batch is not None:
+            on_batch(rows, share)
+
+    def report_again(rows: int, share: float) -> None:
+        reported[1] += rows
+        if reported[1] > reported[0]:
+            report(reported[1] - reported[0], share)
+
     try:
         return _simulate_batches(definition, part, prepared,
-                                 read_ahead(part.batches(chunk_size)), on_batch)
+                                 read_ahead(part.batches(chunk_size)), report)
     except CsvTypeError:
         # a value that is not a number: read the file again as text to name its row
         return _simulate_batches(definition, part, prepared,
-                                 read_ahead(part.batches(chunk_size, as_text=True)), on_batch)
+                                 read_ahead(part.batches(chunk_size, as_text=True)),
+                                 report_again)
 
 
 def _simulate_batches(definition: ProgramDefinition, part: Part, prepared: Prepared,
