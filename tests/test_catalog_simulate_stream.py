@@ -4,6 +4,7 @@ same simulation on a Dask cluster (issue 17, points 3 and 4)."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import distributed
@@ -123,6 +124,7 @@ def test_a_bad_row_in_a_later_batch_is_named_by_its_line(tmp_path: Path, value: 
     with pytest.raises(PopulationError) as caught:
         simulate(LIVELIHOOD, path, chunk_size=256)
     assert caught.value.message == f"pop.csv: 1001행 (가구 번호 1000): {message}"
+    assert not [t for t in threading.enumerate() if t.name == "ieum-read-ahead"]
 
 
 def test_folders_that_cannot_be_read(tmp_path: Path) -> None:

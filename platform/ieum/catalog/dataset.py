@@ -244,6 +244,10 @@ def read_ahead(batches: Iterator[Any], depth: int = 1) -> Iterator[Any]:
             ready.put((_END, None))
         except BaseException as error:  # noqa: BLE001 - handed to the consumer
             ready.put((_END, error))
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()  # the file is closed now, not when the generator is collected
 
     reader = threading.Thread(target=produce, name="ieum-read-ahead", daemon=True)
     reader.start()

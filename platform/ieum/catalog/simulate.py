@@ -630,17 +630,22 @@ def _simulate_batches(definition: ProgramDefinition, part: Part, prepared: Prepa
     year, expressions, constants, with_regions = prepared
     totals = Totals()
     offset = 0
-    for batch, share in batches:
-        if batch.num_rows == 0:
-            continue
-        block = population_from_table(batch, source=part.name, csv=part.kind == "csv",
-                                      offset=offset)
-        outcome = _evaluate_chunk(definition, block, 0, block.n, year, expressions,
-                                  constants, with_regions)
-        totals.add(block.tiers, block.size, outcome)
-        offset += block.n
-        if on_batch is not None:
-            on_batch(block.n, share)
+    try:
+        for batch, share in batches:
+            if batch.num_rows == 0:
+                continue
+            block = population_from_table(batch, source=part.name, csv=part.kind == "csv",
+                                          offset=offset)
+            outcome = _evaluate_chunk(definition, block, 0, block.n, year, expressions,
+                                      constants, with_regions)
+            totals.add(block.tiers, block.size, outcome)
+            offset += block.n
+            if on_batch is not None:
+                on_batch(block.n, share)
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()  # stops the read-ahead thread at once on an error
     return totals
 
 
