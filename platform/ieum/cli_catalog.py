@@ -104,7 +104,6 @@ def resolve_program(reference: str) -> ProgramDefinition:
 def _run(definition: ProgramDefinition, dataset: PopulationDataset, year: int | None,
          label: str, cluster: dict[str, Any] | None) -> SimulationResult:
     from ieum.catalog.population import PopulationError
-    from ieum.catalog.simulate import simulate
 
     rows = dataset.rows
     big = (rows is None and dataset.bytes >= PROGRESS_FROM_BYTES) or \
@@ -126,7 +125,6 @@ def _run(definition: ProgramDefinition, dataset: PopulationDataset, year: int | 
         _problems(error, definition.code)
     except (IncomeError, PopulationError) as error:
         _fail(error.message)
-    return simulate  # unreachable: _problems and _fail exit
 
 
 def _engine(definition: ProgramDefinition, dataset: PopulationDataset, year: int | None,
