@@ -83,3 +83,15 @@ def test_runner_records_a_missing_benchmark_and_keeps_going(tmp_path) -> None:
     table = runner.table({**written, "simulation": {"error": "bench/bench_simulation.py is "
                                                              "missing"}})
     assert "ERROR" in table and "validation" in table
+
+
+def test_simulation_national_reports_its_figures() -> None:
+    """The national part of the simulation benchmark at toy size (issue 17): a folder by
+    region, the run and the read-only run in subprocesses, their memory."""
+    from bench import bench_simulation
+
+    figures = bench_simulation.national(30_000, 1, dask=False)
+    assert figures["households"] == 30_000 and figures["files"] == 4
+    assert figures["eligible_households"] > 0
+    assert figures["seconds"] > 0 and figures["read_only_seconds"] > 0
+    assert 0 < figures["peak_rss_mb"] and figures["peak_vm_hwm_mb"] > 0

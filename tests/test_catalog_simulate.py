@@ -113,9 +113,11 @@ def test_what_if_raising_the_threshold_costs_more() -> None:
 
 def test_progress_is_reported_per_chunk() -> None:
     seen = []
-    simulate(PROGRAMS["livelihood-2026"], generate(1000, 3), progress=seen.append,
+    simulate(PROGRAMS["livelihood-2026"], generate(1000, 3),
+             progress=lambda percent, message: seen.append((percent, message)),
              chunk_size=300)
-    assert seen == [300, 300, 300, 100]
+    assert [percent for percent, _ in seen] == [30, 60, 90, 100]
+    assert seen[-1][1] == "가구 1,000개 / 1,000개 계산"
 
 
 def test_expression_errors_count_as_not_eligible() -> None:

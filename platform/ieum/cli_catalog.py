@@ -21,10 +21,13 @@ from ieum.catalog.income import TIER_LABELS, IncomeError
 
 if TYPE_CHECKING:  # pyarrow is imported only by the commands that need it
     from ieum.catalog.compare import GainLoss
+    from ieum.catalog.dataset import PopulationDataset
     from ieum.catalog.simulate import Comparison, Population, SimulationResult
 
-#: Populations from this many households get a progress bar on stderr.
+#: Populations from this many households (or CSV files from this many bytes) get a progress
+#: bar on stderr.
 PROGRESS_FROM = 1 << 18
+PROGRESS_FROM_BYTES = 32 << 20
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -50,22 +53,27 @@ def population_group() -> None:
               help="Number of households (rows).")
 @click.option("--seed", default=0, show_default=True, type=int,
               help="Random seed: the same seed gives the same file.")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Output file: .csv or .parquet.")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Output: a .csv or .parquet file, or a folder (new or empty) that gets "
+                   "Parquet files partitioned by region (region=seoul/part-00000.parquet).")
 def population_generate(households: int, seed: int, out: Path) -> None:
     """Write a synthetic population with the columns `ieum simulate` reads:
 
     household_id, size, region (seoul/gyeonggi/metro/other), earned_income, business_income,
     other_income (won a month), housing_assets, general_assets, financial_assets, car_value,
     debts (won), car_exempt (0/1).
-    """
-    from ieum.catalog.population import PopulationError, generate, write_population
 
-    if out.suffix.lower() not in (".csv", ".parquet", ".pq"):
-        _fail(f"파일 형식을 알 수 없습니다: {out.name} (.csv 또는 .parquet으로 끝나야 합니다)", 2)
+    Households are made and written a million at a time, so a national population
+    (--households 23000000 --out national/) needs little memory.
+    """
+    from ieum.catalog.population import PopulationError, write_generated
+
+    suffix = out.suffix.lower()
+    if suffix and suffix not in (".csv", ".parquet", ".pq") and not out.is_dir():
+        _fail(f"파일 형식을 알 수 없습니다: {out.name} (.csv 또는 .parquet으로 끝나는 파일이나 "
+              "폴더여야 합니다)", 2)
     try:
-        table = generate(households, seed)
-        write_population(table, out)
+        write_generated(households, seed, out)
     except PopulationError as error:
         _fail(error.message)
     click.echo(f"가구 {households:,}개를 만들었습니다: {out}")
@@ -137,21 +145,44 @@ def resolve_program(reference: str) -> ProgramDefinition:
     return programs[reference]
 
 
-def _run(definition: ProgramDefinition, population: Population, year: int | None,
-         label: str) -> SimulationResult:
+def _run(definition: ProgramDefinition, dataset: PopulationDataset, year: int | None,
+         label: str, cluster: dict[str, Any] | None) -> SimulationResult:
     from ieum.catalog.population import PopulationError
-    from ieum.catalog.simulate import simulate
 
+    rows = dataset.rows
+    big = (rows is None and dataset.bytes >= PROGRESS_FROM_BYTES) or \
+        (rows is not None and rows >= PROGRESS_FROM)
     try:
-        if population.n < PROGRESS_FROM:
-            return simulate(definition, population, year)
-        with click.progressbar(length=population.n, label=label, file=sys.stderr,
-                               show_percent=True, show_pos=True) as bar:
-            return simulate(definition, population, year, progress=bar.update)
+        if not big:
+            return _engine(definition, dataset, year, None, cluster)
+        with click.progressbar(length=100, label=label, file=sys.stderr,
+                               show_percent=True, show_pos=False) as bar:
+            seen = [0]
+
+            def advance(percent: int, message: str) -> None:
+                if percent > seen[0]:
+                    bar.update(percent - seen[0])
+                    seen[0] = percent
+
+            return _engine(definition, dataset, year, advance, cluster)
     except ProgramError as error:
         _problems(error, definition.code)
     except (IncomeError, PopulationError) as error:
         _fail(error.message)
+
+
+def _engine(definition: ProgramDefinition, dataset: PopulationDataset, year: int | None,
+            progress: Any, cluster: dict[str, Any] | None) -> SimulationResult:
+    from ieum.catalog.simulate import simulate
+
+    if cluster is None:
+        return simulate(definition, dataset, year, progress)
+    from ieum.catalog.cluster import ClusterError, simulate_on_dask
+
+    try:
+        return simulate_on_dask(definition, dataset, year, progress, **cluster)
+    except ClusterError as error:
+        _fail(error.message, 2)
 
 
 def _width(text: str) -> int:
@@ -318,8 +349,9 @@ def print_gains_losses(gains: GainLoss) -> None:
 @click.command("simulate")
 @click.argument("program")
 @click.option("--population", "population_file", required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="Population file (.csv, or .parquet) with one row per household.")
+              type=click.Path(path_type=Path),
+              help="Population file (.csv, or .parquet) with one row per household, or a "
+                   "folder of Parquet files (as `ieum population generate --out DIR` writes).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--year", type=int, default=None,
               help="Year of the standards and parameters (default: the program's latest).")
@@ -328,8 +360,18 @@ def print_gains_losses(gains: GainLoss) -> None:
 @click.option("--min-group", "min_group", default=None, type=click.IntRange(1, 1_000_000),
               help="With --compare: hide groups of fewer households (k-anonymity; "
                    "default 10).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True,
+              help="local: this process, batch by batch; dask: one task per file on a Dask "
+                   "cluster.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler address (tcp://host:8786); without it --engine dask "
+                   "starts a LocalCluster on this machine.")
+@click.option("--workers", type=click.IntRange(1, 256), default=2, show_default=True,
+              help="Workers of the LocalCluster (--engine dask without --scheduler).")
 def simulate_command(program: str, population_file: Path, as_json: bool, year: int | None,
-                     other: str | None, min_group: int | None) -> None:
+                     other: str | None, min_group: int | None, engine: str,
+                     scheduler: str | None, workers: int) -> None:
     """Simulate PROGRAM (a shipped program code such as livelihood-2026, or a YAML file)
     over a population: eligible households and monthly budget, in total, by region and by
     household size.
@@ -348,8 +390,17 @@ def simulate_command(program: str, population_file: Path, as_json: bool, year: i
     "monthly_budget", "by_region", "by_size", ...}; with --compare it prints
     {"a": ..., "b": ..., "difference": ..., "gains_losses": ...}: who gains and who loses
     by region, household size and income decile, and the Gini coefficient of benefits of
-    each version; groups of fewer than --min-group households are never shown.
+    each version; groups of fewer than --min-group households are never shown. The
+    comparison ranks every household by income, so --compare reads one population file
+    whole.
+
+    \b
+    The population is read in batches, never whole. On a cluster (docs/PERFORMANCE.md):
+      ieum population generate --households 23000000 --out /shared/national
+      ieum simulate livelihood-2026 --population /shared/national --engine dask \\
+          --scheduler tcp://scheduler:8786
     """
+    from ieum.catalog.dataset import open_population
     from ieum.catalog.population import PopulationError
     from ieum.catalog.simulate import compare, read_population
 
@@ -357,20 +408,31 @@ def simulate_command(program: str, population_file: Path, as_json: bool, year: i
         _fail("--min-group은 --compare와 함께 씁니다 (두 버전을 비교할 때 가릴 집단 크기).", 2)
     definition = resolve_program(program)
     other_definition = resolve_program(other) if other is not None else None
+    if scheduler and engine != "dask":
+        _fail("--scheduler는 --engine dask와 함께 써야 합니다", 2)
+    cluster = ({"scheduler": scheduler, "workers": workers} if engine == "dask" else None)
     try:
-        population = read_population(population_file)
+        population = open_population(population_file)
     except PopulationError as error:
-        _fail(error.message, 2 if not population_file.is_file() else 1)
-    result = _run(definition, population, year, f"{definition.code} 모의실험")
+        _fail(error.message, 2 if not population_file.exists() else 1)
+    result = _run(definition, population, year, f"{definition.code} 모의실험", cluster)
     if other_definition is None:
         if as_json:
             click.echo(json.dumps(result.to_json(), ensure_ascii=False))
         else:
             _print_result(result)
         return
-    other_result = _run(other_definition, population, year, f"{other_definition.code} 모의실험")
+    other_result = _run(other_definition, population, year, f"{other_definition.code} 모의실험",
+                        cluster)
     comparison = compare(result, other_result)
-    gains = gains_losses_of(definition, other_definition, population, year, min_group)
+    if not population_file.is_file():
+        _fail("--compare는 한 파일의 인구로 비교합니다 (소득 10분위를 가르려면 모든 가구를 "
+              "함께 읽어야 합니다): 폴더가 아닌 CSV 또는 Parquet 파일을 주세요", 2)
+    try:
+        whole = read_population(population_file)
+    except PopulationError as error:
+        _fail(error.message)
+    gains = gains_losses_of(definition, other_definition, whole, year, min_group)
     if as_json:
         click.echo(json.dumps(safe_payload(result, other_result, comparison, gains),
                               ensure_ascii=False))

@@ -191,6 +191,8 @@ def median_income_columns(sizes: np.ndarray, year: int) -> np.ndarray:
     sizes = np.asarray(sizes)
     largest = int(sizes.max()) if sizes.size else 1
     table = _median_table(year, max(largest, 6))
+    if sizes.size and sizes.dtype == np.intp and sizes.min() >= 1:
+        return np.concatenate(([table[0]], table))[sizes]  # index by size: no shifted copy
     return table[np.clip(sizes, 1, None).astype(np.intp) - 1]
 
 

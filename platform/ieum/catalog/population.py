@@ -7,10 +7,15 @@ households have none), home owners and tenants (a tenant's deposit is a housing 
 land or buildings, savings, debts for about a third, cars for about two thirds of households
 (a few exempt: a car of a person with a severe disability or used for a livelihood).
 Amounts are whole won, rounded to the thousand. The same ``seed`` gives the same table.
+
+Large populations are made and written in blocks of :data:`GENERATION_BLOCK` households
+(:func:`write_generated`), so a national one (23 million households) never sits in memory;
+a folder gets Parquet files partitioned by region (``region=seoul/part-00000.parquet``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +31,10 @@ REGION_SHARES = (0.18, 0.26, 0.25, 0.31)
 #: Typical value of an owned home by tier (won).
 HOME_VALUES = (450_000_000, 300_000_000, 220_000_000, 150_000_000)
 MAX_HOUSEHOLDS = 50_000_000
+#: Households generated (and held) at a time by :func:`generate_blocks`.
+GENERATION_BLOCK = 1_000_000
+#: Rows of a Parquet row group written here (the streaming reader reads one at a time).
+ROW_GROUP_ROWS = 1 << 18
 
 
 class PopulationError(ValueError):
@@ -45,7 +54,7 @@ def _thousands(values: np.ndarray) -> np.ndarray:
     return (np.round(values / 1000.0) * 1000).astype(np.int64)
 
 
-def generate_columns(households: int, seed: int) -> dict[str, np.ndarray]:
+def generate_columns(households: int, seed: int | list[int]) -> dict[str, np.ndarray]:
     """The columns of a synthetic population as NumPy arrays (``region`` as tier names)."""
     if isinstance(households, bool) or not isinstance(households, int) or households < 1:
         raise PopulationError(f"가구 수는 1 이상의 정수여야 합니다: {households!r}")
@@ -98,7 +107,28 @@ def generate_columns(households: int, seed: int) -> dict[str, np.ndarray]:
 def generate(households: int, seed: int = 0) -> pa.Table:
     """A synthetic population of ``households`` rows with the columns of a population file
     (:data:`~ieum.catalog.variables.POPULATION_COLUMNS`); the same seed, the same table."""
-    columns = generate_columns(households, seed)
+    return _table(generate_columns(households, seed))
+
+
+def generate_blocks(households: int, seed: int = 0, block: int = GENERATION_BLOCK,
+                    ) -> Iterator[pa.Table]:
+    """The same kind of population as :func:`generate`, as tables of at most ``block``
+    rows (household ids run on across blocks). The first block is ``generate(block, seed)``'s
+    rows; block ``i`` after it draws from the seed ``[seed, i]``."""
+    if isinstance(households, bool) or not isinstance(households, int) or households < 1:
+        raise PopulationError(f"가구 수는 1 이상의 정수여야 합니다: {households!r}")
+    if households > MAX_HOUSEHOLDS:
+        raise PopulationError(f"가구 수는 {MAX_HOUSEHOLDS:,} 이하여야 합니다: {households:,}")
+    if seed < 0:
+        raise PopulationError(f"seed는 0 이상이어야 합니다: {seed}")
+    for index, start in enumerate(range(0, households, block)):
+        columns = generate_columns(min(block, households - start),
+                                   seed if index == 0 else [seed, index])
+        columns["household_id"] += start
+        yield _table(columns)
+
+
+def _table(columns: dict[str, np.ndarray]) -> pa.Table:
     arrays = []
     for name in POPULATION_COLUMNS:
         values = columns[name]
@@ -108,6 +138,64 @@ def generate(households: int, seed: int = 0) -> pa.Table:
         else:
             arrays.append(pa.array(values))
     return pa.Table.from_arrays(arrays, names=list(POPULATION_COLUMNS))
+
+
+def _compact(table: pa.Table) -> pa.Table:
+    """Narrow types for files read at scale: size and car_exempt as int8."""
+    for name in ("size", "car_exempt"):
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, name, table[name].cast(pa.int8()))
+    return table
+
+
+def write_generated(households: int, seed: int, out: Path | str, *,
+                    block: int = GENERATION_BLOCK) -> Path:
+    """Generate ``households`` households block by block and write them to ``out``: a
+    ``.parquet``/``.csv`` file, or else a folder of Parquet files partitioned by region
+    (``region=<tier>/part-<block>.parquet``; the files leave the region column to the
+    folder name). A folder that already holds files is refused (nothing is overwritten)."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix in (".csv", ".parquet", ".pq"):
+        return _write_file(generate_blocks(households, seed, block), out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise PopulationError(f"폴더가 비어 있지 않습니다: {out} (새 폴더를 주세요)")
+    try:
+        for index, table in enumerate(generate_blocks(households, seed, block)):
+            codes = table["region"].combine_chunks().indices.to_numpy()
+            rest = _compact(table.drop_columns(["region"]))
+            for tier_index, tier in enumerate(TIERS):
+                rows = rest.filter(pa.array(codes == tier_index))
+                if rows.num_rows == 0:
+                    continue
+                folder = out / f"region={tier}"
+                folder.mkdir(parents=True, exist_ok=True)
+                pq.write_table(rows, folder / f"part-{index:05d}.parquet",
+                               row_group_size=ROW_GROUP_ROWS)
+    except OSError as error:
+        raise PopulationError(f"파일을 쓸 수 없습니다: {out} ({error})") from None
+    return out
+
+
+def _write_file(tables: Iterator[pa.Table], path: Path) -> Path:
+    csv = path.suffix.lower() == ".csv"
+    writer: pacsv.CSVWriter | pq.ParquetWriter | None = None
+    try:
+        for table in tables:
+            if csv:
+                table = table.set_column(table.schema.get_field_index("region"), "region",
+                                         table["region"].cast(pa.string()))
+                writer = writer or pacsv.CSVWriter(str(path), table.schema)
+                writer.write_table(table)
+            else:
+                writer = writer or pq.ParquetWriter(str(path), table.schema)
+                writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+    except OSError as error:
+        raise PopulationError(f"파일을 쓸 수 없습니다: {path} ({error})") from None
+    finally:
+        if writer is not None:
+            writer.close()
+    return path
 
 
 def write_population(table: pa.Table, path: Path | str) -> Path:

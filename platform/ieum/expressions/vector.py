@@ -362,6 +362,8 @@ class _Vector:
         if kind != "float":
             return numeric(value), self.no_errors
         rounded = np.floor(np.round(value, 6) + 0.5)
+        if len(rounded) and -_INT64_LIMIT < rounded.min() and rounded.max() < _INT64_LIMIT:
+            return rounded.astype(np.int64), self.no_errors  # (NaN fails both tests)
         errors = ~(np.abs(rounded) < _INT64_LIMIT)  # also NaN and infinities
         return np.where(errors, 0, rounded).astype(np.int64), errors
 

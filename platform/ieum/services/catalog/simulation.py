@@ -1,9 +1,10 @@
 """Simulation in the studio: a program version over the shipped synthetic population.
 
 The population is generated once with a fixed seed and kept as Parquet under the instance
-folder (``catalog/population-<households>-<seed>.parquet``), and in memory while the process
-lives. A run stores its aggregates only (counts and budgets by region and household size,
-the histogram of 소득인정액 / 선정기준액): never a household row.
+folder (``catalog/population-<households>-<seed>.parquet``); each run streams it in batches
+(memory bounded by the batch size, not the population). A run stores its aggregates only
+(counts and budgets by region and household size, the histogram of 소득인정액 / 선정기준액):
+never a household row.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from ieum.access.audit import Actor, record_event
 from ieum.access.officials import PublicRoles
 from ieum.catalog.definition import ProgramError
 from ieum.catalog.income import TIER_LABELS, TIERS
-from ieum.catalog.population import generate, write_population
-from ieum.catalog.simulate import Population, read_population, simulate
+from ieum.catalog.population import PopulationError, write_generated
+from ieum.catalog.simulate import Progress, simulate
 from ieum.services import ServiceError, is_id
 from ieum.services import catalog as programs
 from ieum.store.models import User
@@ -30,7 +31,6 @@ from ieum.store.models_catalog import Program, ProgramVersion, SimulationRun
 
 POPULATION_SEED = 2026
 MAX_HOUSEHOLDS = 2_000_000
-_cache: dict[Path, Population] = {}
 _lock = threading.Lock()
 
 
@@ -39,29 +39,26 @@ def population_path(folder: str | Path, households: int, seed: int = POPULATION_
 
 
 def synthetic_population(folder: str | Path, households: int,
-                         seed: int = POPULATION_SEED) -> tuple[Population, str]:
-    """The shipped synthetic population (generated on first use), and its description."""
+                         seed: int = POPULATION_SEED) -> tuple[Path, str]:
+    """The shipped synthetic population's Parquet file (generated on first use), and its
+    description."""
     if not 1 <= households <= MAX_HOUSEHOLDS:
         raise ServiceError("모의계산 가구 수가 허용 범위를 벗어났습니다.", status=400)
     path = population_path(folder, households, seed)
     with _lock:
-        found = _cache.get(path)
-        if found is None:
-            if not path.is_file():
-                path.parent.mkdir(parents=True, exist_ok=True)
-                partial = path.with_suffix(f".{os.getpid()}.tmp.parquet")
-                write_population(generate(households, seed), partial)
-                partial.replace(path)
-            found = read_population(path)
-            _cache.clear()
-            _cache[path] = found
-    return found, f"합성 인구 {households:,}가구 (seed {seed})"
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.tmp.parquet")
+            write_generated(households, seed, partial)
+            partial.replace(path)
+    return path, f"합성 인구 {households:,}가구 (seed {seed})"
 
 
 def run_simulation(session: Session, user: User, roles: PublicRoles, version: ProgramVersion,
                    *, actor: Actor, households: int, folder: str | Path,
-                   year: int | None = None) -> SimulationRun:
-    """Simulate ``version`` and store the aggregates of the run."""
+                   year: int | None = None, progress: Progress | None = None) -> SimulationRun:
+    """Simulate ``version`` and store the aggregates of the run; ``progress(percent,
+    message)`` follows the batches (for a job's progress bar)."""
     programs.require(roles, "program_designer", "program_reviewer")
     definition = programs.definition_of(version)
     if year is not None and year not in definition.parameters:
@@ -69,7 +66,9 @@ def run_simulation(session: Session, user: User, roles: PublicRoles, version: Pr
         raise ServiceError(f"{year}년 매개변수가 없습니다 (정한 연도: {known}).", status=400)
     population, description = synthetic_population(folder, households)
     try:
-        result = simulate(definition, population, year)
+        result = simulate(definition, population, year, progress)
+    except PopulationError as error:
+        raise ServiceError(f"모의계산을 할 수 없습니다: {error.message}", status=400) from None
     except (ProgramError, ValueError) as error:
         raise ServiceError(f"모의계산을 할 수 없습니다: {error}", status=400) from None
     aggregates = result.to_json()
