@@ -48,8 +48,8 @@ __all__ = [
     "EXPRESSION_KINDS", "SURVEY_TYPE_LABELS", "VARIABLES", "VARIABLE_INFO", "ProgramDefinition",
     "ProgramError", "Variable", "catalog_procedures", "check_expression_text",
     "check_program_files", "common_application", "default_procedure", "expression_names",
-    "catalog_appeal", "load_program_file", "missing_citations", "parse_program", "parse_program_text", "programs_root",
-    "shipped_programs", "to_mapping",
+    "catalog_appeal", "load_program_file", "missing_citations", "parse_program",
+    "parse_program_text", "programs_root", "shipped_programs", "to_mapping",
 ]
 
 DEFAULT_THRESHOLD = "round_half_up(median_income * threshold_share)"
@@ -370,7 +370,8 @@ def missing_citations(definition: ProgramDefinition) -> list[tuple[str, str]]:
     for name in definition.parameter_names:
         if not cited.get(name):
             problems.append((f"citations.parameters.{name}",
-                             f"매개변수 {josa(name, '의')} 근거를 적어야 합니다"))
+                             f"매개변수 {name}의 근거(citations.parameters.{name})를 "
+                             "적어야 합니다"))
     notices = definition.citations.get("years") or {}
     for year in definition.years:
         if not notices.get(str(year)):

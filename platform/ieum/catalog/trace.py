@@ -57,6 +57,13 @@ INCOME_BASIS = {
     3: "사회보장급여 소득·재산 조사 표준화 방안 3유형 (기초연금)",
     4: "사회보장급여 소득·재산 조사 표준화 방안 4유형 (바우처·지자체 사업)",
 }
+#: Survey type 1 (국민기초생활 보장법): the article of each part of the income recognition.
+_TYPE1_PARTS = {
+    "evaluation": "국민기초생활 보장법 제6조의3제1항 (소득평가액), 같은 법 시행령 제5조의2 "
+                  "(근로·사업소득 30% 공제)",
+    "assets": "국민기초생활 보장법 제6조의3제2항 (재산의 소득환산액), 보건복지부 고시 "
+              "(기본재산액·주거용재산 한도·소득환산율)",
+}
 _OUTCOME_KEYS = ("eligible", "benefit", "income_recognition", "threshold")
 _EXTRA_LABELS = {
     "housing_counted": "주거용재산 (상한 적용)", "housing_excess": "주거용재산 상한 초과분",
@@ -173,6 +180,10 @@ def _income_steps(definition: ProgramDefinition, inputs: Mapping[str, Any], year
     tier, size = inputs["region"], inputs["size"]
     breakdown = determination.breakdown
     basis = definition.citation("income_recognition") or INCOME_BASIS[definition.survey_type]
+    if definition.survey_type == 1:
+        income_basis, asset_basis = _TYPE1_PARTS["evaluation"], _TYPE1_PARTS["assets"]
+    else:
+        income_basis = asset_basis = f"{INCOME_BASIS[definition.survey_type]}: {rules.note}"
     year_source = parameters_for(year).source
     rates = (f"주거용 {_percent(rules.housing_rate)}, 일반 {_percent(rules.general_rate)}, "
              f"금융 {_percent(rules.financial_rate)}, 자동차 {_percent(rules.car_rate)}")
@@ -194,7 +205,7 @@ def _income_steps(definition: ProgramDefinition, inputs: Mapping[str, Any], year
           f"{_won(inputs['business_income'])}) × {share:g} + 기타소득 "
           f"{_won(inputs['other_income'])})",
           ["earned_income", "business_income", "other_income"],
-          f"{basis} — 근로·사업소득 {_percent(1 - share)} 공제")
+          income_basis)
     _step(steps, "median_income", breakdown.median_income,
           f"기준 중위소득 ({size}인 가구, {year}년)", ["size", "year"],
           " · ".join(dict.fromkeys(p for p in (
@@ -208,19 +219,18 @@ def _income_steps(definition: ProgramDefinition, inputs: Mapping[str, Any], year
         general_total = inputs["general_assets"] + excess
         base = rules.base_for(tier)
         _step(steps, "base_assets", base, f"기본재산액 ({TIER_LABELS[tier]}, {rules.label})",
-              ["region"], f"{basis} — {rules.note}")
+              ["region"], asset_basis)
         _step(steps, "housing_counted", counted,
               f"min(주거용재산 {_won(housing)}, 상한 {_won(cap)})" if cap is not None
               else f"주거용재산 {_won(housing)} (상한 없음)", ["housing_assets", "region"],
-              f"{basis} — 주거용재산 한도")
+              asset_basis)
         _step(steps, "general_total", general_total,
               f"일반재산 {_won(inputs['general_assets'])} + 주거용재산 상한 초과분 "
-              f"{_won(excess)}", ["general_assets", "housing_assets"], basis)
+              f"{_won(excess)}", ["general_assets", "housing_assets"], asset_basis)
         deduction = base + inputs["debts"]
         _step(steps, "deduction", deduction,
               f"기본재산액 {_won(base)} + 부채 {_won(inputs['debts'])}",
-              ["base_assets", "debts"], f"{basis} — 기본재산액과 부채는 주거용, 일반, 금융재산 "
-                                        "순으로 공제")
+              ["base_assets", "debts"], f"{asset_basis} — 주거용, 일반, 금융재산 순으로 공제")
         remaining = deduction
         for name, amount, source in (("housing", counted, "housing_counted"),
                                      ("general", general_total, "general_total"),
@@ -229,28 +239,28 @@ def _income_steps(definition: ProgramDefinition, inputs: Mapping[str, Any], year
             left = max(amount - remaining, 0)
             _step(steps, f"{name}_left", left,
                   f"max({label_of(source)} {_won(amount)} - 남은 공제액 {_won(remaining)}, 0)",
-                  [source, "deduction"], basis)
+                  [source, "deduction"], asset_basis)
             remaining = max(remaining - amount, 0)
             rate = rules.rate(name)
             conversions[name] = round_half_up(left * rate)
             _step(steps, f"{name}_conversion", conversions[name],
                   f"round_half_up({label_of(name + '_left')} {_won(left)} × {_percent(rate)})",
-                  [f"{name}_left"], f"{basis} — 월 환산율 {rates}")
+                  [f"{name}_left"], f"{asset_basis} — 월 환산율 {rates}")
         car = 0 if inputs["car_exempt"] else inputs["car_value"]
         conversions["car"] = round_half_up(car * rules.car_rate)
         formula = (f"자동차 {_won(inputs['car_value'])}: 장애인·생업용 환산 제외"
                    if inputs["car_exempt"] and inputs["car_value"]
                    else f"round_half_up(자동차 {_won(car)} × {_percent(rules.car_rate)})")
         _step(steps, "car_conversion", conversions["car"], formula,
-              ["car_value", "car_exempt"], f"{basis} — 월 환산율 {rates}")
+              ["car_value", "car_exempt"], f"{asset_basis} — 월 환산율 {rates}")
         _step(steps, "asset_conversion", sum(conversions.values()),
               " + ".join(f"{label_of(n + '_conversion')} {_won(conversions[n])}"
                          for n in ("housing", "general", "financial", "car")),
               ["housing_conversion", "general_conversion", "financial_conversion",
-               "car_conversion"], basis)
+               "car_conversion"], asset_basis)
     else:
         _step(steps, "asset_conversion", 0, f"{rules.label}: 재산의 소득환산 없음", [],
-              f"{basis} — {rules.note}")
+              asset_basis)
     _step(steps, "income_recognition", evaluation + steps["asset_conversion"]["value"],
           f"소득평가액 {_won(evaluation)} + 재산의 소득환산액 "
           f"{_won(steps['asset_conversion']['value'])}", ["income_evaluation", "asset_conversion"],

@@ -50,8 +50,8 @@ from ieum.definitions.model import FormDef
 from ieum.forms import engine
 from ieum.services import ServiceError, is_id
 from ieum.services import catalog as programs
-from ieum.services.catalog import decisions
 from ieum.services import workflows as flows
+from ieum.services.catalog import decisions
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.records import sensitive
 from ieum.services.workspace import Workspace

@@ -36,6 +36,12 @@ from ieum.store.models import AuditEvent, utcnow
 from ieum.store.models_catalog import Application, Program, ProgramVersion
 from ieum.store.models_decisions import DecisionRecord
 
+__all__ = [
+    "KIND_TITLES", "RECORD_ACTION", "Notice", "TodayReplay", "build_trace", "counterfactuals",
+    "deadline", "export", "latest_record", "load_trace", "notice", "proof", "record_decision",
+    "records_of", "replay_audited", "replay_record", "replay_today", "shown_tree",
+    "shown_value", "verify_record",
+]
 RECORD_ACTION = "decision.record"
 KIND_TITLES = {"auto": "자동 결정", "manual": "담당자 결정"}
 
@@ -166,10 +172,29 @@ def replay_today(session: Session, record: DecisionRecord, today: dt.date) -> To
     return TodayReplay(replay(load_trace(record), definition, year), current.number, year, note)
 
 
-def proof(session: Session, record: DecisionRecord, today: dt.date) -> dict[str, Any]:
-    """What ``ieum decision replay`` prints as JSON: integrity, exact replay and today's."""
+def replay_audited(session: Session, record: DecisionRecord, today: dt.date,
+                   actor: Actor) -> tuple[Replay, TodayReplay]:
+    """Both replays for the screen's button; the replay (which reads the household's figures)
+    is audited with its result."""
     exact = replay_record(session, record)
     now = replay_today(session, record, today)
+    application = record.application
+    record_event(session, "decision.replay", actor, facility_id=application.facility_id,
+                 target_type="decision_record", target_id=record.id,
+                 subject_id=application.subject_id,
+                 detail={"identical": exact.identical, "today_identical": now.replay.identical})
+    session.commit()
+    return exact, now
+
+
+def proof(session: Session, record: DecisionRecord, today: dt.date,
+          actor: Actor | None = None) -> dict[str, Any]:
+    """What ``ieum decision replay`` prints as JSON: integrity, exact replay and today's
+    (audited when an ``actor`` is given)."""
+    if actor is not None:
+        exact, now = replay_audited(session, record, today, actor)
+    else:
+        exact, now = replay_record(session, record), replay_today(session, record, today)
     return {"record": record.id, "application": record.application_id,
             "integrity": verify_record(session, record), "replay": exact.to_json(),
             "today": {**now.replay.to_json(), "version": now.version_number, "year": now.year,
@@ -265,3 +290,59 @@ def export(session: Session, record: DecisionRecord, actor: Actor) -> dict[str, 
             "created_at": record.created_at.astimezone(dt.UTC).isoformat()
             if record.created_at.tzinfo else record.created_at.isoformat(),
             "trace": load_trace(record)}
+
+
+# --- display ----------------------------------------------------------------------------------
+
+def shown_value(name: str, value: Any) -> str:
+    """A value of the trace as an investigator reads it: won with separators, 예/아니오,
+    region names, rates as given."""
+    from ieum.catalog.income import TIER_LABELS
+    from ieum.catalog.variables import VARIABLE_INFO
+
+    if isinstance(value, bool):
+        return "충족" if name == "criteria" and value else "미충족" if name == "criteria" \
+            else "예" if value else "아니오"
+    if isinstance(value, str):
+        return TIER_LABELS.get(value, value)
+    if not isinstance(value, int | float):
+        return "-" if value is None else str(value)
+    info = VARIABLE_INFO.get(name)
+    unit = info.unit if info is not None else ""
+    if name in ("benefit", "criteria", "threshold") or "원" in unit or name.endswith(
+            ("_left", "_counted", "_total", "deduction")):
+        text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+        return f"{text}원"
+    if unit == "명":
+        return f"{value:,}명"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return f"{value:,}"
+
+
+def shown_tree(trace: Mapping[str, Any]) -> dict[str, Any]:
+    """:func:`trace_tree` with each node's value as text (``shown``), and the expression
+    trees' leaves labelled, for the template."""
+    from ieum.catalog.trace import _leaf_value, label_of
+
+    def expression(node: Mapping[str, Any]) -> dict[str, Any]:
+        if "name" in node:
+            value = _leaf_value(trace, node["name"])
+            return {"label": label_of(node["name"]), "name": node["name"],
+                    "shown": shown_value(node["name"], value), "children": []}
+        value = node.get("value")
+        return {"formula": node["formula"],
+                "shown": node.get("error") or shown_value("", value) if not isinstance(
+                    value, bool) else ("참" if value else "거짓"),
+                "children": [expression(child) for child in node.get("children", [])]}
+
+    def walk(node: dict[str, Any]) -> dict[str, Any]:
+        node = dict(node)
+        node["shown"] = node["value"] if node.get("kind") == "outcome" else \
+            shown_value(node["name"], node["value"])
+        if "expression" in node:
+            node["expression"] = expression(node["expression"])
+        node["children"] = [walk(child) for child in node["children"]]
+        return node
+
+    return walk(tree_of(trace))
