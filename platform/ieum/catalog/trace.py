@@ -390,7 +390,7 @@ def trace_tree(trace: Mapping[str, Any], root: str = "criteria") -> dict[str, An
             return result
         if name in trace["parameters"]:
             parameter = trace["parameters"][name]
-            return {"name": name, "label": name, "value": parameter["value"],
+            return {"name": name, "label": "매개변수", "value": parameter["value"],
                     "formula": f"{parameter['year']}년 매개변수 (사업 v"
                                f"{parameter['program_version']})",
                     "citation": parameter["citation"], "kind": "parameter", "children": []}

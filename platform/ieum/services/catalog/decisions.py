@@ -250,7 +250,10 @@ def notice(session: Session, application: Application) -> Notice:
     if trace is not None and trace.get("decision", {}).get("kind") == "manual":
         manual_reason = trace["decision"].get("reason") or ""
     if not eligible and computed is False:
-        changes = counterfactuals(definition, application.household, application.year)
+        # what the applicant's own figures could change (a household size is not a choice)
+        changes = [change for change in counterfactuals(definition, application.household,
+                                                        application.year)
+                   if change.variable != "size"]
     elif not eligible and computed:
         explanations.append("소득·재산 기준은 충족하지만 담당 공무원의 조사 결과에 따라 "
                             "선정되지 않았습니다 (아래 사유).")
