@@ -29,6 +29,7 @@ from tests.test_catalog_platform import (
     TODAY,
     _apply,
     _client,
+    _designer_form,
     _post,
     _session,
     seed,
@@ -115,17 +116,24 @@ def test_a_manual_decision_is_recorded_and_replayed_by_the_cli_until_a_parameter
     proof = json.loads(result.output)
     assert proof["integrity"] == [] and proof["replay"]["identical"] is True
     assert proof["today"]["identical"] is True and proof["today"]["version"] == 1
-    # a designer publishes v2 with a lower threshold share; v1 is superseded
+    # a designer saves v2 in the studio's guided form with a lower threshold share (the form
+    # has no citation inputs: the previous version's are kept); a reviewer publishes it
+    designer = _client(decisions_app, "pdesigner")
+    edit = "/studio/p/livelihood-2026/edit"
+    saved = _post(designer, edit, _designer_form("livelihood-2026", "생계급여", share="0.2"),
+                  edit)
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    _post(designer, "/studio/p/livelihood-2026/submit", {}, "/studio/p/livelihood-2026")
     with _session(decisions_app) as session:
-        v1 = session.scalar(select(ProgramVersion).where(ProgramVersion.id == session.scalar(
-            select(DecisionRecord.program_version_id))))
-        mapping = json.loads(json.dumps(v1.definition))
-        mapping["version"] = 2
-        mapping["parameters"]["2026"]["threshold_share"] = 0.2
-        session.add(ProgramVersion(program_id=v1.program_id, number=2, definition=mapping,
-                                   status="published"))
-        v1.status = "superseded"
-        session.commit()
+        v2 = session.scalar(select(ProgramVersion).where(ProgramVersion.number == 2,
+                                                         ProgramVersion.status == "review"))
+        assert v2.definition["citations"]["parameters"]["threshold_share"].startswith(
+            "중앙생활보장위원회")
+        assert list(v2.definition["citations"]["years"]) == ["2026"]  # 2025 is gone
+        assert v2.definition["appeal"]["within_days"] == 90
+        v2_id = v2.id
+    reviewer = _client(decisions_app, "previewer")
+    assert _post(reviewer, f"/studio/v/{v2_id}/approve", {}, "/studio/").status_code == 302
     text = runner.invoke(main, arguments)
     assert text.exit_code == 0, text.output  # the decision as made still replays exactly
     assert "결정 당시 규칙으로 다시 계산: 기록과 같은 결과입니다" in text.output

@@ -310,6 +310,8 @@ def shown_value(name: str, value: Any) -> str:
         return TIER_LABELS.get(value, value)
     if not isinstance(value, int | float):
         return "-" if value is None else str(value)
+    if name == "year":
+        return f"{value}년"
     info = VARIABLE_INFO.get(name)
     unit = info.unit if info is not None else ""
     if name in ("benefit", "criteria", "threshold") or "원" in unit or name.endswith(
