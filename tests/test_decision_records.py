@@ -203,3 +203,22 @@ def test_the_notice_of_a_refusal_says_what_would_change_it_and_how_to_appeal(dec
     assert other.get(notice.replace("cat-child", "cat-other")).status_code == 404
     detail = worker.get(f"/f/cat-child/applications/{application_id}").get_data(as_text=True)
     assert 'data-testid="notice-link"' in detail
+
+
+def test_the_api_gives_the_decision_record_to_the_filing_facility_only(decisions_app):
+    from tests.test_catalog_platform_api import FILING, _token
+
+    client = decisions_app.test_client()
+    headers = _token(client, "cworker")
+    created = client.post("/api/v1/f/cat-child/applications", json=FILING, headers=headers)
+    assert created.status_code == 201, created.get_json()
+    application_id = created.get_json()["items"][0]["id"]
+    path = f"/api/v1/f/cat-child/applications/{application_id}/decision"
+    body = client.get(path, headers=headers).get_json()
+    assert body["kind"] == "auto" and body["trace"]["outcome"]["benefit"] == 820_556
+    assert body["sha256"] == hashlib.sha256(canonical(body["trace"])).hexdigest()
+    other = _token(client, "oworker")
+    assert client.get(path, headers=other).status_code == 404
+    assert client.get(path.replace("cat-child", "cat-other"), headers=other).status_code == 404
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "/api/v1/f/{facility_code}/applications/{application_id}/decision" in spec["paths"]
