@@ -9,7 +9,7 @@ import sys
 import click
 
 from ieum import config as settings
-from ieum.cli_catalog import population_group, simulate_command
+from ieum.cli_catalog import decision_group, population_group, simulate_command
 from ieum.cli_content import check_command, import_group, list_command, reuse_command
 from ieum.definitions import (
     DefinitionErrors,
@@ -31,6 +31,7 @@ main.add_command(reuse_command)
 main.add_command(population_group)
 main.add_command(simulate_command)
 main.add_command(import_group)
+main.add_command(decision_group)
 
 
 def _live_roots() -> list:

@@ -438,3 +438,100 @@ def simulate_command(program: str, population_file: Path, as_json: bool, year: i
                               ensure_ascii=False))
         return
     print_compare(result, other_result, gains)
+
+
+# --- decision records ---------------------------------------------------------------------------
+
+@click.group("decision")
+def decision_group() -> None:
+    """Decision records of catalog applications: replay and proof."""
+
+
+def _print_differences(differences: Sequence[dict[str, Any]]) -> None:
+    titles = {"program": "사업", "expression": "식", "parameter": "매개변수", "standard": "기준",
+              "step": "계산값", "outcome": "결과"}
+    rows = [[titles.get(d["kind"], d["kind"]), d["label"], _plain_value(d["before"]),
+             _plain_value(d["after"]), d["note"]] for d in differences]
+    for line in _table(["구분", "항목", "기록", "다시 계산", "비고"], rows):
+        click.echo("  " + line)
+
+
+def _plain_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "예" if value else "아니오"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "-" if value is None else str(value)
+
+
+@decision_group.command("replay")
+@click.argument("record_id", type=int)
+@click.option("--application", "by_application", is_flag=True,
+              help="RECORD_ID is an application id: replay its latest decision record.")
+@click.option("--today", "today_text", default=None, metavar="YYYY-MM-DD",
+              help="The day whose rules count as today's (default: $IEUM_TODAY or today).")
+@click.option("--json", "as_json", is_flag=True, help="Print the proof as JSON.")
+@click.option("--database-url", "database_url", metavar="URL",
+              help="대상 데이터베이스 (기본: IEUM_DATABASE_URL 또는 instance/ieum.db)")
+def decision_replay(record_id: int, by_application: bool, today_text: str | None,
+                    as_json: bool, database_url: str | None) -> None:
+    """Re-evaluate a decision from its record and prove it gives the same result (exit 0),
+    then under today's rules and say what would differ and why. Exit 1 when the record was
+    tampered with or the exact replay differs; 2 when the record does not exist."""
+    import datetime as dt
+    import os
+
+    from sqlalchemy import select
+
+    from ieum import config as settings
+    from ieum.access.audit import Actor
+    from ieum.services import ServiceError
+    from ieum.services.catalog import decisions
+    from ieum.store import Database
+    from ieum.store.models_decisions import DecisionRecord
+
+    try:
+        pinned = today_text or os.environ.get("IEUM_TODAY")
+        today = dt.date.fromisoformat(pinned) if pinned else dt.date.today()
+    except ValueError:
+        _fail(f"날짜는 YYYY-MM-DD로 쓰세요: {today_text}", 2)
+    database = Database(settings.normalise_database_url(database_url) if database_url
+                        else settings.database_url())
+    try:
+        with database.session() as session:
+            if by_application:
+                record = session.scalar(select(DecisionRecord).where(
+                    DecisionRecord.application_id == record_id)
+                    .order_by(DecisionRecord.id.desc()).limit(1))
+            else:
+                record = session.get(DecisionRecord, record_id)
+            if record is None:
+                _fail(f"결정 기록을 찾을 수 없습니다: {record_id}", 2)
+            try:
+                result = decisions.proof(session, record, today, Actor(login="cli"))
+            except ServiceError as error:
+                _fail(error.message)
+    finally:
+        database.dispose()
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"결정 기록 {result['record']} (신청 {result['application']})")
+        if result["integrity"]:
+            for problem in result["integrity"]:
+                click.echo(f"  무결성: {problem}")
+        else:
+            click.echo("  무결성: 기록의 해시가 감사 기록(해시 체인)과 일치합니다")
+        exact = result["replay"]
+        click.echo(f"  결정 당시 규칙으로 다시 계산: {exact['summary']}")
+        if exact["differences"]:
+            _print_differences(exact["differences"])
+        now = result["today"]
+        click.echo(f"  오늘의 규칙(v{now['version']}, {now['year']}년)으로 계산: "
+                   f"{now['summary']}")
+        if now["note"]:
+            click.echo(f"  ({now['note']})")
+        if now["differences"]:
+            _print_differences(now["differences"])
+    if result["integrity"] or not result["replay"]["identical"]:
+        raise SystemExit(1)

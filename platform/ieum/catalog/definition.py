@@ -48,8 +48,8 @@ __all__ = [
     "EXPRESSION_KINDS", "SURVEY_TYPE_LABELS", "VARIABLES", "VARIABLE_INFO", "ProgramDefinition",
     "ProgramError", "Variable", "catalog_procedures", "check_expression_text",
     "check_program_files", "common_application", "default_procedure", "expression_names",
-    "load_program_file", "parse_program", "parse_program_text", "programs_root",
-    "shipped_programs", "to_mapping",
+    "catalog_appeal", "load_program_file", "missing_citations", "parse_program",
+    "parse_program_text", "programs_root", "shipped_programs", "to_mapping",
 ]
 
 DEFAULT_THRESHOLD = "round_half_up(median_income * threshold_share)"
@@ -74,8 +74,13 @@ _REPOSITORY_PROGRAMS = Path(__file__).resolve().parents[3] / "programs"
 _FIELD_ORDER = (
     "code", "name", "version", "owner", "target_group", "legal_basis", "survey_type",
     "benefit_type", "delivery_cycle", "description", "criteria", "benefit", "threshold",
-    "parameters", "annex_form", "process_id", "auto_decide_share",
+    "parameters", "annex_form", "process_id", "auto_decide_share", "citations", "appeal",
 )
+#: What a program cites (``citations``): the three expressions and the income recognition.
+CITED_STEPS: Mapping[str, str] = {
+    "criteria": "선정기준", "threshold": "선정기준액", "benefit": "급여액",
+    "income_recognition": "소득인정액",
+}
 
 
 class ProgramError(ValueError):
@@ -123,6 +128,13 @@ class ProgramDefinition:
     auto_decide_share: float = DEFAULT_AUTO_DECIDE_SHARE
     description: str = ""
     extensions: dict[str, Any] = field(default_factory=dict)
+    #: The legal basis of each step: ``criteria``, ``benefit``, ``threshold``,
+    #: ``income_recognition`` (text), ``parameters`` (name -> text) and ``years``
+    #: (year -> the notice that set that year's parameters).
+    citations: dict[str, Any] = field(default_factory=dict)
+    #: 이의신청 guidance of the program's decision notices (``within_days``, ``to``, ``how``,
+    #: ``basis``, ``further``); empty: the catalog's default (``programs/catalog.json``).
+    appeal: dict[str, Any] = field(default_factory=dict)
 
     def __hash__(self) -> int:
         return hash((self.code, self.version))
@@ -156,6 +168,22 @@ class ProgramDefinition:
     def expression(self, kind: str) -> str:
         return {"criteria": self.criteria, "benefit": self.benefit,
                 "threshold": self.threshold}[kind]
+
+    def citation(self, step: str) -> str:
+        """The legal basis the program gives for ``step`` (``criteria``, ``benefit``,
+        ``threshold``, ``income_recognition``), else ``legal_basis`` for the expressions and
+        ``""`` otherwise."""
+        text = self.citations.get(step)
+        if isinstance(text, str) and text:
+            return text
+        return self.legal_basis if step in EXPRESSION_KINDS else ""
+
+    def parameter_citation(self, name: str, year: int) -> str:
+        """The basis of parameter ``name`` in ``year``: its own citation and the notice that
+        set the year's values, as far as the program gives them."""
+        own = (self.citations.get("parameters") or {}).get(name, "")
+        notice = (self.citations.get("years") or {}).get(str(year), "")
+        return " · ".join(part for part in (own, notice) if part)
 
     def variables_used(self) -> frozenset[str]:
         """The standard variables the criteria, benefit and threshold read (no parameters)."""
@@ -306,7 +334,50 @@ def _normalised(mapping: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(parameters, Mapping):
         data["parameters"] = {str(year): (dict(values) if isinstance(values, Mapping) else values)
                               for year, values in parameters.items()}
+    citations = data.get("citations")
+    if isinstance(citations, Mapping) and isinstance(citations.get("years"), Mapping):
+        data["citations"] = {**citations,
+                             "years": {str(y): v for y, v in citations["years"].items()}}
     return data
+
+
+def _citation_problems(citations: Mapping[str, Any], names: Iterable[str],
+                       years: Iterable[str]) -> list[tuple[str, str]]:
+    """Citations of parameters or years the program does not have."""
+    problems: list[tuple[str, str]] = []
+    names, years = set(names), set(years)
+    for name in sorted(citations.get("parameters") or {}):
+        if name not in names:
+            problems.append((f"citations.parameters.{name}",
+                             f"정하지 않은 매개변수의 근거입니다: {name}"))
+    for year in sorted(citations.get("years") or {}):
+        if year not in years:
+            problems.append((f"citations.years.{year}",
+                             f"매개변수를 정하지 않은 연도의 근거입니다: {year}"))
+    return problems
+
+
+def missing_citations(definition: ProgramDefinition) -> list[tuple[str, str]]:
+    """What the program leaves uncited (``ieum check`` requires citations of the program
+    files): the three expressions, the income recognition, every parameter and year."""
+    problems: list[tuple[str, str]] = []
+    for step, label in CITED_STEPS.items():
+        if not definition.citations.get(step):
+            problems.append((f"citations.{step}",
+                             f"{label}의 법적 근거(citations.{step})를 적어야 합니다 "
+                             f"(예: 근거: 국민기초생활 보장법 제8조)"))
+    cited = definition.citations.get("parameters") or {}
+    for name in definition.parameter_names:
+        if not cited.get(name):
+            problems.append((f"citations.parameters.{name}",
+                             f"매개변수 {name}의 근거(citations.parameters.{name})를 "
+                             "적어야 합니다"))
+    notices = definition.citations.get("years") or {}
+    for year in definition.years:
+        if not notices.get(str(year)):
+            problems.append((f"citations.years.{year}",
+                             f"{year}년 매개변수를 정한 근거(고시 등)를 적어야 합니다"))
+    return problems
 
 
 def _parameter_problems(parameters: Mapping[str, Mapping[str, Any]]) -> list[tuple[str, str]]:
@@ -370,6 +441,10 @@ def parse_program(mapping: Mapping[str, Any]) -> ProgramDefinition:
             if isinstance(text, str) and text.strip() and not any(p == kind for p, _ in problems):
                 problems += [(kind, message) for message in
                              check_expression_text(text, kind, names)]
+    citations = data.get("citations")
+    if isinstance(citations, dict) and isinstance(parameters, dict) \
+            and not any(p.startswith(("citations", "parameters")) for p, _ in problems):
+        problems += _citation_problems(citations, names, parameters)
     annex = data.get("annex_form")
     if isinstance(annex, dict) and not any(p.startswith("annex_form") for p, _ in problems):
         problems += _annex_problems(annex)
@@ -399,6 +474,8 @@ def parse_program(mapping: Mapping[str, Any]) -> ProgramDefinition:
         auto_decide_share=float(data.get("auto_decide_share", DEFAULT_AUTO_DECIDE_SHARE)),
         description=data.get("description", "").strip(),
         extensions={key: value for key, value in data.items() if key.startswith("x-")},
+        citations=copy.deepcopy(data.get("citations") or {}),
+        appeal=copy.deepcopy(data.get("appeal") or {}),
     )
 
 
@@ -417,8 +494,13 @@ def to_mapping(definition: ProgramDefinition) -> dict[str, Any]:
         "process_id": definition.process_id,
         "auto_decide_share": definition.auto_decide_share,
     }
+    if definition.citations:
+        data["citations"] = copy.deepcopy(definition.citations)
+    if definition.appeal:
+        data["appeal"] = copy.deepcopy(definition.appeal)
     data.update(copy.deepcopy(definition.extensions))
-    return {key: data[key] for key in [*_FIELD_ORDER, *sorted(set(data) - set(_FIELD_ORDER))]}
+    return {key: data[key] for key in [*_FIELD_ORDER, *sorted(set(data) - set(_FIELD_ORDER))]
+            if key in data}
 
 
 def to_yaml(definition: ProgramDefinition) -> str:
@@ -522,6 +604,8 @@ def check_program_files(root: Path | str | None = None) -> list[Problem]:
             problems += [Problem(path, "/" + where.replace(".", "/") if where else "", text)
                          for where, text in error.problems]
             continue
+        problems += [Problem(path, "/" + where.replace(".", "/"), text)
+                     for where, text in missing_citations(definition)]
         if definition.code in codes:
             problems.append(Problem(path, "/code", f"사업 코드가 중복됩니다: {definition.code} "
                                                    f"({codes[definition.code].name})"))
@@ -546,6 +630,16 @@ def catalog_procedures(root: Path | str | None = None) -> tuple[str, ...]:
     if not isinstance(settings, dict) or not _catalog_validator().is_valid(settings):
         return ()
     return tuple(settings["procedures"])
+
+
+def catalog_appeal(root: Path | str | None = None) -> dict[str, Any]:
+    """The default 이의신청 guidance of decision notices (``appeal`` of the catalog's
+    settings), or ``{}`` when the content gives none."""
+    path = programs_root(root).resolve() / CATALOG_FILE
+    settings = _read_json(path) if path.is_file() else None
+    if not isinstance(settings, dict) or not _catalog_validator().is_valid(settings):
+        return {}
+    return copy.deepcopy(settings.get("appeal") or {})
 
 
 def default_procedure(root: Path | str | None = None) -> str:

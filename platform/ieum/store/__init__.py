@@ -6,6 +6,7 @@ from ieum.store import (  # noqa: E402, F401, I001
     models_catalog,
     models_collab,
     models_compare,
+    models_decisions,
     models_notify,
     models_public,
     models_reports,

@@ -12,6 +12,7 @@ from ieum.services import ServiceError, is_id
 from ieum.services import catalog as programs
 from ieum.services import workflows as flows
 from ieum.services.catalog import applications as apps
+from ieum.services.catalog import decisions
 from ieum.services.records import sensitive
 from ieum.services.workspace import open_workspace
 from ieum.web.api import timestamp, token_required
@@ -110,6 +111,20 @@ def get_application(facility_code: str, application_id: int):
     return jsonify(_application_json(found))
 
 
+@bp.get("/f/<facility_code>/applications/<int:application_id>/decision")
+@token_required
+def get_decision(facility_code: str, application_id: int):
+    """The latest decision record of an application: its trace (values, formulas, dated
+    parameters, citations), hash and audit row (the export is audited)."""
+    session = db_session()
+    ws = open_workspace(session, registry(), g.api_user, facility_code, today())
+    found = apps.get_application(session, ws, application_id, actor_for(g.api_user))
+    record = decisions.latest_record(session, found)
+    if record is None:
+        raise ServiceError("아직 결정 기록이 없습니다.", status=404)
+    return jsonify(decisions.export(session, record, actor_for(g.api_user)))
+
+
 
 
 def _responses(ok: str, schema: dict[str, Any], *codes: int) -> dict[str, Any]:
@@ -145,6 +160,13 @@ def openapi_paths() -> dict[str, Any]:
                                       "required": True, "schema": {"type": "integer"}}],
             "get": {"summary": "복지사업 신청 조회 (열람은 감사 기록에 남음)",
                     "responses": _responses("200", application, 401, 403, 404)}},
+        "/api/v1/f/{facility_code}/applications/{application_id}/decision": {
+            "parameters": [facility, {"name": "application_id", "in": "path",
+                                      "required": True, "schema": {"type": "integer"}}],
+            "get": {"summary": "결정 기록 (계산 과정·매개변수·법적 근거, 해시; 감사 기록에 남음)",
+                    "responses": _responses("200", {"type": "object", "properties": {
+                        "record": {"type": "integer"}, "sha256": {"type": "string"},
+                        "trace": {"type": "object"}}}, 401, 403, 404)}},
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms import Form
 
@@ -23,6 +23,7 @@ from ieum.services import ServiceError, subjects
 from ieum.services import catalog as programs
 from ieum.services import workflows as flows
 from ieum.services.catalog import applications as apps
+from ieum.services.catalog import decisions
 from ieum.services.records import sensitive
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.web.context import actor_for, db_session, functions, registry, today
@@ -318,3 +319,94 @@ def investigate(application_id: int):
                            status_titles=apps.STATUS_TITLES,
                            decision_titles=apps.DECISION_TITLES,
                            steps=apps.procedure_steps(session, found)), status
+
+
+# --- decision records (결정 기록), replay and the notice (결정 통지서) -------------------------
+
+_DIFFERENCE_TITLES = {"program": "사업", "expression": "식", "parameter": "매개변수",
+                      "standard": "기준", "step": "계산값", "outcome": "결과"}
+_METHOD_TITLES = {"exact": "정확", "analytic": "정확(식)", "search": "탐색"}
+
+
+def _decision_page(application_id: int, *, replayed: bool = False):  # noqa: ANN202
+    roles = _official_roles()
+    session = db_session()
+    found = apps.investigation(session, roles, application_id, actor_for(current_user.row))
+    version = found.program_version
+    definition = programs.definition_of(version)
+    record = decisions.latest_record(session, found)
+    if record is not None:
+        trace = decisions.load_trace(record)
+        integrity = decisions.verify_record(session, record)
+    else:
+        trace = decisions.build_trace(definition, found.household, found.year)
+        integrity = []
+    exact = today_replay = None
+    if replayed and record is not None:
+        exact, today_replay = decisions.replay_audited(session, record, today(),
+                                                       actor_for(current_user.row))
+    changes = decisions.counterfactuals(definition, found.household, found.year)
+    return render_template(
+        "catalog/decision.html", application=found, version=version, definition=definition,
+        record=record, trace=trace, integrity=integrity, tree=decisions.shown_tree(trace),
+        exact=exact, today=today_replay, changes=changes, shown=decisions.shown_value,
+        kind_titles=decisions.KIND_TITLES, decision_titles=apps.DECISION_TITLES,
+        difference_titles=_DIFFERENCE_TITLES, method_titles=_METHOD_TITLES)
+
+
+@bp.get("/catalog/investigations/<int:application_id>/decision")
+@login_required
+def decision_record(application_id: int):
+    """The decision's trace as a tree, its integrity, counterfactuals (investigator)."""
+    return _decision_page(application_id)
+
+
+@bp.post("/catalog/investigations/<int:application_id>/decision/replay")
+@login_required
+def decision_replay(application_id: int):
+    """Re-evaluate the decision from its record, as decided and under today's rules."""
+    return _decision_page(application_id, replayed=True)
+
+
+@bp.get("/catalog/investigations/<int:application_id>/decision.json")
+@login_required
+def decision_json(application_id: int):
+    roles = _official_roles()
+    session = db_session()
+    found = apps.investigation(session, roles, application_id, actor_for(current_user.row))
+    record = decisions.latest_record(session, found)
+    if record is None:
+        raise ServiceError("아직 결정 기록이 없습니다.", status=404)
+    body = decisions.export(session, record, actor_for(current_user.row))
+    response = jsonify(body)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="decision-{application_id}-{record.id}.json"')
+    return response
+
+
+def _notice_page(found: Any, back: str):  # noqa: ANN202
+    notice = decisions.notice(db_session(), found)
+    cycle = {"monthly": "매월", "yearly": "매년", "once": "1회"}.get(
+        notice.definition.delivery_cycle, "")
+    return render_template("catalog/notice.html", n=notice, due=decisions.deadline(notice),
+                           cycle=cycle, back=back, today=today())
+
+
+@bp.get("/catalog/investigations/<int:application_id>/notice")
+@login_required
+def investigation_notice(application_id: int):
+    roles = _official_roles()
+    found = apps.investigation(db_session(), roles, application_id,
+                               actor_for(current_user.row))
+    return _notice_page(found, url_for(".decision_record", application_id=application_id))
+
+
+@bp.get("/f/<facility_code>/applications/<int:application_id>/notice")
+@login_required
+def application_notice(facility_code: str, application_id: int):
+    """결정 통지서, printable, for the facility that filed the application."""
+    ws = _workspace(facility_code)
+    found = apps.get_application(db_session(), ws, application_id,
+                                 actor_for(current_user.row))
+    return _notice_page(found, url_for(".application", facility_code=facility_code,
+                                       application_id=application_id))

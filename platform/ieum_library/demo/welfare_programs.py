@@ -41,7 +41,15 @@ def _review_draft() -> dict[str, Any]:
         description="기준 중위소득 60% 이하 청년 가구에 월세를 월 20만 원까지 지원합니다 (예시).",
         criteria="income_recognition <= threshold and size <= 2",
         benefit="min(rent_cap, threshold - income_recognition)",
-        parameters={2026: {"threshold_share": 0.6, "rent_cap": 200000}})
+        parameters={2026: {"threshold_share": 0.6, "rent_cap": 200000}},
+        citations={"criteria": "청년기본법 제20조 (예시): 기준 중위소득 60% 이하 청년 1~2인 가구",
+                   "threshold": "시범사업 공고 (예시): 기준 중위소득의 60%",
+                   "benefit": "시범사업 공고 (예시): 월세 월 20만 원 한도",
+                   "income_recognition": "사회보장급여 소득·재산 조사 표준화 방안 2유형",
+                   "parameters": {"threshold_share": "시범사업 공고 (예시)",
+                                  "rent_cap": "시범사업 공고 (예시)"},
+                   "years": {"2026": "보건복지부 고시 제2025-204호 (기준 중위소득)"}})
+    mapping.pop("appeal", None)  # the catalog's general guidance
     mapping["annex_form"] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema", "title": "청년 월세 신청 별지",
         "version": 1, "type": "object", "required": ["monthly_rent"],

@@ -306,6 +306,7 @@ def save_draft(session: Session, user: User, roles: PublicRoles, mapping: Mappin
             data["version"] = version.number
         else:
             data["version"] = version.number + 1
+        _carry_citations(data, version.definition or {})
     if input_problems:
         try:
             parse_program(data)
@@ -508,6 +509,27 @@ def retire(session: Session, user: User, roles: PublicRoles, code: str, reason: 
 
 
 # --- shipped programs -----------------------------------------------------------------------------
+
+def _carry_citations(data: dict[str, Any], previous: Mapping[str, Any]) -> None:
+    """The studio's guided form has no inputs for citations and appeal guidance: a save
+    without them keeps the previous version's, less those of parameters or years that are
+    gone."""
+    if "appeal" not in data and previous.get("appeal"):
+        data["appeal"] = previous["appeal"]
+    cited = previous.get("citations")
+    if "citations" in data or not isinstance(cited, Mapping):
+        return
+    parameters = data.get("parameters") if isinstance(data.get("parameters"), Mapping) else {}
+    names = {name for values in parameters.values() if isinstance(values, Mapping)
+             for name in values}
+    years = {str(year) for year in parameters}
+    kept = {key: value for key, value in cited.items() if key not in ("parameters", "years")}
+    kept["parameters"] = {name: text for name, text in (cited.get("parameters") or {}).items()
+                          if name in names}
+    kept["years"] = {year: text for year, text in (cited.get("years") or {}).items()
+                     if str(year) in years}
+    data["citations"] = {key: value for key, value in kept.items() if value}
+
 
 def install_program(session: Session, user: User, definition: ProgramDefinition, *,
                     publish: bool, reviewer: User | None = None) -> ProgramVersion:

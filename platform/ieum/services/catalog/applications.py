@@ -51,6 +51,7 @@ from ieum.forms import engine
 from ieum.services import ServiceError, is_id
 from ieum.services import catalog as programs
 from ieum.services import workflows as flows
+from ieum.services.catalog import decisions
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.records import sensitive
 from ieum.services.workspace import Workspace
@@ -347,6 +348,8 @@ def file_applications(session: Session, rt: flows.Runtime, ws: Workspace,
                      detail={"program": item.code, "version": item.number,
                              "decided_by": application.decided_by,
                              "decision": application.decision})
+        if auto:
+            decisions.record_decision(session, application, item.definition, "auto", rt.actor)
         filed.append(application)
     session.commit()
     return filed
@@ -582,6 +585,8 @@ def decide(session: Session, rt: flows.Runtime, user: User, roles: PublicRoles,
                  target_type="application", target_id=application.id,
                  subject_id=application.subject_id,
                  detail={"decision": application.decision, "benefit": application.benefit})
+    decisions.record_decision(session, application, definition, "manual", rt.actor,
+                              reason=outcome.data["reason"], decided_by_id=user.id)
     session.commit()
     return application
 
