@@ -234,30 +234,6 @@ def _print_result(result: SimulationResult) -> None:
             click.echo(f"  {line}")
 
 
-def _print_comparison(comparison: Comparison) -> None:
-    a, b = comparison.a, comparison.b
-    click.echo(click.style(f"비교: {a.program} v{a.version} → {b.program} v{b.version} "
-                           f"({b.year}년 기준, 가구 {b.households:,})", bold=True))
-    click.echo(f"선정 가구 {a.eligible_households:,} → {b.eligible_households:,} "
-               f"({_signed(comparison.eligible_households)})")
-    click.echo(f"월 예산 {_won(a.monthly_budget)} → {_won(b.monthly_budget)} "
-               f"({_signed(comparison.monthly_budget, '원')})")
-    for kind, title, differences, before, after in (
-            ("region", "지역별 차이", comparison.by_region, a.by_region, b.by_region),
-            ("size", "가구원 수별 차이", comparison.by_size, a.by_size, b.by_size)):
-        click.echo()
-        click.echo(title)
-        rows = []
-        for key, difference in differences.items():
-            old = before.get(key, {}).get("eligible_households", 0)
-            new = after.get(key, {}).get("eligible_households", 0)
-            rows.append([_group_label(kind, key), f"{int(old):,} → {int(new):,}",
-                         _signed(difference["eligible_households"]),
-                         _signed(difference["monthly_budget"], "원")])
-        for line in _table(["구분", "선정 가구", "차이", "월 예산 차이"], rows):
-            click.echo(f"  {line}")
-
-
 # who gains and who loses (issue 16, point 4): every figure comes from GainLoss, which
 # holds only suppressed aggregates, so a group below --min-group is never printed
 
