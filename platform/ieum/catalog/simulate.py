@@ -293,9 +293,14 @@ def read_population(path: Path | str) -> Population:
     return population_from_table(table, source=path.name, csv=not parquet)
 
 
-def as_population(population: Population | pa.Table | Mapping[str, Any]) -> Population:
+def as_population(population: Population | pa.Table | Mapping[str, Any] | Path | str,
+                  ) -> Population:
+    """A population in memory: as it is, from an Arrow table or columns, or read whole from
+    a file (what needs every household at once, e.g. ranking them into income deciles)."""
     if isinstance(population, Population):
         return population
+    if isinstance(population, Path | str):
+        return read_population(population)
     if isinstance(population, pa.Table):
         return population_from_table(population)
     return Population(population)

@@ -38,7 +38,7 @@ from ieum.catalog.compare import (
 )
 from ieum.catalog.definition import ProgramError
 from ieum.catalog.income import TIER_LABELS, TIERS, IncomeError, region_tier
-from ieum.catalog.simulate import read_population, simulate
+from ieum.catalog.simulate import simulate
 from ieum.config import KST
 from ieum.services import ServiceError, is_id
 from ieum.services import catalog as programs
@@ -84,8 +84,7 @@ def compare_versions(session: Session, user: User, roles: PublicRoles,
         raise ServiceError("서로 다른 두 버전을 고르세요.", status=400)
     definition_a = programs.definition_of(version_a)
     definition_b = programs.definition_of(version_b)
-    path, description = synthetic_population(folder, households)
-    population = read_population(path)  # the deciles rank every household: read it whole
+    population, description = synthetic_population(folder, households)
     try:
         result = gains_and_losses(definition_a, definition_b, population, year=year,
                                   min_group=min_group, source=description)
