@@ -39,7 +39,8 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
 
 def document(content: Registry,
              contributed: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
-    forms = {form_id: {k: v for k, v in form.schema_dict().items() if k != "$schema"}
+    forms = {form_id: _spelled_out({k: v for k, v in form.schema_dict().items()
+                                    if k != "$schema"})
              for form_id, form in sorted(content.forms.items())}
     record = {"$ref": "#/components/schemas/Record"}
     instance = {"$ref": "#/components/schemas/ProcessInstance"}
@@ -182,15 +183,60 @@ def document(content: Registry,
     }
 
 
+#: ieum's own formats (forms/clock.py) mean nothing to a generic client: each is stated as
+#: the pattern it checks too, so a client validating with the document agrees with ieum.
+_LOCAL_PATTERNS = {
+    "local-time": r"^[0-2][0-9]:[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$",
+    "local-date-time": r"^[0-9]{4}-[0-1][0-9]-[0-3][0-9][Tt ][0-2][0-9]:[0-5][0-9]"
+                       r"(:[0-5][0-9](\.[0-9]+)?)?$",
+}
+_DATA_KEYS = frozenset({"const", "enum", "default", "examples"})
+
+
+def _spelled_out(schema: Any) -> Any:
+    """A form's schema for the document: ``local-time``/``local-date-time`` also carry their
+    pattern and a description (the RFC 3339 ``date``/``time``/``date-time`` are standard)."""
+    if isinstance(schema, list):
+        return [_spelled_out(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result = {key: value if key in _DATA_KEYS or key.startswith("x-") else _spelled_out(value)
+              for key, value in schema.items()}
+    pattern = _LOCAL_PATTERNS.get(schema.get("format")) if isinstance(schema.get("format"),
+                                                                        str) else None
+    if pattern and "pattern" not in result:
+        result["pattern"] = pattern
+        result.setdefault("x-ieum-format", "wall-clock time in Korea (KST), no offset; "
+                                           "see docs/EXTENDING.md")
+    return result
+
+
+def operation_id(method: str, path: str) -> str:
+    """A stable ``operationId`` from the method and the path: ``/api/v1`` dropped, a path
+    parameter ``{x}`` spelled ``by_x``, everything else joined with ``_``
+    (``post /api/v1/f/{facility_code}/messages`` -> ``post_f_by_facility_code_messages``).
+    It changes only when the path does."""
+    parts = [segment for segment in path.split("/") if segment][2:] \
+        if path.startswith("/api/v1/") else [s for s in path.split("/") if s]
+    words = []
+    for segment in parts:
+        if segment.startswith("{") and segment.endswith("}"):
+            segment = "by_" + segment[1:-1]
+        words.append("".join(ch if ch.isalnum() else "_" for ch in segment))
+    return "_".join([method.lower(), *words]) if words else method.lower()
+
+
 def _app_wide(paths: dict[str, Any]) -> None:
     """What the app does for every route, stated on every operation of every part: an
     integer path id is 1..MAX_ID (a larger one is a 404, see ``errors.RowIdConverter``), and
-    any request can be refused as malformed (400, e.g. a NUL character, ``errors.py``)."""
-    for item in paths.values():
+    any request can be refused as malformed (400, e.g. a NUL character, ``errors.py``); and
+    each operation has an ``operationId`` (its own, or :func:`operation_id`'s)."""
+    for path, item in paths.items():
         for method, operation in item.items():
             if method == "parameters":
                 parameters = operation
             else:
+                operation.setdefault("operationId", operation_id(method, path))
                 parameters = operation.get("parameters", [])
                 responses = operation.setdefault("responses", {})
                 responses.setdefault("400", {"description": "입력값 오류", "content": {
