@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.store.models import AuditEvent, ProcessInstance, Subject
+from tests.formlab import api_token
 from tests.test_workflow_engine import TODAY, acting, only_ready, ready, seed_flow, task_data
 
 
@@ -124,3 +125,31 @@ def test_messages_stay_in_the_callers_facility_and_need_grants(app) -> None:
         deliver(app, "lead", "documents_arrived", correlation={"subject_id": kim})
     assert no_grant.value.status == 403
     assert ready(app, waiting) == []
+
+
+def test_the_api_delivers_messages_with_clear_refusals(app) -> None:
+    (kim,) = subjects(app, "김하나")
+    waiting = waiting_for_documents(app, kim)
+    client = app.test_client()
+    headers = api_token(client, "wk1")
+    url = "/api/v1/f/flow/messages"
+    missing = client.post(url, json={"name": "documents_arrived",
+                                     "correlation": {"subject_id": kim + 1}}, headers=headers)
+    assert missing.status_code == 404 and missing.get_json()["error"]
+    assert client.post(url, json={"correlation": {}}, headers=headers).status_code == 400
+    assert client.post(url, json={"name": "x", "data": [1]}, headers=headers).status_code == 400
+    resumed = client.post(url, json={"name": "documents_arrived",
+                                     "correlation": {"subject_id": kim},
+                                     "data": {"pages": 2}}, headers=headers)
+    assert resumed.status_code == 200, resumed.get_json()
+    body = resumed.get_json()
+    assert body["outcome"] == "resumed" and body["instance"]["id"] == waiting
+    assert [t["name"] for t in body["instance"]["tasks"] if t["state"] == "ready"] == [
+        "review_documents"]
+    started = client.post(url, json={"name": "referral_received"}, headers=headers)
+    assert started.status_code == 201 and started.get_json()["outcome"] == "started"
+    assert client.post(url, json={"name": "documents_arrived"}).status_code == 401
+    doc = client.get("/api/v1/openapi.json").get_json()
+    operation = doc["paths"]["/api/v1/f/{facility_code}/messages"]["post"]
+    assert operation["operationId"] == "deliver_message"
+    assert {"200", "201", "404", "409"} <= set(operation["responses"])

@@ -110,6 +110,30 @@ def document(content: Registry,
             "parameters": [_PATH_PARAMS[0], _param("instance_id", "integer")],
             "get": {"summary": "진행 상황 (단계, 업무)",
                     "responses": _responses("200", instance, 401, 404)}},
+        "/api/v1/f/{facility_code}/messages": {
+            "parameters": [_PATH_PARAMS[0]],
+            "post": {"summary": "메시지 전달 (기다리는 업무 절차를 잇거나, 메시지로 시작하는 "
+                                "절차를 시작; correlation 값이 기다리는 업무의 값과 같아야 함)",
+                     "operationId": "deliver_message",
+                     "requestBody": _body({"type": "object", "required": ["name"],
+                                           "properties": {
+                         "name": {"type": "string", "minLength": 1,
+                                  "description": "BPMN 메시지 이름 (bpmn:message name)"},
+                         "correlation": {"type": "object", "description":
+                                         "기다리는 업무의 데이터와 값이 모두 같아야 전달됨 "
+                                         "(예: subject_id)"},
+                         "data": {"type": "object", "description": "메시지 값 (messageVariable "
+                                  "또는 업무 데이터로 들어감)"}}}),
+                     "responses": {**_responses("200", {"type": "object", "properties": {
+                         "outcome": {"enum": ["resumed", "started"]}, "instance": instance}},
+                         401, 403, 404, 409, titles={
+                             404: "이 메시지를 기다리거나 이 메시지로 시작하는 업무 절차가 없음",
+                             409: "여러 업무 절차가 기다림 (correlation으로 구분) 또는 동시 수정"}),
+                         "201": {"description": "메시지로 새 업무 절차를 시작함",
+                                 "content": {"application/json": {"schema": {
+                                     "type": "object", "properties": {
+                                         "outcome": {"const": "started"},
+                                         "instance": instance}}}}}}}},
         "/api/v1/f/{facility_code}/processes/{instance_id}/retry": {
             "parameters": [_PATH_PARAMS[0], _param("instance_id", "integer")],
             "post": {"summary": "오류 난 업무 다시 실행",
