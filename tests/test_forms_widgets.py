@@ -275,8 +275,10 @@ def test_time_formats_follow_rfc3339_and_local_ones_keep_existing_data() -> None
      "날짜 형식이 올바르지 않습니다 (예: 2026-03-01)"),
     ({"type": "string", "format": "local-date-time"}, "내일 아침",
      "날짜와 시각 형식이 올바르지 않습니다 (예: 2026-03-01T09:30)"),
-    ({"type": "string", "format": "local-time"}, "25:00", "시각 형식이 올바르지 않습니다 (예: 09:30)"),
-    ({"type": "string", "format": "local-time"}, "아홉시", "시각 형식이 올바르지 않습니다 (예: 09:30)"),
+    ({"type": "string", "format": "local-time"}, "25:00",
+     "시각 형식이 올바르지 않습니다 (예: 09:30)"),
+    ({"type": "string", "format": "local-time"}, "아홉시",
+     "시각 형식이 올바르지 않습니다 (예: 09:30)"),
 ])
 def test_unreadable_dates_and_times_get_korean_messages(schema, text, message) -> None:
     assert submit(one(schema), [("v", text)]) == ({}, {"v": [message]})

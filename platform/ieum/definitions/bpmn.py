@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
+from ieum.definitions.dmn import IeumBpmnParser, add_dmn_files
 from ieum.definitions.model import ProcessDef, UserTaskDef
 from ieum.definitions.problems import Problem, display_path, pointer
 from ieum.expressions import check_expression, check_script
@@ -98,15 +99,17 @@ def process_ids(path: Path) -> frozenset[str]:
 def load_processes(
     files: Sequence[tuple[Path, str | None]],
     form_filenames: Mapping[str, str],
+    dmn_files: Sequence[Path] = (),
 ) -> tuple[dict[str, ProcessDef], set[str], list[Problem]]:
     """Parse ``files`` (path, plug-in) into the valid processes, the ids of all executable
     processes the files declare (valid or not), and the problems.
 
     ``form_filenames`` maps each form file name (``counselling_note.json``) that exists to its
-    form id, so that user tasks can be checked.
+    form id, so that user tasks can be checked. ``dmn_files`` hold the decision tables
+    business-rule tasks call (``ieum.definitions.dmn``).
     """
-    parser = SpiffBpmnParser(validator=VALIDATOR)
-    problems: list[Problem] = []
+    parser = IeumBpmnParser(validator=VALIDATOR)
+    problems: list[Problem] = add_dmn_files(parser, dmn_files)
     owner: dict[str, _File] = {}  # process id -> the file defining it
     by_path: dict[str, _File] = {}
     for path, plugin in files:
