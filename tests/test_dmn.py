@@ -115,10 +115,11 @@ def sign_app(make_app, migrated_url):
     return app
 
 
-def request(field: str, urgent: bool) -> dict[str, object]:
-    return {"requested_on": TODAY.isoformat(), "service_at": f"{TODAY.isoformat()}T14:00",
-            "place": "구청 민원실", "field": field, "method": "accompany", "urgent": urgent,
-            "requester": "김농인"}
+def request(field: str, urgent: bool | None) -> dict[str, object]:
+    values = {"requested_on": TODAY.isoformat(), "service_at": f"{TODAY.isoformat()}T14:00",
+              "place": "구청 민원실", "field": field, "method": "accompany", "urgent": urgent,
+              "requester": "김농인"}
+    return {key: value for key, value in values.items() if value is not None}
 
 
 @pytest.mark.parametrize(("field", "urgent", "days", "priority"), [
@@ -126,6 +127,7 @@ def request(field: str, urgent: bool) -> dict[str, object]:
     ("medical", False, 1, "우선"),
     ("legal", False, 1, "우선"),
     ("education", False, 3, "보통"),
+    ("public_office", None, 3, "보통"),  # urgent left out: not urgent
 ])
 def test_the_interpreting_priority_table_sets_the_assignment_deadline(sign_app, field, urgent,
                                                                       days, priority) -> None:
