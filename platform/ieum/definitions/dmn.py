@@ -50,6 +50,22 @@ HIT_POLICIES = frozenset({"UNIQUE", "FIRST", "COLLECT"})
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 
+def dmn_files(sources: Sequence[Any]) -> list[Path]:
+    """The ``*.dmn`` files of the content roots (``ContentSource``s) in ``DMN_FOLDERS``, in
+    the order of the roots, then by name; hidden files and folders are left out."""
+    found: list[Path] = []
+    for source in sources:
+        for folder in DMN_FOLDERS:
+            directory = Path(source.root) / folder
+            if not directory.is_dir():
+                continue
+            found += [path for path in sorted(directory.rglob("*.dmn"),
+                                              key=lambda p: (p.name, p.parts))
+                      if path.is_file() and not any(
+                          part.startswith(".") for part in path.relative_to(directory).parts)]
+    return found
+
+
 def cell_expression(text: str | None) -> str | None:
     """An input cell in its ``?`` form (``None``: any value)."""
     if text is None or not text.strip() or text.strip() == "-":

@@ -8,7 +8,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ieum.definitions.bpmn import load_processes, process_ids
-from ieum.definitions.dmn import DMN_FOLDERS
+from ieum.definitions.dmn import dmn_files
 from ieum.definitions.forms import load_form
 from ieum.definitions.model import (
     ContentSource,
@@ -69,10 +69,8 @@ def check_content(roots: Sequence[Path | str], *, plugins: bool = True,
     form_filenames = {f"{form_id}.json": form_id for form_id in form_paths}
     bpmn_files = [(path, source.plugin) for path, source in _overlaid_processes(
                   _files(sources, "workflows/bpmn", "*.bpmn", recursive=True))]
-    dmn_files = [path for folder in DMN_FOLDERS
-                 for path, _source in _files(sources, folder, "*.dmn", recursive=True)]
     processes, process_ids, process_problems = load_processes(bpmn_files, form_filenames,
-                                                              dmn_files)
+                                                              dmn_files(sources))
     problems += process_problems
     units, unit_paths = _load_units(sources, form_paths, process_ids, problems)
     problems += subject_registry_problems(units, forms)
