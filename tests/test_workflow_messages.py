@@ -15,6 +15,7 @@ from ieum.services import workflows as flows
 from ieum.store.models import AuditEvent, ProcessInstance, Subject
 from tests.formlab import api_token
 from tests.test_workflow_engine import TODAY, acting, only_ready, ready, seed_flow, task_data
+from tests.webutil import login
 
 
 @pytest.fixture
@@ -153,3 +154,17 @@ def test_the_api_delivers_messages_with_clear_refusals(app) -> None:
     operation = doc["paths"]["/api/v1/f/{facility_code}/messages"]["post"]
     assert operation["operationId"] == "deliver_message"
     assert {"200", "201", "404", "409"} <= set(operation["responses"])
+
+
+def test_a_message_start_process_is_not_started_from_a_menu(app) -> None:
+    with acting(app, "wk1") as w:
+        with pytest.raises(ServiceError) as refused:
+            w.start("referral_inbox")
+    assert refused.value.status == 409 and "referral_received" in refused.value.message
+    with app.extensions["ieum.database"].session() as s:
+        assert s.scalars(select(ProcessInstance)).all() == []
+    client = app.test_client()
+    login(client, "wk1")
+    page = client.get("/f/flow/u/flows/processes/").get_data(as_text=True)
+    assert "/processes/documents_wait/start" in page  # a plain start: offered
+    assert "/processes/referral_inbox/start" not in page

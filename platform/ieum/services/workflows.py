@@ -260,6 +260,10 @@ def start_process(session: Session, rt: Runtime, workspace: Workspace, unit_id: 
     unit, process = _unit_process(rt.registry, workspace, unit_id, process_id)
     if not workspace.permissions.can(unit_id, "create"):
         raise ServiceError("이 업무를 시작할 권한이 없습니다.", status=403)
+    message = message_started(process)
+    if message is not None:  # it would wait at its start for ever
+        raise ServiceError(f"이 업무 절차는 '{message}' 메시지가 오면 시작됩니다 "
+                           f"(POST /api/v1/f/<기관>/messages).", status=409)
     if subject_id is not None and (not is_id(subject_id) or session.scalar(
             select(Subject.id).where(Subject.id == subject_id,
                                      Subject.facility_id == workspace.facility.id)) is None):
@@ -691,6 +695,15 @@ def _message_processes(registry: Registry, name: str) -> tuple[set[str], set[str
                 else:
                     waiting.add(process.id)
     return waiting, starting
+
+
+def message_started(process: ProcessDef) -> str | None:
+    """The message that starts ``process`` when every start event of it waits for one (such
+    a process is started by :func:`deliver_message`, never from a menu), else ``None``."""
+    starts = [spec for spec in process.spec.task_specs.values() if isinstance(spec, StartEvent)]
+    names = [getattr(getattr(spec, "event_definition", None), "name", None) for spec in starts
+             if isinstance(getattr(spec, "event_definition", None), MessageEventDefinition)]
+    return names[0] if starts and len(names) == len(starts) else None
 
 
 def _correlates(data: Mapping[str, Any], correlation: Mapping[str, Any]) -> bool:
