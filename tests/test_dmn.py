@@ -59,12 +59,13 @@ def rule(number: int, cell: str, output: str) -> str:
             f'<outputEntry id="r{number}o"><text>{output}</text></outputEntry></rule>')
 
 
-def problems_of(tmp_path: Path, dmn: str, name: str = "grade.dmn") -> list[str]:
+def problems_of(tmp_path: Path, dmn: str, name: str = "grade.dmn",
+                folder: str = "workflows/dmn") -> list[str]:
     root = tmp_path / "content"
     if not root.exists():
         shutil.copytree(TEST_CONTENT, root)
-    (root / "workflows" / "dmn").mkdir(parents=True, exist_ok=True)
-    (root / "workflows" / "dmn" / name).write_text(dmn, encoding="utf-8")
+    (root / folder).mkdir(parents=True, exist_ok=True)
+    (root / folder / name).write_text(dmn, encoding="utf-8")
     registry, problems = check_content([root], plugins=False)
     return [str(p) for p in problems]
 
@@ -72,6 +73,12 @@ def problems_of(tmp_path: Path, dmn: str, name: str = "grade.dmn") -> list[str]:
 def test_a_good_table_loads(tmp_path) -> None:
     rules = rule(1, "&gt;= 65", '"노인"') + rule(2, "-", '"일반"')
     assert problems_of(tmp_path, table(rules)) == []
+
+
+@pytest.mark.parametrize("folder", ["workflows/bpmn", "unit_functions/flows"])
+def test_tables_are_read_next_to_the_bpmn_and_in_a_units_folder(tmp_path, folder) -> None:
+    found = problems_of(tmp_path, table(rule(1, "age.x", "1")), folder=folder)
+    assert len(found) == 1 and f"{folder}/grade.dmn" in found[0]
 
 
 def test_bad_cells_are_reported_with_file_decision_and_row(tmp_path) -> None:

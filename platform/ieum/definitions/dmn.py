@@ -2,8 +2,9 @@
 
 A business-rule task (``bpmn:businessRuleTask`` with the SpiffWorkflow extension
 ``spiffworkflow:calledDecisionId``) runs a decision table of a ``*.dmn`` file (DMN 1.1-1.3, as
-SpiffWorkflow's DMN support reads it) found under ``workflows/dmn/`` — or next to the BPMN
-files in ``workflows/bpmn/``, where SpiffArena keeps them — of any content root.
+SpiffWorkflow's DMN support reads it) found under ``workflows/dmn/``, next to the BPMN files in
+``workflows/bpmn/`` (where SpiffArena keeps them) or in a unit function's folder
+(``unit_functions/<unit>/``) of any content root.
 
 Cells are not FEEL and not Python: they are expressions of the platform language
 (``ieum.expressions``), checked when the content loads (``ieum check``), each problem named with
@@ -40,7 +41,7 @@ from ieum.definitions.problems import Problem, display_path, pointer
 from ieum.expressions import check_expression
 
 #: The folders of a content root whose ``*.dmn`` files are read (recursively).
-DMN_FOLDERS = ("workflows/dmn", "workflows/bpmn")
+DMN_FOLDERS = ("workflows/dmn", "workflows/bpmn", "unit_functions")
 #: The name SpiffWorkflow's DMN engine gives the input value when a cell uses ``?``.
 INPUT_NAME = "dmninputexpr"
 #: A ``?`` outside string quotes (SpiffWorkflow replaces exactly these).
