@@ -111,6 +111,18 @@ def test_a_message_start_event_starts_a_new_instance(app) -> None:
     assert audit(app, "process.message")[0].detail["outcome"] == "started"
 
 
+def test_a_message_cannot_set_what_the_platform_keeps(app) -> None:
+    kim, lee = subjects(app, "김하나", "이두리")
+    waiting = waiting_for_documents(app, kim)
+    for kwargs in ({"payload": {"facility_id": 2}}, {"payload": {"subject_id": lee}},
+                   {"payload": {"request_documents_record": 1}},
+                   {"correlation": {"subject_id": kim, "started_by": 1}}):
+        with pytest.raises(ServiceError) as refused:
+            deliver(app, "wk1", "documents_arrived", **kwargs)
+        assert refused.value.status == 400 and "쓸 수 없는 이름" in refused.value.message
+    assert ready(app, waiting) == []
+
+
 def test_messages_stay_in_the_callers_facility_and_need_grants(app) -> None:
     (kim,) = subjects(app, "김하나")
     waiting = waiting_for_documents(app, kim)

@@ -666,6 +666,17 @@ AMBIGUOUS = ("'{name}' 메시지를 기다리는 업무 절차가 {count}건입�
              "하나를 가리키세요.")
 
 
+#: Process data the platform writes itself: a message may not set it (``subject_id`` only as a
+#: correlation value, which is matched or checked). Names ending in ``_record`` too.
+RESERVED_DATA = frozenset({"facility_id", "started_by", "last_completed_by", "case_worker"})
+
+
+def _refuse_reserved(values: Mapping[str, Any], *, field: str, also: frozenset[str]) -> None:
+    for key in values:
+        if not isinstance(key, str) or key in RESERVED_DATA | also or key.endswith("_record"):
+            raise ServiceError(f"메시지 값에 쓸 수 없는 이름입니다: {key}", field=field)
+
+
 @dataclass(frozen=True)
 class Delivery:
     """What a delivered message did: ``resumed`` a waiting instance or ``started`` one."""
@@ -732,12 +743,15 @@ def deliver_message(session: Session, rt: Runtime, workspace: Workspace, name: s
     that a message ``name`` starts is started, with the correlation values and the payload in
     its data (a ``subject_id`` among them must be a subject of the facility). Refused with 404
     when nothing takes it, 409 when several waiting instances match, 403 without the unit's
-    ``update`` grant (``create`` to start). Only units the user may view are searched;
-    audited as ``process.message``."""
+    ``update`` grant (``create`` to start), 400 for a value the platform keeps itself
+    (:data:`RESERVED_DATA`, ``*_record``, ``subject_id`` outside ``correlation``). Only units
+    the user may view are searched; audited as ``process.message``."""
     facility = workspace.facility
     if facility is None:
         raise ServiceError("기관을 찾을 수 없습니다.", status=404)
     correlation = dict(correlation or {})
+    _refuse_reserved(correlation, field="correlation", also=frozenset())
+    _refuse_reserved(payload or {}, field="data", also=frozenset({"subject_id"}))
     payload = {**dict(payload or {}), **correlation}
     profile = rt.registry.profiles.get(facility.profile_code)
     units = [rt.registry.unit_functions[u] for u in (profile.unit_ids if profile else ())
