@@ -22,8 +22,9 @@ test: $(VENV)/.installed-test
 FUZZ_EXAMPLES ?= 300
 fuzz: $(VENV)/.installed-test
 	IEUM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) IEUM_FUZZ_EXAMPLES_FORMS=$(FUZZ_EXAMPLES) \
+		IEUM_FUZZ_EXAMPLES_REWRITE=$$(( $(FUZZ_EXAMPLES) * 20 )) \
 		$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_fuzz_api.py \
-		tests/test_forms_property.py $(PYTEST_ARGS)
+		tests/test_forms_property.py tests/test_validation_rewrite_property.py $(PYTEST_ARGS)
 
 check: $(VENV)/.installed
 	$(BIN)/ieum check

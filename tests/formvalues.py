@@ -66,9 +66,15 @@ def _string(schema: Mapping[str, Any]) -> st.SearchStrategy[Any]:
     if fmt == "date":
         return DATES.map(dt.date.isoformat)
     if fmt == "date-time":
-        return st.builds(lambda d, h, m: f"{d.isoformat()}T{h:02d}:{m:02d}", DATES,
+        return st.builds(lambda d, h, m: f"{d.isoformat()}T{h:02d}:{m:02d}:00+09:00", DATES,
                          st.integers(0, 23), st.integers(0, 59))
     if fmt == "time":
+        return st.builds(lambda h, m: f"{h:02d}:{m:02d}:00+09:00", st.integers(0, 23),
+                         st.integers(0, 59))
+    if fmt == "local-date-time":
+        return st.builds(lambda d, h, m: f"{d.isoformat()}T{h:02d}:{m:02d}", DATES,
+                         st.integers(0, 23), st.integers(0, 59))
+    if fmt == "local-time":
         return st.builds(lambda h, m: f"{h:02d}:{m:02d}", st.integers(0, 23),
                          st.integers(0, 59))
     if fmt == "email":

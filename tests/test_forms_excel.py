@@ -35,8 +35,8 @@ SCHEMA: dict[str, Any] = {
         "temperature": {"type": "number", "title": "체온"},
         "active": {"type": "boolean", "title": "이용 중"},
         "birth_date": {"type": "string", "format": "date", "title": "생년월일"},
-        "visited_at": {"type": "string", "format": "date-time", "title": "방문일시"},
-        "wake_time": {"type": "string", "format": "time", "title": "기상 시각"},
+        "visited_at": {"type": "string", "format": "local-date-time", "title": "방문일시"},
+        "wake_time": {"type": "string", "format": "local-time", "title": "기상 시각"},
         "sex": {"type": "string", "title": "성별", "oneOf": [
             {"const": "male", "title": "남"}, {"const": "female", "title": "여"}]},
         "services": {"type": "array", "title": "이용 서비스", "uniqueItems": True,

@@ -18,7 +18,7 @@ import ieum.web
 from ieum.definitions import load_registry
 from ieum.definitions.frozen import freeze
 from ieum.definitions.model import FormDef
-from ieum.forms import wtf
+from ieum.forms import validation, wtf
 from ieum.forms.display import display, mask_rrn
 from ieum.forms.engine import process
 from ieum.forms.fields import field_tree
@@ -212,11 +212,11 @@ def test_boolean_is_a_checkbox_and_unchecked_reads_false() -> None:
 
 @pytest.mark.parametrize(("schema", "html_type", "text", "stored"), [
     ({"type": "string", "format": "date"}, "date", "2026-03-01", "2026-03-01"),
-    ({"type": "string", "format": "date-time"}, "datetime-local", "2026-03-01T09:30",
+    ({"type": "string", "format": "local-date-time"}, "datetime-local", "2026-03-01T09:30",
      "2026-03-01T09:30"),
-    ({"type": "string", "format": "date-time"}, "datetime-local", "2026-03-01T09:30:45",
+    ({"type": "string", "format": "local-date-time"}, "datetime-local", "2026-03-01T09:30:45",
      "2026-03-01T09:30"),
-    ({"type": "string", "format": "time"}, "time", "09:30", "09:30"),
+    ({"type": "string", "format": "local-time"}, "time", "09:30", "09:30"),
     ({"type": "string"}, "date", "2026-12-31", "2026-12-31"),  # by widget "date"
 ])
 def test_date_time_inputs_have_their_html_type_and_read_iso(schema, html_type, text,
@@ -229,15 +229,43 @@ def test_date_time_inputs_have_their_html_type_and_read_iso(schema, html_type, t
 
 def test_stored_dates_are_shown_in_their_inputs() -> None:
     form = make_form({"d": {"type": "string", "format": "date"},
-                      "at": {"type": "string", "format": "date-time"},
-                      "t": {"type": "string", "format": "time"}})
+                      "at": {"type": "string", "format": "local-date-time"},
+                      "t": {"type": "string", "format": "local-time"}})
     bound = wtf.bind(form, data={"d": "2026-03-01", "at": "2026-03-01T09:30", "t": "18:05"})
     assert attrs(tag(str(bound["f__d"]()), "d"))["value"] == "2026-03-01"
-    shown = attrs(tag(str(bound["f__at"]()), "at"))["value"]
+    shown = attrs(tag(str(bound[wtf.attr("at")]()), "at"))["value"]
     assert dt.datetime.fromisoformat(shown) == dt.datetime(2026, 3, 1, 9, 30)
-    assert attrs(tag(str(bound["f__t"]()), "t"))["value"] == "18:05"
+    assert attrs(tag(str(bound[wtf.attr("t")]()), "t"))["value"] == "18:05"
     broken = wtf.bind(form, data={"d": "어제"})  # a bad stored value is an empty input
     assert attrs(tag(str(broken["f__d"]()), "d"))["value"] == ""
+
+
+def test_rfc3339_time_fields_store_seconds_and_the_facility_offset() -> None:
+    """A ``time``/``date-time`` field is RFC 3339: the screen takes HH:MM (Korean time) and
+    stores a full-time / date-time that the field's own format accepts; shown back as typed."""
+    form = make_form({"at": {"type": "string", "format": "date-time"},
+                      "t": {"type": "string", "format": "time"}})
+    data, errors = submit(form, [("at", "2026-03-01T09:30"), ("t", "18:05")])
+    assert errors == {}
+    assert data == {"at": "2026-03-01T09:30:00+09:00", "t": "18:05:00+09:00"}
+    assert validation.schema_errors(form, data) == {}
+    bound = wtf.bind(form, data={"at": "2026-03-01T00:30:00Z", "t": "09:05:00Z"})
+    shown = attrs(tag(str(bound[wtf.attr("at")]()), "at"))["value"]
+    assert dt.datetime.fromisoformat(shown) == dt.datetime(2026, 3, 1, 9, 30)
+    assert attrs(tag(str(bound[wtf.attr("t")]()), "t"))["value"] == "18:05"
+
+
+def test_time_formats_follow_rfc3339_and_local_ones_keep_existing_data() -> None:
+    form = make_form({"t": {"type": "string", "format": "time"},
+                      "lt": {"type": "string", "format": "local-time"},
+                      "at": {"type": "string", "format": "date-time"},
+                      "lat": {"type": "string", "format": "local-date-time"}})
+    assert validation.schema_errors(form, {"t": "08:30:06Z", "lt": "10:00",
+                                           "at": "2026-03-01T09:30:00+09:00",
+                                           "lat": "2026-03-01T09:30"}) == {}
+    refused = validation.schema_errors(form, {"t": "10:00", "lt": "10:00+09:00",
+                                              "at": "2026-03-01T09:30", "lat": "09:30"})
+    assert set(refused) == {"t", "lt", "at", "lat"}
 
 
 @pytest.mark.parametrize(("schema", "text", "message"), [
@@ -245,10 +273,12 @@ def test_stored_dates_are_shown_in_their_inputs() -> None:
      "날짜 형식이 올바르지 않습니다 (예: 2026-03-01)"),
     ({"type": "string", "format": "date"}, "어제",
      "날짜 형식이 올바르지 않습니다 (예: 2026-03-01)"),
-    ({"type": "string", "format": "date-time"}, "내일 아침",
+    ({"type": "string", "format": "local-date-time"}, "내일 아침",
      "날짜와 시각 형식이 올바르지 않습니다 (예: 2026-03-01T09:30)"),
-    ({"type": "string", "format": "time"}, "25:00", "시각 형식이 올바르지 않습니다 (예: 09:30)"),
-    ({"type": "string", "format": "time"}, "아홉시", "시각 형식이 올바르지 않습니다 (예: 09:30)"),
+    ({"type": "string", "format": "local-time"}, "25:00",
+     "시각 형식이 올바르지 않습니다 (예: 09:30)"),
+    ({"type": "string", "format": "local-time"}, "아홉시",
+     "시각 형식이 올바르지 않습니다 (예: 09:30)"),
 ])
 def test_unreadable_dates_and_times_get_korean_messages(schema, text, message) -> None:
     assert submit(one(schema), [("v", text)]) == ({}, {"v": [message]})
@@ -554,7 +584,7 @@ def test_display_of_each_kind(casebook, name, value, text) -> None:
 
 def test_display_of_time_multiselect_hidden_and_select_labels() -> None:
     form = make_form({
-        "t": {"type": "string", "format": "time"},
+        "t": {"type": "string", "format": "local-time"},
         "ms": {"type": "array", "items": {"oneOf": [{"const": 1, "title": "하나"},
                                                     {"const": 2, "title": "둘"}]}},
         "h": {"type": "string"},

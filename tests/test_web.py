@@ -151,7 +151,7 @@ def test_unknown_page_is_a_korean_404(client) -> None:
 def test_health_reports_database_content_and_stdlib_platform(client) -> None:
     body = client.get("/health").get_json()
     assert body["status"] == "ok" and body["database"] == "ok"
-    assert body["content"] == {"forms": 5, "processes": 3, "unit_functions": 4, "profiles": 4}
+    assert body["content"] == {"forms": 5, "processes": 5, "unit_functions": 4, "profiles": 4}
     # The stdlib module, not the repository's platform/ folder, answers inside the app.
     assert body["python"] == platform.python_version()
     assert Path(platform.__file__).resolve().parent != REPOSITORY_ROOT / "platform"

@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
+from ieum.definitions.dmn import IeumBpmnParser, add_dmn_files
 from ieum.definitions.model import ProcessDef, UserTaskDef
 from ieum.definitions.problems import Problem, display_path, pointer
 from ieum.expressions import check_expression, check_script, check_value
@@ -109,6 +110,7 @@ def load_processes(
     files: Sequence[tuple[Path, str | None]],
     form_filenames: Mapping[str, str],
     warnings: list[Problem] | None = None,
+    dmn_files: Sequence[Path] = (),
 ) -> tuple[dict[str, ProcessDef], set[str], list[Problem]]:
     """Parse ``files`` (path, plug-in) into the valid processes, the ids of all executable
     processes the files declare (valid or not), and the problems.
@@ -116,10 +118,11 @@ def load_processes(
     ``form_filenames`` maps each form file name (``counselling_note.json``) that exists to its
     form id, so that user tasks can be checked. Parsing is as lenient as SpiffWorkflow's own
     (what SpiffArena writes loads): what the BPMN schema refuses but SpiffWorkflow reads, and
-    what ieum ignores, is added to ``warnings`` instead of the problems.
+    what ieum ignores, is added to ``warnings`` instead of the problems. ``dmn_files`` hold the
+    decision tables business-rule tasks call (``ieum.definitions.dmn``).
     """
-    parser = SpiffBpmnParser(validator=None)
-    problems: list[Problem] = []
+    parser = IeumBpmnParser(validator=None)  # ieum's own lenient schema check runs first
+    problems: list[Problem] = add_dmn_files(parser, dmn_files)
     warnings = warnings if warnings is not None else []
     owner: dict[str, _File] = {}  # process id -> the file defining it
     by_path: dict[str, _File] = {}

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ieum.definitions.bpmn import load_processes, process_ids
+from ieum.definitions.dmn import dmn_files
 from ieum.definitions.forms import load_form
 from ieum.definitions.model import (
     ContentSource,
@@ -69,8 +70,8 @@ def check_content(roots: Sequence[Path | str], *, plugins: bool = True,
     bpmn_files = [(path, source.plugin) for path, source in _overlaid_processes(
                   _files(sources, "workflows/bpmn", "*.bpmn", recursive=True))]
     warnings: list[Problem] = []
-    processes, process_ids, process_problems = load_processes(bpmn_files, form_filenames,
-                                                              warnings)
+    processes, process_ids, process_problems = load_processes(
+        bpmn_files, form_filenames, warnings, dmn_files=dmn_files(sources))
     problems += process_problems
     units, unit_paths = _load_units(sources, form_paths, process_ids, problems)
     problems += subject_registry_problems(units, forms)

@@ -12,7 +12,8 @@ from ieum.definitions.model import ContentSource
 from ieum.definitions.problems import Problem
 
 PLUGIN_GROUP = "ieum.content"
-CONTENT_FOLDERS = ("forms", "workflows/bpmn", "unit_functions", "facility_profiles")
+CONTENT_FOLDERS = ("forms", "workflows/bpmn", "workflows/dmn", "unit_functions",
+                   "facility_profiles")
 #: The file that makes a content root an overlay (``ContentSource.overlay``): the content
 #: studio writes it into every package it publishes.
 OVERLAY_MARKER = "ieum-studio.json"

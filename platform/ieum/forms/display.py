@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from ieum.forms import clock
 from ieum.forms.fields import Field
 
 
@@ -34,7 +34,13 @@ def display(item: Field, value: Any) -> str:
         return value if "*" in value else mask_rrn(value)
     if kind == "datetime" and isinstance(value, str):
         try:
-            return dt.datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M")
+            return clock.read_datetime(value).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            return value
+    if kind == "time" and isinstance(value, str):
+        try:
+            shown = clock.read_time(value)
+            return shown.strftime("%H:%M:%S" if shown.second else "%H:%M")
         except ValueError:
             return value
     if kind in ("integer", "number") and isinstance(value, (int, float)):

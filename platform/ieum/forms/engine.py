@@ -17,6 +17,7 @@ from ieum.definitions.forms import CONTEXT_NAMES
 from ieum.definitions.model import FormDef
 from ieum.expressions import EvalError, compile_expression
 from ieum.forms import text
+from ieum.forms.clock import DATE_TIME_FORMATS, read_datetime
 from ieum.forms.fields import primary_type
 from ieum.forms.validation import Errors, merge, normalise_rrn, rrn_errors, schema_errors
 
@@ -42,7 +43,7 @@ def _field_shapes(form: FormDef) -> tuple[tuple[str, ...], tuple[tuple[str, bool
     for name, schema in form.properties.items():
         names.append(name)
         fmt = schema.get("format") if isinstance(schema, Mapping) else None
-        if fmt in ("date", "date-time"):
+        if fmt == "date" or fmt in DATE_TIME_FORMATS:
             dates.append((name, fmt == "date"))
     return tuple(names), tuple(dates)
 
@@ -67,7 +68,7 @@ def _typed(form: FormDef, data: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(value, str):
             try:
                 env[name] = (dt.date.fromisoformat(value) if plain
-                             else dt.datetime.fromisoformat(value))
+                             else read_datetime(value))
             except ValueError:
                 pass  # the schema check reports the bad value
     return env

@@ -34,6 +34,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from ieum.definitions.model import FormDef
+from ieum.forms import clock
 from ieum.forms.fields import SCALAR_KINDS, Field, field_tree
 
 #: Aware datetimes are shown in Korean time (no daylight saving, so a fixed offset will do).
@@ -709,9 +710,11 @@ def _convert(item: Field, value: Any) -> Any:
     if kind == "date":
         return _to_date(value).isoformat()
     if kind == "datetime":
+        if item.schema.get("format") == clock.RFC_DATE_TIME:
+            return clock.store_datetime(item.schema, _to_datetime(value))
         return _to_datetime(value).isoformat(timespec="seconds")
     if kind == "time":
-        return _time_text(_to_time(value))
+        return clock.store_time(item.schema, _to_time(value))
     if kind in SINGLE_CHOICE_KINDS:
         return _to_choice(item, value)
     if kind in MULTI_KINDS:
@@ -853,9 +856,6 @@ def _time_from_text(text: str) -> dt.time:
     except ValueError:
         raise _Invalid(TIME_ERROR) from None
 
-
-def _time_text(value: dt.time) -> str:
-    return value.strftime("%H:%M" if not value.second else "%H:%M:%S")
 
 
 def _choice_key(value: Any) -> str:

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from ieum.definitions.model import FormDef
+from ieum.forms.clock import DATE_TIME_FORMATS, TIME_FORMATS
 
 #: Kinds of field; the widget a screen draws follows from the kind.
 #: ``subjects``: an array of the facility's subject ids (several people in one record).
@@ -200,9 +201,9 @@ def text_kind(schema: Mapping[str, Any], widget: Any, sensitive: Any) -> str:
     fmt = schema.get("format")
     if widget == "date" or fmt == "date":
         return "date"
-    if widget == "datetime" or fmt == "date-time":
+    if widget == "datetime" or fmt in DATE_TIME_FORMATS:
         return "datetime"
-    if widget == "time" or fmt == "time":
+    if widget == "time" or fmt in TIME_FORMATS:
         return "time"
     if widget == "rrn" or sensitive == "rrn":
         return "rrn"

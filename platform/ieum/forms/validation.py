@@ -12,8 +12,10 @@ import datetime as dt
 import math
 import re
 from collections.abc import Mapping
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote
 
 from jsonschema import Draft202012Validator, FormatChecker
 
@@ -24,6 +26,7 @@ except ImportError:  # pragma: no cover - a dependency; only a broken install la
 
 from ieum.definitions.model import FormDef
 from ieum.forms import messages
+from ieum.forms.clock import LOCAL_DATE_TIME, LOCAL_TIME
 
 Errors = dict[str, list[str]]
 
@@ -34,34 +37,103 @@ EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2199, 12, 31)
 
 
+#: RFC 3339 section 5.6, ASCII digits only (``\d`` would take a Bengali four).
+_FULL_DATE = r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
+_PARTIAL_TIME = r"([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?"
+_OFFSET = r"([Zz]|[+-]([0-9]{2}):([0-9]{2}))"
+_RFC_TIME = re.compile(_PARTIAL_TIME + _OFFSET)
+_RFC_DATE_TIME = re.compile(_FULL_DATE + "[Tt]" + _PARTIAL_TIME + _OFFSET)
+#: ieum's own formats for wall-clock values without an offset (what a screen's time and
+#: date-and-time inputs give): seconds optional, no offset. See docs/EXTENDING.md.
+_LOCAL_TIME = re.compile(r"([0-9]{2}):([0-9]{2})(:([0-9]{2})(\.[0-9]+)?)?")
+_LOCAL_DATE_TIME = re.compile(_FULL_DATE + "[Tt ]" + _LOCAL_TIME.pattern)
+
+
+def _date_ok(year: str, month: str, day: str) -> bool:
+    try:
+        dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return False
+    return True
+
+
+def _full_time_ok(hour: str, minute: str, second: str, offset: str, off_h: str | None,
+                  off_m: str | None) -> bool:
+    """``full-time``: a leap second (``:60``) only where it is 23:59 in UTC."""
+    h, m, s = int(hour), int(minute), int(second)
+    if h > 23 or m > 59 or s > 60:
+        return False
+    if offset not in ("Z", "z"):
+        oh, om = int(off_h or 0), int(off_m or 0)
+        if oh > 23 or om > 59:
+            return False
+    if s == 60:
+        shift = 0 if offset in ("Z", "z") else \
+            (1 if offset[0] == "+" else -1) * (int(off_h or 0) * 60 + int(off_m or 0))
+        if (h * 60 + m - shift) % (24 * 60) != 23 * 60 + 59:
+            return False
+    return True
+
+
 @FORMATS.checks("date", raises=ValueError)
 def _is_date(value: object) -> bool:
+    """RFC 3339 ``full-date``, and within the years a record can hold."""
     if not isinstance(value, str):
         return True
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    match = re.fullmatch(_FULL_DATE, value)
+    if not match or not _date_ok(*match.groups()):
         return False
     return EARLIEST_DATE <= dt.date.fromisoformat(value) <= LATEST_DATE
 
 
 @FORMATS.checks("date-time", raises=ValueError)
 def _is_datetime(value: object) -> bool:
+    """RFC 3339 ``date-time``: seconds and an offset are required."""
     if not isinstance(value, str):
         return True
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?",
-                        value):
+    match = _RFC_DATE_TIME.fullmatch(value)
+    if not match:
         return False
-    dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return True
+    year, month, day, hour, minute, second, _fraction, offset, off_h, off_m = match.groups()
+    return _date_ok(year, month, day) and _full_time_ok(hour, minute, second, offset,
+                                                        off_h, off_m)
 
 
 @FORMATS.checks("time", raises=ValueError)
 def _is_time(value: object) -> bool:
+    """RFC 3339 ``full-time``: ``08:30:06Z``, ``09:30:00+09:00``; not ``09:30``."""
     if not isinstance(value, str):
         return True
-    if not re.fullmatch(r"\d{2}:\d{2}(:\d{2})?", value):
+    match = _RFC_TIME.fullmatch(value)
+    if not match:
         return False
-    dt.time.fromisoformat(value)
-    return True
+    hour, minute, second, _fraction, offset, off_h, off_m = match.groups()
+    return _full_time_ok(hour, minute, second, offset, off_h, off_m)
+
+
+def _local_time_ok(hour: str, minute: str, second: str | None) -> bool:
+    return int(hour) <= 23 and int(minute) <= 59 and (second is None or int(second) <= 59)
+
+
+@FORMATS.checks(LOCAL_TIME, raises=ValueError)
+def _is_local_time(value: object) -> bool:
+    """ieum's ``local-time``: a wall-clock time, ``09:30`` or ``09:30:15``, no offset."""
+    if not isinstance(value, str):
+        return True
+    match = _LOCAL_TIME.fullmatch(value)
+    return bool(match) and _local_time_ok(match.group(1), match.group(2), match.group(4))
+
+
+@FORMATS.checks(LOCAL_DATE_TIME, raises=ValueError)
+def _is_local_datetime(value: object) -> bool:
+    """ieum's ``local-date-time``: ``2026-03-01T09:30`` (seconds optional), no offset."""
+    if not isinstance(value, str):
+        return True
+    match = _LOCAL_DATE_TIME.fullmatch(value)
+    if not match:
+        return False
+    year, month, day, hour, minute, _s, second, _fraction = match.groups()
+    return _date_ok(year, month, day) and _local_time_ok(hour, minute, second)
 
 
 @FORMATS.checks("email")
@@ -105,52 +177,136 @@ _DATA_KEYS = frozenset({"const", "enum", "default", "examples"})
 _ANNOTATIONS = frozenset({"title", "description", "$comment"})
 
 
-def _choice_values(branches: Any) -> list[Any] | None:
+def json_key(value: Any) -> Any:
+    """A hashable key under which two values are equal exactly when JSON Schema calls them
+    equal: numbers by mathematical value (``1`` and ``1.0``, ``0.0`` and ``-0.0``), a boolean
+    never equal to a number, arrays item by item, objects whatever their key order."""
+    if value is None:
+        return ("null",)
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return ("float", repr(value))  # not JSON; only equal to itself
+        return ("number", Fraction(value))
+    if isinstance(value, str):
+        return ("string", value)
+    if isinstance(value, Mapping):
+        return ("object", frozenset((key, json_key(item)) for key, item in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("array", tuple(json_key(item) for item in value))
+    return ("other", repr(value))
+
+
+def _choice_values(branches: Any, *, distinct: bool) -> list[Any] | None:
     """The constants of a ``oneOf``/``anyOf`` that only lists choices (each branch a
-    ``const`` with annotations), when they are all different; else ``None``."""
+    ``const`` with annotations); for a ``oneOf`` (``distinct``) only when no two are equal
+    as JSON values (two equal ones make both branches match: the value is refused, which an
+    ``enum`` would not do). Else ``None``."""
     if not isinstance(branches, list) or not branches:
         return None
     values: list[Any] = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[Any] = set()
     for branch in branches:
         if not isinstance(branch, dict) or "const" not in branch or any(
                 key != "const" and key not in _ANNOTATIONS and not key.startswith("x-")
                 for key in branch):
             return None
         value = branch["const"]
-        key = (type(value).__name__, repr(value))
+        key = json_key(value)
         if key in seen:
-            return None
+            if distinct:
+                return None
+            continue
         seen.add(key)
         values.append(value)
     return values
 
 
+def _pointer_tokens(ref: str) -> tuple[str, ...] | None:
+    """The tokens of a ``$ref``'s fragment when it is a JSON pointer (``#/a/b``)."""
+    _base, _hash, fragment = ref.partition("#")
+    fragment = unquote(fragment)
+    if not fragment.startswith("/"):
+        return None
+    return tuple(token.replace("~1", "/").replace("~0", "~")
+                 for token in fragment[1:].split("/"))
+
+
+def _referenced(schema: Any) -> set[tuple[Any, ...]]:
+    """Every location a JSON-pointer ``$ref`` (or ``$dynamicRef``) may reach: the pointer
+    read from the document's root and from each embedded resource (a subschema with
+    ``$id``). More than the refs really reach — which only means fewer rewrites."""
+    pointers: list[tuple[str, ...]] = []
+    roots: list[tuple[Any, ...]] = [()]
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(node, dict):
+            if path and isinstance(node.get("$id"), str):
+                roots.append(path)
+            for key in ("$ref", "$dynamicRef"):
+                if isinstance(node.get(key), str):
+                    tokens = _pointer_tokens(node[key])
+                    if tokens is not None:
+                        pointers.append(tokens)
+            for key, value in node.items():
+                if key not in _DATA_KEYS:
+                    walk(value, (*path, key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, (*path, str(index)))
+
+    walk(schema, ())
+    return {(*root, *pointer) for root in roots for pointer in pointers}
+
+
 def for_validation(schema: Any) -> Any:
-    """The schema as validated: a ``oneOf`` (or ``anyOf``) of distinct constants becomes
-    the equivalent ``enum``. Same values accepted, same message ("not an option"), but one
+    """The schema as validated: a ``oneOf`` (or ``anyOf``) of constants becomes the
+    equivalent ``enum``. Same values accepted, same message ("not an option"), but one
     membership test instead of a sub-validation (with its error objects) per choice: the
     60 four-point items of the self-reliance assessment made validation 30 % slower than
-    the bare validator."""
+    the bare validator.
+
+    Exact: a ``oneOf`` is rewritten only when its constants are pairwise different as JSON
+    values (:func:`json_key`), and never when a ``$ref`` points into it (the branches it
+    names stay where they were). ``tests/test_json_schema_suite.py`` runs the official
+    test suite through this path and ``tests/test_validation_rewrite_property.py`` compares
+    verdicts with plain ``jsonschema`` on generated schemas."""
+    return _rewrite(schema, (), _referenced(schema))
+
+
+def _rewrite(schema: Any, path: tuple[Any, ...], kept: set[tuple[Any, ...]]) -> Any:
     if isinstance(schema, list):
-        return [for_validation(item) for item in schema]
+        return [_rewrite(item, (*path, str(index)), kept) for index, item in enumerate(schema)]
     if not isinstance(schema, dict):
         return schema
     rewritten = {key: value if key in _DATA_KEYS or key.startswith("x-")
-                 else for_validation(value) for key, value in schema.items()}
+                 else _rewrite(value, (*path, key), kept) for key, value in schema.items()}
     if "enum" not in rewritten:
         for keyword in ("oneOf", "anyOf"):
-            values = _choice_values(schema.get(keyword))
-            if values is not None:
+            values = _choice_values(schema.get(keyword), distinct=keyword == "oneOf")
+            if values is not None and not _reaches_into(kept, (*path, keyword)):
                 del rewritten[keyword]
                 rewritten["enum"] = values
                 break
     return rewritten
 
 
+def _reaches_into(kept: set[tuple[Any, ...]], prefix: tuple[Any, ...]) -> bool:
+    size = len(prefix)
+    return any(len(target) > size and target[:size] == prefix for target in kept)
+
+
+def build_validator(schema: Any, **options: Any) -> Draft202012Validator:
+    """The ``jsonschema`` validator ieum validates with: the schema as rewritten by
+    :func:`for_validation`, and ieum's format checks (``options`` go to the validator, e.g.
+    a ``registry`` of remote schemas in the test-suite run)."""
+    return Draft202012Validator(for_validation(schema), format_checker=FORMATS, **options)
+
+
 @lru_cache(maxsize=512)
 def _validator(form: FormDef) -> Draft202012Validator:
-    return Draft202012Validator(for_validation(form.schema_dict()), format_checker=FORMATS)
+    return build_validator(form.schema_dict())
 
 
 def _rust_format(check: Any, raises: Any) -> Any:
@@ -175,13 +331,18 @@ def _fast_validator(form: FormDef) -> Any:
     never laxer than ``jsonschema`` on a shipped form: ``tests/test_forms_property.py`` checks
     the two agree on generated values. ``None`` without the package or for a schema it cannot
     build."""
+    return build_fast_validator(form.schema_dict())
+
+
+def build_fast_validator(schema: Any) -> Any:
+    """The ``jsonschema-rs`` twin of :func:`build_validator`, or ``None``."""
     if jsonschema_rs is None:
         return None
     formats = {name: _rust_format(check, raises)
                for name, (check, raises) in FORMATS.checkers.items()}
     try:
         return jsonschema_rs.Draft202012Validator(
-            for_validation(form.schema_dict()), formats=formats, validate_formats=True)
+            for_validation(schema), formats=formats, validate_formats=True)
     except Exception:  # noqa: BLE001 - no fast path for this schema; jsonschema judges alone
         return None
 

@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ieum.definitions.model import FormDef
+from ieum.forms import clock
 from ieum.forms.fields import Field, field_tree
 from ieum.forms.validation import Errors
 
@@ -185,9 +186,9 @@ def _to_form_value(item: Field, value: Any) -> Any:
         if item.kind == "date" and isinstance(value, str):
             return dt.date.fromisoformat(value)
         if item.kind == "datetime" and isinstance(value, str):
-            return dt.datetime.fromisoformat(value)
+            return clock.read_datetime(value)
         if item.kind == "time" and isinstance(value, str):
-            return dt.time.fromisoformat(value)
+            return clock.read_time(value)
     except ValueError:
         return None
     if item.kind in ("select", "radio"):
@@ -307,9 +308,11 @@ def _read_value(item: Field, bound: wt.Field, path: str, errors: Errors,
     if kind == "date":
         return raw.isoformat() if raw else None
     if kind == "datetime":
-        return raw.isoformat(timespec="minutes") if raw else None
+        return clock.store_datetime(item.schema, raw.replace(second=0, microsecond=0)) \
+            if raw else None
     if kind == "time":
-        return raw.strftime("%H:%M") if raw else None
+        return clock.store_time(item.schema, raw.replace(second=0, microsecond=0)) \
+            if raw else None
     if kind in ("select", "radio"):
         return _choice_value(item, raw) if raw not in (None, "", "None") else None
     if kind in ("checkboxes", "multiselect"):

@@ -20,6 +20,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -338,6 +341,10 @@ def start_process(session: Session, rt: Runtime, workspace: Workspace, unit_id: 
     unit, process = _unit_process(rt.registry, workspace, unit_id, process_id)
     if not workspace.permissions.can(unit_id, "create"):
         raise ServiceError("이 업무를 시작할 권한이 없습니다.", status=403)
+    message = message_started(process)
+    if message is not None:  # it would wait at its start for ever
+        raise ServiceError(f"이 업무 절차는 '{message}' 메시지가 오면 시작됩니다 "
+                           f"(POST /api/v1/f/<기관>/messages).", status=409)
     if subject_id is not None and (not is_id(subject_id) or session.scalar(
             select(Subject.id).where(Subject.id == subject_id,
                                      Subject.facility_id == workspace.facility.id)) is None):
@@ -751,3 +758,186 @@ def instance_tasks(session: Session, instance: ProcessInstance) -> list[Task]:
 
 def task_record(session: Session, task: Task) -> Record | None:
     return session.get(Record, task.record_id) if task.record_id else None
+
+
+# --- messages ------------------------------------------------------------------------------
+
+#: Why a delivered message reached nothing, or too much (Korean, for the API's error body).
+NO_RECEIVER = ("'{name}' 메시지를 기다리는 업무 절차가 없고, 이 메시지로 시작하는 업무 절차도 "
+               "없습니다.")
+AMBIGUOUS = ("'{name}' 메시지를 기다리는 업무 절차가 {count}건입니다. correlation 값으로 "
+             "하나를 가리키세요.")
+
+
+#: Process data the platform writes itself: a message may not set it (``subject_id`` only as a
+#: correlation value, which is matched or checked). Names ending in ``_record`` too.
+RESERVED_DATA = frozenset({"facility_id", "started_by", "last_completed_by", "case_worker"})
+
+
+def _refuse_reserved(values: Mapping[str, Any], *, field: str, also: frozenset[str]) -> None:
+    for key in values:
+        if not isinstance(key, str) or key in RESERVED_DATA | also or key.endswith("_record"):
+            raise ServiceError(f"메시지 값에 쓸 수 없는 이름입니다: {key}", field=field)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What a delivered message did: ``resumed`` a waiting instance or ``started`` one."""
+
+    outcome: str
+    instance: ProcessInstance
+
+
+def _message_definition(task_spec: Any, name: str) -> Any:
+    definition = getattr(task_spec, "event_definition", None)
+    if isinstance(definition, MessageEventDefinition) and definition.name == name:
+        return definition
+    return None
+
+
+def _message_processes(registry: Registry, name: str) -> tuple[set[str], set[str]]:
+    """The ids of processes that wait somewhere for message ``name`` (an intermediate catch
+    event, a receive task, a boundary event) and of those a message ``name`` starts."""
+    waiting, starting = set(), set()
+    for process in registry.processes.values():
+        for spec in (process.spec, *process.subprocess_specs.values()):
+            for task_spec in spec.task_specs.values():
+                if _message_definition(task_spec, name) is None:
+                    continue
+                if isinstance(task_spec, StartEvent) and spec is process.spec:
+                    starting.add(process.id)
+                else:
+                    waiting.add(process.id)
+    return waiting, starting
+
+
+def message_started(process: ProcessDef) -> str | None:
+    """The message that starts ``process`` when every start event of it waits for one (such
+    a process is started by :func:`deliver_message`, never from a menu), else ``None``."""
+    starts = [spec for spec in process.spec.task_specs.values() if isinstance(spec, StartEvent)]
+    names = [getattr(getattr(spec, "event_definition", None), "name", None) for spec in starts
+             if isinstance(getattr(spec, "event_definition", None), MessageEventDefinition)]
+    return names[0] if starts and len(names) == len(starts) else None
+
+
+def _correlates(data: Mapping[str, Any], correlation: Mapping[str, Any]) -> bool:
+    from ieum.forms.validation import json_key
+
+    return all(key in data and json_key(data[key]) == json_key(value)
+               for key, value in correlation.items())
+
+
+def _deliver_to(task: Any, definition: Any, payload: Mapping[str, Any]) -> None:
+    if getattr(definition, "message_var", None) is None:
+        task.data.update(payload)  # no messageVariable: the values join the task data
+    task.workflow.top_workflow.catch(BpmnEvent(definition, dict(payload)))
+
+
+@refuse_conflicts(CONFLICT)
+def deliver_message(session: Session, rt: Runtime, workspace: Workspace, name: str, *,
+                    correlation: Mapping[str, Any] | None = None,
+                    payload: Mapping[str, Any] | None = None) -> Delivery:
+    """Deliver message ``name`` in the user's facility.
+
+    A running instance waiting for it (an intermediate catch event, a receive task) whose
+    task data has every ``correlation`` value (JSON equality) gets it and moves on; the
+    ``payload`` goes into the variable the BPMN names (``spiffworkflow:messageVariable``), or
+    into the task data. When no instance waits, a process of the facility's unit functions
+    that a message ``name`` starts is started, with the correlation values and the payload in
+    its data (a ``subject_id`` among them must be a subject of the facility). Refused with 404
+    when nothing takes it, 409 when several waiting instances match, 403 without the unit's
+    ``update`` grant (``create`` to start), 400 for a value the platform keeps itself
+    (:data:`RESERVED_DATA`, ``*_record``, ``subject_id`` outside ``correlation``). Only units
+    the user may view are searched; audited as ``process.message``."""
+    facility = workspace.facility
+    if facility is None:
+        raise ServiceError("기관을 찾을 수 없습니다.", status=404)
+    correlation = dict(correlation or {})
+    _refuse_reserved(correlation, field="correlation", also=frozenset())
+    _refuse_reserved(payload or {}, field="data", also=frozenset({"subject_id"}))
+    payload = {**dict(payload or {}), **correlation}
+    profile = rt.registry.profiles.get(facility.profile_code)
+    units = [rt.registry.unit_functions[u] for u in (profile.unit_ids if profile else ())
+             if u in rt.registry.unit_functions and workspace.permissions.can(u, "view")]
+    waiting_ids, starting_ids = _message_processes(rt.registry, name)
+    engine = rt.engine()
+    matches: list[tuple[ProcessInstance, Any, list[tuple[Any, Any]]]] = []
+    if waiting_ids:
+        candidates = session.scalars(select(ProcessInstance).where(
+            ProcessInstance.facility_id == facility.id, ProcessInstance.status == "running",
+            ProcessInstance.process_id.in_(sorted(waiting_ids)),
+            ProcessInstance.unit_function.in_([u.id for u in units]))
+            .order_by(ProcessInstance.id)).all()
+        for instance in candidates:
+            workflow = runtime.load(instance.state, engine)
+            receivers = [(task, definition) for task in workflow.get_tasks(
+                state=runtime.TaskState.WAITING)
+                if (definition := _message_definition(task.task_spec, name)) is not None
+                and _correlates(task.data, correlation)]
+            if receivers:
+                matches.append((instance, workflow, receivers))
+    if len(matches) > 1:
+        raise ServiceError(AMBIGUOUS.format(name=name, count=len(matches)), status=409)
+    if matches:
+        instance, workflow, receivers = matches[0]
+        if not workspace.permissions.can(instance.unit_function, "update"):
+            raise ServiceError("이 업무 절차에 메시지를 보낼 권한이 없습니다.", status=403)
+        task, definition = receivers[0]
+        _deliver_to(task, definition, payload)
+        _advance(session, rt, instance, workflow, workspace=workspace)
+        delivery = Delivery("resumed", instance)
+    else:
+        delivery = _start_by_message(session, rt, workspace, units, starting_ids, name,
+                                     correlation, payload)
+    instance = delivery.instance
+    record_event(session, "process.message", rt.actor, facility_id=facility.id,
+                 target_type="process_instance", target_id=instance.id,
+                 subject_id=instance.subject_id,
+                 detail={"message": name, "outcome": delivery.outcome,
+                         "process": instance.process_id, "unit": instance.unit_function,
+                         "correlation_keys": sorted(correlation)})
+    session.flush()
+    session.commit()
+    return delivery
+
+
+def _start_by_message(session: Session, rt: Runtime, workspace: Workspace,
+                      units: list[UnitFunction], starting_ids: set[str], name: str,
+                      correlation: Mapping[str, Any], payload: Mapping[str, Any]) -> Delivery:
+    facility = workspace.facility
+    found = [(unit, process_id) for unit in units for process_id in unit.processes
+             if process_id in starting_ids]
+    if not found:
+        raise ServiceError(NO_RECEIVER.format(name=name), status=404)
+    if len(found) > 1:
+        raise ServiceError(f"'{name}' 메시지로 시작하는 업무 절차가 {len(found)}개입니다 "
+                           f"({', '.join(p for _u, p in found)}).", status=409)
+    unit, process_id = found[0]
+    if not workspace.permissions.can(unit.id, "create"):
+        raise ServiceError("이 업무를 시작할 권한이 없습니다.", status=403)
+    subject_id = correlation.get("subject_id", payload.get("subject_id"))
+    if subject_id is not None and (not is_id(subject_id) or session.scalar(
+            select(Subject.id).where(Subject.id == subject_id,
+                                     Subject.facility_id == facility.id)) is None):
+        raise ServiceError("대상자를 찾을 수 없습니다.", field="subject_id", status=404)
+    process = rt.registry.processes[process_id]
+    workflow = runtime.new_workflow(process, rt.engine())
+    initial = {"facility_id": facility.id, "subject_id": subject_id,
+               "started_by": workspace.user.id}
+    for task in workflow.get_tasks(state=runtime.TaskState.READY):
+        task.data.update(initial)
+    instance = ProcessInstance(
+        facility_id=facility.id, unit_function=unit.id, process_id=process.id,
+        spec_hash=process.spec_hash, subject_id=subject_id, state={},
+        started_by_id=workspace.user.id)
+    session.add(instance)
+    session.flush()
+    workflow.do_engine_steps()  # up to the message start event, which waits
+    receivers = [(task, definition) for task in workflow.get_tasks(
+        state=runtime.TaskState.WAITING)
+        if (definition := _message_definition(task.task_spec, name)) is not None]
+    if not receivers:  # the BPMN changed under us: nothing waits at the start
+        raise ServiceError(NO_RECEIVER.format(name=name), status=404)
+    _deliver_to(*receivers[0], payload)
+    _advance(session, rt, instance, workflow, workspace=workspace)
+    return Delivery("started", instance)

@@ -20,7 +20,8 @@ Body = Any
 
 TYPE_TITLES = {"string": "텍스트", "integer": "정수", "number": "숫자", "boolean": "예/아니오",
                "array": "목록", "object": "묶음", "null": "빈 값"}
-FORMAT_TITLES = {"date": "날짜", "date-time": "날짜·시각", "time": "시각", "email": "이메일",
+FORMAT_TITLES = {"date": "날짜", "date-time": "날짜·시각(시간대 포함)", "time": "시각(시간대 포함)",
+                 "local-date-time": "날짜·시각", "local-time": "시각", "email": "이메일",
                  "uri": "주소(URL)", "data-url": "파일"}
 BOUND_TITLES = {"minimum": "최솟값", "maximum": "최댓값", "exclusiveMinimum": "초과 하한",
                 "exclusiveMaximum": "미만 상한", "minLength": "최소 글자 수",

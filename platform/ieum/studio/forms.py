@@ -80,8 +80,8 @@ _BASE: dict[str, dict[str, Any]] = {
     "integer": {"type": "integer"},
     "number": {"type": "number"},
     "date": {"type": "string", "format": "date"},
-    "datetime": {"type": "string", "format": "date-time"},
-    "time": {"type": "string", "format": "time"},
+    "datetime": {"type": "string", "format": "local-date-time"},  # wall-clock, see forms.clock
+    "time": {"type": "string", "format": "local-time"},
     "select": {"type": "string"},
     "radio": {"type": "string"},
     "checkboxes": {"type": "array", "uniqueItems": True},

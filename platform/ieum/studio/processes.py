@@ -30,6 +30,7 @@ from ieum.definitions.bpmn import (
     FORM_PROPERTY,
     load_processes,
 )
+from ieum.definitions.dmn import dmn_files
 from ieum.expressions import check_expression, check_script
 from ieum.expressions.korean import Rule, korean
 from ieum.studio.problems import StudioProblem
@@ -305,7 +306,8 @@ def _engine_problems(body: str, ids: list[str], registry: Registry) -> list[Stud
         path = Path(folder) / "draft.bpmn"
         path.write_text(body, encoding="utf-8")
         _processes, _ids, found = load_processes([(path, None), *others.items()],
-                                                 form_filenames)
+                                                 form_filenames,
+                                                 dmn_files=dmn_files(registry.sources))
     problems = []
     for problem in found:
         if not problem.path.endswith(path.name) or _SAID_IN_KOREAN.match(problem.message):

@@ -17,6 +17,7 @@ bp = Blueprint("api_tasks", __name__, url_prefix="/api/v1/f/<facility_code>")
 
 #: ``complete_task`` (which commits) rolled back when refused, by the service layer.
 _complete_task = transaction(flows.complete_task)
+_deliver = transaction(flows.deliver_message)
 
 
 def _workspace(facility_code: str) -> Workspace:
@@ -123,6 +124,27 @@ def complete(facility_code: str, task_id: int):
     except records.FormInvalid as invalid:
         return jsonify({"error": invalid.message, "status": 400, "fields": invalid.errors}), 400
     return jsonify({"task": _task(task), "instance": _instance(task.instance)})
+
+
+@bp.post("/messages")
+@token_required
+def message(facility_code: str):
+    """Deliver a BPMN message: ``{"name", "correlation": {...}, "data": {...}}``."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ServiceError("요청 본문은 JSON 객체여야 합니다.")
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ServiceError("메시지 이름(name)을 적으세요.", field="name")
+    correlation, data = body.get("correlation", {}), body.get("data", {})
+    if not isinstance(correlation, dict):
+        raise ServiceError("correlation은 JSON 객체여야 합니다.", field="correlation")
+    if not isinstance(data, dict):
+        raise ServiceError("data는 JSON 객체여야 합니다.", field="data")
+    delivery = _deliver(db_session(), _runtime(), _workspace(facility_code), name.strip(),
+                        correlation=correlation, payload=data)
+    return jsonify({"outcome": delivery.outcome, "instance": _instance(delivery.instance)}), \
+        201 if delivery.outcome == "started" else 200
 
 
 @bp.post("/processes/<int:instance_id>/retry")

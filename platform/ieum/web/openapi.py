@@ -39,7 +39,8 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
 
 def document(content: Registry,
              contributed: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
-    forms = {form_id: {k: v for k, v in form.schema_dict().items() if k != "$schema"}
+    forms = {form_id: _spelled_out({k: v for k, v in form.schema_dict().items()
+                                    if k != "$schema"})
              for form_id, form in sorted(content.forms.items())}
     record = {"$ref": "#/components/schemas/Record"}
     instance = {"$ref": "#/components/schemas/ProcessInstance"}
@@ -109,6 +110,30 @@ def document(content: Registry,
             "parameters": [_PATH_PARAMS[0], _param("instance_id", "integer")],
             "get": {"summary": "진행 상황 (단계, 업무)",
                     "responses": _responses("200", instance, 401, 404)}},
+        "/api/v1/f/{facility_code}/messages": {
+            "parameters": [_PATH_PARAMS[0]],
+            "post": {"summary": "메시지 전달 (기다리는 업무 절차를 잇거나, 메시지로 시작하는 "
+                                "절차를 시작; correlation 값이 기다리는 업무의 값과 같아야 함)",
+                     "operationId": "deliver_message",
+                     "requestBody": _body({"type": "object", "required": ["name"],
+                                           "properties": {
+                         "name": {"type": "string", "minLength": 1,
+                                  "description": "BPMN 메시지 이름 (bpmn:message name)"},
+                         "correlation": {"type": "object", "description":
+                                         "기다리는 업무의 데이터와 값이 모두 같아야 전달됨 "
+                                         "(예: subject_id)"},
+                         "data": {"type": "object", "description": "메시지 값 (messageVariable "
+                                  "또는 업무 데이터로 들어감)"}}}),
+                     "responses": {**_responses("200", {"type": "object", "properties": {
+                         "outcome": {"enum": ["resumed", "started"]}, "instance": instance}},
+                         401, 403, 404, 409, titles={
+                             404: "이 메시지를 기다리거나 이 메시지로 시작하는 업무 절차가 없음",
+                             409: "여러 업무 절차가 기다림 (correlation으로 구분) 또는 동시 수정"}),
+                         "201": {"description": "메시지로 새 업무 절차를 시작함",
+                                 "content": {"application/json": {"schema": {
+                                     "type": "object", "properties": {
+                                         "outcome": {"const": "started"},
+                                         "instance": instance}}}}}}}},
         "/api/v1/f/{facility_code}/processes/{instance_id}/retry": {
             "parameters": [_PATH_PARAMS[0], _param("instance_id", "integer")],
             "post": {"summary": "오류 난 업무 다시 실행",
@@ -183,15 +208,60 @@ def document(content: Registry,
     }
 
 
+#: ieum's own formats (forms/clock.py) mean nothing to a generic client: each is stated as
+#: the pattern it checks too, so a client validating with the document agrees with ieum.
+_LOCAL_PATTERNS = {
+    "local-time": r"^[0-2][0-9]:[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$",
+    "local-date-time": r"^[0-9]{4}-[0-1][0-9]-[0-3][0-9][Tt ][0-2][0-9]:[0-5][0-9]"
+                       r"(:[0-5][0-9](\.[0-9]+)?)?$",
+}
+_DATA_KEYS = frozenset({"const", "enum", "default", "examples"})
+
+
+def _spelled_out(schema: Any) -> Any:
+    """A form's schema for the document: ``local-time``/``local-date-time`` also carry their
+    pattern and a description (the RFC 3339 ``date``/``time``/``date-time`` are standard)."""
+    if isinstance(schema, list):
+        return [_spelled_out(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result = {key: value if key in _DATA_KEYS or key.startswith("x-") else _spelled_out(value)
+              for key, value in schema.items()}
+    pattern = _LOCAL_PATTERNS.get(schema.get("format")) if isinstance(schema.get("format"),
+                                                                        str) else None
+    if pattern and "pattern" not in result:
+        result["pattern"] = pattern
+        result.setdefault("x-ieum-format", "wall-clock time in Korea (KST), no offset; "
+                                           "see docs/EXTENDING.md")
+    return result
+
+
+def operation_id(method: str, path: str) -> str:
+    """A stable ``operationId`` from the method and the path: ``/api/v1`` dropped, a path
+    parameter ``{x}`` spelled ``by_x``, everything else joined with ``_``
+    (``post /api/v1/f/{facility_code}/messages`` -> ``post_f_by_facility_code_messages``).
+    It changes only when the path does."""
+    parts = [segment for segment in path.split("/") if segment][2:] \
+        if path.startswith("/api/v1/") else [s for s in path.split("/") if s]
+    words = []
+    for segment in parts:
+        if segment.startswith("{") and segment.endswith("}"):
+            segment = "by_" + segment[1:-1]
+        words.append("".join(ch if ch.isalnum() else "_" for ch in segment))
+    return "_".join([method.lower(), *words]) if words else method.lower()
+
+
 def _app_wide(paths: dict[str, Any]) -> None:
     """What the app does for every route, stated on every operation of every part: an
     integer path id is 1..MAX_ID (a larger one is a 404, see ``errors.RowIdConverter``), and
-    any request can be refused as malformed (400, e.g. a NUL character, ``errors.py``)."""
-    for item in paths.values():
+    any request can be refused as malformed (400, e.g. a NUL character, ``errors.py``); and
+    each operation has an ``operationId`` (its own, or :func:`operation_id`'s)."""
+    for path, item in paths.items():
         for method, operation in item.items():
             if method == "parameters":
                 parameters = operation
             else:
+                operation.setdefault("operationId", operation_id(method, path))
                 parameters = operation.get("parameters", [])
                 responses = operation.setdefault("responses", {})
                 responses.setdefault("400", {"description": "입력값 오류", "content": {

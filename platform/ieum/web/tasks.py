@@ -178,7 +178,8 @@ def processes(facility_code: str, unit_id: str):
     status = request.args.get("status") if request.args.get("status") in STATUS_TITLES else None
     items = flows.instances_of(db_session(), ws, unit_id, status=status)
     startable = [registry().processes[p] for p in unit.processes
-                 if ws.permissions.can(unit_id, "create")]
+                 if ws.permissions.can(unit_id, "create")
+                 and flows.message_started(registry().processes[p]) is None]
     return render_template("tasks/processes.html", **_page(
         ws, unit=unit, items=items, startable=startable, status=status,
         process_titles={p: registry().processes[p].name for p in unit.processes

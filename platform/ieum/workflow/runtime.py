@@ -19,6 +19,7 @@ from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
+from ieum.definitions.dmn import INPUT_NAME, checkable
 from ieum.definitions.model import ProcessDef
 from ieum.expressions import EvalError, compile_expression, compile_script
 from ieum.expressions.instructions import instruction_names, render_instructions
@@ -182,11 +183,28 @@ def condition_names(workflow: BpmnWorkflow) -> frozenset[str]:
                     names |= compile_script(script).names
             extensions = getattr(task_spec, "extensions", {}) or {}
             names |= instruction_names(extensions.get(INSTRUCTIONS))
+            names |= decision_names(task_spec)
             for key in ("role", "assignee", "dueInDays"):
                 source = (getattr(task_spec, "extensions", {}).get("properties") or {}).get(key)
                 if source:
                     names |= compile_expression(source).names
     return frozenset(names)
+
+
+def decision_names(task_spec: Any) -> frozenset[str]:
+    """The names a business-rule task's decision table reads (its input expressions, its
+    cells other than the input value, its output cells)."""
+    table = getattr(getattr(task_spec, "dmnEngine", None), "decision_table", None)
+    if table is None:
+        return frozenset()
+    sources = [column.expression for column in table.inputs if column.expression]
+    for rule in table.rules:
+        sources += [checkable(cell) for entry in rule.inputEntries for cell in entry.lhs if cell]
+        sources += [entry.text for entry in rule.outputEntries if entry.text]
+    names: set[str] = set()
+    for source in sources:
+        names |= compile_expression(source).names
+    return frozenset(names - {INPUT_NAME})
 
 
 def steps(process: ProcessDef) -> list[tuple[str, str]]:
