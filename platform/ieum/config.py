@@ -61,3 +61,15 @@ def secret_key(folder: Path) -> str:
         key_file.write_text(secrets.token_urlsafe(48), encoding="utf-8")
         key_file.chmod(0o600)
     return key_file.read_text(encoding="utf-8").strip()
+
+
+def file_store() -> str:
+    """``IEUM_FILE_STORE``: ``local`` (the instance folder, default), ``database`` or an
+    ``s3://bucket/prefix`` URL: where attachments and job results are kept."""
+    return os.environ.get("IEUM_FILE_STORE", "local")
+
+
+def redis_url() -> str | None:
+    """``IEUM_REDIS_URL``: the job queue's Redis (production); without it the queue is a
+    SQLite file in the instance folder (the embedded default)."""
+    return os.environ.get("IEUM_REDIS_URL") or None

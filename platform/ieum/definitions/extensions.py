@@ -32,6 +32,11 @@ vendor's) registers its Python in. The kernel discovers them here and nowhere el
   ``ieum.services.reports.content.ReportBuild`` (records, labels, figures, tables, problems).
 - ``ieum.tickers``: periodic work run by ``ieum tick`` after the timers fire:
   ``ticker(session, registry, functions, today) -> int`` (how many things it started).
+- ``ieum.jobs``: a kind of long work run by a worker off the request
+  (``ieum.services.jobs``): ``run(context) -> dict | None``, named like the kind; the
+  ``context`` (``ieum.services.jobs.JobContext``) gives the parameters, the database and
+  ``context.progress(percent, message)``, which raises ``JobCancelled`` when the owner
+  cancelled. Submit one with ``ieum.services.jobs.submit``.
 
 Entry points load lazily and once per process; a broken one is reported (``problems()``,
 shown by ``ieum check``), never fatal at import time. Names are unique per group: the first
@@ -62,8 +67,9 @@ TICKERS = "ieum.tickers"
 RECORD_ACTIONS = "ieum.record_actions"
 PROCESS_DATA = "ieum.process_data"
 PROGRESS_STEPS = "ieum.progress_steps"
+JOBS = "ieum.jobs"
 GROUPS = (CONTENT, FUNCTIONS, FEEDS, TASK_HOOKS, TASK_PANELS, DASHBOARD_CARDS, SCREENS, DEMO,
-          REPORT_GENERATORS, TICKERS, RECORD_ACTIONS, PROCESS_DATA, PROGRESS_STEPS)
+          REPORT_GENERATORS, TICKERS, RECORD_ACTIONS, PROCESS_DATA, PROGRESS_STEPS, JOBS)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@
 from ieum.store import (  # noqa: E402, F401, I001
     models_catalog,
     models_collab,
+    models_jobs,
     models_public,
     models_reports,
     models_studio,
