@@ -119,7 +119,8 @@ def test_two_servers_share_files_jobs_and_one_tick(servers) -> None:
                              files={"file": ("proof.txt", content, "text/plain")})
     assert uploaded.status_code == 201, uploaded.text
     file_id = uploaded.json()["id"]
-    created = requests.post(f"{a}{API}/records", headers=bearer, json={"data": {**GOOD, "evidence": file_id}})
+    created = requests.post(f"{a}{API}/records", headers=bearer,
+                            json={"data": {**GOOD, "evidence": file_id}})
     assert created.status_code == 201, created.text
     with local.extensions["ieum.database"].session() as s:  # kept in the database, sealed
         sealed = s.scalars(select(StoredBlob.data)).one()

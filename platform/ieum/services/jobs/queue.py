@@ -24,8 +24,20 @@ log = logging.getLogger(__name__)
 
 QUEUE_NAME = "ieum-jobs"
 _lock = threading.Lock()
-_queue: list[Huey] = []
-_task: list = []  # the huey task wrapper of ``_run``
+_queues: dict[str, tuple[Huey, object]] = {}  # by location: (huey, the task of ``_run``)
+
+
+def _current() -> tuple[Huey, object]:
+    """The huey of the configured location (made on first use): one per Redis URL or SQLite
+    file, so a process whose environment changes (tests) never writes to an old queue."""
+    url = config.redis_url()
+    location = url or str(sqlite_file())
+    with _lock:
+        if location not in _queues:
+            huey = (RedisHuey(QUEUE_NAME, url=url, results=False) if url
+                    else SqliteHuey(QUEUE_NAME, filename=location, results=False))
+            _queues[location] = (huey, huey.task(name="ieum.job")(_run))
+        return _queues[location]
 
 
 def describe() -> str:
@@ -41,15 +53,8 @@ def sqlite_file() -> Path:
 
 
 def queue() -> Huey:
-    """This process's huey (made on first use, from the environment)."""
-    with _lock:
-        if not _queue:
-            url = config.redis_url()
-            huey = (RedisHuey(QUEUE_NAME, url=url, results=False) if url
-                    else SqliteHuey(QUEUE_NAME, filename=str(sqlite_file()), results=False))
-            _task[:] = [huey.task(name="ieum.job")(_run)]
-            _queue.append(huey)
-        return _queue[0]
+    """This process's huey for the configured location."""
+    return _current()[0]
 
 
 def _run(job_id: int) -> None:
@@ -58,8 +63,7 @@ def _run(job_id: int) -> None:
 
 
 def enqueue(job_id: int) -> None:
-    queue()
-    _task[0](job_id)  # calling a huey task wrapper puts a message on the queue
+    _current()[1](job_id)  # calling a huey task wrapper puts a message on the queue
 
 
 class EmbeddedConsumer(Consumer):
