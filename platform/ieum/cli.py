@@ -282,10 +282,14 @@ def worker(workers: int, tick_every: float) -> None:
     if runtime.mode != "queue":
         click.echo("IEUM_JOBS_MODE=immediate에서는 작업자가 필요 없습니다.", err=True)
         raise SystemExit(1)
+    from ieum.services.jobs import requeue_waiting
+
     if tick_every > 0:
         periodic.start_ticking(runtime, tick_every)
+    again = requeue_waiting(runtime)
     click.echo(f"이음 작업자: {queue.describe()}, 작업자 {workers}개, "
-               f"타이머 {tick_every:g}초마다 (종료: Ctrl+C)", err=True)
+               f"타이머 {tick_every:g}초마다, 다시 넣은 대기 작업 {again}건 (종료: Ctrl+C)",
+               err=True)
     queue.consumer(workers=workers).run()
 
 
@@ -359,6 +363,28 @@ def encrypt_files(database_url: str | None) -> None:
     finally:
         database.dispose()
     click.echo(f"첨부파일 {done}개를 암호화했습니다.")
+
+
+@main.command("copy-files")
+@click.option("--to", "target", required=True, metavar="STORE",
+              help="database 또는 s3://버킷/접두어 (IEUM_FILE_STORE와 같은 형식)")
+@_DATABASE_URL_OPTION
+def copy_files(target: str, database_url: str | None) -> None:
+    """Copy every attachment from the local folder (instance/attachments) into another file
+    store, sealed as it is; then set IEUM_FILE_STORE to that store."""
+    from ieum.services.records.attachments import copy_stored_files
+    from ieum.services.storage import open_file_store
+
+    database = _audit_database(database_url)
+    try:
+        source = open_file_store("local", settings.instance_path(), database)
+        with database.session() as session:
+            done = copy_stored_files(session, source,
+                                     open_file_store(target, settings.instance_path(), database))
+    finally:
+        database.dispose()
+    click.echo(f"첨부파일 {done}개를 {target}에 복사했습니다. 이제 IEUM_FILE_STORE={target}로 "
+               "설정하세요.")
 
 
 @audit.command("checkpoint")

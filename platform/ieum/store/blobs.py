@@ -37,8 +37,9 @@ class BlobStore(Protocol):
     def get(self, key: str) -> bytes | None:
         """The bytes under ``key``, or None when there are none."""
 
-    def delete(self, key: str) -> None:
-        """Forget ``key`` (nothing happens when it is not there)."""
+    def delete(self, key: str, session: Session | None = None) -> None:
+        """Forget ``key`` (nothing happens when it is not there); in ``session`` when given,
+        as ``put``."""
 
 
 def _safe(key: str) -> str:
@@ -77,7 +78,7 @@ class LocalBlobs:
         path = self.path(key)
         return path.read_bytes() if path.is_file() else None
 
-    def delete(self, key: str) -> None:
+    def delete(self, key: str, session: Session | None = None) -> None:
         self.path(key).unlink(missing_ok=True)
 
 
@@ -104,9 +105,12 @@ class DatabaseBlobs:
         with self.database.session() as session:
             return session.scalar(select(StoredBlob.data).where(StoredBlob.key == key))
 
-    def delete(self, key: str) -> None:
-        with self.database.session() as session:
+    def delete(self, key: str, session: Session | None = None) -> None:
+        if session is not None:
             session.execute(delete(StoredBlob).where(StoredBlob.key == key))
+            return
+        with self.database.session() as own:
+            own.execute(delete(StoredBlob).where(StoredBlob.key == key))
 
 
 class S3Blobs:
@@ -143,7 +147,7 @@ class S3Blobs:
             return None
         return answer["Body"].read()
 
-    def delete(self, key: str) -> None:
+    def delete(self, key: str, session: Session | None = None) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
 

@@ -91,11 +91,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["ieum.database"] = open_database(
         settings.normalise_database_url(app.config["IEUM_DATABASE_URL"]))
     store = app.config["IEUM_FILE_STORE"]
-    problem = storage.shared_key_problem(store)
-    if problem:
-        raise RuntimeError(problem)
     app.extensions["ieum.files"] = storage.open_file_store(store, instance,
                                                            app.extensions["ieum.database"])
+    problem = storage.shared_key_problem(store)
+    if problem:
+        app.extensions["ieum.database"].dispose()
+        raise RuntimeError(problem)
     jobs.init_app(app)
     content_studio.init_app(app)
     app.teardown_request(records.discard_unsaved_uploads)

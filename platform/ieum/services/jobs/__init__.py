@@ -157,6 +157,18 @@ def dispatch(runtime: JobRuntime, job_id: int) -> None:
     queue.enqueue(job_id)
 
 
+def requeue_waiting(runtime: JobRuntime, older_than: dt.timedelta = dt.timedelta(minutes=1)
+                    ) -> int:
+    """Queue again the jobs still ``queued`` after ``older_than`` (a lost Redis, a queue file
+    removed); a job queued twice runs once, since ``execute`` takes it only while queued."""
+    with runtime.database.session() as session:
+        waiting = list(session.scalars(select(Job.id).where(
+            Job.status == "queued", Job.created_at < utcnow() - older_than)))
+    for job_id in waiting:
+        dispatch(runtime, job_id)
+    return len(waiting)
+
+
 def report_progress(database: Database, job_id: int, percent: int, message: str) -> None:
     """Write the progress in its own transaction (every server sees it at once); raise
     ``JobCancelled`` when cancel was requested."""

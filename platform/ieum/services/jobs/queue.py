@@ -4,7 +4,7 @@ default: ``make run`` needs no other server).
 
 A message carries only the job's id; the job's parameters, owner and progress live in the
 ``job`` table, so the queue holds nothing personal and losing it loses no result
-(``requeue_stale`` puts queued rows back).
+(``ieum worker`` puts rows still queued back on start: ``jobs.requeue_waiting``).
 """
 
 from __future__ import annotations

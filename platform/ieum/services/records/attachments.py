@@ -57,7 +57,7 @@ def store_upload(session: Session, store: BlobStore, facility: Facility, user: U
 
     store.put(key, files_at_rest.seal(key, chunks()), session=session)
     if size == 0:
-        store.delete(key)
+        store.delete(key, session=session)
         raise ServiceError("빈 파일은 올릴 수 없습니다.", field=field.path)
     attachment = Attachment(
         facility_id=facility.id, field=field.path, filename=name[:255],
@@ -129,6 +129,22 @@ def encrypt_stored_files(session: Session, store: BlobStore) -> int:
     return done
 
 
+def copy_stored_files(session: Session, source: BlobStore, target: BlobStore) -> int:
+    """Copy every attachment's bytes, sealed as they are, from ``source`` to ``target`` under
+    the same keys (moving from the local folder to the database or S3: ``ieum copy-files``).
+    A file still stored in plain form is sealed first. Returns how many were copied."""
+    done = 0
+    for key in session.scalars(select(Attachment.storage_key).order_by(Attachment.id)):
+        if isinstance(source, LocalBlobs):
+            files_at_rest.migrate(source.path(key), key)
+        data = source.get(key)
+        if data is None:
+            continue
+        target.put(key, iter([data]))
+        done += 1
+    return done
+
+
 @transaction
 def keep_upload(session: Session, store: BlobStore, facility: Facility, user: User,
                 field: Field, filename: str, stream: BinaryIO) -> Attachment:
@@ -143,6 +159,8 @@ def discard_unsaved(database: Database, store: BlobStore,
     files whose row was rolled back (the form did not save), so a refused form leaves
     nothing behind (a store in the database rolled back with the row)."""
     uploads = list(uploads)
+    if store.kind == "database":  # its bytes were written in the request's transaction
+        return
     with database.session() as session:
         kept = set(session.scalars(select(Attachment.id).where(
             Attachment.id.in_([attachment_id for attachment_id, _ in uploads]))))
