@@ -19,7 +19,7 @@ from ieum.services.jobs import periodic
 from ieum.store.models import AuditEvent, User
 from ieum.store.models_jobs import Job
 from tests.formlab import seed_lab
-from tests.webutil import login
+from tests.webutil import csrf_token, login
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,8 +101,18 @@ def test_job_page_json_api_and_another_user(app) -> None:
     assert client.get(f"/jobs/{job_id}.json").get_json()["status"] == "queued"
     assert "시험 작업" in client.get("/jobs/").get_data(as_text=True)
     other = app.test_client()
-    assert login(other, "viewer").status_code == 302
-    assert other.get(f"/jobs/{job_id}").status_code == 404
+    assert login(other, "viewer").status_code == 302  # same facility, another person
+    for path in (f"/jobs/{job_id}", f"/jobs/{job_id}.json", f"/jobs/{job_id}/file"):
+        assert other.get(path).status_code == 404, path
+    page_token = csrf_token(other, "/jobs/")
+    assert other.post(f"/jobs/{job_id}/cancel",
+                      data={"csrf_token": page_token}).status_code == 404
+    stranger = client.post("/api/v1/auth/token", json={"login": "stranger",
+                                                        "password": "test-pass-2026"}).get_json()
+    foreign = {"Authorization": f"Bearer {stranger['token']}"}
+    assert client.get(f"/api/v1/jobs/{job_id}", headers=foreign).status_code == 404
+    assert client.post(f"/api/v1/jobs/{job_id}/cancel", headers=foreign).status_code == 404
+    assert client.get(f"/jobs/{job_id}.json").get_json()["status"] == "queued"  # untouched
     token = client.post("/api/v1/auth/token",
                         json={"login": "worker", "password": "test-pass-2026"}).get_json()
     bearer = {"Authorization": f"Bearer {token['token']}"}

@@ -25,6 +25,7 @@ from werkzeug.routing import BuildError
 
 from ieum.services import jobs
 from ieum.services.jobs import files as job_files
+from ieum.web import openapi_parts
 from ieum.web.api import token_required
 from ieum.web.context import actor_for, database, db_session, functions, registry
 
@@ -148,3 +149,37 @@ def api_jobs():
 def api_cancel(job_id: int):
     job = jobs.get_job(db_session(), g.api_user, job_id)
     return jsonify(as_json(jobs.cancel(db_session(), job, actor_for(g.api_user))))
+
+
+def openapi_paths() -> dict[str, Any]:
+    """The jobs' part of ``/api/v1/openapi.json``."""
+    job = {"$ref": "#/components/schemas/Job"}
+    one = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {
+        "/api/v1/jobs": {
+            "get": {"summary": "내 작업 (최근 50건)",
+                    "responses": openapi_parts.responses("200", {
+                        "type": "object", "properties": {
+                            "items": {"type": "array", "items": job}}}, 401)}},
+        "/api/v1/jobs/{job_id}": {
+            "parameters": [one],
+            "get": {"summary": "작업의 상태·진행률·결과 (맡긴 사람만)",
+                    "responses": openapi_parts.responses("200", job, 401, 404)}},
+        "/api/v1/jobs/{job_id}/cancel": {
+            "parameters": [one],
+            "post": {"summary": "작업 취소 (대기 중이면 바로, 진행 중이면 다음 진행 보고 때)",
+                     "responses": openapi_parts.responses("200", job, 401, 404, 409)}},
+    }
+
+
+def openapi_schemas() -> dict[str, Any]:
+    nullable = {"type": ["string", "null"]}
+    return {"Job": {"type": "object", "required": ["id", "status", "progress"], "properties": {
+        "id": {"type": "integer"}, "kind": {"type": "string"}, "title": {"type": "string"},
+        "status": {"enum": ["queued", "running", "done", "failed", "cancelled"]},
+        "status_title": {"type": "string"},
+        "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+        "message": {"type": "string"}, "result": {"type": ["object", "null"]},
+        "result_url": nullable, "result_label": nullable, "error": nullable,
+        "cancel_requested": {"type": "boolean"}, "finished": {"type": "boolean"},
+        "created_at": nullable, "started_at": nullable, "finished_at": nullable}}}
