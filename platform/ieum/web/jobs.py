@@ -41,7 +41,8 @@ def init_app(app: Flask) -> None:
     runtime = jobs.JobRuntime(
         database=app.extensions["ieum.database"], registry=app.extensions["ieum.registry"],
         functions=app.extensions["ieum.functions"], config=app.config,
-        instance_path=Path(app.instance_path), files=app.extensions["ieum.files"], mode=mode)
+        instance_path=Path(app.instance_path), files=app.extensions["ieum.files"], mode=mode,
+        kinds=jobs.kinds(plugins=bool(app.config.get("IEUM_PLUGINS", True))))
     app.extensions["ieum.jobs"] = runtime
     jobs.bind(runtime)
 

@@ -13,7 +13,7 @@ from typing import Any
 from ieum.access import files_at_rest
 from ieum.access.audit import Actor
 from ieum.services import ServiceError
-from ieum.services.jobs import JobContext
+from ieum.services.jobs.core import JobContext
 from ieum.services.jobs.periodic import TICK, run_tick
 from ieum.store.models import User
 

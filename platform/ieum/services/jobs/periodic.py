@@ -18,7 +18,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from ieum.access.audit import Actor, record_event
-from ieum.services import jobs
+from ieum.services.jobs import core as jobs
 from ieum.store.models import utcnow
 from ieum.store.models_jobs import Job, JobSlot
 

@@ -18,7 +18,7 @@ from huey.api import Huey
 from huey.consumer import Consumer
 
 from ieum import config
-from ieum.services import jobs
+from ieum.services.jobs import core as jobs
 
 log = logging.getLogger(__name__)
 
