@@ -145,3 +145,21 @@ def test_a_real_worker_process_runs_a_queued_job(app, tmp_path) -> None:
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+def test_a_job_left_running_by_a_dead_worker_of_this_machine_fails(app) -> None:
+    owner = _user(app, "worker")
+    job_id, alive_id = _queued(app, owner), _queued(app, owner)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    host = jobs.worker_name().rpartition(":")[0]
+    with app.extensions["ieum.database"].session() as s:
+        s.get(Job, job_id).status = "running"
+        s.get(Job, job_id).worker = f"{host}:{gone}"  # that process has ended
+        s.get(Job, alive_id).status = "running"
+        s.get(Job, alive_id).worker = jobs.worker_name()  # this test's process: alive
+    assert jobs.fail_orphans(app.extensions["ieum.jobs"]) == 1
+    with app.extensions["ieum.database"].session() as s:
+        assert s.get(Job, job_id).status == "failed"
+        assert "다시 실행" in s.get(Job, job_id).error
+        assert s.get(Job, alive_id).status == "running"

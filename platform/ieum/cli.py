@@ -282,13 +282,15 @@ def worker(workers: int, tick_every: float) -> None:
     if runtime.mode != "queue":
         click.echo("IEUM_JOBS_MODE=immediate에서는 작업자가 필요 없습니다.", err=True)
         raise SystemExit(1)
-    from ieum.services.jobs import requeue_waiting
+    from ieum.services.jobs import fail_orphans, requeue_waiting
 
     if tick_every > 0:
         periodic.start_ticking(runtime, tick_every)
+    orphans = fail_orphans(runtime)  # killed mid-job on this machine: failed, not "running"
     again = requeue_waiting(runtime)
     click.echo(f"이음 작업자: {queue.describe()}, 작업자 {workers}개, "
-               f"타이머 {tick_every:g}초마다, 다시 넣은 대기 작업 {again}건 (종료: Ctrl+C)",
+               f"타이머 {tick_every:g}초마다, 다시 넣은 대기 작업 {again}건, 중단된 작업 "
+               f"{orphans}건 (종료: Ctrl+C)",
                err=True)
     queue.consumer(workers=workers).run()
 

@@ -41,6 +41,7 @@ from ieum.services.jobs.core import (
     bound,
     cancel,
     execute,
+    fail_orphans,
     finish,
     get_job,
     jobs_of,
@@ -51,7 +52,8 @@ from ieum.store.models import Facility, User, utcnow
 from ieum.store.models_jobs import Job
 
 __all__ = ["MODES", "STATUS_TITLES", "SYSTEM", "JobCancelled", "JobContext", "JobRuntime",
-           "Kind", "as_json", "bind", "bound", "cancel", "dispatch", "execute", "finish",
+           "Kind", "as_json", "bind", "bound", "cancel", "dispatch", "execute", "fail_orphans",
+           "finish",
            "get_job", "jobs_of", "kinds", "report_progress", "requeue_waiting", "submit",
            "worker_name"]
 

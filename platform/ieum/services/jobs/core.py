@@ -235,6 +235,36 @@ def finish(runtime: JobRuntime, job_id: int, status: str, result: Mapping[str, A
                          detail={"kind": job.kind, "error": error})
 
 
+ORPHANED = "작업을 실행하던 작업자가 멈춰 작업이 중단되었습니다. 다시 실행하세요."
+
+
+def fail_orphans(runtime: JobRuntime) -> int:
+    """Jobs left ``running`` by a worker process of this machine that no longer exists (it was
+    killed mid-job) are marked failed, so their owners see it and can start them again.
+    Returns how many. A worker on another machine is never judged from here."""
+    host = socket.gethostname()
+    with runtime.database.session() as session:
+        running = list(session.scalars(select(Job).where(Job.status == "running")))
+        orphans = []
+        for job in running:
+            name, _, pid = (job.worker or "").rpartition(":")
+            if name == host and pid.isdigit() and not _alive(int(pid)):
+                orphans.append(job.id)
+    for job_id in orphans:
+        finish(runtime, job_id, "failed", None, ORPHANED)
+    return len(orphans)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def prune(session: Session, kind: str, older_than: dt.timedelta) -> int:
     """Forget finished jobs of ``kind`` older than ``older_than`` (the minute ticks)."""
     from sqlalchemy import delete  # noqa: PLC0415
