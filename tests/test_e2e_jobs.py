@@ -59,5 +59,5 @@ def test_progress_updates_itself_and_cancel_is_confirmed(page, server) -> None:
     jobs.finish(app.extensions["ieum.jobs"], job_id, "cancelled", None, None)
     expect(page.get_by_test_id("job-status")).to_have_text("취소됨")
     expect(page.get_by_test_id("job-cancel")).to_be_hidden()
-    page.goto(f"{live.url}/jobs/")
+    page.get_by_test_id("my-jobs").click()  # 내 작업, in the navbar of every page
     expect(page.get_by_test_id("job-list")).to_contain_text("긴 작업 시험")
