@@ -18,7 +18,7 @@ from ieum.services import ServiceError, jobs
 from ieum.services.jobs import periodic
 from ieum.store.models import AuditEvent, User
 from ieum.store.models_jobs import Job
-from tests.formlab import seed_lab
+from tests.formlab import API, GOOD, api_token, seed_lab
 from tests.webutil import csrf_token, login
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,3 +163,33 @@ def test_a_job_left_running_by_a_dead_worker_of_this_machine_fails(app) -> None:
         assert s.get(Job, job_id).status == "failed"
         assert "다시 실행" in s.get(Job, job_id).error
         assert s.get(Job, alive_id).status == "running"
+
+
+def test_a_large_export_becomes_a_job_whose_file_expires(make_app, migrated_url) -> None:
+    app = make_app(migrated_url, IEUM_EXPORT_JOB_ROWS=0)  # every export is "large"
+    seed_lab(app)
+    client = app.test_client()
+    created = client.post(f"{API}/records", headers=api_token(client, "worker"),
+                          json={"data": GOOD})
+    assert created.status_code == 201, created.get_json()
+    assert login(client, "admin").status_code == 302
+    path = "/f/lab/u/casebook/casebook/export.xlsx"
+    refused = client.post(path, data={"csrf_token": csrf_token(client, path), "reason": ""})
+    assert refused.status_code == 400  # the reason is asked before anything is queued
+    started = client.post(path, data={"csrf_token": csrf_token(client, path),
+                                      "reason": "월간 보고"})
+    assert started.status_code == 302 and "/jobs/" in started.headers["Location"]
+    job_id = int(started.headers["Location"].rstrip("/").split("/")[-1])
+    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "엑셀 파일 내려받기" in page and f"/jobs/{job_id}/file" in page
+    workbook = client.get(f"/jobs/{job_id}/file")
+    assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
+    with app.extensions["ieum.database"].session() as s:
+        job = s.get(Job, job_id)
+        key = job.result["file"]
+        job.finished_at = job.finished_at - dt.timedelta(days=8)
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "job.download")) == 1
+    assert jobs.expire_files(app.extensions["ieum.jobs"]) == 1
+    assert app.extensions["ieum.files"].get(key) is None
+    assert client.get(f"/jobs/{job_id}/file").status_code == 404

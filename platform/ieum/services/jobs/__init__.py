@@ -41,6 +41,7 @@ from ieum.services.jobs.core import (
     bound,
     cancel,
     execute,
+    expire_files,
     fail_orphans,
     finish,
     get_job,
@@ -52,7 +53,8 @@ from ieum.store.models import Facility, User, utcnow
 from ieum.store.models_jobs import Job
 
 __all__ = ["MODES", "STATUS_TITLES", "SYSTEM", "JobCancelled", "JobContext", "JobRuntime",
-           "Kind", "as_json", "bind", "bound", "cancel", "dispatch", "execute", "fail_orphans",
+           "Kind", "as_json", "bind", "bound", "cancel", "dispatch", "execute", "expire_files",
+           "fail_orphans",
            "finish",
            "get_job", "jobs_of", "kinds", "report_progress", "requeue_waiting", "submit",
            "worker_name"]

@@ -235,6 +235,27 @@ def finish(runtime: JobRuntime, job_id: int, status: str, result: Mapping[str, A
                          detail={"kind": job.kind, "error": error})
 
 
+KEEP_FILES = dt.timedelta(days=7)
+
+
+def expire_files(runtime: JobRuntime, older_than: dt.timedelta = KEEP_FILES) -> int:
+    """Remove the files of jobs finished longer ago than ``older_than`` (an export holds
+    personal data: it is not kept for ever); the job row stays, saying the file expired."""
+    cutoff = utcnow() - older_than
+    with runtime.database.session() as session:
+        done = 0
+        for job in session.scalars(select(Job).where(Job.status == "done",
+                                                     Job.finished_at < cutoff)):
+            key = (job.result or {}).get("file")
+            if not key:
+                continue
+            runtime.files.delete(key)
+            job.result = {**job.result, "file": None, "expired": True,
+                          "label": "파일 보관 기간이 지났습니다"}
+            done += 1
+    return done
+
+
 ORPHANED = "작업을 실행하던 작업자가 멈춰 작업이 중단되었습니다. 다시 실행하세요."
 
 

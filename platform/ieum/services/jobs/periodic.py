@@ -72,6 +72,7 @@ def tick(runtime: jobs.JobRuntime, now: dt.datetime | None = None, interval: flo
         jobs.finish(runtime, job_id, "failed", None, "타이머 처리 중 오류가 발생했습니다.")
         raise
     moved = result["moved"]
+    result["expired_files"] = jobs.expire_files(runtime)
     # A minute with nothing to do is not worth an audit row; one that moved work is.
     jobs.finish(runtime, job_id, "done", result, None, audit=False)
     if moved:
