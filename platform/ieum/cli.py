@@ -297,12 +297,16 @@ def worker(workers: int, tick_every: float) -> None:
 
 @main.command("tick")
 def tick_command() -> None:
-    """Fire the process timers that are due (run it from cron every minute in production)."""
-    from ieum.web.app import create_app
-    from ieum.web.ticker import tick_app
+    """Fire the process timers that are due and run the tickers, as the minute's tick (claimed
+    like the workers' own: if a worker already ticked this minute, nothing runs twice)."""
+    from ieum.services.jobs import periodic
 
-    moved = tick_app(create_app())
-    click.echo(f"타이머: {moved}건의 업무가 진행되었습니다.")
+    app = _web_app()
+    job = periodic.tick(app.extensions["ieum.jobs"])
+    if job is None:
+        click.echo("이번 분의 타이머는 이미 다른 작업자가 처리했습니다.")
+        return
+    click.echo(f"타이머: {(job.result or {}).get('moved', 0)}건의 업무가 진행되었습니다.")
 
 
 @main.group()

@@ -1,6 +1,7 @@
 """Timers do not fire by themselves: ``tick`` moves due timers on. Workers (``ieum worker``,
 or the one ``ieum serve`` embeds) tick every minute as a job claimed once across servers
-(``ieum.services.jobs.periodic``); ``ieum tick`` does one round by hand."""
+(``ieum.services.jobs.periodic``, also what ``ieum tick`` runs); ``tick_app`` fires them
+directly (tests, scripts)."""
 
 from __future__ import annotations
 
