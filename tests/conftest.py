@@ -334,6 +334,8 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             "IEUM_PLUGINS": False,
             # Tests sign in far faster than people; test_security_headers sets a low limit.
             "IEUM_LOGIN_RATE_LIMIT": "1000 per minute",
+            # Jobs run inside the request (tests/test_jobs.py also runs a real worker).
+            "IEUM_JOBS_MODE": "immediate",
         }
         settings.update(config)
         app = create_app(settings)

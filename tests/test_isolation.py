@@ -339,9 +339,15 @@ PUBLIC_ID_ROUTES = {"studio.approve", "studio.return_version", "studio.run",
                     "notifications.read"}
 
 
+#: Routes of an object that belongs to one person, not a facility: a job (내 작업) is its
+#: owner's alone; tests/test_jobs.py proves every one answers 404 to anyone else.
+OWNER_ID_ROUTES = {"jobs.page", "jobs.status", "jobs.cancel", "jobs.download",
+                   "api_jobs.api_job", "api_jobs.api_cancel"}
+
+
 def facility_rules(app) -> list:
     return [rule for rule in app.url_map.iter_rules() if ("facility_code" in arguments(rule)
-            or id_arguments(rule)) and rule.endpoint not in PUBLIC_ID_ROUTES]
+            or id_arguments(rule)) and rule.endpoint not in PUBLIC_ID_ROUTES | OWNER_ID_ROUTES]
 
 
 # ---------------------------------------------------------------- tests

@@ -225,35 +225,90 @@ def demo(as_json: bool) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="개발용 디버그 모드")
 @click.option("--tick-every", default=60.0, show_default=True, type=float,
-              help="타이머를 확인하는 간격(초); 0이면 확인하지 않음")
-def serve(host: str, port: int, debug: bool, tick_every: float) -> None:
+              help="타이머·주기 작업을 확인하는 간격(초); 0이면 확인하지 않음")
+@click.option("--worker/--no-worker", "embedded", default=None,
+              help="이 서버 안에서 작업(모의계산·큰 내려받기·타이머)도 실행합니다 "
+                   "(기본: IEUM_REDIS_URL이 없으면 실행, 있으면 'ieum worker'에 맡김)")
+def serve(host: str, port: int, debug: bool, tick_every: float, embedded: bool | None) -> None:
     """Serve the web app (refuses to start on content errors or an old database)."""
+    app = _web_app()
+    click.echo(f"이음: http://{host}:{port}/ (종료: Ctrl+C)")
+    if embedded is None:
+        embedded = settings.redis_url() is None
+    if embedded and not (debug and not _reloaded_child()):
+        from ieum.services.jobs import periodic, queue
+
+        runtime = app.extensions["ieum.jobs"]
+        queue.consumer(workers=2, embedded=True).start()
+        if tick_every > 0:
+            periodic.start_ticking(runtime, tick_every)
+        click.echo(f"작업 대기열: {queue.describe()} (이 서버 안의 작업자 2개)")
+    app.run(host=host, port=port, debug=debug, use_reloader=debug, threaded=True)
+
+
+def _reloaded_child() -> bool:
+    """True in the process the debug reloader runs the app in (the parent only watches)."""
+    import os
+
+    return os.environ.get("WERKZEUG_RUN_MAIN") == "true"
+
+
+def _web_app():  # noqa: ANN202 - a Flask app
     from ieum.web.app import create_app
 
     try:
-        app = create_app()
+        return create_app()
     except DefinitionErrors as errors:
         click.echo(str(errors), err=True)
         raise SystemExit(1) from None
     except RuntimeError as error:
         click.echo(str(error), err=True)
         raise SystemExit(1) from None
-    click.echo(f"이음: http://{host}:{port}/ (종료: Ctrl+C)")
-    if tick_every > 0:
-        from ieum.web.ticker import start_ticker
 
-        start_ticker(app, tick_every)
-    app.run(host=host, port=port, debug=debug, use_reloader=debug, threaded=True)
+
+@main.command("worker")
+@click.option("--workers", default=2, show_default=True, type=int, help="동시에 실행할 작업 수")
+@click.option("--tick-every", default=60.0, show_default=True, type=float,
+              help="타이머·주기 작업을 확인하는 간격(초); 0이면 확인하지 않음 (여러 작업자가 "
+                   "있어도 한 번만 실행됩니다)")
+def worker(workers: int, tick_every: float) -> None:
+    """Run jobs from the queue (Redis with IEUM_REDIS_URL, else instance/jobs-queue.db) and
+    the periodic tick; run one or more per machine beside the app servers."""
+    import logging
+
+    from ieum.services.jobs import periodic, queue
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    app = _web_app()
+    runtime = app.extensions["ieum.jobs"]
+    if runtime.mode != "queue":
+        click.echo("IEUM_JOBS_MODE=immediate에서는 작업자가 필요 없습니다.", err=True)
+        raise SystemExit(1)
+    from ieum.services.jobs import fail_orphans, requeue_waiting
+
+    if tick_every > 0:
+        periodic.start_ticking(runtime, tick_every)
+    orphans = fail_orphans(runtime)  # killed mid-job on this machine: failed, not "running"
+    again = requeue_waiting(runtime)
+    click.echo(f"이음 작업자: {queue.describe()}, 작업자 {workers}개, "
+               f"타이머 {tick_every:g}초마다, 다시 넣은 대기 작업 {again}건, 중단된 작업 "
+               f"{orphans}건 (종료: Ctrl+C)",
+               err=True)
+    queue.consumer(workers=workers).run()
 
 
 @main.command("tick")
 def tick_command() -> None:
-    """Fire the process timers that are due (run it from cron every minute in production)."""
-    from ieum.web.app import create_app
-    from ieum.web.ticker import tick_app
+    """Fire the process timers that are due and run the tickers, as the minute's tick (claimed
+    like the workers' own: if a worker already ticked this minute, nothing runs twice)."""
+    from ieum.services.jobs import periodic
 
-    moved = tick_app(create_app())
-    click.echo(f"타이머: {moved}건의 업무가 진행되었습니다.")
+    app = _web_app()
+    job = periodic.tick(app.extensions["ieum.jobs"])
+    if job is None:
+        click.echo("이번 분의 타이머는 이미 다른 작업자가 처리했습니다.")
+        return
+    click.echo(f"타이머: {(job.result or {}).get('moved', 0)}건의 업무가 진행되었습니다.")
 
 
 @main.group()
@@ -306,14 +361,38 @@ def encrypt_files(database_url: str | None) -> None:
     """Encrypt attachments stored before encryption at rest (each is also encrypted on its
     first download; this does them all at once)."""
     from ieum.services.records.attachments import encrypt_stored_files
+    from ieum.services.storage import open_file_store
 
     database = _audit_database(database_url)
     try:
         with database.session() as session:
-            done = encrypt_stored_files(session, settings.instance_path() / "attachments")
+            store = open_file_store(settings.file_store(), settings.instance_path(), database)
+            done = encrypt_stored_files(session, store)
     finally:
         database.dispose()
     click.echo(f"첨부파일 {done}개를 암호화했습니다.")
+
+
+@main.command("copy-files")
+@click.option("--to", "target", required=True, metavar="STORE",
+              help="database 또는 s3://버킷/접두어 (IEUM_FILE_STORE와 같은 형식)")
+@_DATABASE_URL_OPTION
+def copy_files(target: str, database_url: str | None) -> None:
+    """Copy every attachment from the local folder (instance/attachments) into another file
+    store, sealed as it is; then set IEUM_FILE_STORE to that store."""
+    from ieum.services.records.attachments import copy_stored_files
+    from ieum.services.storage import open_file_store
+
+    database = _audit_database(database_url)
+    try:
+        source = open_file_store("local", settings.instance_path(), database)
+        with database.session() as session:
+            done = copy_stored_files(session, source,
+                                     open_file_store(target, settings.instance_path(), database))
+    finally:
+        database.dispose()
+    click.echo(f"첨부파일 {done}개를 {target}에 복사했습니다. 이제 IEUM_FILE_STORE={target}로 "
+               "설정하세요.")
 
 
 @audit.command("checkpoint")

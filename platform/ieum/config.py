@@ -73,3 +73,15 @@ def smtp_url() -> str | None:
 def public_url() -> str:
     """``IEUM_PUBLIC_URL``: the address people open ieum at, for links in e-mail."""
     return (os.environ.get("IEUM_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
+
+
+def file_store() -> str:
+    """``IEUM_FILE_STORE``: ``local`` (the instance folder, default), ``database`` or an
+    ``s3://bucket/prefix`` URL: where attachments and job results are kept."""
+    return os.environ.get("IEUM_FILE_STORE", "local")
+
+
+def redis_url() -> str | None:
+    """``IEUM_REDIS_URL``: the job queue's Redis (production); without it the queue is a
+    SQLite file in the instance folder (the embedded default)."""
+    return os.environ.get("IEUM_REDIS_URL") or None

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import os
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -38,48 +37,63 @@ def is_encrypted(path: Path) -> bool:
         return handle.read(len(MAGIC)) == MAGIC
 
 
-def write(path: Path, key: str, chunks: Iterator[bytes]) -> None:
-    """Encrypt the plaintext ``chunks`` (each at most ``CHUNK`` bytes) into ``path``."""
+def seal(key: str, chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The sealed form of the plaintext ``chunks`` (each at most ``CHUNK`` bytes), as it
+    streams: whatever stores it (a folder, the database, S3) keeps only these bytes."""
     cipher = _cipher()
     prefix = os.urandom(8)
+    yield MAGIC + prefix
+    index, pending = 0, None
+    for chunk in chunks:
+        if pending is not None:
+            yield _sealed(cipher, prefix, key, index, pending, last=False)
+            index += 1
+        pending = chunk
+    yield _sealed(cipher, prefix, key, index, pending or b"", last=True)
+
+
+def write(path: Path, key: str, chunks: Iterator[bytes]) -> None:
+    """Encrypt the plaintext ``chunks`` (each at most ``CHUNK`` bytes) into ``path``."""
     with path.open("wb") as out:
-        out.write(MAGIC + prefix)
-        index, pending = 0, None
-        for chunk in chunks:
-            if pending is not None:
-                _put(out, cipher, prefix, key, index, pending, last=False)
-                index += 1
-            pending = chunk
-        _put(out, cipher, prefix, key, index, pending or b"", last=True)
+        for part in seal(key, chunks):
+            out.write(part)
 
 
-def _put(out: BinaryIO, cipher: AESGCM, prefix: bytes, key: str, index: int, data: bytes,
-         *, last: bool) -> None:
+def _sealed(cipher: AESGCM, prefix: bytes, key: str, index: int, data: bytes, *,
+            last: bool) -> bytes:
     sealed = cipher.encrypt(prefix + struct.pack(">I", index), data, _aad(key, index, last))
-    out.write(struct.pack(">I", len(sealed)) + sealed)
+    return struct.pack(">I", len(sealed)) + sealed
 
 
 def read(path: Path, key: str) -> bytes:
     """The plaintext of a stored file (an unencrypted legacy file as it is)."""
-    with path.open("rb") as handle:
-        head = handle.read(len(MAGIC))
-        if head != MAGIC:
-            return head + handle.read()
-        cipher = _cipher()
-        prefix = handle.read(8)
-        parts: list[bytes] = []
-        index = 0
-        while True:
-            size = handle.read(4)
-            if len(size) < 4:
-                raise ValueError("truncated attachment")
-            sealed = handle.read(struct.unpack(">I", size)[0])
-            last = handle.peek(1)[:1] == b"" if hasattr(handle, "peek") else False
-            parts.append(cipher.decrypt(prefix + struct.pack(">I", index), sealed,
-                                        _aad(key, index, last)))
-            if last:
-                return b"".join(parts)
-            index += 1
+    return unseal(key, path.read_bytes())
+
+
+def unseal(key: str, data: bytes) -> bytes:
+    """The plaintext of sealed bytes (bytes without ``MAGIC``, kept before encryption, as
+    they are); a changed, reordered or cut-off file raises."""
+    if data[:len(MAGIC)] != MAGIC:
+        return data
+    cipher = _cipher()
+    prefix = data[len(MAGIC):len(MAGIC) + 8]
+    position = len(MAGIC) + 8
+    parts: list[bytes] = []
+    index = 0
+    while True:
+        if position + 4 > len(data):
+            raise ValueError("truncated attachment")
+        size = struct.unpack(">I", data[position:position + 4])[0]
+        sealed = data[position + 4:position + 4 + size]
+        if len(sealed) < size:
+            raise ValueError("truncated attachment")
+        position += 4 + size
+        last = position >= len(data)
+        parts.append(cipher.decrypt(prefix + struct.pack(">I", index), sealed,
+                                    _aad(key, index, last)))
+        if last:
+            return b"".join(parts)
+        index += 1
 
 
 def migrate(path: Path, key: str) -> bool:

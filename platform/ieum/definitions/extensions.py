@@ -35,6 +35,11 @@ vendor's) registers its Python in. The kernel discovers them here and nowhere el
 - ``ieum.notification_kinds``: a ``ieum.services.notifications.NotificationKind``, a kind of
   notice a package gives with ``ieum.services.notifications.notify`` (the entry point's name
   is the kind); people choose per kind whether it comes in the app, also by e-mail, or not.
+- ``ieum.jobs``: a kind of long work run by a worker off the request
+  (``ieum.services.jobs``): ``run(context) -> dict | None``, named like the kind; the
+  ``context`` (``ieum.services.jobs.JobContext``) gives the parameters, the database and
+  ``context.progress(percent, message)``, which raises ``JobCancelled`` when the owner
+  cancelled. Submit one with ``ieum.services.jobs.submit``.
 
 Entry points load lazily and once per process; a broken one is reported (``problems()``,
 shown by ``ieum check``), never fatal at import time. Names are unique per group: the first
@@ -66,9 +71,10 @@ RECORD_ACTIONS = "ieum.record_actions"
 PROCESS_DATA = "ieum.process_data"
 PROGRESS_STEPS = "ieum.progress_steps"
 NOTIFICATION_KINDS = "ieum.notification_kinds"
+JOBS = "ieum.jobs"
 GROUPS = (CONTENT, FUNCTIONS, FEEDS, TASK_HOOKS, TASK_PANELS, DASHBOARD_CARDS, SCREENS, DEMO,
           REPORT_GENERATORS, TICKERS, RECORD_ACTIONS, PROCESS_DATA, PROGRESS_STEPS,
-          NOTIFICATION_KINDS)
+          NOTIFICATION_KINDS, JOBS)
 
 
 @dataclass(frozen=True)

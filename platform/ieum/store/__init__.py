@@ -7,6 +7,7 @@ from ieum.store import (  # noqa: E402, F401, I001
     models_collab,
     models_compare,
     models_decisions,
+    models_jobs,
     models_notify,
     models_public,
     models_reports,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Blueprint, Flask
@@ -11,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from ieum import config as settings
 from ieum.access.grants import ACTION_TITLES
 from ieum.definitions import default_content_root, extensions, load_registry
+from ieum.services import storage
 from ieum.services.database import open_database
 from ieum.web import (
     admin,
@@ -27,6 +29,7 @@ from ieum.web import (
     content_studio,
     errors,
     health,
+    jobs,
     notifications,
     openapi,
     platform_admin,
@@ -71,6 +74,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         IEUM_CATALOG_POPULATION=100_000,  # households of the studio's synthetic population
         IEUM_CATALOG_IDLE_MONTHS=6,  # a published program without applications is flagged
         IEUM_CATALOG_MIN_GROUP=10,  # k: smaller groups are never shown in comparisons
+        IEUM_FILE_STORE=settings.file_store(),  # local | database | s3://bucket/prefix
+        # "queue" (a worker runs jobs) or "immediate" (in the request: tests)
+        IEUM_JOBS_MODE=os.environ.get("IEUM_JOBS_MODE", "queue"),
+        IEUM_EXPORT_JOB_ROWS=5000,  # an Excel export of more rows runs as a job
         BOOTSTRAP_SERVE_LOCAL=True,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -88,6 +95,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["ieum.functions"] = available_functions(plugins=app.config["IEUM_PLUGINS"])
     app.extensions["ieum.database"] = open_database(
         settings.normalise_database_url(app.config["IEUM_DATABASE_URL"]))
+    store = app.config["IEUM_FILE_STORE"]
+    app.extensions["ieum.files"] = storage.open_file_store(store, instance,
+                                                           app.extensions["ieum.database"])
+    problem = storage.shared_key_problem(store)
+    if problem:
+        app.extensions["ieum.database"].dispose()
+        raise RuntimeError(problem)
+    jobs.init_app(app)
     content_studio.init_app(app)
     app.teardown_request(records.discard_unsaved_uploads)
     app.teardown_appcontext(close_db_session)
@@ -114,6 +129,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(notifications.bp)  # 알림 (/notifications/): the bell, the list, settings
     app.add_template_global(notifications.unread_notifications, "unread_notifications")
     app.register_blueprint(calendar.bp)  # 일정 달력 (/f/<facility>/calendar/)
+    app.register_blueprint(jobs.bp)  # 내 작업 (/jobs/): progress, cancel, result
+    app.register_blueprint(jobs.api_bp)
+    csrf.exempt(jobs.api_bp)
     _register_screens(app)
     csrf.exempt(api.bp)  # bearer tokens only, no cookies: nothing for CSRF to forge
     csrf.exempt(api_records.bp)

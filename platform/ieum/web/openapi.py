@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, jsonify
 
 from ieum.definitions import Registry
 from ieum.services import MAX_ID
-from ieum.web import api_catalog
+from ieum.web import api_catalog, jobs
 from ieum.web.context import registry
 from ieum.web.openapi_parts import ERROR as _ERROR
 from ieum.web.openapi_parts import responses as _responses
@@ -193,6 +193,8 @@ def document(content: Registry,
     schemas.update({f"form.{form_id}": schema for form_id, schema in forms.items()})
     paths.update(api_catalog.openapi_paths())  # the program catalog (web/api_catalog.py)
     schemas.update(api_catalog.openapi_schemas())
+    paths.update(jobs.openapi_paths())  # 내 작업 (web/jobs.py)
+    schemas.update(jobs.openapi_schemas())
     for part in contributed:  # the paths of packages' API blueprints (ieum.screens)
         paths.update(part)
     _app_wide(paths)

@@ -7,7 +7,6 @@ Handlers only translate HTTP into one service call and render; the rules are in
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -26,12 +25,14 @@ from werkzeug.datastructures import CombinedMultiDict
 from ieum.forms import excel, wtf
 from ieum.forms.engine import hidden_fields
 from ieum.forms.fields import Field, field_tree, file_ids
-from ieum.services import ServiceError, records, subjects
+from ieum.services import ServiceError, jobs, records, subjects
 from ieum.services.records import attachments as files
 from ieum.services.records import io as record_io
 from ieum.services.records import sensitive
+from ieum.services.storage import BlobStore
 from ieum.services.subjects import cases
 from ieum.services.workspace import open_workspace
+from ieum.web import jobs as jobs_web
 from ieum.web.context import actor_for, database, db_session, registry, today
 from ieum.web.record_actions import record_actions
 
@@ -47,8 +48,10 @@ def form_scope(facility_code: str, unit_id: str, form_id: str) -> records.FormSc
                              actor_for(current_user.row))
 
 
-def attachment_folder() -> Path:
-    return Path(current_app.instance_path) / "attachments"
+def attachment_folder() -> BlobStore:
+    """Where attachments are kept (``IEUM_FILE_STORE``: the instance folder, the database or
+    S3); the name stays from when it was always a folder."""
+    return current_app.extensions["ieum.files"]
 
 
 def subject_options(scope: records.FormScope) -> list[tuple[int, str]]:
@@ -296,6 +299,10 @@ def export(facility_code: str, unit_id: str, form_id: str):
         return reason_page(request.args)
     filters = {k: v for k, v in request.form.items() if k not in ("csrf_token", "reason")}
     try:
+        rows = record_io.export_count(db_session(), scope, filters)
+        if rows > current_app.config.get("IEUM_EXPORT_JOB_ROWS", 5000):
+            # a large list is written by a worker; the job page shows progress and the file
+            return export_job(scope, filters, rows)
         content = record_io.export_list(db_session(), scope, filters,
                                         reason=request.form.get("reason", ""))
     except ServiceError as refused:
@@ -304,6 +311,17 @@ def export(facility_code: str, unit_id: str, form_id: str):
         return reason_page(filters, refused.message, 400)
     name = f"{scope.form.title}_{today():%Y%m%d}.xlsx"
     return send_file(content, mimetype=XLSX, as_attachment=True, download_name=name)
+
+
+def export_job(scope: records.FormScope, filters: dict, rows: int):  # noqa: ANN201
+    reason = records.stated_reason(request.form.get("reason", ""))  # refused now, not in the worker
+    job = jobs.submit(db_session(), jobs_web.runtime(), "records.export",
+                      {"facility": scope.facility.code, "unit": scope.unit.id,
+                       "form": scope.form.id, "filters": filters, "reason": reason,
+                       "rows": rows},
+                      owner=scope.user, actor=scope.actor, facility=scope.facility,
+                      title=f"엑셀 내려받기: {scope.form.title} ({rows:,}건)")
+    return jobs_web.after_submit(job)
 
 
 @bp.get("/template.xlsx")

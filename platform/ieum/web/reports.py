@@ -7,12 +7,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ieum.services import ServiceError
+from ieum.services import ServiceError, jobs
 from ieum.services import reports as service
 from ieum.services.reports.deadlines import calendar, counts, remind_days
 from ieum.services.reports.periods import PERIOD_TITLES, STATUS_TITLES
 from ieum.services.workflows import Runtime
 from ieum.services.workspace import Workspace, open_workspace
+from ieum.web import jobs as jobs_web
 from ieum.web.context import actor_for, db_session, functions, registry, today
 
 bp = Blueprint("reports", __name__, url_prefix="/f/<facility_code>/reports")
@@ -65,15 +66,21 @@ def index(facility_code: str):
 @login_required
 def generate(facility_code: str):
     ws = _workspace(facility_code)
-    try:
-        report = service.generate_report(db_session(), registry(), ws,
-                                         request.form.get("kind", ""),
-                                         request.form.get("period"), today(),
-                                         actor_for(current_user.row))
-    except ServiceError as error:
-        return _refused(error, facility_code)
-    flash("보고서를 만들었습니다. 점검 결과를 확인하세요.", "success")
-    return redirect(url_for(".detail", facility_code=facility_code, report_id=report.id))
+    # Generation runs as a job (a year of records can take a while); with a quick worker or
+    # in immediate mode it has finished here and the report opens at once.
+    job = jobs.submit(db_session(), jobs_web.runtime(), "reports.generate",
+                      {"facility": ws.facility.code, "kind": request.form.get("kind", ""),
+                       "period": request.form.get("period")},
+                      owner=current_user.row, actor=actor_for(current_user.row),
+                      facility=ws.facility, title="보고서 만들기")
+    if job.status == "failed":
+        result = job.result or {}
+        return _refused(ServiceError(job.error or "보고서를 만들 수 없습니다.",
+                                     field=result.get("field"),
+                                     status=result.get("status", 400)), facility_code)
+    if job.status == "done":
+        flash("보고서를 만들었습니다. 점검 결과를 확인하세요.", "success")
+    return jobs_web.after_submit(job)
 
 
 @bp.get("/<int:report_id>")

@@ -31,11 +31,12 @@ from ieum.catalog.definition import (
     check_expression_text,
     variable_list,
 )
-from ieum.services import ServiceError
+from ieum.services import ServiceError, jobs
 from ieum.services import catalog as programs
 from ieum.services.catalog import applications, simulation
 from ieum.services.catalog import form as catalog_form
 from ieum.services.catalog import monitoring as monitor
+from ieum.web import jobs as jobs_web
 from ieum.web import studio_compare
 from ieum.web.context import actor_for, db_session, registry, today
 
@@ -294,15 +295,22 @@ def retire(code: str):
 
 @bp.post("/p/<code>/simulate")
 def simulate(code: str):
+    """모의계산 runs as a job: the page of the job shows its progress, then links the run."""
     session = db_session()
     item = programs.get_program(session, code)
     version = programs.latest_version(session, item)
-    run = simulation.run_simulation(
-        session, current_user.row, _roles(), version, actor=_actor(),
-        households=current_app.config.get("IEUM_CATALOG_POPULATION", 100_000),
-        folder=current_app.instance_path, year=request.form.get("year", type=int))
-    flash("모의계산을 마쳤습니다.", "success")
-    return redirect(url_for(".run", run_id=run.id))
+    households = current_app.config.get("IEUM_CATALOG_POPULATION", 100_000)
+    job = jobs.submit(session, jobs_web.runtime(), "catalog.simulate",
+                      {"program": item.code, "year": request.form.get("year", type=int),
+                       "households": households},
+                      owner=current_user.row, actor=_actor(), workspace="studio",
+                      title=f"모의계산: {item.name} (v{version.number}, {households:,}가구)")
+    if job.status == "done":
+        flash("모의계산을 마쳤습니다.", "success")
+    elif job.status == "failed":
+        raise ServiceError(job.error or "모의계산을 할 수 없습니다.",
+                           status=(job.result or {}).get("status", 400))
+    return jobs_web.after_submit(job)
 
 
 @bp.get("/runs/<int:run_id>")

@@ -288,6 +288,12 @@ def list_records(session: Session, scope: FormScope, query: ListQuery,
     return Page(list(items), total, page, query.per_page, more)
 
 
+def count_all(session: Session, scope: FormScope, query: ListQuery) -> int:
+    """How many records the list would show on all its pages (to decide whether an Excel
+    export runs as a job)."""
+    return _count(session, _filtered(scope, query), None)[0]
+
+
 def iter_all(session: Session, scope: FormScope, query: ListQuery,
              batch: int = 500) -> Iterator[Record]:
     """Every record the list would show (for Excel export), fetched in batches."""

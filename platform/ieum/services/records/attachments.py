@@ -1,5 +1,6 @@
-"""Files attached to records: kept under ``instance/attachments``, never in the web root, and
-encrypted at rest (``ieum.access.files_at_rest``)."""
+"""Files attached to records: kept in the installation's file store (``instance/attachments``
+by default, the database or an S3 bucket when app servers share nothing; ``ieum.store.blobs``),
+never in the web root, and encrypted at rest (``ieum.access.files_at_rest``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import mimetypes
 import os
 import uuid
 from collections.abc import Iterable
-from pathlib import Path
 from typing import BinaryIO
 
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from ieum.forms.fields import Field
 from ieum.korean import josa
 from ieum.services import ServiceError, is_id
 from ieum.services.transactions import transaction
+from ieum.store.blobs import BlobStore, LocalBlobs
 from ieum.store.db import Database
 from ieum.store.models import Attachment, Facility, User
 
@@ -29,7 +30,7 @@ def _human(size: int) -> str:
     return f"{size / (1024 * 1024):.0f}MB" if size >= 1024 * 1024 else f"{size // 1024}KB"
 
 
-def store_upload(session: Session, folder: Path, facility: Facility, user: User, field: Field,
+def store_upload(session: Session, store: BlobStore, facility: Facility, user: User, field: Field,
                  filename: str, stream: BinaryIO) -> Attachment:
     """Check the file against the field's limits and keep it; the row joins a record on save."""
     # Only the last part of the name: "../" and Windows "..\\" never choose where it goes.
@@ -41,8 +42,6 @@ def store_upload(session: Session, folder: Path, facility: Facility, user: User,
         raise ServiceError(f"올릴 수 없는 파일 형식입니다 ({extension or '확장자 없음'}). "
                            f"가능한 형식: {', '.join(field.accept)}", field=field.path)
     key = f"{facility.id}/{uuid.uuid4().hex}"
-    target = folder / key
-    target.parent.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
 
     def chunks():  # noqa: ANN202 - the plaintext, checked against the limit as it streams
@@ -56,13 +55,9 @@ def store_upload(session: Session, folder: Path, facility: Facility, user: User,
             digest.update(chunk)
             yield chunk
 
-    try:
-        files_at_rest.write(target, key, chunks())
-    except ServiceError:
-        target.unlink(missing_ok=True)
-        raise
+    store.put(key, files_at_rest.seal(key, chunks()), session=session)
     if size == 0:
-        target.unlink(missing_ok=True)
+        store.delete(key, session=session)
         raise ServiceError("빈 파일은 올릴 수 없습니다.", field=field.path)
     attachment = Attachment(
         facility_id=facility.id, field=field.path, filename=name[:255],
@@ -112,43 +107,63 @@ def attachments_of(session: Session, facility: Facility, ids: Iterable[int]
     return {a.id: a for a in rows}
 
 
-def file_path(folder: Path, attachment: Attachment) -> Path:
-    return folder / attachment.storage_key
+def file_content(store: BlobStore, attachment: Attachment) -> bytes:
+    """The file's bytes, decrypted; a file kept in a local folder before encryption is
+    encrypted in place on this first read (the transparent migration)."""
+    if isinstance(store, LocalBlobs):
+        files_at_rest.migrate(store.path(attachment.storage_key), attachment.storage_key)
+    data = store.get(attachment.storage_key)
+    if data is None:
+        raise ServiceError("파일을 찾을 수 없습니다. 관리자에게 문의하세요.", status=404)
+    return files_at_rest.unseal(attachment.storage_key, data)
 
 
-def file_content(folder: Path, attachment: Attachment) -> bytes:
-    """The file's bytes, decrypted; a file kept before encryption is encrypted in place on
-    this first read (the transparent migration)."""
-    path = file_path(folder, attachment)
-    files_at_rest.migrate(path, attachment.storage_key)
-    return files_at_rest.read(path, attachment.storage_key)
-
-
-def encrypt_stored_files(session: Session, folder: Path) -> int:
-    """Encrypt every attachment still stored in plain form (``ieum files encrypt``)."""
+def encrypt_stored_files(session: Session, store: BlobStore) -> int:
+    """Encrypt every attachment still stored in plain form (``ieum encrypt-files``); only a
+    local folder can hold such files (the other stores began encrypted)."""
+    if not isinstance(store, LocalBlobs):
+        return 0
     done = 0
     for key in session.scalars(select(Attachment.storage_key)):
-        done += files_at_rest.migrate(folder / key, key)
+        done += files_at_rest.migrate(store.path(key), key)
+    return done
+
+
+def copy_stored_files(session: Session, source: BlobStore, target: BlobStore) -> int:
+    """Copy every attachment's bytes, sealed as they are, from ``source`` to ``target`` under
+    the same keys (moving from the local folder to the database or S3: ``ieum copy-files``).
+    A file still stored in plain form is sealed first. Returns how many were copied."""
+    done = 0
+    for key in session.scalars(select(Attachment.storage_key).order_by(Attachment.id)):
+        if isinstance(source, LocalBlobs):
+            files_at_rest.migrate(source.path(key), key)
+        data = source.get(key)
+        if data is None:
+            continue
+        target.put(key, iter([data]))
+        done += 1
     return done
 
 
 @transaction
-def keep_upload(session: Session, folder: Path, facility: Facility, user: User, field: Field,
-                filename: str, stream: BinaryIO) -> Attachment:
+def keep_upload(session: Session, store: BlobStore, facility: Facility, user: User,
+                field: Field, filename: str, stream: BinaryIO) -> Attachment:
     """``store_upload`` on its own, committed: a file uploaded before the record that will
     name it is saved (the API's upload)."""
-    return store_upload(session, folder, facility, user, field, filename, stream)
+    return store_upload(session, store, facility, user, field, filename, stream)
 
 
-def discard_unsaved(database: Database, folder: Path,
+def discard_unsaved(database: Database, store: BlobStore,
                     uploads: Iterable[tuple[int, str]]) -> None:
     """After a request: of its uploads (attachment id, storage key), remove from disk the
     files whose row was rolled back (the form did not save), so a refused form leaves
-    nothing behind."""
+    nothing behind (a store in the database rolled back with the row)."""
     uploads = list(uploads)
+    if store.kind == "database":  # its bytes were written in the request's transaction
+        return
     with database.session() as session:
         kept = set(session.scalars(select(Attachment.id).where(
             Attachment.id.in_([attachment_id for attachment_id, _ in uploads]))))
     for attachment_id, key in uploads:
         if attachment_id not in kept:
-            (folder / key).unlink(missing_ok=True)
+            store.delete(key)

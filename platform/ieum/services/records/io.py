@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from ieum.services.records import (
     STATUS_TITLES,
     FormScope,
     closing_dates_of,
+    count_all,
     get_record,
     insert_record,
     iter_all,
@@ -36,9 +37,18 @@ from ieum.store.models import Attachment, Record
 EXPORT_META = (("_id", "번호"), ("_status", "상태"), ("_updated_at", "수정일시"))
 
 
+def export_count(session: Session, scope: FormScope, args: Mapping[str, Any]) -> int:
+    """How many rows ``export_list`` would write."""
+    scope.require("export")
+    return count_all(session, scope, parse_list_query(scope.tree, args))
+
+
 def export_list(session: Session, scope: FormScope, args: Mapping[str, Any], *,
-                reason: str | None) -> io.BytesIO:
-    """The records the list shows (all pages) as an ``.xlsx`` file; audited with the reason."""
+                reason: str | None, progress: Callable[[int], None] | None = None,
+                every: int = 1000) -> io.BytesIO:
+    """The records the list shows (all pages) as an ``.xlsx`` file; audited with the reason.
+    ``progress(rows)`` is called every ``every`` rows (a job reports it; it may raise to stop
+    the export, and then nothing is audited)."""
     scope.require("export")
     reason = stated_reason(reason)
     query = parse_list_query(scope.tree, args)
@@ -51,6 +61,8 @@ def export_list(session: Session, scope: FormScope, args: Mapping[str, Any], *,
         nonlocal count
         for record in iter_all(session, scope, query):
             count += 1
+            if progress is not None and count % every == 0:
+                progress(count)
             data = {**record.data}
             for name in masked:
                 data[name] = privacy.shown(data.get(name))
