@@ -19,7 +19,8 @@ def test_role_title_names_facility_public_and_vanished_roles(app) -> None:  # no
     assert role_title("night_guard", profile) == "없어진 역할(night_guard)"
     assert role_title(None, profile) == ""
     titles = role_titles(profile)
-    assert titles["facility_admin"] == "기관관리자" and titles["program_designer"] == "복지사업 설계자"
+    assert titles["facility_admin"] == "기관관리자"
+    assert titles["program_designer"] == "복지사업 설계자"
     assert detail_text({"login": "kim", "role": "worker"}, roles=titles) == \
         "아이디: kim · 역할: 생활복지사"
 

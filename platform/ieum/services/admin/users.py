@@ -116,8 +116,8 @@ def grant_official_role(session: Session, *, user: User, role: str, region_code:
             else OfficialRole.region_code == region_code,
             OfficialRole.valid_from <= valid_to, OfficialRole.valid_to >= valid_from))
     if duplicate is not None:
-        raise ServiceError(f"같은 기간에 이미 부여된 역할입니다: {PUBLIC_ROLES[role]}", field="role",
-                           status=409)
+        raise ServiceError(f"같은 기간에 이미 부여된 역할입니다: {PUBLIC_ROLES[role]}",
+                           field="role", status=409)
     row = OfficialRole(user_id=user.id, role=role, region_code=region_code,
                        valid_from=valid_from, valid_to=valid_to,
                        granted_by_id=actor.user_id if actor else None)
