@@ -121,3 +121,32 @@ def test_the_dashboard_draws_the_figures_and_tables_them_alike(app) -> None:
     assert drawn == shown == {"입소": "2", "퇴소": "1"}
     assert label == "상태별 대상자 수: 입소 2명, 퇴소 1명"
     assert " style=" not in page.split('data-testid="monthly-records"')[1].split("</main>")[0]
+
+
+def test_a_private_record_counts_only_for_those_who_may_list_it(lab_app) -> None:
+    """The form lab's 열람자 (viewer) sees the whole facility's casebook but not its 비공개
+    notes: the chart counts what the record list shows them, the administrator sees both."""
+    from ieum.access.audit import Actor
+    from ieum.services.records import ListQuery, list_records, open_form
+    from tests.formlab import TODAY as LAB_TODAY
+
+    registry = lab_app.extensions["ieum.registry"]
+    with lab_app.extensions["ieum.database"].session() as s:
+        admin = s.query(User).filter_by(login="admin").one()
+        lab = open_workspace(s, registry, admin, "lab", LAB_TODAY).facility
+        for private in (True, False, False):
+            s.add(Record(facility_id=lab.id, unit_function="casebook", form_id="private_note",
+                         form_version=1, data={"is_private": private}, status="final",
+                         entry_date=LAB_TODAY, author_id=admin.id))
+    with lab_app.extensions["ieum.database"].session() as s:
+        for login_name, expected in (("viewer", 2), ("admin", 3)):
+            user = s.query(User).filter_by(login=login_name).one()
+            ws = open_workspace(s, registry, user, "lab", LAB_TODAY)
+            counted = activity.monthly_records(s, registry, ws, LAB_TODAY).months[-1].count
+            scope = open_form(registry, ws, "casebook", "private_note", LAB_TODAY,
+                              Actor(user.id, user.login))
+            listed = list_records(s, scope, ListQuery()).total
+            assert counted == listed == expected, login_name
+        worker = open_workspace(s, registry, s.query(User).filter_by(login="worker").one(),
+                                "lab", LAB_TODAY)
+        assert activity.monthly_records(s, registry, worker, LAB_TODAY).units == []
