@@ -75,19 +75,27 @@ def facility_units(registry: Registry, workspace: Workspace) -> list[str]:
 
 
 def _visible(registry: Registry, workspace: Workspace, units: list[str]):  # noqa: ANN202
-    """The SQL condition of the records of ``units`` the user may list."""
+    """The SQL condition of the records of ``units`` the user may list: the unit's forms
+    (a form since taken out of the unit cannot be listed), and where a 비공개 switch hides
+    others' records from them, only those they may see."""
     conditions = []
     user_id = workspace.user.id
     for unit_id in units:
-        unit = registry.unit_functions[unit_id]
         sees_private = workspace.permissions.can(unit_id, "view_private")
-        for form_id in unit.forms:
+        open_forms = []
+        for form_id in registry.unit_functions[unit_id].forms:
             form = registry.forms.get(form_id)
             if form is None:
                 continue
-            condition = and_(Record.unit_function == unit_id, Record.form_id == form_id)
             private = None if sees_private else sensitive.private_record_filter(form, user_id)
-            conditions.append(condition if private is None else and_(condition, private))
+            if private is None:
+                open_forms.append(form_id)
+            else:
+                conditions.append(and_(Record.unit_function == unit_id,
+                                       Record.form_id == form_id, private))
+        if open_forms:
+            conditions.append(and_(Record.unit_function == unit_id,
+                                   Record.form_id.in_(open_forms)))
     return or_(*conditions) if conditions else None
 
 
