@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, extract, func, or_, select
+from sqlalchemy import and_, extract, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ieum.definitions import Registry
@@ -75,28 +75,32 @@ def facility_units(registry: Registry, workspace: Workspace) -> list[str]:
 
 
 def _visible(registry: Registry, workspace: Workspace, units: list[str]):  # noqa: ANN202
-    """The SQL condition of the records of ``units`` the user may list: the unit's forms
-    (a form since taken out of the unit cannot be listed), and where a 비공개 switch hides
-    others' records from them, only those they may see."""
-    conditions = []
+    """The SQL condition of the records of ``units`` the user may list: the units' forms (a
+    form since taken out of a unit cannot be listed), and where a 비공개 switch hides others'
+    records from them, only those they may see."""
+    open_forms, conditions = [], []
     user_id = workspace.user.id
     for unit_id in units:
         sees_private = workspace.permissions.can(unit_id, "view_private")
-        open_forms = []
         for form_id in registry.unit_functions[unit_id].forms:
             form = registry.forms.get(form_id)
             if form is None:
                 continue
             private = None if sees_private else sensitive.private_record_filter(form, user_id)
             if private is None:
-                open_forms.append(form_id)
+                open_forms.append((unit_id, form_id))
             else:
                 conditions.append(and_(Record.unit_function == unit_id,
                                        Record.form_id == form_id, private))
-        if open_forms:
-            conditions.append(and_(Record.unit_function == unit_id,
-                                   Record.form_id.in_(open_forms)))
+    if open_forms:
+        conditions.append(tuple_(Record.unit_function, Record.form_id).in_(open_forms))
     return or_(*conditions) if conditions else None
+
+
+def _midnight(day: dt.date, days: int) -> dt.datetime:
+    """Midnight (UTC) ``days`` days from ``day``: a bound a little wider than the month, as the
+    database may read a timestamp's day in another time zone."""
+    return dt.datetime.combine(day + dt.timedelta(days=days), dt.time(), tzinfo=dt.UTC)
 
 
 def monthly_records(session: Session, registry: Registry, workspace: Workspace,
@@ -119,7 +123,12 @@ def monthly_records(session: Session, registry: Registry, workspace: Workspace,
         rows = session.execute(
             select(year, month, func.count(Record.id))
             .where(Record.facility_id == workspace.facility.id, Record.deleted_at.is_(None),
-                   Record.status != "draft", visible, day >= start, day < end)
+                   Record.status != "draft", visible, day >= start, day < end,
+                   # the same window, said so that an index on the dates can serve it
+                   or_(and_(Record.entry_date >= start, Record.entry_date < end),
+                       and_(Record.entry_date.is_(None),
+                            Record.created_at >= _midnight(start, -1),
+                            Record.created_at < _midnight(end, 1))))
             .group_by(year, month))
         for row_year, row_month, count in rows:
             if row_year is None or row_month is None:
