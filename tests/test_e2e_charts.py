@@ -57,6 +57,11 @@ def test_dashboard_and_statistics_charts_show_what_their_tables_say(page, demo) 
     screenshot(page, "charts-01-dashboard")
     monthly.get_by_text("표로 보기").click()
     expect(page.locator("#chart-monthly-data")).to_be_visible()
+    page.set_viewport_size({"width": 375, "height": 740})  # the chart shrinks with the card
+    box = page.locator("svg#chart-monthly").bounding_box()
+    assert box is not None and box["width"] <= 375
+    screenshot(page, "charts-03-dashboard-phone")
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     sign_in(page, demo, "resmanager")
     page.goto(demo.url + "/f/demo-residence/u/resolution/resolution/stats")
