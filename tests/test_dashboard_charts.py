@@ -150,3 +150,27 @@ def test_a_private_record_counts_only_for_those_who_may_list_it(lab_app) -> None
         worker = open_workspace(s, registry, s.query(User).filter_by(login="worker").one(),
                                 "lab", LAB_TODAY)
         assert activity.monthly_records(s, registry, worker, LAB_TODAY).units == []
+
+
+def test_the_chart_macros_handle_empty_zero_long_and_large_figures(make_app, sqlite_url) -> None:
+    from flask import render_template_string
+
+    from ieum.store.migrate import upgrade
+
+    upgrade(sqlite_url)
+    app = make_app(sqlite_url)
+    source = ('{% import "_charts.html" as charts %}'
+              '{{ charts.bar_chart("b", "빈 표", []) }}'
+              '{{ charts.bar_chart("z", "영", [("없음", 0),'
+              ' ("아주 긴 이름의 항목입니다 정말로", 0)]) }}'
+              '{{ charts.column_chart("c", "금액", [("2026-01", 123456789), ("2026-02", 2.5)],'
+              ' unit="원") }}')
+    with app.test_request_context():
+        page = render_template_string(source)
+    assert 'aria-label="빈 표: 자료 없음"' in page
+    assert '<rect x="' in page and 'width="0"' in page  # a zero is a bar of no length
+    assert "<title>아주 긴 이름의 항목입니다 정말로</title>" in page
+    assert ">아주 긴 이름의 항목…</text>" in page
+    assert ">1.2억</text>" in page and ">2.5</text>" in page
+    assert 'aria-label="금액: 2026-01 123,456,789원, 2026-02 2.5원"' in page
+    assert " style=" not in page and "<script" not in page
