@@ -38,3 +38,11 @@ def test_dashboard_users_and_audit_pages_show_role_titles(app) -> None:  # noqa:
     table = audit.split('data-testid="audit-table"')[1]
     assert "역할: 생활복지사" in table and "역할: 기관관리자" in table
     assert "역할: worker" not in table and "역할: facility_admin" not in table
+
+
+def test_an_approval_line_parameter_reads_as_role_names(app) -> None:  # noqa: F811
+    client = app.test_client()
+    login(client, "boss")
+    page = client.get("/f/home/u/resolution/about").get_data(as_text=True)
+    line = page.split('data-parameter="approval_line"')[1].split("</span>")[0]
+    assert "팀장 → 기관관리자" in html.unescape(line) and "team_leader" not in line
