@@ -141,7 +141,7 @@ def test_granting_a_role_by_login_is_audited_and_gives_access(app) -> None:
     ({"login": "kim", "role": "leader"}, 409,
      "'생활복지사' 역할과 '팀장' 역할은 함께 부여할 수 없습니다."),
     ({"login": "kim", "role": "worker", "valid_from": "2026-06-01"}, 409,
-     "같은 기간에 이미 부여된 역할입니다: worker"),
+     "같은 기간에 이미 부여된 역할입니다: 생활복지사"),
     ({"login": "nobody", "role": "worker"}, 404, "사용자를 찾을 수 없습니다: nobody"),
     ({"login": "park", "role": "staff"}, 400, "없는 역할입니다: staff"),
     ({"login": "park", "role": "worker", "valid_from": "2026-13-01"}, 400,

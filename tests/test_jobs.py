@@ -81,6 +81,18 @@ def test_a_queued_job_cancelled_never_runs_and_a_finished_one_cannot_be(app) -> 
         assert refused.value.status == 409
 
 
+def test_the_owner_of_a_finished_job_gets_a_notice_once(app) -> None:
+    from ieum.store.models_notify import Notification
+
+    owner = _user(app, "worker")
+    job_id = _queued(app, owner)
+    assert jobs.execute(app.extensions["ieum.jobs"], job_id) == "done"
+    assert jobs.execute(app.extensions["ieum.jobs"], job_id) is None  # not run twice
+    with app.extensions["ieum.database"].session() as s:
+        notices = s.scalars(select(Notification).where(Notification.user_id == owner.id)).all()
+        assert [(n.kind, n.title) for n in notices] == [("job_done", "시험 작업: 끝났습니다.")]
+
+
 def test_the_tick_runs_once_per_slot_however_many_workers(app) -> None:
     runtime = app.extensions["ieum.jobs"]
     moment = dt.datetime(2026, 3, 2, 9, 0, 30, tzinfo=dt.UTC)

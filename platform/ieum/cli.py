@@ -176,17 +176,12 @@ def user_create(login: str, name: str, password: str, facility_code: str | None,
     click.echo(f"사용자를 만들었습니다: {login}")
 
 
-#: How ``ieum demo`` names the public-sector roles (facility roles come from the profile).
-PUBLIC_ROLE_TITLES = {"region_official": "시·군·구 담당공무원",
-                      "program_designer": "복지사업 설계자",
-                      "program_reviewer": "복지사업 검토자"}
-
-
 @main.command("demo")
 @click.option("--json", "as_json", is_flag=True, help="JSON으로 출력")
 def demo(as_json: bool) -> None:
     """Create the demo facilities and users (again: only what is missing): every installed
     package's demo data (entry-point group ``ieum.demo``, see ``ieum.services.demo``)."""
+    from ieum.access.grants import role_title
     from ieum.services import ServiceError
     from ieum.services.demo import load_demo
 
@@ -209,13 +204,9 @@ def demo(as_json: bool) -> None:
     click.echo("데모 로그인 (아이디 / 비밀번호 / 기관 / 역할):")
     profiles = {f["code"]: registry.profiles.get(f["profile"]) for f in result["facilities"]}
 
-    def role_title(facility: str, role: str) -> str:
-        profile = profiles.get(facility)
-        found = profile.roles.get(role) if profile is not None else None
-        return found.title if found is not None else PUBLIC_ROLE_TITLES.get(role, role)
-
     for account in result["users"]:
-        titles = ", ".join(role_title(account["facility"], r) for r in account["roles"])
+        profile = profiles.get(account["facility"])
+        titles = ", ".join(role_title(r, profile) for r in account["roles"])
         click.echo(f"  {account['login']:<13} / {account['password']} / "
                    f"{account['facility']:<14} / {titles}")
 

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ieum.definitions import Registry
+from ieum.definitions import FacilityProfile, Registry
 from ieum.store.models import Facility, RoleAssignment, User
+from ieum.store.models_public import PUBLIC_ROLES
 
 
 def active_assignments(session: Session, user: User, day: dt.date) -> list[RoleAssignment]:
@@ -98,3 +99,24 @@ ACTION_TITLES = {
     "view_private": "비공개 내용 보기",
     "view_shared_history": "통합 서비스 이력 보기",
 }
+
+
+def role_title(role: str | None, profile: FacilityProfile | None = None) -> str:
+    """The Korean name of a role as staff see it: the facility profile's title of one of its
+    roles, the platform's name of a public-sector role (시·군·구 담당공무원, 콘텐츠 검토자,
+    ...); a role the profile no longer declares is named as such, with its id for the
+    administrator who must revoke it; no role (a task anyone may do) is ``""``."""
+    if not role:
+        return ""
+    found = profile.roles.get(role) if profile is not None else None
+    if found is not None:
+        return found.title
+    if role in PUBLIC_ROLES:
+        return PUBLIC_ROLES[role]
+    return f"없어진 역할({role})"
+
+
+def role_titles(profile: FacilityProfile | None = None) -> dict[str, str]:
+    """Korean names of the roles of ``profile`` and of the public-sector roles, by id."""
+    known = [*(profile.roles if profile is not None else ()), *PUBLIC_ROLES]
+    return {role: role_title(role, profile) for role in known}

@@ -154,6 +154,8 @@ class Parameter:
     minimum: float | None = None
     maximum: float | None = None
     enum: tuple[Any, ...] | None = None
+    #: ``"roles"``: role ids separated by commas, shown by the roles' names
+    format: str | None = None
 
 
 @dataclass(frozen=True, eq=False)

@@ -64,7 +64,8 @@ def load_unit(path: Path, plugin: str | None, forms: Container[str],
         name: Parameter(name=name, type=spec["type"], default=spec["default"],
                         title=spec["title"], description=spec.get("description", ""),
                         minimum=spec.get("minimum"), maximum=spec.get("maximum"),
-                        enum=tuple(spec["enum"]) if "enum" in spec else None)
+                        enum=tuple(spec["enum"]) if "enum" in spec else None,
+                        format=spec.get("format"))
         for name, spec in data.get("parameters", {}).items()
     }
     for name, parameter in parameters.items():

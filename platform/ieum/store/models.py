@@ -178,6 +178,8 @@ class Record(Versioned, Base):
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'final', 'locked')", name="status"),
         Index("ix_record_facility_unit_form", "facility_id", "unit_function", "form_id"),
+        # the dashboard's records per month (migration 0012_charts)
+        Index("ix_record_facility_entry_date", "facility_id", "entry_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,6 +12,7 @@ import datetime as dt
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ieum.access.grants import role_title
 from ieum.services import ServiceError
 from ieum.services.admin import users as accounts
 from ieum.services.records import closings as closing_service
@@ -104,8 +105,7 @@ def _assignment(ws: Workspace, assignment_id: int):  # noqa: ANN202 - a RoleAssi
 
 
 def _role_title(ws: Workspace, role: str) -> str:
-    found = registry().profiles[ws.facility.profile_code].roles.get(role)
-    return found.title if found else role
+    return role_title(role, registry().profiles.get(ws.facility.profile_code))
 
 
 @bp.route("/users/assignments/<int:assignment_id>/revoke", methods=["GET", "POST"])

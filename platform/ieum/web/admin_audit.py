@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ieum.access.grants import role_titles
 from ieum.services.admin import audit_log as log
 from ieum.services.workspace import Workspace
 from ieum.web.context import actor_for, db_session, registry, today
@@ -31,7 +32,7 @@ def index(facility_code: str):
         "admin/audit.html", ws=ws, profile=registry().profiles[ws.facility.profile_code],
         unit=None, page=page, filters=filters, actions=actions, query=filters.as_args(),
         action_title=log.action_title, target_title=log.target_title, kst_time=log.kst_time,
-        detail_text=lambda detail: log.detail_text(detail, _names(ws)))
+        detail_text=lambda detail: log.detail_text(detail, _names(ws), _roles(ws)))
 
 
 def _names(ws) -> dict[str, str]:  # noqa: ANN001 - a Workspace
@@ -40,6 +41,12 @@ def _names(ws) -> dict[str, str]:  # noqa: ANN001 - a Workspace
     names = {form_id: form.title for form_id, form in content.forms.items()}
     names.update({item.unit_id: item.title for group in ws.menu for item in group.items})
     return names
+
+
+def _roles(ws) -> dict[str, str]:  # noqa: ANN001 - a Workspace
+    """Korean names of the roles an audit detail may name: the facility's and the public
+    ones."""
+    return role_titles(registry().profiles.get(ws.facility.profile_code))
 
 
 @bp.post("/verify")

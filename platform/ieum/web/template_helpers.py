@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from wtforms import Form
 
+from ieum.access.grants import role_title
 from ieum.config import KST
 from ieum.forms.clientside import visibility_conditions
 from ieum.forms.display import display
@@ -81,3 +82,4 @@ def register(app: Flask) -> None:
     app.add_template_global(visibility_conditions, "visibility")
     app.add_template_global(blank_row, "blank_row")
     app.add_template_global(STATUS_TITLES, "status_titles")
+    app.add_template_global(role_title, "role_title")

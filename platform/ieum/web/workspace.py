@@ -17,6 +17,7 @@ from flask_login import current_user, login_required
 
 from ieum.definitions import FacilityProfile, extensions
 from ieum.services import ServiceError
+from ieum.services.records import activity
 from ieum.services.workflows import inbox_counts
 from ieum.services.workspace import Workspace, open_workspace, public_roles
 from ieum.web.context import db_session, registry, today
@@ -65,8 +66,10 @@ def dashboard(facility_code: str):
     counts = inbox_counts(db_session(), workspace, today(), registry())
     panels = collect(extensions.DASHBOARD_CARDS,
                      DashboardView(workspace, profile, db_session(), today()))
-    return render_template("workspace/dashboard.html", ws=workspace, profile=profile,
-                           counts=counts, panels=panels)
+    return render_template(
+        "workspace/dashboard.html", ws=workspace, profile=profile, counts=counts, panels=panels,
+        monthly=activity.monthly_records(db_session(), registry(), workspace, today()),
+        statuses=activity.subjects_by_status(db_session(), workspace))
 
 
 @bp.get("/f/<facility_code>/u/<unit_id>/")

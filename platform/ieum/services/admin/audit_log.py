@@ -290,11 +290,14 @@ def kst_time(value: dt.datetime | None) -> str:
 
 
 def detail_text(detail: Mapping[str, Any] | None,
-                names: Mapping[str, str] | None = None) -> str:
+                names: Mapping[str, str] | None = None,
+                roles: Mapping[str, str] | None = None) -> str:
     """The event's detail in words, compact enough for one table cell: ``업무: 수입·지출
-    결의서 · 상태: 저장``. ``names`` turns ids (unit functions, forms) into their titles; a key
+    결의서 · 상태: 저장``. ``names`` turns ids (unit functions, forms) into their titles,
+    ``roles`` the value of a ``role`` key (the facility's and the public-sector roles); a key
     without a Korean name is shown as it is."""
     names = names or {}
+    roles = roles or {}
 
     def word(value: Any) -> str:
         if isinstance(value, bool) or value is None:
@@ -307,7 +310,12 @@ def detail_text(detail: Mapping[str, Any] | None,
             return ", ".join(word(item) for item in value) or "-"
         return json.dumps(value, ensure_ascii=False)
 
-    return " · ".join(f"{DETAIL_TITLES.get(key, key)}: {word(value)}"
+    def shown(key: str, value: Any) -> str:
+        if key == "role" and isinstance(value, str) and value in roles:
+            return roles[value]
+        return word(value)
+
+    return " · ".join(f"{DETAIL_TITLES.get(key, key)}: {shown(key, value)}"
                       for key, value in (detail or {}).items())
 
 

@@ -59,7 +59,7 @@ def grant_role(session: Session, registry: Registry, *, user: User, facility: Fa
     if profile is None:
         raise ServiceError(f"기관 유형을 찾을 수 없습니다: {facility.profile_code}")
     if role not in profile.roles:
-        known = ", ".join(sorted(profile.roles))
+        known = ", ".join(f"{r.title}({r.id})" for r in profile.roles.values())
         raise ServiceError(f"'{profile.title}'에 없는 역할입니다: {role} (가능한 역할: {known})",
                            field="role")
     if valid_from > valid_to:
@@ -75,8 +75,8 @@ def grant_role(session: Session, registry: Registry, *, user: User, facility: Fa
     ).all()
     for existing in overlapping:
         if existing.role == role:
-            raise ServiceError(f"같은 기간에 이미 부여된 역할입니다: {role}", field="role",
-                               status=409)
+            raise ServiceError(f"같은 기간에 이미 부여된 역할입니다: {profile.roles[role].title}",
+                               field="role", status=409)
         for group in profile.exclusive_roles:
             if role in group and existing.role in group:
                 raise ServiceError(
@@ -102,7 +102,7 @@ def grant_official_role(session: Session, *, user: User, role: str, region_code:
     """Give ``user`` a public-sector role: ``region_official`` of one 시·군·구 (or nationwide
     when ``region_code`` is None), ``program_designer`` or ``program_reviewer``."""
     if role not in PUBLIC_ROLES:
-        known = ", ".join(sorted(PUBLIC_ROLES))
+        known = ", ".join(f"{title}({code})" for code, title in PUBLIC_ROLES.items())
         raise ServiceError(f"없는 공공 역할입니다: {role} (가능한 역할: {known})", field="role")
     region_code = (region_code or "").strip() or None
     if region_code is not None and not re.fullmatch(r"\d{5}", region_code):
@@ -116,7 +116,8 @@ def grant_official_role(session: Session, *, user: User, role: str, region_code:
             else OfficialRole.region_code == region_code,
             OfficialRole.valid_from <= valid_to, OfficialRole.valid_to >= valid_from))
     if duplicate is not None:
-        raise ServiceError(f"같은 기간에 이미 부여된 역할입니다: {role}", field="role", status=409)
+        raise ServiceError(f"같은 기간에 이미 부여된 역할입니다: {PUBLIC_ROLES[role]}",
+                           field="role", status=409)
     row = OfficialRole(user_id=user.id, role=role, region_code=region_code,
                        valid_from=valid_from, valid_to=valid_to,
                        granted_by_id=actor.user_id if actor else None)

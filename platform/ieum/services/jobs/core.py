@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
 from ieum.services import ServiceError, is_id
+from ieum.services import notifications as notices
 from ieum.store.blobs import BlobStore
 from ieum.store.db import Database
 from ieum.store.models import User, utcnow
@@ -233,6 +234,12 @@ def finish(runtime: JobRuntime, job_id: int, status: str, result: Mapping[str, A
             record_event(session, f"job.{status}", Actor(login=SYSTEM + ":" + worker_name()),
                          facility_id=job.facility_id, target_type="job", target_id=job.id,
                          detail={"kind": job.kind, "error": error})
+        if audit and job.owner_id is not None and status in ("done", "failed"):
+            # the owner may have left the page: a notice (and e-mail, if they chose it)
+            notices.notify(session, job.owner_id, "job_done",
+                           f"{job.title[:150]}: {MESSAGES[status]}",
+                           ("jobs.page", {"job_id": job.id}), facility_id=job.facility_id,
+                           key=f"job:{job.id}")
 
 
 KEEP_FILES = dt.timedelta(days=7)

@@ -56,6 +56,15 @@ class Statistics:
     total: dict[int, int]
     by_field: list[tuple[Field, list[tuple[str, dict[int, int]]]]]
 
+    @property
+    def latest_year(self) -> int | None:
+        return self.years[-1] if self.years else None
+
+    def in_year(self, year: int) -> list[tuple[Field, list[tuple[str, int]]]]:
+        """(field, [(label, count)]) of one year, for a chart per statistic field."""
+        return [(item, [(label, counts.get(year, 0)) for label, counts in values])
+                for item, values in self.by_field]
+
 
 def statistics(session: Session, scope: FormScope) -> Statistics:
     """자립지원 통계현황 and the like: by year of the entry date, status and choice fields."""
@@ -87,6 +96,12 @@ class Ledger:
     key: Field
     months: list[str]
     lines: list[tuple[str, dict[str, int | float], int | float]]
+
+    @property
+    def monthly_totals(self) -> list[tuple[str, int | float]]:
+        """(month, the sum over every key) in month order, for a column chart."""
+        return [(month, sum(by_month.get(month, 0) for _, by_month, _ in self.lines))
+                for month in self.months]
 
 
 def ledgers(session: Session, scope: FormScope) -> list[Ledger]:
