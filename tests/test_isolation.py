@@ -334,6 +334,10 @@ PUBLIC_ID_ROUTES = {"studio.approve", "studio.return_version", "studio.run",
                     # community care (tests/test_community_care.py proves the region scoping)
                     "care_region.placement_detail", "care_region.case_detail",
                     "care_region.invite", "care_region.review",
+                    # decision records of catalog applications (tests/test_decision_records.py
+                    # proves the region scoping)
+                    "catalog.decision_record", "catalog.decision_replay",
+                    "catalog.decision_json", "catalog.investigation_notice",
                     # a notice is the signed-in user's own, in any facility; another user's
                     # notice answers 404 (tests/test_notifications.py)
                     "notifications.read"}
