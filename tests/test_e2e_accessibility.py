@@ -20,7 +20,9 @@ HOME = "/f/demo-child"
 SCREENS = {
     None: ["/login"],
     "leader": [f"{HOME}/", f"{HOME}/tasks/", f"{HOME}/u/subject_management",
-               f"{HOME}/u/daily_care_log", f"{HOME}/u/counselling"],
+               f"{HOME}/u/daily_care_log", f"{HOME}/u/counselling", f"{HOME}/calendar/",
+               "/notifications/", "/notifications/settings", "/jobs/"],
+    "resmanager": ["/f/demo-residence/u/resolution/resolution/stats"],
     "srlead": [f"{HOME}/u/self_reliance"],
     "admin": [f"{HOME}/u/subject_management/subject_basic/new", f"{HOME}/admin/users",
               f"{HOME}/admin/closings", f"{HOME}/reports/", f"{HOME}/u/resolution/resolution/new"],
@@ -33,7 +35,8 @@ WIDTHS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "he
 #: the offcanvas menu, wrapped tables and toolbars).
 PHONE = {"/login", f"{HOME}/", f"{HOME}/tasks/", f"{HOME}/u/subject_management",
          f"{HOME}/u/self_reliance", f"{HOME}/u/subject_management/subject_basic/new",
-         "/region/", "/studio/", "/content/"}
+         "/region/", "/studio/", "/content/", f"{HOME}/calendar/",
+         "/f/demo-residence/u/resolution/resolution/stats"}
 
 
 @pytest.fixture
