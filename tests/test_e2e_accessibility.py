@@ -25,6 +25,7 @@ SCREENS = {
     "resmanager": ["/f/demo-residence/u/resolution/resolution/stats"],
     "srlead": [f"{HOME}/u/self_reliance"],
     "admin": [f"{HOME}/u/subject_management/subject_basic/new", f"{HOME}/admin/users",
+              f"{HOME}/admin/audit",
               f"{HOME}/admin/closings", f"{HOME}/reports/", f"{HOME}/u/resolution/resolution/new"],
     "official": ["/region/", "/region/reports", "/region/facilities"],
     "designer": ["/studio/", "/studio/monitoring"],

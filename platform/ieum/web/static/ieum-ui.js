@@ -17,9 +17,33 @@
       }
     });
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", widths);
-  } else {
+  // A table wider than its box scrolls sideways: the keyboard must reach it too (WCAG 2.1.1),
+  // so such a box is focusable and named after the page's heading.
+  function scrollables() {
+    var heading = document.querySelector("main h1, h1");
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        if (!box.hasAttribute("aria-label")) {
+          var caption = box.querySelector("caption");
+          var name = (caption || heading || {}).textContent || "";
+          box.setAttribute("aria-label", (name.trim() || "표") + " (옆으로 넘겨 보기)");
+        }
+      } else if (box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+      }
+    });
+  }
+  function ready() {
     widths();
+    scrollables();
+  }
+  window.addEventListener("resize", scrollables);
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
   }
 })();
