@@ -115,11 +115,10 @@ def _pattern(ids: Iterable[str]) -> re.Pattern[str]:
 
 
 def kernel_files(kernel: Path = KERNEL) -> Iterator[Path]:
-    migrations = kernel / MIGRATIONS
-    vendored = kernel / "web" / "static" / "vendor"  # third-party code, copied unchanged
+    migrations = kernel / MIGRATIONS  # third-party assets live outside: platform/ieum_vendor
     for path in sorted(kernel.rglob("*")):
         if path.suffix in SEARCHED and path.is_file() and migrations not in path.parents \
-                and vendored not in path.parents and "__pycache__" not in path.parts:
+                and "__pycache__" not in path.parts:
             yield path
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, Flask
 from flask_bootstrap import Bootstrap5
 from flask_wtf.csrf import CSRFProtect
 
+import ieum_vendor as vendor_assets
 from ieum import config as settings
 from ieum.access.grants import ACTION_TITLES
 from ieum.definitions import default_content_root, extensions, load_registry
@@ -125,6 +126,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(reports.bp)
     app.register_blueprint(region.bp)
     app.register_blueprint(studio_modeller.bp)  # 업무 절차 모델러 (/content/process/<key>/edit)
+    app.register_blueprint(vendor_assets.bp)  # bpmn-js for the modeller (/vendor/...)
     app.register_blueprint(studio_composer.bp)  # 콘텐츠 스튜디오: profile composer, unit editor
     app.register_blueprint(notifications.bp)  # 알림 (/notifications/): the bell, the list, settings
     app.add_template_global(notifications.unread_notifications, "unread_notifications")

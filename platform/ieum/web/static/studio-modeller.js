@@ -1,4 +1,4 @@
-/* 업무 절차 모델러: bpmn-js (static/vendor/bpmn-js) with a properties panel for what the
+/* 업무 절차 모델러: bpmn-js (platform/ieum_vendor, served at /vendor/bpmn-js) with a properties panel for what the
  * platform reads in a BPMN process (SpiffArena dialect):
  *   user task      → spiffworkflow:property formJsonSchemaFilename (form picker), approvalStep,
  *                    role / assignee / dueInDays (expressions), claimsCase, pre/post scripts
