@@ -13,7 +13,6 @@ from flask import (
     Response,
     current_app,
     flash,
-    g,
     jsonify,
     redirect,
     render_template,
@@ -37,7 +36,7 @@ from ieum.services.catalog import applications, simulation
 from ieum.services.catalog import form as catalog_form
 from ieum.services.catalog import monitoring as monitor
 from ieum.web import jobs as jobs_web
-from ieum.web import studio_compare
+from ieum.web import studio_access, studio_compare
 from ieum.web.context import actor_for, db_session, registry, today
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
@@ -45,14 +44,7 @@ bp = Blueprint("studio", __name__, url_prefix="/studio")
 FORM_ERRORS = (400, 409)
 
 
-@bp.before_request
-def designers_and_reviewers_only():  # noqa: ANN201 - a redirect response or None
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    roles = programs.roles_of(db_session(), current_user.row, today())
-    programs.require(roles, "program_designer", "program_reviewer")
-    g.studio_roles = roles
-    return None
+bp.before_request(studio_access.designers_and_reviewers_only)
 
 
 @bp.app_context_processor
@@ -61,8 +53,7 @@ def _studio_globals() -> dict:
             "review_action_titles": programs.ACTION_TITLES}
 
 
-def _roles():  # noqa: ANN202 - PublicRoles
-    return g.studio_roles
+_roles = studio_access.studio_roles
 
 
 def _actor():  # noqa: ANN202

@@ -13,7 +13,6 @@ from flask import (
     Response,
     current_app,
     flash,
-    g,
     jsonify,
     redirect,
     render_template,
@@ -34,24 +33,16 @@ from ieum.catalog.compare import (
 from ieum.services import ServiceError
 from ieum.services import catalog as programs
 from ieum.services.catalog import compare as comparing
+from ieum.web import studio_access
 from ieum.web.context import actor_for, db_session, today
 
 bp = Blueprint("studio_compare", __name__, url_prefix="/studio")
 
 
-@bp.before_request
-def designers_and_reviewers_only():  # noqa: ANN201 - a redirect response or None
-    """The studio's rule (ieum.web.studio): program designers and reviewers only."""
-    if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
-    roles = programs.roles_of(db_session(), current_user.row, today())
-    programs.require(roles, "program_designer", "program_reviewer")
-    g.studio_roles = roles
-    return None
+bp.before_request(studio_access.designers_and_reviewers_only)
 
 
-def _roles():  # noqa: ANN202 - PublicRoles
-    return g.studio_roles
+_roles = studio_access.studio_roles
 
 
 def _actor():  # noqa: ANN202
