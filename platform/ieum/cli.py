@@ -11,6 +11,7 @@ import click
 from ieum import config as settings
 from ieum.cli_catalog import decision_group, population_group, simulate_command
 from ieum.cli_content import check_command, import_group, list_command, reuse_command
+from ieum.cli_i18n import i18n_group
 from ieum.definitions import (
     DefinitionErrors,
     Registry,
@@ -32,6 +33,7 @@ main.add_command(population_group)
 main.add_command(simulate_command)
 main.add_command(import_group)
 main.add_command(decision_group)
+main.add_command(i18n_group)
 
 
 def _live_roots() -> list:

@@ -30,6 +30,7 @@ from ieum.web import (
     content_studio,
     errors,
     health,
+    i18n,
     jobs,
     notifications,
     openapi,
@@ -143,6 +144,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.add_template_filter(lambda action: ACTION_TITLES.get(action, action), "action_title")
     app.add_template_filter(_display_value, "display_value")
     template_helpers.register(app)
+    i18n.init_app(app, content_studio.live_roots(app))  # after the helpers: josa by language
     return app
 
 

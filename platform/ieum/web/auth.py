@@ -35,6 +35,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services.admin import users as accounts
 from ieum.web.context import actor_for, client_ip, db_session
@@ -72,10 +73,10 @@ def load_user(user_id: str) -> SignedIn | None:
 
 class LoginForm(FlaskForm):
     login = StringField(
-        "아이디", validators=[InputRequired("아이디를 입력하세요."), Length(max=64)]
+        _l("아이디"), validators=[InputRequired(_l("아이디를 입력하세요.")), Length(max=64)]
     )
     password = PasswordField(
-        "비밀번호", validators=[InputRequired("비밀번호를 입력하세요."), Length(max=128)]
+        _l("비밀번호"), validators=[InputRequired(_l("비밀번호를 입력하세요.")), Length(max=128)]
     )
 
 

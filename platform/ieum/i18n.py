@@ -1,0 +1,179 @@
+"""The languages of the interface: Korean, the language every text is written in, and English.
+
+Every text a person reads is written in Korean where it is used, and translated by looking the
+Korean text up in gettext catalogues (``.po`` files, msgid = the Korean text):
+
+- the kernel's texts (templates, messages of the web handlers and services) in
+  ``platform/ieum/locale/<lang>/*.po``;
+- a package's own texts in the folders its ``ieum.translations`` entry points name
+  (``locale_dir() -> Path``, holding ``<lang>/*.po``);
+- the texts of content (form, field and choice titles, unit and menu titles, profile and role
+  names) in ``locale/<lang>/*.po`` of each content root, so a vendor's content folder carries
+  its own translations.
+
+All catalogues of a language are merged into one lookup table (first one wins on a duplicate
+msgid: the kernel's, then packages', then content roots'). Korean needs no catalogue.
+
+In code: ``_("...")`` (or ``gettext``) where the text is used, ``lazy_gettext`` for a text
+kept in a module constant, ``content_text(title)`` for a title read from content. Outside a
+request (the CLI, a job) and in Korean these return the Korean text. The web layer
+(``ieum.web.i18n``) chooses the language of a request and gives the templates ``_`` and the
+filter ``t`` (content text).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+from babel import support
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+#: code -> the language's name in itself (the switcher shows these)
+LANGUAGES = {"ko": "한국어", "en": "English"}
+DEFAULT = "ko"
+TRANSLATIONS_GROUP = "ieum.translations"
+KERNEL_LOCALE = Path(__file__).parent / "locale"
+
+_tables: dict[tuple[str, tuple[Path, ...]], tuple[tuple[int, ...], dict[str, str]]] = {}
+
+
+def plugin_locale_dirs() -> list[Path]:
+    """The folders named by the ``ieum.translations`` entry points, in name order."""
+    found = sorted(entry_points(group=TRANSLATIONS_GROUP), key=lambda ep: ep.name)
+    return [Path(ep.load()()) for ep in found]
+
+
+def locale_dirs(content_roots: Iterable[Path | str] = (), *, plugins: bool = True) -> list[Path]:
+    """Where the catalogues are, in lookup order."""
+    dirs = [KERNEL_LOCALE]
+    if plugins:
+        dirs += plugin_locale_dirs()
+    dirs += [Path(root) / "locale" for root in content_roots]
+    return dirs
+
+
+def catalogue_files(lang: str, dirs: Sequence[Path]) -> list[Path]:
+    return [path for folder in dirs for path in sorted((Path(folder) / lang).glob("*.po"))]
+
+
+def read_catalogue(path: Path, lang: str) -> Catalog:
+    with open(path, "rb") as handle:
+        return read_po(handle, locale=lang)
+
+
+def table(lang: str, dirs: Sequence[Path]) -> dict[str, str]:
+    """msgid -> translation for ``lang`` from the catalogues in ``dirs``; read again only when a
+    file changed (so an edited ``.po`` shows on the next request)."""
+    if lang == DEFAULT:
+        return {}
+    files = catalogue_files(lang, dirs)
+    key = (lang, tuple(files))
+    stamps = tuple(os.stat(path).st_mtime_ns for path in files)
+    cached = _tables.get(key)
+    if cached and cached[0] == stamps:
+        return cached[1]
+    merged: dict[str, str] = {}
+    for path in files:
+        for message in read_catalogue(path, lang):
+            if message.id and isinstance(message.id, str) and message.string \
+                    and not message.fuzzy:
+                merged.setdefault(message.id, message.string)
+    _tables[key] = (stamps, merged)
+    return merged
+
+
+def translations(lang: str, dirs: Sequence[Path]) -> support.NullTranslations:
+    """A gettext translations object for ``lang`` over :func:`table` (Flask-Babel's domain
+    hands it to templates and ``gettext``)."""
+    found = support.Translations()
+    found._catalog = table(lang, dirs)  # the merged catalogues; gettext reads this dict
+    return found
+
+
+# -- lookups -------------------------------------------------------------------------------
+
+def _in_request() -> bool:
+    from flask import has_request_context
+    return has_request_context()
+
+
+def current_language() -> str:
+    """The request's language code; Korean outside a request."""
+    if not _in_request():
+        return DEFAULT
+    from flask_babel import get_locale
+    locale = get_locale()
+    return locale.language if locale else DEFAULT
+
+
+def gettext(message: str, **values: Any) -> str:
+    """``message`` in the request's language, with ``%(name)s`` placeholders filled."""
+    if _in_request():
+        from flask_babel import gettext as translate
+        return translate(message, **values)
+    return message % values if values else message
+
+
+_ = gettext
+
+
+def content_text(text: object) -> str:
+    """A title or label read from content, in the request's language. No placeholders: a
+    content text may contain ``%``."""
+    if text is None:
+        return ""
+    source = str(text)
+    if not source or not _in_request():
+        return source
+    from flask_babel import get_translations
+    return get_translations().ugettext(source)
+
+
+class LazyText:
+    """A text kept in a constant and translated each time it is read."""
+
+    __slots__ = ("message", "values")
+
+    def __init__(self, message: str, **values: Any) -> None:
+        self.message = message
+        self.values = values
+
+    def __str__(self) -> str:
+        return gettext(self.message, **self.values)
+
+    def __html__(self) -> str:
+        from markupsafe import escape
+        return str(escape(str(self)))
+
+    def __repr__(self) -> str:
+        return f"LazyText({self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(self.message)
+
+    def __add__(self, other: object) -> str:
+        return str(self) + str(other)
+
+    def __radd__(self, other: object) -> str:
+        return str(other) + str(self)
+
+    def __mod__(self, values: Any) -> str:
+        return str(self) % values
+
+    def __len__(self) -> int:
+        return len(str(self))
+
+    def __getattr__(self, name: str) -> Any:  # str methods: .format, .split, .startswith ...
+        return getattr(str(self), name)
+
+
+def lazy_gettext(message: str, **values: Any) -> LazyText:
+    return LazyText(message, **values)

@@ -1,0 +1,78 @@
+"""The language of a request (Flask-Babel): Korean unless the person chose English.
+
+The choice is a cookie set by the 언어/Language switcher (``POST /language``), so it holds on the
+login page too and for every account on that browser. The catalogues are those of
+:mod:`ieum.i18n`; templates get ``_``/``gettext`` (Flask-Babel's, over those catalogues), the
+filter ``t`` for titles read from content, and ``current_language()`` / ``languages``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app, redirect, request, url_for
+from flask_babel import Babel, Domain, get_locale
+
+from ieum import i18n
+from ieum.korean import josa, particle
+from ieum.web.auth import _safe_next
+from ieum.web.js_texts import texts_for_scripts
+
+COOKIE = "ieum_lang"
+bp = Blueprint("i18n", __name__)
+
+
+class _Domain(Domain):
+    """One domain whose translations are ieum's merged catalogues of the request's language."""
+
+    def get_translations(self):  # noqa: ANN201 - Flask-Babel's signature
+        locale = get_locale()
+        lang = locale.language if locale else i18n.DEFAULT
+        return i18n.translations(lang, current_app.extensions["ieum.locale_dirs"])
+
+
+class _Babel(Babel):
+    _domain = _Domain()
+
+    @property
+    def domain_instance(self) -> Domain:
+        return self._domain
+
+
+def chosen_language() -> str:
+    lang = request.cookies.get(COOKIE, "")
+    return lang if lang in i18n.LANGUAGES else i18n.DEFAULT
+
+
+def _josa(word: object, which: str) -> str:
+    """A word and its particle in Korean; the word alone in a language without particles."""
+    return josa(word, which) if i18n.current_language() == "ko" else str(word)
+
+
+def _particle(word: object, which: str) -> str:
+    return particle(str(word), which) if i18n.current_language() == "ko" else ""
+
+
+@bp.post("/language")
+def choose():
+    """Remember the chosen language in a cookie and go back to the page it was chosen on."""
+    lang = request.form.get("lang", "")
+    target = _safe_next(request.form.get("next")) or url_for("workspace.home")
+    response = redirect(target)
+    if lang in i18n.LANGUAGES:
+        response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax",
+                            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+                            httponly=True)
+    return response
+
+
+def init_app(app: Flask, content_roots: list[str]) -> None:
+    app.extensions["ieum.locale_dirs"] = i18n.locale_dirs(
+        content_roots, plugins=app.config["IEUM_PLUGINS"])
+    _Babel(app, default_locale=i18n.DEFAULT, default_timezone="Asia/Seoul",
+           locale_selector=chosen_language)
+    app.register_blueprint(bp)
+    app.add_template_filter(i18n.content_text, "t")
+    app.add_template_global(i18n.current_language, "current_language")
+    app.add_template_global(i18n.LANGUAGES, "languages")
+    app.add_template_global(texts_for_scripts, "texts_for_scripts")
+    app.jinja_env.filters["josa"] = _josa
+    app.jinja_env.filters["particle"] = _particle
