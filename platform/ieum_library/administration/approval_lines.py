@@ -29,6 +29,7 @@ from ieum.config import KST
 from ieum.definitions import Registry
 from ieum.definitions.model import FacilityProfile as Profile
 from ieum.forms.engine import process as run_form
+from ieum.i18n import gettext as _
 from ieum.korean import josa
 from ieum.services import ServiceError
 from ieum.services.records.form_versions import remember
@@ -157,9 +158,9 @@ def line_states(session: Session, registry: Registry, workspace: Workspace,
 
 def _profile(registry: Registry, workspace: Workspace) -> Profile:
     if workspace.facility is None:
-        raise ServiceError("기관을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("기관을 찾을 수 없습니다."), status=404)
     if not workspace.permissions.administers:
-        raise ServiceError("기관관리자만 결재선을 관리할 수 있습니다.", status=403)
+        raise ServiceError(_("기관관리자만 결재선을 관리할 수 있습니다."), status=403)
     return registry.profiles[workspace.facility.profile_code]
 
 
@@ -182,10 +183,10 @@ def set_line(session: Session, registry: Registry, workspace: Workspace, unit_id
     """
     profile = _profile(registry, workspace)
     if unit_id not in units_with_lines(registry, profile):
-        raise ServiceError("결재선을 정할 수 있는 업무가 아닙니다.", status=404)
+        raise ServiceError(_("결재선을 정할 수 있는 업무가 아닙니다."), status=404)
     line = tuple(r.strip() for r in roles if r and r.strip())
     if not line:
-        raise ServiceError("결재자를 한 명 이상 정하세요.", field="roles")
+        raise ServiceError(_("결재자를 한 명 이상 정하세요."), field="roles")
     if len(line) > MAX_STEPS:
         raise ServiceError(f"결재 단계는 {MAX_STEPS}개까지 정할 수 있습니다.", field="roles")
     for role_id in line:
@@ -203,7 +204,7 @@ def set_line(session: Session, registry: Registry, workspace: Workspace, unit_id
                                "없습니다.", field="roles")
     text = (reason or "").strip()
     if len(text) > 200:
-        raise ServiceError("변경 사유는 200자 이하로 입력하세요.", field="reason")
+        raise ServiceError(_("변경 사유는 200자 이하로 입력하세요."), field="reason")
     facility = workspace.facility
     row = _settings(session, facility, unit_id)
     before = current_line(session, registry, facility, unit_id)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.records import get_record, insert_record, open_form
@@ -89,10 +90,11 @@ def confirm_payroll(session: Session, registry: Registry, workspace: Workspace,
         if existing is not None:
             return Confirmation(register, existing, created=False)
     if register.status != "final":
-        raise ServiceError("임시저장된 급여대장은 확정할 수 없습니다. 먼저 저장하세요.", status=409)
+        raise ServiceError(_("임시저장된 급여대장은 확정할 수 없습니다. 먼저 저장하세요."),
+                           status=409)
     items = personnel_items(register.data)
     if not items:
-        raise ServiceError("지급액이 없는 급여대장은 확정할 수 없습니다.", status=409)
+        raise ServiceError(_("지급액이 없는 급여대장은 확정할 수 없습니다."), status=409)
     try:
         target = open_form(registry, workspace, RESOLUTION_UNIT, RESOLUTION_FORM, today, actor)
     except ServiceError as missing:

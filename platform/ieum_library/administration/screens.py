@@ -17,6 +17,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ieum.definitions.model import FormDef, UnitFunction
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.services.workspace import Workspace, open_workspace
@@ -120,7 +121,7 @@ def submit_for_approval(facility_code: str, unit_id: str, form_id: str, record_i
         flash(refused.message, "warning")
         return redirect(url_for("records.detail", facility_code=facility_code,
                                 unit_id=unit_id, form_id=form_id, record_id=record_id))
-    flash("결재를 올렸습니다. 결재자의 ‘결재 대기’에 들어갔습니다.", "success")
+    flash(_("결재를 올렸습니다. 결재자의 ‘결재 대기’에 들어갔습니다."), "success")
     return redirect(url_for("tasks.instance", facility_code=facility_code,
                             instance_id=instance.id))
 
@@ -148,7 +149,7 @@ def confirm_payroll(facility_code: str, record_id: int):
         flash(f"급여대장을 확정하고 인건비 지출결의서(임시저장, {total:,}원)를 만들었습니다. "
               "재원을 고른 뒤 저장하고 결재를 올리세요.", "success")
     else:
-        flash("이미 확정된 급여대장입니다. 만들어 둔 인건비 지출결의서를 엽니다.", "info")
+        flash(_("이미 확정된 급여대장입니다. 만들어 둔 인건비 지출결의서를 엽니다."), "info")
     return redirect(url_for("records.detail", facility_code=facility_code,
                             unit_id=payroll_service.RESOLUTION_UNIT,
                             form_id=payroll_service.RESOLUTION_FORM,
@@ -214,7 +215,7 @@ def receipt(facility_code: str):
 def _admin_workspace(facility_code: str) -> Workspace:
     ws = _workspace(facility_code)
     if not ws.permissions.administers:
-        raise ServiceError("기관관리자만 사용할 수 있는 메뉴입니다.", status=403)
+        raise ServiceError(_("기관관리자만 사용할 수 있는 메뉴입니다."), status=403)
     return ws
 
 
@@ -253,7 +254,7 @@ def set_approval_line(facility_code: str, unit_id: str):
         if reset:
             profile = registry().profiles[ws.facility.profile_code]
             if unit_id not in line_service.units_with_lines(registry(), profile):
-                raise ServiceError("결재선을 정할 수 있는 업무가 아닙니다.", status=404)
+                raise ServiceError(_("결재선을 정할 수 있는 업무가 아닙니다."), status=404)
             roles = list(line_service.default_line(registry(), profile, unit_id))
         else:
             roles = [r for r in request.form.getlist("step") if r.strip()]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ieum.access.audit import record_event
 from ieum.definitions import Registry
 from ieum.definitions.model import ProcessDef, UnitFunction
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.services.conflicts import refuse_conflicts
@@ -85,7 +86,7 @@ def submit(session: Session, rt: flows.Runtime, workspace: Workspace, unit_id: s
     record = get_record(session, scope, record_id)
     process = submission_process(rt.registry, scope.unit, form_id)
     if process is None:
-        raise ServiceError("결재 절차가 없는 문서입니다.", status=404)
+        raise ServiceError(_("결재 절차가 없는 문서입니다."), status=404)
     if record.status == "draft":
         raise ServiceError("임시저장된 문서는 결재를 올릴 수 없습니다. 수정에서 빠진 항목을 채워 "
                            "저장한 뒤 결재를 올리세요.", status=409)
@@ -101,7 +102,7 @@ def submit(session: Session, rt: flows.Runtime, workspace: Workspace, unit_id: s
     task = session.scalar(select(Task).where(Task.instance_id == instance.id,
                                              Task.state == "ready", Task.form_id == form_id))
     if task is None:
-        raise ServiceError("결재 절차를 시작하지 못했습니다.", status=409)
+        raise ServiceError(_("결재 절차를 시작하지 못했습니다."), status=409)
     flows.complete_in(session, rt, task, {}, completed_by=workspace.user.id,
                       workspace=workspace, record=record)
     record_event(session, "approval.submit", rt.actor, facility_id=workspace.facility.id,

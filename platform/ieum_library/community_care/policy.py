@@ -19,15 +19,28 @@ from sqlalchemy.orm import Session
 
 from ieum.access.officials import PublicRoles
 from ieum.definitions import Registry
+from ieum.i18n import lazy_gettext as _l
 from ieum.store.models import Facility
 from ieum.store.models_care import PlacementDecision
 from ieum.store.models_collab import Referral
 from ieum_library.collaboration import needs, vacancies
 
-GROUPS = {"child": "아동", "elderly": "노인", "disabled": "장애인", "mental_health": "정신건강",
-          "homeless": "노숙인", "self_sufficiency": "자활", "single_parent": "한부모",
-          "community": "지역사회", "other": "기타"}
-FUNCTIONS = {"residential": "생활시설(입소)", "home_care": "재가·돌봄", "use": "이용·지원"}
+GROUPS = {
+    "child": _l("아동"),
+    "elderly": _l("노인"),
+    "disabled": _l("장애인"),
+    "mental_health": _l("정신건강"),
+    "homeless": _l("노숙인"),
+    "self_sufficiency": _l("자활"),
+    "single_parent": _l("한부모"),
+    "community": _l("지역사회"),
+    "other": _l("기타"),
+}
+FUNCTIONS = {
+    "residential": _l("생활시설(입소)"),
+    "home_care": _l("재가·돌봄"),
+    "use": _l("이용·지원"),
+}
 ADMISSIONS_UNIT = "admission_discharge"
 #: Facility types whose work is care at home or by day (재가·돌봄), not admissions.
 HOME_CARE = frozenset({
@@ -90,11 +103,11 @@ class Row:
 
     @property
     def group_title(self) -> str:
-        return GROUPS.get(self.group, self.group)
+        return str(GROUPS.get(self.group, self.group))
 
     @property
     def function_title(self) -> str:
-        return FUNCTIONS.get(self.function, self.function)
+        return str(FUNCTIONS.get(self.function, self.function))
 
 
 def supply_demand(session: Session, registry: Registry, roles: PublicRoles, *,
