@@ -134,17 +134,28 @@ def content_text(text: object) -> str:
     return get_translations().ugettext(source)
 
 
-class LazyText:
-    """A text kept in a constant and translated each time it is read."""
+class LazyText(str):
+    """A text kept in a constant and translated each time it is shown.
 
-    __slots__ = ("message", "values")
+    It *is* its Korean source as a ``str`` (so it can be stored, compared, hashed, joined or
+    written to JSON and Excel as the Korean it stands for, never failing), and shows itself in
+    the request's language wherever it is turned into text for a person: ``str()``, an f-string
+    or ``format``, ``%``, ``+``, and Jinja/markupsafe escaping (``__html__``)."""
 
-    def __init__(self, message: str, **values: Any) -> None:
-        self.message = message
-        self.values = values
+    message: str
+    values: dict[str, Any]
+
+    def __new__(cls, message: str, **values: Any) -> LazyText:
+        text = super().__new__(cls, message)
+        text.message = message
+        text.values = values
+        return text
 
     def __str__(self) -> str:
         return gettext(self.message, **self.values)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
 
     def __html__(self) -> str:
         from markupsafe import escape
@@ -152,12 +163,6 @@ class LazyText:
 
     def __repr__(self) -> str:
         return f"LazyText({self.message!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return str(self) == str(other)
-
-    def __hash__(self) -> int:
-        return hash(self.message)
 
     def __add__(self, other: object) -> str:
         return str(self) + str(other)
@@ -167,12 +172,6 @@ class LazyText:
 
     def __mod__(self, values: Any) -> str:
         return str(self) % values
-
-    def __len__(self) -> int:
-        return len(str(self))
-
-    def __getattr__(self, name: str) -> Any:  # str methods: .format, .split, .startswith ...
-        return getattr(str(self), name)
 
 
 def lazy_gettext(message: str, **values: Any) -> LazyText:
