@@ -33,6 +33,8 @@ from babel import support
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
+from ieum import korean
+
 #: code -> the language's name in itself (the switcher shows these)
 LANGUAGES = {"ko": "한국어", "en": "English"}
 DEFAULT = "ko"
@@ -176,3 +178,10 @@ class LazyText(str):
 
 def lazy_gettext(message: str, **values: Any) -> LazyText:
     return LazyText(message, **values)
+
+
+def josa(word: object, which: str) -> str:
+    """``word`` with its Korean particle in Korean (``ieum.korean.josa``); the word alone in a
+    language without particles. For the values put into a translated sentence:
+    ``_("%(title)s 입력하세요.", title=josa(title, "을"))``."""
+    return korean.josa(word, which) if current_language() == "ko" else str(word)
