@@ -188,20 +188,22 @@ def set_line(session: Session, registry: Registry, workspace: Workspace, unit_id
     if not line:
         raise ServiceError(_("결재자를 한 명 이상 정하세요."), field="roles")
     if len(line) > MAX_STEPS:
-        raise ServiceError(f"결재 단계는 {MAX_STEPS}개까지 정할 수 있습니다.", field="roles")
+        raise ServiceError(_("결재 단계는 %(n)s개까지 정할 수 있습니다.", n=MAX_STEPS),
+                           field="roles")
     for role_id in line:
         if role_id not in profile.roles:
-            raise ServiceError(f"이 기관에 없는 역할입니다: {role_id[:40]}", field="roles")
+            raise ServiceError(_("이 기관에 없는 역할입니다: %(role)s", role=role_id[:40]),
+                               field="roles")
     twice = sorted({r for r in line if line.count(r) > 1})
     if twice:
-        raise ServiceError(josa(f"‘{_role_title(profile, twice[0])}’", "이")
-                           + " 결재선에 두 번 있습니다.",
+        raise ServiceError(_("%(role)s 결재선에 두 번 있습니다.",
+                             role=josa(f"‘{_role_title(profile, twice[0])}’", "이")),
                            field="roles")
     allowed = approver_roles(registry, profile, unit_id)
     for role_id in line:
         if role_id not in allowed:
-            raise ServiceError(f"‘{_role_title(profile, role_id)}’ 역할은 이 업무의 결재 권한이 "
-                               "없습니다.", field="roles")
+            raise ServiceError(_("‘%(role)s’ 역할은 이 업무의 결재 권한이 없습니다.",
+                                 role=_role_title(profile, role_id)), field="roles")
     text = (reason or "").strip()
     if len(text) > 200:
         raise ServiceError(_("변경 사유는 200자 이하로 입력하세요."), field="reason")
@@ -218,7 +220,7 @@ def set_line(session: Session, registry: Registry, workspace: Workspace, unit_id
         outcome = run_form(form, {"roles": ",".join(line), **({"reason": text} if text else {})},
                            today=today)
         if not outcome.ok:  # the checks above cover the form; this guards a changed form
-            raise ServiceError("결재선을 저장할 수 없습니다: " + "; ".join(
+            raise ServiceError(_("결재선을 저장할 수 없습니다: ") + "; ".join(
                 message for messages in outcome.errors.values() for message in messages),
                 field="roles")
         remember(session, form)
@@ -270,7 +272,8 @@ def approval_steps(view: ProgressView) -> list[Step]:
         row = decisions[index] if index < len(decisions) else None
         role = row.role or role if row is not None else role
         found = profile.roles.get(role) if profile is not None and role else None
-        title = f"{found.title if found else role} 결재".strip() if role else "결재"
+        title = (_("%(role)s 결재", role=found.title if found else role).strip() if role
+                 else _("결재"))
         state, day = "todo", None
         if row is not None and row.state == "ready":
             state = "current"
@@ -278,7 +281,7 @@ def approval_steps(view: ProgressView) -> list[Step]:
             state, day = "done", row.completed_at.astimezone(KST).date()
             record = session.get(Record, row.record_id) if row.record_id else None
             if record is not None and record.data.get("decision") == "return":
-                title += " (반려)"
+                title += _(" (반려)")
         steps.append(Step(f"approval_{index + 1}", title, state, day))
     return steps
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
 from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.records import open_form, scoped_query
@@ -28,7 +29,7 @@ from ieum.services.workspace import Workspace
 from ieum.store.models import Record, utcnow
 
 UNIT, DONATION_FORM, DONOR_FORM = "donations", "donation", "donor"
-CONFLICT = "다른 사용자가 먼저 영수증을 발급했습니다. 화면을 새로 고치세요."
+CONFLICT = _l("다른 사용자가 먼저 영수증을 발급했습니다. 화면을 새로 고치세요.")
 
 
 @dataclass
@@ -60,7 +61,8 @@ def parse_year(value: object, today: dt.date) -> int:
     if not text:
         return today.year
     if not re.fullmatch(r"(19|20)[0-9]{2}", text):
-        raise ServiceError(f"연도는 네 자리 숫자로 입력하세요 (예: {today.year}).", field="year")
+        raise ServiceError(_("연도는 네 자리 숫자로 입력하세요 (예: %(year)s).", year=today.year),
+                           field="year")
     return int(text)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
 from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.records import get_record, insert_record, open_form
@@ -40,7 +41,7 @@ PERSONNEL_ITEMS = (
     ("expense.office.severance", "퇴직적립금", "severance_reserve"),
     ("expense.office.social_insurance", "사회보험부담금(기관부담분)", "employer_insurance"),
 )
-CONFLICT = "다른 사용자가 먼저 이 급여대장을 확정하거나 고쳤습니다. 화면을 새로 고치세요."
+CONFLICT = _l("다른 사용자가 먼저 이 급여대장을 확정하거나 고쳤습니다. 화면을 새로 고치세요.")
 
 
 def personnel_items(register: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -100,8 +101,8 @@ def confirm_payroll(session: Session, registry: Registry, workspace: Workspace,
     except ServiceError as missing:
         if missing.status != 404:
             raise
-        raise ServiceError("이 기관의 메뉴에 수입·지출 결의서가 없어 인건비 결의서를 만들 수 "
-                           "없습니다.", status=409) from None
+        raise ServiceError(_("이 기관의 메뉴에 수입·지출 결의서가 없어 인건비 결의서를 만들 수 "
+                             "없습니다."), status=409) from None
     target.require("create")
     month = str(register.data.get("pay_month") or "")
     resolution = insert_record(session, target, {

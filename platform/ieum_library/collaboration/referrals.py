@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
+from ieum import i18n
 from ieum.access import privacy
 from ieum.access.audit import record_event
 from ieum.definitions import Registry
@@ -91,7 +92,8 @@ def targets(session: Session, registry: Registry, workspace: Workspace, *, text:
 def _text(value: str | None, name: str, title: str, low: int, high: int) -> str:
     text = (value or "").strip()
     if not low <= len(text) <= high:
-        raise ServiceError(f"{josa(title, '을')} {low}자 이상 {high}자 이하로 적으세요.",
+        raise ServiceError(_("%(title)s %(low)s자 이상 %(high)s자 이하로 적으세요.",
+                             title=i18n.josa(_(title), "을"), low=low, high=high),
                            field=name)
     return text
 
@@ -143,10 +145,10 @@ def send(session: Session, rt: flows.Runtime, workspace: Workspace, subject_id: 
     override = None
     if missing:
         if not (override_reason or "").strip():
-            titles = ", ".join(consent.SHAREABLE_FIELDS[f] for f in missing)
+            titles = ", ".join(str(consent.SHAREABLE_FIELDS[f]) for f in missing)
             raise ServiceError(
-                f"정보공유 동의가 없는 항목이 있습니다({titles}). 동의를 먼저 기록하거나, "
-                "관리자가 사유를 적어 동의 없이 의뢰(예외)할 수 있습니다.",
+                _("정보공유 동의가 없는 항목이 있습니다(%(titles)s). 동의를 먼저 기록하거나, "
+                  "관리자가 사유를 적어 동의 없이 의뢰(예외)할 수 있습니다.", titles=titles),
                 field="override_reason")
         if not workspace.permissions.can(UNIT, "approve"):
             raise ServiceError(_("동의 없이 의뢰하는 예외는 관리자만 할 수 있습니다."), status=403)

@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ieum import i18n
 from ieum.access.audit import Actor, record_event
 from ieum.access.officials import PublicRoles, public_roles
 from ieum.i18n import gettext as _
 from ieum.i18n import lazy_gettext as _l
-from ieum.korean import josa
 from ieum.services import ServiceError
 from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, User
@@ -64,7 +64,8 @@ REVIEW_DAYS = 90
 def _text(value: Any, field: str, title: str, low: int, high: int) -> str:
     text = str(value or "").strip()
     if not low <= len(text) <= high:
-        raise ServiceError(f"{josa(title, '을')} {low}자 이상 {high}자 이하로 적으세요.",
+        raise ServiceError(_("%(title)s %(low)s자 이상 %(high)s자 이하로 적으세요.",
+                             title=i18n.josa(_(title), "을"), low=low, high=high),
                            field=field)
     return text
 
@@ -73,12 +74,14 @@ def _date(value: Any, field: str, title: str, *, required: bool = True) -> dt.da
     text = str(value or "").strip()
     if not text:
         if required:
-            raise ServiceError(f"{josa(title, '을')} 입력하세요.", field=field)
+            raise ServiceError(_("%(title)s 입력하세요.", title=i18n.josa(_(title), "을")),
+                               field=field)
         return None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ServiceError(f"{josa(title, '은')} 2026-03-01처럼 입력하세요.", field=field) from None
+        raise ServiceError(_("%(title)s 2026-03-01처럼 입력하세요.",
+                             title=i18n.josa(_(title), "은")), field=field) from None
 
 
 def _actor(user: User) -> Actor:
@@ -165,7 +168,8 @@ def invite(session: Session, user: User, roles: PublicRoles, case_id: int,
     if session.scalar(select(CareCaseAgency.id).where(
             CareCaseAgency.case_id == case.id,
             CareCaseAgency.facility_id == facility.id)) is not None:
-        raise ServiceError(f"{josa(facility.name, '은')} 이미 참여하고 있습니다.", status=409)
+        raise ServiceError(_("%(name)s 이미 참여하고 있습니다.",
+                             name=i18n.josa(facility.name, "은")), status=409)
     text = _text(request, "request", "요청 내용", 2, 1000)
     row = CareCaseAgency(case_id=case.id, facility_id=facility.id, invited_by_id=user.id,
                          request=text)

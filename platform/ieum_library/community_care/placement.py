@@ -26,12 +26,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from ieum import i18n
 from ieum.access.audit import Actor, record_event
 from ieum.access.officials import PublicRoles
 from ieum.definitions import Registry
 from ieum.i18n import gettext as _
 from ieum.i18n import lazy_gettext as _l
-from ieum.korean import josa
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.services.records import FormScope, insert_record
@@ -120,7 +120,8 @@ def candidates(session: Session, registry: Registry, roles: PublicRoles, placeme
 def _text(value: Any, field: str, title: str, low: int, high: int) -> str:
     text = str(value or "").strip()
     if not low <= len(text) <= high:
-        raise ServiceError(f"{josa(title, '을')} {low}자 이상 {high}자 이하로 적으세요.",
+        raise ServiceError(_("%(title)s %(low)s자 이상 %(high)s자 이하로 적으세요.",
+                             title=i18n.josa(_(title), "을"), low=low, high=high),
                            field=field)
     return text
 
@@ -129,12 +130,14 @@ def _date(value: Any, field: str, title: str, *, required: bool) -> dt.date | No
     text = str(value or "").strip()
     if not text:
         if required:
-            raise ServiceError(f"{josa(title, '을')} 입력하세요.", field=field)
+            raise ServiceError(_("%(title)s 입력하세요.", title=i18n.josa(_(title), "을")),
+                               field=field)
         return None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ServiceError(f"{josa(title, '은')} 2026-03-01처럼 입력하세요.", field=field) from None
+        raise ServiceError(_("%(title)s 2026-03-01처럼 입력하세요.",
+                             title=i18n.josa(_(title), "은")), field=field) from None
 
 
 def decide(session: Session, rt: flows.Runtime, user: User, roles: PublicRoles,
@@ -169,16 +172,18 @@ def decide(session: Session, rt: flows.Runtime, user: User, roles: PublicRoles,
     if facility is None:
         raise ServiceError(_("보호조치할 시설을 고르세요."), field="facility_id")
     if facility.profile_code not in PLACEMENT_TYPES[kind][1]:
-        raise ServiceError(f"{facility.name}은(는) {PLACEMENT_TYPES[kind][0]} 보호조치를 하는 "
-                           "시설이 아닙니다.", field="facility_id")
+        raise ServiceError(_("%(name)s %(kind)s 보호조치를 하는 시설이 아닙니다.",
+                             name=i18n.josa(facility.name, "은"),
+                             kind=_(PLACEMENT_TYPES[kind][0])), field="facility_id")
     if not roles.covers_region(facility.region_code):
         raise ServiceError(_("관할 지역의 시설만 고를 수 있습니다."), field="facility_id",
                            status=403)
     chosen = next((c for c in candidates(session, rt.registry, roles, kind)
                    if c.vacancy.facility.id == facility.id), None)
     if chosen is None or not chosen.available:
-        raise ServiceError(f"{facility.name}에는 빈자리가 없습니다(입소 검토 중인 보호조치 포함). "
-                           "빈자리가 있는 시설을 고르세요.", field="facility_id", status=409)
+        raise ServiceError(_("%(name)s에는 빈자리가 없습니다(입소 검토 중인 보호조치 포함). "
+                             "빈자리가 있는 시설을 고르세요.", name=facility.name),
+                           field="facility_id", status=409)
     carried: dict[str, Any] = {"name": name, "birth_date": birth.isoformat(), "sex": sex,
                                "protection_reason": reason, "assessment": assessment}
     for key in consented:

@@ -207,8 +207,8 @@ def referral(facility_code: str, referral_id: int):
             view = referrals.get_referral(session, ws, referral_id)
             task = referrals.open_task(session, ws, view.referral)
         else:
-            flash("검토 결과를 저장했습니다. 의뢰한 기관에 알렸습니다." if view.direction == "in"
-                  else "의뢰 결과를 확인했습니다.", "success")
+            flash(_("검토 결과를 저장했습니다. 의뢰한 기관에 알렸습니다.") if view.direction == "in"
+                  else _("의뢰 결과를 확인했습니다."), "success")
             return redirect(url_for(".referral", facility_code=facility_code,
                                     referral_id=referral_id))
     return render_template("collab/referral.html", **_page(
@@ -264,9 +264,9 @@ def needs_page(facility_code: str):
             session.rollback()
             error, status = refused, 400
         else:
-            flash("욕구를 등록했습니다." + (" 맞는 빈자리가 있어 알림을 보냈습니다."
-                                         if row.status == "matched" else
-                                         " 빈자리가 생기면 알려 드립니다."), "success")
+            flash(_("욕구를 등록했습니다. 맞는 빈자리가 있어 알림을 보냈습니다.")
+                  if row.status == "matched" else
+                  _("욕구를 등록했습니다. 빈자리가 생기면 알려 드립니다."), "success")
             return redirect(url_for(".needs_page", facility_code=facility_code))
     status_filter = request.args.get("status", "")
     return render_template("collab/needs.html", **_page(

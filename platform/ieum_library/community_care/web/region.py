@@ -191,7 +191,8 @@ def review(case_id: int):
         _refused(refused)
         return _case_page(roles, case_id, error=refused, form=request.form,
                           audit=False), refused.status
-    flash(f"사례 검토를 기록했습니다({cases.OUTCOMES[row.outcome]}).", "success")
+    flash(_("사례 검토를 기록했습니다(%(outcome)s).", outcome=cases.OUTCOMES[row.outcome]),
+          "success")
     if row.outcome == "handover":
         return redirect(url_for(".cases"))
     return redirect(url_for(".case_detail", case_id=case_id))
