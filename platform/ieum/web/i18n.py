@@ -60,8 +60,9 @@ def choose():
 
 
 def init_app(app: Flask, content_roots: list[str]) -> None:
-    app.extensions["ieum.locale_dirs"] = i18n.locale_dirs(
-        content_roots, plugins=app.config["IEUM_PLUGINS"])
+    # packages' catalogues load like their screens do (ieum.translations), whether or not
+    # their content is loaded (IEUM_PLUGINS is about content)
+    app.extensions["ieum.locale_dirs"] = i18n.locale_dirs(content_roots)
     _Babel(app, default_locale=i18n.DEFAULT, default_timezone="Asia/Seoul",
            locale_selector=chosen_language)
     app.register_blueprint(bp)

@@ -19,6 +19,7 @@ from flask_login import current_user, login_required
 from ieum.definitions.model import FormDef, UnitFunction
 from ieum.i18n import content_text
 from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.services.workspace import Workspace, open_workspace
@@ -33,7 +34,7 @@ from ieum_library.administration import submission
 bp = Blueprint("library", __name__, url_prefix="/f/<facility_code>",
                template_folder="templates")
 #: Links of the 기관 관리 menu (``ieum.screens``: the kernel's layout shows them to admins).
-bp.admin_menu = (("결재선 관리", "approval_lines"),)
+bp.admin_menu = ((_l("결재선 관리"), "approval_lines"),)
 
 
 def _workspace(facility_code: str) -> Workspace:

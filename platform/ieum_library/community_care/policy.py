@@ -189,8 +189,8 @@ def chart_svg(rows: list[Row], *, width: int = 720) -> str:
         weight = ' font-weight="bold"' if r.status == SHORTAGE else ""
         parts.append(f'<text x="0" y="{y + bar_h + 3}" font-size="11"{weight}>{label}</text>')
         parts.append(f'<rect x="{label_w}" y="{y}" width="{max(r.free * scale, 1):.1f}" '
-                     f'height="{bar_h}" fill="#198754"><title>{escape(_("빈자리"))} {r.free}</title>'
-                     '</rect>')
+                     f'height="{bar_h}" fill="#198754">'
+                     f'<title>{escape(_("빈자리"))} {r.free}</title></rect>')
         parts.append(f'<text x="{label_w + r.free * scale + 4:.1f}" y="{y + bar_h - 1}" '
                      f'font-size="10">{r.free}</text>')
         y2 = y + bar_h + 1

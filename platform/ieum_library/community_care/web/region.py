@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ieum.access.officials import PublicRoles
 from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.services.reports import review as report_review
@@ -21,8 +22,8 @@ from ieum_library.community_care import cases, compliance, pathway, placement, p
 from ieum_library.community_care.web import TEMPLATES
 
 bp = Blueprint("care_region", __name__, url_prefix="/region/care", template_folder=TEMPLATES)
-bp.region_menu = (("보호조치 결정", "placements"), ("통합돌봄 사례", "cases"),
-                  ("품질관리 점검", "compliance"), ("수요·공급 현황", "policy"))
+bp.region_menu = ((_l("보호조치 결정"), "placements"), (_l("통합돌봄 사례"), "cases"),
+                  (_l("품질관리 점검"), "compliance"), (_l("수요·공급 현황"), "policy"))
 
 
 def _roles() -> PublicRoles:
