@@ -148,9 +148,10 @@ def confirm_payroll(facility_code: str, record_id: int):
         flash(refused.message, "danger")
         return redirect(back)
     total = sum(int(item["amount"]) for item in done.resolution.data.get("items") or [])
+    amount = f"{total:,}"
     if done.created:
         flash(_("급여대장을 확정하고 인건비 지출결의서(임시저장, %(total)s원)를 만들었습니다. "
-                "재원을 고른 뒤 저장하고 결재를 올리세요.", total=f"{total:,}"), "success")
+                "재원을 고른 뒤 저장하고 결재를 올리세요.", total=amount), "success")
     else:
         flash(_("이미 확정된 급여대장입니다. 만들어 둔 인건비 지출결의서를 엽니다."), "info")
     return redirect(url_for("records.detail", facility_code=facility_code,

@@ -32,6 +32,7 @@ from ieum.access import privacy
 from ieum.access.audit import record_event
 from ieum.definitions import Registry
 from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.korean import josa
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
@@ -127,8 +128,8 @@ def send(session: Session, rt: flows.Runtime, workspace: Workspace, subject_id: 
     if target.id == workspace.facility.id:
         raise ServiceError(_("다른 기관을 고르세요. 우리 기관에는 의뢰할 수 없습니다."),
                            field="to_facility")
-    service = _text(service, "service", "의뢰 서비스", 2, 200)
-    reason = _text(reason, "reason", "의뢰 사유", 2, 2000)
+    service = _text(service, "service", _l("의뢰 서비스"), 2, 200)
+    reason = _text(reason, "reason", _l("의뢰 사유"), 2, 2000)
     fields = sorted(set(fields) | set(ALWAYS_SHARED))
     unknown = set(fields) - set(consent.SHAREABLE_FIELDS)
     if unknown:
@@ -152,7 +153,7 @@ def send(session: Session, rt: flows.Runtime, workspace: Workspace, subject_id: 
                 field="override_reason")
         if not workspace.permissions.can(UNIT, "approve"):
             raise ServiceError(_("동의 없이 의뢰하는 예외는 관리자만 할 수 있습니다."), status=403)
-        override = _text(override_reason, "override_reason", "예외 사유", 5, 500)
+        override = _text(override_reason, "override_reason", _l("예외 사유"), 5, 500)
     values = _registry_values(session, subject)
     shared = {name: values[name] for name in fields if values.get(name) not in (None, "")}
     referral = Referral(
@@ -428,7 +429,7 @@ def cancel(session: Session, rt: flows.Runtime, workspace: Workspace,
         raise ServiceError(_("보낸 기관만 의뢰를 취소할 수 있습니다."), status=403)
     if referral.status != "requested":
         raise ServiceError(_("검토 중인 의뢰만 취소할 수 있습니다."), status=409)
-    text = _text(reason, "reason", "취소 사유", 2, 500)
+    text = _text(reason, "reason", _l("취소 사유"), 2, 500)
     referral.status = "cancelled"
     referral.decision_reason = text
     instance = session.get(ProcessInstance, referral.review_instance_id) \

@@ -31,7 +31,7 @@ from ieum.store.models import Facility, User
 from ieum.store.models_care import CASE_STATUSES, CareCase, CareCaseAgency, CarePlanItem, CareReview
 from ieum.store.models_public import OfficialRole
 from ieum_library.collaboration import consent, needs
-from ieum_library.community_care import pathway
+from ieum_library.community_care import inputs, pathway
 
 ROLE = "region_official"
 TARGET_GROUPS = {
@@ -61,29 +61,6 @@ OUTCOMES = {
 REVIEW_DAYS = 90
 
 
-def _text(value: Any, field: str, title: str, low: int, high: int) -> str:
-    text = str(value or "").strip()
-    if not low <= len(text) <= high:
-        raise ServiceError(_("%(title)s %(low)s자 이상 %(high)s자 이하로 적으세요.",
-                             title=i18n.josa(_(title), "을"), low=low, high=high),
-                           field=field)
-    return text
-
-
-def _date(value: Any, field: str, title: str, *, required: bool = True) -> dt.date | None:
-    text = str(value or "").strip()
-    if not text:
-        if required:
-            raise ServiceError(_("%(title)s 입력하세요.", title=i18n.josa(_(title), "을")),
-                               field=field)
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ServiceError(_("%(title)s 2026-03-01처럼 입력하세요.",
-                             title=i18n.josa(_(title), "은")), field=field) from None
-
-
 def _actor(user: User) -> Actor:
     return Actor(user.id, user.login)
 
@@ -100,19 +77,19 @@ def open_case(session: Session, user: User, roles: PublicRoles, form: Mapping[st
     group = form.get("target_group") or "elderly"
     if group not in TARGET_GROUPS:
         raise ServiceError(_("대상 구분을 고르세요."), field="target_group")
-    name = _text(form.get("person_name"), "person_name", "성명", 1, 100)
-    birth = _date(form.get("birth_date"), "birth_date", "생년월일")
+    name = inputs.text(form.get("person_name"), "person_name", _l("성명"), 1, 100)
+    birth = inputs.date(form.get("birth_date"), "birth_date", _l("생년월일"))
     if birth > today:
         raise ServiceError(_("생년월일은 오늘 이후일 수 없습니다."), field="birth_date")
     sex = form.get("sex") or None
     if sex not in (None, "male", "female"):
         raise ServiceError(_("성별을 고르세요."), field="sex")
-    text_needs = _text(form.get("needs"), "needs", "욕구·상황", 2, 4000)
+    text_needs = inputs.text(form.get("needs"), "needs", _l("욕구·상황"), 2, 4000)
     method = form.get("consent_method")
     if method not in METHODS:
         raise ServiceError(_("정보공유 동의 방법을 고르세요. 동의 없이는 사례를 열 수 없습니다."),
                            field="consent_method")
-    consented_on = _date(form.get("consented_on"), "consented_on", "동의일")
+    consented_on = inputs.date(form.get("consented_on"), "consented_on", _l("동의일"))
     if consented_on > today:
         raise ServiceError(_("동의일은 오늘 이후일 수 없습니다."), field="consented_on")
     details = pathway.person_details(form)
@@ -170,7 +147,7 @@ def invite(session: Session, user: User, roles: PublicRoles, case_id: int,
             CareCaseAgency.facility_id == facility.id)) is not None:
         raise ServiceError(_("%(name)s 이미 참여하고 있습니다.",
                              name=i18n.josa(facility.name, "은")), status=409)
-    text = _text(request, "request", "요청 내용", 2, 1000)
+    text = inputs.text(request, "request", _l("요청 내용"), 2, 1000)
     row = CareCaseAgency(case_id=case.id, facility_id=facility.id, invited_by_id=user.id,
                          request=text)
     session.add(row)
@@ -192,11 +169,12 @@ def review(session: Session, user: User, roles: PublicRoles, case_id: int,
     outcome = form.get("outcome")
     if outcome not in OUTCOMES:
         raise ServiceError(_("검토 결과를 고르세요."), field="outcome")
-    reviewed_on = _date(form.get("reviewed_on"), "reviewed_on", "검토일", required=False) or today
+    reviewed_on = inputs.date(form.get("reviewed_on"), "reviewed_on", _l("검토일"),
+                              required=False) or today
     if reviewed_on > today:
         raise ServiceError(_("검토일은 오늘 이후일 수 없습니다."), field="reviewed_on")
-    summary = _text(form.get("summary"), "summary", "검토 내용", 2, 4000)
-    next_on = _date(form.get("next_review_on"), "next_review_on", "다음 검토일",
+    summary = inputs.text(form.get("summary"), "summary", _l("검토 내용"), 2, 4000)
+    next_on = inputs.date(form.get("next_review_on"), "next_review_on", _l("다음 검토일"),
                     required=outcome in ("continue", "adjust"))
     if next_on is not None and next_on <= reviewed_on:
         raise ServiceError(_("다음 검토일은 검토일 뒤여야 합니다."), field="next_review_on")
@@ -311,10 +289,10 @@ def add_service(session: Session, workspace: Workspace, actor: Actor, case_id: i
     consent.require(workspace, "create")
     case = for_agency(session, workspace, case_id, actor, audit=False)
     _open(case)
-    service = _text(form.get("service"), "service", "제공 서비스", 2, 200)
-    frequency = _text(form.get("frequency"), "frequency", "제공 주기", 1, 100)
-    start = _date(form.get("start_on"), "start_on", "시작일")
-    end = _date(form.get("end_on"), "end_on", "종료 예정일", required=False)
+    service = inputs.text(form.get("service"), "service", _l("제공 서비스"), 2, 200)
+    frequency = inputs.text(form.get("frequency"), "frequency", _l("제공 주기"), 1, 100)
+    start = inputs.date(form.get("start_on"), "start_on", _l("시작일"))
+    end = inputs.date(form.get("end_on"), "end_on", _l("종료 예정일"), required=False)
     if end is not None and end < start:
         raise ServiceError(_("종료 예정일은 시작일보다 앞설 수 없습니다."), field="end_on")
     note = str(form.get("note") or "").strip()[:2000] or None

@@ -39,6 +39,7 @@ from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, ProcessInstance, Task, User, utcnow
 from ieum.store.models_care import PLACEMENT_STATUSES, PlacementDecision
 from ieum_library.collaboration import needs, vacancies
+from ieum_library.community_care import inputs
 
 UNIT = "child_placement"
 PROCESS = "child_placement_admission"
@@ -117,35 +118,12 @@ def candidates(session: Session, registry: Registry, roles: PublicRoles, placeme
     return out
 
 
-def _text(value: Any, field: str, title: str, low: int, high: int) -> str:
-    text = str(value or "").strip()
-    if not low <= len(text) <= high:
-        raise ServiceError(_("%(title)s %(low)s자 이상 %(high)s자 이하로 적으세요.",
-                             title=i18n.josa(_(title), "을"), low=low, high=high),
-                           field=field)
-    return text
-
-
-def _date(value: Any, field: str, title: str, *, required: bool) -> dt.date | None:
-    text = str(value or "").strip()
-    if not text:
-        if required:
-            raise ServiceError(_("%(title)s 입력하세요.", title=i18n.josa(_(title), "을")),
-                               field=field)
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ServiceError(_("%(title)s 2026-03-01처럼 입력하세요.",
-                             title=i18n.josa(_(title), "은")), field=field) from None
-
-
 def decide(session: Session, rt: flows.Runtime, user: User, roles: PublicRoles,
            form: Mapping[str, Any], consented: Iterable[str]) -> PlacementDecision:
     """Record the assessment and the decision, and start the admission in the chosen
     facility (commits). Refuses a facility without a free place or outside the regions."""
-    name = _text(form.get("child_name"), "child_name", "아동 성명", 1, 100)
-    birth = _date(form.get("birth_date"), "birth_date", "생년월일", required=True)
+    name = inputs.text(form.get("child_name"), "child_name", _l("아동 성명"), 1, 100)
+    birth = inputs.date(form.get("birth_date"), "birth_date", _l("생년월일"), required=True)
     if birth > rt.today:
         raise ServiceError(_("생년월일은 오늘 이후일 수 없습니다."), field="birth_date")
     if (rt.today - birth).days > 18 * 366:
@@ -157,7 +135,7 @@ def decide(session: Session, rt: flows.Runtime, user: User, roles: PublicRoles,
     reason = form.get("protection_reason")
     if reason not in PROTECTION_REASONS:
         raise ServiceError(_("보호사유를 고르세요."), field="protection_reason")
-    assessment = _text(form.get("assessment"), "assessment", "상황 평가", 10, 4000)
+    assessment = inputs.text(form.get("assessment"), "assessment", _l("상황 평가"), 10, 4000)
     kind = form.get("placement_type")
     if kind not in PLACEMENT_TYPES:
         raise ServiceError(_("보호조치 유형을 고르세요."), field="placement_type")
@@ -300,10 +278,11 @@ def answer(session: Session, rt: flows.Runtime, workspace: Workspace, instance_i
     if choice not in ("accept", "decline"):
         raise ServiceError(_("입소 수락 또는 입소 불가를 고르세요."), field="decision")
     if choice == "decline":
-        decision.answer_reason = _text(form.get("reason"), "reason", "입소 불가 사유", 2, 2000)
+        decision.answer_reason = inputs.text(form.get("reason"), "reason", _l("입소 불가 사유"),
+                                             2, 2000)
         decision.status = "declined"
     else:
-        day = _date(form.get("admission_date"), "admission_date", "입소일", required=True)
+        day = inputs.date(form.get("admission_date"), "admission_date", _l("입소일"), required=True)
         decision.subject_id = _admit(session, rt, workspace, decision, day)
         decision.status = "accepted"
         decision.answer_reason = (str(form.get("reason") or "").strip() or None)
