@@ -177,3 +177,20 @@ class LazyText:
 
 def lazy_gettext(message: str, **values: Any) -> LazyText:
     return LazyText(message, **values)
+
+
+class LazyContentText(LazyText):
+    """A content title kept in something built once and shared by every request (a form
+    version's WTForms class): Korean inside, :func:`content_text` each time it is read."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return content_text(self.message)
+
+    def __repr__(self) -> str:
+        return f"LazyContentText({self.message!r})"
+
+
+def lazy_content_text(text: object) -> LazyContentText:
+    return LazyContentText("" if text is None else str(text))
