@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from ieum.config import KST
 from ieum.definitions import Registry
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services.notifications.tasks import reminder_processes
 from ieum.services.reports.deadlines import between
@@ -111,7 +112,8 @@ def parse_month(text: str | None, today: dt.date) -> tuple[int, int]:
     match = MONTH_PATTERN.match(value)
     if match is None or not 2000 <= int(match.group(1)) <= 2100 \
             or not 1 <= int(match.group(2)) <= 12:
-        raise ServiceError(f"달은 ‘{today:%Y-%m}’ 형식으로 입력하세요 (2000–2100년).",
+        raise ServiceError(_("달은 ‘%(today)s’ 형식으로 입력하세요 (2000–2100년).",
+                             today=f'{today:%Y-%m}'),
                            field="month")
     return int(match.group(1)), int(match.group(2))
 
@@ -181,7 +183,7 @@ def month_view(session: Session, registry: Registry, workspace: Workspace,
                month: str | None, today: dt.date) -> Month:
     """The month ``month`` (``YYYY-MM``; blank: this month) of the user's facility."""
     if workspace.facility is None:
-        raise ServiceError("기관을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("기관을 찾을 수 없습니다."), status=404)
     year, number = parse_month(month, today)
     weeks = calendars.Calendar(firstweekday=calendars.SUNDAY).monthdatescalendar(year, number)
     first, last = weeks[0][0], weeks[-1][-1]  # the grid shows the days around the month too

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError, is_id
 from ieum.services import notifications as notices
 from ieum.store.blobs import BlobStore
@@ -135,7 +136,8 @@ def cancel(session: Session, job: Job, actor: Actor) -> Job:
     """Cancel a job: a queued one at once; a running one when it next reports progress.
     A finished job is refused (409)."""
     if job.finished:
-        raise ServiceError(f"이미 끝난 작업입니다 ({STATUS_TITLES[job.status]}).", status=409)
+        raise ServiceError(_("이미 끝난 작업입니다 (%(value)s).",
+                             value=STATUS_TITLES[job.status]), status=409)
     if job.status == "queued":
         claimed = session.execute(update(Job).where(Job.id == job.id, Job.status == "queued")
                                   .values(status="cancelled", cancel_requested=True,
@@ -161,7 +163,7 @@ def get_job(session: Session, user: User, job_id: int) -> Job:
     """The user's own job; anyone else's (and a missing one) is 404 alike."""
     job = session.get(Job, job_id) if is_id(job_id) else None
     if job is None or job.owner_id is None or job.owner_id != user.id:
-        raise ServiceError("작업을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("작업을 찾을 수 없습니다."), status=404)
     return job
 
 
@@ -202,7 +204,7 @@ def execute(runtime: JobRuntime, job_id: int) -> str | None:
     status, result, error = "done", None, None
     try:
         if kind is None:
-            raise ServiceError(f"이 작업 종류를 실행할 수 없습니다: {context.kind}")
+            raise ServiceError(_("이 작업 종류를 실행할 수 없습니다: %(kind)s", kind=context.kind))
         result = kind(context)
     except JobCancelled:
         status = "cancelled"

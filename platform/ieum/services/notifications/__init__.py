@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import extensions
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError, is_id
 from ieum.store.models import Facility, utcnow
 from ieum.store.models_notify import CHANNELS, Notification, NotificationSetting
@@ -102,17 +103,17 @@ def save_settings(session: Session, user_id: int, email: str | None,
     or e-mail chosen without an address is refused with a message naming the field."""
     address = (email or "").strip() or None
     if address is not None and (len(address) > 254 or not EMAIL_PATTERN.match(address)):
-        raise ServiceError("이메일 주소 형식이 올바르지 않습니다 (예: worker@example.org).",
+        raise ServiceError(_("이메일 주소 형식이 올바르지 않습니다 (예: worker@example.org)."),
                            field="email")
     known = kinds()
     chosen: dict[str, str] = {}
     for name in known:
         value = channels.get(name) or known[name].default
         if value not in CHANNELS:
-            raise ServiceError("알림 받는 방법을 다시 고르세요.", field=f"channel_{name}")
+            raise ServiceError(_("알림 받는 방법을 다시 고르세요."), field=f"channel_{name}")
         if value == "email" and address is None:
-            raise ServiceError(f"‘{known[name].title}’ 알림을 이메일로 받으려면 이메일 주소를 "
-                               "입력하세요.", field="email")
+            raise ServiceError(_("‘%(title)s’ 알림을 이메일로 받으려면 이메일 주소를 입력하세요.",
+                                 title=known[name].title), field="email")
         chosen[name] = value
     row = session.get(NotificationSetting, user_id)
     if row is None:
@@ -230,7 +231,7 @@ def page_of(session: Session, user_id: int, number: int = 1, *,
 def _own(session: Session, user_id: int, notification_id: int) -> Notification:
     row = session.get(Notification, notification_id) if is_id(notification_id) else None
     if row is None or row.user_id != user_id:
-        raise ServiceError("알림을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("알림을 찾을 수 없습니다."), status=404)
     return row
 
 

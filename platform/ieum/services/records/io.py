@@ -15,6 +15,7 @@ from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
 from ieum.forms import excel
 from ieum.forms.validation import Errors
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services.records import (
     STATUS_TITLES,
@@ -110,7 +111,7 @@ def readable_attachment(session: Session, registry: Registry, workspace: Workspa
                         attachment_id: int, today: dt.date, actor: Actor) -> Attachment:
     """An attachment the user may download: through a record they may see, or one they just
     uploaded and have not saved yet. Anything else is "not found"."""
-    missing = ServiceError("파일을 찾을 수 없습니다.", status=404)
+    missing = ServiceError(_("파일을 찾을 수 없습니다."), status=404)
     attachment = session.scalar(select(Attachment).where(
         Attachment.id == attachment_id, Attachment.facility_id == workspace.facility.id))
     if attachment is None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from ieum.definitions import FacilityProfile, Registry
 from ieum.definitions.report_kinds import ReportKind
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 
 PERIOD_TITLES = {"month": "월", "quarter": "분기", "year": "연"}
@@ -24,7 +25,7 @@ STATUS_TITLES = {"draft": "작성 중", "submitted": "제출(검토 대기)", "a
 def get_kind(registry: Registry, kind_id: str | None) -> ReportKind:
     kind = registry.report_kinds.get(kind_id or "")
     if kind is None:
-        raise ServiceError("보고 종류를 찾을 수 없습니다.", field="kind", status=404)
+        raise ServiceError(_("보고 종류를 찾을 수 없습니다."), field="kind", status=404)
     return kind
 
 
@@ -85,7 +86,8 @@ def parse_period(kind: ReportKind | str, key: str | None) -> Period:
     text = (key or "").strip().upper()
     match = _PATTERNS[length].match(text)
     if match is None or not 2000 <= int(match.group(1)) <= 2100:
-        raise ServiceError(f"보고 기간을 '{_EXAMPLES[length]}' 형식으로 입력하세요.",
+        raise ServiceError(_("보고 기간을 '%(value)s' 형식으로 입력하세요.",
+                             value=_EXAMPLES[length]),
                            field="period")
     year = int(match.group(1))
     if length == "month":
