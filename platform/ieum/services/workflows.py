@@ -32,6 +32,7 @@ from ieum.config import KST
 from ieum.definitions import Registry, extensions
 from ieum.definitions.model import ProcessDef, UnitFunction
 from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError, is_id
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.notifications.tasks import tasks_created
@@ -53,8 +54,8 @@ from ieum.workflow.functions import ServiceFunction, current_context
 
 log = logging.getLogger(__name__)
 
-ALREADY_DONE = "이미 처리된 업무입니다. 업무 목록을 새로 고치세요."
-CONFLICT = "다른 사용자가 먼저 이 업무를 처리했습니다. 업무 목록을 새로 고치세요."
+ALREADY_DONE = _l("이미 처리된 업무입니다. 업무 목록을 새로 고치세요.")
+CONFLICT = _l("다른 사용자가 먼저 이 업무를 처리했습니다. 업무 목록을 새로 고치세요.")
 
 
 @dataclass(frozen=True)
@@ -425,12 +426,12 @@ def complete_in(session: Session, rt: Runtime, task: Task, values: Mapping[str, 
     ``error`` as every step does.
     """
     if task.state != "ready":
-        raise ServiceError(ALREADY_DONE, status=409)
+        raise ServiceError(str(ALREADY_DONE), status=409)
     instance = task.instance
     workflow = runtime.load(instance.state, rt.engine())
     spiff = runtime.find_task(workflow, task.spiff_task_id)
     if spiff is None:
-        raise ServiceError(ALREADY_DONE, status=409)
+        raise ServiceError(str(ALREADY_DONE), status=409)
     data: dict[str, Any] = {}
     if record is not None:
         task.record_id = record.id
@@ -480,7 +481,7 @@ def complete_task(session: Session, rt: Runtime, workspace: Workspace, task_id: 
     """Save the task's form as a record and move the process on, in one transaction."""
     task = get_task(session, workspace, task_id)
     if task.state != "ready":
-        raise ServiceError(ALREADY_DONE, status=409)
+        raise ServiceError(str(ALREADY_DONE), status=409)
     if not may_work(workspace, task):
         raise ServiceError(_("이 업무를 처리할 권한이 없습니다."), status=403)
     instance = task.instance
@@ -504,7 +505,7 @@ def claim_task(session: Session, rt: Runtime, workspace: Workspace, task_id: int
     """Take an unassigned task of one's role (맡기)."""
     task = get_task(session, workspace, task_id)
     if task.state != "ready":
-        raise ServiceError(ALREADY_DONE, status=409)
+        raise ServiceError(str(ALREADY_DONE), status=409)
     if task.assignee_id is not None:
         if task.assignee_id == workspace.user.id:
             return task
@@ -765,11 +766,11 @@ def task_record(session: Session, task: Task) -> Record | None:
 
 # --- messages ------------------------------------------------------------------------------
 
-#: Why a delivered message reached nothing, or too much (Korean, for the API's error body).
-NO_RECEIVER = ("'{name}' 메시지를 기다리는 업무 절차가 없고, 이 메시지로 시작하는 업무 절차도 "
-               "없습니다.")
-AMBIGUOUS = ("'{name}' 메시지를 기다리는 업무 절차가 {count}건입니다. correlation 값으로 "
-             "하나를 가리키세요.")
+#: Why a delivered message reached nothing, or too much (for the API's error body).
+NO_RECEIVER = _l("'%(name)s' 메시지를 기다리는 업무 절차가 없고, 이 메시지로 시작하는 업무 "
+                 "절차도 없습니다.")
+AMBIGUOUS = _l("'%(name)s' 메시지를 기다리는 업무 절차가 %(count)s건입니다. correlation 값으로 "
+               "하나를 가리키세요.")
 
 
 #: Process data the platform writes itself: a message may not set it (``subject_id`` only as a
@@ -881,7 +882,7 @@ def deliver_message(session: Session, rt: Runtime, workspace: Workspace, name: s
             if receivers:
                 matches.append((instance, workflow, receivers))
     if len(matches) > 1:
-        raise ServiceError(AMBIGUOUS.format(name=name, count=len(matches)), status=409)
+        raise ServiceError(_(AMBIGUOUS.message, name=name, count=len(matches)), status=409)
     if matches:
         instance, workflow, receivers = matches[0]
         if not workspace.permissions.can(instance.unit_function, "update"):
@@ -912,12 +913,12 @@ def _start_by_message(session: Session, rt: Runtime, workspace: Workspace,
     found = [(unit, process_id) for unit in units for process_id in unit.processes
              if process_id in starting_ids]
     if not found:
-        raise ServiceError(NO_RECEIVER.format(name=name), status=404)
+        raise ServiceError(_(NO_RECEIVER.message, name=name), status=404)
     if len(found) > 1:
-        raise ServiceError(_("'%(name)s' 메시지로 시작하는 업무 절차가 %(len)s개입니다 "
-                             "(%(join)s).",
-                             name=name, len=len(found),
-                             join=', '.join(p for _u, p in found)), status=409)
+        raise ServiceError(_("'%(name)s' 메시지로 시작하는 업무 절차가 %(count)s개입니다 "
+                             "(%(processes)s).",
+                             name=name, count=len(found),
+                             processes=', '.join(p for _u, p in found)), status=409)
     unit, process_id = found[0]
     if not workspace.permissions.can(unit.id, "create"):
         raise ServiceError(_("이 업무를 시작할 권한이 없습니다."), status=403)
@@ -943,7 +944,7 @@ def _start_by_message(session: Session, rt: Runtime, workspace: Workspace,
         state=runtime.TaskState.WAITING)
         if (definition := _message_definition(task.task_spec, name)) is not None]
     if not receivers:  # the BPMN changed under us: nothing waits at the start
-        raise ServiceError(NO_RECEIVER.format(name=name), status=404)
+        raise ServiceError(_(NO_RECEIVER.message, name=name), status=404)
     _deliver_to(*receivers[0], payload)
     _advance(session, rt, instance, workflow, workspace=workspace)
     return Delivery("started", instance)

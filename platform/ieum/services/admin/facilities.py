@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
+from ieum.i18n import content_text
 from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services.admin import users as accounts
@@ -211,8 +212,8 @@ def _check_profile_change(session: Session, registry: Registry, facility: Facili
     missing = sorted(role for role in held if role not in profile.roles)
     if missing:
         raise ServiceError(_("'%(title)s'에 없는 역할이 부여되어 있어 시설유형을 바꿀 수 "
-                             "없습니다: %(join)s. 먼저 그 권한을 회수하세요.",
-                             title=profile.title, join=', '.join(missing)),
+                             "없습니다: %(grants)s. 먼저 그 권한을 회수하세요.",
+                             title=content_text(profile.title), grants=', '.join(missing)),
                            field="profile_code", status=409)
 
 

@@ -25,6 +25,7 @@ from ieum.forms.engine import Outcome, process
 from ieum.forms.fields import Field, FieldTree, field_tree, file_ids, subject_refs
 from ieum.forms.validation import Errors
 from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError, is_id
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.records import attachments as files
@@ -38,16 +39,16 @@ from ieum.store.models import Closing, Record, Subject, utcnow
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
-STATUS_TITLES = {"draft": "임시저장", "final": "저장", "locked": "확정"}
-CONFLICT = ("다른 사용자가 먼저 이 기록을 수정했습니다. 화면을 새로 고쳐 최신 내용을 확인한 뒤 "
-            "다시 저장하세요.")
+STATUS_TITLES = {"draft": _l("임시저장"), "final": _l("저장"), "locked": _l("확정")}
+CONFLICT = _l("다른 사용자가 먼저 이 기록을 수정했습니다. 화면을 새로 고쳐 최신 내용을 확인한 뒤 "
+              "다시 저장하세요.")
 
 
 class FormInvalid(ServiceError):
     """The submitted values do not pass the form; ``errors`` maps field paths to messages."""
 
     def __init__(self, errors: Errors, data: Mapping[str, Any]) -> None:
-        super().__init__("입력값을 확인하세요.", status=400)
+        super().__init__(_("입력값을 확인하세요."), status=400)
         self.errors = errors
         self.data = dict(data)
 
@@ -433,7 +434,7 @@ def _foreign_subjects(session: Session, scope: FormScope, form: FormDef,
         known = set(session.scalars(select(Subject.id).where(
             Subject.id.in_(usable), Subject.facility_id == scope.facility.id)))
         if len(usable) != len(ids) or set(usable) - known:
-            errors[path] = ["대상자를 찾을 수 없습니다. 다시 선택하세요"]
+            errors[path] = [_("대상자를 찾을 수 없습니다. 다시 선택하세요")]
     return errors
 
 
@@ -460,7 +461,8 @@ def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
     names_subjects = any(item.kind == "subjects" for item in scope.tree.fields)
     if scope.unit.record_subject == "required" and subject_id is None and not registers \
             and not names_subjects:
-        outcome = Outcome(outcome.data, {**outcome.errors, "subject_id": ["대상자를 선택하세요"]})
+        outcome = Outcome(outcome.data,
+                          {**outcome.errors, "subject_id": [_("대상자를 선택하세요")]})
     foreign = _foreign_subjects(session, scope, scope.form, outcome.data)
     if foreign:
         outcome = Outcome(outcome.data, {**outcome.errors, **foreign})
@@ -515,7 +517,7 @@ def _check_version(record: Record, expected_version: int | None) -> None:
     if expected_version is None:
         raise ServiceError(_("수정할 기록의 버전(version)이 필요합니다."), field="version")
     if record.version != expected_version:
-        raise ServiceError(CONFLICT, status=409)
+        raise ServiceError(str(CONFLICT), status=409)
 
 
 @refuse_conflicts(CONFLICT)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ieum.access import files_at_rest
 from ieum.forms.fields import Field
 from ieum.i18n import gettext as _
-from ieum.korean import josa
+from ieum.i18n import josa
 from ieum.services import ServiceError, is_id
 from ieum.services.transactions import transaction
 from ieum.store.blobs import BlobStore, LocalBlobs
@@ -40,9 +40,9 @@ def store_upload(session: Session, store: BlobStore, facility: Facility, user: U
         raise ServiceError(_("파일 이름이 없습니다."), field=field.path)
     extension = os.path.splitext(name)[1].lower()
     if extension not in field.accept:
-        raise ServiceError(_("올릴 수 없는 파일 형식입니다 (%(value)s). 가능한 형식: %(join)s",
-                             value=extension or '확장자 없음',
-                             join=', '.join(field.accept)), field=field.path)
+        raise ServiceError(_("올릴 수 없는 파일 형식입니다 (%(extension)s). 가능한 형식: "
+                             "%(allowed)s", extension=extension or _("확장자 없음"),
+                             allowed=', '.join(field.accept)), field=field.path)
     key = f"{facility.id}/{uuid.uuid4().hex}"
     digest, size = hashlib.sha256(), 0
 
@@ -86,7 +86,8 @@ def claim(session: Session, facility: Facility, user: User, record_id: int,
               if a.record_id == record_id or (a.record_id is None and a.uploaded_by_id == user.id)}
     for attachment in usable.values():
         attachment.record_id = record_id
-    return [f"첨부파일 {josa(i, '을')} 찾을 수 없습니다." for i in sorted(wanted - set(usable))]
+    return [_("첨부파일 %(id)s 찾을 수 없습니다.", id=josa(i, '을'))
+            for i in sorted(wanted - set(usable))]
 
 
 def detach(session: Session, record_id: int, ids: Iterable[int]) -> None:

@@ -69,7 +69,7 @@ def export_list(session: Session, scope: FormScope, args: Mapping[str, Any], *,
                 data[name] = privacy.shown(data.get(name))
             for name in hidden:
                 data.pop(name, None)
-            yield {**data, "_id": record.id, "_status": STATUS_TITLES[record.status],
+            yield {**data, "_id": record.id, "_status": str(STATUS_TITLES[record.status]),
                    "_updated_at": record.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")}
 
     content = excel.export_xlsx(scope.form.title, columns, rows(), extra_columns=EXPORT_META)
