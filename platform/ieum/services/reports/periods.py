@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from ieum.definitions import FacilityProfile, Registry
 from ieum.definitions.report_kinds import ReportKind
 from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 
-PERIOD_TITLES = {"month": "월", "quarter": "분기", "year": "연"}
-STATUS_TITLES = {"draft": "작성 중", "submitted": "제출(검토 대기)", "accepted": "접수 완료",
-                 "returned": "반려"}
+#: Shown in the request's language (lazy texts).
+PERIOD_TITLES = {"month": _l("월"), "quarter": _l("분기"), "year": _l("연")}
+STATUS_TITLES = {"draft": _l("작성 중"), "submitted": _l("제출(검토 대기)"),
+                 "accepted": _l("접수 완료"), "returned": _l("반려")}
 
 
 def get_kind(registry: Registry, kind_id: str | None) -> ReportKind:
@@ -56,6 +58,8 @@ class Period:
 
     @property
     def title(self) -> str:
+        """``2026년 4분기``: Korean, as reports, tasks and notices store it (see
+        :attr:`shown_title` for a screen)."""
         if "-Q" in self.key:
             year, quarter = self.key.split("-Q")
             return f"{year}년 {quarter}분기"
@@ -63,6 +67,17 @@ class Period:
             year, month = self.key.split("-")
             return f"{year}년 {int(month)}월"
         return f"{self.key}년"
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the request's language."""
+        if "-Q" in self.key:
+            year, quarter = self.key.split("-Q")
+            return _("%(year)s년 %(quarter)s분기", year=year, quarter=quarter)
+        if "-" in self.key:
+            year, month = self.key.split("-")
+            return _("%(year)s년 %(month)s월", year=year, month=int(month))
+        return _("%(year)s년", year=self.key)
 
     def previous(self) -> Period:
         """The period of the same length just before this one."""
