@@ -25,11 +25,12 @@ from ieum.definitions import Registry
 from ieum.definitions.model import FormDef, UnitFunction
 from ieum.expressions import EvalError, compile_expression
 from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services.workspace import Workspace
 from ieum.store.models import Record, RoleAssignment, Subject, User
 
-CLOSED = "이 대상자의 사례는 종결되어 더 이상 기록할 수 없습니다."
+CLOSED = _l("이 대상자의 사례는 종결되어 더 이상 기록할 수 없습니다.")
 
 
 def _state(subject: Subject) -> dict[str, Any]:
@@ -67,7 +68,7 @@ def before_insert(session: Session, unit: UnitFunction, subject_id: int | None,
     """Refuse a record for a closed case; return the assignee a new record gets."""
     subject = session.get(Subject, subject_id) if subject_id else None
     if not accepts(subject, unit.id, form_id):
-        raise ServiceError(CLOSED, status=409)
+        raise ServiceError(str(CLOSED), status=409)
     return assigned_worker(subject, unit.id)
 
 
