@@ -10,9 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ieum.definitions import FacilityProfile, Registry
-from ieum.i18n import content_text
+from ieum.i18n import content_text, lazy_pgettext
 from ieum.i18n import gettext as _
-from ieum.i18n import lazy_gettext as _l
 from ieum.store.models import Facility, RoleAssignment, User
 from ieum.store.models_public import PUBLIC_ROLES
 
@@ -93,15 +92,15 @@ def permissions_for(registry: Registry, profile_code: str, roles: frozenset[str]
 # Korean names of the common actions (lazy: ``str()`` one to show it in the request's
 # language); a unit function may declare others, shown by id.
 ACTION_TITLES = {
-    "view": _l("조회"),
-    "create": _l("등록"),
-    "update": _l("수정"),
-    "delete": _l("삭제"),
-    "approve": _l("승인"),
-    "export": _l("내보내기"),
-    "reveal_rrn": _l("주민등록번호 보기"),
-    "view_private": _l("비공개 내용 보기"),
-    "view_shared_history": _l("통합 서비스 이력 보기"),
+    "view": lazy_pgettext("permission", "조회"),
+    "create": lazy_pgettext("permission", "등록"),
+    "update": lazy_pgettext("permission", "수정"),
+    "delete": lazy_pgettext("permission", "삭제"),
+    "approve": lazy_pgettext("permission", "승인"),
+    "export": lazy_pgettext("permission", "내보내기"),
+    "reveal_rrn": lazy_pgettext("permission", "주민등록번호 보기"),
+    "view_private": lazy_pgettext("permission", "비공개 내용 보기"),
+    "view_shared_history": lazy_pgettext("permission", "통합 서비스 이력 보기"),
 }
 
 

@@ -50,7 +50,7 @@ class LoginResult:
             until = until.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
         return _("로그인을 %(attempts)s번 잘못해 %(minutes)s분 동안 잠겼습니다. "
                  "%(until)s 이후에 다시 시도하세요.",
-                 attempts=self.attempts, minutes=self.minutes, until=f"{until:%H:%M}")
+                 attempts=self.attempts, minutes=self.minutes, until=until.strftime("%H:%M"))
 
 
 def lockout_policy() -> tuple[int, int]:

@@ -39,5 +39,5 @@ def form_date(value: str | None, field: str, today: dt.date,
         return dt.date.fromisoformat(text)
     except ValueError:
         raise ServiceError(_("날짜 형식이 올바르지 않습니다 (예: %(today)s): %(value)s",
-                             today=f'{today:%Y-%m-%d}', value=text[:20]),
+                             today=today.strftime("%Y-%m-%d"), value=text[:20]),
                            field=field) from None

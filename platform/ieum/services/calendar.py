@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from ieum.config import KST
 from ieum.definitions import Registry
-from ieum.i18n import LazyText, content_text, current_language
+from ieum.i18n import LazyText, content_text, current_language, lazy_pgettext
 from ieum.i18n import gettext as _
 from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
@@ -52,7 +52,11 @@ class _ShortDay(LazyText):
 
 
 WEEKDAYS = tuple(_ShortDay(day) for day in "일월화수목금토")
-KIND_TITLES = {"report": _l("보고"), "task": _l("업무"), "timer": _l("시한")}
+KIND_TITLES = {
+    "report": lazy_pgettext("calendar", "보고"),
+    "task": lazy_pgettext("calendar", "업무"),
+    "timer": lazy_pgettext("calendar", "시한"),
+}
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
@@ -131,7 +135,7 @@ def parse_month(text: str | None, today: dt.date) -> tuple[int, int]:
     if match is None or not 2000 <= int(match.group(1)) <= 2100 \
             or not 1 <= int(match.group(2)) <= 12:
         raise ServiceError(_("달은 ‘%(today)s’ 형식으로 입력하세요 (2000–2100년).",
-                             today=f'{today:%Y-%m}'),
+                             today=today.strftime("%Y-%m")),
                            field="month")
     return int(match.group(1)), int(match.group(2))
 

@@ -345,9 +345,9 @@ def start_process(session: Session, rt: Runtime, workspace: Workspace, unit_id: 
         raise ServiceError(_("이 업무를 시작할 권한이 없습니다."), status=403)
     message = message_started(process)
     if message is not None:  # it would wait at its start for ever
-        raise ServiceError(_("이 업무 절차는 '%(message_)s' 메시지가 오면 시작됩니다 (POST "
+        raise ServiceError(_("이 업무 절차는 '%(name)s' 메시지가 오면 시작됩니다 (POST "
                              "/api/v1/f/<기관>/messages).",
-                             message_=message), status=409)
+                             name=message), status=409)
     if subject_id is not None and (not is_id(subject_id) or session.scalar(
             select(Subject.id).where(Subject.id == subject_id,
                                      Subject.facility_id == workspace.facility.id)) is None):

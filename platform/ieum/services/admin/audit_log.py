@@ -20,7 +20,7 @@ from ieum.access.audit import Actor, ChainCheck, check_chain, purge_events, reco
 from ieum.access.grants import Permissions, user_facilities
 from ieum.config import KST
 from ieum.definitions import Registry
-from ieum.i18n import content_text, josa
+from ieum.i18n import content_text, josa, lazy_pgettext
 from ieum.i18n import gettext as _
 from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
@@ -33,91 +33,123 @@ MIN_RETENTION_DAYS = 730  # 2 years: the legal minimum for this system (docs: pr
 RETENTION_SETTING = "IEUM_AUDIT_RETENTION_DAYS"
 
 ACTION_TITLES = {
-    "login.success": _l("로그인"),
-    "login.failure": _l("로그인 실패"),
-    "login.lockout": _l("계정 잠금"),
-    "logout": _l("로그아웃"),
-    "record.create": _l("기록 작성"),
-    "record.update": _l("기록 수정"),
-    "record.delete": _l("기록 삭제"),
-    "record.view": _l("개인정보 열람"),
-    "record.export": _l("엑셀 내려받기"),
-    "record.import": _l("엑셀 올리기"),
-    "attachment.download": _l("파일 내려받기"),
-    "role.grant": _l("권한 부여"),
-    "role.revoke": _l("권한 회수"),
-    "rrn.reveal": _l("주민등록번호 확인"),
-    "task.complete": _l("업무 처리"),
-    "task.claim": _l("업무 맡기"),
-    "process.start": _l("업무 시작"),
-    "process.retry": _l("업무 다시 실행"),
-    "process.timer": _l("기한 경과 처리"),
-    "closing.set": _l("마감 설정"),
-    "user.create": _l("사용자 등록"),
-    "facility.create": _l("기관 등록"),
-    "facility.update": _l("기관 정보 수정"),
-    "case.assign": _l("담당자 지정"),
-    "case.lock": _l("사례 종결(잠금)"),
-    "audit.view": _l("감사 기록 열람"),
-    "audit.verify": _l("무결성 검사"),
-    "audit.purge": _l("감사 기록 정리"),
-    "approval.submit": _l("결재 올리기"),
-    "approval_line.set": _l("결재선 변경"),
-    "payroll.confirm": _l("급여대장 확정"),
-    "donation.receipts": _l("기부금 영수증 발급"),
-    "donation.receipt.print": _l("기부금 영수증 출력"),
-    "application.create": _l("복지사업 신청"),
-    "application.decide": _l("복지사업 결정"),
-    "application.view": _l("복지사업 신청 열람"),
-    "application.withdraw": _l("복지사업 신청 취소"),
-    "consent.record": _l("정보공유 동의 기록"),
-    "consent.withdraw": _l("정보공유 동의 철회"),
-    "history.view": _l("통합 서비스 이력 열람"),
-    "need.register": _l("서비스 욕구 등록"),
-    "need.close": _l("서비스 욕구 종료"),
-    "referral.send": _l("서비스 의뢰"),
-    "referral.cancel": _l("서비스 의뢰 취소"),
-    "referral.override": _l("의뢰 필수항목 예외"),
-    "report.generate": _l("보고서 작성"),
-    "report.regenerate": _l("보고서 다시 작성"),
-    "report.submit": _l("보고서 제출"),
-    "report.note": _l("보고서 의견"),
-    "report.remind": _l("보고 기한 알림"),
-    "report.view": _l("보고서 열람"),
-    "program.save": _l("복지사업 저장"),
-    "program.simulate": _l("복지사업 모의계산"),
-    "role.grant_public": _l("공공 역할 부여"),
+    "login.success": lazy_pgettext("audit action", "로그인"),
+    "login.failure": lazy_pgettext("audit action", "로그인 실패"),
+    "login.lockout": lazy_pgettext("audit action", "계정 잠금"),
+    "logout": lazy_pgettext("audit action", "로그아웃"),
+    "record.create": lazy_pgettext("audit action", "기록 작성"),
+    "record.update": lazy_pgettext("audit action", "기록 수정"),
+    "record.delete": lazy_pgettext("audit action", "기록 삭제"),
+    "record.view": lazy_pgettext("audit action", "개인정보 열람"),
+    "record.export": lazy_pgettext("audit action", "엑셀 내려받기"),
+    "record.import": lazy_pgettext("audit action", "엑셀 올리기"),
+    "attachment.download": lazy_pgettext("audit action", "파일 내려받기"),
+    "role.grant": lazy_pgettext("audit action", "권한 부여"),
+    "role.revoke": lazy_pgettext("audit action", "권한 회수"),
+    "rrn.reveal": lazy_pgettext("audit action", "주민등록번호 확인"),
+    "task.complete": lazy_pgettext("audit action", "업무 처리"),
+    "task.claim": lazy_pgettext("audit action", "업무 맡기"),
+    "process.start": lazy_pgettext("audit action", "업무 시작"),
+    "process.retry": lazy_pgettext("audit action", "업무 다시 실행"),
+    "process.timer": lazy_pgettext("audit action", "기한 경과 처리"),
+    "closing.set": lazy_pgettext("audit action", "마감 설정"),
+    "user.create": lazy_pgettext("audit action", "사용자 등록"),
+    "facility.create": lazy_pgettext("audit action", "기관 등록"),
+    "facility.update": lazy_pgettext("audit action", "기관 정보 수정"),
+    "case.assign": lazy_pgettext("audit action", "담당자 지정"),
+    "case.lock": lazy_pgettext("audit action", "사례 종결(잠금)"),
+    "audit.view": lazy_pgettext("audit action", "감사 기록 열람"),
+    "audit.verify": lazy_pgettext("audit action", "무결성 검사"),
+    "audit.purge": lazy_pgettext("audit action", "감사 기록 정리"),
+    "approval.submit": lazy_pgettext("audit action", "결재 올리기"),
+    "approval_line.set": lazy_pgettext("audit action", "결재선 변경"),
+    "payroll.confirm": lazy_pgettext("audit action", "급여대장 확정"),
+    "donation.receipts": lazy_pgettext("audit action", "기부금 영수증 발급"),
+    "donation.receipt.print": lazy_pgettext("audit action", "기부금 영수증 출력"),
+    "application.create": lazy_pgettext("audit action", "복지사업 신청"),
+    "application.decide": lazy_pgettext("audit action", "복지사업 결정"),
+    "application.view": lazy_pgettext("audit action", "복지사업 신청 열람"),
+    "application.withdraw": lazy_pgettext("audit action", "복지사업 신청 취소"),
+    "consent.record": lazy_pgettext("audit action", "정보공유 동의 기록"),
+    "consent.withdraw": lazy_pgettext("audit action", "정보공유 동의 철회"),
+    "history.view": lazy_pgettext("audit action", "통합 서비스 이력 열람"),
+    "need.register": lazy_pgettext("audit action", "서비스 욕구 등록"),
+    "need.close": lazy_pgettext("audit action", "서비스 욕구 종료"),
+    "referral.send": lazy_pgettext("audit action", "서비스 의뢰"),
+    "referral.cancel": lazy_pgettext("audit action", "서비스 의뢰 취소"),
+    "referral.override": lazy_pgettext("audit action", "의뢰 필수항목 예외"),
+    "report.generate": lazy_pgettext("audit action", "보고서 작성"),
+    "report.regenerate": lazy_pgettext("audit action", "보고서 다시 작성"),
+    "report.submit": lazy_pgettext("audit action", "보고서 제출"),
+    "report.note": lazy_pgettext("audit action", "보고서 의견"),
+    "report.remind": lazy_pgettext("audit action", "보고 기한 알림"),
+    "report.view": lazy_pgettext("audit action", "보고서 열람"),
+    "program.save": lazy_pgettext("audit action", "복지사업 저장"),
+    "program.simulate": lazy_pgettext("audit action", "복지사업 모의계산"),
+    "role.grant_public": lazy_pgettext("audit action", "공공 역할 부여"),
 }
 
 #: Korean names of the keys of an event's detail (shown instead of ``key=value``).
 DETAIL_TITLES = {
-    "unit": _l("업무"), "units": _l("업무"), "form": _l("양식"), "status": _l("상태"),
-    "fields": _l("바뀐 항목"), "reason": _l("사유"), "process": _l("절차"), "task": _l("단계"),
-    "record": _l("기록"), "instance": _l("업무"), "pay_month": _l("귀속월"), "total": _l("합계"),
-    "before": _l("이전"), "after": _l("이후"), "worker": _l("담당자"), "by": _l("방법"),
-    "field": _l("항목"), "login": _l("아이디"), "role": _l("역할"), "valid_from": _l("시작일"),
-    "valid_to": _l("종료일"), "year": _l("연도"), "count": _l("건수"), "number": _l("번호"),
-    "numbers": _l("번호"), "error": _l("오류"), "kind": _l("종류"), "to_facility": _l("받는 기관"),
-    "from_facility": _l("보낸 기관"), "consent": _l("동의"), "previous_valid_to": _l("이전 종료일"),
-    "days": _l("일수"), "closed_through": _l("마감일"), "subject": _l("대상자"),
-    "ip": _l("접속 주소"), "filters": _l("조건"), "rows": _l("행 수"),
+    "unit": lazy_pgettext("audit detail", "업무"),
+    "units": lazy_pgettext("audit detail", "업무"),
+    "form": lazy_pgettext("audit detail", "양식"),
+    "status": lazy_pgettext("audit detail", "상태"),
+    "fields": lazy_pgettext("audit detail", "바뀐 항목"),
+    "reason": lazy_pgettext("audit detail", "사유"),
+    "process": lazy_pgettext("audit detail", "절차"),
+    "task": lazy_pgettext("audit detail", "단계"),
+    "record": lazy_pgettext("audit detail", "기록"),
+    "instance": lazy_pgettext("audit detail", "업무"),
+    "pay_month": lazy_pgettext("audit detail", "귀속월"),
+    "total": lazy_pgettext("audit detail", "합계"),
+    "before": lazy_pgettext("audit detail", "이전"),
+    "after": lazy_pgettext("audit detail", "이후"),
+    "worker": lazy_pgettext("audit detail", "담당자"),
+    "by": lazy_pgettext("audit detail", "방법"),
+    "field": lazy_pgettext("audit detail", "항목"),
+    "login": lazy_pgettext("audit detail", "아이디"),
+    "role": lazy_pgettext("audit detail", "역할"),
+    "valid_from": lazy_pgettext("audit detail", "시작일"),
+    "valid_to": lazy_pgettext("audit detail", "종료일"),
+    "year": lazy_pgettext("audit detail", "연도"),
+    "count": lazy_pgettext("audit detail", "건수"),
+    "number": lazy_pgettext("audit detail", "번호"),
+    "numbers": lazy_pgettext("audit detail", "번호"),
+    "error": lazy_pgettext("audit detail", "오류"),
+    "kind": lazy_pgettext("audit detail", "종류"),
+    "to_facility": lazy_pgettext("audit detail", "받는 기관"),
+    "from_facility": lazy_pgettext("audit detail", "보낸 기관"),
+    "consent": lazy_pgettext("audit detail", "동의"),
+    "previous_valid_to": lazy_pgettext("audit detail", "이전 종료일"),
+    "days": lazy_pgettext("audit detail", "일수"),
+    "closed_through": lazy_pgettext("audit detail", "마감일"),
+    "subject": lazy_pgettext("audit detail", "대상자"),
+    "ip": lazy_pgettext("audit detail", "접속 주소"),
+    "filters": lazy_pgettext("audit detail", "조건"),
+    "rows": lazy_pgettext("audit detail", "행 수"),
 }
 _DETAIL_VALUES = {
-    "first_save": _l("처음 저장한 사람"), "team_leader": _l("팀장 지정"),
-    "approved_request": _l("변경요청 승인"), "final": _l("저장"), "draft": _l("임시저장"),
-    "locked": _l("확정"), True: _l("예"), False: _l("아니오"),
+    "first_save": _l("처음 저장한 사람"),
+    "team_leader": _l("팀장 지정"),
+    "approved_request": _l("변경요청 승인"),
+    "final": lazy_pgettext("record status", "저장"),
+    "draft": lazy_pgettext("record status", "임시저장"),
+    "locked": lazy_pgettext("record status", "확정"),
+    True: _l("예"),
+    False: _l("아니오"),
 }
 
 TARGET_TITLES = {
-    "record": _l("기록"),
-    "attachment": _l("첨부파일"),
-    "facility": _l("기관"),
-    "form": _l("양식"),
-    "process_instance": _l("업무"),
-    "task": _l("업무 단계"),
-    "user": _l("사용자"),
-    "audit_event": _l("감사 기록"),
-    "audit_log": _l("감사 기록"),
+    "record": lazy_pgettext("audit detail", "기록"),
+    "attachment": lazy_pgettext("audit detail", "첨부파일"),
+    "facility": lazy_pgettext("audit detail", "기관"),
+    "form": lazy_pgettext("audit detail", "양식"),
+    "process_instance": lazy_pgettext("audit detail", "업무"),
+    "task": lazy_pgettext("audit detail", "업무 단계"),
+    "user": lazy_pgettext("audit detail", "사용자"),
+    "audit_event": lazy_pgettext("audit detail", "감사 기록"),
+    "audit_log": lazy_pgettext("audit detail", "감사 기록"),
 }
 
 
@@ -336,12 +368,12 @@ def retention_days() -> int:
     try:
         days = int(configured)
     except ValueError:
-        raise ServiceError(_("%(RETENTION_SETTING)s 값은 일수(정수)여야 합니다: %(configured)s",
-                             RETENTION_SETTING=RETENTION_SETTING, configured=configured)
+        raise ServiceError(_("%(setting)s 값은 일수(정수)여야 합니다: %(configured)s",
+                             setting=RETENTION_SETTING, configured=configured)
                            ) from None
     if days < 1:
-        raise ServiceError(_("%(RETENTION_SETTING)s 값은 1 이상이어야 합니다: %(configured)s",
-                             RETENTION_SETTING=RETENTION_SETTING, configured=configured))
+        raise ServiceError(_("%(setting)s 값은 1 이상이어야 합니다: %(configured)s",
+                             setting=RETENTION_SETTING, configured=configured))
     return days
 
 
@@ -359,8 +391,8 @@ def purge_older_than(session: Session, days: int, actor: Actor, *, force: bool =
         raise ServiceError(_("보존 기간은 1일 이상이어야 합니다."))
     if days < MIN_RETENTION_DAYS and not force:
         raise ServiceError(
-            _("접속기록은 최소 %(MIN_RETENTION_DAYS)s일(2년) 보관해야 합니다 (개인정보의 안전성 "
+            _("접속기록은 최소 %(minimum)s일(2년) 보관해야 합니다 (개인정보의 안전성 "
               "확보조치 기준): %(days)s일은 너무 짧습니다. 꼭 필요하면 --force 를 붙이세요.",
-              MIN_RETENTION_DAYS=MIN_RETENTION_DAYS, days=days))
+              minimum=MIN_RETENTION_DAYS, days=days))
     before = (now or utcnow()) - dt.timedelta(days=days)
     return purge(session, before, actor, {"days": days, "forced": days < MIN_RETENTION_DAYS})

@@ -113,7 +113,8 @@ def administering_role(registry: Registry, profile_code: str) -> str:
     for role in profile.roles.values():
         if role.administers:
             return role.id
-    raise ServiceError(_("'%(title)s'에는 기관을 관리하는 역할이 없습니다.", title=profile.title),
+    raise ServiceError(_("'%(title)s'에는 기관을 관리하는 역할이 없습니다.",
+                         title=content_text(profile.title)),
                        field="profile_code")
 
 
@@ -130,8 +131,8 @@ def register_facility(session: Session, registry: Registry, *, code: str, name: 
         raise ServiceError(_("기관관리자는 기존 사용자와 새 사용자 중 하나만 지정하세요."),
                            field="admin_mode")
     if len(name.strip()) > NAME_MAX:
-        raise ServiceError(_("기관명은 %(NAME_MAX)s자 이하여야 합니다.",
-                             NAME_MAX=NAME_MAX), field="name")
+        raise ServiceError(_("기관명은 %(limit)s자 이하여야 합니다.",
+                             limit=NAME_MAX), field="name")
     facility = create_facility(session, registry, code=code, name=name,
                                profile_code=profile_code, region_code=region_code,
                                capacity=capacity, actor=actor)
@@ -172,8 +173,8 @@ def update_facility(session: Session, registry: Registry, facility: Facility, *,
     if not name:
         raise ServiceError(_("기관명은 필수 입력 항목입니다."), field="name")
     if len(name) > NAME_MAX:
-        raise ServiceError(_("기관명은 %(NAME_MAX)s자 이하여야 합니다.",
-                             NAME_MAX=NAME_MAX), field="name")
+        raise ServiceError(_("기관명은 %(limit)s자 이하여야 합니다.",
+                             limit=NAME_MAX), field="name")
     if not REGION_PATTERN.match(region_code):
         raise ServiceError(_("시·군·구 코드는 숫자 5자리여야 합니다."), field="region_code")
     if capacity is not None and capacity < 0:

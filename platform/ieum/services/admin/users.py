@@ -20,7 +20,9 @@ from ieum.access.passwords import hash_password, policy_problems, verify_passwor
 from ieum.access.sessions import end_sessions
 from ieum.access.tokens import issue_token, revoke_token, user_for_token
 from ieum.definitions import Registry
+from ieum.i18n import content_text
 from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError, form_date
 from ieum.services.transactions import transaction
 from ieum.store.models import OPEN_ENDED, Facility, RoleAssignment, User
@@ -62,9 +64,9 @@ def grant_role(session: Session, registry: Registry, *, user: User, facility: Fa
         raise ServiceError(_("기관 유형을 찾을 수 없습니다: %(profile_code)s",
                              profile_code=facility.profile_code))
     if role not in profile.roles:
-        known = ", ".join(f"{r.title}({r.id})" for r in profile.roles.values())
+        known = ", ".join(f"{content_text(r.title)}({r.id})" for r in profile.roles.values())
         raise ServiceError(_("'%(title)s'에 없는 역할입니다: %(role)s (가능한 역할: %(known)s)",
-                             title=profile.title, role=role, known=known),
+                             title=content_text(profile.title), role=role, known=known),
                            field="role")
     if valid_from > valid_to:
         raise ServiceError(_("권한 시작일은 종료일보다 늦을 수 없습니다."), field="valid_from")
@@ -80,13 +82,14 @@ def grant_role(session: Session, registry: Registry, *, user: User, facility: Fa
     for existing in overlapping:
         if existing.role == role:
             raise ServiceError(_("같은 기간에 이미 부여된 역할입니다: %(title)s",
-                                 title=profile.roles[role].title),
+                                 title=content_text(profile.roles[role].title)),
                                field="role", status=409)
         for group in profile.exclusive_roles:
             if role in group and existing.role in group:
                 raise ServiceError(
                     _("'%(title)s' 역할과 '%(title2)s' 역할은 함께 부여할 수 없습니다.",
-                      title=profile.roles[existing.role].title, title2=profile.roles[role].title),
+                      title=content_text(profile.roles[existing.role].title),
+                      title2=content_text(profile.roles[role].title)),
                     field="role", status=409)
     assignment = RoleAssignment(user_id=user.id, facility_id=facility.id, role=role,
                                 valid_from=valid_from, valid_to=valid_to,
@@ -107,7 +110,7 @@ def grant_official_role(session: Session, *, user: User, role: str, region_code:
     """Give ``user`` a public-sector role: ``region_official`` of one 시·군·구 (or nationwide
     when ``region_code`` is None), ``program_designer`` or ``program_reviewer``."""
     if role not in PUBLIC_ROLES:
-        known = ", ".join(f"{title}({code})" for code, title in PUBLIC_ROLES.items())
+        known = ", ".join(f"{_(title)}({code})" for code, title in PUBLIC_ROLES.items())
         raise ServiceError(_("없는 공공 역할입니다: %(role)s (가능한 역할: %(known)s)",
                              role=role, known=known), field="role")
     region_code = (region_code or "").strip() or None
@@ -124,7 +127,7 @@ def grant_official_role(session: Session, *, user: User, role: str, region_code:
             OfficialRole.valid_from <= valid_to, OfficialRole.valid_to >= valid_from))
     if duplicate is not None:
         raise ServiceError(_("같은 기간에 이미 부여된 역할입니다: %(value)s",
-                             value=PUBLIC_ROLES[role]),
+                             value=_(PUBLIC_ROLES[role])),
                            field="role", status=409)
     row = OfficialRole(user_id=user.id, role=role, region_code=region_code,
                        valid_from=valid_from, valid_to=valid_to,
@@ -140,7 +143,7 @@ def grant_official_role(session: Session, *, user: User, role: str, region_code:
 
 # --- 사용자 권한관리: who holds which role in a facility, and revoking -------------------------
 
-ASSIGNMENT_STATES = {"active": "사용중", "planned": "예정", "ended": "만료"}
+ASSIGNMENT_STATES = {"active": _l("사용중"), "planned": _l("예정"), "ended": _l("만료")}
 
 
 def assignment_state(assignment: RoleAssignment, day: dt.date) -> str:

@@ -26,6 +26,7 @@ from ieum.forms.fields import Field, FieldTree, field_tree, file_ids, subject_re
 from ieum.forms.validation import Errors
 from ieum.i18n import gettext as _
 from ieum.i18n import lazy_gettext as _l
+from ieum.i18n import lazy_pgettext
 from ieum.services import ServiceError, is_id
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.records import attachments as files
@@ -39,7 +40,11 @@ from ieum.store.models import Closing, Record, Subject, utcnow
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
-STATUS_TITLES = {"draft": _l("임시저장"), "final": _l("저장"), "locked": _l("확정")}
+STATUS_TITLES = {
+    "draft": lazy_pgettext("record status", "임시저장"),
+    "final": lazy_pgettext("record status", "저장"),
+    "locked": lazy_pgettext("record status", "확정"),
+}
 CONFLICT = _l("다른 사용자가 먼저 이 기록을 수정했습니다. 화면을 새로 고쳐 최신 내용을 확인한 뒤 "
               "다시 저장하세요.")
 
@@ -343,7 +348,7 @@ def refuse_closed(session: Session, scope: FormScope, day: dt.date | None) -> No
     if closed is not None and day <= closed:
         raise ServiceError(_("%(closed)s까지 마감된 기간입니다. 마감된 기간의 기록은 저장하거나 "
                              "지울 수 없습니다.",
-                             closed=f'{closed:%Y-%m-%d}'), status=409)
+                             closed=closed.strftime("%Y-%m-%d")), status=409)
 
 
 def prefill(session: Session, scope: FormScope, subject_id: int | None) -> dict[str, Any]:

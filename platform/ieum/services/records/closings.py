@@ -81,7 +81,7 @@ def set_closing(session: Session, workspace: Workspace, unit_id: str,
         raise ServiceError(_("메뉴를 찾을 수 없습니다."), status=404)
     if today is not None and closed_through > today:
         raise ServiceError(_("마감일은 오늘(%(today)s) 이후로 정할 수 없습니다.",
-                             today=f'{today:%Y-%m-%d}'),
+                             today=today.strftime("%Y-%m-%d")),
                            field="closed_through")
     facility = workspace.facility
     closing = session.scalar(select(Closing).where(
@@ -95,8 +95,8 @@ def set_closing(session: Session, workspace: Workspace, unit_id: str,
     if reopened and len(text) < 2:
         raise ServiceError(
             _("마감일을 %(previous)s에서 %(closed_through)s로 되돌리려면 사유를 입력하세요.",
-              previous=f'{previous:%Y-%m-%d}',
-              closed_through=f'{closed_through:%Y-%m-%d}'), field="reason")
+              previous=previous.strftime("%Y-%m-%d"),
+              closed_through=closed_through.strftime("%Y-%m-%d")), field="reason")
     if len(text) > 200:
         raise ServiceError(_("사유는 200자 이하로 입력하세요."), field="reason")
     if closing is None:

@@ -15,13 +15,21 @@ from dataclasses import dataclass
 from ieum.definitions import FacilityProfile, Registry
 from ieum.definitions.report_kinds import ReportKind
 from ieum.i18n import gettext as _
-from ieum.i18n import lazy_gettext as _l
+from ieum.i18n import lazy_pgettext
 from ieum.services import ServiceError
 
 #: Shown in the request's language (lazy texts).
-PERIOD_TITLES = {"month": _l("월"), "quarter": _l("분기"), "year": _l("연")}
-STATUS_TITLES = {"draft": _l("작성 중"), "submitted": _l("제출(검토 대기)"),
-                 "accepted": _l("접수 완료"), "returned": _l("반려")}
+PERIOD_TITLES = {
+    "month": lazy_pgettext("report period", "월"),
+    "quarter": lazy_pgettext("report period", "분기"),
+    "year": lazy_pgettext("report period", "연"),
+}
+STATUS_TITLES = {
+    "draft": lazy_pgettext("report status", "작성 중"),
+    "submitted": lazy_pgettext("report status", "제출(검토 대기)"),
+    "accepted": lazy_pgettext("report status", "접수 완료"),
+    "returned": lazy_pgettext("report status", "반려"),
+}
 
 
 def get_kind(registry: Registry, kind_id: str | None) -> ReportKind:
