@@ -23,6 +23,7 @@ from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
 from ieum.definitions.report_kinds import ReportKind
 from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services.admin.facilities import administering_role
 from ieum.services.conflicts import refuse_conflicts
@@ -40,7 +41,7 @@ from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, ProcessInstance, Task, User, utcnow
 from ieum.store.models_reports import Report, ReportReminder, ReportSubmission
 
-STALE = "다른 사용자가 먼저 이 보고서를 바꾸었습니다. 화면을 새로 고친 뒤 다시 하세요."
+STALE = _l("다른 사용자가 먼저 이 보고서를 바꾸었습니다. 화면을 새로 고친 뒤 다시 하세요.")
 EDITABLE = ("draft", "returned")
 PER_PAGE = 20
 
@@ -107,7 +108,7 @@ def check_version(report: Report, expected: int | None) -> None:
     if expected is None:
         raise ServiceError(_("보고서의 버전(version)이 필요합니다."), field="version")
     if expected != report.version:
-        raise ServiceError(STALE, status=409)
+        raise ServiceError(str(STALE), status=409)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -315,8 +316,8 @@ def submit_report(session: Session, rt: Runtime, workspace: Workspace, report_id
                              "만들어 확인한 뒤 제출하세요."), status=409)
     report.problems = fresh.problems
     if fresh.errors:
-        raise ServiceError("점검에서 오류가 나온 보고서는 제출할 수 없습니다: "
-                           + " / ".join(fresh.errors), status=409)
+        raise ServiceError(_("점검에서 오류가 나온 보고서는 제출할 수 없습니다: %(errors)s",
+                             errors=" / ".join(fresh.errors)), status=409)
     number = len(report.submissions) + 1
     title = f"{kind.title} {period.title} · {workspace.facility.name}"
     submission = ReportSubmission(number=number, content=report.content, note=report.note,
