@@ -15,6 +15,7 @@ from werkzeug.datastructures import MultiDict
 from ieum import i18n
 from ieum.access.audit import Actor
 from ieum.forms.display import display
+from ieum.forms.excel import CellError
 from ieum.forms.fields import field_tree
 from ieum.forms.messages import REQUIRED
 from ieum.forms.wtf import attr, bind, read
@@ -166,3 +167,10 @@ def test_status_titles_keep_their_sense_and_stay_korean_outside_a_request(app) -
     assert str(STATUS_TITLES["final"]) == "저장"
     assert str(JOB_STATUS_TITLES["failed"]) == "실패"
     assert str(REQUIRED) == "필수 입력 항목입니다"
+
+
+def test_an_import_error_names_its_cell_in_the_request_language(app) -> None:
+    error = CellError(3, "B", "score_a", "일상생활 점수", "x")
+    with app.test_request_context(headers=ENGLISH):
+        assert str(error) == "Row 3, column B (일상생활 점수): x"  # the header as in the file
+    assert str(error) == "3행 B열(일상생활 점수): x"
