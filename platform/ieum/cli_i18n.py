@@ -32,7 +32,7 @@ from ieum.definitions.sources import plugin_sources, root_sources
 
 HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
 KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "_l": None,
-            "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+            "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
 METHODS = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
 PLATFORM = Path(__file__).resolve().parent.parent  # platform/
 #: content keys whose values are never shown as text (ids, expressions, formats, comments

@@ -74,9 +74,9 @@ def table(lang: str, dirs: Sequence[Path]) -> dict[str, str]:
     if lang == DEFAULT:
         return {}
     files = catalogue_files(lang, dirs)
-    key = (lang, tuple(files))
+    cache_key = (lang, tuple(files))
     stamps = tuple(os.stat(path).st_mtime_ns for path in files)
-    cached = _tables.get(key)
+    cached = _tables.get(cache_key)
     if cached and cached[0] == stamps:
         return cached[1]
     merged: dict[str, str] = {}
@@ -84,8 +84,10 @@ def table(lang: str, dirs: Sequence[Path]) -> dict[str, str]:
         for message in read_catalogue(path, lang):
             if message.id and isinstance(message.id, str) and message.string \
                     and not message.fuzzy:
-                merged.setdefault(message.id, message.string)
-    _tables[key] = (stamps, merged)
+                # a ``msgctxt`` entry is looked up by pgettext only (gettext's "ctx\x04id")
+                key = f"{message.context}\x04{message.id}" if message.context else message.id
+                merged.setdefault(key, message.string)
+    _tables[cache_key] = (stamps, merged)
     return merged
 
 
@@ -122,6 +124,15 @@ def gettext(message: str, **values: Any) -> str:
 
 
 _ = gettext
+
+
+def pgettext(context: str, message: str, **values: Any) -> str:
+    """``message`` in the request's language, told apart by ``context`` from the same Korean
+    word in another sense (a record status 저장 "Saved" beside the button 저장 "Save")."""
+    if _in_request():
+        from flask_babel import pgettext as translate
+        return translate(context, message, **values)
+    return message % values if values else message
 
 
 def content_text(text: object) -> str:
@@ -180,8 +191,44 @@ def lazy_gettext(message: str, **values: Any) -> LazyText:
     return LazyText(message, **values)
 
 
+class LazyContextText(LazyText):
+    """A lazy text with a ``msgctxt`` (:func:`pgettext`)."""
+
+    context: str
+
+    def __new__(cls, context: str, message: str, **values: Any) -> LazyContextText:
+        text = super().__new__(cls, message, **values)
+        text.context = context
+        return text
+
+    def __str__(self) -> str:
+        return pgettext(self.context, self.message, **self.values)
+
+    def __repr__(self) -> str:
+        return f"LazyContextText({self.context!r}, {self.message!r})"
+
+
+def lazy_pgettext(context: str, message: str, **values: Any) -> LazyContextText:
+    return LazyContextText(context, message, **values)
+
+
+class LazyContentText(LazyText):
+    """A content title kept in something built once and shared by every request (a form
+    version's WTForms class): Korean inside, :func:`content_text` each time it is read."""
+
+    def __str__(self) -> str:
+        return content_text(self.message)
+
+    def __repr__(self) -> str:
+        return f"LazyContentText({self.message!r})"
+
+
+def lazy_content_text(text: object) -> LazyContentText:
+    return LazyContentText("" if text is None else str(text))
+
+
 def josa(word: object, which: str) -> str:
     """``word`` with its Korean particle in Korean (``ieum.korean.josa``); the word alone in a
     language without particles. For the values put into a translated sentence:
     ``_("%(title)s 입력하세요.", title=josa(title, "을"))``."""
-    return korean.josa(word, which) if current_language() == "ko" else str(word)
+    return korean.josa(word, which) if current_language() == DEFAULT else str(word)

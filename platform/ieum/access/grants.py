@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ieum.definitions import FacilityProfile, Registry
+from ieum.i18n import content_text, lazy_pgettext
+from ieum.i18n import gettext as _
 from ieum.store.models import Facility, RoleAssignment, User
 from ieum.store.models_public import PUBLIC_ROLES
 
@@ -87,33 +89,35 @@ def permissions_for(registry: Registry, profile_code: str, roles: frozenset[str]
     return Permissions(roles=roles, actions=actions, scopes=scopes, administers=administers)
 
 
-# Korean names of the common actions; a unit function may declare others, shown by id.
+# Korean names of the common actions (lazy: ``str()`` one to show it in the request's
+# language); a unit function may declare others, shown by id.
 ACTION_TITLES = {
-    "view": "조회",
-    "create": "등록",
-    "update": "수정",
-    "delete": "삭제",
-    "approve": "승인",
-    "export": "내보내기",
-    "reveal_rrn": "주민등록번호 보기",
-    "view_private": "비공개 내용 보기",
-    "view_shared_history": "통합 서비스 이력 보기",
+    "view": lazy_pgettext("permission", "조회"),
+    "create": lazy_pgettext("permission", "등록"),
+    "update": lazy_pgettext("permission", "수정"),
+    "delete": lazy_pgettext("permission", "삭제"),
+    "approve": lazy_pgettext("permission", "승인"),
+    "export": lazy_pgettext("permission", "내보내기"),
+    "reveal_rrn": lazy_pgettext("permission", "주민등록번호 보기"),
+    "view_private": lazy_pgettext("permission", "비공개 내용 보기"),
+    "view_shared_history": lazy_pgettext("permission", "통합 서비스 이력 보기"),
 }
 
 
 def role_title(role: str | None, profile: FacilityProfile | None = None) -> str:
-    """The Korean name of a role as staff see it: the facility profile's title of one of its
-    roles, the platform's name of a public-sector role (시·군·구 담당공무원, 콘텐츠 검토자,
-    ...); a role the profile no longer declares is named as such, with its id for the
-    administrator who must revoke it; no role (a task anyone may do) is ``""``."""
+    """The name of a role as staff see it (in the request's language): the facility
+    profile's title of one of its roles, the platform's name of a public-sector role
+    (시·군·구 담당공무원, 콘텐츠 검토자, ...); a role the profile no longer declares is named
+    as such, with its id for the administrator who must revoke it; no role (a task anyone
+    may do) is ``""``."""
     if not role:
         return ""
     found = profile.roles.get(role) if profile is not None else None
     if found is not None:
-        return found.title
-    if role in PUBLIC_ROLES:
-        return PUBLIC_ROLES[role]
-    return f"없어진 역할({role})"
+        return content_text(found.title)
+    if role in PUBLIC_ROLES:  # the English of these is in locale/en/services.po
+        return _(PUBLIC_ROLES[role])
+    return _("없어진 역할(%(role)s)", role=role)
 
 
 def role_titles(profile: FacilityProfile | None = None) -> dict[str, str]:

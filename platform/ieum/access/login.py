@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
 from ieum.access.passwords import hash_password, needs_rehash, verify_password
+from ieum.i18n import gettext as _
 from ieum.store.models import User, utcnow
 
 DEFAULT_LOCKOUT_ATTEMPTS = 5
@@ -40,16 +41,16 @@ class LoginResult:
     minutes: int = DEFAULT_LOCKOUT_MINUTES
 
     def locked_message(self) -> str | None:
-        """The Korean explanation for the login page, with the unlock time in KST."""
+        """The explanation for the login page (in the request's language), with the unlock time
+        in KST."""
         if self.locked_until is None:
             return None
         until = self.locked_until.astimezone(KST)
         if until.second or until.microsecond:  # "23:45 이후" must not be too early
             until = until.replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
-        return (
-            f"로그인을 {self.attempts}번 잘못해 {self.minutes}분 동안 잠겼습니다. "
-            f"{until:%H:%M} 이후에 다시 시도하세요."
-        )
+        return _("로그인을 %(attempts)s번 잘못해 %(minutes)s분 동안 잠겼습니다. "
+                 "%(until)s 이후에 다시 시도하세요.",
+                 attempts=self.attempts, minutes=self.minutes, until=until.strftime("%H:%M"))
 
 
 def lockout_policy() -> tuple[int, int]:

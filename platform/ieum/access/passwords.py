@@ -8,6 +8,8 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ieum.i18n import lazy_gettext as _l
+
 # The test suite sets IEUM_TEST_FAST_HASHING=1 to hash with argon2id's minimum cost (it
 # creates hundreds of accounts); anything else gets argon2-cffi's recommended parameters.
 _hasher = (PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -37,11 +39,12 @@ MAX_LENGTH = 128
 #: Extra words of this platform and of Korean habits that the common-password list lacks.
 _LOCAL_WORDS = ("ieum", "이음", "qwer1234", "1q2w3e4r", "1q2w3e4r5t", "gksrmf", "sarang",
                 "saranghae", "korea", "seoul", "password", "비밀번호")
-TOO_SHORT = f"비밀번호는 {MIN_LENGTH}자 이상이어야 합니다."
-TOO_LONG = f"비밀번호는 {MAX_LENGTH}자 이하여야 합니다."
-COMMON = "널리 쓰여 쉽게 추측되는 비밀번호입니다. 다른 비밀번호를 정하세요."
-REPETITIVE = "같은 글자를 되풀이하거나 연속된 글자(abcd, 1234)만으로 된 비밀번호는 쓸 수 없습니다."
-PERSONAL = "아이디나 이름이 들어간 비밀번호는 쓸 수 없습니다."
+TOO_SHORT = _l("비밀번호는 %(n)s자 이상이어야 합니다.", n=MIN_LENGTH)
+TOO_LONG = _l("비밀번호는 %(n)s자 이하여야 합니다.", n=MAX_LENGTH)
+COMMON = _l("널리 쓰여 쉽게 추측되는 비밀번호입니다. 다른 비밀번호를 정하세요.")
+REPETITIVE = _l("같은 글자를 되풀이하거나 연속된 글자(abcd, 1234)만으로 된 비밀번호는 "
+                "쓸 수 없습니다.")
+PERSONAL = _l("아이디나 이름이 들어간 비밀번호는 쓸 수 없습니다.")
 
 
 @lru_cache(maxsize=1)
@@ -70,18 +73,18 @@ def policy_problems(password: str, *, login: str | None = None,
     not one repeated character or a sequence, and not the account's login or name.
     """
     if len(password) > MAX_LENGTH:
-        return [TOO_LONG]
+        return [str(TOO_LONG)]
     if len(password.strip()) < MIN_LENGTH:
-        return [TOO_SHORT]
+        return [str(TOO_SHORT)]
     lowered = password.lower()
     stem = lowered.rstrip("0123456789!@#$%^&*.-_ ")
     common = _common_passwords()
     if lowered in common or (len(stem) >= 4 and stem in common):
-        return [COMMON]
+        return [str(COMMON)]
     if _repetitive(lowered):
-        return [REPETITIVE]
+        return [str(REPETITIVE)]
     for word in (login, name):
         word = (word or "").strip().lower()
         if len(word) >= 3 and word in lowered:
-            return [PERSONAL]
+            return [str(PERSONAL)]
     return []

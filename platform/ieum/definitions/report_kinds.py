@@ -38,6 +38,8 @@ from ieum.definitions import extensions
 from ieum.definitions.frozen import EMPTY
 from ieum.definitions.problems import Problem, pointer
 from ieum.expressions import check_expression
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 
 #: Names a record-level expression reads besides the record's fields.
 RECORD_NAMES = ("record_id", "subject_name", "period_start", "period_end")
@@ -69,16 +71,22 @@ class DueRule:
         return dt.date(year, month + 1, last if self.day == 0 else min(self.day, last))
 
     def describe(self) -> str:
-        """The rule in Korean, for the screens (e.g. ``다음 달 10일까지``)."""
-        edge = "시작" if self.anchor == "start" else "끝"
+        """The rule for the screens, in the request's language (e.g. ``다음 달 10일까지``)."""
+        start = self.anchor == "start"
         if self.days is not None:
             if self.days < 0:
-                return f"기간 {edge} {-self.days}일 전까지"
-            return f"기간 {edge} {self.days}일 뒤까지" if self.days else f"기간 {edge} 날까지"
-        when = {(-1, "start"): "시작 전달", (0, "end"): "그달", (1, "end"): "다음 달",
-                (3, "end"): "다음 해 3월"}.get((self.months, self.anchor),
-                                              f"{self.months}개월 뒤")
-        return f"{when} {'말일' if self.day == 0 else f'{self.day}일'}까지"
+                return (_("기간 시작 %(days)s일 전까지", days=-self.days) if start
+                        else _("기간 끝 %(days)s일 전까지", days=-self.days))
+            if self.days:
+                return (_("기간 시작 %(days)s일 뒤까지", days=self.days) if start
+                        else _("기간 끝 %(days)s일 뒤까지", days=self.days))
+            return _("기간 시작 날까지") if start else _("기간 끝 날까지")
+        when = {(-1, "start"): _l("시작 전달"), (0, "end"): _l("그달"), (1, "end"): _l("다음 달"),
+                (3, "end"): _l("다음 해 3월")}.get((self.months, self.anchor))
+        when_text = str(when) if when is not None else _("%(months)s개월 뒤", months=self.months)
+        if self.day == 0:
+            return _("%(when)s 말일까지", when=when_text)
+        return _("%(when)s %(day)s일까지", when=when_text, day=self.day)
 
 
 @dataclass(frozen=True)

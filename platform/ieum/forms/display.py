@@ -1,4 +1,5 @@
-"""Stored values as people read them on detail, list and print screens."""
+"""Stored values as people read them on detail, list and print screens, in the request's
+language (choice titles are content texts, translated as they are shown)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any
 
 from ieum.forms import clock
 from ieum.forms.fields import Field
+from ieum.i18n import content_text
+from ieum.i18n import gettext as _
 
 
 def mask_rrn(value: str) -> str:
@@ -23,11 +26,11 @@ def display(item: Field, value: Any) -> str:
         return ""
     kind = item.kind
     if kind == "boolean":
-        return "예" if value else "아니오"
+        return _("예") if value else _("아니오")
     if kind in ("select", "radio"):
-        return item.label_of(value)
+        return content_text(item.label_of(value))
     if kind in ("checkboxes", "multiselect") and isinstance(value, list):
-        return ", ".join(item.label_of(v) for v in value)
+        return ", ".join(content_text(item.label_of(v)) for v in value)
     if kind == "rrn" and isinstance(value, Mapping) and "masked" in value:
         return str(value["masked"])
     if kind == "rrn" and isinstance(value, str):
@@ -49,9 +52,9 @@ def display(item: Field, value: Any) -> str:
             return str(int(value)) if whole else str(value)
         return f"{int(value):,}" if whole else f"{value:,}"
     if kind == "subjects" and isinstance(value, list):
-        return f"{len(value)}명"
+        return _("%(n)s명", n=len(value))
     if kind == "rows" and isinstance(value, list):
-        return f"{len(value)}건"
+        return _("%(n)s건", n=len(value))
     if kind == "group" and isinstance(value, Mapping):
         return ", ".join(display(child, value.get(child.name)) for child in item.children
                          if value.get(child.name) not in (None, ""))

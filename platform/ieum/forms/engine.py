@@ -20,6 +20,8 @@ from ieum.forms import text
 from ieum.forms.clock import DATE_TIME_FORMATS, read_datetime
 from ieum.forms.fields import primary_type
 from ieum.forms.validation import Errors, merge, normalise_rrn, rrn_errors, schema_errors
+from ieum.i18n import content_text
+from ieum.i18n import gettext as _
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,8 @@ def process(form: FormDef, submitted: Mapping[str, Any], *, today: dt.date,
         return Outcome(data={}, errors=refused)
     data = {k: text.cleaned(copy.deepcopy(v)) if isinstance(v, dict | list | str) else v
             for k, v in submitted.items() if v is not None}
-    errors: Errors = {name: ["양식에 없는 항목입니다"] for name in data if name not in properties}
+    unknown = _("양식에 없는 항목입니다")
+    errors: Errors = {name: [unknown] for name in data if name not in properties}
     for name in list(errors):
         data.pop(name)
     for name, schema in properties.items():
@@ -170,7 +173,7 @@ def _compute(form: FormDef, data: dict[str, Any], today: dt.date,
     (needed only when one computed field reads another)."""
     if not form.computed:
         return
-    for _ in range(2 if _computed_reads_computed(form) else 1):
+    for _pass in range(2 if _computed_reads_computed(form) else 1):
         env = _environment(form, data, parameters)
         for name, source in form.computed.items():
             value = _evaluate(source, env, today)
@@ -195,6 +198,6 @@ def rule_errors(form: FormDef, data: Mapping[str, Any], today: dt.date,
             continue
         if isinstance(result, EvalError) or not result:
             for path in rule.get("fields") or ("",):
-                errors.setdefault(path, []).append(rule["message"])
+                errors.setdefault(path, []).append(content_text(rule["message"]))
     return errors
 

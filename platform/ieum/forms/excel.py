@@ -36,6 +36,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from ieum.definitions.model import FormDef
 from ieum.forms import clock
 from ieum.forms.fields import SCALAR_KINDS, Field, field_tree
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 
 #: Aware datetimes are shown in Korean time (no daylight saving, so a fixed offset will do).
 DISPLAY_TZ = dt.timezone(dt.timedelta(hours=9), "KST")
@@ -48,10 +50,10 @@ IMPORT_SHEET = "입력"
 GUIDE_SHEET = "안내"
 OPTIONS_SHEET = "선택값"
 REQUIRED_MARK = " *"
-FILE_ERROR_MESSAGE = "엑셀(.xlsx) 파일을 읽을 수 없습니다"
-DATE_ERROR = "날짜 형식이 아닙니다 (예: 2026-03-01)"
-DATETIME_ERROR = "날짜·시각 형식이 아닙니다 (예: 2026-03-01 14:30)"
-TIME_ERROR = "시각 형식이 아닙니다 (예: 14:30)"
+FILE_ERROR_MESSAGE = _l("엑셀(.xlsx) 파일을 읽을 수 없습니다")
+DATE_ERROR = _l("날짜 형식이 아닙니다 (예: 2026-03-01)")
+DATETIME_ERROR = _l("날짜·시각 형식이 아닙니다 (예: 2026-03-01 14:30)")
+TIME_ERROR = _l("시각 형식이 아닙니다 (예: 14:30)")
 
 MULTI_KINDS = frozenset({"checkboxes", "multiselect"})
 SINGLE_CHOICE_KINDS = frozenset({"select", "radio"})
@@ -110,9 +112,12 @@ class CellError:
         if self.row == 0:
             return f"{self.title}: {self.message}" if self.title else self.message
         if not self.column:
-            where = f"{self.row}행({self.title})" if self.title else f"{self.row}행"
-            return f"{where}: {self.message}"
-        return f"{self.row}행 {self.column}열({self.title}): {self.message}"
+            if self.title:
+                return _("%(row)s행(%(title)s): %(problem)s", row=self.row, title=self.title,
+                         problem=self.message)
+            return _("%(row)s행: %(problem)s", row=self.row, problem=self.message)
+        return _("%(row)s행 %(column)s열(%(title)s): %(problem)s", row=self.row,
+                 column=self.column, title=self.title, problem=self.message)
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,7 @@ class ImportResult:
 
 
 def _file_error() -> ImportResult:
-    return ImportResult((), (CellError(0, "", "", "파일", FILE_ERROR_MESSAGE),))
+    return ImportResult((), (CellError(0, "", "", _("파일"), str(FILE_ERROR_MESSAGE)),))
 
 
 # --------------------------------------------------------------------------- shared helpers
@@ -211,7 +216,7 @@ def export_xlsx(title: str, columns: Sequence[Field], rows: Iterable[Mapping[str
     """
     columns = tuple(columns)
     extras = tuple(extra_columns)
-    headers = [header for _, header in extras] + [item.title for item in columns]
+    headers = [header for _key, header in extras] + [item.title for item in columns]
     kinds: list[str | None] = [None] * len(extras) + [item.kind for item in columns]
 
     def values_of(row: Mapping[str, Any]) -> list[Any]:
@@ -421,7 +426,7 @@ def _number_text(value: Any) -> str:
 def _choices_text(item: Field) -> str:
     if item.kind == "boolean":
         return "예, 아니오"
-    return ", ".join(label for _, label in item.options)
+    return ", ".join(label for _key, label in item.options)
 
 
 def template_xlsx(form: FormDef) -> bytes:
@@ -459,7 +464,7 @@ def template_xlsx(form: FormDef) -> bytes:
 
         width = max(_text_width(cell.value) + 4, _KIND_WIDTHS.get(item.kind, 14))
         if item.options:
-            width = max(width, max(_text_width(label) for _, label in item.options) + 4)
+            width = max(width, max(_text_width(label) for _key, label in item.options) + 4)
         sheet.column_dimensions[letter].width = min(max(width, _MIN_WIDTH), 40)
         number_format = {"date": DATE_FORMAT, "datetime": DATETIME_FORMAT,
                          "time": TIME_FORMAT}.get(item.kind)
@@ -468,7 +473,7 @@ def template_xlsx(form: FormDef) -> bytes:
         if number_format:
             sheet.column_dimensions[letter].number_format = number_format
 
-        choices = ([label for _, label in item.options] if item.kind in SINGLE_CHOICE_KINDS
+        choices = ([label for _key, label in item.options] if item.kind in SINGLE_CHOICE_KINDS
                    else ["예", "아니오"] if item.kind == "boolean" else None)
         if choices:
             inline = '"' + ",".join(choices) + '"'
@@ -555,7 +560,8 @@ def read_xlsx(form: FormDef, content: bytes,
         header, data = _read_sheet(content, max_rows)
     except _TooManyRows as exc:
         return ImportResult((), (CellError(
-            exc.row, "", "", "행 수", f"한 번에 {max_rows:,}건까지 가져올 수 있습니다"),))
+            exc.row, "", "", _("행 수"),
+            _("한 번에 %(limit)s건까지 가져올 수 있습니다", limit=f"{max_rows:,}")),))
     except Exception:  # openpyxl raises many kinds of errors for broken files
         return _file_error()
 
@@ -587,7 +593,7 @@ def read_xlsx(form: FormDef, content: bytes,
             if index < len(values) and not _is_empty(values[index]):
                 row_errors.append((index, CellError(
                     row_number, get_column_letter(index + 1), "", "",
-                    "항목 이름(1행)이 없는 열에 값이 있습니다")))
+                    _("항목 이름(1행)이 없는 열에 값이 있습니다"))))
         problems = validate(record) or {}
         for path, messages in problems.items():
             name = str(path).split(".", 1)[0] if path else ""
@@ -599,10 +605,10 @@ def read_xlsx(form: FormDef, content: bytes,
             order = position.get(name, len(values) + 1 if name else len(values) + 2)
             for message in [messages] if isinstance(messages, str) else messages:
                 error = CellError(row_number, letter, name, title, str(message))
-                if all(error != known for _, known in row_errors):
+                if all(error != known for _key, known in row_errors):
                     row_errors.append((order, error))
         row_errors.sort(key=lambda entry: entry[0])
-        errors.extend(error for _, error in row_errors)
+        errors.extend(error for _key, error in row_errors)
         records.append(record)
 
     if errors:
@@ -668,26 +674,29 @@ def _match_header(header: Sequence[Any], fields: Sequence[Field], labels: Mappin
         if item is None:
             other = tree_fields.get(text) or other_titles.get(text)
             if other is not None:
-                errors.append(CellError(1, letter, other.name, text,
-                                        "가져올 수 없는 항목입니다 (자동 계산·읽기 전용·첨부 등)"))
+                errors.append(CellError(
+                    1, letter, other.name, text,
+                    _("가져올 수 없는 항목입니다 (자동 계산·읽기 전용·첨부 등)")))
             else:
-                errors.append(CellError(1, letter, "", text, f"알 수 없는 항목입니다: {text}"))
+                errors.append(CellError(1, letter, "", text,
+                                        _("알 수 없는 항목입니다: %(header)s", header=text)))
             continue
         if item.name in seen:
             errors.append(CellError(1, letter, item.name, labels[item.name],
-                                    f"같은 항목의 열이 두 번 있습니다 ({seen[item.name]}열)"))
+                                    _("같은 항목의 열이 두 번 있습니다 (%(column)s열)",
+                                      column=seen[item.name])))
             continue
         seen[item.name] = letter
         columns.append((index, item))
 
     if not columns and not errors:
-        errors.append(CellError(1, "", "", "머리글",
-                                "1행에 항목 이름이 없습니다. 가져오기 양식을 사용하세요"))
+        errors.append(CellError(1, "", "", _("머리글"),
+                                _("1행에 항목 이름이 없습니다. 가져오기 양식을 사용하세요")))
         return columns, unnamed, errors
     for item in fields:
         if item.required and item.name not in seen:
             errors.append(CellError(1, "", item.name, labels[item.name],
-                                    "필수 항목의 열이 없습니다"))
+                                    _("필수 항목의 열이 없습니다")))
     return columns, unnamed, errors
 
 
@@ -741,27 +750,27 @@ def _to_text(value: Any) -> str:
 def _decimal(value: Any) -> Decimal:
     """A cell as a finite Decimal: numeric cells, or text such as ``"1,000"``."""
     if isinstance(value, bool) or isinstance(value, dt.date | dt.time | dt.timedelta):
-        raise _Invalid("숫자가 아닙니다")
+        raise _Invalid(_("숫자가 아닙니다"))
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise _Invalid("숫자가 아닙니다")
+            raise _Invalid(_("숫자가 아닙니다"))
         return Decimal(repr(value))
     text = re.sub(r"[\s,]", "", str(value))
     try:
         number = Decimal(text)
     except InvalidOperation:
-        raise _Invalid("숫자가 아닙니다") from None
+        raise _Invalid(_("숫자가 아닙니다")) from None
     if not number.is_finite():
-        raise _Invalid("숫자가 아닙니다")
+        raise _Invalid(_("숫자가 아닙니다"))
     return number
 
 
 def _to_integer(value: Any) -> int:
     number = _decimal(value)
     if number != number.to_integral_value():
-        raise _Invalid("정수가 아닙니다 (소수점 없이 입력하세요)")
+        raise _Invalid(_("정수가 아닙니다 (소수점 없이 입력하세요)"))
     return int(number)
 
 
@@ -786,7 +795,7 @@ def _to_boolean(value: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise _Invalid("예 또는 아니오로 입력하세요")
+    raise _Invalid(_("예 또는 아니오로 입력하세요"))
 
 
 def _to_date(value: Any) -> dt.date:
@@ -799,18 +808,18 @@ def _to_date(value: Any) -> dt.date:
     elif isinstance(value, float) and value.is_integer():
         value = str(int(value))
     if not isinstance(value, str):
-        raise _Invalid(DATE_ERROR)
+        raise _Invalid(str(DATE_ERROR))
     return _date_from_text(value.strip())
 
 
 def _date_from_text(text: str) -> dt.date:
     match = _DATE_RE.fullmatch(text) or _COMPACT_DATE_RE.fullmatch(text)
     if not match:
-        raise _Invalid(DATE_ERROR)
+        raise _Invalid(str(DATE_ERROR))
     try:
         return dt.date(*(int(part) for part in match.groups()))
     except ValueError:
-        raise _Invalid(f"없는 날짜입니다: {text}") from None
+        raise _Invalid(_("없는 날짜입니다: %(text)s", text=text)) from None
 
 
 def _to_datetime(value: Any) -> dt.datetime:
@@ -819,7 +828,7 @@ def _to_datetime(value: Any) -> dt.datetime:
     if isinstance(value, dt.date):
         return dt.datetime.combine(value, dt.time())
     if not isinstance(value, str):
-        raise _Invalid(DATETIME_ERROR)
+        raise _Invalid(str(DATETIME_ERROR))
     text = value.strip()
     parsed = _parse_iso_datetime(text)
     if parsed is not None:
@@ -829,7 +838,7 @@ def _to_datetime(value: Any) -> dt.datetime:
         day = _date_from_text(parts[0])
         moment = _time_from_text(parts[1]) if len(parts) > 1 else dt.time()
     except _Invalid:
-        raise _Invalid(DATETIME_ERROR) from None
+        raise _Invalid(str(DATETIME_ERROR)) from None
     return dt.datetime.combine(day, moment)
 
 
@@ -842,19 +851,19 @@ def _to_time(value: Any) -> dt.time:
         seconds = round(value.total_seconds())
         return dt.time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
     if not isinstance(value, str):
-        raise _Invalid(TIME_ERROR)
+        raise _Invalid(str(TIME_ERROR))
     return _time_from_text(value.strip())
 
 
 def _time_from_text(text: str) -> dt.time:
     match = _TIME_RE.fullmatch(text)
     if not match:
-        raise _Invalid(TIME_ERROR)
+        raise _Invalid(str(TIME_ERROR))
     hour, minute, second = (int(part) if part else 0 for part in match.groups())
     try:
         return dt.time(hour, minute, second)
     except ValueError:
-        raise _Invalid(TIME_ERROR) from None
+        raise _Invalid(str(TIME_ERROR)) from None
 
 
 
@@ -868,7 +877,7 @@ def _match_option(item: Field, text: str) -> tuple[bool, Any]:
     for option, label in item.options:
         if label.strip() == text:
             return True, option
-    for option, _ in item.options:
+    for option, _label in item.options:
         if _choice_key(option) == text:
             return True, option
     folded = text.casefold()
@@ -879,16 +888,19 @@ def _match_option(item: Field, text: str) -> tuple[bool, Any]:
 
 
 def _allowed(item: Field) -> str:
-    labels = [label for _, label in item.options]
-    shown = ", ".join(labels[:10]) + (" 등" if len(labels) > 10 else "")
-    return f"(가능한 값: {shown})"
+    labels = [label for _value, label in item.options]  # as typed in the file: Korean
+    shown = ", ".join(labels[:10])
+    if len(labels) > 10:
+        return _("(가능한 값: %(values)s 등)", values=shown)
+    return _("(가능한 값: %(values)s)", values=shown)
 
 
 def _to_choice(item: Field, value: Any) -> Any:
     text = _choice_key(value)
     found, option = _match_option(item, text)
     if not found:
-        raise _Invalid(f"선택할 수 있는 값이 아닙니다: {text} {_allowed(item)}")
+        raise _Invalid(_("선택할 수 있는 값이 아닙니다: %(text)s %(allowed)s", text=text,
+                         allowed=_allowed(item)))
     return option
 
 
@@ -906,5 +918,6 @@ def _to_choices(item: Field, value: Any) -> list[Any]:
         elif option not in chosen:
             chosen.append(option)
     if unknown:
-        raise _Invalid(f"선택할 수 있는 값이 아닙니다: {', '.join(unknown)} {_allowed(item)}")
+        raise _Invalid(_("선택할 수 있는 값이 아닙니다: %(text)s %(allowed)s",
+                         text=", ".join(unknown), allowed=_allowed(item)))
     return chosen

@@ -14,6 +14,8 @@ from typing import Any
 
 from ieum.definitions.model import FormDef
 from ieum.forms.clock import DATE_TIME_FORMATS, TIME_FORMATS
+from ieum.i18n import content_text
+from ieum.i18n import gettext as _
 
 #: Kinds of field; the widget a screen draws follows from the kind.
 #: ``subjects``: an array of the facility's subject ids (several people in one record).
@@ -43,9 +45,15 @@ class Field:
     computed: bool = False
     children: tuple[Field, ...] = ()
     sensitive: str | None = None
-    # Required only under a condition (JSON Schema ``if``/``then``): what the screen says, e.g.
-    # "종류: 현금일 때 필수". Empty when the field is always or never required.
-    required_when: str = ""
+    # Required only under a condition (JSON Schema ``if``/``then``), kept as its parts (see
+    # ``_required_when``) so that ``required_when`` reads in the request's language.
+    required_if: tuple[Condition | None, ...] = ()
+
+    @property
+    def required_when(self) -> str:
+        """What the screen says when the field is required only under a condition, e.g.
+        "종류: 현금일 때 필수"; empty when it is always or never required."""
+        return " / ".join(_condition_sentence(clause) for clause in self.required_if)
 
     @property
     def section(self) -> str | None:
@@ -220,53 +228,82 @@ def _conditional_clauses(schema: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return clauses
 
 
-def _condition_text(prop: Mapping[str, Any], name: str, test: Any) -> str | None:
-    """``구분: 현금``, ``사유: 무단이탈 또는 기타``, ``사유: 사망 외`` or ``사용 지정 선택`` for
-    the tests a condition usually makes; None for anything else."""
+#: One tested field of a condition: (its title, how it is tested, the choice titles or values
+#: named). How: ``selected``/``unselected`` (a boolean), ``is`` (one of the values), ``not``.
+ConditionPart = tuple[str, str, tuple[str, ...]]
+#: The tested fields of one ``if`` (None: a condition too intricate to describe).
+Condition = tuple[ConditionPart, ...]
+
+
+def _condition_part(prop: Mapping[str, Any], name: str, test: Any) -> ConditionPart | None:
+    """The parts of ``구분: 현금``, ``사유: 무단이탈 또는 기타``, ``사유: 사망 외`` or
+    ``사용 지정 선택`` for the tests a condition usually makes; None for anything else."""
     if not isinstance(test, Mapping):
         return None
     labels = dict(choice_options(prop))
-    title = prop.get("title", name)
+    title = str(prop.get("title", name))
     if "const" in test:
         value = test["const"]
         if value is True:
-            return f"{title} 선택"
+            return (title, "selected", ())
         if value is False:
-            return f"{title} 미선택"
-        return f"{title}: {labels.get(value, value)}"
+            return (title, "unselected", ())
+        return (title, "is", (str(labels.get(value, value)),))
     if isinstance(test.get("enum"), (list, tuple)):
-        return f"{title}: {' 또는 '.join(str(labels.get(v, v)) for v in test['enum'])}"
+        return (title, "is", tuple(str(labels.get(v, v)) for v in test["enum"]))
     negated = test.get("not")
     if isinstance(negated, Mapping) and "const" in negated:
-        return f"{title}: {labels.get(negated['const'], negated['const'])} 외"
+        return (title, "not", (str(labels.get(negated["const"], negated["const"])),))
     return None
 
 
-def _required_when(schema: Mapping[str, Any]) -> dict[str, str]:
-    """Field name -> the condition under which an ``if``/``then`` clause requires it.
+def _part_text(part: ConditionPart) -> str:
+    """One tested field in the request's language (titles are content texts)."""
+    title, how, values = part
+    shown = content_text(title)
+    if how == "selected":
+        return _("%(title)s 선택", title=shown)
+    if how == "unselected":
+        return _("%(title)s 미선택", title=shown)
+    named = _(" 또는 ").join(content_text(value) for value in values)
+    if how == "not":
+        return _("%(title)s: %(value)s 외", title=shown, value=named)
+    return _("%(title)s: %(values)s", title=shown, values=named)
+
+
+def _condition_sentence(clause: Condition | None) -> str:
+    if not clause:
+        return _("조건에 따라 필수")
+    conditions = ", ".join(_part_text(part) for part in clause)
+    last = clause[-1]
+    # Korean: "… 선택 시 필수" after a part that ends in 선택, "…일 때 필수" otherwise
+    if last[1] in ("selected", "unselected") or (last[1] == "is" and last[2]
+                                                   and last[2][-1].endswith("선택")):
+        return _("%(conditions)s 시 필수", conditions=conditions)
+    return _("%(conditions)s일 때 필수", conditions=conditions)
+
+
+def _required_when(schema: Mapping[str, Any]) -> dict[str, tuple[Condition | None, ...]]:
+    """Field name -> the conditions under which an ``if``/``then`` clause requires it.
 
     Only the simple, common shape is described: ``if`` tests constants of sibling fields
     (``{"properties": {"kind": {"const": "cash"}}}``); anything else reads "조건에 따라 필수".
     """
     properties = schema.get("properties") or {}
-    found: dict[str, list[str]] = {}
+    found: dict[str, list[Condition | None]] = {}
     for clause in _conditional_clauses(schema):
         condition = clause.get("if") or {}
         then = clause.get("then") or {}
-        parts = []
+        parts: list[ConditionPart] = []
         for name, test in (condition.get("properties") or {}).items():
-            part = _condition_text(properties.get(name) or {}, name, test)
+            part = _condition_part(properties.get(name) or {}, name, test)
             if part is None:
                 parts = []
                 break
             parts.append(part)
-        if not parts:
-            text = "조건에 따라 필수"
-        else:
-            text = ", ".join(parts) + (" 시 필수" if parts[-1].endswith("선택") else "일 때 필수")
         for name in then.get("required") or ():
-            found.setdefault(name, []).append(text)
-    return {name: " / ".join(texts) for name, texts in found.items()}
+            found.setdefault(name, []).append(tuple(parts) or None)
+    return {name: tuple(clauses) for name, clauses in found.items()}
 
 
 def _fields(schema: Mapping[str, Any], prefix: str, computed: frozenset[str],
@@ -295,7 +332,7 @@ def _fields(schema: Mapping[str, Any], prefix: str, computed: frozenset[str],
             readonly=bool(prop.get("readOnly")) or name in computed,
             computed=name in computed, children=children,
             sensitive=sensitive.get(name) if not prefix else None,
-            required_when="" if name in required else required_when.get(name, ""),
+            required_if=() if name in required else required_when.get(name, ()),
         )))
     built.sort(key=lambda entry: (entry[0], entry[1]))
     return tuple(entry[2] for entry in built)

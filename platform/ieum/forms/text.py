@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ieum.i18n import lazy_gettext as _l
+
 #: Nesting deeper than this is refused (JSON bodies and record data): real forms nest a few
 #: levels (a repeatable group inside a group), and a recursive walk of 1,000 levels fails.
 MAX_DEPTH = 32
@@ -27,23 +29,23 @@ _BIDI = re.compile(r"[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 # Zero-width characters with no meaning in Korean text; removed, not refused.
 ZERO_WIDTH = re.compile(r"[\u200b\u2060-\u2064\ufeff\u180e]")
 
-SURROGATE_MESSAGE = "저장할 수 없는 문자(짝이 없는 서로게이트)가 들어 있습니다"
-NUL_MESSAGE = "사용할 수 없는 문자(NUL)가 들어 있습니다"
-CONTROL_MESSAGE = "사용할 수 없는 제어 문자가 들어 있습니다"
-BIDI_MESSAGE = "글자 방향을 바꾸는 보이지 않는 문자가 들어 있습니다"
-DEPTH_MESSAGE = f"값이 너무 깊게 중첩되어 있습니다 ({MAX_DEPTH}단계까지)"
+SURROGATE_MESSAGE = _l("저장할 수 없는 문자(짝이 없는 서로게이트)가 들어 있습니다")
+NUL_MESSAGE = _l("사용할 수 없는 문자(NUL)가 들어 있습니다")
+CONTROL_MESSAGE = _l("사용할 수 없는 제어 문자가 들어 있습니다")
+BIDI_MESSAGE = _l("글자 방향을 바꾸는 보이지 않는 문자가 들어 있습니다")
+DEPTH_MESSAGE = _l("값이 너무 깊게 중첩되어 있습니다 (%(depth)s단계까지)", depth=MAX_DEPTH)
 
 
 def problem(text: str) -> str | None:
     """The Korean reason ``text`` cannot be stored, or None when it can."""
     if "\x00" in text:
-        return NUL_MESSAGE
+        return str(NUL_MESSAGE)
     if _SURROGATE.search(text):
-        return SURROGATE_MESSAGE
+        return str(SURROGATE_MESSAGE)
     if _CONTROL.search(text):
-        return CONTROL_MESSAGE
+        return str(CONTROL_MESSAGE)
     if _BIDI.search(text):
-        return BIDI_MESSAGE
+        return str(BIDI_MESSAGE)
     return None
 
 
@@ -78,7 +80,7 @@ def first_problem(value: Any) -> str | None:
     """The first reason anything inside ``value`` (strings, keys, nesting) cannot be stored."""
     for _, item in walk(value):
         if item is TooDeep:
-            return DEPTH_MESSAGE
+            return str(DEPTH_MESSAGE)
         if isinstance(item, str):
             reason = problem(item)
             if reason:

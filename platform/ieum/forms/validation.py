@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - a dependency; only a broken install la
 from ieum.definitions.model import FormDef
 from ieum.forms import messages
 from ieum.forms.clock import LOCAL_DATE_TIME, LOCAL_TIME
+from ieum.i18n import lazy_gettext as _l
 
 Errors = dict[str, list[str]]
 
@@ -388,7 +389,7 @@ def schema_errors(form: FormDef, data: Mapping[str, Any], *, draft: bool = False
             instance = error.instance if isinstance(error.instance, Mapping) else {}
             for name in error.validator_value:
                 if name not in instance:
-                    _add(errors, join_path([*path, name]), messages.REQUIRED)
+                    _add(errors, join_path([*path, name]), str(messages.REQUIRED))
             continue
         if error.validator in ("additionalProperties", "unevaluatedProperties"):
             declared = (error.schema.get("properties") or {}) if isinstance(error.schema,
@@ -403,7 +404,7 @@ def schema_errors(form: FormDef, data: Mapping[str, Any], *, draft: bool = False
     return errors
 
 
-NOT_A_NUMBER = "올바른 숫자가 아닙니다"
+NOT_A_NUMBER = _l("올바른 숫자가 아닙니다")
 _SCALARS = frozenset({str, int, bool, type(None)})
 
 
@@ -414,7 +415,7 @@ def _non_finite(value: Any, path: list[Any], errors: Errors) -> None:
     if type(value) in _SCALARS:  # the common case, without the ABC checks below
         return
     if isinstance(value, float) and not math.isfinite(value):
-        _add(errors, join_path(path), NOT_A_NUMBER)
+        _add(errors, join_path(path), str(NOT_A_NUMBER))
     elif isinstance(value, Mapping):
         for key, item in value.items():
             _non_finite(item, [*path, key], errors)
@@ -450,7 +451,7 @@ def rrn_errors(form: FormDef, data: Mapping[str, Any]) -> Errors:
     for name, kind in form.sensitive.items():
         value = data.get(name)
         if kind == "rrn" and isinstance(value, str) and value and not rrn_shape_ok(value):
-            _add(errors, name, messages.RRN_SHAPE)
+            _add(errors, name, str(messages.RRN_SHAPE))
     return errors
 
 

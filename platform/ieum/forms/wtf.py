@@ -2,7 +2,12 @@
 
 WTForms draws and reads the HTML inputs; it does not judge them. Validation is the form
 engine's (``ieum.forms.engine``), so the HTML screen and the JSON API give the same errors.
-What WTForms cannot even read (``"abc"`` in a number box) comes back as a Korean message.
+What WTForms cannot even read (``"abc"`` in a number box) comes back as a Korean message
+(in the request's language).
+
+The class is cached per form version and shared by every request, so its labels and choice
+titles stay the Korean content text and are translated each time they are drawn
+(:func:`ieum.i18n.lazy_content_text`).
 
 Field attributes are named ``f__<name>`` while the HTML names stay ``<name>``: a form may
 then have a field called ``data`` or ``errors`` without clashing with WTForms' own attributes.
@@ -24,9 +29,12 @@ from ieum.definitions.model import FormDef
 from ieum.forms import clock
 from ieum.forms.fields import Field, field_tree
 from ieum.forms.validation import Errors
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_content_text
+from ieum.i18n import lazy_gettext as _l
 
 ATTR = "f__"
-EMPTY_CHOICE = SelectChoice("", "선택하세요")
+EMPTY_CHOICE = SelectChoice("", _l("선택하세요"))
 
 
 def attr(name: str) -> str:
@@ -46,7 +54,7 @@ class _Integer(wt.IntegerField):
             try:
                 self.data = int(text)
             except ValueError:
-                raise ValueError("정수를 입력하세요") from None
+                raise ValueError(_("정수를 입력하세요")) from None
 
 
 class _Number(wt.FloatField):
@@ -57,13 +65,13 @@ class _Number(wt.FloatField):
             try:
                 value = float(text)
             except ValueError:
-                raise ValueError("숫자를 입력하세요") from None
+                raise ValueError(_("숫자를 입력하세요")) from None
             if value != value or value in (float("inf"), float("-inf")):
-                raise ValueError("숫자를 입력하세요")
+                raise ValueError(_("숫자를 입력하세요"))
             self.data = int(value) if value.is_integer() and "." not in text else value
 
 
-def _parsed(kind: str, message: str, parse: Callable[[str], Any]) -> type[wt.Field]:
+def _parsed(kind: str, message: object, parse: Callable[[str], Any]) -> type[wt.Field]:
     base = {"date": wt.DateField, "datetime": wt.DateTimeLocalField, "time": wt.TimeField}[kind]
 
     class Parsed(base):  # type: ignore[misc, valid-type]
@@ -74,16 +82,16 @@ def _parsed(kind: str, message: str, parse: Callable[[str], Any]) -> type[wt.Fie
                 try:
                     self.data = parse(text)
                 except ValueError:
-                    raise ValueError(message) from None
+                    raise ValueError(str(message)) from None
 
     Parsed.__name__ = f"Korean{base.__name__}"
     return Parsed
 
 
-_Date = _parsed("date", "날짜 형식이 올바르지 않습니다 (예: 2026-03-01)", dt.date.fromisoformat)
-_DateTime = _parsed("datetime", "날짜와 시각 형식이 올바르지 않습니다 (예: 2026-03-01T09:30)",
+_Date = _parsed("date", _l("날짜 형식이 올바르지 않습니다 (예: 2026-03-01)"), dt.date.fromisoformat)
+_DateTime = _parsed("datetime", _l("날짜와 시각 형식이 올바르지 않습니다 (예: 2026-03-01T09:30)"),
                     dt.datetime.fromisoformat)
-_Time = _parsed("time", "시각 형식이 올바르지 않습니다 (예: 09:30)", dt.time.fromisoformat)
+_Time = _parsed("time", _l("시각 형식이 올바르지 않습니다 (예: 09:30)"), dt.time.fromisoformat)
 
 
 class _Choice(wt.SelectField):
@@ -104,7 +112,7 @@ class _Multiple(wt.SelectMultipleField):
 def _render_kw(item: Field) -> dict[str, Any]:
     kw: dict[str, Any] = {}
     if item.placeholder:
-        kw["placeholder"] = item.placeholder
+        kw["placeholder"] = lazy_content_text(item.placeholder)
     if item.max_length and item.kind in ("text", "textarea", "phone", "rrn"):
         kw["maxlength"] = item.max_length
     if item.kind in ("integer", "number"):
@@ -131,12 +139,13 @@ def _render_kw(item: Field) -> dict[str, Any]:
 
 
 def _choices(item: Field) -> list[SelectChoice]:
-    return [SelectChoice(str(value), label) for value, label in item.options]
+    return [SelectChoice(str(value), lazy_content_text(label)) for value, label in item.options]
 
 
 def _unbound(item: Field) -> wt.Field:
-    kw = {"name": item.name, "render_kw": _render_kw(item), "description": item.help or ""}
-    label = item.title
+    kw = {"name": item.name, "render_kw": _render_kw(item),
+          "description": lazy_content_text(item.help) if item.help else ""}
+    label = lazy_content_text(item.title)
     kind = item.kind
     if kind == "group":
         return wt.FormField(_class_for(item.children, item.path), label=label, name=item.name,
@@ -250,7 +259,8 @@ def _bind(form: FormDef, formdata: Any, data: Mapping[str, Any] | None) -> Form:
     bound = cls(data=form_data(tree.fields, {k: v for k, v in data.items() if k not in masked}))
     for name, shown in masked.items():  # a stored number: typed again only to change it
         field = bound[attr(name)]
-        field.render_kw = {**(field.render_kw or {}), "placeholder": f"{shown} (바꿀 때만 입력)"}
+        field.render_kw = {**(field.render_kw or {}),
+                           "placeholder": _("%(shown)s (바꿀 때만 입력)", shown=shown)}
     return bound
 
 
@@ -322,7 +332,7 @@ def _read_value(item: Field, bound: wt.Field, path: str, errors: Errors,
         try:
             ids = sorted({int(r) for r in (raw or []) if r})
         except ValueError:
-            errors.setdefault(path, []).append("대상자를 다시 선택하세요")
+            errors.setdefault(path, []).append(_("대상자를 다시 선택하세요"))
             return None
         return ids or None
     if kind == "group":

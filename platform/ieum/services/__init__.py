@@ -3,6 +3,8 @@
 import datetime as dt
 from typing import Any
 
+from ieum.i18n import gettext as _
+
 #: The largest id the database's integer columns hold (PostgreSQL ``integer``). Ids typed in
 #: by a person (a URL, a query, a JSON body) beyond it can name nothing, and SQLite/PostgreSQL
 #: would fail on them, so services treat them as "not found".
@@ -34,9 +36,10 @@ def form_date(value: str | None, field: str, today: dt.date,
     if not text:
         if default is not None:
             return default
-        raise ServiceError("날짜를 입력하세요.", field=field)
+        raise ServiceError(_("날짜를 입력하세요."), field=field)
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ServiceError(f"날짜 형식이 올바르지 않습니다 (예: {today:%Y-%m-%d}): {text[:20]}",
+        raise ServiceError(_("날짜 형식이 올바르지 않습니다 (예: %(today)s): %(value)s",
+                             today=today.strftime("%Y-%m-%d"), value=text[:20]),
                            field=field) from None

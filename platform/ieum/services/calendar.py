@@ -24,6 +24,9 @@ from sqlalchemy.orm import Session
 
 from ieum.config import KST
 from ieum.definitions import Registry
+from ieum.i18n import LazyText, content_text, current_language, lazy_pgettext
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services.notifications.tasks import reminder_processes
 from ieum.services.reports.deadlines import between
@@ -32,9 +35,28 @@ from ieum.services.workflows import tasks_due_between
 from ieum.services.workspace import Workspace
 from ieum.store.models import ProcessInstance
 
-WEEKDAYS = ("일", "월", "화", "수", "목", "금", "토")
-WEEKDAY_NAMES = ("일요일", "월요일", "화요일", "수요일", "목요일", "금요일", "토요일")
-KIND_TITLES = {"report": "보고", "task": "업무", "timer": "시한"}
+WEEKDAY_NAMES = (_l("일요일"), _l("월요일"), _l("화요일"), _l("수요일"), _l("목요일"),
+                 _l("금요일"), _l("토요일"))
+
+
+class _ShortDay(LazyText):
+    """``일`` … ``토`` in Korean; elsewhere the first three letters of the day's name (a
+    one-letter Korean msgid such as 월 would be ambiguous: Monday or month)."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        if current_language() == "ko":
+            return self.message
+        return str(WEEKDAY_NAMES["일월화수목금토".index(self.message)])[:3]
+
+
+WEEKDAYS = tuple(_ShortDay(day) for day in "일월화수목금토")
+KIND_TITLES = {
+    "report": lazy_pgettext("calendar", "보고"),
+    "task": lazy_pgettext("calendar", "업무"),
+    "timer": lazy_pgettext("calendar", "시한"),
+}
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
@@ -51,7 +73,7 @@ class Item:
 
     @property
     def kind_title(self) -> str:
-        return KIND_TITLES[self.kind]
+        return str(KIND_TITLES[self.kind])
 
 
 @dataclass(frozen=True)
@@ -68,7 +90,8 @@ class Day:
 
     @property
     def label(self) -> str:
-        return f"{self.date.month}월 {self.date.day}일 {WEEKDAY_NAMES[self.weekday]}"
+        return _("%(month)s월 %(day)s일 %(weekday)s", month=self.date.month,
+                 day=self.date.day, weekday=str(WEEKDAY_NAMES[self.weekday]))
 
 
 @dataclass(frozen=True)
@@ -85,7 +108,7 @@ class Month:
 
     @property
     def title(self) -> str:
-        return f"{self.year}년 {self.month}월"
+        return _("%(year)s년 %(month)s월", year=self.year, month=self.month)
 
     @property
     def previous_key(self) -> str:
@@ -111,7 +134,8 @@ def parse_month(text: str | None, today: dt.date) -> tuple[int, int]:
     match = MONTH_PATTERN.match(value)
     if match is None or not 2000 <= int(match.group(1)) <= 2100 \
             or not 1 <= int(match.group(2)) <= 12:
-        raise ServiceError(f"달은 ‘{today:%Y-%m}’ 형식으로 입력하세요 (2000–2100년).",
+        raise ServiceError(_("달은 ‘%(today)s’ 형식으로 입력하세요 (2000–2100년).",
+                             today=today.strftime("%Y-%m")),
                            field="month")
     return int(match.group(1)), int(match.group(2))
 
@@ -132,8 +156,10 @@ def _report_items(session: Session, registry: Registry, workspace: Workspace,
                                                 "report_id": entry.report.id}
         else:
             endpoint, args = "reports.deadlines", {"facility_code": facility.code}
-        items.append(Item(entry.due, "report", f"{entry.kind.title} {entry.period.title} 제출",
-                          endpoint, args, entry.state, entry.state_title))
+        title = _("%(kind)s %(period)s 제출", kind=content_text(entry.kind.title),
+                  period=entry.period.shown_title)
+        items.append(Item(entry.due, "report", title, endpoint, args, entry.state,
+                          entry.state_title))
     return items
 
 
@@ -147,9 +173,10 @@ def _task_items(session: Session, registry: Registry, workspace: Workspace, firs
         if task.instance.process_id in reminders:
             continue
         overdue = task.due_date < today
-        items.append(Item(task.due_date, "task", task.title or task.name, "tasks.work",
+        items.append(Item(task.due_date, "task", content_text(task.title or task.name),
+                          "tasks.work",
                           {"facility_code": workspace.facility.code, "task_id": task.id},
-                          "overdue" if overdue else None, "기한 지남" if overdue else None))
+                          "overdue" if overdue else None, _("기한 지남") if overdue else None))
     return items
 
 
@@ -170,8 +197,10 @@ def _timer_items(session: Session, registry: Registry, workspace: Workspace,
             moment = moment.replace(tzinfo=dt.UTC)
         local = moment.astimezone(KST)
         process = registry.processes.get(instance.process_id)
-        name = process.name if process is not None and process.name else "업무 절차"
-        items.append(Item(local.date(), "timer", f"{name} 시한 도래", "tasks.instance",
+        name = content_text(process.name) if process is not None and process.name \
+            else _("업무 절차")
+        items.append(Item(local.date(), "timer", _("%(name)s 시한 도래", name=name),
+                          "tasks.instance",
                           {"facility_code": workspace.facility.code,
                            "instance_id": instance.id}, time=f"{local:%H:%M}"))
     return items
@@ -181,7 +210,7 @@ def month_view(session: Session, registry: Registry, workspace: Workspace,
                month: str | None, today: dt.date) -> Month:
     """The month ``month`` (``YYYY-MM``; blank: this month) of the user's facility."""
     if workspace.facility is None:
-        raise ServiceError("기관을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("기관을 찾을 수 없습니다."), status=404)
     year, number = parse_month(month, today)
     weeks = calendars.Calendar(firstweekday=calendars.SUNDAY).monthdatescalendar(year, number)
     first, last = weeks[0][0], weeks[-1][-1]  # the grid shows the days around the month too

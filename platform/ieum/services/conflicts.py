@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -25,9 +26,11 @@ def is_lost_race(error: BaseException) -> bool:
         text in str(error.orig).lower() for text in _LOST_RACE)
 
 
-def refuse_conflicts(message: str) -> Callable[[F], F]:
+def refuse_conflicts(message: object) -> Callable[[F], F]:
     """Turn a lost race inside the decorated service call into ``ServiceError(409)``; the
-    session (the first argument) is rolled back, so nothing of the call is kept."""
+    session (the first argument) is rolled back, so nothing of the call is kept.
+    ``message``: a lazy text (``_l``), or a Korean text looked up in the catalogues when the
+    refusal is made."""
     def decorate(function: F) -> F:
         @functools.wraps(function)
         def wrapper(session: Session, *args: Any, **kwargs: Any) -> Any:
@@ -37,6 +40,7 @@ def refuse_conflicts(message: str) -> Callable[[F], F]:
                 if not is_lost_race(error):
                     raise
                 session.rollback()
-                raise ServiceError(message, status=409) from None
+                raise ServiceError(_(message) if isinstance(message, str) else str(message),
+                                   status=409) from None
         return wrapper  # type: ignore[return-value]
     return decorate

@@ -34,7 +34,8 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor
 from ieum.definitions import Registry, extensions
-from ieum.korean import josa
+from ieum.i18n import gettext as _
+from ieum.i18n import josa
 from ieum.services import ServiceError, records
 from ieum.services import workflows as flows
 from ieum.services.admin.facilities import create_facility
@@ -53,7 +54,7 @@ class Desk:
                  ip: str | None = "demo") -> None:
         user = context.session.scalar(select(User).where(User.login == login))
         if user is None:
-            raise ServiceError(f"데모 사용자 {josa(login, '이')} 없습니다.")
+            raise ServiceError(_("데모 사용자 %(login)s 없습니다.", login=josa(login, '이')))
         self.context = context
         self.user = user
         self.workspace: Workspace = open_workspace(context.session, context.registry, user,
@@ -174,9 +175,9 @@ def order(demos: Mapping[str, Any]) -> list[str]:
             after = (after,)
         missing = sorted(set(after) - set(demos))
         if missing:
-            raise ServiceError(f"데모 {josa(name, '이')} 먼저 실행되어야 할 데모 "
-                               f"{josa(', '.join(missing), '을')} 찾을 수 없습니다 "
-                               "(설치되지 않음).")
+            raise ServiceError(_("데모 %(name)s 먼저 실행되어야 할 데모 %(missing)s 찾을 수 "
+                                 "없습니다 (설치되지 않음).",
+                                 name=josa(name, '이'), missing=josa(', '.join(missing), '을')))
         needs[name] = set(after) - {name}
     ready = [name for name, before in needs.items() if not before]
     heapq.heapify(ready)
@@ -191,7 +192,8 @@ def order(demos: Mapping[str, Any]) -> list[str]:
                     heapq.heappush(ready, other)
     if len(ordered) != len(needs):
         stuck = sorted(set(needs) - set(ordered))
-        raise ServiceError(f"데모의 실행 순서(after)가 순환합니다: {', '.join(stuck)}")
+        raise ServiceError(_("데모의 실행 순서(after)가 순환합니다: %(demos)s",
+                             demos=', '.join(stuck)))
     return ordered
 
 
@@ -221,7 +223,7 @@ def load_demo(session: Session, registry: Registry, today: dt.date,
         demo = demos[name]
         run = demo if callable(demo) else getattr(demo, "load", None)
         if run is None:
-            raise ServiceError(f"데모 {name}에 load(context) 함수가 없습니다.")
+            raise ServiceError(_("데모 %(name)s에 load(context) 함수가 없습니다.", name=name))
         try:
             contribution = run(context)
             session.commit()

@@ -26,6 +26,7 @@ from ieum.definitions.model import FormDef
 from ieum.forms.display import display
 from ieum.forms.engine import hidden_fields
 from ieum.forms.fields import FieldTree, field_tree, file_ids
+from ieum.i18n import content_text
 from ieum.services import ServiceError
 from ieum.services import subjects as subject_service
 from ieum.services.records import FormScope, form_of, get_record, open_form, sensitive, shown_data
@@ -115,7 +116,7 @@ def summary(form: FormDef, data: dict[str, Any], *, texts: int = 2) -> str:
         if item.sensitive == "private" or value in (None, "", []):
             continue
         if item.kind in ("integer", "number"):
-            amounts.append(f"{item.title} {display(item, value)}")
+            amounts.append(f"{content_text(item.title)} {display(item, value)}")
         elif item.kind in ("text", "textarea") and len(words) < texts:
             words.append(display(item, value))
     return " · ".join(words + amounts[:2])

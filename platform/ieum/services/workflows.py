@@ -31,6 +31,8 @@ from ieum.access.audit import Actor, record_event
 from ieum.config import KST
 from ieum.definitions import Registry, extensions
 from ieum.definitions.model import ProcessDef, UnitFunction
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError, is_id
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.notifications.tasks import tasks_created
@@ -52,8 +54,8 @@ from ieum.workflow.functions import ServiceFunction, current_context
 
 log = logging.getLogger(__name__)
 
-ALREADY_DONE = "이미 처리된 업무입니다. 업무 목록을 새로 고치세요."
-CONFLICT = "다른 사용자가 먼저 이 업무를 처리했습니다. 업무 목록을 새로 고치세요."
+ALREADY_DONE = _l("이미 처리된 업무입니다. 업무 목록을 새로 고치세요.")
+CONFLICT = _l("다른 사용자가 먼저 이 업무를 처리했습니다. 업무 목록을 새로 고치세요.")
 
 
 @dataclass(frozen=True)
@@ -139,14 +141,14 @@ def _forms_by_filename(registry: Registry) -> dict[str, str]:
 def _unit_process(registry: Registry, workspace: Workspace, unit_id: str,
                   process_id: str) -> tuple[UnitFunction, ProcessDef]:
     if workspace.facility is None:
-        raise ServiceError("기관을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("기관을 찾을 수 없습니다."), status=404)
     profile = registry.profiles.get(workspace.facility.profile_code)
     unit = registry.unit_functions.get(unit_id)
     if profile is None or unit is None or unit_id not in profile.unit_ids \
             or process_id not in unit.processes:
-        raise ServiceError("업무 절차를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("업무 절차를 찾을 수 없습니다."), status=404)
     if not workspace.permissions.can(unit_id, "view"):
-        raise ServiceError("이 작업을 할 권한이 없습니다.", status=403)
+        raise ServiceError(_("이 작업을 할 권한이 없습니다."), status=403)
     return unit, registry.processes[process_id]
 
 
@@ -173,7 +175,7 @@ class ServiceTaskContext:
         from ieum.services.records import open_form
 
         if self.workspace is None:
-            raise ServiceError("이 업무 절차를 움직인 사용자가 없어 기록을 쓸 수 없습니다.",
+            raise ServiceError(_("이 업무 절차를 움직인 사용자가 없어 기록을 쓸 수 없습니다."),
                                status=403)
         scope = open_form(self.rt.registry, self.workspace, unit_id, form_id, self.rt.today,
                           self.rt.actor)
@@ -340,15 +342,16 @@ def start_process(session: Session, rt: Runtime, workspace: Workspace, unit_id: 
     """Start ``process_id`` of a unit function, for a subject or for the facility."""
     unit, process = _unit_process(rt.registry, workspace, unit_id, process_id)
     if not workspace.permissions.can(unit_id, "create"):
-        raise ServiceError("이 업무를 시작할 권한이 없습니다.", status=403)
+        raise ServiceError(_("이 업무를 시작할 권한이 없습니다."), status=403)
     message = message_started(process)
     if message is not None:  # it would wait at its start for ever
-        raise ServiceError(f"이 업무 절차는 '{message}' 메시지가 오면 시작됩니다 "
-                           f"(POST /api/v1/f/<기관>/messages).", status=409)
+        raise ServiceError(_("이 업무 절차는 '%(name)s' 메시지가 오면 시작됩니다 (POST "
+                             "/api/v1/f/<기관>/messages).",
+                             name=message), status=409)
     if subject_id is not None and (not is_id(subject_id) or session.scalar(
             select(Subject.id).where(Subject.id == subject_id,
                                      Subject.facility_id == workspace.facility.id)) is None):
-        raise ServiceError("대상자를 찾을 수 없습니다.", field="subject_id", status=404)
+        raise ServiceError(_("대상자를 찾을 수 없습니다."), field="subject_id", status=404)
     instance = start_in(
         session, rt, workspace.facility.id, unit.id, process.id, subject_id=subject_id,
         data=start_data(session, rt.registry, workspace.facility, unit.id),
@@ -376,10 +379,10 @@ def get_task(session: Session, workspace: Workspace, task_id: int) -> Task:
     task = session.scalar(select(Task).options(joinedload(Task.instance))
                           .where(Task.id == task_id, Task.facility_id == workspace.facility.id))
     if task is None:
-        raise ServiceError("업무를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("업무를 찾을 수 없습니다."), status=404)
     unit = task.instance.unit_function
     if not (may_work(workspace, task) or workspace.permissions.can(unit, "view")):
-        raise ServiceError("업무를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("업무를 찾을 수 없습니다."), status=404)
     return task
 
 
@@ -423,12 +426,12 @@ def complete_in(session: Session, rt: Runtime, task: Task, values: Mapping[str, 
     ``error`` as every step does.
     """
     if task.state != "ready":
-        raise ServiceError(ALREADY_DONE, status=409)
+        raise ServiceError(str(ALREADY_DONE), status=409)
     instance = task.instance
     workflow = runtime.load(instance.state, rt.engine())
     spiff = runtime.find_task(workflow, task.spiff_task_id)
     if spiff is None:
-        raise ServiceError(ALREADY_DONE, status=409)
+        raise ServiceError(str(ALREADY_DONE), status=409)
     data: dict[str, Any] = {}
     if record is not None:
         task.record_id = record.id
@@ -444,7 +447,8 @@ def complete_in(session: Session, rt: Runtime, task: Task, values: Mapping[str, 
     try:
         spiff.run()
     except Exception as error:
-        raise ServiceError(f"업무를 마치지 못했습니다: {_error_message(error)}") from error
+        raise ServiceError(_("업무를 마치지 못했습니다: %(error_message)s",
+                             error_message=_error_message(error))) from error
     task.state = "completed"
     task.completed_at = utcnow()
     task.completed_by_id = completed_by
@@ -477,9 +481,9 @@ def complete_task(session: Session, rt: Runtime, workspace: Workspace, task_id: 
     """Save the task's form as a record and move the process on, in one transaction."""
     task = get_task(session, workspace, task_id)
     if task.state != "ready":
-        raise ServiceError(ALREADY_DONE, status=409)
+        raise ServiceError(str(ALREADY_DONE), status=409)
     if not may_work(workspace, task):
-        raise ServiceError("이 업무를 처리할 권한이 없습니다.", status=403)
+        raise ServiceError(_("이 업무를 처리할 권한이 없습니다."), status=403)
     instance = task.instance
     record = None
     scope = task_scope(rt, workspace, task)
@@ -501,13 +505,13 @@ def claim_task(session: Session, rt: Runtime, workspace: Workspace, task_id: int
     """Take an unassigned task of one's role (맡기)."""
     task = get_task(session, workspace, task_id)
     if task.state != "ready":
-        raise ServiceError(ALREADY_DONE, status=409)
+        raise ServiceError(str(ALREADY_DONE), status=409)
     if task.assignee_id is not None:
         if task.assignee_id == workspace.user.id:
             return task
-        raise ServiceError("이미 다른 사람이 맡은 업무입니다.", status=409)
+        raise ServiceError(_("이미 다른 사람이 맡은 업무입니다."), status=409)
     if not may_work(workspace, task):
-        raise ServiceError("이 업무를 맡을 권한이 없습니다.", status=403)
+        raise ServiceError(_("이 업무를 맡을 권한이 없습니다."), status=403)
     task.assignee_id = workspace.user.id
     record_event(session, "task.claim", rt.actor, facility_id=task.facility_id,
                  target_type="task", target_id=task.id)
@@ -618,7 +622,7 @@ def get_instance(session: Session, workspace: Workspace, instance_id: int) -> Pr
         ProcessInstance.id == instance_id,
         ProcessInstance.facility_id == workspace.facility.id))
     if instance is None or not workspace.permissions.can(instance.unit_function, "view"):
-        raise ServiceError("업무 절차를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("업무 절차를 찾을 수 없습니다."), status=404)
     return instance
 
 
@@ -639,9 +643,9 @@ def retry_instance(session: Session, rt: Runtime, workspace: Workspace,
     instance = get_instance(session, workspace, instance_id)
     if not workspace.permissions.can(instance.unit_function, "approve") \
             and not workspace.user.is_platform_admin:
-        raise ServiceError("오류 난 업무를 다시 실행할 권한이 없습니다.", status=403)
+        raise ServiceError(_("오류 난 업무를 다시 실행할 권한이 없습니다."), status=403)
     if instance.status != "error":
-        raise ServiceError("오류 상태인 업무만 다시 실행할 수 있습니다.", status=409)
+        raise ServiceError(_("오류 상태인 업무만 다시 실행할 수 있습니다."), status=409)
     workflow = runtime.load(instance.state, rt.engine())
     runtime.retry(workflow)
     _advance(session, rt, instance, workflow)
@@ -747,7 +751,7 @@ def get_subject(session: Session, workspace: Workspace, subject_id: int) -> Subj
     subject = session.scalar(select(Subject).where(
         Subject.id == subject_id, Subject.facility_id == workspace.facility.id))
     if subject is None:
-        raise ServiceError("대상자를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("대상자를 찾을 수 없습니다."), status=404)
     return subject
 
 
@@ -762,11 +766,11 @@ def task_record(session: Session, task: Task) -> Record | None:
 
 # --- messages ------------------------------------------------------------------------------
 
-#: Why a delivered message reached nothing, or too much (Korean, for the API's error body).
-NO_RECEIVER = ("'{name}' 메시지를 기다리는 업무 절차가 없고, 이 메시지로 시작하는 업무 절차도 "
-               "없습니다.")
-AMBIGUOUS = ("'{name}' 메시지를 기다리는 업무 절차가 {count}건입니다. correlation 값으로 "
-             "하나를 가리키세요.")
+#: Why a delivered message reached nothing, or too much (for the API's error body).
+NO_RECEIVER = _l("'%(name)s' 메시지를 기다리는 업무 절차가 없고, 이 메시지로 시작하는 업무 "
+                 "절차도 없습니다.")
+AMBIGUOUS = _l("'%(name)s' 메시지를 기다리는 업무 절차가 %(count)s건입니다. correlation 값으로 "
+               "하나를 가리키세요.")
 
 
 #: Process data the platform writes itself: a message may not set it (``subject_id`` only as a
@@ -777,7 +781,8 @@ RESERVED_DATA = frozenset({"facility_id", "started_by", "last_completed_by", "ca
 def _refuse_reserved(values: Mapping[str, Any], *, field: str, also: frozenset[str]) -> None:
     for key in values:
         if not isinstance(key, str) or key in RESERVED_DATA | also or key.endswith("_record"):
-            raise ServiceError(f"메시지 값에 쓸 수 없는 이름입니다: {key}", field=field)
+            raise ServiceError(_("메시지 값에 쓸 수 없는 이름입니다: %(key)s",
+                                 key=key), field=field)
 
 
 @dataclass(frozen=True)
@@ -851,7 +856,7 @@ def deliver_message(session: Session, rt: Runtime, workspace: Workspace, name: s
     the user may view are searched; audited as ``process.message``."""
     facility = workspace.facility
     if facility is None:
-        raise ServiceError("기관을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("기관을 찾을 수 없습니다."), status=404)
     correlation = dict(correlation or {})
     _refuse_reserved(correlation, field="correlation", also=frozenset())
     _refuse_reserved(payload or {}, field="data", also=frozenset({"subject_id"}))
@@ -877,11 +882,11 @@ def deliver_message(session: Session, rt: Runtime, workspace: Workspace, name: s
             if receivers:
                 matches.append((instance, workflow, receivers))
     if len(matches) > 1:
-        raise ServiceError(AMBIGUOUS.format(name=name, count=len(matches)), status=409)
+        raise ServiceError(_(AMBIGUOUS.message, name=name, count=len(matches)), status=409)
     if matches:
         instance, workflow, receivers = matches[0]
         if not workspace.permissions.can(instance.unit_function, "update"):
-            raise ServiceError("이 업무 절차에 메시지를 보낼 권한이 없습니다.", status=403)
+            raise ServiceError(_("이 업무 절차에 메시지를 보낼 권한이 없습니다."), status=403)
         task, definition = receivers[0]
         _deliver_to(task, definition, payload)
         _advance(session, rt, instance, workflow, workspace=workspace)
@@ -908,18 +913,20 @@ def _start_by_message(session: Session, rt: Runtime, workspace: Workspace,
     found = [(unit, process_id) for unit in units for process_id in unit.processes
              if process_id in starting_ids]
     if not found:
-        raise ServiceError(NO_RECEIVER.format(name=name), status=404)
+        raise ServiceError(_(NO_RECEIVER.message, name=name), status=404)
     if len(found) > 1:
-        raise ServiceError(f"'{name}' 메시지로 시작하는 업무 절차가 {len(found)}개입니다 "
-                           f"({', '.join(p for _u, p in found)}).", status=409)
+        raise ServiceError(_("'%(name)s' 메시지로 시작하는 업무 절차가 %(count)s개입니다 "
+                             "(%(processes)s).",
+                             name=name, count=len(found),
+                             processes=', '.join(p for _u, p in found)), status=409)
     unit, process_id = found[0]
     if not workspace.permissions.can(unit.id, "create"):
-        raise ServiceError("이 업무를 시작할 권한이 없습니다.", status=403)
+        raise ServiceError(_("이 업무를 시작할 권한이 없습니다."), status=403)
     subject_id = correlation.get("subject_id", payload.get("subject_id"))
     if subject_id is not None and (not is_id(subject_id) or session.scalar(
             select(Subject.id).where(Subject.id == subject_id,
                                      Subject.facility_id == facility.id)) is None):
-        raise ServiceError("대상자를 찾을 수 없습니다.", field="subject_id", status=404)
+        raise ServiceError(_("대상자를 찾을 수 없습니다."), field="subject_id", status=404)
     process = rt.registry.processes[process_id]
     workflow = runtime.new_workflow(process, rt.engine())
     initial = {"facility_id": facility.id, "subject_id": subject_id,
@@ -937,7 +944,7 @@ def _start_by_message(session: Session, rt: Runtime, workspace: Workspace,
         state=runtime.TaskState.WAITING)
         if (definition := _message_definition(task.task_spec, name)) is not None]
     if not receivers:  # the BPMN changed under us: nothing waits at the start
-        raise ServiceError(NO_RECEIVER.format(name=name), status=404)
+        raise ServiceError(_(NO_RECEIVER.message, name=name), status=404)
     _deliver_to(*receivers[0], payload)
     _advance(session, rt, instance, workflow, workspace=workspace)
     return Delivery("started", instance)

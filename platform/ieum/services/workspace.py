@@ -16,6 +16,7 @@ from ieum.access.grants import (
 from ieum.access.officials import PublicRoles
 from ieum.access.officials import public_roles as _public_roles
 from ieum.definitions import Registry
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.store.models import Facility, User
 
@@ -86,7 +87,7 @@ def open_workspace(session: Session, registry: Registry, user: User,
     else:
         facility = next((f for f in facilities if f.code == facility_code), None)
         if facility is None:
-            raise ServiceError("기관을 찾을 수 없습니다.", status=404)
+            raise ServiceError(_("기관을 찾을 수 없습니다."), status=404)
     if facility is None:
         return Workspace(user, None, facilities, Permissions(frozenset()), ())
     roles = frozenset(a.role for a in assignments if a.facility_id == facility.id)

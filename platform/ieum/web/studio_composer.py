@@ -136,7 +136,7 @@ def edit_profile(key: str) -> str:
                       "abstract": body.get("abstract") is True}
                      for code, body in sorted(bodies.items())],
         "bases": {code: _inherited(code, bodies) for code in bodies},
-        "actions": ACTION_TITLES,
+        "actions": {action: str(title) for action, title in ACTION_TITLES.items()},
         "action_order": list(ACTION_TITLES),
         "scopes": [{"id": scope, "title": profiles.SCOPE_TITLES[scope]} for scope in SCOPES],
     }
@@ -189,7 +189,7 @@ def edit_unit(key: str) -> str:
         "draft_forms": drafts.get("form", []),
         "draft_processes": drafts.get("process", []),
         "feeds": sorted(extensions.feed_names()),
-        "actions": ACTION_TITLES,
+        "actions": {action: str(title) for action, title in ACTION_TITLES.items()},
         "action_order": list(ACTION_TITLES),
         "types": units.TYPES,
         "type_order": list(units.TYPES),

@@ -20,7 +20,9 @@ from ieum.access.audit import Actor, ChainCheck, check_chain, purge_events, reco
 from ieum.access.grants import Permissions, user_facilities
 from ieum.config import KST
 from ieum.definitions import Registry
-from ieum.korean import josa
+from ieum.i18n import content_text, josa, lazy_pgettext
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services.transactions import transaction
 from ieum.services.workspace import Workspace, open_workspace
@@ -31,94 +33,129 @@ MIN_RETENTION_DAYS = 730  # 2 years: the legal minimum for this system (docs: pr
 RETENTION_SETTING = "IEUM_AUDIT_RETENTION_DAYS"
 
 ACTION_TITLES = {
-    "login.success": "로그인",
-    "login.failure": "로그인 실패",
-    "login.lockout": "계정 잠금",
-    "logout": "로그아웃",
-    "record.create": "기록 작성",
-    "record.update": "기록 수정",
-    "record.delete": "기록 삭제",
-    "record.view": "개인정보 열람",
-    "record.export": "엑셀 내려받기",
-    "record.import": "엑셀 올리기",
-    "attachment.download": "파일 내려받기",
-    "role.grant": "권한 부여",
-    "role.revoke": "권한 회수",
-    "rrn.reveal": "주민등록번호 확인",
-    "task.complete": "업무 처리",
-    "task.claim": "업무 맡기",
-    "process.start": "업무 시작",
-    "process.retry": "업무 다시 실행",
-    "process.timer": "기한 경과 처리",
-    "closing.set": "마감 설정",
-    "user.create": "사용자 등록",
-    "facility.create": "기관 등록",
-    "facility.update": "기관 정보 수정",
-    "case.assign": "담당자 지정",
-    "case.lock": "사례 종결(잠금)",
-    "audit.view": "감사 기록 열람",
-    "audit.verify": "무결성 검사",
-    "audit.purge": "감사 기록 정리",
-    "approval.submit": "결재 올리기",
-    "approval_line.set": "결재선 변경",
-    "payroll.confirm": "급여대장 확정",
-    "donation.receipts": "기부금 영수증 발급",
-    "donation.receipt.print": "기부금 영수증 출력",
-    "application.create": "복지사업 신청",
-    "application.decide": "복지사업 결정",
-    "application.view": "복지사업 신청 열람",
-    "application.withdraw": "복지사업 신청 취소",
-    "consent.record": "정보공유 동의 기록",
-    "consent.withdraw": "정보공유 동의 철회",
-    "history.view": "통합 서비스 이력 열람",
-    "need.register": "서비스 욕구 등록",
-    "need.close": "서비스 욕구 종료",
-    "referral.send": "서비스 의뢰",
-    "referral.cancel": "서비스 의뢰 취소",
-    "referral.override": "의뢰 필수항목 예외",
-    "report.generate": "보고서 작성",
-    "report.regenerate": "보고서 다시 작성",
-    "report.submit": "보고서 제출",
-    "report.note": "보고서 의견",
-    "report.remind": "보고 기한 알림",
-    "report.view": "보고서 열람",
-    "program.save": "복지사업 저장",
-    "program.simulate": "복지사업 모의계산",
-    "role.grant_public": "공공 역할 부여",
+    "login.success": lazy_pgettext("audit action", "로그인"),
+    "login.failure": lazy_pgettext("audit action", "로그인 실패"),
+    "login.lockout": lazy_pgettext("audit action", "계정 잠금"),
+    "logout": lazy_pgettext("audit action", "로그아웃"),
+    "record.create": lazy_pgettext("audit action", "기록 작성"),
+    "record.update": lazy_pgettext("audit action", "기록 수정"),
+    "record.delete": lazy_pgettext("audit action", "기록 삭제"),
+    "record.view": lazy_pgettext("audit action", "개인정보 열람"),
+    "record.export": lazy_pgettext("audit action", "엑셀 내려받기"),
+    "record.import": lazy_pgettext("audit action", "엑셀 올리기"),
+    "attachment.download": lazy_pgettext("audit action", "파일 내려받기"),
+    "role.grant": lazy_pgettext("audit action", "권한 부여"),
+    "role.revoke": lazy_pgettext("audit action", "권한 회수"),
+    "rrn.reveal": lazy_pgettext("audit action", "주민등록번호 확인"),
+    "task.complete": lazy_pgettext("audit action", "업무 처리"),
+    "task.claim": lazy_pgettext("audit action", "업무 맡기"),
+    "process.start": lazy_pgettext("audit action", "업무 시작"),
+    "process.retry": lazy_pgettext("audit action", "업무 다시 실행"),
+    "process.timer": lazy_pgettext("audit action", "기한 경과 처리"),
+    "closing.set": lazy_pgettext("audit action", "마감 설정"),
+    "user.create": lazy_pgettext("audit action", "사용자 등록"),
+    "facility.create": lazy_pgettext("audit action", "기관 등록"),
+    "facility.update": lazy_pgettext("audit action", "기관 정보 수정"),
+    "case.assign": lazy_pgettext("audit action", "담당자 지정"),
+    "case.lock": lazy_pgettext("audit action", "사례 종결(잠금)"),
+    "audit.view": lazy_pgettext("audit action", "감사 기록 열람"),
+    "audit.verify": lazy_pgettext("audit action", "무결성 검사"),
+    "audit.purge": lazy_pgettext("audit action", "감사 기록 정리"),
+    "approval.submit": lazy_pgettext("audit action", "결재 올리기"),
+    "approval_line.set": lazy_pgettext("audit action", "결재선 변경"),
+    "payroll.confirm": lazy_pgettext("audit action", "급여대장 확정"),
+    "donation.receipts": lazy_pgettext("audit action", "기부금 영수증 발급"),
+    "donation.receipt.print": lazy_pgettext("audit action", "기부금 영수증 출력"),
+    "application.create": lazy_pgettext("audit action", "복지사업 신청"),
+    "application.decide": lazy_pgettext("audit action", "복지사업 결정"),
+    "application.view": lazy_pgettext("audit action", "복지사업 신청 열람"),
+    "application.withdraw": lazy_pgettext("audit action", "복지사업 신청 취소"),
+    "consent.record": lazy_pgettext("audit action", "정보공유 동의 기록"),
+    "consent.withdraw": lazy_pgettext("audit action", "정보공유 동의 철회"),
+    "history.view": lazy_pgettext("audit action", "통합 서비스 이력 열람"),
+    "need.register": lazy_pgettext("audit action", "서비스 욕구 등록"),
+    "need.close": lazy_pgettext("audit action", "서비스 욕구 종료"),
+    "referral.send": lazy_pgettext("audit action", "서비스 의뢰"),
+    "referral.cancel": lazy_pgettext("audit action", "서비스 의뢰 취소"),
+    "referral.override": lazy_pgettext("audit action", "의뢰 필수항목 예외"),
+    "report.generate": lazy_pgettext("audit action", "보고서 작성"),
+    "report.regenerate": lazy_pgettext("audit action", "보고서 다시 작성"),
+    "report.submit": lazy_pgettext("audit action", "보고서 제출"),
+    "report.note": lazy_pgettext("audit action", "보고서 의견"),
+    "report.remind": lazy_pgettext("audit action", "보고 기한 알림"),
+    "report.view": lazy_pgettext("audit action", "보고서 열람"),
+    "program.save": lazy_pgettext("audit action", "복지사업 저장"),
+    "program.simulate": lazy_pgettext("audit action", "복지사업 모의계산"),
+    "role.grant_public": lazy_pgettext("audit action", "공공 역할 부여"),
 }
 
 #: Korean names of the keys of an event's detail (shown instead of ``key=value``).
 DETAIL_TITLES = {
-    "unit": "업무", "units": "업무", "form": "양식", "status": "상태", "fields": "바뀐 항목",
-    "reason": "사유", "process": "절차", "task": "단계", "record": "기록", "instance": "업무",
-    "pay_month": "귀속월", "total": "합계", "before": "이전",
-    "after": "이후", "worker": "담당자", "by": "방법", "field": "항목", "login": "아이디",
-    "role": "역할", "valid_from": "시작일", "valid_to": "종료일", "year": "연도",
-    "count": "건수", "number": "번호", "numbers": "번호", "error": "오류", "kind": "종류",
-    "to_facility": "받는 기관", "from_facility": "보낸 기관", "consent": "동의",
-    "previous_valid_to": "이전 종료일", "days": "일수", "closed_through": "마감일",
-    "subject": "대상자", "ip": "접속 주소", "filters": "조건", "rows": "행 수",
+    "unit": lazy_pgettext("audit detail", "업무"),
+    "units": lazy_pgettext("audit detail", "업무"),
+    "form": lazy_pgettext("audit detail", "양식"),
+    "status": lazy_pgettext("audit detail", "상태"),
+    "fields": lazy_pgettext("audit detail", "바뀐 항목"),
+    "reason": lazy_pgettext("audit detail", "사유"),
+    "process": lazy_pgettext("audit detail", "절차"),
+    "task": lazy_pgettext("audit detail", "단계"),
+    "record": lazy_pgettext("audit detail", "기록"),
+    "instance": lazy_pgettext("audit detail", "업무"),
+    "pay_month": lazy_pgettext("audit detail", "귀속월"),
+    "total": lazy_pgettext("audit detail", "합계"),
+    "before": lazy_pgettext("audit detail", "이전"),
+    "after": lazy_pgettext("audit detail", "이후"),
+    "worker": lazy_pgettext("audit detail", "담당자"),
+    "by": lazy_pgettext("audit detail", "방법"),
+    "field": lazy_pgettext("audit detail", "항목"),
+    "login": lazy_pgettext("audit detail", "아이디"),
+    "role": lazy_pgettext("audit detail", "역할"),
+    "valid_from": lazy_pgettext("audit detail", "시작일"),
+    "valid_to": lazy_pgettext("audit detail", "종료일"),
+    "year": lazy_pgettext("audit detail", "연도"),
+    "count": lazy_pgettext("audit detail", "건수"),
+    "number": lazy_pgettext("audit detail", "번호"),
+    "numbers": lazy_pgettext("audit detail", "번호"),
+    "error": lazy_pgettext("audit detail", "오류"),
+    "kind": lazy_pgettext("audit detail", "종류"),
+    "to_facility": lazy_pgettext("audit detail", "받는 기관"),
+    "from_facility": lazy_pgettext("audit detail", "보낸 기관"),
+    "consent": lazy_pgettext("audit detail", "동의"),
+    "previous_valid_to": lazy_pgettext("audit detail", "이전 종료일"),
+    "days": lazy_pgettext("audit detail", "일수"),
+    "closed_through": lazy_pgettext("audit detail", "마감일"),
+    "subject": lazy_pgettext("audit detail", "대상자"),
+    "ip": lazy_pgettext("audit detail", "접속 주소"),
+    "filters": lazy_pgettext("audit detail", "조건"),
+    "rows": lazy_pgettext("audit detail", "행 수"),
 }
-_DETAIL_VALUES = {"first_save": "처음 저장한 사람", "team_leader": "팀장 지정",
-                  "approved_request": "변경요청 승인", "final": "저장", "draft": "임시저장",
-                  "locked": "확정", True: "예", False: "아니오"}
+_DETAIL_VALUES = {
+    "first_save": _l("처음 저장한 사람"),
+    "team_leader": _l("팀장 지정"),
+    "approved_request": _l("변경요청 승인"),
+    "final": lazy_pgettext("record status", "저장"),
+    "draft": lazy_pgettext("record status", "임시저장"),
+    "locked": lazy_pgettext("record status", "확정"),
+    True: _l("예"),
+    False: _l("아니오"),
+}
 
 TARGET_TITLES = {
-    "record": "기록",
-    "attachment": "첨부파일",
-    "facility": "기관",
-    "form": "양식",
-    "process_instance": "업무",
-    "task": "업무 단계",
-    "user": "사용자",
-    "audit_event": "감사 기록",
-    "audit_log": "감사 기록",
+    "record": lazy_pgettext("audit detail", "기록"),
+    "attachment": lazy_pgettext("audit detail", "첨부파일"),
+    "facility": lazy_pgettext("audit detail", "기관"),
+    "form": lazy_pgettext("audit detail", "양식"),
+    "process_instance": lazy_pgettext("audit detail", "업무"),
+    "task": lazy_pgettext("audit detail", "업무 단계"),
+    "user": lazy_pgettext("audit detail", "사용자"),
+    "audit_event": lazy_pgettext("audit detail", "감사 기록"),
+    "audit_log": lazy_pgettext("audit detail", "감사 기록"),
 }
 
 
 def action_title(action: str) -> str:
-    """The Korean name of an audit action; the id itself when unknown."""
-    return ACTION_TITLES.get(action, action)
+    """The name of an audit action in the request's language; the id itself when unknown."""
+    return str(ACTION_TITLES.get(action, action))
 
 
 def action_titles(session: Session, facility_id: int) -> list[tuple[str, str]]:
@@ -129,7 +166,7 @@ def action_titles(session: Session, facility_id: int) -> list[tuple[str, str]]:
 
 
 def target_title(target_type: str | None) -> str:
-    return TARGET_TITLES.get(target_type or "", target_type or "")
+    return str(TARGET_TITLES.get(target_type or "", target_type or ""))
 
 
 # ---------------------------------------------------------------- search
@@ -162,13 +199,14 @@ class AuditFilters:
             try:
                 return dt.date.fromisoformat(value)
             except ValueError:
-                raise ServiceError(f"{josa(title, '이')} 올바른 날짜가 아닙니다 (예: 2026-03-02).",
+                raise ServiceError(_("%(title)s 올바른 날짜가 아닙니다 (예: 2026-03-02).",
+                                     title=josa(title, '이')),
                                    field=name) from None
 
         subject = text("subject", 18)
         if subject is not None and not subject.isdigit():
-            raise ServiceError("대상자 번호는 숫자로 입력하세요.", field="subject")
-        return cls(date_from=day("from", "시작일"), date_to=day("to", "종료일"),
+            raise ServiceError(_("대상자 번호는 숫자로 입력하세요."), field="subject")
+        return cls(date_from=day("from", _("시작일")), date_to=day("to", _("종료일")),
                    login=text("login", 64), action=text("action", 64),
                    subject_id=int(subject) if subject else None,
                    target_type=text("target_type", 32), target_id=text("target_id", 64))
@@ -254,7 +292,7 @@ def audit_workspace(session: Session, registry: Registry, user: User, facility_c
         ws = Workspace(user, facility, tuple(user_facilities(session, user, day)),
                        Permissions(frozenset()), ())
     if not (ws.permissions.administers or user.is_platform_admin):
-        raise ServiceError("감사 기록은 기관관리자만 볼 수 있습니다.", status=403)
+        raise ServiceError(_("감사 기록은 기관관리자만 볼 수 있습니다."), status=403)
     return ws
 
 
@@ -301,9 +339,9 @@ def detail_text(detail: Mapping[str, Any] | None,
 
     def word(value: Any) -> str:
         if isinstance(value, bool) or value is None:
-            return _DETAIL_VALUES.get(value, "") if value is not None else "-"
+            return str(_DETAIL_VALUES.get(value, "")) if value is not None else "-"
         if isinstance(value, str):
-            return names.get(value) or _DETAIL_VALUES.get(value, value)
+            return content_text(names.get(value)) or str(_DETAIL_VALUES.get(value, value))
         if isinstance(value, int | float):
             return f"{value:,}" if isinstance(value, int) and abs(value) >= 10_000 else str(value)
         if isinstance(value, list):
@@ -312,7 +350,7 @@ def detail_text(detail: Mapping[str, Any] | None,
 
     def shown(key: str, value: Any) -> str:
         if key == "role" and isinstance(value, str) and value in roles:
-            return roles[value]
+            return content_text(roles[value])
         return word(value)
 
     return " · ".join(f"{DETAIL_TITLES.get(key, key)}: {shown(key, value)}"
@@ -330,10 +368,12 @@ def retention_days() -> int:
     try:
         days = int(configured)
     except ValueError:
-        raise ServiceError(f"{RETENTION_SETTING} 값은 일수(정수)여야 합니다: {configured}"
+        raise ServiceError(_("%(setting)s 값은 일수(정수)여야 합니다: %(configured)s",
+                             setting=RETENTION_SETTING, configured=configured)
                            ) from None
     if days < 1:
-        raise ServiceError(f"{RETENTION_SETTING} 값은 1 이상이어야 합니다: {configured}")
+        raise ServiceError(_("%(setting)s 값은 1 이상이어야 합니다: %(configured)s",
+                             setting=RETENTION_SETTING, configured=configured))
     return days
 
 
@@ -348,11 +388,11 @@ def purge_older_than(session: Session, days: int, actor: Actor, *, force: bool =
                      now: dt.datetime | None = None) -> int:
     """Purge what is older than ``days`` days; fewer than 730 days is refused unless forced."""
     if days < 1:
-        raise ServiceError("보존 기간은 1일 이상이어야 합니다.")
+        raise ServiceError(_("보존 기간은 1일 이상이어야 합니다."))
     if days < MIN_RETENTION_DAYS and not force:
         raise ServiceError(
-            f"접속기록은 최소 {MIN_RETENTION_DAYS}일(2년) 보관해야 합니다 "
-            f"(개인정보의 안전성 확보조치 기준): {days}일은 너무 짧습니다. "
-            "꼭 필요하면 --force 를 붙이세요.")
+            _("접속기록은 최소 %(minimum)s일(2년) 보관해야 합니다 (개인정보의 안전성 "
+              "확보조치 기준): %(days)s일은 너무 짧습니다. 꼭 필요하면 --force 를 붙이세요.",
+              minimum=MIN_RETENTION_DAYS, days=days))
     before = (now or utcnow()) - dt.timedelta(days=days)
     return purge(session, before, actor, {"days": days, "forced": days < MIN_RETENTION_DAYS})

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
+from ieum.i18n import content_text
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services.admin import users as accounts
 from ieum.services.transactions import transaction
@@ -25,19 +27,21 @@ def create_facility(session: Session, registry: Registry, *, code: str, name: st
                     actor: Actor | None = None) -> Facility:
     if not CODE_PATTERN.match(code):
         raise ServiceError(
-            "기관 코드는 영문 소문자, 숫자, '-'로 된 2~32자여야 합니다.", field="code"
+            _("기관 코드는 영문 소문자, 숫자, '-'로 된 2~32자여야 합니다."), field="code"
         )
     if not name.strip():
-        raise ServiceError("기관명은 필수 입력 항목입니다.", field="name")
+        raise ServiceError(_("기관명은 필수 입력 항목입니다."), field="name")
     profile = registry.profiles.get(profile_code)
     if profile is None:
-        raise ServiceError(f"등록되지 않은 시설유형입니다: {profile_code}", field="profile_code")
+        raise ServiceError(_("등록되지 않은 시설유형입니다: %(profile_code)s",
+                             profile_code=profile_code), field="profile_code")
     if not REGION_PATTERN.match(region_code):
-        raise ServiceError("시·군·구 코드는 숫자 5자리여야 합니다.", field="region_code")
+        raise ServiceError(_("시·군·구 코드는 숫자 5자리여야 합니다."), field="region_code")
     if capacity is not None and capacity < 0:
-        raise ServiceError("정원은 0 이상이어야 합니다.", field="capacity")
+        raise ServiceError(_("정원은 0 이상이어야 합니다."), field="capacity")
     if session.scalar(select(Facility.id).where(Facility.code == code)) is not None:
-        raise ServiceError(f"이미 등록된 기관 코드입니다: {code}", field="code", status=409)
+        raise ServiceError(_("이미 등록된 기관 코드입니다: %(code)s",
+                             code=code), field="code", status=409)
     facility = Facility(code=code, name=name.strip(), profile_code=profile_code,
                         region_code=region_code, capacity=capacity,
                         official_kind_code=profile.official_kind_code)
@@ -96,7 +100,7 @@ def facility_overviews(session: Session, registry: Registry, day: dt.date, *,
 def get_facility(session: Session, code: str) -> Facility:
     facility = session.scalar(select(Facility).where(Facility.code == code))
     if facility is None:
-        raise ServiceError(f"기관을 찾을 수 없습니다: {code}", status=404)
+        raise ServiceError(_("기관을 찾을 수 없습니다: %(code)s", code=code), status=404)
     return facility
 
 
@@ -104,11 +108,13 @@ def administering_role(registry: Registry, profile_code: str) -> str:
     """The first role of the profile that administers a facility of it."""
     profile = registry.profiles.get(profile_code)
     if profile is None:
-        raise ServiceError(f"등록되지 않은 시설유형입니다: {profile_code}", field="profile_code")
+        raise ServiceError(_("등록되지 않은 시설유형입니다: %(profile_code)s",
+                             profile_code=profile_code), field="profile_code")
     for role in profile.roles.values():
         if role.administers:
             return role.id
-    raise ServiceError(f"'{profile.title}'에는 기관을 관리하는 역할이 없습니다.",
+    raise ServiceError(_("'%(title)s'에는 기관을 관리하는 역할이 없습니다.",
+                         title=content_text(profile.title)),
                        field="profile_code")
 
 
@@ -122,10 +128,11 @@ def register_facility(session: Session, registry: Registry, *, code: str, name: 
     from ``valid_from``. Everything happens in the caller's transaction, which must be rolled
     back on a ``ServiceError``; errors about the administrator name ``admin_*`` fields."""
     if admin_login and new_admin is not None:
-        raise ServiceError("기관관리자는 기존 사용자와 새 사용자 중 하나만 지정하세요.",
+        raise ServiceError(_("기관관리자는 기존 사용자와 새 사용자 중 하나만 지정하세요."),
                            field="admin_mode")
     if len(name.strip()) > NAME_MAX:
-        raise ServiceError(f"기관명은 {NAME_MAX}자 이하여야 합니다.", field="name")
+        raise ServiceError(_("기관명은 %(limit)s자 이하여야 합니다.",
+                             limit=NAME_MAX), field="name")
     facility = create_facility(session, registry, code=code, name=name,
                                profile_code=profile_code, region_code=region_code,
                                capacity=capacity, actor=actor)
@@ -164,13 +171,14 @@ def update_facility(session: Session, registry: Registry, facility: Facility, *,
     changes; nothing is written when there are none."""
     name = name.strip()
     if not name:
-        raise ServiceError("기관명은 필수 입력 항목입니다.", field="name")
+        raise ServiceError(_("기관명은 필수 입력 항목입니다."), field="name")
     if len(name) > NAME_MAX:
-        raise ServiceError(f"기관명은 {NAME_MAX}자 이하여야 합니다.", field="name")
+        raise ServiceError(_("기관명은 %(limit)s자 이하여야 합니다.",
+                             limit=NAME_MAX), field="name")
     if not REGION_PATTERN.match(region_code):
-        raise ServiceError("시·군·구 코드는 숫자 5자리여야 합니다.", field="region_code")
+        raise ServiceError(_("시·군·구 코드는 숫자 5자리여야 합니다."), field="region_code")
     if capacity is not None and capacity < 0:
-        raise ServiceError("정원은 0 이상이어야 합니다.", field="capacity")
+        raise ServiceError(_("정원은 0 이상이어야 합니다."), field="capacity")
     wanted = {"name": name, "region_code": region_code, "capacity": capacity}
     if profile_code and profile_code != facility.profile_code:
         _check_profile_change(session, registry, facility, profile_code, day)
@@ -193,18 +201,20 @@ def _check_profile_change(session: Session, registry: Registry, facility: Facili
                           profile_code: str, day: dt.date) -> None:
     profile = registry.profiles.get(profile_code)
     if profile is None:
-        raise ServiceError(f"등록되지 않은 시설유형입니다: {profile_code}", field="profile_code")
+        raise ServiceError(_("등록되지 않은 시설유형입니다: %(profile_code)s",
+                             profile_code=profile_code), field="profile_code")
     if facility_has_records(session, facility):
-        raise ServiceError("기록이 있는 기관은 시설유형을 바꿀 수 없습니다. "
-                           "새 시설유형으로 기관을 새로 등록하세요.",
+        raise ServiceError(_("기록이 있는 기관은 시설유형을 바꿀 수 없습니다. 새 시설유형으로 "
+                             "기관을 새로 등록하세요."),
                            field="profile_code", status=409)
     held = session.scalars(select(RoleAssignment.role).where(
         RoleAssignment.facility_id == facility.id, RoleAssignment.valid_to >= day
     ).distinct()).all()
     missing = sorted(role for role in held if role not in profile.roles)
     if missing:
-        raise ServiceError(f"'{profile.title}'에 없는 역할이 부여되어 있어 시설유형을 바꿀 수 "
-                           f"없습니다: {', '.join(missing)}. 먼저 그 권한을 회수하세요.",
+        raise ServiceError(_("'%(title)s'에 없는 역할이 부여되어 있어 시설유형을 바꿀 수 "
+                             "없습니다: %(grants)s. 먼저 그 권한을 회수하세요.",
+                             title=content_text(profile.title), grants=', '.join(missing)),
                            field="profile_code", status=409)
 
 

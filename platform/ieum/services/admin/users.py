@@ -20,6 +20,9 @@ from ieum.access.passwords import hash_password, policy_problems, verify_passwor
 from ieum.access.sessions import end_sessions
 from ieum.access.tokens import issue_token, revoke_token, user_for_token
 from ieum.definitions import Registry
+from ieum.i18n import content_text
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError, form_date
 from ieum.services.transactions import transaction
 from ieum.store.models import OPEN_ENDED, Facility, RoleAssignment, User
@@ -33,15 +36,16 @@ def create_user(session: Session, *, login: str, name: str, password: str,
     login = login.strip().lower()
     if not LOGIN_PATTERN.match(login):
         raise ServiceError(
-            "아이디는 영문 소문자·숫자로 시작하고 영문 소문자, 숫자, '.', '_', '-'로 된 "
-            "3~64자여야 합니다.", field="login")
+            _("아이디는 영문 소문자·숫자로 시작하고 영문 소문자, 숫자, '.', "
+              "'_', '-'로 된 3~64자여야 합니다."), field="login")
     if not name.strip():
-        raise ServiceError("이름은 필수 입력 항목입니다.", field="name")
+        raise ServiceError(_("이름은 필수 입력 항목입니다."), field="name")
     problems = policy_problems(password, login=login, name=name)
     if problems:
         raise ServiceError(problems[0], field="password")
     if session.scalar(select(User.id).where(User.login == login)) is not None:
-        raise ServiceError(f"이미 사용 중인 아이디입니다: {login}", field="login", status=409)
+        raise ServiceError(_("이미 사용 중인 아이디입니다: %(login)s",
+                             login=login), field="login", status=409)
     user = User(login=login, name=name.strip(), password_hash=hash_password(password),
                 is_active=True, is_platform_admin=platform_admin)
     session.add(user)
@@ -57,13 +61,15 @@ def grant_role(session: Session, registry: Registry, *, user: User, facility: Fa
     """Give ``user`` a role of the facility's profile, refusing unknown and exclusive roles."""
     profile = registry.profiles.get(facility.profile_code)
     if profile is None:
-        raise ServiceError(f"기관 유형을 찾을 수 없습니다: {facility.profile_code}")
+        raise ServiceError(_("기관 유형을 찾을 수 없습니다: %(profile_code)s",
+                             profile_code=facility.profile_code))
     if role not in profile.roles:
-        known = ", ".join(f"{r.title}({r.id})" for r in profile.roles.values())
-        raise ServiceError(f"'{profile.title}'에 없는 역할입니다: {role} (가능한 역할: {known})",
+        known = ", ".join(f"{content_text(r.title)}({r.id})" for r in profile.roles.values())
+        raise ServiceError(_("'%(title)s'에 없는 역할입니다: %(role)s (가능한 역할: %(known)s)",
+                             title=content_text(profile.title), role=role, known=known),
                            field="role")
     if valid_from > valid_to:
-        raise ServiceError("권한 시작일은 종료일보다 늦을 수 없습니다.", field="valid_from")
+        raise ServiceError(_("권한 시작일은 종료일보다 늦을 수 없습니다."), field="valid_from")
     _lock_facility(session, facility)
     overlapping = session.scalars(
         select(RoleAssignment).where(
@@ -75,13 +81,15 @@ def grant_role(session: Session, registry: Registry, *, user: User, facility: Fa
     ).all()
     for existing in overlapping:
         if existing.role == role:
-            raise ServiceError(f"같은 기간에 이미 부여된 역할입니다: {profile.roles[role].title}",
+            raise ServiceError(_("같은 기간에 이미 부여된 역할입니다: %(title)s",
+                                 title=content_text(profile.roles[role].title)),
                                field="role", status=409)
         for group in profile.exclusive_roles:
             if role in group and existing.role in group:
                 raise ServiceError(
-                    f"'{profile.roles[existing.role].title}' 역할과 "
-                    f"'{profile.roles[role].title}' 역할은 함께 부여할 수 없습니다.",
+                    _("'%(title)s' 역할과 '%(title2)s' 역할은 함께 부여할 수 없습니다.",
+                      title=content_text(profile.roles[existing.role].title),
+                      title2=content_text(profile.roles[role].title)),
                     field="role", status=409)
     assignment = RoleAssignment(user_id=user.id, facility_id=facility.id, role=role,
                                 valid_from=valid_from, valid_to=valid_to,
@@ -102,13 +110,15 @@ def grant_official_role(session: Session, *, user: User, role: str, region_code:
     """Give ``user`` a public-sector role: ``region_official`` of one 시·군·구 (or nationwide
     when ``region_code`` is None), ``program_designer`` or ``program_reviewer``."""
     if role not in PUBLIC_ROLES:
-        known = ", ".join(f"{title}({code})" for code, title in PUBLIC_ROLES.items())
-        raise ServiceError(f"없는 공공 역할입니다: {role} (가능한 역할: {known})", field="role")
+        known = ", ".join(f"{_(title)}({code})" for code, title in PUBLIC_ROLES.items())
+        raise ServiceError(_("없는 공공 역할입니다: %(role)s (가능한 역할: %(known)s)",
+                             role=role, known=known), field="role")
     region_code = (region_code or "").strip() or None
     if region_code is not None and not re.fullmatch(r"\d{5}", region_code):
-        raise ServiceError("지역 코드는 시·군·구 코드 5자리 숫자여야 합니다.", field="region_code")
+        raise ServiceError(_("지역 코드는 시·군·구 코드 5자리 숫자여야 "
+                             "합니다."), field="region_code")
     if valid_from > valid_to:
-        raise ServiceError("권한 시작일은 종료일보다 늦을 수 없습니다.", field="valid_from")
+        raise ServiceError(_("권한 시작일은 종료일보다 늦을 수 없습니다."), field="valid_from")
     duplicate = session.scalar(
         select(OfficialRole.id).where(
             OfficialRole.user_id == user.id, OfficialRole.role == role,
@@ -116,7 +126,8 @@ def grant_official_role(session: Session, *, user: User, role: str, region_code:
             else OfficialRole.region_code == region_code,
             OfficialRole.valid_from <= valid_to, OfficialRole.valid_to >= valid_from))
     if duplicate is not None:
-        raise ServiceError(f"같은 기간에 이미 부여된 역할입니다: {PUBLIC_ROLES[role]}",
+        raise ServiceError(_("같은 기간에 이미 부여된 역할입니다: %(value)s",
+                             value=_(PUBLIC_ROLES[role])),
                            field="role", status=409)
     row = OfficialRole(user_id=user.id, role=role, region_code=region_code,
                        valid_from=valid_from, valid_to=valid_to,
@@ -132,7 +143,7 @@ def grant_official_role(session: Session, *, user: User, role: str, region_code:
 
 # --- 사용자 권한관리: who holds which role in a facility, and revoking -------------------------
 
-ASSIGNMENT_STATES = {"active": "사용중", "planned": "예정", "ended": "만료"}
+ASSIGNMENT_STATES = {"active": _l("사용중"), "planned": _l("예정"), "ended": _l("만료")}
 
 
 def assignment_state(assignment: RoleAssignment, day: dt.date) -> str:
@@ -178,12 +189,14 @@ def find_user(session: Session, login: str) -> User:
     """The active account with ``login``, or a 404 naming the login."""
     login = (login or "").strip().lower()
     if not login:
-        raise ServiceError("아이디를 입력하세요.", field="login")
+        raise ServiceError(_("아이디를 입력하세요."), field="login")
     user = session.scalar(select(User).where(User.login == login))
     if user is None:
-        raise ServiceError(f"사용자를 찾을 수 없습니다: {login}", field="login", status=404)
+        raise ServiceError(_("사용자를 찾을 수 없습니다: %(login)s",
+                             login=login), field="login", status=404)
     if not user.is_active:
-        raise ServiceError(f"사용이 중지된 계정입니다: {login}", field="login", status=409)
+        raise ServiceError(_("사용이 중지된 계정입니다: %(login)s",
+                             login=login), field="login", status=409)
     return user
 
 
@@ -214,10 +227,10 @@ def revoke_role(session: Session, registry: Registry, *, facility: Facility,
     assignment = session.scalar(select(RoleAssignment).where(
         RoleAssignment.id == assignment_id, RoleAssignment.facility_id == facility.id))
     if assignment is None:
-        raise ServiceError("권한을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("권한을 찾을 수 없습니다."), status=404)
     yesterday = day - dt.timedelta(days=1)
     if assignment.valid_to <= yesterday:
-        raise ServiceError("이미 만료된 권한입니다.", status=409)
+        raise ServiceError(_("이미 만료된 권한입니다."), status=409)
     administering = _administering(registry, facility)
     if assignment.role in administering and assignment.active_on(day):
         remaining = session.scalars(select(RoleAssignment).where(
@@ -230,12 +243,12 @@ def revoke_role(session: Session, registry: Registry, *, facility: Facility,
         own = actor is not None and actor.user_id == assignment.user_id
         if own and not any(other.user_id == assignment.user_id for other in remaining):
             raise ServiceError(
-                "자신의 마지막 관리자 권한은 회수할 수 없습니다. "
-                "다른 관리자에게 회수를 요청하세요.", status=409)
+                _("자신의 마지막 관리자 권한은 회수할 수 없습니다. 다른 관리자에게 "
+                  "회수를 요청하세요."), status=409)
         if not remaining:
             raise ServiceError(
-                "기관의 마지막 관리자 권한은 회수할 수 없습니다. "
-                "먼저 다른 사용자에게 관리자 역할을 부여하세요.", status=409)
+                _("기관의 마지막 관리자 권한은 회수할 수 없습니다. 먼저 다른 "
+                  "사용자에게 관리자 역할을 부여하세요."), status=409)
     previous = (assignment.valid_from, assignment.valid_to)
     assignment.valid_to = yesterday
     if assignment.valid_from > yesterday:
@@ -265,7 +278,7 @@ def find_assignment(session: Session, facility: Facility, assignment_id: int) ->
     found = session.scalar(select(RoleAssignment).where(
         RoleAssignment.id == assignment_id, RoleAssignment.facility_id == facility.id))
     if found is None:
-        raise ServiceError("권한을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("권한을 찾을 수 없습니다."), status=404)
     return found
 
 
@@ -290,7 +303,7 @@ def create_member(session: Session, registry: Registry, *, facility: Facility, l
                   actor: Actor | None = None) -> User:
     """Create an account and give it a role of ``facility``, both or neither; commits."""
     if password != password_confirm:
-        raise ServiceError("비밀번호 확인이 일치하지 않습니다.", field="password_confirm")
+        raise ServiceError(_("비밀번호 확인이 일치하지 않습니다."), field="password_confirm")
     starts = form_date(valid_from, "valid_from", today, today)
     ends = form_date(valid_to, "valid_to", today, OPEN_ENDED)
     user = create_user(session, login=login, name=name, password=password, actor=actor)
@@ -343,13 +356,13 @@ def change_password(session: Session, user_id: int, *, current: str, new: str,
     the user ends; returns the new session version for the session that made the change."""
     user = session.get(User, user_id)
     if user is None or not user.is_active:
-        raise ServiceError("계정을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("계정을 찾을 수 없습니다."), status=404)
     if not verify_password(user.password_hash, current or ""):
-        raise ServiceError("현재 비밀번호가 올바르지 않습니다.", field="current")
+        raise ServiceError(_("현재 비밀번호가 올바르지 않습니다."), field="current")
     if new != confirm:
-        raise ServiceError("새 비밀번호 확인이 일치하지 않습니다.", field="confirm")
+        raise ServiceError(_("새 비밀번호 확인이 일치하지 않습니다."), field="confirm")
     if new == current:
-        raise ServiceError("새 비밀번호가 현재 비밀번호와 같습니다.", field="new")
+        raise ServiceError(_("새 비밀번호가 현재 비밀번호와 같습니다."), field="new")
     problems = policy_problems(new, login=user.login, name=user.name)
     if problems:
         raise ServiceError(problems[0], field="new")

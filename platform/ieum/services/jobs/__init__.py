@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import extensions
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services.jobs import builtin, queue
 from ieum.services.jobs.core import (
@@ -75,7 +76,7 @@ def submit(session: Session, runtime: JobRuntime, kind: str, params: Mapping[str
     """Record a job and queue it (commits). With ``mode == "immediate"`` it has run when this
     returns; otherwise a worker picks it up."""
     if kind not in runtime.kinds:
-        raise ServiceError(f"알 수 없는 작업 종류입니다: {kind}")
+        raise ServiceError(_("알 수 없는 작업 종류입니다: %(kind)s", kind=kind))
     job = Job(kind=kind, title=title[:200], owner_id=owner.id if owner else None,
               facility_id=facility.id if facility else None, workspace=workspace,
               params=dict(params), status="queued", progress=0, message="대기 중입니다.",

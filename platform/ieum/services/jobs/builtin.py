@@ -12,6 +12,7 @@ from typing import Any
 
 from ieum.access import files_at_rest
 from ieum.access.audit import Actor
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services.jobs.core import JobContext
 from ieum.services.jobs.periodic import TICK, run_tick
@@ -23,7 +24,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _owner(session, context: JobContext) -> User:  # noqa: ANN001
     user = session.get(User, context.owner_id) if context.owner_id else None
     if user is None or not user.is_active:
-        raise ServiceError("작업을 맡긴 사용자를 찾을 수 없습니다.", status=403)
+        raise ServiceError(_("작업을 맡긴 사용자를 찾을 수 없습니다."), status=403)
     return user
 
 

@@ -33,6 +33,8 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError, is_id
 from ieum.services import notifications as notices
 from ieum.store.blobs import BlobStore
@@ -42,8 +44,10 @@ from ieum.store.models_jobs import FINISHED, Job
 
 log = logging.getLogger(__name__)
 
-STATUS_TITLES = {"queued": "대기 중", "running": "진행 중", "done": "완료", "failed": "실패",
-                 "cancelled": "취소됨"}
+#: Shown in the request's language (``str()`` one); a job's ``message``, ``result`` and
+#: ``error`` are stored (written by the worker, in Korean) and shown as stored.
+STATUS_TITLES = {"queued": _l("대기 중"), "running": _l("진행 중"), "done": _l("완료"),
+                 "failed": _l("실패"), "cancelled": _l("취소됨")}
 MODES = ("queue", "immediate")
 SYSTEM = "system"
 
@@ -135,7 +139,8 @@ def cancel(session: Session, job: Job, actor: Actor) -> Job:
     """Cancel a job: a queued one at once; a running one when it next reports progress.
     A finished job is refused (409)."""
     if job.finished:
-        raise ServiceError(f"이미 끝난 작업입니다 ({STATUS_TITLES[job.status]}).", status=409)
+        raise ServiceError(_("이미 끝난 작업입니다 (%(value)s).",
+                             value=str(STATUS_TITLES[job.status])), status=409)
     if job.status == "queued":
         claimed = session.execute(update(Job).where(Job.id == job.id, Job.status == "queued")
                                   .values(status="cancelled", cancel_requested=True,
@@ -161,7 +166,7 @@ def get_job(session: Session, user: User, job_id: int) -> Job:
     """The user's own job; anyone else's (and a missing one) is 404 alike."""
     job = session.get(Job, job_id) if is_id(job_id) else None
     if job is None or job.owner_id is None or job.owner_id != user.id:
-        raise ServiceError("작업을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("작업을 찾을 수 없습니다."), status=404)
     return job
 
 
@@ -175,7 +180,7 @@ def as_json(job: Job) -> dict[str, Any]:
     """A job as the API and the page's progress bar read it."""
     stamp = (lambda value: value.isoformat() if value else None)  # noqa: E731
     return {"id": job.id, "kind": job.kind, "title": job.title, "status": job.status,
-            "status_title": STATUS_TITLES[job.status], "progress": job.progress,
+            "status_title": str(STATUS_TITLES[job.status]), "progress": job.progress,
             "message": job.message, "result": job.result, "error": job.error,
             "cancel_requested": job.cancel_requested, "finished": job.finished,
             "created_at": stamp(job.created_at), "started_at": stamp(job.started_at),
@@ -202,7 +207,7 @@ def execute(runtime: JobRuntime, job_id: int) -> str | None:
     status, result, error = "done", None, None
     try:
         if kind is None:
-            raise ServiceError(f"이 작업 종류를 실행할 수 없습니다: {context.kind}")
+            raise ServiceError(_("이 작업 종류를 실행할 수 없습니다: %(kind)s", kind=context.kind))
         result = kind(context)
     except JobCancelled:
         status = "cancelled"

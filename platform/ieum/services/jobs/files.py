@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ieum.access import files_at_rest
 from ieum.access.audit import Actor, record_event
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.store.blobs import BlobStore
 from ieum.store.models_jobs import Job
@@ -27,10 +28,10 @@ def result_file(session: Session, store: BlobStore, job: Job, actor: Actor) -> R
     result = job.result or {}
     key = result.get("file")
     if job.status != "done" or not key:
-        raise ServiceError("내려받을 파일이 없습니다.", status=404)
+        raise ServiceError(_("내려받을 파일이 없습니다."), status=404)
     sealed = store.get(key)
     if sealed is None:
-        raise ServiceError("파일을 찾을 수 없습니다. 작업을 다시 실행하세요.", status=404)
+        raise ServiceError(_("파일을 찾을 수 없습니다. 작업을 다시 실행하세요."), status=404)
     record_event(session, "job.download", actor, facility_id=job.facility_id,
                  target_type="job", target_id=job.id,
                  detail={"kind": job.kind, "filename": result.get("filename")})

@@ -26,6 +26,9 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import extensions
+from ieum.i18n import LazyText
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError, is_id
 from ieum.store.models import Facility, utcnow
 from ieum.store.models_notify import CHANNELS, Notification, NotificationSetting
@@ -34,9 +37,11 @@ from ieum.store.models_notify import CHANNELS, Notification, NotificationSetting
 @dataclass(frozen=True)
 class NotificationKind:
     """A kind of notice. ``email_line`` is the whole content of its e-mail, with ``{count}``
-    (how many notices wait): say what kind of thing waits, never which one."""
+    (how many notices wait): say what kind of thing waits, never which one. ``title`` is
+    shown on screens (in the request's language, :func:`shown_title`); the e-mail texts are
+    sent by the background delivery, in Korean."""
 
-    title: str
+    title: str | LazyText
     email_subject: str
     email_line: str
     default: str = "app"  # "app", "email" (in the app and by e-mail) or "off"
@@ -45,19 +50,20 @@ class NotificationKind:
 
 #: The kernel's own kinds; packages add theirs through ``ieum.notification_kinds``.
 KERNEL_KINDS: Mapping[str, NotificationKind] = {
-    "task": NotificationKind("나에게 온 업무", "[이음] 처리할 업무",
+    "task": NotificationKind(_l("나에게 온 업무"), "[이음] 처리할 업무",
                              "처리할 업무가 {count}건 있습니다.", order=10),
-    "approval_waiting": NotificationKind("결재 대기", "[이음] 결재 대기",
+    "approval_waiting": NotificationKind(_l("결재 대기"), "[이음] 결재 대기",
                                          "결재를 기다리는 문서가 {count}건 있습니다.", order=20),
-    "report_due": NotificationKind("보고 기한 임박", "[이음] 보고 기한 임박",
+    "report_due": NotificationKind(_l("보고 기한 임박"), "[이음] 보고 기한 임박",
                                    "제출 기한이 다가온 보고가 {count}건 있습니다.", order=30),
-    "report_overdue": NotificationKind("보고 기한 지남", "[이음] 보고 기한 지남",
+    "report_overdue": NotificationKind(_l("보고 기한 지남"), "[이음] 보고 기한 지남",
                                        "제출 기한이 지난 보고가 {count}건 있습니다.", order=40),
-    "job_done": NotificationKind("오래 걸리는 작업 완료 (모의실험·내려받기 등)", "[이음] 작업 완료",
+    "job_done": NotificationKind(_l("오래 걸리는 작업 완료 (모의실험·내려받기 등)"),
+                                 "[이음] 작업 완료",
                                  "요청한 작업 {count}건이 끝났습니다.", order=50),
 }
 
-CHANNEL_TITLES = {"app": "앱 알림", "email": "앱 알림과 이메일", "off": "받지 않음"}
+CHANNEL_TITLES = {"app": _l("앱 알림"), "email": _l("앱 알림과 이메일"), "off": _l("받지 않음")}
 PER_PAGE = 20
 EMAIL_PATTERN = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
@@ -71,9 +77,15 @@ def kinds() -> dict[str, NotificationKind]:
     return dict(sorted(found.items(), key=lambda item: (item[1].order, item[0])))
 
 
+def shown_title(title: object) -> str:
+    """A kind's title in the request's language: the kernel's are lazy texts; a package's
+    Korean title is looked up in the catalogues (its own ``ieum.translations``)."""
+    return str(title) if isinstance(title, LazyText) else _(str(title))
+
+
 def kind_title(kind: str) -> str:
     known = kinds().get(kind)
-    return known.title if known else "알림"
+    return shown_title(known.title) if known else _("알림")
 
 
 # --- settings ------------------------------------------------------------------------------
@@ -102,17 +114,17 @@ def save_settings(session: Session, user_id: int, email: str | None,
     or e-mail chosen without an address is refused with a message naming the field."""
     address = (email or "").strip() or None
     if address is not None and (len(address) > 254 or not EMAIL_PATTERN.match(address)):
-        raise ServiceError("이메일 주소 형식이 올바르지 않습니다 (예: worker@example.org).",
+        raise ServiceError(_("이메일 주소 형식이 올바르지 않습니다 (예: worker@example.org)."),
                            field="email")
     known = kinds()
     chosen: dict[str, str] = {}
     for name in known:
         value = channels.get(name) or known[name].default
         if value not in CHANNELS:
-            raise ServiceError("알림 받는 방법을 다시 고르세요.", field=f"channel_{name}")
+            raise ServiceError(_("알림 받는 방법을 다시 고르세요."), field=f"channel_{name}")
         if value == "email" and address is None:
-            raise ServiceError(f"‘{known[name].title}’ 알림을 이메일로 받으려면 이메일 주소를 "
-                               "입력하세요.", field="email")
+            raise ServiceError(_("‘%(title)s’ 알림을 이메일로 받으려면 이메일 주소를 입력하세요.",
+                                 title=shown_title(known[name].title)), field="email")
         chosen[name] = value
     row = session.get(NotificationSetting, user_id)
     if row is None:
@@ -219,8 +231,8 @@ def page_of(session: Session, user_id: int, number: int = 1, *,
     facility_ids = {row.facility_id for row in rows if row.facility_id is not None}
     facilities = {f.id: f for f in session.scalars(
         select(Facility).where(Facility.id.in_(sorted(facility_ids))))} if facility_ids else {}
-    titles = {name: kind.title for name, kind in kinds().items()}
-    items = [Item(row, titles.get(row.kind, "알림"),
+    titles = {name: shown_title(kind.title) for name, kind in kinds().items()}
+    items = [Item(row, titles.get(row.kind) or _("알림"),
                   facilities[row.facility_id].name if row.facility_id in facilities else None,
                   facilities[row.facility_id].code if row.facility_id in facilities else None)
              for row in rows]
@@ -230,7 +242,7 @@ def page_of(session: Session, user_id: int, number: int = 1, *,
 def _own(session: Session, user_id: int, notification_id: int) -> Notification:
     row = session.get(Notification, notification_id) if is_id(notification_id) else None
     if row is None or row.user_id != user_id:
-        raise ServiceError("알림을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("알림을 찾을 수 없습니다."), status=404)
     return row
 
 

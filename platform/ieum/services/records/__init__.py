@@ -24,6 +24,9 @@ from ieum.definitions.model import FormDef
 from ieum.forms.engine import Outcome, process
 from ieum.forms.fields import Field, FieldTree, field_tree, file_ids, subject_refs
 from ieum.forms.validation import Errors
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
+from ieum.i18n import lazy_pgettext
 from ieum.services import ServiceError, is_id
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.records import attachments as files
@@ -37,16 +40,20 @@ from ieum.store.models import Closing, Record, Subject, utcnow
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
-STATUS_TITLES = {"draft": "임시저장", "final": "저장", "locked": "확정"}
-CONFLICT = ("다른 사용자가 먼저 이 기록을 수정했습니다. 화면을 새로 고쳐 최신 내용을 확인한 뒤 "
-            "다시 저장하세요.")
+STATUS_TITLES = {
+    "draft": lazy_pgettext("record status", "임시저장"),
+    "final": lazy_pgettext("record status", "저장"),
+    "locked": lazy_pgettext("record status", "확정"),
+}
+CONFLICT = _l("다른 사용자가 먼저 이 기록을 수정했습니다. 화면을 새로 고쳐 최신 내용을 확인한 뒤 "
+              "다시 저장하세요.")
 
 
 class FormInvalid(ServiceError):
     """The submitted values do not pass the form; ``errors`` maps field paths to messages."""
 
     def __init__(self, errors: Errors, data: Mapping[str, Any]) -> None:
-        super().__init__("입력값을 확인하세요.", status=400)
+        super().__init__(_("입력값을 확인하세요."), status=400)
         self.errors = errors
         self.data = dict(data)
 
@@ -56,13 +63,13 @@ def open_form(registry: Registry, workspace: Workspace, unit_id: str, form_id: s
     """The form scope, or 404 (unit not on this facility's menu, form not in the unit) /
     403 (no ``view`` grant)."""
     if workspace.facility is None:
-        raise ServiceError("기관을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("기관을 찾을 수 없습니다."), status=404)
     profile = registry.profiles.get(workspace.facility.profile_code)
     if profile is None or unit_id not in profile.unit_ids:
-        raise ServiceError("메뉴를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("메뉴를 찾을 수 없습니다."), status=404)
     unit = registry.unit_functions[unit_id]
     if form_id not in unit.forms:
-        raise ServiceError("양식을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("양식을 찾을 수 없습니다."), status=404)
     scope = FormScope(workspace, unit, registry.forms[form_id], profile.parameters_for(unit_id),
                       today, actor)
     scope.require("view")
@@ -120,7 +127,7 @@ def reveal_rrn(session: Session, registry: Registry, scope: FormScope, record_id
     form = form_of(session, registry, record)
     value = record.data.get(field)
     if field not in sensitive.rrn_fields(form) or not privacy.is_sealed(value):
-        raise ServiceError("주민등록번호가 저장되어 있지 않습니다.", status=404)
+        raise ServiceError(_("주민등록번호가 저장되어 있지 않습니다."), status=404)
     text = stated_reason(reason)
     record_event(session, "rrn.reveal", scope.actor, facility_id=scope.facility.id,
                  target_type="record", target_id=record.id, subject_id=record.subject_id,
@@ -132,7 +139,7 @@ def reveal_rrn(session: Session, registry: Registry, scope: FormScope, record_id
 def get_record(session: Session, scope: FormScope, record_id: int) -> Record:
     record = session.scalar(scoped_query(scope).where(Record.id == record_id))
     if record is None:
-        raise ServiceError("기록을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("기록을 찾을 수 없습니다."), status=404)
     return record
 
 
@@ -339,8 +346,9 @@ def refuse_closed(session: Session, scope: FormScope, day: dt.date | None) -> No
     closed = session.scalar(select(Closing.closed_through).where(
         Closing.facility_id == scope.facility.id, Closing.unit_function == scope.unit.id))
     if closed is not None and day <= closed:
-        raise ServiceError(f"{closed:%Y-%m-%d}까지 마감된 기간입니다. 마감된 기간의 기록은 "
-                           "저장하거나 지울 수 없습니다.", status=409)
+        raise ServiceError(_("%(closed)s까지 마감된 기간입니다. 마감된 기간의 기록은 저장하거나 "
+                             "지울 수 없습니다.",
+                             closed=closed.strftime("%Y-%m-%d")), status=409)
 
 
 def prefill(session: Session, scope: FormScope, subject_id: int | None) -> dict[str, Any]:
@@ -431,7 +439,7 @@ def _foreign_subjects(session: Session, scope: FormScope, form: FormDef,
         known = set(session.scalars(select(Subject.id).where(
             Subject.id.in_(usable), Subject.facility_id == scope.facility.id)))
         if len(usable) != len(ids) or set(usable) - known:
-            errors[path] = ["대상자를 찾을 수 없습니다. 다시 선택하세요"]
+            errors[path] = [_("대상자를 찾을 수 없습니다. 다시 선택하세요")]
     return errors
 
 
@@ -458,7 +466,8 @@ def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
     names_subjects = any(item.kind == "subjects" for item in scope.tree.fields)
     if scope.unit.record_subject == "required" and subject_id is None and not registers \
             and not names_subjects:
-        outcome = Outcome(outcome.data, {**outcome.errors, "subject_id": ["대상자를 선택하세요"]})
+        outcome = Outcome(outcome.data,
+                          {**outcome.errors, "subject_id": [_("대상자를 선택하세요")]})
     foreign = _foreign_subjects(session, scope, scope.form, outcome.data)
     if foreign:
         outcome = Outcome(outcome.data, {**outcome.errors, **foreign})
@@ -469,7 +478,7 @@ def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
         refuse_closed(session, scope, day)
     remember(session, scope.form)
     if subject_id is not None and subject is None:
-        raise ServiceError("대상자를 찾을 수 없습니다.", field="subject_id", status=404)
+        raise ServiceError(_("대상자를 찾을 수 없습니다."), field="subject_id", status=404)
     subject_id = None if subject is None else subject.id
     record = Record(
         facility_id=scope.facility.id, unit_function=scope.unit.id, form_id=scope.form.id,
@@ -511,9 +520,9 @@ def create_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
 
 def _check_version(record: Record, expected_version: int | None) -> None:
     if expected_version is None:
-        raise ServiceError("수정할 기록의 버전(version)이 필요합니다.", field="version")
+        raise ServiceError(_("수정할 기록의 버전(version)이 필요합니다."), field="version")
     if record.version != expected_version:
-        raise ServiceError(CONFLICT, status=409)
+        raise ServiceError(str(CONFLICT), status=409)
 
 
 @refuse_conflicts(CONFLICT)
@@ -530,9 +539,9 @@ def update_record(session: Session, registry: Registry, scope: FormScope, record
     record = get_record(session, scope, record_id)
     _check_version(record, expected_version)
     if record.status == "locked":
-        raise ServiceError("확정된 기록은 수정할 수 없습니다.", status=409)
+        raise ServiceError(_("확정된 기록은 수정할 수 없습니다."), status=409)
     if draft and record.status != "draft":
-        raise ServiceError("저장을 마친 기록은 임시저장으로 되돌릴 수 없습니다.", status=409)
+        raise ServiceError(_("저장을 마친 기록은 임시저장으로 되돌릴 수 없습니다."), status=409)
     form = form_of(session, registry, record)
     data = sensitive.for_update(form, data, record.data, sees_private=sees_private(scope, record))
     outcome = validate(scope, data, draft=draft, previous=record.data, form=form,
@@ -577,7 +586,7 @@ def delete_record(session: Session, scope: FormScope, record_id: int, *,
     record = get_record(session, scope, record_id)
     _check_version(record, expected_version)
     if record.status == "locked":
-        raise ServiceError("확정된 기록은 지울 수 없습니다.", status=409)
+        raise ServiceError(_("확정된 기록은 지울 수 없습니다."), status=409)
     refuse_closed(session, scope, record.entry_date)
     record.deleted_at = utcnow()
     record.deleted_by_id = scope.user.id
@@ -591,7 +600,7 @@ def stated_reason(reason: str | None) -> str:
     """Every download of personal data carries a reason (privacy rule); 2-200 characters."""
     text = (reason or "").strip()
     if len(text) < 2:
-        raise ServiceError("내려받는 사유를 입력하세요.", field="reason")
+        raise ServiceError(_("내려받는 사유를 입력하세요."), field="reason")
     if len(text) > 200:
-        raise ServiceError("사유는 200자 이하로 입력하세요.", field="reason")
+        raise ServiceError(_("사유는 200자 이하로 입력하세요."), field="reason")
     return text

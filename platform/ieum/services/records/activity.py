@@ -16,6 +16,8 @@ from sqlalchemy import and_, extract, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ieum.definitions import Registry
+from ieum.i18n import content_text
+from ieum.i18n import gettext as _
 from ieum.services.records import sensitive
 from ieum.services.workspace import Workspace
 from ieum.store.models import Record, Subject
@@ -32,11 +34,11 @@ class MonthCount:
     @property
     def short(self) -> str:
         """The column's label, ``7월`` (the table and the summary give the year)."""
-        return f"{self.month}월"
+        return _("%(month)s월", month=self.month)
 
     @property
     def title(self) -> str:
-        return f"{self.year}년 {self.month}월"
+        return _("%(year)s년 %(month)s월", year=self.year, month=self.month)
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ def _first_months(today: dt.date, months: int) -> list[tuple[int, int]]:
     """(year, month) of the ``months`` calendar months ending with today's, oldest first."""
     found = []
     year, month = today.year, today.month
-    for _ in range(months):
+    for _step in range(months):
         found.append((year, month))
         year, month = (year - 1, 12) if month == 1 else (year, month - 1)
     return list(reversed(found))
@@ -147,5 +149,6 @@ def subjects_by_status(session: Session, workspace: Workspace) -> list[tuple[str
         select(Subject.status, func.count(Subject.id))
         .where(Subject.facility_id == workspace.facility.id)
         .group_by(Subject.status))
-    return sorted(((status or "(없음)", int(count)) for status, count in rows),
+    return sorted(((content_text(status) if status else _("(없음)"), int(count))
+                   for status, count in rows),
                   key=lambda item: (-item[1], item[0]))

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from ieum.access import files_at_rest
 from ieum.forms.fields import Field
-from ieum.korean import josa
+from ieum.i18n import gettext as _
+from ieum.i18n import josa
 from ieum.services import ServiceError, is_id
 from ieum.services.transactions import transaction
 from ieum.store.blobs import BlobStore, LocalBlobs
@@ -36,11 +37,12 @@ def store_upload(session: Session, store: BlobStore, facility: Facility, user: U
     # Only the last part of the name: "../" and Windows "..\\" never choose where it goes.
     name = os.path.basename((filename or "").replace("\\", "/")).strip()
     if not name:
-        raise ServiceError("파일 이름이 없습니다.", field=field.path)
+        raise ServiceError(_("파일 이름이 없습니다."), field=field.path)
     extension = os.path.splitext(name)[1].lower()
     if extension not in field.accept:
-        raise ServiceError(f"올릴 수 없는 파일 형식입니다 ({extension or '확장자 없음'}). "
-                           f"가능한 형식: {', '.join(field.accept)}", field=field.path)
+        raise ServiceError(_("올릴 수 없는 파일 형식입니다 (%(extension)s). 가능한 형식: "
+                             "%(allowed)s", extension=extension or _("확장자 없음"),
+                             allowed=', '.join(field.accept)), field=field.path)
     key = f"{facility.id}/{uuid.uuid4().hex}"
     digest, size = hashlib.sha256(), 0
 
@@ -50,7 +52,8 @@ def store_upload(session: Session, store: BlobStore, facility: Facility, user: U
             size += len(chunk)
             if size > field.max_size:
                 limit = _human(field.max_size)
-                raise ServiceError(f"파일이 너무 큽니다. {limit} 이하만 올릴 수 있습니다.",
+                raise ServiceError(_("파일이 너무 큽니다. %(limit)s 이하만 올릴 수 있습니다.",
+                                     limit=limit),
                                    field=field.path)
             digest.update(chunk)
             yield chunk
@@ -58,7 +61,7 @@ def store_upload(session: Session, store: BlobStore, facility: Facility, user: U
     store.put(key, files_at_rest.seal(key, chunks()), session=session)
     if size == 0:
         store.delete(key, session=session)
-        raise ServiceError("빈 파일은 올릴 수 없습니다.", field=field.path)
+        raise ServiceError(_("빈 파일은 올릴 수 없습니다."), field=field.path)
     attachment = Attachment(
         facility_id=facility.id, field=field.path, filename=name[:255],
         content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
@@ -83,7 +86,8 @@ def claim(session: Session, facility: Facility, user: User, record_id: int,
               if a.record_id == record_id or (a.record_id is None and a.uploaded_by_id == user.id)}
     for attachment in usable.values():
         attachment.record_id = record_id
-    return [f"첨부파일 {josa(i, '을')} 찾을 수 없습니다." for i in sorted(wanted - set(usable))]
+    return [_("첨부파일 %(id)s 찾을 수 없습니다.", id=josa(i, '을'))
+            for i in sorted(wanted - set(usable))]
 
 
 def detach(session: Session, record_id: int, ids: Iterable[int]) -> None:
@@ -114,7 +118,7 @@ def file_content(store: BlobStore, attachment: Attachment) -> bytes:
         files_at_rest.migrate(store.path(attachment.storage_key), attachment.storage_key)
     data = store.get(attachment.storage_key)
     if data is None:
-        raise ServiceError("파일을 찾을 수 없습니다. 관리자에게 문의하세요.", status=404)
+        raise ServiceError(_("파일을 찾을 수 없습니다. 관리자에게 문의하세요."), status=404)
     return files_at_rest.unseal(attachment.storage_key, data)
 
 

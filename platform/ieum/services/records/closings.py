@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError, form_date
 from ieum.services.transactions import transaction
 from ieum.services.workspace import Workspace
@@ -35,9 +36,9 @@ class ClosingState:
 
 def _administrator(workspace: Workspace) -> None:
     if workspace.facility is None:
-        raise ServiceError("기관을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("기관을 찾을 수 없습니다."), status=404)
     if not workspace.permissions.administers:
-        raise ServiceError("기관관리자만 마감을 관리할 수 있습니다.", status=403)
+        raise ServiceError(_("기관관리자만 마감을 관리할 수 있습니다."), status=403)
 
 
 def _menu_titles(workspace: Workspace) -> dict[str, tuple[str, str]]:
@@ -77,9 +78,10 @@ def set_closing(session: Session, workspace: Workspace, unit_id: str,
     _administrator(workspace)
     titles = _menu_titles(workspace)
     if unit_id not in titles:
-        raise ServiceError("메뉴를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("메뉴를 찾을 수 없습니다."), status=404)
     if today is not None and closed_through > today:
-        raise ServiceError(f"마감일은 오늘({today:%Y-%m-%d}) 이후로 정할 수 없습니다.",
+        raise ServiceError(_("마감일은 오늘(%(today)s) 이후로 정할 수 없습니다.",
+                             today=today.strftime("%Y-%m-%d")),
                            field="closed_through")
     facility = workspace.facility
     closing = session.scalar(select(Closing).where(
@@ -92,10 +94,11 @@ def set_closing(session: Session, workspace: Workspace, unit_id: str,
     text = (reason or "").strip()
     if reopened and len(text) < 2:
         raise ServiceError(
-            f"마감일을 {previous:%Y-%m-%d}에서 {closed_through:%Y-%m-%d}로 되돌리려면 "
-            "사유를 입력하세요.", field="reason")
+            _("마감일을 %(previous)s에서 %(closed_through)s로 되돌리려면 사유를 입력하세요.",
+              previous=previous.strftime("%Y-%m-%d"),
+              closed_through=closed_through.strftime("%Y-%m-%d")), field="reason")
     if len(text) > 200:
-        raise ServiceError("사유는 200자 이하로 입력하세요.", field="reason")
+        raise ServiceError(_("사유는 200자 이하로 입력하세요."), field="reason")
     if closing is None:
         closing = Closing(facility_id=facility.id, unit_function=unit_id,
                           closed_through=closed_through, set_by_id=actor.user_id)
@@ -106,8 +109,9 @@ def set_closing(session: Session, workspace: Workspace, unit_id: str,
             session.add(closing)
             session.flush()
         except IntegrityError:  # another administrator closed it at the same moment
-            raise ServiceError("다른 관리자가 먼저 마감을 변경했습니다. 화면을 새로 고친 뒤 "
-                               "다시 시도하세요.", status=409) from None
+            raise ServiceError(_("다른 관리자가 먼저 마감을 "
+                                 "변경했습니다. 화면을 새로 고친 뒤 다시 "
+                                 "시도하세요."), status=409) from None
     else:
         closing.closed_through = closed_through
         closing.set_by_id = actor.user_id

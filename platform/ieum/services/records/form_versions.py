@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ieum.definitions import Registry
 from ieum.definitions.frozen import freeze
 from ieum.definitions.model import FormDef
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.store.models import FormSnapshot
 
@@ -85,6 +86,7 @@ def form_version(session: Session, registry: Registry, form_id: str, version: in
     snapshot = session.scalar(select(FormSnapshot).where(
         FormSnapshot.form_id == form_id, FormSnapshot.version == version))
     if snapshot is None:
-        raise ServiceError(f"양식 {form_id}의 {version}판을 찾을 수 없습니다.", status=500)
+        raise ServiceError(_("양식 %(form_id)s의 %(version)s판을 찾을 수 없습니다.",
+                             form_id=form_id, version=version), status=500)
     return _from_snapshot(form_id, version, snapshot.sha256,
                           json.dumps(snapshot.schema, ensure_ascii=False))

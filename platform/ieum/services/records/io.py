@@ -15,6 +15,7 @@ from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
 from ieum.forms import excel
 from ieum.forms.validation import Errors
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services.records import (
     STATUS_TITLES,
@@ -68,7 +69,7 @@ def export_list(session: Session, scope: FormScope, args: Mapping[str, Any], *,
                 data[name] = privacy.shown(data.get(name))
             for name in hidden:
                 data.pop(name, None)
-            yield {**data, "_id": record.id, "_status": STATUS_TITLES[record.status],
+            yield {**data, "_id": record.id, "_status": str(STATUS_TITLES[record.status]),
                    "_updated_at": record.updated_at.astimezone().strftime("%Y-%m-%d %H:%M")}
 
     content = excel.export_xlsx(scope.form.title, columns, rows(), extra_columns=EXPORT_META)
@@ -110,7 +111,7 @@ def readable_attachment(session: Session, registry: Registry, workspace: Workspa
                         attachment_id: int, today: dt.date, actor: Actor) -> Attachment:
     """An attachment the user may download: through a record they may see, or one they just
     uploaded and have not saved yet. Anything else is "not found"."""
-    missing = ServiceError("파일을 찾을 수 없습니다.", status=404)
+    missing = ServiceError(_("파일을 찾을 수 없습니다."), status=404)
     attachment = session.scalar(select(Attachment).where(
         Attachment.id == attachment_id, Attachment.facility_id == workspace.facility.id))
     if attachment is None:

@@ -12,6 +12,7 @@ from typing import Any
 from ieum.access.audit import Actor
 from ieum.definitions.model import FormDef, UnitFunction
 from ieum.forms.fields import FieldTree, field_tree
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services.workspace import Workspace
 
@@ -44,7 +45,7 @@ class FormScope:
 
     def require(self, action: str) -> None:
         if not self.can(action):
-            raise ServiceError("이 작업을 할 권한이 없습니다.", status=403)
+            raise ServiceError(_("이 작업을 할 권한이 없습니다."), status=403)
 
     @property
     def scope(self) -> str:

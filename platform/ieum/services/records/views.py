@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from ieum.access.audit import Actor
 from ieum.definitions import Registry
 from ieum.forms.fields import Field
+from ieum.i18n import content_text
+from ieum.i18n import gettext as _
 from ieum.services.records import (
     MAX_PER_PAGE,
     FormScope,
@@ -77,10 +79,10 @@ def statistics(session: Session, scope: FormScope) -> Statistics:
         year = (entry_date or created_at).year
         total[year] = total.get(year, 0) + 1
         for item in fields:
-            label = item.label_of(data.get(item.name)) if data.get(item.name) is not None \
-                else "(없음)"
+            label = content_text(item.label_of(data.get(item.name))) \
+                if data.get(item.name) is not None else _("(없음)")
             if item.kind == "boolean":
-                label = "예" if data.get(item.name) else "아니오"
+                label = _("예") if data.get(item.name) else _("아니오")
             bucket = counts.setdefault(item.name, {}).setdefault(label, {})
             bucket[year] = bucket.get(year, 0) + 1
     years = sorted(total)
@@ -125,7 +127,7 @@ def ledgers(session: Session, scope: FormScope) -> list[Ledger]:
                 amount = row.get(spec["amount"]) if isinstance(row, dict) else None
                 if not isinstance(amount, int | float) or isinstance(amount, bool):
                     continue
-                label = key.label_of(row.get(spec["key"]))
+                label = content_text(key.label_of(row.get(spec["key"])))
                 months.add(month)
                 line = sums.setdefault(label, {})
                 line[month] = line.get(month, 0) + amount

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
 from ieum.definitions.report_kinds import ReportKind
+from ieum.i18n import gettext as _
 from ieum.services.reports.lifecycle import facility_kinds, head_role, start
 from ieum.services.reports.periods import Period, due_date, period_containing, reporting_units
 from ieum.services.workflows import Runtime
@@ -48,8 +49,8 @@ class Entry:
 
     @property
     def state_title(self) -> str:
-        return {"done": "제출함", "overdue": "기한 지남", "soon": "기한 임박",
-                "upcoming": "예정"}[self.state]
+        return {"done": _("제출함"), "overdue": _("기한 지남"), "soon": _("기한 임박"),
+                "upcoming": _("예정")}[self.state]
 
 
 def _periods(kind: ReportKind, first: dt.date, last: dt.date) -> list[Period]:

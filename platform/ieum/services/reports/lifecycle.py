@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
 from ieum.definitions.report_kinds import ReportKind
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services.admin.facilities import administering_role
 from ieum.services.conflicts import refuse_conflicts
@@ -39,7 +41,7 @@ from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, ProcessInstance, Task, User, utcnow
 from ieum.store.models_reports import Report, ReportReminder, ReportSubmission
 
-STALE = "다른 사용자가 먼저 이 보고서를 바꾸었습니다. 화면을 새로 고친 뒤 다시 하세요."
+STALE = _l("다른 사용자가 먼저 이 보고서를 바꾸었습니다. 화면을 새로 고친 뒤 다시 하세요.")
 EDITABLE = ("draft", "returned")
 PER_PAGE = 20
 
@@ -50,15 +52,15 @@ def require(registry: Registry, workspace: Workspace, action: str,
     facility has none, or not ``unit_id``; a 403 when the user may not): with ``unit_id``,
     only that unit."""
     if workspace.facility is None:
-        raise ServiceError("기관을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("기관을 찾을 수 없습니다."), status=404)
     units = reporting_units(registry, registry.profiles.get(workspace.facility.profile_code))
     if unit_id is not None:
         units = [unit for unit in units if unit == unit_id]
     if not units:
-        raise ServiceError("메뉴를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("메뉴를 찾을 수 없습니다."), status=404)
     allowed = [unit for unit in units if workspace.permissions.can(unit, action)]
     if not allowed:
-        raise ServiceError("이 작업을 할 권한이 없습니다.", status=403)
+        raise ServiceError(_("이 작업을 할 권한이 없습니다."), status=403)
     return allowed
 
 
@@ -104,9 +106,9 @@ def unit_parameters(registry: Registry, facility: Facility, kind: ReportKind
 
 def check_version(report: Report, expected: int | None) -> None:
     if expected is None:
-        raise ServiceError("보고서의 버전(version)이 필요합니다.", field="version")
+        raise ServiceError(_("보고서의 버전(version)이 필요합니다."), field="version")
     if expected != report.version:
-        raise ServiceError(STALE, status=409)
+        raise ServiceError(str(STALE), status=409)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -183,7 +185,7 @@ def get_report(session: Session, registry: Registry, workspace: Workspace,
                                                  Report.facility_id == workspace.facility.id))
     kind = registry.report_kinds.get(report.kind) if report is not None else None
     if report is None or kind is None:
-        raise ServiceError("보고서를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("보고서를 찾을 수 없습니다."), status=404)
     require(registry, workspace, action, kind.unit)
     return report
 
@@ -222,7 +224,7 @@ def generate_report(session: Session, registry: Registry, workspace: Workspace, 
     still a draft or was returned (a submitted or accepted report is not touched: 409)."""
     kind = get_kind(registry, kind_id)
     if kind not in facility_kinds(registry, workspace.facility):
-        raise ServiceError("이 기관이 할 수 없는 보고입니다.", field="kind", status=404)
+        raise ServiceError(_("이 기관이 할 수 없는 보고입니다."), field="kind", status=404)
     period = parse_period(kind, period_key)
     existing = session.scalar(select(Report).where(
         Report.facility_id == workspace.facility.id, Report.kind == kind.id,
@@ -256,7 +258,8 @@ def regenerate_report(session: Session, registry: Registry, workspace: Workspace
     report = get_report(session, registry, workspace, report_id, "update")
     check_version(report, expected_version)
     if report.status not in EDITABLE:
-        raise ServiceError("제출한 보고서는 다시 만들 수 없습니다. 반려된 뒤에 고칠 수 있습니다.",
+        raise ServiceError(_("제출한 보고서는 다시 만들 수 없습니다. 반려된 뒤에 고칠 수 "
+                             "있습니다."),
                            status=409)
     kind = kind_of(registry, report)
     period = parse_period(kind, report.period_key)
@@ -278,10 +281,10 @@ def update_note(session: Session, registry: Registry, workspace: Workspace, repo
     report = get_report(session, registry, workspace, report_id, "update")
     check_version(report, expected_version)
     if report.status not in EDITABLE:
-        raise ServiceError("제출한 보고서는 고칠 수 없습니다.", status=409)
+        raise ServiceError(_("제출한 보고서는 고칠 수 없습니다."), status=409)
     text = (note or "").strip()
     if len(text) > 2000:
-        raise ServiceError("의견은 2,000자까지 적을 수 있습니다.", field="note")
+        raise ServiceError(_("의견은 2,000자까지 적을 수 있습니다."), field="note")
     report.note = text or None
     session.flush()
     record_event(session, "report.note", actor, facility_id=report.facility_id,
@@ -300,21 +303,21 @@ def submit_report(session: Session, rt: Runtime, workspace: Workspace, report_id
     """The facility head submits the checked report to the 시·군·구."""
     report = get_report(session, rt.registry, workspace, report_id)
     if not workspace.permissions.administers:
-        raise ServiceError("보고서는 시설장(기관관리자)만 제출할 수 있습니다.", status=403)
+        raise ServiceError(_("보고서는 시설장(기관관리자)만 제출할 수 있습니다."), status=403)
     check_version(report, expected_version)
     if report.status not in EDITABLE:
-        raise ServiceError("이미 제출한 보고서입니다.", status=409)
+        raise ServiceError(_("이미 제출한 보고서입니다."), status=409)
     kind = kind_of(rt.registry, report)
     period = parse_period(kind, report.period_key)
     fresh = generate(session, rt.registry, workspace.facility, kind, period, rt.today,
                      unit_parameters(rt.registry, workspace.facility, kind))
     if _comparable(fresh.content) != _comparable(report.content):
-        raise ServiceError("보고서를 만든 뒤 기록이 바뀌었습니다. 보고서를 다시 만들어 "
-                           "확인한 뒤 제출하세요.", status=409)
+        raise ServiceError(_("보고서를 만든 뒤 기록이 바뀌었습니다. 보고서를 다시 "
+                             "만들어 확인한 뒤 제출하세요."), status=409)
     report.problems = fresh.problems
     if fresh.errors:
-        raise ServiceError("점검에서 오류가 나온 보고서는 제출할 수 없습니다: "
-                           + " / ".join(fresh.errors), status=409)
+        raise ServiceError(_("점검에서 오류가 나온 보고서는 제출할 수 없습니다: %(errors)s",
+                             errors=" / ".join(fresh.errors)), status=409)
     number = len(report.submissions) + 1
     title = f"{kind.title} {period.title} · {workspace.facility.name}"
     submission = ReportSubmission(number=number, content=report.content, note=report.note,

@@ -14,17 +14,28 @@ from dataclasses import dataclass
 
 from ieum.definitions import FacilityProfile, Registry
 from ieum.definitions.report_kinds import ReportKind
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_pgettext
 from ieum.services import ServiceError
 
-PERIOD_TITLES = {"month": "월", "quarter": "분기", "year": "연"}
-STATUS_TITLES = {"draft": "작성 중", "submitted": "제출(검토 대기)", "accepted": "접수 완료",
-                 "returned": "반려"}
+#: Shown in the request's language (lazy texts).
+PERIOD_TITLES = {
+    "month": lazy_pgettext("report period", "월"),
+    "quarter": lazy_pgettext("report period", "분기"),
+    "year": lazy_pgettext("report period", "연"),
+}
+STATUS_TITLES = {
+    "draft": lazy_pgettext("report status", "작성 중"),
+    "submitted": lazy_pgettext("report status", "제출(검토 대기)"),
+    "accepted": lazy_pgettext("report status", "접수 완료"),
+    "returned": lazy_pgettext("report status", "반려"),
+}
 
 
 def get_kind(registry: Registry, kind_id: str | None) -> ReportKind:
     kind = registry.report_kinds.get(kind_id or "")
     if kind is None:
-        raise ServiceError("보고 종류를 찾을 수 없습니다.", field="kind", status=404)
+        raise ServiceError(_("보고 종류를 찾을 수 없습니다."), field="kind", status=404)
     return kind
 
 
@@ -55,6 +66,8 @@ class Period:
 
     @property
     def title(self) -> str:
+        """``2026년 4분기``: Korean, as reports, tasks and notices store it (see
+        :attr:`shown_title` for a screen)."""
         if "-Q" in self.key:
             year, quarter = self.key.split("-Q")
             return f"{year}년 {quarter}분기"
@@ -62,6 +75,17 @@ class Period:
             year, month = self.key.split("-")
             return f"{year}년 {int(month)}월"
         return f"{self.key}년"
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the request's language."""
+        if "-Q" in self.key:
+            year, quarter = self.key.split("-Q")
+            return _("%(year)s년 %(quarter)s분기", year=year, quarter=quarter)
+        if "-" in self.key:
+            year, month = self.key.split("-")
+            return _("%(year)s년 %(month)s월", year=year, month=int(month))
+        return _("%(year)s년", year=self.key)
 
     def previous(self) -> Period:
         """The period of the same length just before this one."""
@@ -85,7 +109,8 @@ def parse_period(kind: ReportKind | str, key: str | None) -> Period:
     text = (key or "").strip().upper()
     match = _PATTERNS[length].match(text)
     if match is None or not 2000 <= int(match.group(1)) <= 2100:
-        raise ServiceError(f"보고 기간을 '{_EXAMPLES[length]}' 형식으로 입력하세요.",
+        raise ServiceError(_("보고 기간을 '%(value)s' 형식으로 입력하세요.",
+                             value=_EXAMPLES[length]),
                            field="period")
     year = int(match.group(1))
     if length == "month":

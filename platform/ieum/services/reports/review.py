@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import record_event
 from ieum.access.officials import PublicRoles, public_roles
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.reports.lifecycle import (
@@ -44,7 +45,7 @@ def official_roles(session: Session, user: User, today: dt.date) -> PublicRoles:
     """The user's public roles; 403 unless one of them is a region official's."""
     roles = public_roles(session, user, today)
     if not roles.has(ROLE):
-        raise ServiceError("시·군·구 담당공무원만 볼 수 있습니다.", status=403)
+        raise ServiceError(_("시·군·구 담당공무원만 볼 수 있습니다."), status=403)
     return roles
 
 
@@ -110,7 +111,7 @@ def get_region_report(session: Session, roles: PublicRoles, report_id: int) -> R
             .where(Report.id == report_id, _region_filter(roles))
             .where(Report.submissions.any()))
     if report is None:
-        raise ServiceError("보고서를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("보고서를 찾을 수 없습니다."), status=404)
     return report
 
 
@@ -132,12 +133,12 @@ def pending_task(session: Session, report: Report) -> Task | None:
 def _decision(data: Mapping[str, Any]) -> tuple[str, str | None]:
     decision = str(data.get("decision") or "")
     if decision not in DECISIONS:
-        raise ServiceError("접수 또는 반려를 고르세요.", field="decision")
+        raise ServiceError(_("접수 또는 반려를 고르세요."), field="decision")
     reason = str(data.get("reason") or "").strip()
     if decision == "return" and not reason:
-        raise ServiceError("반려 사유를 적어 주세요.", field="reason")
+        raise ServiceError(_("반려 사유를 적어 주세요."), field="reason")
     if len(reason) > 2000:
-        raise ServiceError("사유는 2,000자까지 적을 수 있습니다.", field="reason")
+        raise ServiceError(_("사유는 2,000자까지 적을 수 있습니다."), field="reason")
     return decision, reason or None
 
 
@@ -150,7 +151,7 @@ def decide(session: Session, rt: Runtime, user: User, roles: PublicRoles, report
     check_version(report, expected_version)
     task = pending_task(session, report) if report.status == "submitted" else None
     if task is None:
-        raise ServiceError("검토를 기다리는 보고서가 아닙니다. 화면을 새로 고치세요.",
+        raise ServiceError(_("검토를 기다리는 보고서가 아닙니다. 화면을 새로 고치세요."),
                            status=409)
     complete_in(session, rt, task, {"decision": decision, "reason": reason,
                                     "decided_by": user.id}, completed_by=user.id)

@@ -24,11 +24,13 @@ from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
 from ieum.definitions.model import FormDef, UnitFunction
 from ieum.expressions import EvalError, compile_expression
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services.workspace import Workspace
 from ieum.store.models import Record, RoleAssignment, Subject, User
 
-CLOSED = "이 대상자의 사례는 종결되어 더 이상 기록할 수 없습니다."
+CLOSED = _l("이 대상자의 사례는 종결되어 더 이상 기록할 수 없습니다.")
 
 
 def _state(subject: Subject) -> dict[str, Any]:
@@ -66,7 +68,7 @@ def before_insert(session: Session, unit: UnitFunction, subject_id: int | None,
     """Refuse a record for a closed case; return the assignee a new record gets."""
     subject = session.get(Subject, subject_id) if subject_id else None
     if not accepts(subject, unit.id, form_id):
-        raise ServiceError(CLOSED, status=409)
+        raise ServiceError(str(CLOSED), status=409)
     return assigned_worker(subject, unit.id)
 
 
@@ -151,17 +153,17 @@ def change_worker(session: Session, workspace: Workspace, unit_id: str, subject_
     ``registry`` and ``today``, only a worker of :func:`workers` is accepted (the picker's
     choices); someone of another facility or without the unit's grant is refused (400)."""
     if not workspace.permissions.can(unit_id, "approve"):
-        raise ServiceError("담당자를 바꿀 권한이 없습니다.", status=403)
+        raise ServiceError(_("담당자를 바꿀 권한이 없습니다."), status=403)
     subject = session.scalar(select(Subject).where(
         Subject.id == subject_id, Subject.facility_id == workspace.facility.id))
     if subject is None:
-        raise ServiceError("대상자를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("대상자를 찾을 수 없습니다."), status=404)
     user = session.scalar(select(User).where(User.login == login.strip()))
     if user is None:
-        raise ServiceError("그런 아이디의 사용자가 없습니다.", field="login")
+        raise ServiceError(_("그런 아이디의 사용자가 없습니다."), field="login")
     if registry is not None and today is not None and user.id not in {
             w.user_id for w in workers(session, registry, workspace, unit_id, today)}:
-        raise ServiceError("이 기관에서 이 업무를 맡을 수 있는 직원을 고르세요.", field="login")
+        raise ServiceError(_("이 기관에서 이 업무를 맡을 수 있는 직원을 고르세요."), field="login")
     assign_worker(session, subject, unit_id, user, actor, by="team_leader")
     session.commit()
     return subject
