@@ -10,7 +10,7 @@
   "use strict";
 
   // ieumT with %(name)s placeholders filled from values
-  function fill(text, values) {
+  function tr(text, values) {
     return ieumT(text).replace(/%\((\w+)\)s/g, function (_m, key) { return String(values[key]); });
   }
 
@@ -122,7 +122,7 @@
   }
   function showStatus(status, version) {
     $("status").textContent = status;
-    $("version").textContent = version === null ? ieumT("아직 저장한 판 없음") : fill("버전 %(n)s", {n: version});
+    $("version").textContent = version === null ? ieumT("아직 저장한 판 없음") : tr("버전 %(n)s", {n: version});
   }
   function allProblems() {
     const seen = new Set();
@@ -212,12 +212,12 @@
       $("note").value = "";
       showStatus(ieumT("초안"), editor.version);
       const count = editor.serverProblems.length;
-      message(count ? fill("저장했습니다 (버전 %(n)s). 고칠 문제 %(count)s건이 있습니다.", {n: editor.version, count})
-                    : fill("저장했습니다 (버전 %(n)s).", {n: editor.version}),
+      message(count ? tr("저장했습니다 (버전 %(n)s). 고칠 문제 %(count)s건이 있습니다.", {n: editor.version, count})
+                    : tr("저장했습니다 (버전 %(n)s).", {n: editor.version}),
               count ? "warning" : "success");
       showProblems();
     } else {
-      message(answer.data.error || fill("저장하지 못했습니다 (%(status)s).", {status: answer.status}), "danger");
+      message(answer.data.error || tr("저장하지 못했습니다 (%(status)s).", {status: answer.status}), "danger");
     }
   }
   root.querySelector('[data-action="undo"]').addEventListener("click", () => step(editor.undo, editor.redo));
@@ -234,7 +234,7 @@
     editor.serverProblems = answer.data.problems || [];
     showProblems();
     const count = editor.serverProblems.length;
-    message(count ? fill("전체 검사: 고칠 문제 %(count)s건", {count}) : ieumT("전체 검사: 문제가 없습니다."), count ? "warning" : "success");
+    message(count ? tr("전체 검사: 고칠 문제 %(count)s건", {count}) : ieumT("전체 검사: 문제가 없습니다."), count ? "warning" : "success");
   });
   document.addEventListener("keydown", (event) => {
     if (!(event.ctrlKey || event.metaKey)) return;
@@ -311,12 +311,12 @@
           h("label", {class: "form-label small mb-1", for: "profile-extends", text: ieumT("물려받을 기본 프로필 (extends)")}), extendsSelect),
         textField(ieumT("설명"), b.description, "/description", (v) => commit((d) => setKey(d, "description", v)), {multiline: true, col: "col-12"}),
         textField(ieumT("대상 집단"), b.target_group, "/target_group", (v) => commit((d) => setKey(d, "target_group", v)),
-                  {col: "col-md-3", placeholder: inherited.target_group ? fill("기본: %(value)s", {value: inherited.target_group}) : ieumT("예: child")}),
+                  {col: "col-md-3", placeholder: inherited.target_group ? tr("기본: %(value)s", {value: inherited.target_group}) : ieumT("예: child")}),
         textField(ieumT("근거 법령"), b.statute, "/statute", (v) => commit((d) => setKey(d, "statute", v)),
-                  {col: "col-md-5", placeholder: inherited.statute ? fill("기본: %(value)s", {value: inherited.statute}) : ""}),
+                  {col: "col-md-5", placeholder: inherited.statute ? tr("기본: %(value)s", {value: inherited.statute}) : ""}),
         textField(ieumT("시설 종류 코드 (6자리)"), b.official_kind_code, "/official_kind_code",
                   (v) => commit((d) => setKey(d, "official_kind_code", v)),
-                  {col: "col-md-4", placeholder: inherited.official_kind_code ? fill("기본: %(value)s", {value: inherited.official_kind_code}) : ieumT("예: 020101")}),
+                  {col: "col-md-4", placeholder: inherited.official_kind_code ? tr("기본: %(value)s", {value: inherited.official_kind_code}) : ieumT("예: 020101")}),
         b.abstract ? h("p", {class: "col-12 small text-body-secondary mb-0"},
           ieumT("이 프로필은 다른 프로필이 물려받는 기본 프로필(abstract)입니다. 메뉴가 없습니다.")) : null,
       );
@@ -333,7 +333,7 @@
     }
     function insertUnit(unitId, g, index) {
       if (menuUnits().includes(unitId)) {
-        message(fill("단위기능 '%(unit)s'은(는) 이미 메뉴에 있습니다.", {unit: (units[unitId] || {}).title || unitId}), "warning");
+        message(tr("단위기능 '%(unit)s'은(는) 이미 메뉴에 있습니다.", {unit: (units[unitId] || {}).title || unitId}), "warning");
         return;
       }
       commit((d) => {
@@ -343,7 +343,7 @@
         group.items = group.items || [];
         group.items.splice(index === undefined ? group.items.length : index, 0, {unit: unitId});
       });
-      message(fill("「%(unit)s」을(를) 메뉴에 넣었습니다.", {unit: (units[unitId] || {}).title || unitId}), "success");
+      message(tr("「%(unit)s」을(를) 메뉴에 넣었습니다.", {unit: (units[unitId] || {}).title || unitId}), "success");
     }
     function dropIndex(list, clientY) {
       const items = [...list.querySelectorAll(":scope > li.composer-item")];
@@ -384,13 +384,13 @@
       let input;
       if (param.type === "boolean") {
         input = h("select", {class: "form-select form-select-sm", id, "data-focus": pointer},
-          h("option", {value: "", text: fill("기본값 (%(value)s)", {value: param.default ? ieumT("예") : ieumT("아니오")})}),
+          h("option", {value: "", text: tr("기본값 (%(value)s)", {value: param.default ? ieumT("예") : ieumT("아니오")})}),
           h("option", {value: "true", text: ieumT("예")}), h("option", {value: "false", text: ieumT("아니오")}));
         input.value = value === undefined ? "" : String(value);
         input.addEventListener("change", () => onValue(input.value === "" ? undefined : input.value === "true"));
       } else if (Array.isArray(param.enum)) {
         input = h("select", {class: "form-select form-select-sm", id, "data-focus": pointer},
-          h("option", {value: "", text: fill("기본값 (%(value)s)", {value: param.default})}),
+          h("option", {value: "", text: tr("기본값 (%(value)s)", {value: param.default})}),
           param.enum.map((choice, index) => h("option", {value: String(index), text: String(choice)})));
         const at = param.enum.findIndex((choice) => choice === value);
         input.value = at < 0 ? "" : String(at);
@@ -398,7 +398,7 @@
       } else if (param.type === "integer" || param.type === "number") {
         input = h("input", {class: "form-control form-control-sm", id, type: "number", "data-focus": pointer,
                             step: param.type === "integer" ? "1" : "any", min: param.minimum, max: param.maximum,
-                            placeholder: fill("기본값 %(value)s", {value: param.default})});
+                            placeholder: tr("기본값 %(value)s", {value: param.default})});
         input.value = value === undefined ? "" : String(value);
         input.addEventListener("change", () => {
           if (input.value === "") return onValue(undefined);
@@ -408,7 +408,7 @@
         });
       } else {
         input = h("input", {class: "form-control form-control-sm", id, type: "text", "data-focus": pointer,
-                            placeholder: fill("기본값 %(value)s", {value: param.default})});
+                            placeholder: tr("기본값 %(value)s", {value: param.default})});
         input.value = value === undefined ? "" : String(value);
         input.addEventListener("change", () => onValue(input.value === "" ? undefined : input.value));
       }
@@ -448,7 +448,7 @@
           }))));
       const toggle = h("button", {type: "button", class: `btn btn-outline-secondary${open ? " active" : ""}`,
                                   "aria-expanded": open ? "true" : "false", "aria-controls": panelId,
-                                  "aria-label": fill("%(item)s 설정", {item: shown}), "data-focus": `settings:${item.unit}`,
+                                  "aria-label": tr("%(item)s 설정", {item: shown}), "data-focus": `settings:${item.unit}`,
                                   text: params.length ? ieumT("설정·매개변수") : ieumT("설정"),
                                   onclick: () => { if (openItems.has(item.unit)) openItems.delete(item.unit); else openItems.add(item.unit); redraw(); }});
       const groups = menu().length;
@@ -458,17 +458,17 @@
           h("span", {class: "composer-item-title"}, item.title || title,
             unit ? null : h("span", {class: "badge text-bg-danger ms-1", text: ieumT("없는 단위기능")})),
           h("code", {class: "small text-body-secondary", text: item.unit}),
-          Object.keys(overrides).length ? h("span", {class: "badge text-bg-info", text: fill("매개변수 %(n)s", {n: Object.keys(overrides).length})}) : null,
+          Object.keys(overrides).length ? h("span", {class: "badge text-bg-info", text: tr("매개변수 %(n)s", {n: Object.keys(overrides).length})}) : null,
           h("span", {class: "ms-auto btn-group btn-group-sm"}, toggle,
-            h("button", {type: "button", class: "btn btn-outline-secondary", "aria-label": fill("%(item)s 위로", {item: shown}),
+            h("button", {type: "button", class: "btn btn-outline-secondary", "aria-label": tr("%(item)s 위로", {item: shown}),
                          "data-focus": `up:${item.unit}`, disabled: g === 0 && i === 0,
                          onclick: () => (i > 0 ? moveItem([g, i], [g, i - 1]) : moveItem([g, i], [g - 1, menu()[g - 1].items.length])),
                          text: "↑"}),
-            h("button", {type: "button", class: "btn btn-outline-secondary", "aria-label": fill("%(item)s 아래로", {item: shown}),
+            h("button", {type: "button", class: "btn btn-outline-secondary", "aria-label": tr("%(item)s 아래로", {item: shown}),
                          "data-focus": `down:${item.unit}`, disabled: g === groups - 1 && i === count - 1,
                          onclick: () => (i < count - 1 ? moveItem([g, i], [g, i + 2]) : moveItem([g, i], [g + 1, 0])),
                          text: "↓"}),
-            h("button", {type: "button", class: "btn btn-outline-danger", "aria-label": fill("%(item)s 빼기", {item: shown}),
+            h("button", {type: "button", class: "btn btn-outline-danger", "aria-label": tr("%(item)s 빼기", {item: shown}),
                          onclick: () => commit((d) => d.menu[g].items.splice(i, 1)), text: ieumT("빼기")}))),
         details);
       return li;
@@ -490,7 +490,7 @@
                                        "data-focus": here + "/group", value: group.group || ""});
         titleInput.addEventListener("change", () => commit((d) => { d.menu[g].group = titleInput.value; }));
         const list = h("ul", {class: "composer-items list-unstyled", "data-pointer": here + "/items",
-                              "data-testid": `menu-group-${g}`, "aria-label": fill("%(group)s의 단위기능", {group: group.group || ieumT("메뉴 묶음")})});
+                              "data-testid": `menu-group-${g}`, "aria-label": tr("%(group)s의 단위기능", {group: group.group || ieumT("메뉴 묶음")})});
         (group.items || []).forEach((item, i) => list.append(drawItem(item, g, i, group.items.length)));
         if (!(group.items || []).length) list.append(h("li", {class: "composer-empty small text-body-secondary", text: ieumT("여기로 단위기능을 끌어 놓으세요.")}));
         dropZone(list, g);
@@ -508,7 +508,7 @@
       });
       const target = $("palette-target");
       const chosen = target.value;
-      target.replaceChildren(...menu().map((group, g) => h("option", {value: String(g), text: group.group || fill("묶음 %(n)s", {n: g + 1})})));
+      target.replaceChildren(...menu().map((group, g) => h("option", {value: String(g), text: group.group || tr("묶음 %(n)s", {n: g + 1})})));
       if (chosen && Number(chosen) < menu().length) target.value = chosen;
     }
     root.querySelector('[data-action="add-group"]').addEventListener("click", () => commit((d) => {
@@ -530,7 +530,7 @@
           h("span", {class: "flex-grow-1"}, h("span", {class: "d-block", text: unit.title}),
             h("code", {class: "small text-body-secondary", text: unit.id})),
           used.has(unit.id) ? h("span", {class: "badge text-bg-light border", text: ieumT("메뉴에 있음")})
-            : h("button", {type: "button", class: "btn btn-outline-primary btn-sm", "aria-label": fill("%(item)s 넣기", {item: unit.title}),
+            : h("button", {type: "button", class: "btn btn-outline-primary btn-sm", "aria-label": tr("%(item)s 넣기", {item: unit.title}),
                            onclick: () => insertUnit(unit.id, Number($("palette-target").value || 0)), text: ieumT("넣기")}))));
     }
     $("palette-search").addEventListener("input", (event) => { search = event.target.value; drawPalette(); });
@@ -549,21 +549,21 @@
       const inherited = base().roles;
       const rows = roles().map((role, r) => {
         const here = ptr("roles", r);
-        const title = h("input", {class: "form-control form-control-sm", "aria-label": fill("%(item)s 이름", {item: role.id}), "data-focus": here + "/title",
-                                  placeholder: (inherited[role.id] || {}).title ? fill("기본: %(value)s", {value: inherited[role.id].title}) : ieumT("역할 이름")});
+        const title = h("input", {class: "form-control form-control-sm", "aria-label": tr("%(item)s 이름", {item: role.id}), "data-focus": here + "/title",
+                                  placeholder: (inherited[role.id] || {}).title ? tr("기본: %(value)s", {value: inherited[role.id].title}) : ieumT("역할 이름")});
         title.value = role.title || "";
         title.addEventListener("change", () => commit((d) => setKey(d.roles[r], "title", title.value)));
-        const description = h("input", {class: "form-control form-control-sm", "aria-label": fill("%(item)s 설명", {item: role.id}), "data-focus": here + "/description"});
+        const description = h("input", {class: "form-control form-control-sm", "aria-label": tr("%(item)s 설명", {item: role.id}), "data-focus": here + "/description"});
         description.value = role.description || "";
         description.addEventListener("change", () => commit((d) => setKey(d.roles[r], "description", description.value)));
-        const administers = h("input", {class: "form-check-input", type: "checkbox", "aria-label": fill("%(item)s 기관 관리", {item: role.id}),
+        const administers = h("input", {class: "form-check-input", type: "checkbox", "aria-label": tr("%(item)s 기관 관리", {item: role.id}),
                                         "data-focus": here + "/administers",
                                         checked: role.administers === undefined ? !!(inherited[role.id] || {}).administers : role.administers});
         administers.addEventListener("change", () => commit((d) => { d.roles[r].administers = administers.checked; }));
         return h("tr", {"data-pointer": here},
           h("td", {}, h("code", {text: role.id}), inherited[role.id] ? h("span", {class: "badge text-bg-light border ms-1", text: ieumT("기본 역할을 고침")}) : null),
           h("td", {"data-pointer": here + "/title"}, title), h("td", {}, description), h("td", {class: "text-center"}, administers),
-          h("td", {}, h("button", {type: "button", class: "btn btn-outline-danger btn-sm", "aria-label": fill("%(item)s 역할 지우기", {item: role.id}),
+          h("td", {}, h("button", {type: "button", class: "btn btn-outline-danger btn-sm", "aria-label": tr("%(item)s 역할 지우기", {item: role.id}),
             onclick: () => commit((d) => { d.roles.splice(r, 1); if (!d.roles.length && d.extends) delete d.roles; }),
             text: inherited[role.id] ? ieumT("기본대로") : ieumT("지우기")})));
       });
@@ -589,7 +589,7 @@
             onclick: () => {
               const id = newId.value.trim();
               if (!/^[a-z][a-z0-9_]*$/.test(id)) { message(ieumT("역할 id는 영문 소문자로 시작하고 영문 소문자·숫자·밑줄만 씁니다."), "warning"); newId.focus(); return; }
-              if (roleIds().includes(id)) { message(fill("역할 '%(id)s'이(가) 이미 있습니다.", {id}), "warning"); return; }
+              if (roleIds().includes(id)) { message(tr("역할 '%(id)s'이(가) 이미 있습니다.", {id}), "warning"); return; }
               commit((d) => { if (!Array.isArray(d.roles)) d.roles = []; d.roles.push(newTitle.value.trim() ? {id, title: newTitle.value.trim(), grants: {}} : {id, grants: {}}); });
               matrixRole = id;
               drawMatrix();
@@ -692,7 +692,7 @@
           box.addEventListener("change", () => toggle(matrixRole, unitId, action, box.checked));
           return h("td", {class: "text-center"}, box);
         });
-        const scope = h("select", {class: "form-select form-select-sm", "aria-label": fill("%(item)s 범위", {item: title}), "data-focus": `s:${unitId}`},
+        const scope = h("select", {class: "form-select form-select-sm", "aria-label": tr("%(item)s 범위", {item: title}), "data-focus": `s:${unitId}`},
           ctx.scopes.map((s) => h("option", {value: s.id, text: s.title})));
         scope.value = grant ? grant.scope : "facility";
         scope.disabled = !grant;
@@ -728,7 +728,7 @@
                          "aria-label": `${roleTitle(roleId)} · ${menuTitle(unitId)}: ${names} (${shortScope[grant.scope] || grant.scope})`,
                          onclick: () => { matrixRole = roleId; drawMatrix(); showProblems();
                                           $("matrix-role").scrollIntoView({block: "center"}); }},
-              fill("%(n)s개 · %(scope)s", {n: actions.length, scope: shortScope[grant.scope] || grant.scope})));
+              tr("%(n)s개 · %(scope)s", {n: actions.length, scope: shortScope[grant.scope] || grant.scope})));
         })));
       fill(box, h("table", {class: "table table-sm table-bordered align-middle composer-overview"},
         h("thead", {}, h("tr", {}, h("th", {scope: "col", text: ieumT("단위기능")}),
@@ -745,7 +745,7 @@
       const ids = roleIds();
       const rows = (groups || []).map((group, e) => h("div", {class: "composer-exclusive d-flex flex-wrap gap-1 align-items-center mb-1", "data-pointer": ptr("exclusive_roles", e)},
         group.map((id, k) => h("span", {class: "badge text-bg-warning composer-chip", "data-pointer": ptr("exclusive_roles", e, k)}, roleTitle(id), " ",
-          h("button", {type: "button", class: "btn-close btn-close-sm", "aria-label": fill("%(item)s 빼기", {item: id}),
+          h("button", {type: "button", class: "btn-close btn-close-sm", "aria-label": tr("%(item)s 빼기", {item: id}),
                        onclick: () => commit((d) => { d.exclusive_roles[e].splice(k, 1); })}))),
         h("span", {class: "mx-1 text-body-secondary small", text: ieumT("은(는) 한 사람이 함께 맡을 수 없습니다.")}),
         h("button", {type: "button", class: "btn btn-outline-danger btn-sm", text: ieumT("묶음 지우기"),
@@ -775,12 +775,12 @@
       const share = reuse.units ? Math.round((reuse.shared / reuse.units) * 100) : 0;
       fill(box, 
         h("p", {class: "display-6 mb-0", "data-testid": "reuse-shared"}, `${reuse.shared}/${reuse.units}`),
-        h("p", {class: "small mb-2", text: fill("이 프로필의 단위기능 %(units)s개 중 %(shared)s개를 다른 시설유형과 함께 씁니다.", {units: reuse.units, shared: reuse.shared})}),
+        h("p", {class: "small mb-2", text: tr("이 프로필의 단위기능 %(units)s개 중 %(shared)s개를 다른 시설유형과 함께 씁니다.", {units: reuse.units, shared: reuse.shared})}),
         h("div", {class: "progress mb-2", role: "progressbar", "aria-label": ieumT("함께 쓰는 단위기능 비율"), "aria-valuenow": share, "aria-valuemin": 0, "aria-valuemax": 100},
           h("div", {class: `progress-bar composer-bar-${Math.round(share / 10) * 10}`, text: `${share}%`})),
         h("p", {class: "small mb-1", "data-testid": "reuse-ratio"},
           ieumT("전체 재사용률 "), h("strong", {text: `${(reuse.reuse_ratio * 100).toFixed(1)}%`}),
-          fill(" (시설유형 %(profiles)s곳, 단위기능 %(units)s개, 자리 %(slots)s개)", {profiles: reuse.profiles, units: reuse.unit_functions, slots: reuse.slots})),
+          tr(" (시설유형 %(profiles)s곳, 단위기능 %(units)s개, 자리 %(slots)s개)", {profiles: reuse.profiles, units: reuse.unit_functions, slots: reuse.slots})),
         reuse.own_only.length ? h("p", {class: "small text-body-secondary mb-0"},
           ieumT("이 프로필에만 있는 단위기능: "), reuse.own_only.map((id) => (units[id] || {}).title || id).join(", ")) : null);
     }
@@ -821,7 +821,7 @@
     function drawBasics() {
       const b = body();
       const layer = h("select", {class: "form-select form-select-sm", id: "unit-layer", "data-focus": "/layer"},
-        [1, 2, 3, 4].map((n) => h("option", {value: String(n), text: fill("%(n)s층", {n})})));
+        [1, 2, 3, 4].map((n) => h("option", {value: String(n), text: tr("%(n)s층", {n})})));
       layer.value = String(b.layer || 2);
       layer.addEventListener("change", () => commit((d) => { d.layer = Number(layer.value); }));
       const subject = h("select", {class: "form-select form-select-sm", id: "unit-subject", "data-focus": "/record_subject"},
@@ -852,8 +852,8 @@
     function picker(key, options, titles, label) {
       const box = $(key);
       const chosen = list(key);
-      const select = h("select", {class: "form-select form-select-sm w-auto", "aria-label": fill("%(item)s 고르기", {item: label}), "data-focus": `add:${key}`},
-        h("option", {value: "", text: fill("%(item)s 고르기…", {item: label})}),
+      const select = h("select", {class: "form-select form-select-sm w-auto", "aria-label": tr("%(item)s 고르기", {item: label}), "data-focus": `add:${key}`},
+        h("option", {value: "", text: tr("%(item)s 고르기…", {item: label})}),
         options.filter((o) => !chosen.includes(o.id)).map((o) => h("option", {value: o.id, text: `${o.title} (${o.id})${o.draft ? ieumT(" · 초안") : ""}`})));
       select.addEventListener("change", () => {
         if (!select.value) return;
@@ -863,7 +863,7 @@
       fill(box, 
         h("ul", {class: "list-unstyled mb-2"}, chosen.map((id, index) => h("li", {class: "composer-pick", "data-pointer": ptr(key, index)},
           h("span", {text: titles[id] || id}), " ", h("code", {class: "small text-body-secondary", text: id}),
-          h("button", {type: "button", class: "btn btn-link btn-sm text-danger", "aria-label": fill("%(item)s 빼기", {item: titles[id] || id}),
+          h("button", {type: "button", class: "btn btn-link btn-sm text-danger", "aria-label": tr("%(item)s 빼기", {item: titles[id] || id}),
                        onclick: () => commit((d) => { d[key] = list(key).filter((x) => x !== id); }), text: ieumT("빼기")})))),
         select);
     }
@@ -927,7 +927,7 @@
       const rows = Object.entries(params).map(([name, spec]) => {
         const here = ptr("parameters", name);
         const update = (change) => commit((d) => { change(d.parameters[name]); });
-        const type = h("select", {class: "form-select form-select-sm", "aria-label": fill("%(item)s 형식", {item: name}), "data-focus": here + "/type"},
+        const type = h("select", {class: "form-select form-select-sm", "aria-label": tr("%(item)s 형식", {item: name}), "data-focus": here + "/type"},
           ctx.type_order.map((k) => h("option", {value: k, text: ctx.types[k]})));
         type.value = spec.type;
         type.addEventListener("change", () => update((p) => {
@@ -935,15 +935,15 @@
           p.default = {boolean: false, integer: 0, number: 0, string: ""}[type.value];
           delete p.minimum; delete p.maximum; delete p.enum;
         }));
-        const title = h("input", {class: "form-control form-control-sm", "aria-label": fill("%(item)s 이름", {item: name}), "data-focus": here + "/title", value: spec.title || ""});
+        const title = h("input", {class: "form-control form-control-sm", "aria-label": tr("%(item)s 이름", {item: name}), "data-focus": here + "/title", value: spec.title || ""});
         title.addEventListener("change", () => update((p) => { p.title = title.value; }));
         let deflt;
         if (spec.type === "boolean") {
-          deflt = h("select", {class: "form-select form-select-sm", "aria-label": fill("%(item)s 기본값", {item: name}), "data-focus": here + "/default"},
+          deflt = h("select", {class: "form-select form-select-sm", "aria-label": tr("%(item)s 기본값", {item: name}), "data-focus": here + "/default"},
             h("option", {value: "true", text: ieumT("예")}), h("option", {value: "false", text: ieumT("아니오")}));
           deflt.value = String(!!spec.default);
         } else {
-          deflt = h("input", {class: "form-control form-control-sm", "aria-label": fill("%(item)s 기본값", {item: name}), "data-focus": here + "/default",
+          deflt = h("input", {class: "form-control form-control-sm", "aria-label": tr("%(item)s 기본값", {item: name}), "data-focus": here + "/default",
                               type: spec.type === "string" ? "text" : "number", step: spec.type === "integer" ? "1" : "any"});
           deflt.value = spec.default === undefined || spec.default === null ? "" : String(spec.default);
         }
@@ -956,7 +956,7 @@
           input.addEventListener("change", () => update((p) => setKey(p, key, input.value === "" ? "" : Number(input.value))));
           return input;
         };
-        const choices = h("input", {class: "form-control form-control-sm", "aria-label": fill("%(item)s 선택지 (쉼표로 구분)", {item: name}), "data-focus": here + "/enum",
+        const choices = h("input", {class: "form-control form-control-sm", "aria-label": tr("%(item)s 선택지 (쉼표로 구분)", {item: name}), "data-focus": here + "/enum",
                                     placeholder: ieumT("선택지, 쉼표로"), disabled: spec.type === "boolean"});
         choices.value = Array.isArray(spec.enum) ? spec.enum.join(", ") : "";
         choices.addEventListener("change", () => update((p) => {
@@ -978,7 +978,7 @@
           h("button", {type: "button", class: "btn btn-outline-primary btn-sm", text: ieumT("매개변수 추가"), onclick: () => {
             const name = newName.value.trim();
             if (!/^[a-z][a-z0-9_]*$/.test(name)) { message(ieumT("매개변수 이름은 영문 소문자로 시작하고 영문 소문자·숫자·밑줄만 씁니다."), "warning"); return; }
-            if (name in params) { message(fill("매개변수 '%(name)s'이(가) 이미 있습니다.", {name}), "warning"); return; }
+            if (name in params) { message(tr("매개변수 '%(name)s'이(가) 이미 있습니다.", {name}), "warning"); return; }
             commit((d) => { d.parameters = Object.assign({}, params, {[name]: {type: "integer", default: 0, title: name}}); });
           }})));
     }
