@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ieum.access.officials import PublicRoles, public_roles
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services import reports as reports_service
 from ieum.services.reports import review
@@ -85,7 +86,7 @@ def decide(report_id: int):
     if data["decision"] == "return" and request.form.get("confirmed") != "1":
         item = review.get_region_report(session, roles, report_id)
         if not (data["reason"] or "").strip():
-            flash("반려 사유를 적어 주세요.", "danger")
+            flash(_("반려 사유를 적어 주세요."), "danger")
             return redirect(url_for(".report", report_id=report_id))
         return render_template("region/confirm_return.html", **_page(
             roles, report=item, kind=reports_service.kind_of(registry(), item),
@@ -99,8 +100,8 @@ def decide(report_id: int):
         session.rollback()
         flash(error.message, "danger" if error.status == 400 else "warning")
         return redirect(url_for(".report", report_id=report_id))
-    flash("보고서를 접수했습니다." if data["decision"] == "approve"
-          else "보고서를 반려했습니다.", "success")
+    flash(_("보고서를 접수했습니다.") if data["decision"] == "approve"
+          else _("보고서를 반려했습니다."), "success")
     return redirect(url_for(".report", report_id=report_id))
 
 
