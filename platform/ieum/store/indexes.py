@@ -40,6 +40,7 @@ from sqlalchemy.schema import CreateIndex, Index
 
 from ieum.store.json_fields import json_field
 from ieum.store.models import Record
+from ieum.store.search import grams
 
 INDEX_PREFIX = "ixf_"
 STATISTICS_PREFIX = "stf_"
@@ -86,13 +87,20 @@ def _name(prefix: str, form_id: str, field: str, suffix: str, ddl: str) -> str:
     return f"{stem}_{suffix}_{digest}".lower()
 
 
-def _fields(fields: Iterable[ListField]) -> Iterable[tuple[ListField, bool, bool]]:
-    """(field, filtered on, sorted on) for every field that gets an index."""
+def searched(kind: str) -> bool:
+    """Whether a filter field of ``kind`` is searched as text (``ILIKE '%…%'``), not
+    compared by equality or a range."""
+    return kind not in _FILTERED_KINDS
+
+
+def _fields(fields: Iterable[ListField]) -> Iterable[tuple[ListField, bool, bool, bool]]:
+    """(field, filtered on, sorted on, searched) for every field that gets an index."""
     for item in fields:
         filtered = item.filter and item.kind in _FILTERED_KINDS
         sorted_on = item.column and item.kind in _SORTED_KINDS
-        if filtered or sorted_on:
-            yield item, filtered, sorted_on
+        search = item.filter and searched(item.kind)
+        if filtered or sorted_on or search:
+            yield item, filtered, sorted_on, search
 
 
 def wanted(fields: Iterable[ListField], dialect) -> list[Wanted]:  # noqa: ANN001
@@ -108,7 +116,7 @@ def wanted(fields: Iterable[ListField], dialect) -> list[Wanted]:  # noqa: ANN00
         found.append(_index(dialect, table, "", "updated_at", suffix,
                             (table.c.facility_id, table.c.unit_function, table.c.form_id,
                              *columns), table.c.deleted_at.is_(None)))
-    for item, filtered, sorted_on in _fields(fields):
+    for item, filtered, sorted_on, search in _fields(fields):
         form_id = item.form_id
         expression = json_field(item.name, item.kind, table.c.data)
         where = (table.c.form_id == form_id) & table.c.deleted_at.is_(None)
@@ -121,6 +129,10 @@ def wanted(fields: Iterable[ListField], dialect) -> list[Wanted]:  # noqa: ANN00
         for suffix, columns in shapes:
             found.append(_index(dialect, table, form_id, item.name, suffix,
                                 (table.c.facility_id, table.c.unit_function, *columns), where))
+        if search:  # the characters and pairs of the text (ieum.store.search), for ILIKE
+            found.append(_index(dialect, table, form_id, item.name, "g",
+                                (grams(table.c.data[item.name].as_string()),), where,
+                                using="gin"))
         if filtered:
             element = dialect.statement_compiler(dialect, None).process(
                 expression, include_table=False, literal_binds=True)
@@ -132,12 +144,14 @@ def wanted(fields: Iterable[ListField], dialect) -> list[Wanted]:  # noqa: ANN00
 
 
 def _index(dialect, table, form_id: str, field: str, suffix: str, columns,  # noqa: ANN001
-           where) -> Wanted:  # noqa: ANN001
+           where, using: str | None = None) -> Wanted:  # noqa: ANN001
     """A partial index on ``table``'s copy of ``record``; named after its definition."""
-    probe = Index("probe", *columns, postgresql_where=where)
+    options = {"postgresql_using": using} if using else {}
+    probe = Index("probe", *columns, postgresql_where=where, **options)
     body = str(CreateIndex(probe).compile(dialect=dialect))
     name = _name(INDEX_PREFIX, form_id, field, suffix, body)
-    index = Index(name, *columns, postgresql_where=where, postgresql_concurrently=True)
+    index = Index(name, *columns, postgresql_where=where, postgresql_concurrently=True,
+                  **options)
     ddl = str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect))
     table.indexes.discard(probe)
     table.indexes.discard(index)

@@ -34,6 +34,7 @@ from ieum.services.transactions import transaction
 from ieum.services.workspace import Workspace
 from ieum.store.json_fields import json_field
 from ieum.store.models import Closing, Record, Subject, utcnow
+from ieum.store.search import grams_contain
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -224,7 +225,10 @@ def json_column(item: Field, data=Record.data):  # noqa: ANN001, ANN202 - a SQL 
     return json_field(item.name, item.kind, data)
 
 
-def _filtered(scope: FormScope, query: ListQuery) -> Select:
+def _filtered(scope: FormScope, query: ListQuery, dialect: str = "") -> Select:
+    """The scoped statement with the query's filters. On PostgreSQL a text search also
+    names the characters and pairs it needs (``ieum.store.search``), which the list's
+    gram index serves; the ``ILIKE`` decides, so the rows are the plain scan's."""
     statement = scoped_query(scope)
     fields = {f.name: f for f in scope.tree.fields}
     for key, value in query.filters.items():
@@ -250,11 +254,17 @@ def _filtered(scope: FormScope, query: ListQuery) -> Select:
         else:
             escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             statement = statement.where(column.ilike(f"%{escaped}%", escape="\\"))
+            if dialect == "postgresql":
+                statement = statement.where(grams_contain(column, value))
     if query.status:
         statement = statement.where(Record.status == query.status)
     if query.subject_id:
         statement = statement.where(Record.subject_id == query.subject_id)
     return statement
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def _count_statement(statement: Select, limit: int | None) -> Select:
@@ -291,7 +301,7 @@ def list_records(session: Session, scope: FormScope, query: ListQuery,
     The page and its count are one statement (the count a scalar subquery beside the
     rows): one round trip. Only a page that comes back empty needs the count alone, to
     tell "nothing matches" from "past the last page" (then the last page is read)."""
-    statement = _filtered(scope, query)
+    statement = _filtered(scope, query, _dialect(session))
     limit = None if count_cap is None else \
         max(math.ceil(count_cap / query.per_page), query.page) * query.per_page
     if query.sort in _META_SORTS:
@@ -325,13 +335,13 @@ def list_records(session: Session, scope: FormScope, query: ListQuery,
 def count_all(session: Session, scope: FormScope, query: ListQuery) -> int:
     """How many records the list would show on all its pages (to decide whether an Excel
     export runs as a job)."""
-    return _count(session, _filtered(scope, query), None)[0]
+    return _count(session, _filtered(scope, query, _dialect(session)), None)[0]
 
 
 def iter_all(session: Session, scope: FormScope, query: ListQuery,
              batch: int = 500) -> Iterator[Record]:
     """Every record the list would show (for Excel export), fetched in batches."""
-    statement = _filtered(scope, query).order_by(Record.id)
+    statement = _filtered(scope, query, _dialect(session)).order_by(Record.id)
     yield from session.scalars(statement.execution_options(yield_per=batch))
 
 
