@@ -40,7 +40,7 @@ from sqlalchemy.schema import CreateIndex, Index
 
 from ieum.store.json_fields import json_field
 from ieum.store.models import Record
-from ieum.store.search import grams
+from ieum.store.search import GRAM_TABLE, grams, sync_sqlite
 
 INDEX_PREFIX = "ixf_"
 STATISTICS_PREFIX = "stf_"
@@ -78,7 +78,7 @@ class ListField:
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
     """Alembic hook: leave the content-driven indexes out of model comparisons."""
-    return not (type_ == "index" and name and str(name).startswith(INDEX_PREFIX))
+    return not (type_ in ("index", "table") and name and str(name).startswith(INDEX_PREFIX))
 
 
 def _name(prefix: str, form_id: str, field: str, suffix: str, ddl: str) -> str:
@@ -186,6 +186,15 @@ def sync_indexes(engine: Engine, fields: Iterable[ListField], *,
                  analyze: bool = True) -> IndexReport:
     """Create the wanted objects that are missing and drop the ones no longer wanted;
     idempotent. ``ANALYZE record`` afterwards when anything was created (statistics)."""
+    if engine.dialect.name == "sqlite":  # only the search's gram table (ieum.store.search)
+        searched_fields = sorted({(item.form_id, item.name) for item in fields
+                                  if item.filter and searched(item.kind)})
+        with engine.begin() as connection:
+            added, dropped = sync_sqlite(connection, searched_fields)
+        return IndexReport(tuple(f"{GRAM_TABLE}:{name}" for name in added),
+                           tuple(f"{GRAM_TABLE}:{name}" for name in dropped),
+                           len(searched_fields) - len(added),
+                           skipped="sqlite: 목록 색인 대신 검색용 글자 표만 만듭니다")
     if engine.dialect.name != "postgresql":
         return IndexReport((), (), 0, skipped=f"{engine.dialect.name}: 색인을 만들지 않습니다")
     have = existing(engine)  # connects: the server's version is known from here on

@@ -19,9 +19,14 @@ A one-character search is served too (its single character is its gram).
 
 from __future__ import annotations
 
+import json
+import string
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, literal
+from sqlalchemy import column as column_clause
+from sqlalchemy import func, literal, select, text
+from sqlalchemy import table as table_clause
 
 GRAMS_FUNCTION = "ieum_grams"
 
@@ -45,3 +50,123 @@ def grams(expression: Any) -> Any:
 def grams_contain(column: Any, searched: str) -> Any:
     """The index-served condition a row matching ``column ILIKE '%searched%'`` meets."""
     return grams(column).op("@>")(grams(literal(searched)))
+
+
+# --- SQLite: a gram table kept by triggers --------------------------------------------------
+#
+# SQLite has no GIN index. ``ieum db index`` (``ieum.store.indexes.sync_indexes``) keeps a
+# table of (field, gram, record) for the searched fields listed in ``ixf_search_field``,
+# filled by triggers on ``record`` that call ``ieum_grams`` (registered on every connection
+# by ``ieum.store.db``), and rebuilt for a field when it is added. SQLite's ``LIKE`` (what
+# ``ILIKE`` compiles to: ``lower(x) LIKE lower(y)``) folds ASCII letters only, so the grams
+# are of the text with ASCII letters lowered, nothing else. The service uses the table only
+# while its triggers exist and it lists the field (``sqlite_indexed``): an index step that
+# never ran, or a migration that rebuilt ``record`` without the triggers, means the plain scan.
+
+SEARCH_FIELD_TABLE = "ixf_search_field"
+GRAM_TABLE = "ixf_record_gram"
+TRIGGERS = ("ixf_record_gram_insert", "ixf_record_gram_update", "ixf_record_gram_delete")
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def text_grams(value: str) -> list[str]:
+    """The distinct single characters and pairs of ``value`` with ASCII letters lowered."""
+    lowered = value.translate(_ASCII_LOWER)
+    found = set(lowered)
+    found.update(lowered[i:i + 2] for i in range(len(lowered) - 1))
+    return sorted(found)
+
+
+def sqlite_grams(value: Any) -> str | None:
+    """``ieum_grams`` on SQLite: the grams of a text as a JSON array (for ``json_each``)."""
+    if value is None:
+        return None
+    return json.dumps(text_grams(str(value)), ensure_ascii=False)
+
+
+def _fill(where: str, record: str, source: str = "") -> str:
+    """``INSERT`` of the grams of ``record``'s searched fields (``where`` picks the
+    ``ixf_search_field`` rows, ``source`` names the table of ``record`` when it is one)."""
+    return (f"INSERT OR IGNORE INTO {GRAM_TABLE} (field, gram, record_id) "
+            f"SELECT f.field, g.value, {record}.id FROM {source}{SEARCH_FIELD_TABLE} AS f, "
+            f"json_each({GRAMS_FUNCTION}(CAST(json_extract({record}.data, "
+            f"'$.\"' || f.field || '\"') AS TEXT))) AS g WHERE {where}")
+
+
+SQLITE_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {SEARCH_FIELD_TABLE} (form_id VARCHAR NOT NULL, "
+    "field VARCHAR NOT NULL, PRIMARY KEY (form_id, field))",
+    f"CREATE TABLE IF NOT EXISTS {GRAM_TABLE} (field VARCHAR NOT NULL, gram VARCHAR NOT NULL, "
+    "record_id INTEGER NOT NULL, PRIMARY KEY (field, gram, record_id)) WITHOUT ROWID",
+    f"CREATE INDEX IF NOT EXISTS {GRAM_TABLE}_record ON {GRAM_TABLE} (record_id)",
+    f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[0]} AFTER INSERT ON record BEGIN "
+    f"{_fill('f.form_id = NEW.form_id', 'NEW')}; END",
+    f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[1]} AFTER UPDATE OF data, form_id ON record "
+    f"BEGIN DELETE FROM {GRAM_TABLE} WHERE record_id = OLD.id; "
+    f"{_fill('f.form_id = NEW.form_id', 'NEW')}; END",
+    f"CREATE TRIGGER IF NOT EXISTS {TRIGGERS[2]} AFTER DELETE ON record BEGIN "
+    f"DELETE FROM {GRAM_TABLE} WHERE record_id = OLD.id; END",
+)
+
+
+def sync_sqlite(connection: Any, fields: Iterable[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """Keep the gram table of SQLite in step with the searched ``(form, field)`` pairs: the
+    tables and triggers (re)made, a field no longer searched forgotten, a new one filled
+    from the records already saved. Everything is rebuilt when a trigger was missing (its
+    records' grams may be stale). Returns (fields added, fields dropped), as ``form.field``."""
+    triggers = set(connection.execute(text(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+    rebuild = not set(TRIGGERS) <= triggers
+    for statement in SQLITE_DDL:
+        connection.execute(text(statement))
+    have = {tuple(row) for row in connection.execute(text(
+        f"SELECT form_id, field FROM {SEARCH_FIELD_TABLE}"))}
+    want = set(fields)
+    if rebuild:
+        connection.execute(text(f"DELETE FROM {GRAM_TABLE}"))
+        connection.execute(text(f"DELETE FROM {SEARCH_FIELD_TABLE}"))
+        have = set()
+    added, dropped = sorted(want - have), sorted(have - want)
+    for form_id, field in dropped:
+        connection.execute(text(f"DELETE FROM {GRAM_TABLE} WHERE field = :field AND record_id "
+                                "IN (SELECT id FROM record WHERE form_id = :form)"),
+                           {"form": form_id, "field": field})
+        connection.execute(text(f"DELETE FROM {SEARCH_FIELD_TABLE} WHERE form_id = :form AND "
+                                "field = :field"), {"form": form_id, "field": field})
+    for form_id, field in added:
+        connection.execute(text(f"INSERT INTO {SEARCH_FIELD_TABLE} (form_id, field) "
+                                "VALUES (:form, :field)"), {"form": form_id, "field": field})
+        connection.execute(text(
+            _fill("f.form_id = :form AND f.field = :field AND record.form_id = :form",
+                  "record", "record, ")),
+            {"form": form_id, "field": field})
+    return [f"{f}.{n}" for f, n in added], [f"{f}.{n}" for f, n in dropped]
+
+
+def sqlite_indexed(session: Any, form_id: str, field: str) -> bool:
+    """Whether SQLite's gram table holds ``field`` of ``form_id``'s records (its triggers
+    exist and the index step listed it)."""
+    return session.execute(text(
+        "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN "
+        f"{TRIGGERS!r}) = {len(TRIGGERS)} AND EXISTS (SELECT 1 FROM sqlite_master WHERE "
+        f"type = 'table' AND name = '{SEARCH_FIELD_TABLE}')")).scalar() and bool(
+        session.execute(text(f"SELECT 1 FROM {SEARCH_FIELD_TABLE} WHERE form_id = :form AND "
+                             "field = :field"), {"form": form_id, "field": field}).first())
+
+
+def search_condition(session: Any, form_id: str, field: str, column: Any, searched: str,
+                     record_id: Any) -> Any:
+    """The index-served condition to add beside ``column ILIKE '%searched%'``, or ``None``
+    (the plain scan): PostgreSQL's gram index, SQLite's gram table."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return grams_contain(column, searched)
+    if dialect != "sqlite" or not sqlite_indexed(session, form_id, field):
+        return None
+    wanted = text_grams(searched)
+    table = table_clause(GRAM_TABLE, column_clause("field"), column_clause("gram"),
+                         column_clause("record_id"))
+    ids = select(table.c.record_id).where(table.c.field == field, table.c.gram.in_(wanted))
+    if len(wanted) > 1:
+        ids = ids.group_by(table.c.record_id).having(func.count() == len(wanted))
+    return record_id.in_(ids)

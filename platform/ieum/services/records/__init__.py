@@ -34,7 +34,7 @@ from ieum.services.transactions import transaction
 from ieum.services.workspace import Workspace
 from ieum.store.json_fields import json_field
 from ieum.store.models import Closing, Record, Subject, utcnow
-from ieum.store.search import grams_contain
+from ieum.store.search import search_condition
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -225,10 +225,10 @@ def json_column(item: Field, data=Record.data):  # noqa: ANN001, ANN202 - a SQL 
     return json_field(item.name, item.kind, data)
 
 
-def _filtered(scope: FormScope, query: ListQuery, dialect: str = "") -> Select:
-    """The scoped statement with the query's filters. On PostgreSQL a text search also
-    names the characters and pairs it needs (``ieum.store.search``), which the list's
-    gram index serves; the ``ILIKE`` decides, so the rows are the plain scan's."""
+def _filtered(scope: FormScope, query: ListQuery, session: Session | None = None) -> Select:
+    """The scoped statement with the query's filters. With ``session`` a text search also
+    names the characters and pairs it needs (``ieum.store.search``: PostgreSQL's gram
+    index, SQLite's gram table); the ``ILIKE`` decides, so the rows are the plain scan's."""
     statement = scoped_query(scope)
     fields = {f.name: f for f in scope.tree.fields}
     for key, value in query.filters.items():
@@ -254,17 +254,16 @@ def _filtered(scope: FormScope, query: ListQuery, dialect: str = "") -> Select:
         else:
             escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             statement = statement.where(column.ilike(f"%{escaped}%", escape="\\"))
-            if dialect == "postgresql":
-                statement = statement.where(grams_contain(column, value))
+            if session is not None:
+                served = search_condition(session, scope.form.id, name, column, value,
+                                          Record.id)
+                if served is not None:
+                    statement = statement.where(served)
     if query.status:
         statement = statement.where(Record.status == query.status)
     if query.subject_id:
         statement = statement.where(Record.subject_id == query.subject_id)
     return statement
-
-
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
 
 
 def _count_statement(statement: Select, limit: int | None) -> Select:
@@ -301,7 +300,7 @@ def list_records(session: Session, scope: FormScope, query: ListQuery,
     The page and its count are one statement (the count a scalar subquery beside the
     rows): one round trip. Only a page that comes back empty needs the count alone, to
     tell "nothing matches" from "past the last page" (then the last page is read)."""
-    statement = _filtered(scope, query, _dialect(session))
+    statement = _filtered(scope, query, session)
     limit = None if count_cap is None else \
         max(math.ceil(count_cap / query.per_page), query.page) * query.per_page
     if query.sort in _META_SORTS:
@@ -335,13 +334,13 @@ def list_records(session: Session, scope: FormScope, query: ListQuery,
 def count_all(session: Session, scope: FormScope, query: ListQuery) -> int:
     """How many records the list would show on all its pages (to decide whether an Excel
     export runs as a job)."""
-    return _count(session, _filtered(scope, query, _dialect(session)), None)[0]
+    return _count(session, _filtered(scope, query, session), None)[0]
 
 
 def iter_all(session: Session, scope: FormScope, query: ListQuery,
              batch: int = 500) -> Iterator[Record]:
     """Every record the list would show (for Excel export), fetched in batches."""
-    statement = _filtered(scope, query, _dialect(session)).order_by(Record.id)
+    statement = _filtered(scope, query, session).order_by(Record.id)
     yield from session.scalars(statement.execution_options(yield_per=batch))
 
 
