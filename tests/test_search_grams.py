@@ -100,7 +100,8 @@ def test_search_finds_what_the_plain_scan_finds(make_app, migrated_url) -> None:
             column = Record.data["title"].as_string()
             statement = select(Record.id).where(
                 Record.form_id == "casebook", Record.deleted_at.is_(None),
-                column.ilike(f"%{searched}%"), grams_contain(column, searched))
+                column.ilike(f"%{searched}%"),
+                grams_contain(Record.facility_id, column, scope.facility.id, searched))
             seen: list[tuple[str, object]] = []
 
             def keep(conn, cursor, statement, parameters, context, executemany,  # noqa: ANN001

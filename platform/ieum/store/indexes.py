@@ -130,17 +130,24 @@ def wanted(fields: Iterable[ListField], dialect) -> list[Wanted]:  # noqa: ANN00
             found.append(_index(dialect, table, form_id, item.name, suffix,
                                 (table.c.facility_id, table.c.unit_function, *columns), where))
         if search:  # the characters and pairs of the text (ieum.store.search), for ILIKE
-            found.append(_index(dialect, table, form_id, item.name, "g",
-                                (grams(table.c.data[item.name].as_string()),), where,
-                                using="gin"))
+            searched_grams = grams(table.c.facility_id, table.c.data[item.name].as_string())
+            found.append(_index(dialect, table, form_id, item.name, "g", (searched_grams,),
+                                where, using="gin"))
+            found.append(_statistics(dialect, form_id, item.name, "t", searched_grams, ""))
         if filtered:
-            element = dialect.statement_compiler(dialect, None).process(
-                expression, include_table=False, literal_binds=True)
-            body = f"ON form_id, ({element}) FROM record"
-            name = _name(STATISTICS_PREFIX, form_id, item.name, "s", body)
-            found.append(Wanted(name, "statistics",
-                                f'CREATE STATISTICS IF NOT EXISTS "{name}" {body}'))
+            found.append(_statistics(dialect, form_id, item.name, "s", expression,
+                                     "form_id, "))
     return found
+
+
+def _statistics(dialect, form_id: str, field: str, suffix: str, expression,  # noqa: ANN001
+                columns: str) -> Wanted:  # noqa: ANN001
+    """A statistics object on ``columns`` and ``expression`` of ``record``."""
+    element = dialect.statement_compiler(dialect, None).process(
+        expression, include_table=False, literal_binds=True)
+    body = f"ON {columns}({element}) FROM record"
+    name = _name(STATISTICS_PREFIX, form_id, field, suffix, body)
+    return Wanted(name, "statistics", f'CREATE STATISTICS IF NOT EXISTS "{name}" {body}')
 
 
 def _index(dialect, table, form_id: str, field: str, suffix: str, columns,  # noqa: ANN001
@@ -194,7 +201,7 @@ def sync_indexes(engine: Engine, fields: Iterable[ListField], *,
         return IndexReport(tuple(f"{GRAM_TABLE}:{name}" for name in added),
                            tuple(f"{GRAM_TABLE}:{name}" for name in dropped),
                            len(searched_fields) - len(added),
-                           skipped="sqlite: 목록 색인 대신 검색용 글자 표만 만듭니다")
+                           skipped="sqlite: 목록 색인은 만들지 않고 검색용 글자 표만 유지합니다")
     if engine.dialect.name != "postgresql":
         return IndexReport((), (), 0, skipped=f"{engine.dialect.name}: 색인을 만들지 않습니다")
     have = existing(engine)  # connects: the server's version is known from here on

@@ -5,14 +5,21 @@ B-tree serves that, and ``pg_trgm``'s trigrams cannot serve a two-syllable Korea
 (``'%진학%'`` yields no trigram: a sequential scan). Every substring of one or more
 characters, though, contains the searched text's characters and pairs, so:
 
-- ``ieum_grams(text)`` (PostgreSQL, migration ``0013_listspeed``) is the distinct single
-  characters and pairs of ``lower(text)``, an ``IMMUTABLE`` SQL function;
-- ``ieum.store.indexes`` builds ``USING gin (ieum_grams(<field>))`` per searched field;
-- the records service keeps its ``ILIKE`` and adds ``ieum_grams(<field>) @>
-  ieum_grams(<search>)`` (``grams_contain``). PostgreSQL's ``ILIKE`` compares ``lower()`` of
-  text and pattern, so every row the ``ILIKE`` keeps holds all the search's grams: the
-  condition only lets the index find the candidates, the ``ILIKE`` decides, and the rows
-  are exactly those of the plain scan (``tests/test_search_grams.py``).
+- ``ieum_grams(facility, text)`` (PostgreSQL, migration ``0013_listspeed``) is the distinct
+  single characters and pairs of ``lower(text)``, each prefixed with the record's facility
+  (``'7:진학'``): a search reads only its own facility's entries of the index, not those of
+  every facility on a shared server; an ``IMMUTABLE`` SQL function;
+- ``ieum.store.indexes`` builds ``USING gin (ieum_grams(facility_id, <field>))`` per searched
+  field, and a statistics object on the same expression (the planner then knows how common
+  a pair is, and keeps reading a sorted index when most records match anyway);
+- the records service keeps its ``ILIKE`` and adds ``ieum_grams(facility_id, <field>) @>
+  ieum_search_grams(<facility>, <search>)`` (``grams_contain``): the search's pairs, or its
+  one character. PostgreSQL's ``ILIKE`` compares ``lower()`` of text and pattern, so every
+  row the ``ILIKE`` keeps holds all the search's pairs: the condition only lets the index
+  find the candidates, the ``ILIKE`` decides, and the rows are exactly those of the plain
+  scan (``tests/test_search_grams.py``). (Exact with the usual libc collations, whose
+  ``lower()`` maps character by character; an ICU collation's context-dependent lowering,
+  such as a Greek final sigma, could make a pair differ.)
 
 A one-character search is served too (its single character is its gram).
 """
@@ -29,27 +36,39 @@ from sqlalchemy import func, literal, select, text
 from sqlalchemy import table as table_clause
 
 GRAMS_FUNCTION = "ieum_grams"
+SEARCH_GRAMS_FUNCTION = "ieum_search_grams"
 
-CREATE_GRAMS_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION {GRAMS_FUNCTION}(value text) RETURNS text[]
+CREATE_GRAMS_FUNCTIONS = (f"""
+CREATE OR REPLACE FUNCTION {GRAMS_FUNCTION}(scope integer, value text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT coalesce(array_agg(DISTINCT substr(lowered, i, n)), '{{}}')
+  SELECT coalesce(array_agg(DISTINCT scope || ':' || substr(lowered, i, n)), '{{}}')
   FROM lower(value) AS lowered, generate_series(1, char_length(lowered)) AS i,
        (VALUES (1), (2)) AS size(n)
   WHERE i + n - 1 <= char_length(lowered)
-$$
-"""
-DROP_GRAMS_FUNCTION = f"DROP FUNCTION IF EXISTS {GRAMS_FUNCTION}(text)"
+$$""", f"""
+CREATE OR REPLACE FUNCTION {SEARCH_GRAMS_FUNCTION}(scope integer, value text) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+  SELECT coalesce(array_agg(DISTINCT scope || ':' || substr(lowered, i,
+                                                            least(2, char_length(lowered)))),
+                  '{{}}')
+  FROM lower(value) AS lowered,
+       generate_series(1, greatest(1, char_length(lowered) - 1)) AS i
+  WHERE char_length(lowered) > 0
+$$""")
+DROP_GRAMS_FUNCTIONS = (f"DROP FUNCTION IF EXISTS {SEARCH_GRAMS_FUNCTION}(integer, text)",
+                        f"DROP FUNCTION IF EXISTS {GRAMS_FUNCTION}(integer, text)")
 
 
-def grams(expression: Any) -> Any:
-    """``ieum_grams(expression)`` (PostgreSQL)."""
-    return getattr(func, GRAMS_FUNCTION)(expression)
+def grams(facility: Any, expression: Any) -> Any:
+    """``ieum_grams(facility, expression)`` (PostgreSQL): what the gram index holds."""
+    return getattr(func, GRAMS_FUNCTION)(facility, expression)
 
 
-def grams_contain(column: Any, searched: str) -> Any:
-    """The index-served condition a row matching ``column ILIKE '%searched%'`` meets."""
-    return grams(column).op("@>")(grams(literal(searched)))
+def grams_contain(facility_column: Any, column: Any, facility_id: int, searched: str) -> Any:
+    """The index-served condition a row of ``facility_id`` matching ``column ILIKE
+    '%searched%'`` meets."""
+    wanted = getattr(func, SEARCH_GRAMS_FUNCTION)(literal(facility_id), literal(searched))
+    return grams(facility_column, column).op("@>")(wanted)
 
 
 # --- SQLite: a gram table kept by triggers --------------------------------------------------
@@ -154,13 +173,14 @@ def sqlite_indexed(session: Any, form_id: str, field: str) -> bool:
                              "field = :field"), {"form": form_id, "field": field}).first())
 
 
-def search_condition(session: Any, form_id: str, field: str, column: Any, searched: str,
-                     record_id: Any) -> Any:
-    """The index-served condition to add beside ``column ILIKE '%searched%'``, or ``None``
-    (the plain scan): PostgreSQL's gram index, SQLite's gram table."""
+def search_condition(session: Any, form_id: str, field: str, column: Any, searched: str, *,
+                     record: Any, facility_id: int) -> Any:
+    """The index-served condition to add beside ``column ILIKE '%searched%'`` on the records
+    of ``facility_id``, or ``None`` (the plain scan): PostgreSQL's gram index, SQLite's gram
+    table. ``record`` is the record table (its ``id`` and ``facility_id``)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return grams_contain(column, searched)
+        return grams_contain(record.facility_id, column, facility_id, searched)
     if dialect != "sqlite" or not sqlite_indexed(session, form_id, field):
         return None
     wanted = text_grams(searched)
@@ -169,4 +189,4 @@ def search_condition(session: Any, form_id: str, field: str, column: Any, search
     ids = select(table.c.record_id).where(table.c.field == field, table.c.gram.in_(wanted))
     if len(wanted) > 1:
         ids = ids.group_by(table.c.record_id).having(func.count() == len(wanted))
-    return record_id.in_(ids)
+    return record.id.in_(ids)

@@ -256,7 +256,7 @@ def _filtered(scope: FormScope, query: ListQuery, session: Session | None = None
             statement = statement.where(column.ilike(f"%{escaped}%", escape="\\"))
             if session is not None:
                 served = search_condition(session, scope.form.id, name, column, value,
-                                          Record.id)
+                                          record=Record, facility_id=scope.facility.id)
                 if served is not None:
                     statement = statement.where(served)
     if query.status:
