@@ -33,7 +33,7 @@ from ieum.i18n import gettext as _
 from ieum.services import ServiceError, studio
 from ieum.services.studio import access, packages
 from ieum.services.studio.checks import KIND_TITLES, as_json
-from ieum.web.context import actor_for, db_session, registry, today
+from ieum.web.context import actor_for, db_session, registry, signed_in_public_roles, today
 
 bp = Blueprint("content_studio", __name__, url_prefix="/content")
 
@@ -49,9 +49,8 @@ def authors_and_reviewers_only():  # noqa: ANN201 - a redirect response or None
 @bp.app_template_global("content_studio_user")
 def content_studio_user() -> bool:
     """Whether the signed-in user may open the studio (the navbar's 콘텐츠 스튜디오 link)."""
-    if not current_user.is_authenticated:
-        return False
-    return access.has_content_role(db_session(), current_user.row, today())
+    roles = signed_in_public_roles()
+    return roles is not None and (roles.has(access.AUTHOR) or roles.has(access.REVIEWER))
 
 
 def _wants_json() -> bool:
