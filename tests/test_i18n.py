@@ -67,7 +67,8 @@ def test_outside_a_request_texts_stay_korean() -> None:
     assert str(i18n.lazy_gettext("로그인")) == "로그인"
 
 
-def test_a_catalogue_change_is_read_again(tmp_path) -> None:
+def test_a_catalogue_change_is_read_again(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(i18n, "RECHECK_SECONDS", 0)
     folder = tmp_path / "locale" / "en"
     folder.mkdir(parents=True)
     po = folder / "x.po"

@@ -49,7 +49,7 @@ def app(make_app, migrated_url, tmp_path):
     folder = tmp_path / "locale" / "en"
     folder.mkdir(parents=True)
     (folder / "content.po").write_text(CONTENT_PO, encoding="utf-8")
-    app.extensions["ieum.locale_dirs"].insert(0, tmp_path / "locale")
+    app.extensions["ieum.locale_dirs"].append(tmp_path / "locale")  # a content root's, last
     return app
 
 
