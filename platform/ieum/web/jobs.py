@@ -23,6 +23,7 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
+from ieum.i18n import gettext as _
 from ieum.services import jobs
 from ieum.services.jobs import files as job_files
 from ieum.web import openapi_parts
@@ -116,7 +117,7 @@ def status(job_id: int):
 def cancel(job_id: int):
     job = jobs.get_job(db_session(), current_user.row, job_id)
     jobs.cancel(db_session(), job, actor_for(current_user.row))
-    flash("작업 취소를 요청했습니다." if job.status == "running" else "작업을 취소했습니다.",
+    flash(_("작업 취소를 요청했습니다.") if job.status == "running" else _("작업을 취소했습니다."),
           "success")
     return redirect(url_for(".page", job_id=job_id))
 
