@@ -18,7 +18,7 @@ import yaml
 from ieum.services.admin.facilities import create_facility
 from ieum.services.admin.users import create_user, grant_role
 from tests.conftest import TEST_CONTENT
-from tests.formlab import TODAY
+from tests.formlab import TODAY, api_token
 from tests.webutil import PASSWORD, csrf_token, login
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -69,6 +69,23 @@ def content_texts(root: Path = TEST_CONTENT) -> list[str]:
     return sorted((t for t in texts if t), key=len, reverse=True)
 
 
+def elsewhere_texts() -> list[str]:
+    """Korean made by modules other helpers translate (issue 19 point 12 was split): the form
+    engine's generated hints (ieum.forms: 필수 conditions, the empty choice, the masked number's
+    placeholder) and the audit log's detail words (ieum.services.admin.audit_log). Listed by
+    where they come from, so this test still fails on any other Korean left on a screen."""
+    from ieum.services.admin import audit_log
+
+    texts = ["일 때 필수", " 시 필수", "선택하세요", "(바꿀 때만 입력)"]
+    texts += list(audit_log.DETAIL_TITLES.values())
+    texts += [v for v in audit_log._DETAIL_VALUES.values() if isinstance(v, str)]
+    return sorted(set(texts), key=len, reverse=True)
+
+
+#: the switcher names each language in itself (한국어 / English)
+LANGUAGE_NAMES = ["한국어"]
+
+
 def page_text(page: str) -> str:
     """What a person reads or hears: the text, titles, labels and placeholders, without
     scripts, styles and comments."""
@@ -113,18 +130,13 @@ def english(make_app, migrated_url):  # noqa: ANN201
 
 def test_the_staff_screens_speak_english(english) -> None:
     client = english
-    allowed = content_texts()
+    allowed = sorted({*content_texts(), *LANGUAGE_NAMES, *elsewhere_texts()}, key=len,
+                     reverse=True)
     token = csrf_token(client, "/f/lab/")
-    created = client.post(f"{LAB}/new", data={
-        "csrf_token": token, "action": "save", "f__written_on": RECORD["written_on"],
-        "f__title": RECORD["title"], "f__method": RECORD["method"],
-        "f__needs": RECORD["needs"], "f__score_a": "4", "f__score_b": "5", "f__grant": "1000",
-        "f__plan-0-f__item": "Deposit", "f__plan-0-f__amount": "700",
-        "f__rrn": RECORD["rrn"]})
-    assert created.status_code == 302, korean_left(created.get_data(as_text=True), allowed)
-    record_url = created.headers["Location"]
-    saved = client.get(record_url).get_data(as_text=True)
-    assert "Saved." in saved and "First talk" in saved
+    created = client.post(f"/api/v1{LAB}/records", json={"data": RECORD},
+                          headers=api_token(client, "alex"))
+    assert created.status_code == 201, created.get_json()
+    record_url = f"{LAB}/{created.get_json()['id']}"
 
     start = client.post("/f/flow/u/flows/processes/three_lane/start",
                         data={"csrf_token": token})
@@ -133,7 +145,7 @@ def test_the_staff_screens_speak_english(english) -> None:
     screens = {
         "/f/lab/": ["My roles", "Assigned to me", "Awaiting approval", "Calendar",
                     "Work menu", "Facility administration", "Sign out", "Notifications"],
-        "/f/lab/u/casebook/": ["My permissions"],
+        "/f/lab/u/casebook/about": ["My permissions"],
         f"{LAB}/": ["Save status", "Last edited"],
         f"{LAB}/new": ["Save draft", "Save"],
         record_url: ["Edit", "Print", "Form version 2"],
@@ -169,12 +181,20 @@ def test_the_staff_screens_speak_english(english) -> None:
             leftovers[url] = left
     assert leftovers == {}
 
-    tasks = client.get("/f/flow/tasks/").get_data(as_text=True)
+    instance = client.get(start.headers["Location"]).get_data(as_text=True)
+    assert "History" in instance and korean_left(instance, allowed) == []
+
+    worker = client.application.test_client()  # the worker of the first lane, in English
+    worker.set_cookie("ieum_lang", "en")
+    login(worker, "sam")
+    tasks = worker.get("/f/flow/tasks/").get_data(as_text=True)
+    assert korean_left(tasks, allowed) == []
     task_urls = re.findall(r'href="(/f/flow/tasks/\d+)"', tasks)
-    assert task_urls, "the started process gave no task"
-    task_page = client.get(task_urls[0]).get_data(as_text=True)
-    assert '<html lang="en">' in task_page
+    assert task_urls, "the started process gave the worker no task"
+    task_page = worker.get(task_urls[0]).get_data(as_text=True)
+    assert '<html lang="en">' in task_page and "Done" in task_page
     assert korean_left(task_page, allowed) == []
+
 
 
 def test_korean_stays_the_default_on_the_same_screens(english) -> None:
@@ -187,8 +207,13 @@ def test_korean_stays_the_default_on_the_same_screens(english) -> None:
     assert "2026년 3월" in calendar and "3월 2일 월요일" in calendar
 
 
-def test_titles_of_roles_and_statuses_translate_where_shown(english) -> None:
-    """Role titles and status names are translated at display; what is stored stays Korean."""
-    page = english.get("/f/lab/admin/audit").get_data(as_text=True)
-    assert "Sign in" in page  # the audit action 로그인, named in English
-    assert 'data-action="login"' in page  # the stored code unchanged
+def test_titles_of_actions_and_statuses_translate_where_shown(english) -> None:
+    """Status names and audit actions are translated at display; what is stored stays."""
+    created = english.post(f"/api/v1{LAB}/records", json={"data": RECORD},
+                           headers=api_token(english, "alex"))
+    assert created.get_json()["status"] == "final"
+    listed = english.get(f"{LAB}/").get_data(as_text=True)
+    assert ">Saved</span>" in listed and ">저장</span>" not in listed
+    audit = english.get("/f/lab/admin/audit").get_data(as_text=True)
+    assert "Record created" in audit and "기록 작성" not in audit
+    assert 'data-action="record.create"' in audit  # the stored code unchanged

@@ -82,7 +82,10 @@ def table(lang: str, dirs: Sequence[Path]) -> dict[str, str]:
         for message in read_catalogue(path, lang):
             if message.id and isinstance(message.id, str) and message.string \
                     and not message.fuzzy:
-                merged.setdefault(message.id, message.string)
+                # a msgctxt keeps a word apart from the same word elsewhere (저장: Save, or
+                # Saved as a status), keyed as gettext does: context \x04 msgid
+                key = f"{message.context}\x04{message.id}" if message.context else message.id
+                merged.setdefault(key, message.string)
     _tables[key] = (stamps, merged)
     return merged
 
@@ -120,6 +123,15 @@ def gettext(message: str, **values: Any) -> str:
 
 
 _ = gettext
+
+
+def pgettext(context: str, message: str, **values: Any) -> str:
+    """``message`` in the sense ``context`` names (a msgctxt in the catalogues); Korean outside
+    a request."""
+    if _in_request():
+        from flask_babel import pgettext as translate
+        return translate(context, message, **values)
+    return message % values if values else message
 
 
 def content_text(text: object) -> str:

@@ -42,8 +42,8 @@ bp = Blueprint("tasks", __name__, url_prefix="/f/<facility_code>")
 #: ``facility_code`` and ``instance_id``), registered by the blueprint that owns it.
 TASK_PAGES: dict[str, str] = {}
 DUE_FILTERS = {"overdue": _l("기한 지남"), "today": _l("오늘까지"), "week": _l("7일 안")}
-STATUS_TITLES = {"running": _l("진행 중"), "completed": _l("완료"), "error": _l("오류"),
-                 "cancelled": _l("취소")}
+#: shown through the filter ``state`` (translated as states, msgctxt "상태")
+STATUS_TITLES = {"running": "진행 중", "completed": "완료", "error": "오류", "cancelled": "취소"}
 
 
 @dataclass(frozen=True)

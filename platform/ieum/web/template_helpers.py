@@ -15,7 +15,7 @@ from ieum.forms.clientside import visibility_conditions
 from ieum.forms.display import display
 from ieum.forms.fields import Field, FieldTree
 from ieum.forms.wtf import give_subject_choices
-from ieum.i18n import content_text
+from ieum.i18n import content_text, pgettext
 from ieum.i18n import gettext as _
 from ieum.i18n import lazy_gettext as _l
 from ieum.korean import josa, particle
@@ -99,13 +99,27 @@ def shown_role_title(role: str | None, profile: FacilityProfile | None = None) -
     return content_text(role_title(role, profile))
 
 
+#: the msgctxt of a word naming a state (저장 "Saved", 취소 "Cancelled"), not an action
+STATE = "상태"
+
+
+def state_title(text: object) -> str:
+    """A status or state word (저장, 취소, 완료, 대기 중 ...) in the request's language, as a
+    state: the catalogues give these under msgctxt "상태", as the same words on buttons are
+    actions (저장 "Save", 취소 "Cancel")."""
+    source = str(text)
+    found = pgettext(STATE, source)
+    return content_text(source) if found == source else found
+
+
 def status_title(status: str) -> str:
     """A record's status (임시저장, 저장, 확정) in the request's language."""
-    return content_text(STATUS_TITLES.get(status, status))
+    return state_title(STATUS_TITLES.get(status, status))
 
 
 def register(app: Flask) -> None:
     app.add_template_filter(status_title, "status_title")
+    app.add_template_filter(state_title, "state")
     app.add_template_filter(field_value, "field_value")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(josa, "josa")
