@@ -29,6 +29,7 @@ from ieum.services.jobs import files as job_files
 from ieum.web import openapi_parts
 from ieum.web.api import token_required
 from ieum.web.context import actor_for, database, db_session, functions, registry
+from ieum.web.template_helpers import state_title
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 api_bp = Blueprint("api_jobs", __name__, url_prefix="/api/v1/jobs")
@@ -84,6 +85,7 @@ def result_url(job: Any) -> str | None:  # noqa: ANN401 - a Job row
 
 def as_json(job: Any) -> dict[str, Any]:  # noqa: ANN401 - a Job row
     body = jobs.as_json(job)
+    body["status_title"] = state_title(body["status_title"])  # in the request's language
     body["result_url"] = result_url(job)
     body["result_label"] = (job.result or {}).get("label")
     return body

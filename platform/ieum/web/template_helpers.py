@@ -15,7 +15,7 @@ from ieum.forms.clientside import visibility_conditions
 from ieum.forms.display import display
 from ieum.forms.fields import Field, FieldTree
 from ieum.forms.wtf import give_subject_choices
-from ieum.i18n import content_text, pgettext
+from ieum.i18n import content_text, current_language, pgettext
 from ieum.i18n import gettext as _
 from ieum.i18n import lazy_gettext as _l
 from ieum.korean import josa, particle
@@ -28,6 +28,12 @@ MONTH_TEXTS = (_l("1월"), _l("2월"), _l("3월"), _l("4월"), _l("5월"), _l("6
 def month_name(month: int) -> str:
     """``7월``, or July."""
     return str(MONTH_TEXTS[month - 1])
+
+
+def month_short(month: int) -> str:
+    """A month on a narrow chart column: ``7월``, or Jul."""
+    name = month_name(month)
+    return name if current_language() == "ko" else name[:3]
 
 
 def month_title(year: int, month: int) -> str:

@@ -23,7 +23,7 @@ from ieum.services.workflows import inbox_counts
 from ieum.services.workspace import Workspace, open_workspace, public_roles
 from ieum.web.context import db_session, registry, today
 from ieum.web.panels import collect
-from ieum.web.template_helpers import month_name, month_title
+from ieum.web.template_helpers import month_short, month_title
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -72,7 +72,7 @@ def dashboard(facility_code: str):
     statuses = activity.subjects_by_status(db_session(), workspace)
     return render_template(
         "workspace/dashboard.html", ws=workspace, profile=profile, counts=counts, panels=panels,
-        monthly=monthly, monthly_rows=[(month_name(m.month), m.count, month_title(m.year, m.month))
+        monthly=monthly, monthly_rows=[(month_short(m.month), m.count, month_title(m.year, m.month))
                                        for m in monthly.months],
         statuses=statuses and [(content_text(status), count) for status, count in statuses])
 
