@@ -76,7 +76,9 @@ def elsewhere_texts() -> list[str]:
     where they come from, so this test still fails on any other Korean left on a screen."""
     from ieum.services.admin import audit_log
 
-    texts = ["일 때 필수", " 시 필수", "선택하세요", "(바꿀 때만 입력)"]
+    from ieum.forms import messages
+
+    texts = ["일 때 필수", " 시 필수", "선택하세요", "(바꿀 때만 입력)", messages.REQUIRED]
     texts += list(audit_log.DETAIL_TITLES.values())
     texts += [v for v in audit_log._DETAIL_VALUES.values() if isinstance(v, str)]
     return sorted(set(texts), key=len, reverse=True)
@@ -181,6 +183,13 @@ def test_the_staff_screens_speak_english(english) -> None:
             leftovers[url] = left
     assert leftovers == {}
 
+    refused = client.post(f"{LAB}/new", data={"csrf_token": token, "action": "save"})
+    page = refused.get_data(as_text=True)  # the form again, with its errors
+    assert refused.status_code == 400 and '<html lang="en">' in page
+    assert "Could not save. Please check the fields below." in page
+    assert "Calculated automatically when saved." in page  # after fields with errors
+    assert korean_left(page, allowed) == []
+
     instance = client.get(start.headers["Location"]).get_data(as_text=True)
     assert "History" in instance and korean_left(instance, allowed) == []
 
@@ -217,3 +226,12 @@ def test_titles_of_actions_and_statuses_translate_where_shown(english) -> None:
     audit = english.get("/f/lab/admin/audit").get_data(as_text=True)
     assert "Record created" in audit and "기록 작성" not in audit
     assert 'data-action="record.create"' in audit  # the stored code unchanged
+
+
+def test_no_template_hides_the_translation_function() -> None:
+    """``{% set _ = … %}`` (a throwaway) would hide ``_`` for the rest of its scope: a
+    translated text after it fails with "'NoneType' object is not callable"."""
+    platform = Path(__file__).resolve().parent.parent / "platform"
+    hiding = [str(path.relative_to(platform)) for path in platform.rglob("templates/**/*.html")
+              if re.search(r"\{%-?\s*set\s+_\s*=", path.read_text(encoding="utf-8"))]
+    assert hiding == []
