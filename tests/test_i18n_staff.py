@@ -74,9 +74,8 @@ def elsewhere_texts() -> list[str]:
     engine's generated hints (ieum.forms: 필수 conditions, the empty choice, the masked number's
     placeholder) and the audit log's detail words (ieum.services.admin.audit_log). Listed by
     where they come from, so this test still fails on any other Korean left on a screen."""
-    from ieum.services.admin import audit_log
-
     from ieum.forms import messages
+    from ieum.services.admin import audit_log
 
     texts = ["일 때 필수", " 시 필수", "선택하세요", "(바꿀 때만 입력)", messages.REQUIRED]
     texts += list(audit_log.DETAIL_TITLES.values())
