@@ -12,12 +12,13 @@ import datetime as dt
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ieum.access.grants import role_title
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services.admin import users as accounts
 from ieum.services.records import closings as closing_service
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.web.context import actor_for, db_session, registry, today
+from ieum.web.template_helpers import shown_role_title
 
 bp = Blueprint("admin", __name__, url_prefix="/f/<facility_code>/admin")
 
@@ -25,7 +26,7 @@ bp = Blueprint("admin", __name__, url_prefix="/f/<facility_code>/admin")
 def _workspace(facility_code: str) -> Workspace:
     ws = open_workspace(db_session(), registry(), current_user.row, facility_code, today())
     if not ws.permissions.administers:
-        raise ServiceError("기관관리자만 사용할 수 있는 메뉴입니다.", status=403)
+        raise ServiceError(_("기관관리자만 사용할 수 있는 메뉴입니다."), status=403)
     return ws
 
 
@@ -76,8 +77,8 @@ def grant(facility_code: str):
             actor=actor_for(current_user.row))
     except ServiceError as refused:
         return _refused(ws, refused, "grant")
-    flash(f"{user.name}({user.login})에게 ‘{_role_title(ws, assignment.role)}’ 역할을 "
-          "부여했습니다.", "success")
+    flash(_("%(name)s(%(login)s)에게 ‘%(role)s’ 역할을 부여했습니다.", name=user.name,
+            login=user.login, role=_role_title(ws, assignment.role)), "success")
     return redirect(url_for(".users", facility_code=facility_code))
 
 
@@ -96,7 +97,8 @@ def create(facility_code: str):
             actor=actor_for(current_user.row))
     except ServiceError as refused:
         return _refused(ws, refused, "create")
-    flash(f"사용자 {user.name}({user.login})을 등록했습니다.", "success")
+    flash(_("사용자 %(name)s(%(login)s)을 등록했습니다.", name=user.name, login=user.login),
+          "success")
     return redirect(url_for(".users", facility_code=facility_code))
 
 
@@ -105,7 +107,7 @@ def _assignment(ws: Workspace, assignment_id: int):  # noqa: ANN202 - a RoleAssi
 
 
 def _role_title(ws: Workspace, role: str) -> str:
-    return role_title(role, registry().profiles.get(ws.facility.profile_code))
+    return shown_role_title(role, registry().profiles.get(ws.facility.profile_code))
 
 
 @bp.route("/users/assignments/<int:assignment_id>/revoke", methods=["GET", "POST"])
@@ -118,7 +120,7 @@ def revoke(facility_code: str, assignment_id: int):
         return _users_page(ws, confirm=assignment)
     if request.form.get("confirm") != "yes":
         return _users_page(ws, status=400, confirm=assignment,
-                           errors={"revoke": "회수하려면 확인란을 선택하세요."})
+                           errors={"revoke": _("회수하려면 확인란을 선택하세요.")})
     try:
         revoked = accounts.revoke_member_role(db_session(), registry(), facility=ws.facility,
                                               assignment_id=assignment_id, day=today(),
@@ -128,8 +130,8 @@ def revoke(facility_code: str, assignment_id: int):
             raise
         return _users_page(ws, status=409, confirm=_assignment(ws, assignment_id),
                            errors={"revoke": refused.message})
-    flash(f"‘{_role_title(ws, revoked.role)}’ 역할을 회수했습니다 "
-          f"(종료일 {revoked.valid_to:%Y-%m-%d}).", "success")
+    flash(_("‘%(role)s’ 역할을 회수했습니다 (종료일 %(day)s).", role=_role_title(ws, revoked.role),
+            day=f"{revoked.valid_to:%Y-%m-%d}"), "success")
     return redirect(url_for(".users", facility_code=facility_code))
 
 
@@ -160,7 +162,7 @@ def set_closing(facility_code: str, unit_id: str):
             raise
         return _closings_page(ws, status=400, errors={unit_id: refused.message})
     if before == closed_through:
-        flash(f"마감일이 이미 {closed_through:%Y-%m-%d}입니다.", "info")
+        flash(_("마감일이 이미 %(day)s입니다.", day=f"{closed_through:%Y-%m-%d}"), "info")
     else:
-        flash(f"{closed_through:%Y-%m-%d}까지 마감했습니다.", "success")
+        flash(_("%(day)s까지 마감했습니다.", day=f"{closed_through:%Y-%m-%d}"), "success")
     return redirect(url_for(".closings", facility_code=facility_code))

@@ -6,6 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ieum.access.grants import role_titles
+from ieum.i18n import content_text
+from ieum.i18n import gettext as _
 from ieum.services.admin import audit_log as log
 from ieum.services.workspace import Workspace
 from ieum.web.context import actor_for, db_session, registry, today
@@ -31,22 +33,25 @@ def index(facility_code: str):
     return render_template(
         "admin/audit.html", ws=ws, profile=registry().profiles[ws.facility.profile_code],
         unit=None, page=page, filters=filters, actions=actions, query=filters.as_args(),
-        action_title=log.action_title, target_title=log.target_title, kst_time=log.kst_time,
+        action_title=lambda action: content_text(log.action_title(action)),
+        target_title=lambda kind: content_text(log.target_title(kind)), kst_time=log.kst_time,
         detail_text=lambda detail: log.detail_text(detail, _names(ws), _roles(ws)))
 
 
 def _names(ws) -> dict[str, str]:  # noqa: ANN001 - a Workspace
     """Titles of the ids an audit detail names: the facility's unit functions and forms."""
     content = registry()
-    names = {form_id: form.title for form_id, form in content.forms.items()}
-    names.update({item.unit_id: item.title for group in ws.menu for item in group.items})
+    names = {form_id: content_text(form.title) for form_id, form in content.forms.items()}
+    names.update({item.unit_id: content_text(item.title) for group in ws.menu
+                  for item in group.items})
     return names
 
 
 def _roles(ws) -> dict[str, str]:  # noqa: ANN001 - a Workspace
     """Korean names of the roles an audit detail may name: the facility's and the public
     ones."""
-    return role_titles(registry().profiles.get(ws.facility.profile_code))
+    return {role: content_text(title) for role, title in
+            role_titles(registry().profiles.get(ws.facility.profile_code)).items()}
 
 
 @bp.post("/verify")
@@ -56,10 +61,12 @@ def verify(facility_code: str):
     back = log.AuditFilters.from_args(request.form).as_args()  # the search to return to
     result = log.verify(db_session(), actor_for(current_user.row), ws.facility.id)
     if result.intact:
-        flash(f"무결성 검사: 감사 기록 {result.count}건, 변조 없음", "success")
+        flash(_("무결성 검사: 감사 기록 %(n)s건, 변조 없음", n=result.count), "success")
     else:
         shown = "; ".join(result.problems[:SHOWN_PROBLEMS])
         more = len(result.problems) - SHOWN_PROBLEMS
-        flash(f"무결성 검사: 감사 기록 {result.count}건 중 문제 {len(result.problems)}건 — "
-              f"{shown}{f' 외 {more}건' if more > 0 else ''}", "danger")
+        if more > 0:
+            shown = _("%(shown)s 외 %(n)s건", shown=shown, n=more)
+        flash(_("무결성 검사: 감사 기록 %(n)s건 중 문제 %(problems)s건 — %(shown)s", n=result.count,
+                problems=len(result.problems), shown=shown), "danger")
     return redirect(url_for(".index", facility_code=facility_code, **back))

@@ -7,6 +7,7 @@ from functools import wraps
 
 from flask import Blueprint, current_app, g, jsonify, request
 
+from ieum.i18n import gettext as _
 from ieum.services.admin import users as accounts
 from ieum.services.workspace import open_workspace
 from ieum.web.context import actor_for, client_ip, db_session, registry, today
@@ -41,7 +42,7 @@ def token_required(view):
         token = _bearer_token()
         user = accounts.token_user(db_session(), token) if token else None
         if user is None:
-            response, status = _error(401, "유효한 인증 토큰이 필요합니다.")
+            response, status = _error(401, _("유효한 인증 토큰이 필요합니다."))
             response.headers["WWW-Authenticate"] = 'Bearer realm="ieum"'
             return response, status
         g.api_user = user
@@ -55,21 +56,23 @@ def token_required(view):
 def create_token():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _error(400, "요청 본문은 JSON 객체여야 합니다.")
+        return _error(400, _("요청 본문은 JSON 객체여야 합니다."))
     fields = {}
-    for name, label in (("login", "아이디"), ("password", "비밀번호")):
+    for name in ("login", "password"):
         value = body.get(name)
         if not isinstance(value, str) or not value:
-            fields[name] = [f"{label}는 필수 입력 항목입니다."]
+            fields[name] = [_("아이디는 필수 입력 항목입니다.") if name == "login"
+                            else _("비밀번호는 필수 입력 항목입니다.")]
         elif len(value) > (64 if name == "login" else 128):
-            fields[name] = [f"{label}가 너무 깁니다."]
+            fields[name] = [_("아이디가 너무 깁니다.") if name == "login"
+                            else _("비밀번호가 너무 깁니다.")]
     if fields:
-        return _error(400, "입력값을 확인하세요.", fields)
+        return _error(400, _("입력값을 확인하세요."), fields)
     issued = accounts.issue_api_token(db_session(), body["login"], body["password"],
                                       ip=client_ip(),
                                       hours=current_app.config["IEUM_API_TOKEN_HOURS"])
     if issued is None:
-        return _error(401, "아이디 또는 비밀번호가 올바르지 않습니다.")
+        return _error(401, _("아이디 또는 비밀번호가 올바르지 않습니다."))
     token, expires_at = issued
     return jsonify(
         {"token": token, "token_type": "Bearer", "expires_at": expires_at.isoformat()}

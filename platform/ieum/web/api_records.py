@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 
 from ieum.forms.fields import field_tree
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError, is_id, records
 from ieum.services.records import attachments as files
 from ieum.services.workspace import open_workspace
@@ -45,20 +46,20 @@ def _json(record, scope: records.FormScope | None = None) -> dict[str, Any]:  # 
 def _body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ServiceError("요청 본문은 JSON 객체여야 합니다.")
+        raise ServiceError(_("요청 본문은 JSON 객체여야 합니다."))
     data = body.get("data")
     if not isinstance(data, dict):
-        raise ServiceError("data는 JSON 객체여야 합니다.", field="data")
+        raise ServiceError(_("data는 JSON 객체여야 합니다."), field="data")
     draft = body.get("draft", False)
     if not isinstance(draft, bool):
-        raise ServiceError("draft는 true 또는 false여야 합니다.", field="draft")
+        raise ServiceError(_("draft는 true 또는 false여야 합니다."), field="draft")
     for name in ("subject_id", "version"):  # the same rules wherever the body is read
         value = body.get(name)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            raise ServiceError(f"{name}는 정수여야 합니다.", field=name)
+            raise ServiceError(_("%(name)s는 정수여야 합니다.", name=name), field=name)
     subject_id = body.get("subject_id")
     if subject_id is not None and not is_id(subject_id):
-        raise ServiceError("subject_id는 1 이상의 대상자 번호여야 합니다.", field="subject_id")
+        raise ServiceError(_("subject_id는 1 이상의 대상자 번호여야 합니다."), field="subject_id")
     return body
 
 
@@ -135,7 +136,7 @@ def update(facility_code: str, unit_id: str, form_id: str, record_id: int):
     body = _body()
     version = body.get("version")
     if not isinstance(version, int) or isinstance(version, bool):
-        raise ServiceError("수정할 기록의 버전(version)이 필요합니다.", field="version")
+        raise ServiceError(_("수정할 기록의 버전(version)이 필요합니다."), field="version")
     try:
         record = records.update_record(db_session(), registry(), scope, record_id,
                                        body["data"], expected_version=version,
@@ -162,10 +163,10 @@ def upload(facility_code: str, unit_id: str, form_id: str, field_name: str):
     scope.require("create")
     item = field_tree(scope.form).top(field_name)
     if item is None or item.kind != "file":
-        raise ServiceError("파일 항목이 아닙니다.", field=field_name, status=404)
+        raise ServiceError(_("파일 항목이 아닙니다."), field=field_name, status=404)
     storage = request.files.get("file")
     if storage is None:
-        raise ServiceError("file 항목으로 파일을 보내세요.", field="file")
+        raise ServiceError(_("file 항목으로 파일을 보내세요."), field="file")
     kept = files.keep_upload(db_session(), attachment_folder(), scope.facility, scope.user,
                              item, storage.filename or "", storage.stream)
     return jsonify({"id": kept.id, "filename": kept.filename, "size": kept.size,

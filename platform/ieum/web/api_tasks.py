@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError, records
 from ieum.services import workflows as flows
 from ieum.services.transactions import transaction
@@ -55,11 +56,11 @@ def start(facility_code: str, unit_id: str, process_id: str):
     # No body at all means no subject; anything sent must be a JSON object ("" or [] too).
     body = request.get_json(silent=True) if request.get_data() else {}
     if not isinstance(body, dict):
-        raise ServiceError("요청 본문은 JSON 객체여야 합니다.")
+        raise ServiceError(_("요청 본문은 JSON 객체여야 합니다."))
     subject_id = body.get("subject_id")
     if subject_id is not None and (not isinstance(subject_id, int) or isinstance(subject_id,
                                                                                  bool)):
-        raise ServiceError("subject_id는 정수여야 합니다.", field="subject_id")
+        raise ServiceError(_("subject_id는 정수여야 합니다."), field="subject_id")
     instance = flows.start_process(db_session(), _runtime(), _workspace(facility_code),
                                    unit_id, process_id, subject_id=subject_id)
     return jsonify(_instance(instance)), 201
@@ -114,10 +115,10 @@ def claim(facility_code: str, task_id: int):
 def complete(facility_code: str, task_id: int):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ServiceError("요청 본문은 JSON 객체여야 합니다.")
+        raise ServiceError(_("요청 본문은 JSON 객체여야 합니다."))
     data = body.get("data", {})
     if not isinstance(data, dict):
-        raise ServiceError("data는 JSON 객체여야 합니다.", field="data")
+        raise ServiceError(_("data는 JSON 객체여야 합니다."), field="data")
     try:
         task = _complete_task(db_session(), _runtime(), _workspace(facility_code), task_id,
                               data)
@@ -132,15 +133,15 @@ def message(facility_code: str):
     """Deliver a BPMN message: ``{"name", "correlation": {...}, "data": {...}}``."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ServiceError("요청 본문은 JSON 객체여야 합니다.")
+        raise ServiceError(_("요청 본문은 JSON 객체여야 합니다."))
     name = body.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise ServiceError("메시지 이름(name)을 적으세요.", field="name")
+        raise ServiceError(_("메시지 이름(name)을 적으세요."), field="name")
     correlation, data = body.get("correlation", {}), body.get("data", {})
     if not isinstance(correlation, dict):
-        raise ServiceError("correlation은 JSON 객체여야 합니다.", field="correlation")
+        raise ServiceError(_("correlation은 JSON 객체여야 합니다."), field="correlation")
     if not isinstance(data, dict):
-        raise ServiceError("data는 JSON 객체여야 합니다.", field="data")
+        raise ServiceError(_("data는 JSON 객체여야 합니다."), field="data")
     delivery = _deliver(db_session(), _runtime(), _workspace(facility_code), name.strip(),
                         correlation=correlation, payload=data)
     return jsonify({"outcome": delivery.outcome, "instance": _instance(delivery.instance)}), \

@@ -13,6 +13,8 @@ import ieum_vendor as vendor_assets
 from ieum import config as settings
 from ieum.access.grants import ACTION_TITLES
 from ieum.definitions import default_content_root, extensions, load_registry
+from ieum.i18n import content_text
+from ieum.i18n import gettext as _
 from ieum.services import storage
 from ieum.services.database import open_database
 from ieum.web import (
@@ -141,7 +143,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api_tasks.bp)
     errors.register(app)
     security.install(app)  # headers (CSP, no-store) and rate limits, in one place
-    app.add_template_filter(lambda action: ACTION_TITLES.get(action, action), "action_title")
+    app.add_template_filter(lambda action: content_text(ACTION_TITLES.get(action, action)),
+                           "action_title")
     app.add_template_filter(_display_value, "display_value")
     template_helpers.register(app)
     i18n.init_app(app, content_studio.live_roots(app))  # after the helpers: josa by language
@@ -174,7 +177,7 @@ def _register_screens(app: Flask) -> None:
 def _display_value(value: object) -> str:
     """Parameter values as a person reads them: 예/아니오 for booleans."""
     if isinstance(value, bool):
-        return "예" if value else "아니오"
+        return _("예") if value else _("아니오")
     if isinstance(value, list | tuple):
         return ", ".join(str(item) for item in value)
     return str(value)

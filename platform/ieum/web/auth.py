@@ -35,6 +35,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
+from ieum.i18n import gettext as _
 from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services.admin import users as accounts
@@ -43,12 +44,13 @@ from ieum.web.context import actor_for, client_ip, db_session
 bp = Blueprint("auth", __name__)
 LAST_ACTIVE = "ieum_last_active"  # Flask session key: POSIX seconds of the last screen request
 VERSION = "ieum_session_version"  # the user's session_version when this session began
-IDLE_MESSAGE = "오랫동안 사용하지 않아 로그아웃되었습니다. 다시 로그인하세요."
+IDLE_MESSAGE = _l("오랫동안 사용하지 않아 로그아웃되었습니다. 다시 로그인하세요.")
 # Endpoints the countdown calls: they answer JSON/204 rather than redirecting to a page.
 _SESSION_ENDPOINTS = ("auth.session_ping", "auth.session_status")
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "로그인이 필요합니다."
+login_manager.localize_callback = _  # the message in the request's language
 login_manager.login_message_category = "warning"
 login_manager.session_protection = "strong"
 
@@ -105,7 +107,7 @@ def login():
             login_user(SignedIn(result.user))
             session[LAST_ACTIVE] = time.time()
             return redirect(_safe_next(request.args.get("next")) or url_for("workspace.home"))
-        flash(result.locked_message() or "아이디 또는 비밀번호가 올바르지 않습니다.", "danger")
+        flash(result.locked_message() or _("아이디 또는 비밀번호가 올바르지 않습니다."), "danger")
         status = 401
     elif form.is_submitted():
         status = 400
@@ -120,12 +122,12 @@ def logout():
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("현재 비밀번호", validators=[
-        InputRequired("현재 비밀번호를 입력하세요."), Length(max=128)])
-    new = PasswordField("새 비밀번호", validators=[
-        InputRequired("새 비밀번호를 입력하세요."), Length(max=128)])
-    confirm = PasswordField("새 비밀번호 확인", validators=[
-        InputRequired("새 비밀번호를 한 번 더 입력하세요."), Length(max=128)])
+    current = PasswordField(_l("현재 비밀번호"), validators=[
+        InputRequired(_l("현재 비밀번호를 입력하세요.")), Length(max=128)])
+    new = PasswordField(_l("새 비밀번호"), validators=[
+        InputRequired(_l("새 비밀번호를 입력하세요.")), Length(max=128)])
+    confirm = PasswordField(_l("새 비밀번호 확인"), validators=[
+        InputRequired(_l("새 비밀번호를 한 번 더 입력하세요.")), Length(max=128)])
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -145,7 +147,8 @@ def change_password():
             status = error.status
         else:
             session[VERSION] = version
-            flash("비밀번호를 바꿨습니다. 다른 곳에서 로그인한 세션은 모두 끝났습니다.", "success")
+            flash(_("비밀번호를 바꿨습니다. 다른 곳에서 로그인한 세션은 모두 끝났습니다."),
+                  "success")
             return redirect(url_for("workspace.home"))
     elif form.is_submitted():
         status = 400
@@ -158,9 +161,9 @@ def _end_session(*, idle: bool) -> None:
     logout_user()
     session.clear()
     if idle:
-        flash(IDLE_MESSAGE, "warning")
+        flash(str(IDLE_MESSAGE), "warning")
     else:
-        flash("로그아웃되었습니다.", "info")
+        flash(_("로그아웃되었습니다."), "info")
 
 
 def idle_seconds() -> int:

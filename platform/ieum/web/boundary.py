@@ -20,11 +20,13 @@ from typing import Any
 from flask import current_app, request
 
 from ieum.forms import text
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 
 MAX_JSON_BYTES = 2 * 1024 * 1024
 MAX_INTEGER = 2**63 - 1
-TOO_LARGE = "요청 본문이 너무 큽니다."
-BIG_NUMBER = "숫자가 너무 큽니다"
+TOO_LARGE = _l("요청 본문이 너무 큽니다.")
+BIG_NUMBER = _l("숫자가 너무 큽니다")
 
 
 def request_problem() -> tuple[int, str] | tuple[int, str, dict[str, list[str]]] | None:
@@ -36,7 +38,7 @@ def request_problem() -> tuple[int, str] | tuple[int, str, dict[str, list[str]]]
     if request.is_json:
         limit = int(current_app.config.get("IEUM_MAX_JSON_BYTES", MAX_JSON_BYTES))
         if (request.content_length or 0) > limit:
-            return 413, TOO_LARGE
+            return 413, str(TOO_LARGE)
         try:
             body = request.get_json(silent=True)
         except RecursionError:
@@ -74,12 +76,13 @@ def _json_problem(body: Any) -> str | tuple[str, str] | None:
             parts = [str(part) for part in where]
             if parts[:1] == ["data"] and len(parts) > 1:  # a record body: {"data": {...}}
                 parts = parts[1:]
-            return ".".join(parts), BIG_NUMBER
+            return ".".join(parts), str(BIG_NUMBER)
     return None
 
 
 def _sentence(reason: str) -> str:
     """``요청에 …가 들어 있습니다. 입력값을 확인하세요.`` (or the reason, then the hint)."""
     reason = reason.rstrip(".")
-    where = "요청에 " if reason.endswith("들어 있습니다") else ""
-    return f"{where}{reason}. 입력값을 확인하세요."
+    if reason.endswith("들어 있습니다"):
+        return _("요청에 %(reason)s. 입력값을 확인하세요.", reason=reason)
+    return _("%(reason)s. 입력값을 확인하세요.", reason=reason)

@@ -5,12 +5,24 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, render_template, request
 from flask_login import current_user, login_required
 
+from ieum.i18n import current_language
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services.calendar import WEEKDAY_NAMES, WEEKDAYS, month_view
 from ieum.services.workspace import open_workspace
 from ieum.web.context import db_session, registry, today
 
 bp = Blueprint("calendar", __name__, url_prefix="/f/<facility_code>/calendar")
+#: the names shown, Sunday first (WEEKDAY_NAMES of the service, translated)
+WEEKDAY_TEXTS = (_l("일요일"), _l("월요일"), _l("화요일"), _l("수요일"), _l("목요일"), _l("금요일"),
+                 _l("토요일"))
+
+
+def _weekdays() -> list[tuple[str, str]]:
+    """(short, long) names of the days, Sunday first: 일/일요일, or Sun/Sunday."""
+    if current_language() == "ko":
+        return list(zip(WEEKDAYS, WEEKDAY_NAMES, strict=True))
+    return [(str(name)[:3], str(name)) for name in WEEKDAY_TEXTS]
 
 
 @bp.get("/")
@@ -32,5 +44,4 @@ def month(facility_code: str):
         status = 400
     return render_template("calendar/month.html", ws=ws,
                            profile=content.profiles[ws.facility.profile_code], unit=None,
-                           view=view, weekdays=list(zip(WEEKDAYS, WEEKDAY_NAMES, strict=True))
-                           ), status
+                           view=view, weekdays=_weekdays()), status

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError, records
 from ieum.services.records import views as record_views
 from ieum.services.subjects import cases
@@ -13,7 +15,7 @@ from ieum.web.context import actor_for, db_session, registry, today
 
 bp = Blueprint("cases", __name__, url_prefix="/f/<facility_code>/u/<unit_id>")
 
-STATES = {"registered": "대상자", "candidate": "후보자", "closed": "종결"}
+STATES = {"registered": _l("대상자"), "candidate": _l("후보자"), "closed": _l("종결")}
 
 
 def _unit(facility_code: str, unit_id: str):  # noqa: ANN202
@@ -22,9 +24,9 @@ def _unit(facility_code: str, unit_id: str):  # noqa: ANN202
     profile = registry().profiles[ws.facility.profile_code]
     unit = registry().unit_functions.get(unit_id)
     if unit is None or unit_id not in profile.unit_ids:
-        raise ServiceError("메뉴를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("메뉴를 찾을 수 없습니다."), status=404)
     if not ws.permissions.can(unit_id, "view"):
-        raise ServiceError("이 작업을 할 권한이 없습니다.", status=403)
+        raise ServiceError(_("이 작업을 할 권한이 없습니다."), status=403)
     return ws, profile, unit
 
 
@@ -33,7 +35,7 @@ def _unit(facility_code: str, unit_id: str):  # noqa: ANN202
 def index(facility_code: str, unit_id: str):
     ws, profile, unit = _unit(facility_code, unit_id)
     if not unit.case_list:
-        raise ServiceError("사례 목록이 없는 업무입니다.", status=404)
+        raise ServiceError(_("사례 목록이 없는 업무입니다."), status=404)
     state = request.args.get("state") if request.args.get("state") in STATES else ""
     rows = cases.case_rows(db_session(), ws, unit, today(),
                            name=request.args.get("name", "")[:50], state=state,
@@ -62,7 +64,7 @@ def change_worker(facility_code: str, unit_id: str, subject_id: int):
             raise
         flash(refused.message, "warning")
     else:
-        flash("담당자를 바꿨습니다.", "success")
+        flash(_("담당자를 바꿨습니다."), "success")
     return redirect(url_for(".index", facility_code=facility_code, unit_id=unit_id))
 
 

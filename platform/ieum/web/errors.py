@@ -10,19 +10,22 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter
 
+from ieum.i18n import content_text
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import MAX_ID, ServiceError
 from ieum.web import boundary
 
 MESSAGES = {
-    400: "요청을 처리할 수 없습니다. 입력값을 확인하세요.",
-    401: "로그인이 필요합니다.",
-    403: "이 작업을 할 권한이 없습니다.",
-    404: "요청한 페이지나 자료를 찾을 수 없습니다.",
-    405: "허용되지 않는 요청 방식입니다.",
-    409: "다른 사용자가 먼저 변경했거나 마감된 기간입니다.",
-    413: "파일이 너무 큽니다.",
-    429: "요청이 너무 잦습니다. 잠시 후 다시 시도하세요.",
-    500: "일시적인 오류가 발생했습니다. 잠시 후 다시 시도하세요.",
+    400: _l("요청을 처리할 수 없습니다. 입력값을 확인하세요."),
+    401: _l("로그인이 필요합니다."),
+    403: _l("이 작업을 할 권한이 없습니다."),
+    404: _l("요청한 페이지나 자료를 찾을 수 없습니다."),
+    405: _l("허용되지 않는 요청 방식입니다."),
+    409: _l("다른 사용자가 먼저 변경했거나 마감된 기간입니다."),
+    413: _l("파일이 너무 큽니다."),
+    429: _l("요청이 너무 잦습니다. 잠시 후 다시 시도하세요."),
+    500: _l("일시적인 오류가 발생했습니다. 잠시 후 다시 시도하세요."),
 }
 
 
@@ -42,7 +45,8 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _respond(status: int, message: str, fields: dict[str, list[str]] | None = None):
+def _respond(status: int, message: object, fields: dict[str, list[str]] | None = None):
+    message = content_text(message)  # a lazy text, or a fixed message a catalogue translates
     if _wants_json():
         body = {"error": message, "status": status}
         if fields:
@@ -60,7 +64,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):
         return _respond(
-            400, "보안 토큰이 만료되었거나 없습니다. 페이지를 새로 고친 뒤 다시 시도하세요."
+            400, _("보안 토큰이 만료되었거나 없습니다. 페이지를 새로 고친 뒤 다시 시도하세요.")
         )
 
     @app.errorhandler(ServiceError)

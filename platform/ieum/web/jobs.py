@@ -23,11 +23,13 @@ from flask import (
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
+from ieum.i18n import gettext as _
 from ieum.services import jobs
 from ieum.services.jobs import files as job_files
 from ieum.web import openapi_parts
 from ieum.web.api import token_required
 from ieum.web.context import actor_for, database, db_session, functions, registry
+from ieum.web.template_helpers import state_title
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 api_bp = Blueprint("api_jobs", __name__, url_prefix="/api/v1/jobs")
@@ -83,6 +85,7 @@ def result_url(job: Any) -> str | None:  # noqa: ANN401 - a Job row
 
 def as_json(job: Any) -> dict[str, Any]:  # noqa: ANN401 - a Job row
     body = jobs.as_json(job)
+    body["status_title"] = state_title(body["status_title"])  # in the request's language
     body["result_url"] = result_url(job)
     body["result_label"] = (job.result or {}).get("label")
     return body
@@ -116,7 +119,7 @@ def status(job_id: int):
 def cancel(job_id: int):
     job = jobs.get_job(db_session(), current_user.row, job_id)
     jobs.cancel(db_session(), job, actor_for(current_user.row))
-    flash("작업 취소를 요청했습니다." if job.status == "running" else "작업을 취소했습니다.",
+    flash(_("작업 취소를 요청했습니다.") if job.status == "running" else _("작업을 취소했습니다."),
           "success")
     return redirect(url_for(".page", job_id=job_id))
 

@@ -13,6 +13,13 @@ from ieum.i18n import lazy_gettext as _l
 
 #: the staff screens' scripts (ieum-ui, ieum-forms, ieum-confirm, ieum-session, ieum-jobs ...)
 STAFF: list[LazyText] = [
+    _l("%(name)s (옆으로 넘겨 보기)"),  # ieum-ui.js: a table that scrolls sideways
+    _l("표"),
+    _l("확인해 주세요"),  # ieum-confirm.js
+    _l("이 작업은 되돌릴 수 없습니다."),
+    _l("취소"),
+    _l("확인"),
+    _l("자동 로그아웃까지 %(n)s분 남았습니다. 계속 쓰려면 연장을 누르세요."),  # ieum-session.js
 ]
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from ieum import config
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services import notifications as service
 from ieum.services.workspace import open_workspace
@@ -68,8 +69,8 @@ def read(notification_id: int):
 @login_required
 def read_all():
     marked = service.mark_all_read(db_session(), current_user.row.id)
-    flash(f"알림 {marked}건을 모두 읽음으로 표시했습니다." if marked
-          else "읽지 않은 알림이 없습니다.", "success" if marked else "info")
+    flash(_("알림 %(n)s건을 모두 읽음으로 표시했습니다.", n=marked) if marked
+          else _("읽지 않은 알림이 없습니다."), "success" if marked else "info")
     return redirect(_back())
 
 
@@ -97,7 +98,7 @@ def settings():
             status, error = refused.status, refused
             current = service.Settings(typed.strip() or None, chosen)
         else:
-            flash("알림 설정을 저장했습니다.", "success")
+            flash(_("알림 설정을 저장했습니다."), "success")
             return redirect(url_for(".settings"))
     return render_template("notifications/settings.html", kinds=kinds, current=current,
                            channel_titles=service.CHANNEL_TITLES, error=error,

@@ -25,6 +25,7 @@ from werkzeug.datastructures import CombinedMultiDict
 from ieum.forms import excel, wtf
 from ieum.forms.engine import hidden_fields
 from ieum.forms.fields import Field, field_tree, file_ids
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError, jobs, records, subjects
 from ieum.services.records import attachments as files
 from ieum.services.records import io as record_io
@@ -172,7 +173,7 @@ def new(facility_code: str, unit_id: str, form_id: str):
         if refused.status != 409:
             raise
         return _render_edit(scope, bound, {refused.field or "": [refused.message]}, status=409)
-    flash("임시저장했습니다." if draft else "저장했습니다.", "success")
+    flash(_("임시저장했습니다.") if draft else _("저장했습니다."), "success")
     return redirect(url_for(".detail", facility_code=facility_code, unit_id=unit_id,
                             form_id=form_id, record_id=record.id))
 
@@ -246,7 +247,7 @@ def edit(facility_code: str, unit_id: str, form_id: str, record_id: int):
     edit_scope = records.FormScope(scope.workspace, scope.unit, form, scope.parameters,
                                    scope.today, scope.actor)
     if record.status == "locked":
-        raise ServiceError("확정된 기록은 수정할 수 없습니다. 사례가 종결되면 기록이 잠깁니다.",
+        raise ServiceError(_("확정된 기록은 수정할 수 없습니다. 사례가 종결되면 기록이 잠깁니다."),
                            status=409)
     if request.method == "GET":
         shown, _hidden = records.shown_data(scope, form, record)
@@ -266,7 +267,7 @@ def edit(facility_code: str, unit_id: str, form_id: str, record_id: int):
             raise
         fresh = records.get_record(session, scope, record_id)
         return _render_edit(edit_scope, bound, {"": [refused.message]}, fresh, 409)
-    flash("임시저장했습니다." if draft else "저장했습니다.", "success")
+    flash(_("임시저장했습니다.") if draft else _("저장했습니다."), "success")
     return redirect(url_for(".detail", facility_code=facility_code, unit_id=unit_id,
                             form_id=form_id, record_id=record_id))
 
@@ -281,7 +282,7 @@ def delete(facility_code: str, unit_id: str, form_id: str, record_id: int):
         return render_template("records/delete.html", **_page(scope, record=record))
     records.delete_record(db_session(), scope, record_id,
                           expected_version=request.form.get("version", type=int))
-    flash("삭제했습니다.", "success")
+    flash(_("삭제했습니다."), "success")
     return redirect(url_for(".index", facility_code=facility_code, unit_id=unit_id,
                             form_id=form_id))
 
@@ -294,7 +295,7 @@ def export(facility_code: str, unit_id: str, form_id: str):
     scope.require("export")
     def reason_page(hidden, error: str | None = None, status: int = 200):  # noqa: ANN001, ANN202
         return render_template("records/reason.html", **_page(
-            scope, action="엑셀 내려받기", hidden=hidden, error=error)), status
+            scope, action=_("엑셀 내려받기"), hidden=hidden, error=error)), status
 
     if request.method == "GET":
         return reason_page(request.args)
@@ -343,15 +344,15 @@ def import_rows(facility_code: str, unit_id: str, form_id: str):
         return render_template("records/import.html", **_page(scope, result=None))
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        flash("올릴 엑셀 파일을 고르세요.", "warning")
+        flash(_("올릴 엑셀 파일을 고르세요."), "warning")
         return render_template("records/import.html", **_page(scope, result=None)), 400
     result = record_io.import_rows(db_session(), scope, upload.read())
     if result.ok and not result.records:
-        flash("가져올 자료가 없습니다. 머리글 아래 줄에 내용을 입력하세요.", "warning")
+        flash(_("가져올 자료가 없습니다. 머리글 아래 줄에 내용을 입력하세요."), "warning")
         return render_template("records/import.html", **_page(scope, result=None)), 400
     if not result.ok:
         return render_template("records/import.html", **_page(scope, result=result)), 400
-    flash(f"{len(result.records)}건을 가져왔습니다.", "success")
+    flash(_("%(n)s건을 가져왔습니다.", n=len(result.records)), "success")
     return redirect(url_for(".index", facility_code=facility_code, unit_id=unit_id,
                             form_id=form_id))
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError, jobs
 from ieum.services import reports as service
 from ieum.services.reports.deadlines import calendar, counts, remind_days
@@ -17,7 +19,7 @@ from ieum.web import jobs as jobs_web
 from ieum.web.context import actor_for, db_session, functions, registry, today
 
 bp = Blueprint("reports", __name__, url_prefix="/f/<facility_code>/reports")
-EXAMPLES = {"month": "예: 2026-10", "quarter": "예: 2026-Q4", "year": "예: 2025"}
+EXAMPLES = {"month": _l("예: 2026-10"), "quarter": _l("예: 2026-Q4"), "year": _l("예: 2025")}
 
 
 def _workspace(facility_code: str) -> Workspace:
@@ -75,11 +77,11 @@ def generate(facility_code: str):
                       facility=ws.facility, title="보고서 만들기")
     if job.status == "failed":
         result = job.result or {}
-        return _refused(ServiceError(job.error or "보고서를 만들 수 없습니다.",
+        return _refused(ServiceError(job.error or _("보고서를 만들 수 없습니다."),
                                      field=result.get("field"),
                                      status=result.get("status", 400)), facility_code)
     if job.status == "done":
-        flash("보고서를 만들었습니다. 점검 결과를 확인하세요.", "success")
+        flash(_("보고서를 만들었습니다. 점검 결과를 확인하세요."), "success")
     return jobs_web.after_submit(job)
 
 
@@ -106,7 +108,7 @@ def regenerate(facility_code: str, report_id: int):
                                   actor_for(current_user.row))
     except ServiceError as error:
         return _refused(error, facility_code, report_id)
-    flash("기록에서 보고서를 다시 만들었습니다.", "success")
+    flash(_("기록에서 보고서를 다시 만들었습니다."), "success")
     return redirect(url_for(".detail", facility_code=facility_code, report_id=report_id))
 
 
@@ -119,7 +121,7 @@ def note(facility_code: str, report_id: int):
                             _version(), actor_for(current_user.row))
     except ServiceError as error:
         return _refused(error, facility_code, report_id)
-    flash("의견을 저장했습니다.", "success")
+    flash(_("의견을 저장했습니다."), "success")
     return redirect(url_for(".detail", facility_code=facility_code, report_id=report_id))
 
 
@@ -132,7 +134,7 @@ def submit(facility_code: str, report_id: int):
         service.submit_report(db_session(), rt, ws, report_id, _version())
     except ServiceError as error:
         return _refused(error, facility_code, report_id)
-    flash("보고서를 시·군·구에 제출했습니다.", "success")
+    flash(_("보고서를 시·군·구에 제출했습니다."), "success")
     return redirect(url_for(".detail", facility_code=facility_code, report_id=report_id))
 
 

@@ -20,6 +20,9 @@ from werkzeug.datastructures import CombinedMultiDict
 from ieum.access.audit import Actor
 from ieum.definitions import Registry, extensions
 from ieum.forms import wtf
+from ieum.i18n import content_text
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError, documents, records
 from ieum.services import subjects as subject_service
 from ieum.services import workflows as flows
@@ -38,7 +41,8 @@ bp = Blueprint("tasks", __name__, url_prefix="/f/<facility_code>")
 #: Processes whose tasks are worked on a page of their own (process id -> endpoint taking
 #: ``facility_code`` and ``instance_id``), registered by the blueprint that owns it.
 TASK_PAGES: dict[str, str] = {}
-DUE_FILTERS = {"overdue": "기한 지남", "today": "오늘까지", "week": "7일 안"}
+DUE_FILTERS = {"overdue": _l("기한 지남"), "today": _l("오늘까지"), "week": _l("7일 안")}
+#: shown through the filter ``state`` (translated as states, msgctxt "상태")
 STATUS_TITLES = {"running": "진행 중", "completed": "완료", "error": "오류", "cancelled": "취소"}
 
 
@@ -140,7 +144,7 @@ def work(facility_code: str, task_id: int):
             flash(refused.message, "warning")
             return redirect(url_for(".inbox", facility_code=facility_code))
         else:
-            flash(f"‘{task.title}’ 업무를 마쳤습니다.", "success")
+            flash(_("‘%(task)s’ 업무를 마쳤습니다.", task=content_text(task.title)), "success")
             return redirect(url_for(".instance", facility_code=facility_code,
                                     instance_id=instance.id))
         task = flows.get_task(session, ws, task_id)
@@ -162,7 +166,7 @@ def work(facility_code: str, task_id: int):
 def claim(facility_code: str, task_id: int):
     ws = _workspace(facility_code)
     flows.claim_task(db_session(), runtime(), ws, task_id)
-    flash("업무를 맡았습니다.", "success")
+    flash(_("업무를 맡았습니다."), "success")
     return redirect(url_for(".work", facility_code=facility_code, task_id=task_id))
 
 
@@ -172,9 +176,9 @@ def processes(facility_code: str, unit_id: str):
     ws = _workspace(facility_code)
     unit = registry().unit_functions.get(unit_id)
     if unit is None or unit_id not in registry().profiles[ws.facility.profile_code].unit_ids:
-        raise ServiceError("메뉴를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("메뉴를 찾을 수 없습니다."), status=404)
     if not ws.permissions.can(unit_id, "view"):
-        raise ServiceError("이 작업을 할 권한이 없습니다.", status=403)
+        raise ServiceError(_("이 작업을 할 권한이 없습니다."), status=403)
     status = request.args.get("status") if request.args.get("status") in STATUS_TITLES else None
     items = flows.instances_of(db_session(), ws, unit_id, status=status)
     startable = [registry().processes[p] for p in unit.processes
@@ -192,7 +196,7 @@ def start(facility_code: str, unit_id: str, process_id: str):
     ws = _workspace(facility_code)
     instance = flows.start_process(db_session(), runtime(), ws, unit_id, process_id,
                                    subject_id=request.form.get("subject", type=int))
-    flash("업무를 시작했습니다.", "success")
+    flash(_("업무를 시작했습니다."), "success")
     ready = [t for t in flows.instance_tasks(db_session(), instance) if t.state == "ready"
              and flows.may_work(ws, t)]
     if ready:
@@ -221,9 +225,10 @@ def retry(facility_code: str, instance_id: int):
     ws = _workspace(facility_code)
     item = flows.retry_instance(db_session(), runtime(), ws, instance_id)
     if item.status == "error":
-        flash(f"다시 실행했지만 오류가 남아 있습니다: {item.error_message}", "danger")
+        flash(_("다시 실행했지만 오류가 남아 있습니다: %(error)s", error=item.error_message),
+              "danger")
     else:
-        flash("다시 실행했습니다.", "success")
+        flash(_("다시 실행했습니다."), "success")
     return redirect(url_for(".instance", facility_code=facility_code, instance_id=instance_id))
 
 

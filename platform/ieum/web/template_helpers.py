@@ -9,14 +9,37 @@ from urllib.parse import urlencode
 from flask import Flask, request
 from wtforms import Form
 
-from ieum.access.grants import role_title
+from ieum.access.grants import PUBLIC_ROLES, role_title
 from ieum.config import KST
+from ieum.definitions import FacilityProfile
 from ieum.forms.clientside import visibility_conditions
 from ieum.forms.display import display
 from ieum.forms.fields import Field, FieldTree
 from ieum.forms.wtf import give_subject_choices
+from ieum.i18n import content_text, current_language, pgettext
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.korean import josa, particle
 from ieum.services.records import STATUS_TITLES
+
+MONTH_TEXTS = (_l("1월"), _l("2월"), _l("3월"), _l("4월"), _l("5월"), _l("6월"), _l("7월"),
+               _l("8월"), _l("9월"), _l("10월"), _l("11월"), _l("12월"))
+
+
+def month_name(month: int) -> str:
+    """``7월``, or July."""
+    return str(MONTH_TEXTS[month - 1])
+
+
+def month_short(month: int) -> str:
+    """A month on a narrow chart column: ``7월``, or Jul."""
+    name = month_name(month)
+    return name if current_language() == "ko" else name[:3]
+
+
+def month_title(year: int, month: int) -> str:
+    """``2026년 7월``, or July 2026."""
+    return _("%(year)s년 %(month)s", year=year, month=month_name(month))
 
 
 def local_time(value: dt.datetime | None) -> str:
@@ -32,26 +55,26 @@ def field_title(path: str, tree: FieldTree) -> str:
     """``family.1.relation`` -> ``가족사항 2행 관계``; on a form shown in tabs (sections), the
     tab comes first (``자조기술 · 3.``), so an error list says where each field is."""
     if path == "subject_id":
-        return "대상자"
+        return _("대상자")
     parts = path.split(".")
     index = tree.by_path()
     top = index.get(parts[0])
     if top is None:
         return path
-    words, current = [top.title], top
+    words, current = [content_text(top.title)], top
     for part in parts[1:]:
         if part.isdigit():
-            words.append(f"{int(part) + 1}행")
+            words.append(_("%(n)s행", n=int(part) + 1))
             continue
         child = next((c for c in current.children if c.name == part), None)
         if child is None:
             words.append(part)
             break
-        words.append(child.title)
+        words.append(content_text(child.title))
         current = child
     title = " ".join(words)
     if top.section and len(tree.sections) > 1:
-        return f"{top.section} · {title}"
+        return f"{content_text(top.section)} · {title}"
     return title
 
 
@@ -84,8 +107,38 @@ def with_args(**changes: Any) -> str:
     return "?" + urlencode(items, safe=_QUERY_SAFE)
 
 
+def shown_role_title(role: str | None, profile: FacilityProfile | None = None) -> str:
+    """:func:`ieum.access.grants.role_title` in the request's language: the profile's or the
+    platform's title through the catalogues, a role the profile no longer declares named so."""
+    if not role:
+        return ""
+    declared = profile is not None and role in profile.roles
+    if not declared and role not in PUBLIC_ROLES:
+        return _("없어진 역할(%(role)s)", role=role)
+    return content_text(role_title(role, profile))
+
+
+#: the msgctxt of a word naming a state (저장 "Saved", 취소 "Cancelled"), not an action
+STATE = "상태"
+
+
+def state_title(text: object) -> str:
+    """A status or state word (저장, 취소, 완료, 대기 중 ...) in the request's language, as a
+    state: the catalogues give these under msgctxt "상태", as the same words on buttons are
+    actions (저장 "Save", 취소 "Cancel")."""
+    source = str(text)
+    found = pgettext(STATE, source)
+    return content_text(source) if found == source else found
+
+
+def status_title(status: str) -> str:
+    """A record's status (임시저장, 저장, 확정) in the request's language."""
+    return state_title(STATUS_TITLES.get(status, status))
+
+
 def register(app: Flask) -> None:
-    app.add_template_filter(lambda status: STATUS_TITLES.get(status, status), "status_title")
+    app.add_template_filter(status_title, "status_title")
+    app.add_template_filter(state_title, "state")
     app.add_template_filter(field_value, "field_value")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(josa, "josa")
@@ -96,4 +149,6 @@ def register(app: Flask) -> None:
     app.add_template_global(visibility_conditions, "visibility")
     app.add_template_global(blank_row, "blank_row")
     app.add_template_global(STATUS_TITLES, "status_titles")
-    app.add_template_global(role_title, "role_title")
+    app.add_template_global(shown_role_title, "role_title")
+    app.add_template_global(month_name, "month_name")
+    app.add_template_global(month_title, "month_title")

@@ -16,12 +16,14 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ieum.definitions import FacilityProfile, extensions
+from ieum.i18n import content_text
 from ieum.services import ServiceError
 from ieum.services.records import activity
 from ieum.services.workflows import inbox_counts
 from ieum.services.workspace import Workspace, open_workspace, public_roles
 from ieum.web.context import db_session, registry, today
 from ieum.web.panels import collect
+from ieum.web.template_helpers import month_short, month_title
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -66,10 +68,13 @@ def dashboard(facility_code: str):
     counts = inbox_counts(db_session(), workspace, today(), registry())
     panels = collect(extensions.DASHBOARD_CARDS,
                      DashboardView(workspace, profile, db_session(), today()))
+    monthly = activity.monthly_records(db_session(), registry(), workspace, today())
+    statuses = activity.subjects_by_status(db_session(), workspace)
     return render_template(
         "workspace/dashboard.html", ws=workspace, profile=profile, counts=counts, panels=panels,
-        monthly=activity.monthly_records(db_session(), registry(), workspace, today()),
-        statuses=activity.subjects_by_status(db_session(), workspace))
+        monthly=monthly, monthly_rows=[(month_short(m.month), m.count, month_title(m.year, m.month))
+                                       for m in monthly.months],
+        statuses=statuses and [(content_text(status), count) for status, count in statuses])
 
 
 @bp.get("/f/<facility_code>/u/<unit_id>/")

@@ -5,6 +5,7 @@
    button. Without JavaScript the form submits as before. Loaded by base.html. */
 (function () {
   "use strict";
+  var T = window.ieumT || function (text) { return text; };  // ieum-i18n.js
   var dialog = null;
 
   function build() {
@@ -14,24 +15,27 @@
     dialog.setAttribute("aria-describedby", "ieum-confirm-text");
     dialog.innerHTML =
       '<form method="dialog" class="p-3">' +
-      '<h2 class="h5" id="ieum-confirm-title">확인해 주세요</h2>' +
+      '<h2 class="h5" id="ieum-confirm-title"></h2>' +
       '<p id="ieum-confirm-text" class="ieum-text mb-2"></p>' +
-      '<p class="small text-danger fw-semibold mb-3">이 작업은 되돌릴 수 없습니다.</p>' +
+      '<p class="small text-danger fw-semibold mb-3" data-confirm-warning></p>' +
       '<div class="d-flex justify-content-end gap-2">' +
-      '<button type="submit" value="cancel" class="btn btn-outline-secondary">취소</button>' +
+      '<button type="submit" value="cancel" class="btn btn-outline-secondary"></button>' +
       '<button type="submit" value="go" class="btn btn-danger" data-confirm-go></button>' +
       "</div></form>";
+    dialog.querySelector("#ieum-confirm-title").textContent = T("확인해 주세요");
+    dialog.querySelector("[data-confirm-warning]").textContent = T("이 작업은 되돌릴 수 없습니다.");
+    dialog.querySelector('button[value="cancel"]').textContent = T("취소");
     document.body.appendChild(dialog);
   }
 
   function ask(text, label, proceed) {
     if (!dialog) build();
     if (typeof dialog.showModal !== "function") {  // a browser without <dialog>
-      if (window.confirm(text + "\n\n이 작업은 되돌릴 수 없습니다.")) proceed();
+      if (window.confirm(text + "\n\n" + T("이 작업은 되돌릴 수 없습니다."))) proceed();
       return;
     }
     dialog.querySelector("#ieum-confirm-text").textContent = text;
-    dialog.querySelector("[data-confirm-go]").textContent = label || "확인";
+    dialog.querySelector("[data-confirm-go]").textContent = label || T("확인");
     dialog.returnValue = "";
     dialog.onclose = function () {
       if (dialog.returnValue === "go") proceed();

@@ -4,6 +4,7 @@
    been used meanwhile) before posting the logout form. Plain JavaScript, no libraries. */
 (function () {
   "use strict";
+  var T = window.ieumT || function (text) { return text; };  // ieum-i18n.js
 
   var box = document.getElementById("ieum-idle");
   if (!box) return;
@@ -31,8 +32,8 @@
     WARN_AT.forEach(function (at) {
       if (left <= at && left > 0 && warned.indexOf(at) < 0) {
         warned.push(at);
-        announce.textContent = "자동 로그아웃까지 " + Math.ceil(left / 60) +
-          "분 남았습니다. 계속 쓰려면 연장을 누르세요.";
+        announce.textContent = T("자동 로그아웃까지 %(n)s분 남았습니다. 계속 쓰려면 연장을 누르세요.")
+          .replace("%(n)s", String(Math.ceil(left / 60)));
       }
     });
   }

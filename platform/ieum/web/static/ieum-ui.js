@@ -3,6 +3,7 @@
 // forms marked data-confirm are ieum-confirm.js's.
 (function () {
   "use strict";
+  var T = window.ieumT || function (text) { return text; };  // ieum-i18n.js
   document.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("[data-print]") : null;
     if (button) {
@@ -28,7 +29,8 @@
         if (!box.hasAttribute("aria-label")) {
           var caption = box.querySelector("caption");
           var name = (caption || heading || {}).textContent || "";
-          box.setAttribute("aria-label", (name.trim() || "표") + " (옆으로 넘겨 보기)");
+          box.setAttribute("aria-label", T("%(name)s (옆으로 넘겨 보기)")
+            .replace("%(name)s", name.trim() || T("표")));
         }
       } else if (box.getAttribute("tabindex") === "0") {
         box.removeAttribute("tabindex");
