@@ -7,12 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from ieum.access.grants import (
-    Permissions,
-    active_assignments,
-    permissions_for,
-    user_facilities,
-)
+from ieum.access.grants import Permissions, assignments_and_facilities, permissions_for
 from ieum.access.officials import PublicRoles
 from ieum.access.officials import public_roles as _public_roles
 from ieum.definitions import Registry
@@ -79,8 +74,8 @@ def open_workspace(session: Session, registry: Registry, user: User,
     A facility where the user holds no valid role is reported as not found, so its
     existence is not revealed.
     """
-    assignments = active_assignments(session, user, day)  # read once for both uses below
-    facilities = tuple(user_facilities(session, user, day, assignments))
+    assignments, found = assignments_and_facilities(session, user, day)  # one query
+    facilities = tuple(found)
     if facility_code is None:
         facility = facilities[0] if facilities else None
     else:

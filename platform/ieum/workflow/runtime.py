@@ -111,21 +111,30 @@ def _property_value(task: SpiffTask, name: str, today: dt.date) -> Any:
 def ready_user_tasks(workflow: BpmnWorkflow, today: dt.date) -> list[ReadyTask]:
     """The user tasks waiting now; ``role`` is the ``role`` property (an expression over the
     task data) or else the lane, ``assignee`` a user id the ``assignee`` property names."""
-    ready = []
-    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
-        role = _property_value(task, "role", today) or task.task_spec.lane
-        assignee = _property_value(task, "assignee", today)
-        days = _property_value(task, "dueInDays", today)
-        ready.append(ReadyTask(
-            spiff_id=str(task.id),
-            name=task.task_spec.bpmn_id or task.task_spec.name,
-            title=task.task_spec.bpmn_name or task.task_spec.name,
-            form_filename=properties(task).get(FORM_PROPERTY),
-            role=str(role) if role else None,
-            assignee_id=assignee if isinstance(assignee, int) and assignee > 0 else None,
-            due_date=today + dt.timedelta(days=days) if isinstance(days, int) else None,
-        ))
-    return ready
+    return [ready_task(task, today) for task in workflow.get_tasks(state=TaskState.READY,
+                                                                  manual=True)]
+
+
+def ready_ids(workflow: BpmnWorkflow) -> frozenset[str]:
+    """The ids of the user tasks waiting now (as ``ReadyTask.spiff_id``)."""
+    return frozenset(str(task.id) for task in workflow.get_tasks(state=TaskState.READY,
+                                                                 manual=True))
+
+
+def ready_task(task: SpiffTask, today: dt.date) -> ReadyTask:
+    """One waiting user task as the inbox needs it (see :func:`ready_user_tasks`)."""
+    role = _property_value(task, "role", today) or task.task_spec.lane
+    assignee = _property_value(task, "assignee", today)
+    days = _property_value(task, "dueInDays", today)
+    return ReadyTask(
+        spiff_id=str(task.id),
+        name=task.task_spec.bpmn_id or task.task_spec.name,
+        title=task.task_spec.bpmn_name or task.task_spec.name,
+        form_filename=properties(task).get(FORM_PROPERTY),
+        role=str(role) if role else None,
+        assignee_id=assignee if isinstance(assignee, int) and assignee > 0 else None,
+        due_date=today + dt.timedelta(days=days) if isinstance(days, int) else None,
+    )
 
 
 def find_task(workflow: BpmnWorkflow, spiff_id: str) -> SpiffTask | None:
