@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from ieum.access import privacy
 from ieum.store.models import AuditCheckpoint, AuditEvent, utcnow
+from ieum.store.rows import insert_now
 
 GENESIS = "0" * 64
 PURGE_ACTION = "audit.purge"
@@ -95,8 +96,8 @@ def record_event(
         prev_hash=previous or GENESIS,
     )
     event.hash = event_hash(event)
-    session.add(event)
-    session.flush()
+    insert_now(session, event, alone=True)  # no foreign keys: written at once, not flushed
+    session.flush()  # the caller's pending rows, as callers expect of an audited step
     if since + 1 >= CHECKPOINT_EVERY:  # the events after the last checkpoint, this one too
         write_checkpoint(session)
     return event

@@ -34,6 +34,7 @@ from ieum.services.transactions import transaction
 from ieum.services.workspace import Workspace
 from ieum.store.json_fields import json_field
 from ieum.store.models import Closing, Record, Subject, utcnow
+from ieum.store.rows import insert_now
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -486,8 +487,7 @@ def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
         entry_date=entry_date, author_id=scope.user.id)
     event = feeds.RecordEvent("create", session, scope, scope.form, record)
     feeds.run("before_save", event)
-    session.add(record)
-    session.flush()
+    insert_now(session, record)  # one INSERT, no flush of the session (ieum.store.rows)
     _claim_files(session, scope, record, scope.form)
     feeds.run("after_save", event)
     if audit:
