@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from ieum.store.models import FormSnapshot, Record, Task
 from tests.flowlab import TODAY as FLOW_TODAY
@@ -116,23 +117,50 @@ def flow(make_app, migrated_url):
     return app, client, headers, task["id"]
 
 
+class Flushes:
+    """How many times a session flushed while armed."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        event.listen(Session, "after_flush", self.seen)
+
+    def seen(self, session, context) -> None:  # noqa: ANN001, ARG002
+        self.count += 1
+
+    def remove(self) -> None:
+        event.remove(Session, "after_flush", self.seen)
+
+
 def test_a_step_writes_the_task_and_instance_with_the_new_tasks(flow) -> None:
     app, client, headers, task_id = flow
     statements = Statements(app.extensions["ieum.database"].engine)
+    flushes = Flushes()
     try:
         done = client.post(f"/api/v1/f/flow/tasks/{task_id}/complete", headers=headers,
                            json={"data": {"note": "한 번에 쓰는 단계"}})
     finally:
         statements.remove()
+        flushes.remove()
     assert done.status_code == 200, done.get_json()
-    ready_select = next(n for n, s in enumerate(statements.seen)
-                        if s.lstrip().startswith("SELECT") and "FROM task" in s
-                        and "task.state" in s and "process_instance" not in s)
-    later = statements.seen[ready_select + 1:]
-    assert not any(s.lstrip().startswith("UPDATE task") for s in
-                   statements.seen[:ready_select]), "the completed task was flushed early"
-    assert any(s.lstrip().startswith("UPDATE task") for s in later)
-    assert any(s.lstrip().startswith("UPDATE process_instance") for s in later)
+    seen = [s.lstrip() for s in statements.seen]
+    last_write = max(n for n, s in enumerate(seen) if s.startswith(("INSERT", "UPDATE")))
+    seen = seen[:last_write + 1]  # the step, not the answer's reads after it
+    record = next(n for n, s in enumerate(seen) if s.startswith("INSERT INTO record"))
+    # the ready tasks come from the workflow in memory: no SELECT of the instance's task rows
+    # beside the one that reads the task being completed (with its instance)
+    task_reads = [s for s in seen if s.startswith("SELECT") and "FROM task" in s]
+    assert len(task_reads) == 1 and "process_instance" in task_reads[0], task_reads
+    # the record goes first by one INSERT (its id goes into the process data), then one
+    # flush writes the rest of the step: the completed task, the instance, the new task
+    # rows, the notices (the audit event, which refers to nothing, by one INSERT before it)
+    assert flushes.count == 1
+    after = seen[record + 1:]
+    first_write = next(n for n, s in enumerate(after) if s.startswith(("INSERT", "UPDATE")))
+    step = after[first_write:]
+    for kind in ("UPDATE task", "UPDATE process_instance", "INSERT INTO task",
+                 "INSERT INTO notification", "INSERT INTO audit_event"):
+        assert any(s.startswith(kind) for s in step), kind
+    assert not any(s.startswith("SELECT") for s in step if "audit_" not in s), step
     with app.extensions["ieum.database"].session() as s:
         tasks = s.scalars(select(Task).order_by(Task.id)).all()
         assert [(t.name, t.state) for t in tasks][0] == ("draft_step", "completed")

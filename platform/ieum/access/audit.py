@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from ieum.access import privacy
 from ieum.store.models import AuditCheckpoint, AuditEvent, utcnow
+from ieum.store.rows import insert_now
 
 GENESIS = "0" * 64
 PURGE_ACTION = "audit.purge"
@@ -50,6 +51,16 @@ class Actor:
     ip: str | None = None
 
 
+#: The chain's last hash and the number of events after the newest checkpoint, in one
+#: statement (both under the chain lock, before the new event is written).
+_EVENTS, _CHECKPOINTS = AuditEvent.__table__.c, AuditCheckpoint.__table__.c
+_CHAIN_END = select(
+    select(_EVENTS.hash).order_by(_EVENTS.id.desc()).limit(1).scalar_subquery(),
+    select(func.count()).where(_EVENTS.id > func.coalesce(
+        select(_CHECKPOINTS.last_event_id).order_by(_CHECKPOINTS.id.desc()).limit(1)
+        .scalar_subquery(), 0)).scalar_subquery())
+
+
 def record_event(
     session: Session,
     action: str,
@@ -61,9 +72,16 @@ def record_event(
     subject_id: int | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction (it is kept only if that commits)."""
-    _lock_chain(session)
-    previous = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    """Append one event in the caller's transaction (it is kept only if that commits).
+
+    One statement reads the chain's end and how many events follow the last checkpoint; it
+    does not flush the caller's pending rows (only earlier events of this transaction, which
+    the chain must see), so a step's writes and its event go out in the one flush below."""
+    if any(isinstance(row, AuditEvent) for row in session.new):
+        session.flush()  # an earlier event of this transaction is the one to follow
+    with session.no_autoflush:
+        _lock_chain(session)
+        previous, since = session.execute(_CHAIN_END).one()
     event = AuditEvent(
         occurred_at=utcnow(),
         user_id=actor.user_id,
@@ -78,13 +96,9 @@ def record_event(
         prev_hash=previous or GENESIS,
     )
     event.hash = event_hash(event)
-    session.add(event)
-    session.flush()
-    latest = session.scalar(select(AuditCheckpoint.last_event_id)
-                            .order_by(AuditCheckpoint.id.desc()).limit(1))
-    since = session.scalar(select(func.count()).select_from(AuditEvent)
-                           .where(AuditEvent.id > (latest or 0)))
-    if since >= CHECKPOINT_EVERY:
+    insert_now(session, event, alone=True)  # no foreign keys: written at once, not flushed
+    session.flush()  # the caller's pending rows, as callers expect of an audited step
+    if since + 1 >= CHECKPOINT_EVERY:  # the events after the last checkpoint, this one too
         write_checkpoint(session)
     return event
 

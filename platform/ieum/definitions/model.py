@@ -6,10 +6,12 @@ sequences are tuples, so a loaded registry can be shared by every request and th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+import weakref
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ieum.definitions.frozen import EMPTY, thaw
 
@@ -304,3 +306,23 @@ class Registry:
     def plugins(self) -> tuple[str, ...]:
         """The names of the plug-ins whose content was loaded, in load order."""
         return tuple(dict.fromkeys(s.plugin for s in self.sources if s.plugin is not None))
+
+
+T = TypeVar("T")
+
+
+def per_registry(function: Callable[[Registry], T]) -> Callable[[Registry], T]:
+    """Remember what ``function`` derives from a registry alone, as long as that registry
+    lives (a registry never changes: reloaded content is a new one). ``function`` must
+    return something immutable: every caller shares it."""
+    answers: weakref.WeakKeyDictionary[Registry, T] = weakref.WeakKeyDictionary()
+
+    @functools.wraps(function)
+    def remembered(registry: Registry) -> T:
+        try:
+            return answers[registry]
+        except KeyError:
+            answers[registry] = found = function(registry)
+            return found
+
+    return remembered

@@ -18,19 +18,20 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, bindparam, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ieum.access.audit import Actor, record_event
 from ieum.config import KST
 from ieum.definitions import Registry, extensions
-from ieum.definitions.model import ProcessDef, UnitFunction
+from ieum.definitions.model import ProcessDef, UnitFunction, per_registry
 from ieum.i18n import gettext as _
 from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError, is_id
@@ -134,8 +135,9 @@ def script_helpers(today: dt.date) -> dict[str, Callable[..., Any]]:
     }
 
 
-def _forms_by_filename(registry: Registry) -> dict[str, str]:
-    return {form.filename: form.id for form in registry.forms.values()}
+@per_registry
+def _forms_by_filename(registry: Registry) -> Mapping[str, str]:
+    return MappingProxyType({form.filename: form.id for form in registry.forms.values()})
 
 
 def _unit_process(registry: Registry, workspace: Workspace, unit_id: str,
@@ -221,8 +223,10 @@ def _refusal(error: BaseException) -> ServiceError | None:
 
 
 def _advance(session: Session, rt: Runtime, instance: ProcessInstance, workflow: Any,
-             *, refresh_timers: bool = False, workspace: Workspace | None = None) -> None:
-    """Run the engine as far as it goes and store the outcome (also a failure)."""
+             *, refresh_timers: bool = False, workspace: Workspace | None = None,
+             known: frozenset[str] | None = None, done: str | None = None) -> None:
+    """Run the engine as far as it goes and store the outcome (also a failure). ``known``
+    and ``done``: see :func:`_sync_tasks`."""
     token = current_context.set(ServiceTaskContext(session, rt, instance, workspace))
     try:
         if refresh_timers:
@@ -243,30 +247,41 @@ def _advance(session: Session, rt: Runtime, instance: ProcessInstance, workflow:
     instance.state = runtime.dump(workflow)
     instance.next_timer_at = runtime.next_timer(workflow) if instance.status == "running" \
         else None
-    _sync_tasks(session, rt, instance, workflow)
+    _sync_tasks(session, rt, instance, workflow, known, done)
 
 
-def _sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
-                workflow: Any) -> None:
-    ready = {t.spiff_id: t for t in runtime.ready_user_tasks(workflow, rt.today)}
-    # Without autoflush: the step's pending changes (the completed task, the instance) are
-    # written together with the new task rows in one flush, not by this SELECT. A row this
-    # transaction already moved on (the task being completed) still reads "ready" from the
-    # database, but the session keeps its new state, so it is skipped here.
-    with session.no_autoflush:
-        rows = session.scalars(select(Task).where(Task.instance_id == instance.id,
-                                                  Task.state == "ready")).all()
-    for row in rows:
-        if row.state == "ready" and row.spiff_task_id not in ready:
-            row.state = "cancelled"
-    known = {row.spiff_task_id for row in rows}
+def _sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance, workflow: Any,
+                known: frozenset[str] | None = None, done: str | None = None) -> None:
+    """Make the task rows follow the workflow: a row for every user task that began to wait
+    (its people get a notice), ``cancelled`` on every ready row whose task waits no more.
+
+    ``known``: the user tasks that waited before the step, from the workflow the caller
+    loaded (each has its ready row: this function made it), ``done`` the one the step
+    completed (its row already moved on in the session). With them the ready rows are read
+    only when another of them stopped waiting (a boundary event, a cancelled branch); without
+    them they are always read."""
+    waiting = {str(task.id): task for task in workflow.get_tasks(
+        state=runtime.TaskState.READY, manual=True)}
+    if known is None or known - waiting.keys() - {done}:
+        # Without autoflush: the step's pending changes (the completed task, the instance)
+        # are written together with the new task rows in one flush, not by this SELECT. A
+        # row this transaction already moved on (the task being completed) still reads
+        # "ready" from the database, but the session keeps its new state: skipped here.
+        with session.no_autoflush:
+            rows = session.scalars(select(Task).where(Task.instance_id == instance.id,
+                                                      Task.state == "ready")).all()
+        for row in rows:
+            if row.state == "ready" and row.spiff_task_id not in waiting:
+                row.state = "cancelled"
+        known = frozenset(row.spiff_task_id for row in rows) | {done} - {None}
     forms = _forms_by_filename(rt.registry)
     facility = session.get(Facility, instance.facility_id)
     profile = rt.registry.profiles.get(facility.profile_code) if facility else None
     created = []
-    for spiff_id, task in ready.items():
+    for spiff_id, spiff_task in waiting.items():
         if spiff_id in known:
             continue
+        task = runtime.ready_task(spiff_task, rt.today)
         created.append(Task(
             instance_id=instance.id, facility_id=instance.facility_id, spiff_task_id=spiff_id,
             name=task.name, title=task.title, form_id=forms.get(task.form_filename or ""),
@@ -302,7 +317,7 @@ def start_in(session: Session, rt: Runtime, facility_id: int, unit_id: str, proc
         spec_hash=process.spec_hash, subject_id=subject_id, state={}, started_by_id=started_by)
     session.add(instance)
     session.flush()
-    _advance(session, rt, instance, workflow, workspace=workspace)
+    _advance(session, rt, instance, workflow, workspace=workspace, known=frozenset())
     session.flush()
     return instance
 
@@ -373,11 +388,17 @@ def may_work(workspace: Workspace, task: Task) -> bool:
     return task.role is None or task.role in workspace.permissions.roles
 
 
+#: A task with its instance, in one statement (every caller of ``get_task`` reads both);
+#: built once, as it is asked on every step.
+_TASK_WITH_INSTANCE = (select(Task).options(joinedload(Task.instance))
+                       .where(Task.id == bindparam("task_id"),
+                              Task.facility_id == bindparam("facility_id")))
+
+
 def get_task(session: Session, workspace: Workspace, task_id: int) -> Task:
     """A task of this facility the user may see (their own or their roles'); else 404."""
-    # The instance comes in the same query: every caller reads it (one statement, not two).
-    task = session.scalar(select(Task).options(joinedload(Task.instance))
-                          .where(Task.id == task_id, Task.facility_id == workspace.facility.id))
+    task = session.scalar(_TASK_WITH_INSTANCE, {"task_id": task_id,
+                                                "facility_id": workspace.facility.id})
     if task is None:
         raise ServiceError(_("업무를 찾을 수 없습니다."), status=404)
     unit = task.instance.unit_function
@@ -432,6 +453,7 @@ def complete_in(session: Session, rt: Runtime, task: Task, values: Mapping[str, 
     spiff = runtime.find_task(workflow, task.spiff_task_id)
     if spiff is None:
         raise ServiceError(str(ALREADY_DONE), status=409)
+    waiting = runtime.ready_ids(workflow)  # each has its ready row (see _sync_tasks)
     data: dict[str, Any] = {}
     if record is not None:
         task.record_id = record.id
@@ -456,7 +478,8 @@ def complete_in(session: Session, rt: Runtime, task: Task, values: Mapping[str, 
     # updated_at and the version together) instead of one for the state and another for the
     # time; it bumps the version even when only task rows changed.
     instance.updated_at = utcnow()
-    _advance(session, rt, instance, workflow, workspace=workspace)
+    _advance(session, rt, instance, workflow, workspace=workspace, known=waiting,
+             done=task.spiff_task_id)
     hook = task_hook(instance.process_id)
     if hook is not None:
         hook(TaskEvent(session, rt, workspace, task, instance))

@@ -8,7 +8,7 @@ the workflow keeps record ids and the few values its conditions and scripts read
 from __future__ import annotations
 
 import datetime as dt
-import json
+import pickle
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,8 +44,9 @@ def dump(workflow: BpmnWorkflow) -> dict[str, Any]:
 def load(state: Mapping[str, Any], engine: SafeScriptEngine) -> BpmnWorkflow:
     # from_dict consumes parts of the dict it is given (the called processes' states): load
     # from a copy, so that the instance's state can be loaded again in the same session.
-    # A JSON round trip copies the (JSON-only) state several times faster than deepcopy.
-    state = json.loads(json.dumps(state))
+    # A pickle round trip copies the (JSON-only, in-memory) state about three times faster
+    # than a JSON one, which is several times faster than deepcopy.
+    state = pickle.loads(pickle.dumps(state, pickle.HIGHEST_PROTOCOL))  # noqa: S301 - our copy
     _parents_first(state)
     workflow = SERIALIZER.from_dict(state)
     workflow.script_engine = engine  # the engine is not part of the state
@@ -111,21 +112,30 @@ def _property_value(task: SpiffTask, name: str, today: dt.date) -> Any:
 def ready_user_tasks(workflow: BpmnWorkflow, today: dt.date) -> list[ReadyTask]:
     """The user tasks waiting now; ``role`` is the ``role`` property (an expression over the
     task data) or else the lane, ``assignee`` a user id the ``assignee`` property names."""
-    ready = []
-    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
-        role = _property_value(task, "role", today) or task.task_spec.lane
-        assignee = _property_value(task, "assignee", today)
-        days = _property_value(task, "dueInDays", today)
-        ready.append(ReadyTask(
-            spiff_id=str(task.id),
-            name=task.task_spec.bpmn_id or task.task_spec.name,
-            title=task.task_spec.bpmn_name or task.task_spec.name,
-            form_filename=properties(task).get(FORM_PROPERTY),
-            role=str(role) if role else None,
-            assignee_id=assignee if isinstance(assignee, int) and assignee > 0 else None,
-            due_date=today + dt.timedelta(days=days) if isinstance(days, int) else None,
-        ))
-    return ready
+    return [ready_task(task, today) for task in workflow.get_tasks(state=TaskState.READY,
+                                                                  manual=True)]
+
+
+def ready_ids(workflow: BpmnWorkflow) -> frozenset[str]:
+    """The ids of the user tasks waiting now (as ``ReadyTask.spiff_id``)."""
+    return frozenset(str(task.id) for task in workflow.get_tasks(state=TaskState.READY,
+                                                                 manual=True))
+
+
+def ready_task(task: SpiffTask, today: dt.date) -> ReadyTask:
+    """One waiting user task as the inbox needs it (see :func:`ready_user_tasks`)."""
+    role = _property_value(task, "role", today) or task.task_spec.lane
+    assignee = _property_value(task, "assignee", today)
+    days = _property_value(task, "dueInDays", today)
+    return ReadyTask(
+        spiff_id=str(task.id),
+        name=task.task_spec.bpmn_id or task.task_spec.name,
+        title=task.task_spec.bpmn_name or task.task_spec.name,
+        form_filename=properties(task).get(FORM_PROPERTY),
+        role=str(role) if role else None,
+        assignee_id=assignee if isinstance(assignee, int) and assignee > 0 else None,
+        due_date=today + dt.timedelta(days=days) if isinstance(days, int) else None,
+    )
 
 
 def find_task(workflow: BpmnWorkflow, spiff_id: str) -> SpiffTask | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,10 +97,23 @@ class Settings:
 
 
 def settings_of(session: Session, user_id: int) -> Settings:
-    row = session.get(NotificationSetting, user_id)
+    return _settings(session.get(NotificationSetting, user_id), kinds())
+
+
+def settings_for(session: Session, user_ids: Iterable[int]) -> dict[int, Settings]:
+    """The settings of several users, read in one query (every id gets an entry)."""
+    wanted = sorted(set(user_ids))
+    rows = {row.user_id: row for row in session.scalars(select(NotificationSetting).where(
+        NotificationSetting.user_id.in_(wanted)))} if wanted else {}
+    known = kinds()
+    return {user_id: _settings(rows.get(user_id), known) for user_id in wanted}
+
+
+def _settings(row: NotificationSetting | None, known: Mapping[str, NotificationKind]
+              ) -> Settings:
     chosen = dict(row.channels or {}) if row is not None else {}
     channels = {name: chosen.get(name) if chosen.get(name) in CHANNELS else kind.default
-                for name, kind in kinds().items()}
+                for name, kind in known.items()}
     return Settings(row.email if row is not None else None, channels)
 
 
@@ -164,8 +177,7 @@ def notify(session: Session, user_id: int, kind: str, title: str, link: Link = N
     if kind not in known:
         raise ValueError(f"unknown notification kind {kind!r}; known: {', '.join(known)}")
     settings = settings_of(session, user_id)
-    channel = settings.channels.get(kind, "app")
-    if channel == "off":
+    if settings.channels.get(kind, "app") == "off":
         return None
     if key is not None:
         pending = any(isinstance(row, Notification) and row.user_id == user_id
@@ -173,6 +185,18 @@ def notify(session: Session, user_id: int, kind: str, title: str, link: Link = N
         if pending or session.scalar(select(Notification.id).where(
                 Notification.user_id == user_id, Notification.key == key)) is not None:
             return None
+    notice = notice_for(settings, user_id, kind, title, link, facility_id=facility_id,
+                        key=key, task=task)
+    session.add(notice)
+    return notice
+
+
+def notice_for(settings: Settings, user_id: int, kind: str, title: str, link: Link = None,
+               *, facility_id: int | None = None, key: str | None = None,
+               task: Any = None) -> Notification:
+    """The notice :func:`notify` gives, built from the user's ``settings`` (not added to the
+    session; the caller checks that the kind is not turned off)."""
+    channel = settings.channels.get(kind, "app")
     path, target = (link, None) if isinstance(link, str) or link is None else \
         (None, {"endpoint": link[0], "args": dict(link[1])})
     notice = Notification(
@@ -181,7 +205,6 @@ def notify(session: Session, user_id: int, kind: str, title: str, link: Link = N
         email_state="pending" if channel == "email" and settings.email else None)
     if task is not None:
         notice.task = task
-    session.add(notice)
     return notice
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from ieum.access import privacy
@@ -38,6 +38,7 @@ from ieum.services.workspace import Workspace
 from ieum.store.json_fields import json_field
 from ieum.store.models import Closing, Record, Subject, utcnow
 from ieum.store.search import search_condition
+from ieum.store.rows import insert_now
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -383,12 +384,21 @@ def entry_date_of(form: FormDef, data: Mapping[str, Any]) -> dt.date | None:
     return None
 
 
-def refuse_closed(session: Session, scope: FormScope, day: dt.date | None) -> None:
-    if day is None:
+#: The unit's 마감 in the facility (built once: a save asks it every time).
+_CLOSED_THROUGH = select(Closing.__table__.c.closed_through).where(
+    Closing.__table__.c.facility_id == bindparam("facility_id"),
+    Closing.__table__.c.unit_function == bindparam("unit_function"))
+
+
+def refuse_closed(session: Session, scope: FormScope, *days: dt.date | None) -> None:
+    """Refuse (409) when any of ``days`` lies in the unit's closed period; the closing is
+    read once, and not at all when no day is given."""
+    days = tuple(day for day in days if day is not None)
+    if not days:
         return
-    closed = session.scalar(select(Closing.closed_through).where(
-        Closing.facility_id == scope.facility.id, Closing.unit_function == scope.unit.id))
-    if closed is not None and day <= closed:
+    closed = session.execute(_CLOSED_THROUGH, {"facility_id": scope.facility.id,
+                                               "unit_function": scope.unit.id}).scalar()
+    if closed is not None and min(days) <= closed:
         raise ServiceError(_("%(closed)s까지 마감된 기간입니다. 마감된 기간의 기록은 저장하거나 "
                              "지울 수 없습니다.",
                              closed=closed.strftime("%Y-%m-%d")), status=409)
@@ -517,8 +527,7 @@ def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
     if not outcome.ok:
         raise FormInvalid(outcome.errors, outcome.data)
     entry_date = entry_date_of(scope.form, outcome.data)
-    for day in closing_dates_of(scope.form, outcome.data):
-        refuse_closed(session, scope, day)
+    refuse_closed(session, scope, *closing_dates_of(scope.form, outcome.data))
     remember(session, scope.form)
     if subject_id is not None and subject is None:
         raise ServiceError(_("대상자를 찾을 수 없습니다."), field="subject_id", status=404)
@@ -530,8 +539,7 @@ def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
         entry_date=entry_date, author_id=scope.user.id)
     event = feeds.RecordEvent("create", session, scope, scope.form, record)
     feeds.run("before_save", event)
-    session.add(record)
-    session.flush()
+    insert_now(session, record)  # one INSERT, no flush of the session (ieum.store.rows)
     _claim_files(session, scope, record, scope.form)
     feeds.run("after_save", event)
     if audit:
@@ -600,10 +608,8 @@ def update_record(session: Session, registry: Registry, scope: FormScope, record
         if privacy.is_sealed(record.data.get(name)) and isinstance(stored.get(name), dict) \
                 and stored[name]["hmac"] == record.data[name]["hmac"]:
             stored[name] = record.data[name]
-    refuse_closed(session, scope, record.entry_date)
     entry_date = entry_date_of(form, outcome.data)
-    for day in closing_dates_of(form, outcome.data):
-        refuse_closed(session, scope, day)
+    refuse_closed(session, scope, record.entry_date, *closing_dates_of(form, outcome.data))
     changed = sorted(k for k in set(record.data) | set(stored)
                      if record.data.get(k) != stored.get(k))
     dropped = set(file_ids(field_tree(form).fields, record.data)) - set(
