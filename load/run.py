@@ -43,6 +43,10 @@ LEADERS = [f"loadlead{n:02d}" for n in range(1, 4)]
 ADMINS = ["loadadmin01"]
 HOT_PER_WORKER = 3
 GUNICORN_WORKERS = 4
+#: Every simulated person signs in from 127.0.0.1: the per-address limit on sign-ins
+#: (ieum.web.security, 20 a minute by default) would refuse most of a step's sign-ins with
+#: 429, and those users would then only see the login screen. Each real person has an address.
+LOGIN_RATE_LIMIT = "100000 per minute"
 
 
 def postgres_base() -> str:
@@ -333,9 +337,16 @@ def run_step(base: str, users: int, seconds: int) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="ieum-load-"))
     port = free_port()
     host = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "IEUM_DATABASE_URL": database.url,
-           "IEUM_INSTANCE_PATH": str(folder / "instance"),
-           "IEUM_SECRET_KEY": secrets.token_urlsafe(32)}
+    # The step's instance folder holds the master key that signs audit checkpoints: this
+    # process (which adds the load-test staff, audited) and the server must share it, or
+    # ``ieum audit verify`` finds checkpoints signed with another key.
+    step_env = {"IEUM_DATABASE_URL": database.url,
+                "IEUM_INSTANCE_PATH": str(folder / "instance"),
+                "IEUM_KEY_DIR": str(folder / "instance"),
+                "IEUM_SECRET_KEY": secrets.token_urlsafe(32),
+                "IEUM_LOGIN_RATE_LIMIT": LOGIN_RATE_LIMIT}
+    os.environ.update(step_env)
+    env = {**os.environ, **step_env}
     server = None
     report: dict[str, Any] = {"users": users, "seconds": seconds, "spawn_rate": spawn_rate,
                               "gunicorn_workers": GUNICORN_WORKERS, "database": "postgresql"}
