@@ -177,20 +177,22 @@ EXPECTED = {"login": 302, "save record": 302, "create record": 302, "complete ta
 
 def measure(name: str, make: Callable[[], Any], counter: Counter, repeat: int
             ) -> dict[str, Any]:
-    times, statements, checkouts, database = [], [], [], []
+    times, statements, checkouts, database, cpu = [], [], [], [], []
     sample: list[str] = []
     for n in range(repeat + 1):
         _label, call = make()
         counter.reset()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         answer = call()
         elapsed = time.perf_counter() - started
+        cpu_used = time.process_time() - cpu_started
         expected = EXPECTED.get(name, 200)
         if answer.status_code != expected:
             raise RuntimeError(f"{name}: HTTP {answer.status_code}, expected {expected}")
         if n == 0:
             continue  # the first is a warm-up (templates compiled, caches filled)
         times.append(elapsed * 1000)
+        cpu.append(cpu_used * 1000)
         statements.append(len(counter.statements))
         checkouts.append(counter.checkouts)
         database.append(sum(counter.seconds) * 1000)
@@ -201,6 +203,7 @@ def measure(name: str, make: Callable[[], Any], counter: Counter, repeat: int
             "statements_max": max(statements), "checkouts": statistics.median(checkouts),
             "p50_ms": round(statistics.median(times), 2),
             "sql_ms": round(statistics.median(database), 2),
+            "cpu_ms": round(statistics.median(cpu), 2),
             "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 2),
             "sql": sample}
 
@@ -278,14 +281,15 @@ def main() -> int:
             return 0
         results = []
         print(f"{'request kind':<22}{'stmts':>6}{'pool':>5}{'p50 ms':>9}{'p95 ms':>9}"
-              f"{'sql ms':>8}")
+              f"{'sql ms':>8}{'cpu ms':>8}")
         for name, make in table.items():
             if args.kind and name not in args.kind:
                 continue
             result = measure(name, make, counter, args.repeat)
             results.append(result)
             print(f"{name:<22}{result['statements']:>6g}{result['checkouts']:>5g}"
-                  f"{result['p50_ms']:>9.1f}{result['p95_ms']:>9.1f}{result['sql_ms']:>8.1f}",
+                  f"{result['p50_ms']:>9.1f}{result['p95_ms']:>9.1f}{result['sql_ms']:>8.1f}"
+                  f"{result['cpu_ms']:>8.1f}",
                   flush=True)
             if args.sql:
                 for statement in result["sql"]:
