@@ -175,9 +175,31 @@ EXPECTED = {"login": 302, "save record": 302, "create record": 302, "complete ta
             "login (api token)": 201}
 
 
-def measure(name: str, make: Callable[[], Any], counter: Counter, repeat: int
-            ) -> dict[str, Any]:
+def backend_cpu(engine) -> float:  # noqa: ANN001
+    """Seconds of CPU (user + system) used so far by the PostgreSQL backends of ``engine``'s
+    database (read from /proc: the server runs on this machine): planning and executing,
+    whatever the client waits for."""
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        pids = connection.execute(text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).scalars()
+        pids = list(pids)
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used += (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
+def measure(name: str, make: Callable[[], Any], counter: Counter, repeat: int,
+            engine=None) -> dict[str, Any]:  # noqa: ANN001
     times, statements, checkouts, database, cpu = [], [], [], [], []
+    backend_before = 0.0
     sample: list[str] = []
     for n in range(repeat + 1):
         _label, call = make()
@@ -190,6 +212,7 @@ def measure(name: str, make: Callable[[], Any], counter: Counter, repeat: int
         if answer.status_code != expected:
             raise RuntimeError(f"{name}: HTTP {answer.status_code}, expected {expected}")
         if n == 0:
+            backend_before = backend_cpu(engine) if engine is not None else 0.0
             continue  # the first is a warm-up (templates compiled, caches filled)
         times.append(elapsed * 1000)
         cpu.append(cpu_used * 1000)
@@ -198,12 +221,14 @@ def measure(name: str, make: Callable[[], Any], counter: Counter, repeat: int
         database.append(sum(counter.seconds) * 1000)
         sample = [f"{seconds * 1000:6.2f} ms  {statement}" for statement, seconds
                   in zip(counter.statements, counter.seconds, strict=False)]
+    backend = (backend_cpu(engine) - backend_before) / repeat if engine is not None else 0.0
     times.sort()
     return {"kind": name, "statements": statistics.median(statements),
             "statements_max": max(statements), "checkouts": statistics.median(checkouts),
             "p50_ms": round(statistics.median(times), 2),
             "sql_ms": round(statistics.median(database), 2),
             "cpu_ms": round(statistics.median(cpu), 2),
+            "pg_cpu_ms": round(backend * 1000, 2),
             "p95_ms": round(times[min(len(times) - 1, int(len(times) * 0.95))], 2),
             "sql": sample}
 
@@ -281,15 +306,16 @@ def main() -> int:
             return 0
         results = []
         print(f"{'request kind':<22}{'stmts':>6}{'pool':>5}{'p50 ms':>9}{'p95 ms':>9}"
-              f"{'sql ms':>8}{'cpu ms':>8}")
+              f"{'sql ms':>8}{'cpu ms':>8}{'pg cpu':>8}")
         for name, make in table.items():
             if args.kind and name not in args.kind:
                 continue
-            result = measure(name, make, counter, args.repeat)
+            result = measure(name, make, counter, args.repeat,
+                             app.extensions["ieum.database"].engine)
             results.append(result)
             print(f"{name:<22}{result['statements']:>6g}{result['checkouts']:>5g}"
                   f"{result['p50_ms']:>9.1f}{result['p95_ms']:>9.1f}{result['sql_ms']:>8.1f}"
-                  f"{result['cpu_ms']:>8.1f}",
+                  f"{result['cpu_ms']:>8.1f}{result['pg_cpu_ms']:>8.1f}",
                   flush=True)
             if args.sql:
                 for statement in result["sql"]:

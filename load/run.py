@@ -137,9 +137,16 @@ def prepare(url: str, env: dict[str, str]) -> None:
     database.dispose()
 
 
-def wait_for(url: str, seconds: float = 60) -> None:
+def wait_for(url: str, seconds: float = 300, server: subprocess.Popen | None = None,
+             log: Path | None = None) -> None:
+    """Until ``url`` answers 200 (gunicorn's workers each load the content registry first:
+    seconds on a busy machine); a server that exits meanwhile is reported with its log."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if server is not None and server.poll() is not None:
+            tail = log.read_text(encoding="utf-8", errors="replace")[-2000:] \
+                if log is not None and log.exists() else ""
+            raise RuntimeError(f"gunicorn exited ({server.returncode}):\n{tail}")
         try:
             with urllib.request.urlopen(url, timeout=5) as answer:
                 if answer.status == 200:
@@ -406,7 +413,7 @@ def run_step(base: str, users: int, seconds: int) -> dict[str, Any]:
         print(f"database {database.name}: migrating, demo data, load users ...", flush=True)
         prepare(database.url, env)
         server = start_gunicorn(port, env, folder)
-        wait_for(f"{host}/login")
+        wait_for(f"{host}/login", server=server, log=folder / "error.log")
         subjects, hot = fixture(host, database.url)
         saves_log = folder / "saves.jsonl"
         requests_log = folder / "requests.tsv"
