@@ -3,10 +3,11 @@ PostgreSQL database with gunicorn and locust headless (``FastHttpUser``), then a
 check; reports per step throughput, p50/p95 per request kind, 5xx and the check, and the knee
 ``capacity.users``; writes ``load/results.json``.
 
-A step has three phases. **Arrivals** (``LOAD_ARRIVALS`` people a second sign in, 8 by
-default, so 400 people take 50 s): every sign-in is an argon2id hash at the library's
-recommended cost, a deliberate ~0.1-0.2 s of CPU each, which two cores can do only so fast.
-**Measured window** (``LOAD_SECONDS``, 60 by default): everybody signed in, working with 1-3 s
+A step has three phases. **Arrivals** (``LOAD_ARRIVALS`` people a second sign in, 4 by
+default, so 400 people take 100 s): every sign-in is an argon2id hash at the library's
+recommended cost, a deliberate ~0.2 s of CPU each (4 a second: most of a core), which two
+cores can do only so fast. ``LOAD_SETTLE`` seconds (5) for the last sign-ins, then the
+**measured window** (``LOAD_SECONDS``, 60 by default): everybody signed in, working with 1-3 s
 between actions; the per-kind figures and the knee come from these requests only. **Kill**:
 one gunicorn worker is killed with SIGKILL and the run goes on ``LOAD_TAIL`` seconds (15) while
 gunicorn starts another; then the consistency check. 5xx are counted over the whole step. The
@@ -385,8 +386,9 @@ KNEE_P95_MS = 300.0
 def run_step(base: str, users: int, seconds: int) -> dict[str, Any]:
     """One step: a fresh database and server; ``users`` simulated staff arrive, work for
     ``seconds`` (the measured window), then a worker is killed; the consistency check."""
-    arrivals = float(os.environ.get("LOAD_ARRIVALS", "8"))  # people signing in a second
+    arrivals = float(os.environ.get("LOAD_ARRIVALS", "4"))  # people signing in a second
     ramp = max(5.0, users / arrivals)
+    settle = float(os.environ.get("LOAD_SETTLE", "5"))  # the last sign-ins finish
     tail = float(os.environ.get("LOAD_TAIL", "15"))
     database = FreshDatabase(base)
     folder = Path(tempfile.mkdtemp(prefix="ieum-load-"))
@@ -405,6 +407,7 @@ def run_step(base: str, users: int, seconds: int) -> dict[str, Any]:
     server = None
     report: dict[str, Any] = {
         "users": users, "seconds": seconds, "arrival_seconds": round(ramp, 1),
+        "settle_seconds": settle,
         "arrivals_per_second": arrivals, "tail_seconds": tail,
         "gunicorn": {"workers": GUNICORN_WORKERS, "threads": GUNICORN_THREADS,
                      "worker_class": "gthread" if GUNICORN_THREADS > 1 else "sync"},
@@ -424,7 +427,7 @@ def run_step(base: str, users: int, seconds: int) -> dict[str, Any]:
                       "LOAD_SUBJECTS": ",".join(map(str, subjects)),
                       "LOAD_SAVES_LOG": str(saves_log),
                       "LOAD_REQUESTS_LOG": str(requests_log)}
-        total = ramp + seconds + tail
+        total = ramp + settle + seconds + tail
         print(f"locust: {users} users against {host} (gunicorn {GUNICORN}): arriving over "
               f"{ramp:.0f} s, measured {seconds} s, a worker killed, {tail:.0f} s more",
               flush=True)
@@ -437,19 +440,20 @@ def run_step(base: str, users: int, seconds: int) -> dict[str, Any]:
              "--host", host, "--csv", str(prefix), "--only-summary", "--stop-timeout", "10",
              "--loglevel", "WARNING"],
             env=locust_env, cwd=ROOT, stdout=subprocess.DEVNULL)
-        time.sleep(ramp + seconds)
+        time.sleep(ramp + settle + seconds)
         victims = worker_pids(server.pid)
         killed = None
         if victims:
             killed = victims[0]
             os.kill(killed, signal.SIGKILL)
-            print(f"killed gunicorn worker {killed} with SIGKILL at {ramp + seconds:.0f} s",
+            print(f"killed gunicorn worker {killed} with SIGKILL at "
+                  f"{ramp + settle + seconds:.0f} s",
                   flush=True)
         locust.wait(timeout=tail + 120)
         elapsed = time.monotonic() - started
         respawned = len(worker_pids(server.pid))
         rows = read_requests(requests_log)
-        window = (began + ramp, began + ramp + seconds)
+        window = (began + ramp + settle, began + ramp + settle + seconds)
         measured = [r for r in rows if window[0] <= r[0] < window[1]
                     and r[2] not in ARRIVAL_KINDS]
         whole, kinds = summarise(measured, seconds)
@@ -458,7 +462,8 @@ def run_step(base: str, users: int, seconds: int) -> dict[str, Any]:
         fives = sum(n for status, n in statuses.items() if status.startswith("5"))
         report.update({
             "elapsed_seconds": round(elapsed, 1),
-            "killed_worker": {"pid": killed, "after_seconds": round(ramp + seconds, 1),
+            "killed_worker": {"pid": killed,
+                              "after_seconds": round(ramp + settle + seconds, 1),
                               "workers_after_run": respawned},
             "throughput_per_second": whole["per_second"],
             "requests": whole["requests"],
