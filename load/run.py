@@ -9,7 +9,8 @@ recommended cost, a deliberate ~0.2 s of CPU each (4 a second: most of a core), 
 cores can do only so fast. ``LOAD_SETTLE`` seconds (5) for the last sign-ins, then the
 **measured window** (``LOAD_SECONDS``, 60 by default): everybody signed in, working with 1-3 s
 between actions; the per-kind figures and the knee come from these requests only. **Kill**:
-one gunicorn worker is killed with SIGKILL and the run goes on ``LOAD_TAIL`` seconds (15) while
+one gunicorn worker is killed with SIGKILL (``LOAD_KILL_GRACE`` seconds, 10, after the window,
+so that no request of the window is in flight) and the run goes on ``LOAD_TAIL`` seconds (15) while
 gunicorn starts another; then the consistency check. 5xx are counted over the whole step. The
 sign-ins are reported separately (their own p50/p95, over the arrivals).
 
@@ -389,6 +390,8 @@ def run_step(base: str, users: int, seconds: int) -> dict[str, Any]:
     arrivals = float(os.environ.get("LOAD_ARRIVALS", "4"))  # people signing in a second
     ramp = max(5.0, users / arrivals)
     settle = float(os.environ.get("LOAD_SETTLE", "5"))  # the last sign-ins finish
+    # requests that started in the window finish before the kill (not its casualties)
+    grace = float(os.environ.get("LOAD_KILL_GRACE", "10"))
     tail = float(os.environ.get("LOAD_TAIL", "15"))
     database = FreshDatabase(base)
     folder = Path(tempfile.mkdtemp(prefix="ieum-load-"))
@@ -427,7 +430,7 @@ def run_step(base: str, users: int, seconds: int) -> dict[str, Any]:
                       "LOAD_SUBJECTS": ",".join(map(str, subjects)),
                       "LOAD_SAVES_LOG": str(saves_log),
                       "LOAD_REQUESTS_LOG": str(requests_log)}
-        total = ramp + settle + seconds + tail
+        total = ramp + settle + seconds + grace + tail
         print(f"locust: {users} users against {host} (gunicorn {GUNICORN}): arriving over "
               f"{ramp:.0f} s, measured {seconds} s, a worker killed, {tail:.0f} s more",
               flush=True)
@@ -440,14 +443,14 @@ def run_step(base: str, users: int, seconds: int) -> dict[str, Any]:
              "--host", host, "--csv", str(prefix), "--only-summary", "--stop-timeout", "10",
              "--loglevel", "WARNING"],
             env=locust_env, cwd=ROOT, stdout=subprocess.DEVNULL)
-        time.sleep(ramp + settle + seconds)
+        time.sleep(ramp + settle + seconds + grace)
         victims = worker_pids(server.pid)
         killed = None
         if victims:
             killed = victims[0]
             os.kill(killed, signal.SIGKILL)
             print(f"killed gunicorn worker {killed} with SIGKILL at "
-                  f"{ramp + settle + seconds:.0f} s",
+                  f"{ramp + settle + seconds + grace:.0f} s",
                   flush=True)
         locust.wait(timeout=tail + 120)
         elapsed = time.monotonic() - started
@@ -463,7 +466,7 @@ def run_step(base: str, users: int, seconds: int) -> dict[str, Any]:
         report.update({
             "elapsed_seconds": round(elapsed, 1),
             "killed_worker": {"pid": killed,
-                              "after_seconds": round(ramp + settle + seconds, 1),
+                              "after_seconds": round(ramp + settle + seconds + grace, 1),
                               "workers_after_run": respawned},
             "throughput_per_second": whole["per_second"],
             "requests": whole["requests"],
