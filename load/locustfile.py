@@ -8,7 +8,12 @@ process (workers write, team leaders approve from their inbox), and the Excel ex
 
 Every save the server acknowledges is appended to ``LOAD_SAVES_LOG`` (one JSON line: record
 id, version, the value written), so that ``load/run.py`` can compare what the clients
-believe they saved with the database afterwards.
+believe they saved with the database afterwards. Every request is appended to
+``LOAD_REQUESTS_LOG`` (start time, kind, milliseconds, ok), from which ``load/run.py`` takes
+exact percentiles over the measured window (after everybody has signed in).
+
+The users are ``FastHttpUser`` (geventhttpclient): the load generator shares the machine with
+the server, and locust's default ``requests`` client costs several times more CPU per request.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import re
 import threading
 import uuid
 
-from locust import HttpUser, between, task
+from locust import FastHttpUser, between, events, task
 
 FACILITY = os.environ.get("LOAD_FACILITY", "demo-child")
 PASSWORD = os.environ.get("LOAD_PASSWORD", "load-pass-2026")
@@ -33,6 +38,7 @@ HOT_BY_LOGIN: dict[str, list[int]] = json.loads(os.environ.get("LOAD_HOT_RECORDS
 ALL_HOT = sorted({i for ids in HOT_BY_LOGIN.values() for i in ids})
 SUBJECTS = [int(i) for i in os.environ.get("LOAD_SUBJECTS", "").split(",") if i]
 SAVES_LOG = os.environ.get("LOAD_SAVES_LOG", "load/saves.jsonl")
+REQUESTS_LOG = os.environ.get("LOAD_REQUESTS_LOG")
 DAILY = f"/f/{FACILITY}/u/daily_care_log/daily_log/"
 DAILY_API = f"/api/v1/f/{FACILITY}/u/daily_care_log/daily_log/records"
 SUBJECT_LIST = f"/f/{FACILITY}/u/subject_management/subject_basic/"
@@ -52,6 +58,24 @@ def log_save(kind: str, record_id: int, version: int, token: str) -> None:
         out.write(line + "\n")
 
 
+_requests = open(REQUESTS_LOG, "a", encoding="utf-8", buffering=1 << 16) \
+    if REQUESTS_LOG else None  # noqa: SIM115 - open for the whole run, flushed at its end
+
+
+@events.request.add_listener
+def _log_request(request_type, name, response_time, exception=None, start_time=None,  # noqa: ANN001
+                 **_kwargs) -> None:  # noqa: ANN003
+    if _requests is not None:
+        _requests.write(f"{start_time or 0:.3f}\t{request_type}\t{name}\t{response_time:.1f}\t"
+                        f"{0 if exception else 1}\n")
+
+
+@events.quitting.add_listener
+def _flush(**_kwargs) -> None:  # noqa: ANN003
+    if _requests is not None:
+        _requests.flush()
+
+
 def daily_log(token: str) -> dict:
     return {"log_date": "2026-03-02", "shift": random.choice(["day", "evening", "night"]),
             "meal": "good", "sleep": "good", "special_notes": token}
@@ -63,7 +87,7 @@ def _login_for(role: str) -> str:
         return names[next(_turns[role]) % len(names)]
 
 
-class Staff(HttpUser):
+class Staff(FastHttpUser):
     """One person at a desk, signed in through the login screen."""
 
     abstract = True
@@ -74,10 +98,18 @@ class Staff(HttpUser):
         self.login_name = _login_for(self.role)
         self.hot = HOT_BY_LOGIN.get(self.login_name) or ALL_HOT
         page = self.client.get("/login", name="login page")
-        self.token = CSRF.search(page.text).group(1)
-        self.client.post("/login", name="login", allow_redirects=False,
-                         data={"login": self.login_name, "password": PASSWORD,
-                               "csrf_token": self.token})
+        self.token = CSRF.search(page.text or "").group(1)
+        with self.client.post("/login", name="login", allow_redirects=False,
+                              catch_response=True,
+                              data={"login": self.login_name, "password": PASSWORD,
+                                    "csrf_token": self.token}) as answer:
+            # signed in: a redirect to the workspace; anything else is a failure (a 429 or
+            # the login screen again would leave this user looking at the login screen)
+            if answer.status_code in (302, 303) and "/login" not in (
+                    answer.headers.get("Location") or ""):
+                answer.success()
+            else:
+                answer.failure(f"sign-in answered {answer.status_code}")
         self.refresh_token(INBOX, "inbox")
 
     def complete_task(self, task_id: str, data: dict) -> None:
@@ -214,7 +246,7 @@ class Admin(Staff):
                                "shift": "day"})
 
 
-class ApiClient(HttpUser):
+class ApiClient(FastHttpUser):
     """A connected program (연계 시스템) reading and saving daily logs through the API."""
 
     weight = 1

@@ -14,10 +14,11 @@ from ieum.definitions import Registry
 from ieum.forms.fields import field_tree
 from ieum.store import Database
 from ieum.store import indexes as store_indexes
+from ieum.store.db import end_session
 from ieum.store.migrate import is_up_to_date
 
-__all__ = ["Database", "is_reachable", "list_fields", "open_database", "sync_indexes",
-           "wanted"]
+__all__ = ["Database", "end_session", "is_reachable", "list_fields", "open_database",
+           "sync_indexes", "wanted"]
 
 NOT_MIGRATED = "데이터베이스가 최신 버전이 아닙니다. 먼저 'ieum db upgrade'를 실행하세요."
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -41,8 +42,60 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 15}, **kwargs)
         event.listen(engine, "connect",
                      lambda connection, record: _sqlite_pragmas(connection, record, synchronous))
+        track_writes(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    track_writes(engine)
+    return engine
+
+
+# --- ending a transaction that only read ----------------------------------------------------
+#
+# psycopg prepares a statement on the server once a connection has run it a few times, and
+# PostgreSQL then stops planning it again (a generic plan). But psycopg forgets every prepared
+# statement at each ROLLBACK, and a request's session used to end with one even when it only
+# read: every request planned every statement afresh. Planning a statement on ``record``, with
+# its hundreds of list indexes, costs more than running it. A transaction that wrote nothing
+# ends the same with COMMIT as with ROLLBACK, so ``end_session`` commits those.
+
+_READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+WROTE = "ieum_wrote"  # key in the DBAPI connection's ``info``: this transaction wrote
+
+
+def track_writes(engine: Engine) -> None:
+    """Note on the connection whether its transaction sent anything but a SELECT."""
+    event.listen(engine, "begin", _began)
+    event.listen(engine, "before_cursor_execute", _statement)
+
+
+def _began(connection) -> None:  # noqa: ANN001 - a sqlalchemy Connection
+    connection.info[WROTE] = False
+
+
+def _statement(connection, _cursor, statement, *_rest) -> None:  # noqa: ANN001, ANN002
+    if not _READ.match(statement):
+        connection.info[WROTE] = True
+
+
+def only_read(session: Session) -> bool:
+    """True when ``session``'s open transaction sent only SELECTs and holds no unsaved
+    changes (committing it changes nothing)."""
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return False
+    return not session.connection().info.get(WROTE, True)
+
+
+def end_session(session: Session) -> None:
+    """Close ``session``; a transaction that only read is committed first (the same for the
+    data as the rollback ``close`` does, but psycopg keeps its prepared statements), anything
+    else is rolled back as before."""
+    try:
+        if only_read(session):
+            session.commit()
+    except Exception:  # noqa: BLE001 - a dead connection: close() below discards it
+        pass
+    finally:
+        session.close()
 
 
 def _sqlite_pragmas(dbapi_connection, _record, synchronous: str = "FULL") -> None:

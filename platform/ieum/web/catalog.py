@@ -50,11 +50,11 @@ def _page(ws: Workspace, template: str, status: int = 200, **context: Any):  # n
 
 
 @bp.app_template_global("catalog_menu")
-def catalog_menu(ws: Workspace | None) -> list[programs.Published]:
+def catalog_menu(ws: Workspace | None) -> list[programs.MenuEntry]:
     """The published programs for the facility menu (empty for those who may not apply)."""
     if ws is None or ws.facility is None or not apps.may_view(ws):
         return []
-    return programs.published_programs(db_session())
+    return programs.published_menu(db_session())
 
 
 # --- sections of the application form -------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ieum.access.audit import Actor
 from ieum.access.officials import PublicRoles, public_roles
 from ieum.definitions import Registry
-from ieum.services.database import Database
+from ieum.services.database import Database, end_session
 
 
 def registry() -> Registry:
@@ -29,9 +29,12 @@ def db_session() -> Session:
 
 
 def close_db_session(_exc: BaseException | None = None) -> None:
+    """The request's session ends: rolled back if it holds anything uncommitted, committed
+    if it only read (``ieum.store.db.end_session``: the database keeps its prepared
+    statements)."""
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        end_session(session)
 
 
 def client_ip() -> str | None:

@@ -60,7 +60,7 @@ def subject_options(scope: records.FormScope) -> list[tuple[int, str]]:
     if not any(item.kind == "subjects" for item in scope.tree.fields):
         return []
     return [(person.id, f"{person.name} ({person.birth_date})" if person.birth_date
-             else person.name) for person in subjects.search(db_session(), scope.facility,
+             else person.name) for person in subjects.picker(db_session(), scope.facility,
                                                              limit=1000)]
 
 
@@ -129,7 +129,7 @@ def _subject_choice(scope: records.FormScope, record=None):  # noqa: ANN001, ANN
             or registry_form == scope.form.id:
         return None
     chosen = request.values.get("subject_id", type=int) or request.args.get("subject", type=int)
-    return subjects.search(db_session(), scope.facility, limit=500), chosen
+    return subjects.picker(db_session(), scope.facility, limit=500), chosen
 
 
 def _closed_case(scope: records.FormScope, subject_id: int | None) -> str | None:

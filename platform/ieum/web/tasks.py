@@ -104,7 +104,7 @@ def inbox(facility_code: str):
     return render_template("tasks/inbox.html", **_page(
         ws, items=items, query=query, units=units, due_filters=DUE_FILTERS,
         lines=documents.inbox_lines(db_session(), registry(), ws, items),
-        people=subject_service.search(db_session(), ws.facility, limit=1000),
+        people=subject_service.picker(db_session(), ws.facility, limit=1000),
         counts=flows.inbox_counts(db_session(), ws, today(), registry())))
 
 

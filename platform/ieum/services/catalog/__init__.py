@@ -155,6 +155,26 @@ def published_programs(session: Session) -> list[Published]:
     return [Published(v.id, p.id, p.code, p.name, v.number, definition_of(v)) for v, p in rows]
 
 
+@dataclass(frozen=True)
+class MenuEntry:
+    """A published program as the facility menu names it."""
+
+    code: str
+    name: str
+
+
+def published_menu(session: Session) -> list[MenuEntry]:
+    """The published programs' codes and names, in the order of ``published_programs``: the
+    menu on every facility page, read without the programs' definitions (a column of the
+    published version's JSON, parsed, for two words of the menu)."""
+    rows = session.execute(
+        select(Program.code, Program.name)
+        .join(ProgramVersion, ProgramVersion.program_id == Program.id)
+        .where(ProgramVersion.status == "published", Program.status == "published")
+        .order_by(Program.name, Program.code)).all()
+    return [MenuEntry(code, name) for code, name in rows]
+
+
 def published_version(session: Session, code: str) -> Published:
     for item in published_programs(session):
         if item.code == code:

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
 from ieum.access import privacy
@@ -80,6 +80,16 @@ def search(session: Session, facility: Facility, text: str = "", *,
         escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         statement = statement.where(or_(Subject.name.ilike(f"%{escaped}%", escape="\\")))
     return list(session.scalars(statement.order_by(Subject.name, Subject.id).limit(limit)))
+
+
+def picker(session: Session, facility: Facility, *, limit: int = 1000) -> list[Row]:
+    """The facility's subjects as a picker lists them (``id``, ``name``, ``birth_date``), by
+    name: what ``search`` orders, without loading whole subjects (their data, the sealed
+    resident number) for a drop-down."""
+    return list(session.execute(
+        select(Subject.id, Subject.name, Subject.birth_date)
+        .where(Subject.facility_id == facility.id)
+        .order_by(Subject.name, Subject.id).limit(limit)))
 
 
 class RegistryFeed:
