@@ -37,8 +37,8 @@ from ieum.services.transactions import transaction
 from ieum.services.workspace import Workspace
 from ieum.store.json_fields import json_field
 from ieum.store.models import Closing, Record, Subject, utcnow
-from ieum.store.search import search_condition
 from ieum.store.rows import insert_now
+from ieum.store.search import search_condition
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
