@@ -23,6 +23,7 @@ from ieum.catalog.income import (
     region_tier,
 )
 from ieum.expressions import EvalError, compile_expression
+from ieum.i18n import gettext as _
 
 
 class EvaluationError(ValueError):
@@ -97,8 +98,10 @@ def household_environment(definition: ProgramDefinition, household: Mapping[str,
 def _value(definition: ProgramDefinition, kind: str, env: Mapping[str, Any]) -> Any:
     result = compile_expression(definition.expression(kind)).evaluate(env)
     if isinstance(result, EvalError):
-        what = {"criteria": "선정기준", "benefit": "급여액", "threshold": "선정기준액"}[kind]
-        raise EvaluationError(f"{what} 식을 계산할 수 없습니다: {result.message}")
+        what = {"criteria": _("선정기준"), "benefit": _("급여액"),
+                "threshold": _("선정기준액")}[kind]
+        raise EvaluationError(_("%(what)s 식을 계산할 수 없습니다: %(problem)s", what=what,
+                                problem=result.message))
     return result
 
 
@@ -111,18 +114,19 @@ def evaluate_household(definition: ProgramDefinition, household: Mapping[str, An
     env, breakdown = household_environment(definition, household, year)
     threshold = _value(definition, "threshold", env)
     if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-        raise EvaluationError("선정기준액 식의 결과가 숫자가 아닙니다")
+        raise EvaluationError(_("선정기준액 식의 결과가 숫자가 아닙니다"))
     env["threshold"] = threshold
     eligible = bool(_value(definition, "criteria", env))
     amount = _value(definition, "benefit", env) if eligible else 0
     if isinstance(amount, bool) or not isinstance(amount, int | float) or math.isnan(amount):
-        raise EvaluationError("급여액 식의 결과가 숫자가 아닙니다")
+        raise EvaluationError(_("급여액 식의 결과가 숫자가 아닙니다"))
     recognition = breakdown.income_recognition
     share = recognition / threshold if threshold > 0 else None
     lines = [*breakdown.lines,
              ("선정기준액", _whole(threshold))]  # staff read the amounts, not the formulas
     if eligible:
         lines.append(("급여액", _whole(amount)))
+    # ``lines`` and ``reasons`` are recorded with the application: Korean whatever the language
     reasons = []
     comparison = f"소득인정액 {_won(recognition)}"
     percent = f" (선정기준액의 {share * 100:.1f}%)" if share is not None else ""
