@@ -16,7 +16,7 @@ from typing import Any
 
 from lxml import etree
 
-from ieum.i18n import content_text
+from ieum.i18n import content_text, current_language
 from ieum.i18n import gettext as _
 from ieum.i18n import lazy_gettext as _l
 
@@ -564,7 +564,7 @@ TASKS = {"task": _l("단계"), "userTask": _l("단계"), "manualTask": _l("단�
          "serviceTask": _l("자동 단계"), "scriptTask": _l("스크립트 단계"), "sendTask": _l("단계"),
          "receiveTask": _l("단계"), "businessRuleTask": _l("규칙 단계"),
          "callActivity": _l("하위 프로세스 호출"), "subProcess": _l("하위 프로세스")}
-GATEWAYS = {"exclusiveGateway": _l("분기"), "parallelGateway": _l("병렬 분기"),
+GATEWAYS = {"exclusiveGateway": "분기", "parallelGateway": _l("병렬 분기"),
             "inclusiveGateway": _l("포함 분기"), "eventBasedGateway": _l("이벤트 분기")}
 EVENTS = {"startEvent": _l("시작 이벤트"), "endEvent": _l("종료 이벤트"),
           "intermediateCatchEvent": _l("중간 이벤트"), "intermediateThrowEvent": _l("중간 이벤트"),
@@ -636,10 +636,23 @@ def _process_names(root: etree._Element) -> dict[str, str]:
             for p in root.iter(f"{{{BPMN}}}process")}
 
 
+#: Words with another meaning elsewhere in the interface, looked up by their use here.
+_AMBIGUOUS = {"분기": "분기 (BPMN 게이트웨이)", "조건": "조건 (흐름의 조건식)"}
+
+
+def _word(text: str) -> str:
+    """A word of these descriptions in the request's language (a word with several meanings
+    is looked up by its use: ``분기`` is a gateway here, not a quarter)."""
+    korean = str.__str__(text)
+    if current_language() == "ko":
+        return korean
+    return _(_AMBIGUOUS.get(korean, korean))
+
+
 def _what(entry: Mapping[str, Any]) -> str:
     kind = entry["kind"]
-    return TASKS.get(kind) or GATEWAYS.get(kind) or EVENTS.get(kind) or \
-        {"lane": _l("레인"), "flow": _l("흐름")}.get(kind, _("요소"))
+    return _word(TASKS.get(kind) or GATEWAYS.get(kind) or EVENTS.get(kind) or
+                 {"lane": "레인", "flow": "흐름"}.get(kind, "요소"))
 
 
 def process_changes(old: str, new: str) -> list[str]:
@@ -694,7 +707,7 @@ def _element_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str
         elif new.get("condition") is None:
             changes.append(_("%(what)s '%(name)s'의 조건 삭제", what=what, name=name))
         else:
-            changes.append(_of(f"{what} '{name}'", _changed(_("조건"), old.get("condition"),
+            changes.append(_of(f"{what} '{name}'", _changed(_word("조건"), old.get("condition"),
                                                              new.get("condition"))))
     return changes
 
