@@ -173,7 +173,7 @@ def test_program_problems_are_shown_in_the_request_language(app, programs) -> No
         assert raised.value.problems[0][1].startswith("The YAML is not valid (line ")
         shown = {v.name: v for v in variable_list()}
         assert (str(shown["earned_income"].label), str(shown["earned_income"].unit)) == \
-            ("Earned income", "won/month")
+            ("Earned income", "KRW/month")
         assert str(TIER_LABELS["metro"]) == "Metropolitan cities, Sejong, Changwon"
     with korean_request(app):
         with pytest.raises(ProgramError) as raised:
