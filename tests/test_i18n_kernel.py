@@ -182,3 +182,91 @@ def test_program_problems_are_shown_in_the_request_language(app, programs) -> No
         assert check_expression_text("size +", "criteria")[0].startswith("식의 문법이")
     # outside a request (the CLI, ieum check) everything is Korean
     assert str(TIER_LABELS["metro"]) == "광역시·세종·창원"
+
+
+# --- the content studio -----------------------------------------------------------------------
+
+def test_the_form_builders_checks_speak_english(app) -> None:
+    from ieum.studio import forms as builder
+
+    body = {"title": "", "version": 0, "type": "object",
+            "properties": {"Bad": {"type": "integer", "title": "나이", "minimum": 9,
+                                   "maximum": 1}},
+            "required": ["ghost"], "x-visible": {"Bad": "age >"}}
+    with english(app):
+        problems = builder.check(body)
+        found = {p.pointer: p.message for p in problems}
+        assert found["/title"] == "Enter the form title"
+        assert found["/version"] == "The form version is a whole number of 1 or more"
+        assert found["/required"] == "The required field 'ghost' does not exist"
+        assert any(p.message.startswith("The field name 'Bad' must start with")
+                   for p in problems if p.pointer == "/properties/Bad")
+        assert "The minimum is greater than the maximum" in [p.message for p in problems]
+        assert found["/x-visible/Bad"].startswith("Display condition: syntax error")
+        assert all(not HANGUL.search(p.message) for p in problems)
+        assert str(builder.KINDS["radio"]) == "Choice (buttons)"
+    with korean_request(app):
+        found = {p.pointer: p.message for p in builder.check(body)}
+        assert found["/title"] == "양식 제목을 쓰세요"
+        assert found["/x-visible/Bad"].startswith("표시 조건: 식의 문법이")
+
+
+def test_process_checks_and_the_change_history_speak_english(app) -> None:
+    from ieum.studio import processes
+    from ieum.studio.diff import describe_changes, summarize
+
+    old = {"title": "상담", "version": 1, "type": "object",
+           "properties": {"note": {"type": "string", "title": "메모"}}}
+    new = {**old, "version": 2, "required": ["note"],
+           "properties": {"note": {"type": "string", "title": "메모", "maxLength": 50},
+                          "age": {"type": "integer", "title": "나이"}}}
+    profile_old = {"menu": [{"group": "서비스", "items": [{"unit": "visits"}, {"unit": "a"}]},
+                            {"group": "행정", "items": [{"unit": "b"}]}]}
+    profile_new = {"menu": [{"group": "서비스", "items": [{"unit": "a"}]},
+                            {"group": "행정", "items": [{"unit": "b"}, {"unit": "visits"}]}]}
+    gateway = ('<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">'
+               '<bpmn:process id="p" name="절차" isExecutable="true">'
+               '<bpmn:exclusiveGateway id="g" name="승인 여부"/></bpmn:process>'
+               '</bpmn:definitions>')
+    without = gateway.replace('<bpmn:exclusiveGateway id="g" name="승인 여부"/>', "")
+    with english(app):
+        assert processes.check_timer('"P3X"', "timeDuration") == [
+            "The duration 'P3X' is not an ISO 8601 duration "
+            '(e.g. "P3D" is 3 days, "PT2H" is 2 hours)']
+        with pytest.raises(processes.BpmnSyntaxError, match="^The BPMN document is empty"):
+            processes.parse("")
+        changes = describe_changes("form", old, new)
+        assert "Form version changed from 1 to 2" in changes
+        assert "Field '나이' added" in changes  # field titles are content
+        assert "Field '메모' made required" in changes
+        assert "Field '메모': Maximum length set to '50'" in changes
+        menu = describe_changes("profile", profile_old, profile_new)
+        assert menu == ["Unit function 'visits' moved from menu '서비스' to '행정'"]
+        assert describe_changes("process", gateway, without) == ["Gateway '승인 여부' deleted"]
+        assert summarize([]) == "No changes"
+    with korean_request(app):
+        assert describe_changes("process", gateway, without) == ["분기 '승인 여부' 삭제"]
+        assert describe_changes("profile", profile_old, profile_new) == [
+            "단위기능 'visits'을(를) 메뉴 '서비스'에서 '행정'(으)로 이동"]
+
+
+def test_a_profile_cycle_is_found_in_english_too(app, monkeypatch) -> None:
+    from ieum.config import REPOSITORY_ROOT
+    from ieum.definitions import load_registry
+    from ieum.definitions.files import read_yaml
+    from ieum.studio import profiles
+
+    registry = load_registry([REPOSITORY_ROOT], plugins=True)
+    body, _problems = read_yaml(REPOSITORY_ROOT / "facility_profiles" / "child_home.yaml")
+    bodies = profiles.profile_bodies(registry)
+    bodies["base"] = {**bodies["base"], "extends": "child_home"}
+    with english(app):
+        found = {p.pointer: p.message for p in profiles.check(body, registry, profiles=bodies)}
+        assert found["/extends"] == ("The profiles inherit from each other (a cycle): "
+                                     "child_home → child_base → base → child_home")
+    # the package check (drafts unknown: the registry's profiles) reports a cycle, not a
+    # missing base, whatever the language (it used to look for the Korean word 순환)
+    monkeypatch.setattr(profiles, "profile_bodies", lambda _registry: bodies)
+    with english(app):
+        found = {p.pointer: p.message for p in profiles.check(body, registry)}
+        assert "(a cycle)" in found["/extends"]
