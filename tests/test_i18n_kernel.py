@@ -21,7 +21,7 @@ from ieum.catalog.definition import (
     to_mapping,
     variable_list,
 )
-from ieum.catalog.evaluate import evaluate_household
+from ieum.catalog.evaluate import evaluate_household, shown_reason
 from ieum.catalog.income import TIER_LABELS
 from ieum.catalog.population import generate_columns
 from ieum.catalog.similarity import similarity
@@ -77,6 +77,25 @@ def test_the_reasons_and_lines_of_a_determination_stay_korean(app, programs) -> 
     assert shown.reasons == outside.reasons and shown.lines == outside.lines
     assert all(HANGUL.search(reason) for reason in shown.reasons)
     assert any(label.startswith("기본재산액 (서울)") for label, _ in shown.lines)
+
+
+def test_recorded_reasons_are_shown_in_english(app, programs) -> None:
+    definition = programs["livelihood-2026"]
+    eligible = evaluate_household(definition, {"size": 1, "region": "seoul"}, YEAR)
+    refused = evaluate_household(definition, {"size": 1, "region": "seoul",
+                                              "earned_income": 3_000_000}, YEAR)
+    recorded = [*eligible.reasons, *refused.reasons]
+    with english(app):
+        shown = [shown_reason(reason) for reason in recorded]
+    assert all(not HANGUL.search(text) for text in shown), shown
+    assert "The program's eligibility criteria are not met" in shown
+    assert any(text.startswith("Benefit amount: ") and text.endswith("won (paid monthly)")
+               for text in shown)
+    assert any(text.startswith("The recognised income of 0 won is at or below")
+               for text in shown)
+    with korean_request(app):
+        assert [shown_reason(reason) for reason in recorded] == recorded
+    assert shown_reason("신청 취하: 이사") == "신청 취하: 이사"
 
 
 def test_a_stored_comparison_keeps_korean_rows_and_shows_them_in_english(app, programs) -> None:

@@ -9,6 +9,7 @@ columns (:mod:`ieum.catalog.simulate`); tests compare the two.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from ieum.catalog.income import (
     income_recognition,
     region_tier,
 )
+from ieum.catalog.texts import shown
 from ieum.expressions import EvalError, compile_expression
 from ieum.i18n import gettext as _
 
@@ -101,7 +103,7 @@ def _value(definition: ProgramDefinition, kind: str, env: Mapping[str, Any]) -> 
         what = {"criteria": _("선정기준"), "benefit": _("급여액"),
                 "threshold": _("선정기준액")}[kind]
         raise EvaluationError(_("%(what)s 식을 계산할 수 없습니다: %(problem)s", what=what,
-                                problem=result.message))
+                                problem=shown(result.message)))
     return result
 
 
@@ -155,3 +157,43 @@ def evaluate_household(definition: ProgramDefinition, household: Mapping[str, An
 
 def _cycle(cycle: str) -> str:
     return {"monthly": "매월 지급", "yearly": "매년 지급", "once": "1회 지급"}.get(cycle, cycle)
+
+
+# --- the recorded reasons, shown -----------------------------------------------------------
+
+_AMOUNT = r"([\d,]+(?:\.\d+)?)원"
+_REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(rf"^소득인정액 {_AMOUNT}이 선정기준액 {_AMOUNT} 이하입니다 "
+                r"\(선정기준액의 ([\d.]+)%\)$"),
+     "소득인정액 %(income)s원이 선정기준액 %(threshold)s원 이하입니다 (선정기준액의 %(share)s%%)"),
+    (re.compile(rf"^소득인정액 {_AMOUNT}이 선정기준액 {_AMOUNT} 이하입니다$"),
+     "소득인정액 %(income)s원이 선정기준액 %(threshold)s원 이하입니다"),
+    (re.compile(rf"^소득인정액 {_AMOUNT}이 선정기준액 {_AMOUNT}을 넘습니다 "
+                r"\(선정기준액의 ([\d.]+)%\)$"),
+     "소득인정액 %(income)s원이 선정기준액 %(threshold)s원을 넘습니다 (선정기준액의 %(share)s%%)"),
+    (re.compile(rf"^소득인정액 {_AMOUNT}이 선정기준액 {_AMOUNT}을 넘습니다$"),
+     "소득인정액 %(income)s원이 선정기준액 %(threshold)s원을 넘습니다"),
+    (re.compile(r"^사업의 선정기준을 충족합니다$"), "사업의 선정기준을 충족합니다"),
+    (re.compile(r"^사업의 선정기준을 충족하지 않습니다$"), "사업의 선정기준을 충족하지 않습니다"),
+    (re.compile(rf"^급여액: {_AMOUNT} \(매월 지급\)$"), "급여액: %(amount)s원 (매월 지급)"),
+    (re.compile(rf"^급여액: {_AMOUNT} \(매년 지급\)$"), "급여액: %(amount)s원 (매년 지급)"),
+    (re.compile(rf"^급여액: {_AMOUNT} \(1회 지급\)$"), "급여액: %(amount)s원 (1회 지급)"),
+    (re.compile(r"^소득인정액이 선정기준액의 ([\d.]+)% 이하여서 자동 결정할 수 있습니다$"),
+     "소득인정액이 선정기준액의 %(limit)s%% 이하여서 자동 결정할 수 있습니다"),
+    (re.compile(r"^소득인정액이 선정기준액의 ([\d.]+)%를 넘어 담당자 조사가 필요합니다$"),
+     "소득인정액이 선정기준액의 %(limit)s%%를 넘어 담당자 조사가 필요합니다"),
+)
+_NAMES = {"%(income)s": "income", "%(threshold)s": "threshold", "%(share)s": "share",
+          "%(amount)s": "amount", "%(limit)s": "limit"}
+
+
+def shown_reason(reason: str) -> str:
+    """A reason :func:`evaluate_household` gave (and an application recorded, in Korean) in
+    the request's language; a reason of another wording is shown as recorded."""
+    for pattern, message in _REASONS:
+        match = pattern.match(reason)
+        if match:
+            names = [name for key, name in _NAMES.items() if key in message]
+            names.sort(key=lambda name: message.index(f"%({name})s"))
+            return _(message, **dict(zip(names, match.groups(), strict=True)))
+    return reason
