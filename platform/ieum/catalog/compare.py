@@ -30,14 +30,19 @@ import numpy as np
 from ieum.catalog.definition import ProgramDefinition
 from ieum.catalog.income import TIER_LABELS, TIERS
 from ieum.catalog.simulate import Population, as_population, evaluate_population
+from ieum.catalog.texts import korean
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 
 DEFAULT_MIN_GROUP = 10
 #: Households of this size and more share one group.
 LARGEST_SIZE_GROUP = 6
 DECILES = 10
 DIMENSIONS: tuple[str, ...] = ("region", "size", "decile")
-DIMENSION_TITLES: Mapping[str, str] = {"region": "지역", "size": "가구원 수",
-                                       "decile": "소득 10분위"}
+# Titles are lazy texts (Korean as data, shown translated). The rows' labels are kept in
+# Korean in a stored comparison and shown translated once read back (GainLoss.from_json).
+DIMENSION_TITLES: Mapping[str, str] = {"region": _l("지역"), "size": _l("가구원 수"),
+                                       "decile": _l("소득 10분위")}
 #: Counts of households, in display order.
 COUNT_COLUMNS: tuple[str, ...] = ("households", "eligible_a", "eligible_b", "newly_eligible",
                                   "newly_ineligible", "better_off", "worse_off", "changed")
@@ -45,12 +50,13 @@ COUNT_COLUMNS: tuple[str, ...] = ("households", "eligible_a", "eligible_b", "new
 MONEY_COLUMNS: Mapping[str, str] = {"budget_a": "eligible_a", "budget_b": "eligible_b",
                                     "change": "changed"}
 COLUMN_TITLES: Mapping[str, str] = {
-    "households": "가구", "eligible_a": "선정(기존)", "eligible_b": "선정(변경)",
-    "newly_eligible": "새로 선정", "newly_ineligible": "선정 제외", "better_off": "급여 증가",
-    "worse_off": "급여 감소", "changed": "급여가 바뀐 가구", "budget_a": "월 급여(기존)",
-    "budget_b": "월 급여(변경)", "change": "월 급여 변화",
+    "households": _l("가구"), "eligible_a": _l("선정(기존)"), "eligible_b": _l("선정(변경)"),
+    "newly_eligible": _l("새로 선정"), "newly_ineligible": _l("선정 제외"),
+    "better_off": _l("급여 증가"), "worse_off": _l("급여 감소"),
+    "changed": _l("급여가 바뀐 가구"), "budget_a": _l("월 급여(기존)"),
+    "budget_b": _l("월 급여(변경)"), "change": _l("월 급여 변화"),
 }
-SUPPRESSED_TEXT = "표시 안 함"
+SUPPRESSED_TEXT = _l("표시 안 함")
 #: Hiding a cell hides these too, because the shown cells would give it back:
 #: eligible_b - eligible_a = newly_eligible - newly_ineligible; changed counts the households
 #: that are newly (in)eligible, better off or worse off; change = budget_b - budget_a.
@@ -135,7 +141,7 @@ def _group_keys(population: Population) -> dict[str, tuple[np.ndarray, list[tupl
                  for s in range(1, LARGEST_SIZE_GROUP + 1)]
     return {
         "region": (np.asarray(population.tiers, dtype=np.int64),
-                   [(tier, TIER_LABELS[tier]) for tier in TIERS]),
+                   [(tier, korean(TIER_LABELS[tier])) for tier in TIERS]),
         "size": (sizes - 1, size_keys),
         "decile": (income_deciles(population) - 1,
                    [(str(d), f"{d}분위") for d in range(1, DECILES + 1)]),
@@ -284,12 +290,14 @@ class GainLoss:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> GainLoss:
-        """Back from :meth:`to_json` (what a stored comparison holds)."""
-        total = dict(data["total"])
+        """Back from :meth:`to_json` (what a stored comparison holds); the rows' Korean
+        labels come back as lazy texts, shown in the request's language."""
+        total = _shown_row(data["total"])
         return cls(a=dict(data["a"]), b=dict(data["b"]), households=int(data["households"]),
                    min_group=int(data["min_group"]),
                    totals={d: total for d in DIMENSIONS},
-                   groups={d: [dict(r) for r in data.get(f"by_{d}", [])] for d in DIMENSIONS},
+                   groups={d: [_shown_row(r) for r in data.get(f"by_{d}", [])]
+                           for d in DIMENSIONS},
                    gini=dict(data["gini"]), error_households=int(data.get("error_households", 0)),
                    population=str(data.get("population", "")))
 
@@ -300,12 +308,14 @@ def gains_and_losses(definition_a: ProgramDefinition, definition_b: ProgramDefin
     """Compare ``definition_a`` (e.g. the published version) with ``definition_b`` (e.g. the
     draft) on ``population``; every figure is suppressed below ``min_group`` households."""
     if isinstance(min_group, bool) or not isinstance(min_group, int) or min_group < 1:
-        raise ComparisonError(f"최소 집단 크기(k)는 1 이상의 정수여야 합니다: {min_group!r}")
+        raise ComparisonError(_("최소 집단 크기(k)는 1 이상의 정수여야 합니다: %(k)s",
+                                k=repr(min_group)))
     for definition in (definition_a, definition_b):
         if year is not None and int(year) not in definition.parameters:
             known = ", ".join(str(y) for y in definition.years)
-            raise ComparisonError(f"{definition.code} v{definition.version}에는 {year}년 "
-                                  f"매개변수가 없습니다 (정한 연도: {known}).")
+            raise ComparisonError(_("%(code)s v%(version)s에는 %(year)s년 매개변수가 없습니다 "
+                                    "(정한 연도: %(known)s).", code=definition.code,
+                                    version=definition.version, year=year, known=known))
     population = as_population(population)
     result = outcomes(definition_a, definition_b, population, year)
     columns = _raw_columns(result)
@@ -338,10 +348,19 @@ def gains_and_losses(definition_a: ProgramDefinition, definition_b: ProgramDefin
                     population=source or population.source)
 
 
+def _shown_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    found = dict(row)
+    if isinstance(found.get("label"), str) and found["label"]:
+        found["label"] = _l(korean(found["label"]))
+    return found
+
+
 def format_cell(name: str, value: Any) -> str:
-    """A cell as the CLI, the screen and the export show it (Korean; suppressed text)."""
+    """A cell as the CLI, the screen and the export show it (in the request's language;
+    Korean outside a request)."""
     if value is None:
-        return SUPPRESSED_TEXT
+        return str(SUPPRESSED_TEXT)
     if name in MONEY_COLUMNS:
-        return f"{value:+,}원" if name == "change" else f"{value:,}원"
+        amount = f"{value:+,}" if name == "change" else f"{value:,}"
+        return _("%(amount)s원", amount=amount)
     return f"{value:,}"

@@ -25,7 +25,9 @@ from ieum.catalog.evaluate import EvaluationError, evaluate_household
 from ieum.catalog.income import INPUT_FIELDS
 from ieum.catalog.variables import VARIABLE_INFO
 from ieum.expressions import compile_expression
-from ieum.korean import josa
+from ieum.i18n import gettext as _
+from ieum.i18n import josa
+from ieum.i18n import lazy_gettext as _l
 
 __all__ = ["ADJUSTABLE", "Counterfactual", "counterfactuals", "income_recognition_gap"]
 
@@ -85,20 +87,40 @@ def _smallest(flips: Callable[[int], bool], low: int, high: int) -> int:
 
 def _amount_text(variable: str, amount: int) -> str:
     unit = VARIABLE_INFO[variable].unit
-    return f"월 {amount:,}원" if unit == "원/월" else f"{amount:,}원"
+    if unit == "원/월":
+        return _("월 %(amount)s원", amount=f"{amount:,}")
+    return _("%(amount)s원", amount=f"{amount:,}")
 
 
 def _sentence(variable: str, change: int, eligible_after: bool) -> str:
-    label = VARIABLE_INFO[variable].label if variable in VARIABLE_INFO else variable
+    """The change in one sentence, in the request's language (a counterfactual is worked out
+    when shown, never stored)."""
+    more = change > 0
+    n = abs(change)
     if variable == "size":
-        how = f"가구원 수가 {abs(change)}명 {'많으면' if change > 0 else '적으면'}"
-    else:
-        how = f"{josa(label, '이')} {_amount_text(variable, abs(change))} " \
-              f"{'많으면' if change > 0 else '적으면'}"
-        if variable == "income_recognition":
-            how = f"소득인정액이 {_amount_text(variable, abs(change))} " \
-                  f"{'높으면' if change > 0 else '낮으면'}"
-    return f"{how} {'선정됩니다' if eligible_after else '선정기준을 넘어 선정되지 않습니다'}"
+        if eligible_after:
+            return _("가구원 수가 %(n)s명 많으면 선정됩니다", n=n) if more \
+                else _("가구원 수가 %(n)s명 적으면 선정됩니다", n=n)
+        return _("가구원 수가 %(n)s명 많으면 선정기준을 넘어 선정되지 않습니다", n=n) if more \
+            else _("가구원 수가 %(n)s명 적으면 선정기준을 넘어 선정되지 않습니다", n=n)
+    amount = _amount_text(variable, n)
+    if variable == "income_recognition":
+        if eligible_after:
+            return _("소득인정액이 %(amount)s 높으면 선정됩니다", amount=amount) if more \
+                else _("소득인정액이 %(amount)s 낮으면 선정됩니다", amount=amount)
+        return _("소득인정액이 %(amount)s 높으면 선정기준을 넘어 선정되지 않습니다",
+                 amount=amount) if more \
+            else _("소득인정액이 %(amount)s 낮으면 선정기준을 넘어 선정되지 않습니다",
+                   amount=amount)
+    info = VARIABLE_INFO.get(variable)
+    label = josa(_(info.label) if info is not None else variable, "이")
+    if eligible_after:
+        return _("%(label)s %(amount)s 많으면 선정됩니다", label=label, amount=amount) if more \
+            else _("%(label)s %(amount)s 적으면 선정됩니다", label=label, amount=amount)
+    return _("%(label)s %(amount)s 많으면 선정기준을 넘어 선정되지 않습니다", label=label,
+             amount=amount) if more \
+        else _("%(label)s %(amount)s 적으면 선정기준을 넘어 선정되지 않습니다", label=label,
+               amount=amount)
 
 
 def _monotone(definition: ProgramDefinition, variable: str) -> bool:
@@ -199,7 +221,7 @@ def counterfactuals(definition: ProgramDefinition, household: Mapping[str, Any],
         after = result(delta)
         assert after is not None
         amounts.append(Counterfactual(
-            variable, VARIABLE_INFO[variable].label, current, current + change, change,
+            variable, _l(VARIABLE_INFO[variable].label), current, current + change, change,
             after[0], after[1], method, _sentence(variable, change, after[0])))
     amounts.sort(key=lambda c: (abs(c.change) / max(c.current, 1) if c.change < 0
                                 else abs(c.change) / 1_000_000, c.variable))
@@ -212,7 +234,7 @@ def counterfactuals(definition: ProgramDefinition, household: Mapping[str, Any],
         outcome = _outcome(definition, {**base, "size": other}, year)
         if outcome is not None and outcome[0] is not eligible:
             change = other - size
-            found.append(Counterfactual("size", "가구원 수", size, other, change, outcome[0],
+            found.append(Counterfactual("size", _l("가구원 수"), size, other, change, outcome[0],
                                         outcome[1], "search",
                                         _sentence("size", change, outcome[0])))
             break
@@ -220,6 +242,6 @@ def counterfactuals(definition: ProgramDefinition, household: Mapping[str, Any],
         outcome = _outcome(definition, {**base, "car_exempt": 1}, year)
         if outcome is not None and outcome[0]:
             found.append(Counterfactual(
-                "car_exempt", VARIABLE_INFO["car_exempt"].label, 0, 1, 1, True, outcome[1],
-                "search", "자동차가 환산 제외 대상(장애인·생업용)이면 선정됩니다"))
+                "car_exempt", _l(VARIABLE_INFO["car_exempt"].label), 0, 1, 1, True,
+                outcome[1], "search", _("자동차가 환산 제외 대상(장애인·생업용)이면 선정됩니다")))
     return found

@@ -41,7 +41,9 @@ from ieum.expressions import FUNCTIONS, ExpressionError, check_expression, compi
 from ieum.expressions.korean import Rule, korean
 from ieum.expressions.vector import kind_of
 from ieum.forms.messages import message_for
-from ieum.korean import josa
+from ieum.i18n import current_language, josa
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 
 __all__ = [
     "BENEFIT_TYPES", "DEFAULT_AUTO_DECIDE_SHARE", "DEFAULT_THRESHOLD", "DELIVERY_CYCLES",
@@ -54,18 +56,21 @@ __all__ = [
 
 DEFAULT_THRESHOLD = "round_half_up(median_income * threshold_share)"
 DEFAULT_AUTO_DECIDE_SHARE = 0.65
+# The titles below are lazy texts: Korean as data, shown in the request's language.
 BENEFIT_TYPES: Mapping[str, str] = {
-    "cash": "현금급여", "in_kind": "현물급여", "voucher": "바우처", "service": "서비스",
+    "cash": _l("현금급여"), "in_kind": _l("현물급여"), "voucher": _l("바우처"),
+    "service": _l("서비스"),
 }
-DELIVERY_CYCLES: Mapping[str, str] = {"monthly": "매월", "yearly": "매년", "once": "1회"}
+DELIVERY_CYCLES: Mapping[str, str] = {"monthly": _l("매월"), "yearly": _l("매년"),
+                                      "once": _l("1회")}
 SURVEY_TYPE_LABELS: Mapping[int, str] = {
-    1: "1유형 (기초생활보장)", 2: "2유형 (차상위·한부모)", 3: "3유형 (기초연금)",
-    4: "4유형 (바우처·지자체 사업)",
+    1: _l("1유형 (기초생활보장)"), 2: _l("2유형 (차상위·한부모)"), 3: _l("3유형 (기초연금)"),
+    4: _l("4유형 (바우처·지자체 사업)"),
 }
 #: The expressions of a program: what each must give, in Korean.
 EXPRESSION_KINDS: Mapping[str, str] = {
-    "criteria": "선정기준 (참/거짓)", "benefit": "급여액 (원, 1회 지급분)",
-    "threshold": "선정기준액 (원/월)",
+    "criteria": _l("선정기준 (참/거짓)"), "benefit": _l("급여액 (원, 1회 지급분)"),
+    "threshold": _l("선정기준액 (원/월)"),
 }
 COMMON_APPLICATION_FILE = "common_application.json"
 #: The catalog's settings in the programs folder (not a program: programs are ``*.yaml``).
@@ -78,8 +83,8 @@ _FIELD_ORDER = (
 )
 #: What a program cites (``citations``): the three expressions and the income recognition.
 CITED_STEPS: Mapping[str, str] = {
-    "criteria": "선정기준", "threshold": "선정기준액", "benefit": "급여액",
-    "income_recognition": "소득인정액",
+    "criteria": _l("선정기준"), "threshold": _l("선정기준액"), "benefit": _l("급여액"),
+    "income_recognition": _l("소득인정액"),
 }
 
 
@@ -157,8 +162,8 @@ class ProgramDefinition:
         year = self.latest_year if year is None else year
         if year not in self.parameters:
             known = ", ".join(str(y) for y in self.years)
-            raise ProgramError([("parameters", f"{year}년 매개변수가 없습니다 "
-                                                f"(정한 연도: {known})")])
+            raise ProgramError([("parameters", _("%(year)s년 매개변수가 없습니다 (정한 연도: "
+                                                "%(known)s)", year=year, known=known))])
         return self.parameters[year]
 
     @property
@@ -218,29 +223,30 @@ def _schema_problem(error: ValidationError) -> list[tuple[str, str]]:
     path = list(error.absolute_path)
     if error.validator == "required":
         present = error.instance if isinstance(error.instance, dict) else {}
-        return [(_dotted([*path, name]), "필수 입력 항목입니다")
+        return [(_dotted([*path, name]), _("필수 입력 항목입니다"))
                 for name in error.validator_value if name not in present]
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}))
         patterns = [re.compile(p) for p in error.schema.get("patternProperties", {})]
         extra = [key for key in error.instance if key not in allowed
                  and not any(p.search(str(key)) for p in patterns)]
-        return [(_dotted([*path, key]), "정의할 수 없는 항목입니다") for key in extra]
+        return [(_dotted([*path, key]), _("정의할 수 없는 항목입니다")) for key in extra]
     if "propertyNames" in error.schema_path:
         where = _dotted(path)
         if where == "parameters":
-            return [(where, f"연도는 네 자리 숫자여야 합니다: {error.instance!r}")]
-        return [(where, f"매개변수 이름은 영문 소문자로 시작하고 영문 소문자·숫자·_만 쓸 수 "
-                        f"있습니다: {error.instance!r}")]
+            return [(where, _("연도는 네 자리 숫자여야 합니다: %(value)s",
+                               value=repr(error.instance)))]
+        return [(where, _("매개변수 이름은 영문 소문자로 시작하고 영문 소문자·숫자·_만 쓸 수 "
+                          "있습니다: %(value)s", value=repr(error.instance)))]
     name = path[0] if path else ""
     if error.validator == "pattern" and name == "code":
-        return [("code", "사업 코드는 영문 소문자·숫자와 '-'로 씁니다 (예: livelihood-2026)")]
+        return [("code", _("사업 코드는 영문 소문자·숫자와 '-'로 씁니다 (예: livelihood-2026)"))]
     if error.validator in ("pattern", "minLength") and name in EXPRESSION_KINDS:
-        return [(name, "식이 비어 있습니다")]
+        return [(name, _("식이 비어 있습니다"))]
     if error.validator == "minProperties" and name == "parameters":
-        return [("parameters", "연도별 매개변수를 하나 이상 정해야 합니다")]
+        return [("parameters", _("연도별 매개변수를 하나 이상 정해야 합니다"))]
     if error.validator == "minItems" and name == "target_group":
-        return [("target_group", "지원 대상을 하나 이상 정해야 합니다")]
+        return [("target_group", _("지원 대상을 하나 이상 정해야 합니다"))]
     return [(_dotted(path), message_for(error))]
 
 
@@ -249,14 +255,15 @@ def _schema_problem(error: ValidationError) -> list[tuple[str, str]]:
 
 _FUNCTION_RULES: tuple[Rule, ...] = (
     (re.compile(r"^function '([^']+)' is not allowed.*$"),
-     lambda m: f"쓸 수 없는 함수입니다: {m.group(1)} (쓸 수 있는 함수: "
-               f"{', '.join(name for name, f in FUNCTIONS.items() if f.vector)})"),
+     lambda m: _("쓸 수 없는 함수입니다: %(name)s (쓸 수 있는 함수: %(allowed)s)",
+                 name=m.group(1),
+                 allowed=", ".join(name for name, f in FUNCTIONS.items() if f.vector))),
 )
 _VECTOR = re.compile(r"^(.*) is not available in vector evaluation$")
 _VECTOR_WHAT = (
-    (re.compile(r"^function '(\w+)'( of one list)?$"), "{0}() 함수"),
-    (re.compile(r"^a subscript.*"), "항목 꺼내기 x[...]"),
-    (re.compile(r"^an? (list|tuple|set|dict).*"), "목록·묶음 값"),
+    (re.compile(r"^function '(\w+)'( of one list)?$"), _l("%(0)s() 함수")),
+    (re.compile(r"^a subscript.*"), _l("항목 꺼내기 x[...]")),
+    (re.compile(r"^an? (list|tuple|set|dict).*"), _l("목록·묶음 값")),
 )
 
 
@@ -266,13 +273,17 @@ def _vector_problem(message: str) -> str:
     for pattern, text in _VECTOR_WHAT:
         found = pattern.match(what)
         if found:
-            what = text.format(*found.groups())
+            what = _(text.message, **{"0": found.group(1)}) if found.groups() \
+                else str(text)
             break
-    return f"시뮬레이션(일괄 계산)에서 쓸 수 없는 식입니다: {what}"
+    return _("시뮬레이션(일괄 계산)에서 쓸 수 없는 식입니다: %(what)s", what=what)
 
 
 def korean_problem(message: str) -> str:
-    """The Korean form of a problem the expression checker reports (in English)."""
+    """The Korean form of a problem the expression checker reports (in English); in English,
+    the checker's own words."""
+    if current_language() != "ko":
+        return message
     return korean(message, _FUNCTION_RULES)
 
 
@@ -294,7 +305,7 @@ def check_expression_text(text: str, kind: str, parameters: Iterable[str] = ()) 
         raise ValueError(f"unknown expression kind {kind!r}")
     parameters = tuple(parameters)
     if not isinstance(text, str) or not text.strip():
-        return ["식이 비어 있습니다"]
+        return [_("식이 비어 있습니다")]
     problems = [korean_problem(message) for message in check_expression(text)]
     if problems:
         return problems
@@ -305,11 +316,11 @@ def check_expression_text(text: str, kind: str, parameters: Iterable[str] = ()) 
         messages = []
         for name in unknown:
             if name in FUNCTIONS:
-                messages.append(f"함수는 호출해야 합니다: {name}(...)")
+                messages.append(_("함수는 호출해야 합니다: %(name)s(...)", name=name))
             elif name == "threshold" and kind == "threshold":
-                messages.append("선정기준액 식에서 threshold 자신을 쓸 수 없습니다")
+                messages.append(_("선정기준액 식에서 threshold 자신을 쓸 수 없습니다"))
             else:
-                messages.append(f"알 수 없는 변수입니다: {name}")
+                messages.append(_("알 수 없는 변수입니다: %(name)s", name=name))
         return messages
     columns = sample_columns(dict.fromkeys(parameters, 0.5))
     try:
@@ -318,9 +329,10 @@ def check_expression_text(text: str, kind: str, parameters: Iterable[str] = ()) 
         return [_vector_problem(error.message)]
     produced = kind_of(result.values)
     if kind == "criteria" and produced != "bool":
-        return ["선정기준 식의 결과는 참/거짓이어야 합니다 (예: income_recognition <= threshold)"]
+        return [_("선정기준 식의 결과는 참/거짓이어야 합니다 "
+                  "(예: income_recognition <= threshold)")]
     if kind != "criteria" and produced not in ("int", "float"):
-        return [f"{EXPRESSION_KINDS[kind]} 식의 결과는 숫자(원)여야 합니다"]
+        return [_("%(kind)s 식의 결과는 숫자(원)여야 합니다", kind=EXPRESSION_KINDS[kind])]
     return []
 
 
@@ -349,11 +361,11 @@ def _citation_problems(citations: Mapping[str, Any], names: Iterable[str],
     for name in sorted(citations.get("parameters") or {}):
         if name not in names:
             problems.append((f"citations.parameters.{name}",
-                             f"정하지 않은 매개변수의 근거입니다: {name}"))
+                             _("정하지 않은 매개변수의 근거입니다: %(name)s", name=name)))
     for year in sorted(citations.get("years") or {}):
         if year not in years:
             problems.append((f"citations.years.{year}",
-                             f"매개변수를 정하지 않은 연도의 근거입니다: {year}"))
+                             _("매개변수를 정하지 않은 연도의 근거입니다: %(year)s", year=year)))
     return problems
 
 
@@ -364,19 +376,20 @@ def missing_citations(definition: ProgramDefinition) -> list[tuple[str, str]]:
     for step, label in CITED_STEPS.items():
         if not definition.citations.get(step):
             problems.append((f"citations.{step}",
-                             f"{label}의 법적 근거(citations.{step})를 적어야 합니다 "
-                             f"(예: 근거: 국민기초생활 보장법 제8조)"))
+                             _("%(label)s의 법적 근거(citations.%(step)s)를 적어야 합니다 "
+                               "(예: 근거: 국민기초생활 보장법 제8조)", label=label, step=step)))
     cited = definition.citations.get("parameters") or {}
     for name in definition.parameter_names:
         if not cited.get(name):
             problems.append((f"citations.parameters.{name}",
-                             f"매개변수 {name}의 근거(citations.parameters.{name})를 "
-                             "적어야 합니다"))
+                             _("매개변수 %(name)s의 근거(citations.parameters.%(name)s)를 "
+                               "적어야 합니다", name=name)))
     notices = definition.citations.get("years") or {}
     for year in definition.years:
         if not notices.get(str(year)):
             problems.append((f"citations.years.{year}",
-                             f"{year}년 매개변수를 정한 근거(고시 등)를 적어야 합니다"))
+                             _("%(year)s년 매개변수를 정한 근거(고시 등)를 적어야 합니다",
+                               year=year)))
     return problems
 
 
@@ -386,21 +399,23 @@ def _parameter_problems(parameters: Mapping[str, Mapping[str, Any]]) -> list[tup
     known = ", ".join(str(y) for y in YEARS)
     for year in years:
         if int(year) not in YEARS:
-            problems.append((f"parameters.{year}", f"{year}년 기준(기준 중위소득 등)이 아직 "
-                                                   f"없습니다 (있는 연도: {known})"))
+            problems.append((f"parameters.{year}", _("%(year)s년 기준(기준 중위소득 등)이 아직 "
+                                                     "없습니다 (있는 연도: %(known)s)",
+                                                     year=year, known=known)))
     names = [set(parameters[year]) for year in years]
     everything = set().union(*names) if names else set()
     for year, own in zip(years, names, strict=True):
         for missing in sorted(everything - own):
             problems.append((f"parameters.{year}.{missing}",
-                             f"연도마다 같은 매개변수를 정해야 합니다: {year}년에 "
-                             f"{josa(missing, '이')} 없습니다"))
+                             _("연도마다 같은 매개변수를 정해야 합니다: %(year)s년에 "
+                               "%(name)s 없습니다", year=year, name=josa(missing, "이"))))
     for name in sorted(everything):
         where = f"parameters.{years[-1]}.{name}" if years else "parameters"
         if name in VARIABLE_INFO:
-            problems.append((where, f"표준 가구 변수와 같은 이름은 쓸 수 없습니다: {name}"))
+            problems.append((where, _("표준 가구 변수와 같은 이름은 쓸 수 없습니다: %(name)s",
+                                      name=name)))
         elif name in FUNCTIONS:
-            problems.append((where, f"함수와 같은 이름은 쓸 수 없습니다: {name}"))
+            problems.append((where, _("함수와 같은 이름은 쓸 수 없습니다: %(name)s", name=name)))
     return problems
 
 
@@ -409,13 +424,15 @@ def _annex_problems(form: dict[str, Any]) -> list[tuple[str, str]]:
     place = Path("annex_form")
     for problem in [*content_problems("form", form, place), *json_schema_problems(form, place)]:
         where = "annex_form" + problem.pointer.replace("/", ".")
-        problems.append((where, f"별지 서식이 올바르지 않습니다: {problem.message}"))
+        problems.append((where, _("별지 서식이 올바르지 않습니다: %(problem)s",
+                                  problem=problem.message)))
     common = common_application()
     if common is not None and isinstance(form.get("properties"), dict):
         shared = sorted(set(form["properties"]) & set(common.get("properties", {})))
         for name in shared:
             problems.append((f"annex_form.properties.{name}",
-                             f"공통 신청서에 이미 있는 항목입니다: {name} (한 번만 입력합니다)"))
+                             _("공통 신청서에 이미 있는 항목입니다: %(name)s (한 번만 입력합니다)",
+                               name=name)))
     return problems
 
 
@@ -423,7 +440,7 @@ def parse_program(mapping: Mapping[str, Any]) -> ProgramDefinition:
     """The program ``mapping`` describes; :class:`ProgramError` listing every problem (in
     Korean, with its path) otherwise. Both the studio form and a YAML upload come here."""
     if not isinstance(mapping, Mapping):
-        raise ProgramError([("", "사업 정의는 항목 묶음(YAML 매핑)이어야 합니다")])
+        raise ProgramError([("", _("사업 정의는 항목 묶음(YAML 매핑)이어야 합니다"))])
     data = _normalised(mapping)
     problems = _schema_problems(data)
     parameters = data.get("parameters")
@@ -450,8 +467,8 @@ def parse_program(mapping: Mapping[str, Any]) -> ProgramDefinition:
         problems += _annex_problems(annex)
     process_id = data.get("process_id") or default_procedure()
     if not process_id:
-        problems.append(("process_id", "업무 절차(BPMN)를 정하세요: 카탈로그 설정"
-                                       f"({CATALOG_FILE})에 기본 절차가 없습니다"))
+        problems.append(("process_id", _("업무 절차(BPMN)를 정하세요: 카탈로그 설정"
+                                         "(%(file)s)에 기본 절차가 없습니다", file=CATALOG_FILE)))
     if problems:
         raise ProgramError(problems)
     return ProgramDefinition(
@@ -516,11 +533,15 @@ def parse_program_text(text: str) -> ProgramDefinition:
         data = yaml.load(text, Loader=UniqueKeyLoader)  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        where = f" ({mark.line + 1}행 {mark.column + 1}열)" if mark else ""
-        what = error.problem or error.context or "문법 오류"
-        raise ProgramError([("", f"YAML 문법이 맞지 않습니다{where}: {what}")]) from None
+        what = error.problem or error.context or _("문법 오류")
+        if mark:
+            text = _("YAML 문법이 맞지 않습니다 (%(line)s행 %(column)s열): %(what)s",
+                     line=mark.line + 1, column=mark.column + 1, what=what)
+        else:
+            text = _("YAML 문법이 맞지 않습니다: %(what)s", what=what)
+        raise ProgramError([("", text)]) from None
     except yaml.YAMLError as error:
-        raise ProgramError([("", f"YAML 문법이 맞지 않습니다: {error}")]) from None
+        raise ProgramError([("", _("YAML 문법이 맞지 않습니다: %(what)s", what=error))]) from None
     return parse_program(data)
 
 
@@ -530,9 +551,10 @@ def load_program_file(path: Path | str) -> ProgramDefinition:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ProgramError([("", f"파일이 없습니다: {path}")]) from None
+        raise ProgramError([("", _("파일이 없습니다: %(path)s", path=path))]) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise ProgramError([("", f"파일을 읽을 수 없습니다: {path} ({error})")]) from None
+        raise ProgramError([("", _("파일을 읽을 수 없습니다: %(path)s (%(error)s)",
+                                     path=path, error=error))]) from None
     return parse_program_text(text)
 
 
@@ -665,6 +687,7 @@ def common_application(root: Path | str | None = None) -> dict[str, Any] | None:
 
 
 def variable_list() -> list[Variable]:
-    """The standard variables in display order (inputs first)."""
-    return list(VARIABLE_INFO.values())
+    """The standard variables in display order (inputs first), their texts shown in the
+    request's language."""
+    return [variable.shown() for variable in VARIABLE_INFO.values()]
 

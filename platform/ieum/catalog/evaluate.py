@@ -9,6 +9,7 @@ columns (:mod:`ieum.catalog.simulate`); tests compare the two.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,9 @@ from ieum.catalog.income import (
     income_recognition,
     region_tier,
 )
+from ieum.catalog.texts import shown
 from ieum.expressions import EvalError, compile_expression
+from ieum.i18n import gettext as _
 
 
 class EvaluationError(ValueError):
@@ -97,8 +100,10 @@ def household_environment(definition: ProgramDefinition, household: Mapping[str,
 def _value(definition: ProgramDefinition, kind: str, env: Mapping[str, Any]) -> Any:
     result = compile_expression(definition.expression(kind)).evaluate(env)
     if isinstance(result, EvalError):
-        what = {"criteria": "선정기준", "benefit": "급여액", "threshold": "선정기준액"}[kind]
-        raise EvaluationError(f"{what} 식을 계산할 수 없습니다: {result.message}")
+        what = {"criteria": _("선정기준"), "benefit": _("급여액"),
+                "threshold": _("선정기준액")}[kind]
+        raise EvaluationError(_("%(what)s 식을 계산할 수 없습니다: %(problem)s", what=what,
+                                problem=shown(result.message)))
     return result
 
 
@@ -111,18 +116,19 @@ def evaluate_household(definition: ProgramDefinition, household: Mapping[str, An
     env, breakdown = household_environment(definition, household, year)
     threshold = _value(definition, "threshold", env)
     if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-        raise EvaluationError("선정기준액 식의 결과가 숫자가 아닙니다")
+        raise EvaluationError(_("선정기준액 식의 결과가 숫자가 아닙니다"))
     env["threshold"] = threshold
     eligible = bool(_value(definition, "criteria", env))
     amount = _value(definition, "benefit", env) if eligible else 0
     if isinstance(amount, bool) or not isinstance(amount, int | float) or math.isnan(amount):
-        raise EvaluationError("급여액 식의 결과가 숫자가 아닙니다")
+        raise EvaluationError(_("급여액 식의 결과가 숫자가 아닙니다"))
     recognition = breakdown.income_recognition
     share = recognition / threshold if threshold > 0 else None
     lines = [*breakdown.lines,
              ("선정기준액", _whole(threshold))]  # staff read the amounts, not the formulas
     if eligible:
         lines.append(("급여액", _whole(amount)))
+    # ``lines`` and ``reasons`` are recorded with the application: Korean whatever the language
     reasons = []
     comparison = f"소득인정액 {_won(recognition)}"
     percent = f" (선정기준액의 {share * 100:.1f}%)" if share is not None else ""
@@ -151,3 +157,43 @@ def evaluate_household(definition: ProgramDefinition, household: Mapping[str, An
 
 def _cycle(cycle: str) -> str:
     return {"monthly": "매월 지급", "yearly": "매년 지급", "once": "1회 지급"}.get(cycle, cycle)
+
+
+# --- the recorded reasons, shown -----------------------------------------------------------
+
+_AMOUNT = r"([\d,]+(?:\.\d+)?)원"
+_REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(rf"^소득인정액 {_AMOUNT}이 선정기준액 {_AMOUNT} 이하입니다 "
+                r"\(선정기준액의 ([\d.]+)%\)$"),
+     "소득인정액 %(income)s원이 선정기준액 %(threshold)s원 이하입니다 (선정기준액의 %(share)s%%)"),
+    (re.compile(rf"^소득인정액 {_AMOUNT}이 선정기준액 {_AMOUNT} 이하입니다$"),
+     "소득인정액 %(income)s원이 선정기준액 %(threshold)s원 이하입니다"),
+    (re.compile(rf"^소득인정액 {_AMOUNT}이 선정기준액 {_AMOUNT}을 넘습니다 "
+                r"\(선정기준액의 ([\d.]+)%\)$"),
+     "소득인정액 %(income)s원이 선정기준액 %(threshold)s원을 넘습니다 (선정기준액의 %(share)s%%)"),
+    (re.compile(rf"^소득인정액 {_AMOUNT}이 선정기준액 {_AMOUNT}을 넘습니다$"),
+     "소득인정액 %(income)s원이 선정기준액 %(threshold)s원을 넘습니다"),
+    (re.compile(r"^사업의 선정기준을 충족합니다$"), "사업의 선정기준을 충족합니다"),
+    (re.compile(r"^사업의 선정기준을 충족하지 않습니다$"), "사업의 선정기준을 충족하지 않습니다"),
+    (re.compile(rf"^급여액: {_AMOUNT} \(매월 지급\)$"), "급여액: %(amount)s원 (매월 지급)"),
+    (re.compile(rf"^급여액: {_AMOUNT} \(매년 지급\)$"), "급여액: %(amount)s원 (매년 지급)"),
+    (re.compile(rf"^급여액: {_AMOUNT} \(1회 지급\)$"), "급여액: %(amount)s원 (1회 지급)"),
+    (re.compile(r"^소득인정액이 선정기준액의 ([\d.]+)% 이하여서 자동 결정할 수 있습니다$"),
+     "소득인정액이 선정기준액의 %(limit)s%% 이하여서 자동 결정할 수 있습니다"),
+    (re.compile(r"^소득인정액이 선정기준액의 ([\d.]+)%를 넘어 담당자 조사가 필요합니다$"),
+     "소득인정액이 선정기준액의 %(limit)s%%를 넘어 담당자 조사가 필요합니다"),
+)
+_NAMES = {"%(income)s": "income", "%(threshold)s": "threshold", "%(share)s": "share",
+          "%(amount)s": "amount", "%(limit)s": "limit"}
+
+
+def shown_reason(reason: str) -> str:
+    """A reason :func:`evaluate_household` gave (and an application recorded, in Korean) in
+    the request's language; a reason of another wording is shown as recorded."""
+    for pattern, message in _REASONS:
+        match = pattern.match(reason)
+        if match:
+            names = [name for key, name in _NAMES.items() if key in message]
+            names.sort(key=lambda name: message.index(f"%({name})s"))
+            return _(message, **dict(zip(names, match.groups(), strict=True)))
+    return reason

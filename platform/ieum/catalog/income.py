@@ -29,11 +29,16 @@ from typing import Any
 
 import numpy as np
 
-from ieum.korean import josa
+from ieum.catalog.texts import korean
+from ieum.i18n import gettext as _
+from ieum.i18n import josa
+from ieum.i18n import lazy_gettext as _l
 
 TIERS: tuple[str, ...] = ("seoul", "gyeonggi", "metro", "other")
+#: Tier -> its name (lazy: Korean as data, shown translated; records take ``korean()``).
 TIER_LABELS: Mapping[str, str] = MappingProxyType({
-    "seoul": "서울", "gyeonggi": "경기", "metro": "광역시·세종·창원", "other": "그 외 지역",
+    "seoul": _l("서울"), "gyeonggi": _l("경기"), "metro": _l("광역시·세종·창원"),
+    "other": _l("그 외 지역"),
 })
 SURVEY_TYPES: tuple[int, ...] = (1, 2, 3, 4)
 ASSET_CLASSES: tuple[str, ...] = ("housing", "general", "financial", "car")
@@ -140,13 +145,14 @@ def parameters_for(year: int) -> YearParameters:
         return PARAMETERS[int(year)]
     except (KeyError, TypeError, ValueError):
         known = ", ".join(str(y) for y in YEARS)
-        raise IncomeError(f"{year}년 기준이 없습니다 (있는 연도: {known})") from None
+        raise IncomeError(_("%(year)s년 기준이 없습니다 (있는 연도: %(known)s)",
+                            year=year, known=known)) from None
 
 
 def survey_type_for(year: int, survey_type: int) -> SurveyType:
     types = parameters_for(year).survey_types
     if survey_type not in types:
-        raise IncomeError(f"조사 유형은 1에서 4 사이여야 합니다: {survey_type}")
+        raise IncomeError(_("조사 유형은 1에서 4 사이여야 합니다: %(type)s", type=survey_type))
     return types[survey_type]
 
 
@@ -182,7 +188,7 @@ def median_income(size: int, year: int) -> int:
     (the published 7-person figure is not in the reference data).
     """
     if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
-        raise IncomeError(f"가구원 수는 1 이상의 정수여야 합니다: {size}")
+        raise IncomeError(_("가구원 수는 1 이상의 정수여야 합니다: %(size)s", size=size))
     return int(_median_table(year, int(size))[int(size) - 1])
 
 
@@ -213,8 +219,8 @@ def region_tier(code_or_tier: Any) -> str:
         return code_or_tier.strip()
     text = str(code_or_tier).strip() if isinstance(code_or_tier, str | int) else ""
     if isinstance(code_or_tier, bool) or not text.isdigit() or len(text) not in (5, 10):
-        raise IncomeError(f"지역은 시·군·구 코드(5자리)나 {', '.join(TIERS)} 중 하나여야 "
-                          f"합니다: {code_or_tier!r}")
+        raise IncomeError(_("지역은 시·군·구 코드(5자리)나 %(tiers)s 중 하나여야 합니다: %(value)s",
+                            tiers=", ".join(TIERS), value=repr(code_or_tier)))
     if text.startswith("11"):
         return "seoul"
     if text.startswith("4812"):
@@ -297,10 +303,12 @@ def _number(household: Mapping[str, Any], name: str, label: str) -> float:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return 0.0
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise IncomeError(f"{josa(label, '은')} 숫자여야 합니다: {value!r}")
+        raise IncomeError(_("%(label)s 숫자여야 합니다: %(value)s",
+                            label=josa(_(label), "은"), value=repr(value)))
     number = float(value)
     if number < 0 or math.isinf(number):
-        raise IncomeError(f"{josa(label, '은')} 0 이상이어야 합니다: {value!r}")
+        raise IncomeError(_("%(label)s 0 이상이어야 합니다: %(value)s",
+                            label=josa(_(label), "은"), value=repr(value)))
     return number
 
 
@@ -317,7 +325,7 @@ def household_size(household: Mapping[str, Any]) -> int:
     if isinstance(size, float) and size.is_integer():
         size = int(size)
     if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
-        raise IncomeError(f"가구원 수는 1 이상의 정수여야 합니다: {size!r}")
+        raise IncomeError(_("가구원 수는 1 이상의 정수여야 합니다: %(size)s", size=repr(size)))
     return int(size)
 
 
@@ -367,7 +375,7 @@ def income_recognition(household: Mapping[str, Any], year: int,
         general_total = general + excess
         lines.append(("일반재산", general_total))
         lines.append(("금융재산", financial))
-        lines.append((f"기본재산액 ({TIER_LABELS[tier]})", -base))
+        lines.append((f"기본재산액 ({korean(TIER_LABELS[tier])})", -base))
         lines.append(("부채", -debts))
         remaining = base + debts
         left = {}

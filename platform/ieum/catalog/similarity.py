@@ -18,6 +18,8 @@ from ieum.catalog.definition import (
     ProgramDefinition,
 )
 from ieum.expressions import compile_expression
+from ieum.i18n import content_text
+from ieum.i18n import gettext as _
 
 WEIGHTS = {"target_group": 0.35, "criteria": 0.30, "benefit_type": 0.20, "survey_type": 0.15}
 DEFAULT_MINIMUM = 0.4
@@ -53,24 +55,26 @@ def similarity(definition: ProgramDefinition, other: ProgramDefinition) -> Simil
     shared_groups = sorted(groups_a & groups_b)
     score = WEIGHTS["target_group"] * _jaccard(groups_a, groups_b)
     if shared_groups:
-        reasons.append(f"지원 대상이 겹칩니다: {', '.join(shared_groups)}")
+        reasons.append(_("지원 대상이 겹칩니다: %(groups)s",
+                         groups=", ".join(content_text(g) for g in shared_groups)))
     variables_a, variables_b = criteria_variables(definition), criteria_variables(other)
     shared_variables = sorted(variables_a & variables_b)
     score += WEIGHTS["criteria"] * _jaccard(variables_a, variables_b)
     if shared_variables:
-        labels = ", ".join(VARIABLES[name] for name in shared_variables)
-        reasons.append(f"선정기준에 같은 변수를 씁니다: {labels}")
+        labels = ", ".join(str(VARIABLES[name]) for name in shared_variables)
+        reasons.append(_("선정기준에 같은 변수를 씁니다: %(labels)s", labels=labels))
     if definition.benefit_type == other.benefit_type:
         score += WEIGHTS["benefit_type"]
-        reasons.append(f"급여 형태가 같습니다: {BENEFIT_TYPES[other.benefit_type]}")
+        reasons.append(_("급여 형태가 같습니다: %(type)s", type=BENEFIT_TYPES[other.benefit_type]))
     if definition.survey_type == other.survey_type:
         score += WEIGHTS["survey_type"]
-        reasons.append(f"소득재산 조사 유형이 같습니다: {SURVEY_TYPE_LABELS[other.survey_type]}")
+        reasons.append(_("소득재산 조사 유형이 같습니다: %(type)s",
+                         type=SURVEY_TYPE_LABELS[other.survey_type]))
     share_a = definition.parameters_for().get("threshold_share")
     share_b = other.parameters_for().get("threshold_share")
     if share_a is not None and share_b is not None and abs(share_a - share_b) <= 0.05:
-        reasons.append(f"선정기준 비율이 비슷합니다: 기준 중위소득의 {share_a * 100:g}% / "
-                       f"{share_b * 100:g}%")
+        reasons.append(_("선정기준 비율이 비슷합니다: 기준 중위소득의 %(a)s%% / %(b)s%%",
+                         a=f"{share_a * 100:g}", b=f"{share_b * 100:g}"))
     return Similarity(other.code, other.name, other.version, round(min(score, 1.0), 4),
                       tuple(reasons))
 

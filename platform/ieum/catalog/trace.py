@@ -41,8 +41,11 @@ from ieum.catalog.income import (
     round_half_up,
     survey_type_for,
 )
+from ieum.catalog.texts import korean, shown
 from ieum.catalog.variables import VARIABLE_INFO
 from ieum.expressions import EvalError, compile_expression
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 
 __all__ = [
     "TRACE_FORMAT", "Difference", "Replay", "build_trace", "canonical", "compare_traces",
@@ -75,11 +78,17 @@ _EXTRA_LABELS = {
 
 
 def label_of(name: str) -> str:
-    """The Korean label of a variable, an intermediate value or a parameter name."""
+    """The label of a variable, an intermediate value or a parameter name: a lazy text (its
+    Korean as data, shown translated); a trace keeps ``korean(label_of(name))``."""
     if name in _EXTRA_LABELS:
-        return _EXTRA_LABELS[name]
+        return _l(_EXTRA_LABELS[name])
     info = VARIABLE_INFO.get(name)
-    return info.label if info is not None else name
+    return _l(info.label) if info is not None else name
+
+
+def _ko(name: str) -> str:
+    """The Korean label of ``name``, as a trace keeps it."""
+    return korean(label_of(name))
 
 
 # --- canonical form and digests -----------------------------------------------------------
@@ -168,8 +177,8 @@ def _expression_tree(node: ast.expr, env: Mapping[str, Any]) -> dict[str, Any] |
 
 def _step(steps: dict[str, Any], name: str, value: Any, formula: str, uses: list[str],
           citation: str, label: str | None = None) -> None:
-    steps[name] = {"label": label or label_of(name), "value": _plain(value), "formula": formula,
-                   "uses": uses, "citation": citation}
+    steps[name] = {"label": korean(label) if label else _ko(name), "value": _plain(value),
+                   "formula": formula, "uses": uses, "citation": citation}
 
 
 def _income_steps(definition: ProgramDefinition, inputs: Mapping[str, Any], year: int,
@@ -218,7 +227,8 @@ def _income_steps(definition: ProgramDefinition, inputs: Mapping[str, Any], year
         excess = housing - counted
         general_total = inputs["general_assets"] + excess
         base = rules.base_for(tier)
-        _step(steps, "base_assets", base, f"기본재산액 ({TIER_LABELS[tier]}, {rules.label})",
+        tier_label = korean(TIER_LABELS[tier])
+        _step(steps, "base_assets", base, f"기본재산액 ({tier_label}, {rules.label})",
               ["region"], asset_basis)
         _step(steps, "housing_counted", counted,
               f"min(주거용재산 {_won(housing)}, 상한 {_won(cap)})" if cap is not None
@@ -238,13 +248,13 @@ def _income_steps(definition: ProgramDefinition, inputs: Mapping[str, Any], year
                                       "financial_assets")):
             left = max(amount - remaining, 0)
             _step(steps, f"{name}_left", left,
-                  f"max({label_of(source)} {_won(amount)} - 남은 공제액 {_won(remaining)}, 0)",
+                  f"max({_ko(source)} {_won(amount)} - 남은 공제액 {_won(remaining)}, 0)",
                   [source, "deduction"], asset_basis)
             remaining = max(remaining - amount, 0)
             rate = rules.rate(name)
             conversions[name] = round_half_up(left * rate)
             _step(steps, f"{name}_conversion", conversions[name],
-                  f"round_half_up({label_of(name + '_left')} {_won(left)} × {_percent(rate)})",
+                  f"round_half_up({_ko(name + '_left')} {_won(left)} × {_percent(rate)})",
                   [f"{name}_left"], f"{asset_basis} — 월 환산율 {rates}")
         car = 0 if inputs["car_exempt"] else inputs["car_value"]
         conversions["car"] = round_half_up(car * rules.car_rate)
@@ -254,7 +264,7 @@ def _income_steps(definition: ProgramDefinition, inputs: Mapping[str, Any], year
         _step(steps, "car_conversion", conversions["car"], formula,
               ["car_value", "car_exempt"], f"{asset_basis} — 월 환산율 {rates}")
         _step(steps, "asset_conversion", sum(conversions.values()),
-              " + ".join(f"{label_of(n + '_conversion')} {_won(conversions[n])}"
+              " + ".join(f"{_ko(n + '_conversion')} {_won(conversions[n])}"
                          for n in ("housing", "general", "financial", "car")),
               ["housing_conversion", "general_conversion", "financial_conversion",
                "car_conversion"], asset_basis)
@@ -268,7 +278,7 @@ def _income_steps(definition: ProgramDefinition, inputs: Mapping[str, Any], year
     derived = breakdown.variables()
     if any(steps[name]["value"] != derived[name] for name in derived if name in steps):
         # the explanation re-derives the engine's amounts; they must agree
-        raise EvaluationError("소득 계산 설명이 계산 엔진과 다릅니다. 관리자에게 알리세요.")
+        raise EvaluationError(_("소득 계산 설명이 계산 엔진과 다릅니다. 관리자에게 알리세요."))
     return steps, standards
 
 
@@ -371,13 +381,17 @@ def _leaf_value(trace: Mapping[str, Any], name: str) -> Any:
 def trace_tree(trace: Mapping[str, Any], root: str = "criteria") -> dict[str, Any]:
     """The node of ``root`` (a step) unfolded: ``label``, ``name``, ``value``, ``formula``,
     ``citation``, ``kind`` (``step``, ``parameter``, ``input``) and ``children``. A step met
-    again further down is shown once more without its children (``repeated``)."""
+    again further down is shown once more without its children (``repeated``).
+
+    For display: labels are in the request's language; a step's formula and the citations
+    are shown as the trace keeps them (formulas hold this household's figures, citations are
+    legal text)."""
     seen: set[str] = set()
 
     def node(name: str) -> dict[str, Any]:
         if name in trace["steps"]:
             step = trace["steps"][name]
-            result = {"name": name, "label": step["label"], "value": step["value"],
+            result = {"name": name, "label": shown(step["label"]), "value": step["value"],
                       "formula": step["formula"], "citation": step["citation"],
                       "kind": "step", "children": []}
             if name in seen:
@@ -390,20 +404,20 @@ def trace_tree(trace: Mapping[str, Any], root: str = "criteria") -> dict[str, An
             return result
         if name in trace["parameters"]:
             parameter = trace["parameters"][name]
-            return {"name": name, "label": "매개변수", "value": parameter["value"],
-                    "formula": f"{parameter['year']}년 매개변수 (사업 v"
-                               f"{parameter['program_version']})",
+            return {"name": name, "label": _("매개변수"), "value": parameter["value"],
+                    "formula": _("%(year)s년 매개변수 (사업 v%(version)s)",
+                                 year=parameter["year"], version=parameter["program_version"]),
                     "citation": parameter["citation"], "kind": "parameter", "children": []}
         return {"name": name, "label": label_of(name), "value": _leaf_value(trace, name),
-                "formula": "신청서 입력값" if name != "year" else "결정 기준 연도",
+                "formula": _("신청서 입력값") if name != "year" else _("결정 기준 연도"),
                 "citation": "", "kind": "input", "children": []}
 
     top = node(root)
     if root == "criteria":
         benefit = node("benefit")
-        return {"name": "outcome", "label": "결정", "kind": "outcome",
-                "value": "적합" if trace["outcome"]["eligible"] else "부적합",
-                "formula": "선정기준을 충족하면 적합, 급여액 지급",
+        return {"name": "outcome", "label": _("결정"), "kind": "outcome",
+                "value": _("적합") if trace["outcome"]["eligible"] else _("부적합"),
+                "formula": _("선정기준을 충족하면 적합, 급여액 지급"),
                 "citation": trace["program"]["legal_basis"], "children": [top, benefit]}
     return top
 
@@ -458,16 +472,18 @@ class Replay:
         return [d for d in self.differences if d.kind in ("step", "outcome")]
 
     def summary(self) -> str:
+        """The replay in one sentence, in the request's language."""
         if self.error:
-            return f"다시 계산할 수 없습니다: {self.error}"
+            return _("다시 계산할 수 없습니다: %(error)s", error=self.error)
         if self.identical:
-            return "기록과 같은 결과입니다 (모든 값과 근거가 일치)"
+            return _("기록과 같은 결과입니다 (모든 값과 근거가 일치)")
         if self.same_outcome:
-            return f"결정은 같고 {len(self.differences)}곳이 다릅니다"
-        before = "적합" if self.recorded["outcome"]["eligible"] else "부적합"
-        after = "적합" if self.replayed["outcome"]["eligible"] else "부적합"
-        return (f"결정이 달라집니다: {before} {_won_text(self.recorded['outcome']['benefit'])}"
-                f" → {after} {_won_text(self.replayed['outcome']['benefit'])}")
+            return _("결정은 같고 %(n)s곳이 다릅니다", n=len(self.differences))
+        before = _("적합") if self.recorded["outcome"]["eligible"] else _("부적합")
+        after = _("적합") if self.replayed["outcome"]["eligible"] else _("부적합")
+        return _("결정이 달라집니다: %(before)s %(before_benefit)s → %(after)s %(after_benefit)s",
+                 before=before, before_benefit=_won_text(self.recorded["outcome"]["benefit"]),
+                 after=after, after_benefit=_won_text(self.replayed["outcome"]["benefit"]))
 
     def to_json(self) -> dict[str, Any]:
         return {"identical": self.identical, "same_outcome": self.same_outcome,
@@ -480,28 +496,32 @@ class Replay:
 
 
 def _won_text(value: Any) -> str:
-    return f"{value:,}원" if isinstance(value, int | float) and not isinstance(value, bool) \
-        else str(value)
+    return _("%(amount)s원", amount=f"{value:,}") \
+        if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
 
 
 def compare_traces(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Difference]:
-    """Every difference of rules and values between two traces of the same inputs."""
+    """Every difference of rules and values between two traces of the same inputs (labels and
+    notes in the request's language: a comparison is shown, never stored)."""
     found: list[Difference] = []
     program_a, program_b = before["program"], after["program"]
     if program_a["version"] != program_b["version"]:
-        found.append(Difference("program", "version", "사업 버전", program_a["version"],
+        found.append(Difference("program", "version", _("사업 버전"), program_a["version"],
                                 program_b["version"]))
     elif program_a["definition_sha256"] != program_b["definition_sha256"]:
-        found.append(Difference("program", "definition", "사업 정의 (같은 버전인데 내용이 다름)",
+        found.append(Difference("program", "definition",
+                                _("사업 정의 (같은 버전인데 내용이 다름)"),
                                 program_a["definition_sha256"][:12],
                                 program_b["definition_sha256"][:12]))
     if before["year"] != after["year"]:
-        found.append(Difference("program", "year", "기준 연도", before["year"], after["year"]))
+        found.append(Difference("program", "year", _("기준 연도"), before["year"],
+                                after["year"]))
     for kind in ("threshold", "criteria", "benefit"):
         a = before["steps"][kind]["formula"].split(" (선정되지 않아")[0]
         b = after["steps"][kind]["formula"].split(" (선정되지 않아")[0]
         if a != b:
-            found.append(Difference("expression", kind, f"{before['steps'][kind]['label']} 식",
+            found.append(Difference("expression", kind,
+                                    _("%(label)s 식", label=shown(before["steps"][kind]["label"])),
                                     a, b))
     names = sorted(set(before["parameters"]) | set(after["parameters"]))
     for name in names:
@@ -510,39 +530,45 @@ def compare_traces(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[
         if (a or {}).get("value") != (b or {}).get("value"):
             note = ""
             if a and b:
-                note = (f"{a['year']}년·v{a['program_version']} → "
-                        f"{b['year']}년·v{b['program_version']}")
-            found.append(Difference("parameter", name, f"매개변수 {name}",
+                note = _("%(year_a)s년·v%(version_a)s → %(year_b)s년·v%(version_b)s",
+                         year_a=a["year"], version_a=a["program_version"],
+                         year_b=b["year"], version_b=b["program_version"])
+            found.append(Difference("parameter", name, _("매개변수 %(name)s", name=name),
                                     (a or {}).get("value"), (b or {}).get("value"), note))
-    for key, label in (("median_income", "기준 중위소득"), ("survey_type", "조사 유형 기준")):
+    for key, label in (("median_income", _("기준 중위소득")),
+                       ("survey_type", _("조사 유형 기준"))):
         a, b = before["standards"].get(key), after["standards"].get(key)
         if a != b:
             value_a = a.get("value", a) if isinstance(a, Mapping) else a
             value_b = b.get("value", b) if isinstance(b, Mapping) else b
             note = ""
             if key == "median_income" and isinstance(a, Mapping) and isinstance(b, Mapping):
-                note = f"{a['year']}년 ({a['source']}) → {b['year']}년 ({b['source']})"
+                note = _("%(year_a)s년 (%(source_a)s) → %(year_b)s년 (%(source_b)s)",
+                         year_a=a["year"], source_a=a["source"], year_b=b["year"],
+                         source_b=b["source"])
             found.append(Difference("standard", key, label, value_a, value_b, note))
     for name in before["steps"]:
         if name in after["steps"] and before["steps"][name]["value"] != \
                 after["steps"][name]["value"]:
-            found.append(Difference("step", name, before["steps"][name]["label"],
+            found.append(Difference("step", name, shown(before["steps"][name]["label"]),
                                     before["steps"][name]["value"],
                                     after["steps"][name]["value"]))
         elif name in after["steps"] and before["steps"][name]["citation"] != \
                 after["steps"][name]["citation"]:
             found.append(Difference("program", f"citation.{name}",
-                                    f"{before['steps'][name]['label']}의 근거",
+                                    _("%(label)s의 근거",
+                                      label=shown(before["steps"][name]["label"])),
                                     before["steps"][name]["citation"],
                                     after["steps"][name]["citation"]))
     for key in _OUTCOME_KEYS:
         if before["outcome"][key] != after["outcome"][key]:
-            label = {"eligible": "결정", "benefit": "급여액", "income_recognition": "소득인정액",
-                     "threshold": "선정기준액"}[key]
+            label = {"eligible": _("결정"), "benefit": _("급여액"),
+                     "income_recognition": _("소득인정액"), "threshold": _("선정기준액")}[key]
             found.append(Difference("outcome", key, label, before["outcome"][key],
                                     after["outcome"][key]))
     if before["inputs"] != after["inputs"]:
-        found.append(Difference("program", "inputs", "입력값", before["inputs"], after["inputs"]))
+        found.append(Difference("program", "inputs", _("입력값"), before["inputs"],
+                                after["inputs"]))
     return found
 
 

@@ -9,10 +9,12 @@ own parameters (``threshold_share`` ...) are further names, one per parameter.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 import numpy as np
+
+from ieum.i18n import lazy_gettext as _l
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,12 @@ class Variable:
     unit: str
     derived: bool
     description: str = ""
+
+    def shown(self) -> Variable:
+        """This variable with its label, unit and description shown in the request's language
+        (lazy texts holding the Korean; the Korean fields stay the data)."""
+        return replace(self, label=_l(self.label), unit=_l(self.unit) if self.unit else "",
+                       description=_l(self.description) if self.description else "")
 
 
 _ALL = (
@@ -59,7 +67,8 @@ _ALL = (
 #: Every variable by name.
 VARIABLE_INFO: Mapping[str, Variable] = MappingProxyType({v.name: v for v in _ALL})
 #: Name -> Korean label of every standard variable (the studio's "which variables exist").
-VARIABLES: Mapping[str, str] = MappingProxyType({v.name: v.label for v in _ALL})
+#: The labels are lazy texts (Korean as data, shown translated).
+VARIABLES: Mapping[str, str] = MappingProxyType({v.name: _l(v.label) for v in _ALL})
 #: The columns of a population file, in order (``household_id`` first).
 POPULATION_COLUMNS: tuple[str, ...] = (
     "household_id", "size", "region", "earned_income", "business_income", "other_income",

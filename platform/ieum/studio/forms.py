@@ -35,40 +35,44 @@ from ieum.expressions import FUNCTIONS, check_expression
 from ieum.expressions.korean import Rule, korean
 from ieum.forms.engine import process
 from ieum.forms.fields import text_kind
+from ieum.i18n import current_language
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.studio.problems import StudioProblem
 
 SCHEMA_URI = "https://json-schema.org/draft/2020-12/schema"
 
-#: The kinds of field the builder offers, with their Korean names (the palette).
+#: The kinds of field the builder offers, with their names (the palette; lazy texts).
 KINDS: dict[str, str] = {
-    "text": "짧은 글",
-    "textarea": "긴 글",
-    "integer": "숫자(정수)",
-    "number": "숫자(소수)",
-    "date": "날짜",
-    "datetime": "날짜와 시각",
-    "time": "시각",
-    "select": "선택(목록)",
-    "radio": "선택(단추)",
-    "checkboxes": "여러 개 선택",
-    "multiselect": "여러 개 선택(목록)",
-    "boolean": "예/아니오",
-    "file": "첨부파일",
-    "rrn": "주민등록번호",
-    "phone": "전화번호",
-    "rows": "반복 행(표)",
-    "group": "묶음",
-    "subjects": "대상자 여러 명",
-    "hidden": "숨김 값",
-    "ref": "공유 부품($ref)",
-    "custom": "직접 쓴 스키마",
+    "text": _l("짧은 글"),
+    "textarea": _l("긴 글"),
+    "integer": _l("숫자(정수)"),
+    "number": _l("숫자(소수)"),
+    "date": _l("날짜"),
+    "datetime": _l("날짜와 시각"),
+    "time": _l("시각"),
+    "select": _l("선택(목록)"),
+    "radio": _l("선택(단추)"),
+    "checkboxes": _l("여러 개 선택"),
+    "multiselect": _l("여러 개 선택(목록)"),
+    "boolean": _l("예/아니오"),
+    "file": _l("첨부파일"),
+    "rrn": _l("주민등록번호"),
+    "phone": _l("전화번호"),
+    "rows": _l("반복 행(표)"),
+    "group": _l("묶음"),
+    "subjects": _l("대상자 여러 명"),
+    "hidden": _l("숨김 값"),
+    "ref": _l("공유 부품($ref)"),
+    "custom": _l("직접 쓴 스키마"),
 }
 #: Kinds whose value is one of a list of choices.
 CHOICE_KINDS = frozenset({"select", "radio", "checkboxes", "multiselect"})
 #: Kinds that hold other fields.
 NESTED_KINDS = frozenset({"rows", "group"})
-SENSITIVE_CLASSES: dict[str, str] = {"rrn": "주민등록번호", "private": "개인정보(목록에 안 보임)",
-                                     "health": "건강정보"}
+SENSITIVE_CLASSES: dict[str, str] = {"rrn": _l("주민등록번호"),
+                                     "private": _l("개인정보(목록에 안 보임)"),
+                                     "health": _l("건강정보")}
 WIDGETS = frozenset({"text", "textarea", "number", "date", "datetime", "time", "select", "radio",
                      "checkbox", "checkboxes", "file", "rows", "phone", "rrn", "hidden",
                      "subjects"})
@@ -530,15 +534,22 @@ def normalised(schema: Any) -> Any:
 
 _EXPRESSION_RULES: tuple[Rule, ...] = (
     (re.compile(r"^unknown name '([^']+)'$"),
-     lambda m: f"이 양식에 없는 이름입니다: {m.group(1)} (항목 이름이나 params, "
-               "record_counts, subject를 쓰세요)"),
+     lambda m: _("이 양식에 없는 이름입니다: %(name)s (항목 이름이나 params, "
+                 "record_counts, subject를 쓰세요)", name=m.group(1))),
     (re.compile(r"^function '([^']+)' is not allowed.*$"),
-     lambda m: f"쓸 수 없는 함수입니다: {m.group(1)} (쓸 수 있는 함수: {', '.join(FUNCTIONS)})"),
+     lambda m: _("쓸 수 없는 함수입니다: %(name)s (쓸 수 있는 함수: %(allowed)s)",
+                 name=m.group(1), allowed=", ".join(FUNCTIONS))),
 )
 
 
 def korean_expression_problem(message: str) -> str:
-    """The Korean form of a problem the expression checker reports (in English)."""
+    """The Korean form of a problem the expression checker reports (in English); in English,
+    the checker's own words (or this builder's wording of an unknown name or function)."""
+    if current_language() != "ko":
+        for pattern, render in _EXPRESSION_RULES:
+            if pattern.match(message):
+                return render(pattern.match(message))
+        return message
     return korean(message, _EXPRESSION_RULES)
 
 
@@ -552,16 +563,16 @@ def expression_names(schema: Mapping[str, Any]) -> list[str]:
 def check_expression_text(source: Any, names: Iterable[str]) -> list[str]:
     """The problems of one expression of a form, in Korean (empty when it is fine)."""
     if not isinstance(source, str) or not source.strip():
-        return ["식이 비어 있습니다"]
+        return [_("식이 비어 있습니다")]
     return [korean_expression_problem(message)
             for message in check_expression(source, names=list(names))]
 
 
 def _bounds(at: str, prop: Mapping[str, Any]) -> list[StudioProblem]:
     problems = []
-    for low, high, what in (("minimum", "maximum", "최솟값이 최댓값보다 큽니다"),
-                            ("minLength", "maxLength", "최소 글자 수가 최대 글자 수보다 큽니다"),
-                            ("minItems", "maxItems", "최소 개수가 최대 개수보다 큽니다")):
+    for low, high, what in (("minimum", "maximum", _("최솟값이 최댓값보다 큽니다")),
+                            ("minLength", "maxLength", _("최소 글자 수가 최대 글자 수보다 큽니다")),
+                            ("minItems", "maxItems", _("최소 개수가 최대 개수보다 큽니다"))):
         a, b = prop.get(low), prop.get(high)
         if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a > b:
             problems.append(StudioProblem(at, what))
@@ -571,10 +582,11 @@ def _bounds(at: str, prop: Mapping[str, Any]) -> list[StudioProblem]:
             re.compile(pattern) if isinstance(pattern, str) else None
         except re.error as error:
             problems.append(StudioProblem(pointer_join(at, "pattern"),
-                                          f"입력 형식(정규식)이 올바르지 않습니다: {error}"))
+                                          _("입력 형식(정규식)이 올바르지 않습니다: %(error)s",
+                                            error=error)))
         if not isinstance(pattern, str):
             problems.append(StudioProblem(pointer_join(at, "pattern"),
-                                          "입력 형식(정규식)은 글자로 씁니다"))
+                                          _("입력 형식(정규식)은 글자로 씁니다")))
     return problems
 
 
@@ -591,42 +603,44 @@ def _choice_problems(at: str, prop: Mapping[str, Any]) -> list[StudioProblem]:
     base = at + ("/items" if holder is not prop else "")
     problems = []
     if not choices:
-        problems.append(StudioProblem(pointer_join(base, style), "선택지를 하나 이상 두세요"))
+        problems.append(StudioProblem(pointer_join(base, style), _("선택지를 하나 이상 두세요")))
     seen: set[str] = set()
     for index, choice in enumerate(choices):
         key = repr(choice.get("value"))
         if choice.get("value") in (None, ""):
             problems.append(StudioProblem(pointer_join(base, style, index),
-                                          "선택지의 값(코드)을 쓰세요"))
+                                          _("선택지의 값(코드)을 쓰세요")))
         elif key in seen:
             problems.append(StudioProblem(pointer_join(base, style, index),
-                                          f"선택지 값이 겹칩니다: {choice.get('value')}"))
+                                          _("선택지 값이 겹칩니다: %(value)s",
+                                            value=choice.get("value"))))
         seen.add(key)
         if style != "enum" and not str(choice.get("label", "")).strip():
             problems.append(StudioProblem(pointer_join(base, style, index),
-                                          "선택지에 화면에 보일 이름을 쓰세요"))
+                                          _("선택지에 화면에 보일 이름을 쓰세요")))
     return problems
 
 
 def _field_problems(at: str, name: Any, prop: Any, ui: Any) -> list[StudioProblem]:
     problems = []
     if not isinstance(name, str) or not ID_PATTERN.match(name):
-        problems.append(StudioProblem(at, f"항목 이름 '{name}'은(는) 영문 소문자로 시작하고 "
-                                          "영문 소문자·숫자·_만 쓸 수 있습니다"))
+        problems.append(StudioProblem(at, _("항목 이름 '%(name)s'은(는) 영문 소문자로 시작하고 "
+                                            "영문 소문자·숫자·_만 쓸 수 있습니다", name=name)))
     if name in CONTEXT_NAMES:
-        problems.append(StudioProblem(at, f"'{name}'은(는) 식에서 쓰는 예약된 이름입니다. "
-                                          "다른 이름을 쓰세요"))
+        problems.append(StudioProblem(at, _("'%(name)s'은(는) 식에서 쓰는 예약된 이름입니다. "
+                                            "다른 이름을 쓰세요", name=name)))
     if not isinstance(prop, dict):
-        return [*problems, StudioProblem(at, "항목의 스키마는 JSON 객체여야 합니다")]
+        return [*problems, StudioProblem(at, _("항목의 스키마는 JSON 객체여야 합니다"))]
     if "$ref" not in prop and not str(prop.get("title", "")).strip():
         problems.append(StudioProblem(pointer_join(at, "title"),
-                                      f"항목 '{name}'의 제목(한국어)을 쓰세요"))
+                                      _("항목 '%(name)s'의 제목(한국어)을 쓰세요", name=name)))
     problems += _bounds(at, prop)
     problems += _choice_problems(at, prop)
     if isinstance(ui, dict):
         widget = ui.get("widget")
         if widget is not None and widget not in WIDGETS:
-            problems.append(StudioProblem(at, f"알 수 없는 입력 방식입니다: {widget}"))
+            problems.append(StudioProblem(at, _("알 수 없는 입력 방식입니다: %(widget)s",
+                                                    widget=widget)))
     nested = None
     if _json_type(prop) == "object":
         nested = prop
@@ -638,7 +652,7 @@ def _field_problems(at: str, name: Any, prop: Any, ui: Any) -> list[StudioProble
         if isinstance(children, dict):
             if not children:
                 problems.append(StudioProblem(pointer_join(at, "properties"),
-                                              "묶음·반복 행에 항목을 하나 이상 두세요"))
+                                              _("묶음·반복 행에 항목을 하나 이상 두세요")))
             ui_map = nested.get("x-ui") if isinstance(nested.get("x-ui"), dict) else {}
             for child, child_prop in children.items():
                 problems += _field_problems(pointer_join(at, "properties", child), child,
@@ -646,7 +660,8 @@ def _field_problems(at: str, name: Any, prop: Any, ui: Any) -> list[StudioProble
             for child in nested.get("required") or []:
                 if child not in children:
                     problems.append(StudioProblem(pointer_join(at, "required"),
-                                                  f"필수로 지정한 '{child}' 항목이 없습니다"))
+                                                  _("필수로 지정한 '%(name)s' 항목이 없습니다",
+                                                    name=child)))
     return problems
 
 
@@ -661,37 +676,39 @@ def check(body: Any, registry: Registry | None = None, key: str | None = None,
     without ``key`` because it runs the whole of ``ieum check`` on the draft itself.
     """
     if not isinstance(body, dict):
-        return [StudioProblem("", "양식은 JSON 객체여야 합니다")]
+        return [StudioProblem("", _("양식은 JSON 객체여야 합니다"))]
     problems: list[StudioProblem] = []
     if not isinstance(body.get("title"), str) or not body["title"].strip():
-        problems.append(StudioProblem("/title", "양식 제목을 쓰세요"))
+        problems.append(StudioProblem("/title", _("양식 제목을 쓰세요")))
     version = body.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        problems.append(StudioProblem("/version", "양식 버전은 1 이상의 정수입니다"))
+        problems.append(StudioProblem("/version", _("양식 버전은 1 이상의 정수입니다")))
     properties = body.get("properties")
     if not isinstance(properties, dict) or not properties:
-        problems.append(StudioProblem("/properties", "항목을 하나 이상 두세요"))
+        problems.append(StudioProblem("/properties", _("항목을 하나 이상 두세요")))
         properties = properties if isinstance(properties, dict) else {}
     ui_map = body.get("x-ui") if isinstance(body.get("x-ui"), dict) else {}
     for name, prop in properties.items():
         problems += _field_problems(pointer("properties", name), name, prop, ui_map.get(name))
     for name in body.get("required") or []:
         if name not in properties:
-            problems.append(StudioProblem("/required", f"필수로 지정한 '{name}' 항목이 없습니다"))
-    for keyword, what in (("x-ui", "화면 설정"), ("x-sensitive", "민감정보 분류"),
-                          ("x-visible", "표시 조건"), ("x-computed", "계산식")):
+            problems.append(StudioProblem("/required", _("필수로 지정한 '%(name)s' 항목이 없습니다",
+                                                         name=name)))
+    for keyword, what in (("x-ui", _("화면 설정")), ("x-sensitive", _("민감정보 분류")),
+                          ("x-visible", _("표시 조건")), ("x-computed", _("계산식"))):
         entries = body.get(keyword)
         if isinstance(entries, dict):
             problems += [StudioProblem(pointer(keyword, name),
-                                       f"{what}이(가) 없는 항목 '{name}'을(를) 가리킵니다")
+                                       _("%(what)s이(가) 없는 항목 '%(name)s'을(를) 가리킵니다",
+                                         what=what, name=name))
                          for name in entries if name not in properties]
     for name, kind in (body.get("x-sensitive") or {}).items():
         if kind not in SENSITIVE_CLASSES:
             problems.append(StudioProblem(pointer("x-sensitive", name),
-                                          f"민감정보 분류는 {', '.join(SENSITIVE_CLASSES)} 중 "
-                                          "하나입니다"))
+                                          _("민감정보 분류는 %(classes)s 중 하나입니다",
+                                            classes=", ".join(SENSITIVE_CLASSES))))
     names = expression_names(body)
-    for keyword, what in (("x-visible", "표시 조건"), ("x-computed", "계산식")):
+    for keyword, what in (("x-visible", _("표시 조건")), ("x-computed", _("계산식"))):
         for name, source in (body.get(keyword) or {}).items():
             for message in check_expression_text(source, names):
                 problems.append(StudioProblem(pointer(keyword, name), f"{what}: {message}"))
@@ -699,26 +716,28 @@ def check(body: Any, registry: Registry | None = None, key: str | None = None,
     for name in computed:
         if name in (body.get("required") or []) and name in properties:
             problems.append(StudioProblem(pointer("x-computed", name),
-                                          f"계산 항목 '{name}'은(는) 필수로 지정하지 않습니다 "
-                                          "(저장할 때 계산됩니다)"))
+                                          _("계산 항목 '%(name)s'은(는) 필수로 지정하지 않습니다 "
+                                            "(저장할 때 계산됩니다)", name=name)))
     rules = body.get("x-rules")
     if rules is not None and not isinstance(rules, list):
-        problems.append(StudioProblem("/x-rules", "검증 규칙은 목록이어야 합니다"))
+        problems.append(StudioProblem("/x-rules", _("검증 규칙은 목록이어야 합니다")))
         rules = []
     for index, rule in enumerate(rules or []):
         at = pointer("x-rules", index)
         if not isinstance(rule, dict):
-            problems.append(StudioProblem(at, "검증 규칙은 rule과 message를 가진 객체입니다"))
+            problems.append(StudioProblem(at, _("검증 규칙은 rule과 message를 가진 객체입니다")))
             continue
         for message in check_expression_text(rule.get("rule"), names):
-            problems.append(StudioProblem(at + "/rule", f"검증 규칙: {message}"))
+            problems.append(StudioProblem(at + "/rule",
+                                          _("검증 규칙: %(problem)s", problem=message)))
         if not isinstance(rule.get("message"), str) or not rule["message"].strip():
             problems.append(StudioProblem(at + "/message",
-                                          "규칙이 맞지 않을 때 보일 안내 문구를 쓰세요"))
+                                          _("규칙이 맞지 않을 때 보일 안내 문구를 쓰세요")))
         for position, name in enumerate(rule.get("fields") or []):
             if name not in properties:
                 problems.append(StudioProblem(pointer("x-rules", index, "fields", position),
-                                              f"검증 규칙이 없는 항목 '{name}'을(를) 가리킵니다"))
+                                              _("검증 규칙이 없는 항목 '%(name)s'을(를) 가리킵니다",
+                                                name=name)))
     if problems or key is None:
         return problems
     _form, found = form_def(body, registry, key)
@@ -738,7 +757,8 @@ def model_problems(model: Mapping[str, Any]) -> list[StudioProblem]:
                 continue
             if name in seen:
                 problems.append(StudioProblem(pointer_join(at, name),
-                                              f"항목 이름 '{name}'이(가) 두 번 쓰였습니다"))
+                                              _("항목 이름 '%(name)s'이(가) 두 번 쓰였습니다",
+                                                name=name)))
             seen.add(name)
             nested = "/items/properties" if field.get("kind") == "rows" else "/properties"
             walk(field.get("children"), pointer_join(at, name) + nested)
@@ -798,10 +818,10 @@ def form_def(body: Mapping[str, Any], registry: Registry | None, key: str,
 
 def _korean_load_problem(message: str) -> str:
     if message.startswith("file name"):
-        return "양식 키는 영문 소문자로 시작하고 영문 소문자·숫자·_만 씁니다"
+        return _("양식 키는 영문 소문자로 시작하고 영문 소문자·숫자·_만 씁니다")
     if "$ref" in message or "reference" in message:
-        return f"공유 부품 참조($ref)를 풀 수 없습니다: {message}"
-    return f"양식 검사에서 찾은 문제입니다: {message}"
+        return _("공유 부품 참조($ref)를 풀 수 없습니다: %(problem)s", problem=message)
+    return _("양식 검사에서 찾은 문제입니다: %(problem)s", problem=message)
 
 
 # --- the preview's validation --------------------------------------------------------------

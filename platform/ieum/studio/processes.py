@@ -33,6 +33,8 @@ from ieum.definitions.bpmn import (
 from ieum.definitions.dmn import dmn_files
 from ieum.expressions import check_expression, check_script
 from ieum.expressions.korean import Rule, korean
+from ieum.i18n import current_language
+from ieum.i18n import gettext as _
 from ieum.studio.problems import StudioProblem
 
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -63,14 +65,16 @@ class BpmnSyntaxError(ValueError):
 def parse(body: object) -> etree._Element:
     """The ``bpmn:definitions`` element of ``body``; raises :class:`BpmnSyntaxError`."""
     if not isinstance(body, str | bytes) or not body.strip():
-        raise BpmnSyntaxError("BPMN 문서가 비어 있습니다.")
+        raise BpmnSyntaxError(_("BPMN 문서가 비어 있습니다."))
     data = body.encode("utf-8") if isinstance(body, str) else body
     try:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as error:
-        raise BpmnSyntaxError(f"XML 문법 오류 ({error.lineno}번째 줄): {error.msg}") from None
+        raise BpmnSyntaxError(_("XML 문법 오류 (%(line)s번째 줄): %(problem)s",
+                                line=error.lineno, problem=error.msg)) from None
     if root.tag != f"{_B}definitions":
-        raise BpmnSyntaxError("BPMN 문서가 아닙니다: 맨 바깥 요소는 bpmn:definitions여야 합니다.")
+        raise BpmnSyntaxError(
+            _("BPMN 문서가 아닙니다: 맨 바깥 요소는 bpmn:definitions여야 합니다."))
     return root
 
 
@@ -111,11 +115,11 @@ def check(body: object, registry: Registry, *, functions: Collection[str] | None
     ids = [p.get("id") or "" for p in root.iterfind(f"{_B}process")
            if p.get("isExecutable", "true") == "true"]
     if not ids:
-        problems.append(StudioProblem("", "실행할 업무 절차(isExecutable=\"true\"인 "
-                                          "bpmn:process)가 없습니다."))
+        problems.append(StudioProblem("", _("실행할 업무 절차(isExecutable=\"true\"인 "
+                                            "bpmn:process)가 없습니다.")))
     if key is not None and ids and key not in ids:
-        problems.append(StudioProblem(ids[0], f"업무 절차의 ID는 '{key}'여야 합니다 "
-                                              f"(지금: {', '.join(ids)})."))
+        problems.append(StudioProblem(ids[0], _("업무 절차의 ID는 '%(key)s'여야 합니다 "
+                                                "(지금: %(ids)s).", key=key, ids=", ".join(ids))))
     problems += _platform_problems(root, registry, functions, draft_forms)
     problems += _engine_problems(body if isinstance(body, str) else body.decode("utf-8"),
                                  ids, registry)
@@ -132,51 +136,52 @@ def _platform_problems(root: etree._Element, registry: Registry,
     for process in root.iterfind(f"{_B}process"):
         if not (process.get("name") or "").strip():
             problems.append(StudioProblem(process.get("id") or "",
-                                          "업무 절차의 이름이 없습니다: 한글 이름을 적으세요."))
+                                          _("업무 절차의 이름이 없습니다: 한글 이름을 적으세요.")))
     for task in root.iter(f"{_B}userTask"):
         task_id = task.get("id") or ""
         props = properties(task)
         filename = props.get(FORM_PROPERTY, "").strip()
         if not (task.get("name") or "").strip():
-            problems.append(StudioProblem(task_id, "사용자 작업의 이름이 없습니다: 업무함에 보일 "
-                                                   "한글 이름을 적으세요."))
+            problems.append(StudioProblem(task_id, _("사용자 작업의 이름이 없습니다: 업무함에 보일 "
+                                                     "한글 이름을 적으세요.")))
         if not filename:
-            problems.append(StudioProblem(task_id, "사용자 작업에 서식이 없습니다: 작성할 서식을 "
-                                                   "고르세요."))
+            problems.append(StudioProblem(task_id, _("사용자 작업에 서식이 없습니다: 작성할 서식을 "
+                                                     "고르세요.")))
         elif filename not in forms and draft_forms is not None:
-            problems.append(StudioProblem(task_id, f"서식 '{filename}'이(가) 없습니다: 등록된 "
-                                                   f"서식에서 고르세요."))
+            problems.append(StudioProblem(task_id, _("서식 '%(name)s'이(가) 없습니다: 등록된 "
+                                                     "서식에서 고르세요.", name=filename)))
         approval = props.get(APPROVAL_PROPERTY)
         if approval is not None and approval not in ("true", "false"):
-            problems.append(StudioProblem(task_id, "결재 단계 표시(approvalStep)는 true 또는 "
-                                                   "false여야 합니다."))
+            problems.append(StudioProblem(task_id, _("결재 단계 표시(approvalStep)는 true 또는 "
+                                                     "false여야 합니다.")))
         for name in EXPRESSION_PROPERTIES:
             value = props.get(name, "")
             if value.strip():
-                problems += [StudioProblem(task_id, f"{_PROPERTY_TITLES[name]}: {m}")
+                problems += [StudioProblem(task_id, f"{_(_PROPERTY_TITLES[name])}: {m}")
                              for m in korean_problems(check_expression(value))]
     for lane in root.iter(f"{_B}lane"):
         lane_id = lane.get("id") or ""
         name = (lane.get("name") or "").strip()
         if not name:
-            problems.append(StudioProblem(lane_id, "레인에 역할이 없습니다: 이 레인의 작업을 맡을 "
-                                                   "역할을 고르세요."))
+            problems.append(StudioProblem(
+                lane_id, _("레인에 역할이 없습니다: 이 레인의 작업을 맡을 역할을 고르세요.")))
             continue
         if name not in all_roles:
-            problems.append(StudioProblem(lane_id, f"레인의 역할 '{name}'은(는) 어느 시설유형에도 "
-                                                   f"없는 역할입니다."))
+            problems.append(StudioProblem(
+                lane_id, _("레인의 역할 '%(name)s'은(는) 어느 시설유형에도 없는 역할입니다.",
+                           name=name)))
             continue
         for code, roles in using.items():
             if name not in roles:
                 problems.append(StudioProblem(
-                    lane_id, f"레인의 역할 '{name}'은(는) 이 업무 절차를 쓰는 시설유형 "
-                             f"'{code}'의 역할이 아닙니다."))
+                    lane_id, _("레인의 역할 '%(name)s'은(는) 이 업무 절차를 쓰는 시설유형 "
+                               "'%(code)s'의 역할이 아닙니다.", name=name, code=code)))
     problems += _flow_problems(root)
     for task in root.iter(f"{_B}scriptTask"):
         for script in task.iterfind(f"{_B}script"):
-            problems += [StudioProblem(task.get("id") or "", f"스크립트: {m}")
+            problems += [StudioProblem(task.get("id") or "", _("스크립트: %(problem)s", problem=m))
                          for m in korean_problems(check_script(script.text or ""))]
-    for kind, title in (("preScript", "사전 스크립트"), ("postScript", "사후 스크립트")):
+    for kind, title in (("preScript", _("사전 스크립트")), ("postScript", _("사후 스크립트"))):
         for script in root.iter(f"{_S}{kind}"):
             owner = next((a for a in script.iterancestors() if a.get("id")), None)
             if (script.text or "").strip():
@@ -197,7 +202,7 @@ def _flow_problems(root: etree._Element) -> list[StudioProblem]:
     for flow in root.iter(f"{_B}sequenceFlow"):
         condition = flow.find(f"{_B}conditionExpression")
         if condition is not None and (condition.text or "").strip():
-            problems += [StudioProblem(flow.get("id") or "", f"조건식: {m}")
+            problems += [StudioProblem(flow.get("id") or "", _("조건식: %(problem)s", problem=m))
                          for m in korean_problems(check_expression(condition.text or ""))]
     for kind in ("exclusiveGateway", "inclusiveGateway"):
         for gateway in root.iter(f"{_B}{kind}"):
@@ -210,8 +215,9 @@ def _flow_problems(root: etree._Element) -> list[StudioProblem]:
                 flow = _by_id(root, flow_id)
                 condition = flow.find(f"{_B}conditionExpression") if flow is not None else None
                 if condition is None or not (condition.text or "").strip():
-                    problems.append(StudioProblem(flow_id, "분기 조건이 없습니다: 조건식을 적거나 "
-                                                           "이 흐름을 기본 흐름으로 정하세요."))
+                    problems.append(StudioProblem(
+                        flow_id, _("분기 조건이 없습니다: 조건식을 적거나 "
+                                   "이 흐름을 기본 흐름으로 정하세요.")))
     return problems
 
 
@@ -223,15 +229,17 @@ def _service_problems(root: etree._Element,
         operator = task.find(f"{_B}extensionElements/{_S}serviceTaskOperator")
         name = (operator.get("id") or "").strip() if operator is not None else ""
         if not name:
-            problems.append(StudioProblem(task_id, "서비스 작업이 부를 함수가 없습니다: 등록된 "
-                                                   "함수를 고르세요."))
+            problems.append(StudioProblem(task_id, _("서비스 작업이 부를 함수가 없습니다: 등록된 "
+                                                     "함수를 고르세요.")))
             continue
         if functions is not None and name not in functions:
-            problems.append(StudioProblem(task_id, f"등록되지 않은 서비스 함수입니다: {name}"))
+            problems.append(StudioProblem(task_id, _("등록되지 않은 서비스 함수입니다: %(name)s",
+                                                     name=name)))
         for parameter in operator.iterfind(f".//{_S}parameter"):
             value = parameter.get("value")
             if value is not None:
-                problems += [StudioProblem(task_id, f"인자 '{parameter.get('id')}': {m}")
+                problems += [StudioProblem(task_id, _("인자 '%(name)s': %(problem)s",
+                                                      name=parameter.get("id"), problem=m))
                              for m in korean_problems(check_expression(value))]
     return problems
 
@@ -245,9 +253,9 @@ def _timer_problems(root: etree._Element) -> list[StudioProblem]:
                  if isinstance(child.tag, str)
                  and etree.QName(child).localname in ("timeDuration", "timeDate", "timeCycle")]
         if not found:
-            problems.append(StudioProblem(owner_id or "", "타이머에 기간이나 날짜가 없습니다."))
+            problems.append(StudioProblem(owner_id or "", _("타이머에 기간이나 날짜가 없습니다.")))
         for child, kind in found:
-            problems += [StudioProblem(owner_id or "", f"타이머: {m}")
+            problems += [StudioProblem(owner_id or "", _("타이머: %(problem)s", problem=m))
                          for m in check_timer(child.text or "", kind)]
     return problems
 
@@ -257,17 +265,17 @@ def check_timer(text: str, kind: str) -> list[str]:
     when it is a plain string, an ISO 8601 duration (``timeDuration``: ``"P3D"``) or date and
     time (``timeDate``: ``"2026-03-01T09:00:00"``)."""
     if not isinstance(text, str) or not text.strip():
-        return ["타이머의 값이 비어 있습니다"]
+        return [_("타이머의 값이 비어 있습니다")]
     messages = korean_problems(check_expression(text))
     literal = _STRING_LITERAL.match(text)
     if not messages and literal:
         value = literal.group(1) if literal.group(1) is not None else literal.group(2)
         if kind == "timeDuration" and not _ISO_DURATION.match(value):
-            messages.append(f"기간 '{value}'은(는) ISO 8601 기간이 아닙니다 "
-                            f"(예: \"P3D\"는 3일, \"PT2H\"는 2시간)")
+            messages.append(_("기간 '%(value)s'은(는) ISO 8601 기간이 아닙니다 "
+                              "(예: \"P3D\"는 3일, \"PT2H\"는 2시간)", value=value))
         if kind == "timeDate" and not _is_datetime(value):
-            messages.append(f"날짜 '{value}'은(는) ISO 8601 날짜·시각이 아닙니다 "
-                            f"(예: \"2026-03-01T09:00:00\")")
+            messages.append(_("날짜 '%(value)s'은(는) ISO 8601 날짜·시각이 아닙니다 "
+                              "(예: \"2026-03-01T09:00:00\")", value=value))
     return messages
 
 
@@ -314,7 +322,7 @@ def _engine_problems(body: str, ids: list[str], registry: Registry) -> list[Stud
             continue  # a problem of a called process's own file is not this document's
         element_id = problem.pointer.rsplit("/", 1)[-1] if problem.pointer else ""
         message = re.sub(r" \(line \d+\)$", "", problem.message)
-        problems.append(StudioProblem(element_id, f"BPMN 검사: {message}"))
+        problems.append(StudioProblem(element_id, _("BPMN 검사: %(problem)s", problem=message)))
     return problems
 
 
@@ -347,6 +355,10 @@ _SCRIPT_RULES: tuple[Rule, ...] = (
 
 
 def _korean(message: str) -> str:
+    """A checker's problem in Korean; in another language, the checker's own (English)
+    words."""
+    if current_language() != "ko":
+        return message
     return korean(message, _SCRIPT_RULES)
 
 
@@ -358,7 +370,7 @@ def korean_problems(messages: Iterable[str]) -> list[str]:
 def check_condition(text: str) -> list[str]:
     """The Korean problems of a condition (or other expression) typed in the modeller."""
     if not isinstance(text, str) or not text.strip():
-        return ["식이 비어 있습니다"]
+        return [_("식이 비어 있습니다")]
     return korean_problems(check_expression(text))
 
 

@@ -23,13 +23,16 @@ from ieum.definitions.files import read_yaml
 from ieum.definitions.model import SCOPES, Registry, UnitFunction
 from ieum.definitions.problems import pointer
 from ieum.definitions.profiles import ALL, INHERITED_KEYS
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.studio.problems import StudioProblem
 from ieum.studio.units import korean_value_problem, merged, schema_problems
 
 #: The top-level keys of a profile, in the order the composer writes them.
 KEYS = ("code", "abstract", "extends", "title", "description", "target_group", "statute",
         "official_kind_code", "menu", "roles", "exclusive_roles")
-SCOPE_TITLES = {"own": "본인", "assigned": "담당", "facility": "기관 전체"}
+SCOPE_TITLES = {"own": _l("본인"), "assigned": _l("담당"), "facility": _l("기관 전체")}
+_CYCLE = "프로필이 서로를 물려받습니다(순환): %(loop)s"
 
 
 @dataclass
@@ -229,11 +232,11 @@ def base_chain(code: str | None, extends: str | None,
     while current is not None:
         if current in seen or current in chain:
             loop = " → ".join([*(seen[:1]), *chain, current])
-            return chain, f"프로필이 서로를 물려받습니다(순환): {loop}"
+            return chain, _(_CYCLE, loop=loop)
         body = bodies.get(current)
         if body is None:
-            return chain, (f"기본 프로필 '{current}'이(가) 없습니다. 있는 프로필: "
-                           f"{', '.join(sorted(bodies)) or '없음'}")
+            return chain, _("기본 프로필 '%(code)s'이(가) 없습니다. 있는 프로필: %(known)s",
+                            code=current, known=", ".join(sorted(bodies)) or _("없음"))
         chain.append(current)
         parent = body.get("extends")
         current = parent if isinstance(parent, str) else None
@@ -282,7 +285,7 @@ def check(body: Any, registry: Registry, *,
     references itself over the package's drafts): then the bases are the registry's profile
     files, and a base or a menu unit missing from them is not reported here."""
     if not isinstance(body, dict):
-        return [StudioProblem("", "프로필은 JSON 객체여야 합니다.")]
+        return [StudioProblem("", _("프로필은 JSON 객체여야 합니다."))]
     schema = schema_problems("profile", body)
     problems: list[StudioProblem] = []
     model = to_model(body)
@@ -291,16 +294,17 @@ def check(body: Any, registry: Registry, *,
     chain: list[str] = []
     if isinstance(model.extends, str):
         chain, problem = base_chain(model.code, model.extends, bodies)
-        if problem and (profiles is not None or "순환" in problem):
+        if problem and (profiles is not None or problem.startswith(_(_CYCLE, loop=""))):
             problems.append(StudioProblem("/extends", problem))
     base_roles = inherited_roles(chain, bodies) if chain else {}
     base_keys = inherited_keys(chain, bodies) if chain else {}
     if chain and not model.abstract:
-        for key, title in (("target_group", "대상 집단"), ("statute", "근거 법령")):
+        for key, title in (("target_group", _("대상 집단")), ("statute", _("근거 법령"))):
             if getattr(model, key) is None and key not in base_keys:
                 problems.append(StudioProblem(
                     f"/{key}",
-                    f"{title}을(를) 적어 주세요. 기본 프로필 '{chain[0]}'에도 없습니다."))
+                    _("%(title)s을(를) 적어 주세요. 기본 프로필 '%(base)s'에도 없습니다.",
+                      title=title, base=chain[0])))
     known = registry.unit_functions
     menu_units = _menu_problems(model, known, problems, drafted=units)
     role_ids = _role_problems(model, known, menu_units, base_roles, chain, problems)
@@ -318,41 +322,42 @@ def _menu_problems(model: ProfileModel, units: Mapping[str, UnitFunction],
     menu_units: dict[str, UnitFunction | None] = {}
     placed: dict[str, str] = {}
     if model.abstract and model.menu is not None:
-        problems.append(StudioProblem("/menu", "기본 프로필(abstract)은 메뉴를 두지 않습니다. "
-                                      "메뉴는 이 프로필을 물려받는 각 시설유형이 정합니다."))
+        problems.append(StudioProblem("/menu", _("기본 프로필(abstract)은 메뉴를 두지 않습니다. "
+                                        "메뉴는 이 프로필을 물려받는 각 시설유형이 정합니다.")))
     for g, group in enumerate(model.menu or ()):
         if not isinstance(group.title, str) or not group.title.strip():
             problems.append(StudioProblem(pointer("menu", g, "group"),
-                                          "메뉴 묶음의 이름을 적어 주세요."))
+                                          _("메뉴 묶음의 이름을 적어 주세요.")))
         if not group.items:
             problems.append(StudioProblem(pointer("menu", g, "items"),
-                                          "빈 메뉴 묶음입니다. 단위기능을 넣거나 묶음을 지워 "
-                                          "주세요."))
+                                          _("빈 메뉴 묶음입니다. 단위기능을 넣거나 묶음을 지워 "
+                                            "주세요.")))
         for i, item in enumerate(group.items):
             here = pointer("menu", g, "items", i)
             if not isinstance(item.unit, str):
                 continue  # the schema problem says so
             if item.unit in placed:
-                problems.append(StudioProblem(here + "/unit", f"단위기능 '{item.unit}'이(가) "
-                                              "메뉴에 "
-                                              f"이미 있습니다({placed[item.unit]})."))
+                problems.append(StudioProblem(here + "/unit", _(
+                    "단위기능 '%(unit)s'이(가) 메뉴에 이미 있습니다(%(where)s).",
+                    unit=item.unit, where=placed[item.unit])))
                 continue
             placed[item.unit] = here
             unit = units.get(item.unit)
             menu_units[item.unit] = unit
             if unit is None:
                 if drafted is not None and item.unit not in drafted:
-                    problems.append(StudioProblem(here + "/unit", f"단위기능 '{item.unit}'이"
-                                                  "(가) 없습니다. 등록된 단위기능이나 작성 중인 "
-                                                  "단위기능에서 고르세요."))
+                    problems.append(StudioProblem(here + "/unit", _(
+                        "단위기능 '%(unit)s'이(가) 없습니다. 등록된 단위기능이나 작성 중인 "
+                        "단위기능에서 고르세요.", unit=item.unit)))
                 continue
             for name, value in (item.parameters or {}).items():
                 where = here + "/parameters" + pointer(name)
                 declared = unit.parameters.get(name)
                 if declared is None:
-                    problems.append(StudioProblem(where, f"단위기능 '{unit.title}'에는 매개변수 "
-                                                  f"'{name}'이(가) 없습니다. 있는 매개변수: "
-                                                  f"{', '.join(unit.parameters) or '없음'}"))
+                    problems.append(StudioProblem(where, _(
+                        "단위기능 '%(unit)s'에는 매개변수 '%(name)s'이(가) 없습니다. "
+                        "있는 매개변수: %(known)s", unit=unit.title, name=name,
+                        known=", ".join(unit.parameters) or _("없음"))))
                     continue
                 message = korean_value_problem(declared.type, declared.title, value,
                                                enum=declared.enum, minimum=declared.minimum,
@@ -373,53 +378,64 @@ def _role_problems(model: ProfileModel, units: Mapping[str, UnitFunction],
         if not isinstance(role.id, str):
             continue
         if role.id in own:
-            problems.append(StudioProblem(here + "/id", f"역할 '{role.id}'이(가) 두 번 있습니다"
-                                          f"(/roles/{own[role.id]})."))
+            problems.append(StudioProblem(here + "/id", _(
+                "역할 '%(role)s'이(가) 두 번 있습니다(/roles/%(index)s).", role=role.id,
+                index=own[role.id])))
             continue
         own[role.id] = r
         if role.title is None and role.id not in base_roles:
-            where = f"기본 프로필 '{chain[0]}'의 역할이 아니므로" if chain else "역할에는"
-            problems.append(StudioProblem(here + "/title", f"역할 '{role.id}'의 이름을 적어 "
-                                          f"주세요. {where} 이름이 있어야 합니다."))
+            if chain:
+                message = _("역할 '%(role)s'의 이름을 적어 주세요. 기본 프로필 '%(base)s'의 "
+                            "역할이 아니므로 이름이 있어야 합니다.", role=role.id, base=chain[0])
+            else:
+                message = _("역할 '%(role)s'의 이름을 적어 주세요. 역할에는 이름이 있어야 "
+                            "합니다.", role=role.id)
+            problems.append(StudioProblem(here + "/title", message))
         for unit_key, grant in (role.grants or {}).items():
             where = here + "/grants" + pointer(unit_key)
             if grant is None:
                 inherited = base_roles.get(role.id, {}).get("grants", {})
                 if unit_key not in inherited:
-                    problems.append(StudioProblem(where, f"'{unit_key}' 권한을 지웠지만 기본 "
-                                                  "프로필에 그 권한이 없습니다."))
+                    problems.append(StudioProblem(where, _(
+                        "'%(unit)s' 권한을 지웠지만 기본 프로필에 그 권한이 없습니다.",
+                        unit=unit_key)))
                 continue
             if grant.scope not in SCOPES:
-                problems.append(StudioProblem(where + "/scope", "범위는 본인(own), 담당"
-                                              "(assigned), 기관 전체(facility) 중 하나입니다."))
+                problems.append(StudioProblem(where + "/scope", _(
+                    "범위는 본인(own), 담당(assigned), 기관 전체(facility) 중 하나입니다.")))
             if not grant.actions:
-                problems.append(StudioProblem(where + "/actions", "동작을 하나 이상 고르세요."))
+                problems.append(StudioProblem(where + "/actions", _("동작을 하나 이상 고르세요.")))
             if unit_key == ALL:
                 declared = {a for u in (menu_units.values() if not model.abstract
                                         else units.values()) if u for a in u.actions}
                 for index, action in enumerate(grant.actions):
                     if action != ALL and declared and action not in declared:
                         problems.append(StudioProblem(
-                            f"{where}/actions/{index}", f"메뉴의 어느 단위기능도 동작 '{action}'을"
-                            "(를) 두지 않습니다."))
+                            f"{where}/actions/{index}",
+                            _("메뉴의 어느 단위기능도 동작 '%(action)s'을(를) 두지 않습니다.",
+                              action=action)))
                 continue
             if not model.abstract and unit_key not in menu_units:
-                problems.append(StudioProblem(where, f"메뉴에 없는 단위기능 '{unit_key}'에 권한을 "
-                                              "주었습니다. 메뉴에 넣거나 권한을 지우세요."))
+                problems.append(StudioProblem(where, _(
+                    "메뉴에 없는 단위기능 '%(unit)s'에 권한을 주었습니다. 메뉴에 넣거나 권한을 "
+                    "지우세요.", unit=unit_key)))
                 continue
             unit = units.get(unit_key)
             if unit is None:
                 if model.abstract:
-                    problems.append(StudioProblem(where, f"단위기능 '{unit_key}'이(가) 없습니다."))
+                    problems.append(StudioProblem(where, _("단위기능 '%(unit)s'이(가) 없습니다.",
+                                                           unit=unit_key)))
                 continue
             for index, action in enumerate(grant.actions):
                 if action != ALL and action not in unit.actions:
                     problems.append(StudioProblem(
-                        f"{where}/actions/{index}", f"단위기능 '{unit.title}'에는 동작 '{action}'이"
-                        f"(가) 없습니다. 있는 동작: {', '.join(unit.actions)}"))
+                        f"{where}/actions/{index}",
+                        _("단위기능 '%(unit)s'에는 동작 '%(action)s'이(가) 없습니다. "
+                          "있는 동작: %(known)s", unit=unit.title, action=action,
+                          known=", ".join(unit.actions))))
     if not model.abstract and model.menu is not None and not own and not base_roles:
-        problems.append(StudioProblem("/roles", "역할이 하나도 없습니다. 역할을 하나 이상 "
-                                      "만드세요."))
+        problems.append(StudioProblem("/roles", _("역할이 하나도 없습니다. 역할을 하나 이상 "
+                                                "만드세요.")))
     return [*own, *(role_id for role_id in base_roles if role_id not in own)]
 
 
@@ -428,18 +444,19 @@ def _exclusive_problems(model: ProfileModel, role_ids: list[str],
     for index, group in enumerate(model.exclusive_roles or ()):
         here = pointer("exclusive_roles", index)
         if len(set(group)) < 2:
-            problems.append(StudioProblem(here, "겸직 금지 묶음에는 서로 다른 역할이 둘 이상 "
-                                          "있어야 합니다."))
+            problems.append(StudioProblem(here, _("겸직 금지 묶음에는 서로 다른 역할이 둘 이상 "
+                                                "있어야 합니다.")))
         seen: set[str] = set()
         for position, role_id in enumerate(group):
             if role_id in seen:
-                problems.append(StudioProblem(f"{here}/{position}", f"역할 '{role_id}'을(를) "
-                                              "같은 겸직 금지 묶음에 두 번 넣었습니다."))
+                problems.append(StudioProblem(f"{here}/{position}", _(
+                    "역할 '%(role)s'을(를) 같은 겸직 금지 묶음에 두 번 넣었습니다.",
+                    role=role_id)))
             seen.add(role_id)
             if role_id not in role_ids:
-                problems.append(StudioProblem(f"{here}/{position}", f"역할 '{role_id}'이(가) "
-                                              f"없습니다. 이 프로필의 역할: "
-                                              f"{', '.join(role_ids) or '없음'}"))
+                problems.append(StudioProblem(f"{here}/{position}", _(
+                    "역할 '%(role)s'이(가) 없습니다. 이 프로필의 역할: %(known)s",
+                    role=role_id, known=", ".join(role_ids) or _("없음"))))
 
 
 def _lane_problems(model: ProfileModel, registry: Registry, role_ids: list[str],
@@ -455,9 +472,10 @@ def _lane_problems(model: ProfileModel, registry: Registry, role_ids: list[str],
                 if missing:
                     problems.append(StudioProblem(
                         pointer("menu", g, "items", i, "unit"),
-                        f"단위기능 '{unit.title}'의 절차 '{process.name or process_id}'에 "
-                        f"역할 {', '.join(repr(lane) for lane in missing)}의 업무가 있는데, 이 "
-                        "프로필에 그 역할이 없습니다."))
+                        _("단위기능 '%(unit)s'의 절차 '%(process)s'에 역할 %(roles)s의 업무가 "
+                          "있는데, 이 프로필에 그 역할이 없습니다.", unit=unit.title,
+                          process=process.name or process_id,
+                          roles=", ".join(repr(lane) for lane in missing))))
 
 
 # --- the reuse figure --------------------------------------------------------------------------

@@ -21,14 +21,18 @@ from ieum.definitions.metaschemas import validator
 from ieum.definitions.model import Registry
 from ieum.definitions.problems import pointer
 from ieum.definitions.units import feed_entries
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.studio.problems import StudioProblem
 
 #: The keys the editor edits, in the order it writes them; others are kept in ``extra``.
 KEYS = ("id", "title", "layer", "description", "target_groups", "forms", "processes",
         "screens", "actions", "record_subject", "parameters", "feeds")
 PARAMETER_KEYS = ("type", "default", "title", "description", "minimum", "maximum", "enum")
-TYPES = {"integer": "정수", "number": "숫자", "string": "글자", "boolean": "예/아니오"}
-SCREEN_KINDS = {"list": "목록", "new": "새로 쓰기", "detail": "상세"}
+TYPES = {
+    "integer": _l("정수"), "number": _l("숫자"), "string": _l("글자"), "boolean": _l("예/아니오"),
+}
+SCREEN_KINDS = {"list": _l("목록"), "new": _l("새로 쓰기"), "detail": _l("상세")}
 #: The actions a new unit function starts with, and their Korean names (``ieum.access``
 #: has the full list; these are the common ones).
 DEFAULT_ACTIONS = ("view", "create", "update", "delete", "export")
@@ -49,29 +53,35 @@ def korean_value_problem(kind: str, title: str, value: Any, *, enum: Any = None,
     if test is None:
         return None
     if not test(value):
-        return f"'{title}'에는 {TYPES[kind]} 값을 넣어야 합니다({value!r}은(는) 맞지 않습니다)."
+        return _("'%(title)s'에는 %(type)s 값을 넣어야 합니다(%(value)s은(는) 맞지 않습니다).",
+                 title=title, type=TYPES[kind], value=repr(value))
     if enum is not None and value not in enum:
-        return f"'{title}'은(는) {', '.join(repr(choice) for choice in enum)} 중 하나여야 합니다."
+        return _("'%(title)s'은(는) %(choices)s 중 하나여야 합니다.", title=title,
+                 choices=", ".join(repr(choice) for choice in enum))
     if minimum is not None and _TYPE_CHECKS["number"](minimum) and value < minimum:
-        return f"'{title}'은(는) {minimum} 이상이어야 합니다."
+        return _("'%(title)s'은(는) %(minimum)s 이상이어야 합니다.", title=title, minimum=minimum)
     if maximum is not None and _TYPE_CHECKS["number"](maximum) and value > maximum:
-        return f"'{title}'은(는) {maximum} 이하여야 합니다."
+        return _("'%(title)s'은(는) %(maximum)s 이하여야 합니다.", title=title, maximum=maximum)
     return None
 
 
 #: Korean names of the keys of manifests and profiles, for the meta-schema's messages.
 KEY_TITLES = {
-    "code": "코드", "title": "이름", "description": "설명", "target_group": "대상 집단",
-    "statute": "근거 법령", "official_kind_code": "시설 종류 코드", "menu": "메뉴",
-    "group": "메뉴 묶음 이름", "items": "메뉴의 단위기능", "unit": "단위기능", "roles": "역할",
-    "grants": "권한", "actions": "동작", "scope": "범위", "exclusive_roles": "겸직 금지 역할",
-    "extends": "기본 프로필", "id": "id", "layer": "계층", "forms": "서식", "processes": "절차",
-    "screens": "화면", "kind": "종류", "form": "서식", "parameters": "매개변수", "type": "형식",
-    "default": "기본값", "feeds": "연계", "enum": "선택지", "minimum": "최소", "maximum": "최대",
-    "record_subject": "기록의 대상자", "target_groups": "대상 집단",
+    "code": _l("코드"), "title": _l("이름"), "description": _l("설명"),
+    "target_group": _l("대상 집단"), "statute": _l("근거 법령"),
+    "official_kind_code": _l("시설 종류 코드"), "menu": _l("메뉴"), "group": _l("메뉴 묶음 이름"),
+    "items": _l("메뉴의 단위기능"), "unit": _l("단위기능"), "roles": _l("역할"),
+    "grants": _l("권한"), "actions": _l("동작"), "scope": _l("범위"),
+    "exclusive_roles": _l("겸직 금지 역할"), "extends": _l("기본 프로필"), "id": "id",
+    "layer": _l("계층"), "forms": _l("서식"), "processes": _l("절차"), "screens": _l("화면"),
+    "kind": _l("종류"), "form": _l("서식"), "parameters": _l("매개변수"), "type": _l("형식"),
+    "default": _l("기본값"), "feeds": _l("연계"), "enum": _l("선택지"), "minimum": _l("최소"),
+    "maximum": _l("최대"), "record_subject": _l("기록의 대상자"), "target_groups": _l("대상 집단"),
 }
-_JSON_TYPES = {"string": "글자", "integer": "정수", "number": "숫자", "boolean": "예/아니오",
-               "object": "항목 묶음(객체)", "array": "목록", "null": "빈 값"}
+_JSON_TYPES = {
+    "string": _l("글자"), "integer": _l("정수"), "number": _l("숫자"), "boolean": _l("예/아니오"),
+    "object": _l("항목 묶음(객체)"), "array": _l("목록"), "null": _l("빈 값"),
+}
 
 
 def _korean(error: ValidationError) -> tuple[str, str]:
@@ -80,39 +90,42 @@ def _korean(error: ValidationError) -> tuple[str, str]:
         error = best_match(error.context)
     where = pointer(*error.absolute_path)
     last = error.absolute_path[-1] if error.absolute_path else None
-    name = KEY_TITLES.get(last, str(last)) if isinstance(last, str) else "이 값"
+    name = KEY_TITLES.get(last, str(last)) if isinstance(last, str) else _("이 값")
     rule, value = error.validator, error.validator_value
     if rule == "required" and isinstance(error.instance, dict):
         named = re.match(r"^'([^']+)' is a required property$", error.message)
         missing = [key for key in value if key not in error.instance]
         key = named.group(1) if named else (missing[0] if missing else "")
-        return f"{where}/{key}", f"{KEY_TITLES.get(key, key)}을(를) 적어 주세요."
+        return f"{where}/{key}", _("%(name)s을(를) 적어 주세요.",
+                                   name=KEY_TITLES.get(key, key))
     if rule == "minLength":
-        return where, f"{name}은(는) 비어 있으면 안 됩니다."
+        return where, _("%(name)s은(는) 비어 있으면 안 됩니다.", name=name)
     if rule == "minItems":
-        return where, f"{name}이(가) 하나 이상 있어야 합니다."
+        return where, _("%(name)s이(가) 하나 이상 있어야 합니다.", name=name)
     if rule == "pattern" and value == "^[a-z][a-z0-9_]*$":
-        return where, (f"{name} '{error.instance}'은(는) 영문 소문자로 시작하고 영문 소문자·숫자·"
-                       "밑줄(_)만 쓸 수 있습니다.")
+        return where, _("%(name)s '%(value)s'은(는) 영문 소문자로 시작하고 영문 소문자·숫자·"
+                        "밑줄(_)만 쓸 수 있습니다.", name=name, value=error.instance)
     if rule == "pattern" and value == "^[0-9]{6}$":
-        return where, f"{name}은(는) 숫자 여섯 자리입니다."
+        return where, _("%(name)s은(는) 숫자 여섯 자리입니다.", name=name)
     if rule == "type":
         kinds = value if isinstance(value, list) else [value]
-        wanted = " 또는 ".join(_JSON_TYPES.get(k, k) for k in kinds)
-        return where, f"{name}은(는) {wanted}이어야 합니다."
+        wanted = _(" 또는 ").join(str(_JSON_TYPES.get(k, k)) for k in kinds)
+        return where, _("%(name)s은(는) %(type)s이어야 합니다.", name=name, type=wanted)
     if rule == "enum":
         choices = ", ".join(repr(choice) for choice in value)
-        return where, f"{name}은(는) {choices} 중 하나여야 합니다."
+        return where, _("%(name)s은(는) %(choices)s 중 하나여야 합니다.", name=name,
+                        choices=choices)
     if rule == "uniqueItems":
-        return where, f"{name}에 같은 값이 두 번 있습니다."
-    if rule in ("minimum", "maximum"):
-        bound = "이상" if rule == "minimum" else "이하"
-        return where, f"{name}은(는) {value} {bound}이어야 합니다."
+        return where, _("%(name)s에 같은 값이 두 번 있습니다.", name=name)
+    if rule == "minimum":
+        return where, _("%(name)s은(는) %(value)s 이상이어야 합니다.", name=name, value=value)
+    if rule == "maximum":
+        return where, _("%(name)s은(는) %(value)s 이하이어야 합니다.", name=name, value=value)
     if rule == "additionalProperties" and isinstance(error.instance, dict):
         allowed = error.schema.get("properties", {})
         unknown = ", ".join(repr(key) for key in error.instance if key not in allowed)
-        return where, f"알 수 없는 항목입니다: {unknown}"
-    return where, f"형식이 맞지 않습니다: {error.message}"
+        return where, _("알 수 없는 항목입니다: %(keys)s", keys=unknown)
+    return where, _("형식이 맞지 않습니다: %(problem)s", problem=error.message)
 
 
 def schema_problems(kind: str, body: Any) -> list[StudioProblem]:
@@ -266,57 +279,60 @@ def check(body: Any, registry: Registry, *, forms: Collection[str] | None = None
     over the package's drafts): then a form or process missing from the registry is not
     reported here."""
     if not isinstance(body, dict):
-        return [StudioProblem("", "단위기능 정의는 JSON 객체여야 합니다.")]
+        return [StudioProblem("", _("단위기능 정의는 JSON 객체여야 합니다."))]
     schema = schema_problems("unit", body)
     problems: list[StudioProblem] = []
     model = to_model(body)
     if not isinstance(model.title, str) or not model.title.strip():
-        problems.append(StudioProblem("/title", "단위기능의 이름을 한글로 적어 주세요."))
+        problems.append(StudioProblem("/title", _("단위기능의 이름을 한글로 적어 주세요.")))
     own_forms = [f for f in model.forms or () if isinstance(f, str)]
     for index, form_id in enumerate(model.forms or () if forms is not None else ()):
         if isinstance(form_id, str) and form_id not in {*registry.forms, *forms}:
-            problems.append(StudioProblem(pointer("forms", index), f"서식 '{form_id}'이(가) "
-                                          "없습니다. 등록된 서식이나 작성 중인 서식에서 고르세요."))
+            problems.append(StudioProblem(pointer("forms", index), _(
+                "서식 '%(name)s'이(가) 없습니다. 등록된 서식이나 작성 중인 서식에서 고르세요.",
+                name=form_id)))
     for index, process_id in enumerate(model.processes or () if processes is not None else ()):
         if isinstance(process_id, str) and process_id not in {*registry.processes,
                                                                *processes}:
-            problems.append(StudioProblem(pointer("processes", index), f"절차 '{process_id}'이"
-                                          "(가) 없습니다. 등록된 절차나 작성 중인 절차에서 "
-                                          "고르세요."))
+            problems.append(StudioProblem(pointer("processes", index), _(
+                "절차 '%(name)s'이(가) 없습니다. 등록된 절차나 작성 중인 절차에서 고르세요.",
+                name=process_id)))
     for index, screen in enumerate(model.screens or ()):
         if isinstance(screen.form, str) and screen.form not in own_forms:
-            problems.append(StudioProblem(pointer("screens", index, "form"), f"화면의 서식 "
-                                          f"'{screen.form}'이(가) 이 단위기능의 서식이 아닙니다. "
-                                          "서식 목록에 먼저 넣으세요."))
+            problems.append(StudioProblem(pointer("screens", index, "form"), _(
+                "화면의 서식 '%(name)s'이(가) 이 단위기능의 서식이 아닙니다. "
+                "서식 목록에 먼저 넣으세요.", name=screen.form)))
     if model.actions is not None and not model.actions:
-        problems.append(StudioProblem("/actions", "동작(권한 항목)을 하나 이상 두세요."))
+        problems.append(StudioProblem("/actions", _("동작(권한 항목)을 하나 이상 두세요.")))
     for parameter in model.parameters or ():
         here = pointer("parameters", parameter.name)
         if parameter.type not in TYPES:
             continue  # the schema problem says so
         if not isinstance(parameter.title, str) or not parameter.title.strip():
-            problems.append(StudioProblem(here + "/title", f"매개변수 '{parameter.name}'의 "
-                                          "이름을 적어 주세요."))
+            problems.append(StudioProblem(here + "/title", _(
+                "매개변수 '%(name)s'의 이름을 적어 주세요.", name=parameter.name)))
         title = parameter.title or parameter.name
         if parameter.has_default:
             message = korean_value_problem(parameter.type, title, parameter.default,
                                            enum=parameter.enum, minimum=parameter.minimum,
                                            maximum=parameter.maximum)
             if message:
-                problems.append(StudioProblem(here + "/default", f"기본값: {message}"))
+                problems.append(StudioProblem(here + "/default",
+                                              _("기본값: %(problem)s", problem=message)))
         for position, choice in enumerate(parameter.enum or ()):
             message = korean_value_problem(parameter.type, title, choice)
             if message:
-                problems.append(StudioProblem(f"{here}/enum/{position}", f"선택지: {message}"))
+                problems.append(StudioProblem(f"{here}/enum/{position}",
+                                              _("선택지: %(problem)s", problem=message)))
     feed_names = extensions.feed_names()
     listed: list[str] = []
     for index, feed in enumerate(model.feeds or ()):
         if feed.name not in feed_names:
-            problems.append(StudioProblem(pointer("feeds", index), f"연계 '{feed.name}'을(를) "
-                                          "제공하는 패키지가 설치되어 있지 않습니다. 있는 연계: "
-                                          f"{', '.join(sorted(feed_names)) or '없음'}"))
+            problems.append(StudioProblem(pointer("feeds", index), _(
+                "연계 '%(name)s'을(를) 제공하는 패키지가 설치되어 있지 않습니다. 있는 연계: "
+                "%(feeds)s", name=feed.name, feeds=", ".join(sorted(feed_names)) or _("없음"))))
         elif feed.name in listed:
-            problems.append(StudioProblem(pointer("feeds", index), f"연계 '{feed.name}'을(를) "
-                                          "두 번 넣었습니다."))
+            problems.append(StudioProblem(pointer("feeds", index), _(
+                "연계 '%(name)s'을(를) 두 번 넣었습니다.", name=feed.name)))
         listed.append(feed.name)
     return merged(schema, problems)
