@@ -102,3 +102,33 @@ def test_a_lazy_text_is_its_korean_as_data_and_english_when_shown(make_app, migr
         assert shown == "로그인" and ", ".join([shown]) == "로그인"
     with app.test_request_context():
         assert str(titles["a"]) == "로그인"
+
+
+def test_every_marked_text_and_every_content_text_has_english() -> None:
+    """No message id without English: every text marked in the kernel's and the library's code
+    and templates, and every Korean text of the shipped content (issue 19: "no untranslated
+    message id")."""
+    from ieum.cli_i18n import PLATFORM, content_roots, missing
+
+    found = missing("en", [PLATFORM / "ieum", PLATFORM / "ieum_library"], content_roots())
+    assert found == {}
+
+
+def test_no_template_shows_korean_outside_a_translation_call() -> None:
+    from ieum.cli_i18n import PLATFORM
+
+    left = [(str(path.relative_to(PLATFORM)), line, text)
+            for path in sorted(PLATFORM.rglob("*.html"))
+            for line, text in unmarked_in_template(path.read_text(encoding="utf-8"))]
+    assert left == []
+
+
+def test_a_literal_percent_in_a_template_text_is_doubled() -> None:
+    """Jinja's newstyle _() always %-formats, so a lone % in a template's text breaks the page."""
+    from ieum.cli_i18n import PLATFORM, code_messages
+
+    lone = re.compile(r"%(?!\(\w+\)[sd]|%)")
+    broken = [(msgid, where) for msgid, where in code_messages([PLATFORM / "ieum",
+                                                                  PLATFORM / "ieum_library"])
+              if ".html" in where and lone.search(msgid.replace("%%", ""))]
+    assert broken == []

@@ -49,16 +49,18 @@ CONTENT_SUFFIXES = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".bpmn": "
 
 
 def code_messages(paths: Iterable[Path]) -> Iterator[tuple[str, str]]:
-    """(msgid, where) for every text marked for translation under ``paths``."""
+    """(msgid, where) for every text marked for translation under ``paths``; a text with a
+    context (``pgettext``) as ``context\x04msgid``, the key the catalogues use."""
     for root in paths:
         root = Path(root)
-        for filename, lineno, message, _comments, _context in extract_from_dir(
+        for filename, lineno, message, _comments, context in extract_from_dir(
                 str(root), METHODS, keywords=KEYWORDS,
                 options_map={"**/templates/**.html": {"newstyle_gettext": "true"}},
                 strip_comment_tags=True):
             msgid = message[0] if isinstance(message, tuple) else message
             if msgid:
-                yield msgid, f"{root.name}/{filename}:{lineno}"
+                key = f"{context}\x04{msgid}" if context else msgid
+                yield key, f"{root.name}/{filename}:{lineno}"
 
 
 def _strings(value: object, key: str = "", named: bool = False) -> Iterator[str]:
@@ -151,8 +153,9 @@ def missing_command(lang: str, paths: tuple[Path, ...], content: bool, no_code: 
                  if k not in i18n.table(lang, i18n.locale_dirs(roots))}
     if po:
         catalog = Catalog(locale=lang)
-        for msgid, places in found.items():
-            catalog.add(msgid, "", locations=[(where.rsplit(":", 1)[0], 0)
+        for key, places in found.items():
+            context, _sep, msgid = key.rpartition("\x04")
+            catalog.add(msgid, "", context=context or None, locations=[(where.rsplit(":", 1)[0], 0)
                                               for where in places[:3]])
         buffer = io.BytesIO()
         write_po(buffer, catalog, omit_header=True, width=100, no_location=False)
@@ -167,8 +170,9 @@ def missing_command(lang: str, paths: tuple[Path, ...], content: bool, no_code: 
 # -- unmarked Korean -------------------------------------------------------------------------
 
 _JINJA_BLOCK = re.compile(r"{#.*?#}|{%-?\s*trans\b.*?endtrans\s*-?%}|{{.*?}}|{%.*?%}", re.S)
-_MARKED_CALL = re.compile(r"""\b(?:_|gettext|ngettext|lazy_gettext|_l)\(\s*(['"]).*?(?<!\\)\1""",
-                          re.S)
+_MARKED_CALL = re.compile(r"""\b(?:_|gettext|ngettext|lazy_gettext|_l)\(\s*(['"]).*?(?<!\\)\1"""
+                          r"""|\bp?gettext\(\s*(['"]).*?(?<!\\)\2\s*,\s*(['"]).*?(?<!\\)\3"""
+                          r"""|\b(?:josa|particle)\((?:[^()]*,)?\s*(['"])[^'"]*\4\s*\)""", re.S)
 
 
 def unmarked_in_template(text: str) -> Iterator[tuple[int, str]]:
