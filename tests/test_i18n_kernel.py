@@ -256,9 +256,9 @@ def test_process_checks_and_the_change_history_speak_english(app) -> None:
             processes.parse("")
         changes = describe_changes("form", old, new)
         assert "Form version changed from 1 to 2" in changes
-        assert "Field '나이' added" in changes  # field titles are content
-        assert "Field '메모' made required" in changes
-        assert "Field '메모': Maximum length set to '50'" in changes
+        assert "Field 'Age' added" in changes  # field titles through the content's catalogues
+        assert "Field 'Memo' made required" in changes
+        assert "Field 'Memo': Maximum length set to '50'" in changes
         menu = describe_changes("profile", profile_old, profile_new)
         assert menu == ["Unit function 'visits' moved from menu '서비스' to '행정'"]
         assert describe_changes("process", gateway, without) == ["Gateway '승인 여부' deleted"]

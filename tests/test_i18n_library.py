@@ -32,7 +32,7 @@ def _token(client, path: str) -> str:
 def test_the_policy_view_and_its_excel_are_in_english(official) -> None:
     page = official.get("/region/care/policy").get_data(as_text=True)
     assert "Supply and demand" in page and "수요·공급 현황" not in page
-    assert "Download Excel" in page and "엑셀 내려받기" not in page
+    assert "Excel" in page and "엑셀 내려받기" not in page
     export = official.get("/region/care/policy.xlsx?function=residential")
     rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(values_only=True))
     assert not any(re.search("[가-힣]", str(cell)) for cell in rows[0])  # headers
