@@ -210,6 +210,13 @@ def lazy_pgettext(context: str, message: str, **values: Any) -> LazyContextText:
     return LazyContextText(context, message, **values)
 
 
+def josa(word: object, which: str) -> str:
+    """``word`` and its Korean particle (``을``/``를`` …) in Korean; the word alone in a
+    language without particles (what the templates' ``josa`` filter does, for Python)."""
+    from ieum.korean import josa as with_particle
+    return with_particle(word, which) if current_language() == DEFAULT else str(word)
+
+
 class LazyContentText(LazyText):
     """A content title kept in something built once and shared by every request (a form
     version's WTForms class): Korean inside, :func:`content_text` each time it is read."""

@@ -3,20 +3,12 @@
 import datetime as dt
 from typing import Any
 
-from ieum.i18n import DEFAULT, current_language
 from ieum.i18n import gettext as _
-from ieum.korean import josa as with_particle
 
 #: The largest id the database's integer columns hold (PostgreSQL ``integer``). Ids typed in
 #: by a person (a URL, a query, a JSON body) beyond it can name nothing, and SQLite/PostgreSQL
 #: would fail on them, so services treat them as "not found".
 MAX_ID = 2**31 - 1
-
-
-def josa(word: object, which: str) -> str:
-    """``word`` and its Korean particle (``을``/``를`` …) in Korean; the word alone in a
-    language without particles (the templates' ``josa`` filter, for the services' messages)."""
-    return with_particle(word, which) if current_language() == DEFAULT else str(word)
 
 
 def is_id(value: Any) -> bool:

@@ -35,7 +35,8 @@ from sqlalchemy.orm import Session
 from ieum.access.audit import Actor
 from ieum.definitions import Registry, extensions
 from ieum.i18n import gettext as _
-from ieum.services import ServiceError, josa, records
+from ieum.i18n import josa
+from ieum.services import ServiceError, records
 from ieum.services import workflows as flows
 from ieum.services.admin.facilities import create_facility
 from ieum.services.admin.users import create_user, grant_official_role, grant_role

@@ -20,10 +20,10 @@ from ieum.access.audit import Actor, ChainCheck, check_chain, purge_events, reco
 from ieum.access.grants import Permissions, user_facilities
 from ieum.config import KST
 from ieum.definitions import Registry
-from ieum.i18n import content_text, lazy_pgettext
+from ieum.i18n import content_text, josa, lazy_pgettext
 from ieum.i18n import gettext as _
 from ieum.i18n import lazy_gettext as _l
-from ieum.services import ServiceError, josa
+from ieum.services import ServiceError
 from ieum.services.transactions import transaction
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.store.models import AuditEvent, Facility, User, utcnow

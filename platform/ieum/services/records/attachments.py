@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from ieum.access import files_at_rest
 from ieum.forms.fields import Field
 from ieum.i18n import gettext as _
-from ieum.services import ServiceError, is_id, josa
+from ieum.i18n import josa
+from ieum.services import ServiceError, is_id
 from ieum.services.transactions import transaction
 from ieum.store.blobs import BlobStore, LocalBlobs
 from ieum.store.db import Database
