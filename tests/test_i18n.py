@@ -84,3 +84,20 @@ def test_the_unmarked_finder_sees_korean_outside_translation_calls() -> None:
     assert sorted(line for line, _text in unmarked_in_template(template)) == [2, 3]
     code = 'def f():\n    """설명."""\n    a = _("번역")\n    b = "안 번역"\n'
     assert [line for line, _text in unmarked_in_python(code)] == [4]
+
+
+def test_a_lazy_text_is_its_korean_as_data_and_english_when_shown(make_app, migrated_url) -> None:
+    import json
+
+    from markupsafe import escape
+
+    app = make_app(migrated_url)
+    titles = {"a": i18n.lazy_gettext("로그인")}
+    with app.test_request_context(headers={"Cookie": "ieum_lang=en"}):
+        shown = titles["a"]
+        assert str(shown) == "Sign in" and f"{shown}" == "Sign in"
+        assert str(escape(shown)) == "Sign in" and shown + "!" == "Sign in!"
+        assert json.dumps(shown, ensure_ascii=False) == '"로그인"'  # data stays Korean
+        assert shown == "로그인" and ", ".join([shown]) == "로그인"
+    with app.test_request_context():
+        assert str(titles["a"]) == "로그인"

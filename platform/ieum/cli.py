@@ -96,6 +96,9 @@ def _sync_indexes(registry: Registry) -> None:
         database.dispose()
     if report.skipped:
         click.echo(f"목록 색인: 건너뜀 ({report.skipped})")
+        if report.created or report.dropped or report.kept:  # SQLite's search gram table
+            click.echo(f"검색용 글자 표: 항목 {len(report.created)}개 채움, "
+                       f"{len(report.dropped)}개 지움, {report.kept}개 그대로")
         return
     click.echo(f"목록 색인: {len(report.created)}개 만듦, {len(report.dropped)}개 지움, "
                f"{report.kept}개 그대로")

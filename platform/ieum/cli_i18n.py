@@ -35,10 +35,15 @@ KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "_l": None,
             "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
 METHODS = [("**/templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python")]
 PLATFORM = Path(__file__).resolve().parent.parent  # platform/
-#: content keys whose values are never shown as text (ids, expressions, formats)
-CONTENT_SKIP_KEYS = {"const", "pattern", "format", "$id", "$ref", "$schema", "x-computed",
-                     "x-visible", "required_when", "when", "expression", "condition", "id",
-                     "code", "key", "default", "examples", "enum"}
+#: content keys whose values are never shown as text (ids, expressions, formats, comments
+#: for the author; ``value`` is a report column's expression)
+CONTENT_SKIP_KEYS = {"const", "pattern", "format", "$id", "$ref", "$schema", "$comment",
+                     "x-computed", "x-visible", "required_when", "when", "expression",
+                     "condition", "id", "code", "key", "default", "examples", "value"}
+#: JSON Schema keys whose children are named by the author (a property called ``condition``
+#: or ``code`` is a field with a title, not an expression)
+CONTENT_NAME_MAPS = {"properties", "patternProperties", "$defs", "definitions",
+                     "dependentSchemas"}
 CONTENT_SUFFIXES = {".json": "json", ".yaml": "yaml", ".yml": "yaml", ".bpmn": "xml",
                     ".dmn": "xml"}
 
@@ -56,15 +61,19 @@ def code_messages(paths: Iterable[Path]) -> Iterator[tuple[str, str]]:
                 yield msgid, f"{root.name}/{filename}:{lineno}"
 
 
-def _strings(value: object, key: str = "") -> Iterator[str]:
-    if key in CONTENT_SKIP_KEYS:
+def _strings(value: object, key: str = "", named: bool = False) -> Iterator[str]:
+    """Korean strings under ``value``. ``key`` is the key ``value`` sits under; ``named``: that
+    key is a name the author chose (a property's name), not a keyword. A choice list given as
+    ``enum`` without titles shows its values, so Korean ``enum`` values are read too."""
+    if key in CONTENT_SKIP_KEYS and not named:
         return
     if isinstance(value, str):
         if HANGUL.search(value):
             yield value
     elif isinstance(value, dict):
+        names = key in CONTENT_NAME_MAPS and not named
         for child_key, child in value.items():
-            yield from _strings(child, str(child_key))
+            yield from _strings(child, str(child_key), names)
     elif isinstance(value, list):
         for child in value:
             yield from _strings(child, key)

@@ -33,6 +33,8 @@ from babel import support
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
+from ieum import korean
+
 #: code -> the language's name in itself (the switcher shows these)
 LANGUAGES = {"ko": "한국어", "en": "English"}
 DEFAULT = "ko"
@@ -72,9 +74,9 @@ def table(lang: str, dirs: Sequence[Path]) -> dict[str, str]:
     if lang == DEFAULT:
         return {}
     files = catalogue_files(lang, dirs)
-    key = (lang, tuple(files))
+    cache_key = (lang, tuple(files))
     stamps = tuple(os.stat(path).st_mtime_ns for path in files)
-    cached = _tables.get(key)
+    cached = _tables.get(cache_key)
     if cached and cached[0] == stamps:
         return cached[1]
     merged: dict[str, str] = {}
@@ -85,7 +87,7 @@ def table(lang: str, dirs: Sequence[Path]) -> dict[str, str]:
                 # a ``msgctxt`` entry is looked up by pgettext only (gettext's "ctx\x04id")
                 key = f"{message.context}\x04{message.id}" if message.context else message.id
                 merged.setdefault(key, message.string)
-    _tables[key] = (stamps, merged)
+    _tables[cache_key] = (stamps, merged)
     return merged
 
 
@@ -145,17 +147,28 @@ def content_text(text: object) -> str:
     return get_translations().ugettext(source)
 
 
-class LazyText:
-    """A text kept in a constant and translated each time it is read."""
+class LazyText(str):
+    """A text kept in a constant and translated each time it is shown.
 
-    __slots__ = ("message", "values")
+    It *is* its Korean source as a ``str`` (so it can be stored, compared, hashed, joined or
+    written to JSON and Excel as the Korean it stands for, never failing), and shows itself in
+    the request's language wherever it is turned into text for a person: ``str()``, an f-string
+    or ``format``, ``%``, ``+``, and Jinja/markupsafe escaping (``__html__``)."""
 
-    def __init__(self, message: str, **values: Any) -> None:
-        self.message = message
-        self.values = values
+    message: str
+    values: dict[str, Any]
+
+    def __new__(cls, message: str, **values: Any) -> LazyText:
+        text = super().__new__(cls, message)
+        text.message = message
+        text.values = values
+        return text
 
     def __str__(self) -> str:
         return gettext(self.message, **self.values)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
 
     def __html__(self) -> str:
         from markupsafe import escape
@@ -163,12 +176,6 @@ class LazyText:
 
     def __repr__(self) -> str:
         return f"LazyText({self.message!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return str(self) == str(other)
-
-    def __hash__(self) -> int:
-        return hash(self.message)
 
     def __add__(self, other: object) -> str:
         return str(self) + str(other)
@@ -179,12 +186,6 @@ class LazyText:
     def __mod__(self, values: Any) -> str:
         return str(self) % values
 
-    def __len__(self) -> int:
-        return len(str(self))
-
-    def __getattr__(self, name: str) -> Any:  # str methods: .format, .split, .startswith ...
-        return getattr(str(self), name)
-
 
 def lazy_gettext(message: str, **values: Any) -> LazyText:
     return LazyText(message, **values)
@@ -193,11 +194,12 @@ def lazy_gettext(message: str, **values: Any) -> LazyText:
 class LazyContextText(LazyText):
     """A lazy text with a ``msgctxt`` (:func:`pgettext`)."""
 
-    __slots__ = ("context",)
+    context: str
 
-    def __init__(self, context: str, message: str, **values: Any) -> None:
-        super().__init__(message, **values)
-        self.context = context
+    def __new__(cls, context: str, message: str, **values: Any) -> LazyContextText:
+        text = super().__new__(cls, message, **values)
+        text.context = context
+        return text
 
     def __str__(self) -> str:
         return pgettext(self.context, self.message, **self.values)
@@ -210,18 +212,9 @@ def lazy_pgettext(context: str, message: str, **values: Any) -> LazyContextText:
     return LazyContextText(context, message, **values)
 
 
-def josa(word: object, which: str) -> str:
-    """``word`` and its Korean particle (``을``/``를`` …) in Korean; the word alone in a
-    language without particles (what the templates' ``josa`` filter does, for Python)."""
-    from ieum.korean import josa as with_particle
-    return with_particle(word, which) if current_language() == DEFAULT else str(word)
-
-
 class LazyContentText(LazyText):
     """A content title kept in something built once and shared by every request (a form
     version's WTForms class): Korean inside, :func:`content_text` each time it is read."""
-
-    __slots__ = ()
 
     def __str__(self) -> str:
         return content_text(self.message)
@@ -232,3 +225,10 @@ class LazyContentText(LazyText):
 
 def lazy_content_text(text: object) -> LazyContentText:
     return LazyContentText("" if text is None else str(text))
+
+
+def josa(word: object, which: str) -> str:
+    """``word`` with its Korean particle in Korean (``ieum.korean.josa``); the word alone in a
+    language without particles. For the values put into a translated sentence:
+    ``_("%(title)s 입력하세요.", title=josa(title, "을"))``."""
+    return korean.josa(word, which) if current_language() == DEFAULT else str(word)

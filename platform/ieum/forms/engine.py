@@ -132,9 +132,10 @@ def process(form: FormDef, submitted: Mapping[str, Any], *, today: dt.date,
     properties = form.properties
     refused: Errors = {}
     for name, value in submitted.items():  # text the stores cannot hold (ieum.forms.text)
-        reason = text.first_problem(name) or text.first_problem(value)
+        in_name = text.first_problem(name)
+        reason = in_name or text.first_problem(value)
         if reason:
-            refused.setdefault(name if not text.first_problem(name) else "", []).append(reason)
+            refused.setdefault("" if in_name else name, []).append(reason)
     if refused:
         return Outcome(data={}, errors=refused)
     data = {k: text.cleaned(copy.deepcopy(v)) if isinstance(v, dict | list | str) else v

@@ -28,6 +28,12 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _BIDI = re.compile(r"[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 # Zero-width characters with no meaning in Korean text; removed, not refused.
 ZERO_WIDTH = re.compile(r"[\u200b\u2060-\u2064\ufeff\u180e]")
+#: Any character one of the checks below refuses: one search clears the common text (every
+#: save passes each of its values through here), the checks in order name the reason.
+_REFUSED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+                      r"\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+#: Values that hold no text: nothing to check.
+_NO_TEXT = frozenset({int, float, bool, type(None)})
 
 SURROGATE_MESSAGE = _l("저장할 수 없는 문자(짝이 없는 서로게이트)가 들어 있습니다")
 NUL_MESSAGE = _l("사용할 수 없는 문자(NUL)가 들어 있습니다")
@@ -38,6 +44,8 @@ DEPTH_MESSAGE = _l("값이 너무 깊게 중첩되어 있습니다 (%(depth)s단
 
 def problem(text: str) -> str | None:
     """The Korean reason ``text`` cannot be stored, or None when it can."""
+    if not _REFUSED.search(text):
+        return None
     if "\x00" in text:
         return str(NUL_MESSAGE)
     if _SURROGATE.search(text):
@@ -78,6 +86,11 @@ class TooDeep:
 
 def first_problem(value: Any) -> str | None:
     """The first reason anything inside ``value`` (strings, keys, nesting) cannot be stored."""
+    kind = type(value)
+    if kind is str:
+        return problem(value)
+    if kind in _NO_TEXT:
+        return None
     for _, item in walk(value):
         if item is TooDeep:
             return str(DEPTH_MESSAGE)

@@ -418,10 +418,12 @@ def _non_finite(value: Any, path: list[Any], errors: Errors) -> None:
         _add(errors, join_path(path), str(NOT_A_NUMBER))
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            _non_finite(item, [*path, key], errors)
+            if type(item) not in _SCALARS:
+                _non_finite(item, [*path, key], errors)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _non_finite(item, [*path, index], errors)
+            if type(item) not in _SCALARS:
+                _non_finite(item, [*path, index], errors)
 
 
 def _leaf_errors(errors: Any) -> Any:

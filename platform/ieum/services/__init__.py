@@ -17,9 +17,11 @@ def is_id(value: Any) -> bool:
 
 
 class ServiceError(Exception):
-    """A request the service refuses, with a message meant for the user (Korean)."""
+    """A request the service refuses, with a message meant for the user (Korean, or the
+    request's language: a ``lazy_gettext`` constant is turned into text here, when raised)."""
 
     def __init__(self, message: str, *, field: str | None = None, status: int = 400) -> None:
+        message = str(message)
         super().__init__(message)
         self.message = message
         self.field = field

@@ -5,20 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ieum.access.grants import (
-    Permissions,
-    active_assignments,
-    permissions_for,
-    user_facilities,
-)
+from ieum.access.grants import Permissions, permissions_for
 from ieum.access.officials import PublicRoles
 from ieum.access.officials import public_roles as _public_roles
 from ieum.definitions import Registry
 from ieum.i18n import gettext as _
 from ieum.services import ServiceError
-from ieum.store.models import Facility, User
+from ieum.store.models import Facility, RoleAssignment, User
 
 
 @dataclass(frozen=True)
@@ -73,6 +69,23 @@ def build_menu(registry: Registry, profile_code: str, permissions: Permissions
     return tuple(groups)
 
 
+def _assignments_and_facilities(session: Session, user: User, day: dt.date
+                                ) -> tuple[list[tuple[int, str]], tuple[Facility, ...]]:
+    """The user's (facility id, role) pairs valid on ``day`` and their facilities by name:
+    what ``active_assignments`` and ``user_facilities`` give, in one statement (every
+    screen of a facility opens its workspace)."""
+    found = session.execute(
+        select(RoleAssignment.facility_id, RoleAssignment.role, Facility)
+        .join(Facility, Facility.id == RoleAssignment.facility_id)
+        .where(RoleAssignment.user_id == user.id, RoleAssignment.valid_from <= day,
+               RoleAssignment.valid_to >= day)
+        .order_by(Facility.name, Facility.id)).all()
+    facilities: dict[int, Facility] = {}
+    for _facility_id, _role, facility in found:
+        facilities.setdefault(facility.id, facility)
+    return [(row[0], row[1]) for row in found], tuple(facilities.values())
+
+
 def open_workspace(session: Session, registry: Registry, user: User,
                    facility_code: str | None, day: dt.date) -> Workspace:
     """The workspace of ``facility_code`` (or the user's first facility).
@@ -80,8 +93,7 @@ def open_workspace(session: Session, registry: Registry, user: User,
     A facility where the user holds no valid role is reported as not found, so its
     existence is not revealed.
     """
-    assignments = active_assignments(session, user, day)  # read once for both uses below
-    facilities = tuple(user_facilities(session, user, day, assignments))
+    assignments, facilities = _assignments_and_facilities(session, user, day)
     if facility_code is None:
         facility = facilities[0] if facilities else None
     else:
@@ -90,7 +102,7 @@ def open_workspace(session: Session, registry: Registry, user: User,
             raise ServiceError(_("기관을 찾을 수 없습니다."), status=404)
     if facility is None:
         return Workspace(user, None, facilities, Permissions(frozenset()), ())
-    roles = frozenset(a.role for a in assignments if a.facility_id == facility.id)
+    roles = frozenset(role for facility_id, role in assignments if facility_id == facility.id)
     permissions = permissions_for(registry, facility.profile_code, roles)
     menu = build_menu(registry, facility.profile_code, permissions)
     return Workspace(user, facility, facilities, permissions, menu,

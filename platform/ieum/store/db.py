@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from ieum.store.search import GRAMS_FUNCTION, sqlite_grams
+
 #: ``PRAGMA synchronous`` for SQLite files, from ``IEUM_SQLITE_SYNCHRONOUS``.
 #:
 #: ``FULL`` (the default) syncs the write-ahead log at every commit: a save the user was told
@@ -51,6 +53,8 @@ def _sqlite_pragmas(dbapi_connection, _record, synchronous: str = "FULL") -> Non
         cursor.execute(f"PRAGMA synchronous={synchronous}")  # one of SQLITE_SYNCHRONOUS
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
+    # The list search's gram table triggers call it (ieum.store.search).
+    dbapi_connection.create_function(GRAMS_FUNCTION, 1, sqlite_grams, deterministic=True)
 
 
 def _is_memory(dbapi_connection) -> bool:

@@ -40,6 +40,7 @@ from sqlalchemy.schema import CreateIndex, Index
 
 from ieum.store.json_fields import json_field
 from ieum.store.models import Record
+from ieum.store.search import GRAM_TABLE, grams, sync_sqlite
 
 INDEX_PREFIX = "ixf_"
 STATISTICS_PREFIX = "stf_"
@@ -77,7 +78,7 @@ class ListField:
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
     """Alembic hook: leave the content-driven indexes out of model comparisons."""
-    return not (type_ == "index" and name and str(name).startswith(INDEX_PREFIX))
+    return not (type_ in ("index", "table") and name and str(name).startswith(INDEX_PREFIX))
 
 
 def _name(prefix: str, form_id: str, field: str, suffix: str, ddl: str) -> str:
@@ -86,13 +87,20 @@ def _name(prefix: str, form_id: str, field: str, suffix: str, ddl: str) -> str:
     return f"{stem}_{suffix}_{digest}".lower()
 
 
-def _fields(fields: Iterable[ListField]) -> Iterable[tuple[ListField, bool, bool]]:
-    """(field, filtered on, sorted on) for every field that gets an index."""
+def searched(kind: str) -> bool:
+    """Whether a filter field of ``kind`` is searched as text (``ILIKE '%…%'``), not
+    compared by equality or a range."""
+    return kind not in _FILTERED_KINDS
+
+
+def _fields(fields: Iterable[ListField]) -> Iterable[tuple[ListField, bool, bool, bool]]:
+    """(field, filtered on, sorted on, searched) for every field that gets an index."""
     for item in fields:
         filtered = item.filter and item.kind in _FILTERED_KINDS
         sorted_on = item.column and item.kind in _SORTED_KINDS
-        if filtered or sorted_on:
-            yield item, filtered, sorted_on
+        search = item.filter and searched(item.kind)
+        if filtered or sorted_on or search:
+            yield item, filtered, sorted_on, search
 
 
 def wanted(fields: Iterable[ListField], dialect) -> list[Wanted]:  # noqa: ANN001
@@ -108,7 +116,7 @@ def wanted(fields: Iterable[ListField], dialect) -> list[Wanted]:  # noqa: ANN00
         found.append(_index(dialect, table, "", "updated_at", suffix,
                             (table.c.facility_id, table.c.unit_function, table.c.form_id,
                              *columns), table.c.deleted_at.is_(None)))
-    for item, filtered, sorted_on in _fields(fields):
+    for item, filtered, sorted_on, search in _fields(fields):
         form_id = item.form_id
         expression = json_field(item.name, item.kind, table.c.data)
         where = (table.c.form_id == form_id) & table.c.deleted_at.is_(None)
@@ -121,23 +129,36 @@ def wanted(fields: Iterable[ListField], dialect) -> list[Wanted]:  # noqa: ANN00
         for suffix, columns in shapes:
             found.append(_index(dialect, table, form_id, item.name, suffix,
                                 (table.c.facility_id, table.c.unit_function, *columns), where))
+        if search:  # the characters and pairs of the text (ieum.store.search), for ILIKE
+            searched_grams = grams(table.c.facility_id, table.c.data[item.name].as_string())
+            found.append(_index(dialect, table, form_id, item.name, "g", (searched_grams,),
+                                where, using="gin"))
+            found.append(_statistics(dialect, form_id, item.name, "t", searched_grams, ""))
         if filtered:
-            element = dialect.statement_compiler(dialect, None).process(
-                expression, include_table=False, literal_binds=True)
-            body = f"ON form_id, ({element}) FROM record"
-            name = _name(STATISTICS_PREFIX, form_id, item.name, "s", body)
-            found.append(Wanted(name, "statistics",
-                                f'CREATE STATISTICS IF NOT EXISTS "{name}" {body}'))
+            found.append(_statistics(dialect, form_id, item.name, "s", expression,
+                                     "form_id, "))
     return found
 
 
+def _statistics(dialect, form_id: str, field: str, suffix: str, expression,  # noqa: ANN001
+                columns: str) -> Wanted:  # noqa: ANN001
+    """A statistics object on ``columns`` and ``expression`` of ``record``."""
+    element = dialect.statement_compiler(dialect, None).process(
+        expression, include_table=False, literal_binds=True)
+    body = f"ON {columns}({element}) FROM record"
+    name = _name(STATISTICS_PREFIX, form_id, field, suffix, body)
+    return Wanted(name, "statistics", f'CREATE STATISTICS IF NOT EXISTS "{name}" {body}')
+
+
 def _index(dialect, table, form_id: str, field: str, suffix: str, columns,  # noqa: ANN001
-           where) -> Wanted:  # noqa: ANN001
+           where, using: str | None = None) -> Wanted:  # noqa: ANN001
     """A partial index on ``table``'s copy of ``record``; named after its definition."""
-    probe = Index("probe", *columns, postgresql_where=where)
+    options = {"postgresql_using": using} if using else {}
+    probe = Index("probe", *columns, postgresql_where=where, **options)
     body = str(CreateIndex(probe).compile(dialect=dialect))
     name = _name(INDEX_PREFIX, form_id, field, suffix, body)
-    index = Index(name, *columns, postgresql_where=where, postgresql_concurrently=True)
+    index = Index(name, *columns, postgresql_where=where, postgresql_concurrently=True,
+                  **options)
     ddl = str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect))
     table.indexes.discard(probe)
     table.indexes.discard(index)
@@ -172,6 +193,15 @@ def sync_indexes(engine: Engine, fields: Iterable[ListField], *,
                  analyze: bool = True) -> IndexReport:
     """Create the wanted objects that are missing and drop the ones no longer wanted;
     idempotent. ``ANALYZE record`` afterwards when anything was created (statistics)."""
+    if engine.dialect.name == "sqlite":  # only the search's gram table (ieum.store.search)
+        searched_fields = sorted({(item.form_id, item.name) for item in fields
+                                  if item.filter and searched(item.kind)})
+        with engine.begin() as connection:
+            added, dropped = sync_sqlite(connection, searched_fields)
+        return IndexReport(tuple(f"{GRAM_TABLE}:{name}" for name in added),
+                           tuple(f"{GRAM_TABLE}:{name}" for name in dropped),
+                           len(searched_fields) - len(added),
+                           skipped="sqlite: 목록 색인은 만들지 않고 검색용 글자 표만 유지합니다")
     if engine.dialect.name != "postgresql":
         return IndexReport((), (), 0, skipped=f"{engine.dialect.name}: 색인을 만들지 않습니다")
     have = existing(engine)  # connects: the server's version is known from here on

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 
 from ieum.catalog.definition import to_mapping
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError, is_id
 from ieum.services import catalog as programs
 from ieum.services import workflows as flows
@@ -64,7 +65,7 @@ def _application_json(application: Any) -> dict[str, Any]:
 def _dict(body: dict[str, Any], name: str) -> dict[str, Any]:
     value = body.get(name, {})
     if not isinstance(value, dict):
-        raise ServiceError(f"{name}는 JSON 객체여야 합니다.", field=name)
+        raise ServiceError(_("%(name)s는 JSON 객체여야 합니다.", name=name), field=name)
     return value
 
 
@@ -73,21 +74,21 @@ def _dict(body: dict[str, Any], name: str) -> dict[str, Any]:
 def create_application(facility_code: str):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ServiceError("요청 본문은 JSON 객체여야 합니다.")
+        raise ServiceError(_("요청 본문은 JSON 객체여야 합니다."))
     codes = body.get("programs")
     if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes) \
             or len(codes) > 10:
-        raise ServiceError("programs는 사업 코드(문자열) 1~10개의 목록이어야 합니다.",
+        raise ServiceError(_("programs는 사업 코드(문자열) 1~10개의 목록이어야 합니다."),
                            field="programs")
     subject_id = body.get("subject_id")
     if subject_id is not None and not is_id(subject_id):
-        raise ServiceError("대상자를 찾을 수 없습니다.", field="subject_id", status=404)
+        raise ServiceError(_("대상자를 찾을 수 없습니다."), field="subject_id", status=404)
     person_name = body.get("person_name", "")
     if not isinstance(person_name, str):
-        raise ServiceError("person_name은 문자열이어야 합니다.", field="person_name")
+        raise ServiceError(_("person_name은 문자열이어야 합니다."), field="person_name")
     annexes = _dict(body, "annexes")
     if not all(isinstance(v, dict) for v in annexes.values()):
-        raise ServiceError("annexes의 값은 사업 코드별 JSON 객체여야 합니다.", field="annexes")
+        raise ServiceError(_("annexes의 값은 사업 코드별 JSON 객체여야 합니다."), field="annexes")
     session = db_session()
     ws = open_workspace(session, registry(), g.api_user, facility_code, today())
     filing = apps.Filing(codes=[c[:64] for c in codes], subject_id=subject_id,
@@ -121,7 +122,7 @@ def get_decision(facility_code: str, application_id: int):
     found = apps.get_application(session, ws, application_id, actor_for(g.api_user))
     record = decisions.latest_record(session, found)
     if record is None:
-        raise ServiceError("아직 결정 기록이 없습니다.", status=404)
+        raise ServiceError(_("아직 결정 기록이 없습니다."), status=404)
     return jsonify(decisions.export(session, record, actor_for(g.api_user)))
 
 

@@ -166,7 +166,7 @@ def _register_screens(app: Flask) -> None:
         if getattr(blueprint, "csrf_exempt", False):
             csrf.exempt(blueprint)
         for menu, links in menus.items():
-            links += [(str(title), endpoint if "." in endpoint.lstrip(".")
+            links += [(title, endpoint if "." in endpoint.lstrip(".")
                        else f"{blueprint.name}.{endpoint.lstrip('.')}")
                       for title, endpoint in getattr(blueprint, menu, ())]
 

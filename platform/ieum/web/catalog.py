@@ -19,6 +19,8 @@ from ieum.catalog.income import TIER_LABELS
 from ieum.catalog.variables import VARIABLES
 from ieum.forms import wtf
 from ieum.forms.fields import field_tree
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError, subjects
 from ieum.services import catalog as programs
 from ieum.services import workflows as flows
@@ -103,7 +105,7 @@ def _section_errors_global(errors: dict[str, list[str]], key: str) -> dict[str, 
 def programs_list(facility_code: str):
     ws = _workspace(facility_code)
     if not apps.may_view(ws):
-        raise ServiceError("복지사업 신청 메뉴를 쓸 권한이 없습니다.", status=403)
+        raise ServiceError(_("복지사업 신청 메뉴를 쓸 권한이 없습니다."), status=403)
     return _page(ws, "catalog/programs.html", published=programs.published_programs(db_session()),
                  may_apply=apps.may_apply(ws), selected=request.args.get("p", ""))
 
@@ -118,14 +120,14 @@ def _subject_choices(ws: Workspace) -> list[tuple[int, str]]:
 def apply(facility_code: str):
     ws = _workspace(facility_code)
     if not apps.may_apply(ws):
-        raise ServiceError("복지사업 신청을 대행할 권한이 없습니다.", status=403)
+        raise ServiceError(_("복지사업 신청을 대행할 권한이 없습니다."), status=403)
     session = db_session()
     codes = [c for c in (request.form.getlist("p") if request.method == "POST"
                          else request.args.getlist("p")) if c][:10]
     published = {p.code: p for p in programs.published_programs(session)}
     chosen = [published[c] for c in dict.fromkeys(codes) if c in published]
     if not chosen:
-        flash("신청할 복지사업을 고르세요.", "warning")
+        flash(_("신청할 복지사업을 고르세요."), "warning")
         return redirect(url_for(".programs_list", facility_code=facility_code))
     sections = apps.form_sections([(p.version_id, p.definition) for p in chosen])
     errors: dict[str, list[str]] = {}
@@ -154,8 +156,9 @@ def apply(facility_code: str):
             status = refused.status
         else:
             automatic = sum(1 for a in filed if a.decided_by == "system")
-            flash(f"{len(filed)}건을 신청했습니다. 자동 결정 {automatic}건, 조사 대기 "
-                  f"{len(filed) - automatic}건입니다.", "success")
+            flash(_("%(n)s건을 신청했습니다. 자동 결정 %(automatic)s건, "
+                    "조사 대기 %(waiting)s건입니다.", n=len(filed), automatic=automatic,
+                    waiting=len(filed) - automatic), "success")
             if len(filed) == 1:
                 return redirect(url_for(".application", facility_code=facility_code,
                                         application_id=filed[0].id))
@@ -218,7 +221,7 @@ def withdraw(facility_code: str, application_id: int):
             raise
         flash(refused.message, "danger")
     else:
-        flash("신청을 취하했습니다. 신청 기록은 그대로 남습니다.", "success")
+        flash(_("신청을 취하했습니다. 신청 기록은 그대로 남습니다."), "success")
     return redirect(url_for(".application", facility_code=facility_code,
                             application_id=application_id))
 
@@ -229,8 +232,8 @@ def likely(facility_code: str):
     """복지멤버십: the published programs one household likely qualifies for."""
     ws = _workspace(facility_code)
     if not apps.may_view(ws):
-        raise ServiceError("복지사업 신청 메뉴를 쓸 권한이 없습니다.", status=403)
-    section = apps.Section("household", "가구 소득·재산", apps.household_form())
+        raise ServiceError(_("복지사업 신청 메뉴를 쓸 권한이 없습니다."), status=403)
+    section = apps.Section("household", _("가구 소득·재산"), apps.household_form())
     errors: dict[str, list[str]] = {}
     results = None
     status = 200
@@ -282,7 +285,7 @@ def investigate(application_id: int):
     # the form of the procedure's investigation task (formJsonSchemaFilename); 404 for an
     # application of another region
     form = apps.decision_form(session, registry(), roles, application_id)
-    section = apps.Section("decision", "조사·결정", form) if form is not None else None
+    section = apps.Section("decision", _("조사·결정"), form) if form is not None else None
     errors: dict[str, list[str]] = {}
     status = 200
     bound = None
@@ -304,7 +307,7 @@ def investigate(application_id: int):
             errors = getattr(refused, "errors", None) or {"": [refused.message]}
             status = refused.status
         else:
-            flash("결정을 저장했습니다. 신청 기관에 결과가 통지됩니다.", "success")
+            flash(_("결정을 저장했습니다. 신청 기관에 결과가 통지됩니다."), "success")
             return redirect(url_for(".investigations"))
     elif section is not None:
         bound = bind_section(section)
@@ -323,9 +326,9 @@ def investigate(application_id: int):
 
 # --- decision records (결정 기록), replay and the notice (결정 통지서) -------------------------
 
-_DIFFERENCE_TITLES = {"program": "사업", "expression": "식", "parameter": "매개변수",
-                      "standard": "기준", "step": "계산값", "outcome": "결과"}
-_METHOD_TITLES = {"exact": "정확", "analytic": "정확(식)", "search": "탐색"}
+_DIFFERENCE_TITLES = {"program": _l("사업"), "expression": _l("식"), "parameter": _l("매개변수"),
+                      "standard": _l("기준"), "step": _l("계산값"), "outcome": _l("결과")}
+_METHOD_TITLES = {"exact": _l("정확"), "analytic": _l("정확(식)"), "search": _l("탐색")}
 
 
 def _decision_page(application_id: int, *, replayed: bool = False):  # noqa: ANN202
@@ -376,7 +379,7 @@ def decision_json(application_id: int):
     found = apps.investigation(session, roles, application_id, actor_for(current_user.row))
     record = decisions.latest_record(session, found)
     if record is None:
-        raise ServiceError("아직 결정 기록이 없습니다.", status=404)
+        raise ServiceError(_("아직 결정 기록이 없습니다."), status=404)
     body = decisions.export(session, record, actor_for(current_user.row))
     response = jsonify(body)
     response.headers["Content-Disposition"] = (
@@ -386,7 +389,7 @@ def decision_json(application_id: int):
 
 def _notice_page(found: Any, back: str):  # noqa: ANN202
     notice = decisions.notice(db_session(), found)
-    cycle = {"monthly": "매월", "yearly": "매년", "once": "1회"}.get(
+    cycle = {"monthly": _("매월"), "yearly": _("매년"), "once": _("1회")}.get(
         notice.definition.delivery_cycle, "")
     return render_template("catalog/notice.html", n=notice, due=decisions.deadline(notice),
                            cycle=cycle, back=back, today=today())

@@ -29,10 +29,11 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from ieum.definitions import DefinitionErrors, load_registry, package_roots
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError, studio
 from ieum.services.studio import access, packages
 from ieum.services.studio.checks import KIND_TITLES, as_json
-from ieum.web.context import actor_for, db_session, registry, today
+from ieum.web.context import actor_for, db_session, registry, signed_in_public_roles, today
 
 bp = Blueprint("content_studio", __name__, url_prefix="/content")
 
@@ -48,9 +49,8 @@ def authors_and_reviewers_only():  # noqa: ANN201 - a redirect response or None
 @bp.app_template_global("content_studio_user")
 def content_studio_user() -> bool:
     """Whether the signed-in user may open the studio (the navbar's 콘텐츠 스튜디오 link)."""
-    if not current_user.is_authenticated:
-        return False
-    return access.has_content_role(db_session(), current_user.row, today())
+    roles = signed_in_public_roles()
+    return roles is not None and (roles.has(access.AUTHOR) or roles.has(access.REVIEWER))
 
 
 def _wants_json() -> bool:
@@ -73,7 +73,7 @@ def _refused(error: ServiceError):  # noqa: ANN202
 
 @bp.errorhandler(CSRFError)
 def _csrf(_error: CSRFError):  # noqa: ANN202
-    message = "보안 토큰이 만료되었거나 없습니다. 페이지를 새로 고친 뒤 다시 시도하세요."
+    message = _("보안 토큰이 만료되었거나 없습니다. 페이지를 새로 고친 뒤 다시 시도하세요.")
     if _wants_json():
         return jsonify({"error": message, "status": 400}), 400
     return render_template("error.html", status=400, message=message), 400
@@ -90,7 +90,7 @@ def _actor():  # noqa: ANN202
 def _json_body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise ServiceError("요청 본문은 JSON 객체여야 합니다.", status=400)
+        raise ServiceError(_("요청 본문은 JSON 객체여야 합니다."), status=400)
     return data
 
 
@@ -106,10 +106,10 @@ def document(kind: str, key: str):
 def save_document(kind: str, key: str):
     data = _json_body()
     if "body" not in data:
-        raise ServiceError("저장할 본문(body)이 없습니다.", field="body")
+        raise ServiceError(_("저장할 본문(body)이 없습니다."), field="body")
     package = data.get("package")
     if package is not None and not isinstance(package, str):
-        raise ServiceError("패키지 이름은 문자열이어야 합니다.", field="package")
+        raise ServiceError(_("패키지 이름은 문자열이어야 합니다."), field="package")
     saved = studio.save_document(
         db_session(), registry(), current_user.row, _roles(), kind, key, data["body"],
         base_version=data.get("base_version"), note=data.get("note") or "",
@@ -123,7 +123,7 @@ def version(kind: str, key: str, number: str):
     """One saved version (an editor may open or restore it): body, note, author, time. The
     number is a version of the draft, not a row id (so no ``int`` converter)."""
     if not number.isdigit() or len(number) > 9:
-        raise ServiceError(f"{number[:10]}판을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("%(n)s판을 찾을 수 없습니다.", n=number[:10]), status=404)
     found = studio.version_of(db_session(), kind, key, int(number))
     return jsonify({"kind": kind, "key": key, "version": found.number, "body": found.body,
                     "note": found.note, "author": found.author.name if found.author else None,
@@ -135,7 +135,7 @@ def version(kind: str, key: str, number: str):
 def check(kind: str, key: str):
     data = _json_body()
     if "body" not in data:
-        raise ServiceError("검사할 본문(body)이 없습니다.", field="body")
+        raise ServiceError(_("검사할 본문(body)이 없습니다."), field="body")
     package = data.get("package")
     problems = studio.check_draft(db_session(), registry(), kind, key, data["body"],
                                   package=package if isinstance(package, str) else None)
@@ -217,21 +217,21 @@ def _package_action(name: str, act, done: str):  # noqa: ANN001, ANN202
 def submit(name: str):
     return _package_action(name, lambda: packages.submit(
         db_session(), registry(), current_user.row, _roles(), name, actor=_actor()),
-        "검토를 요청했습니다. 다른 검토자가 승인하면 게시할 수 있습니다.")
+        _("검토를 요청했습니다. 다른 검토자가 승인하면 게시할 수 있습니다."))
 
 
 @bp.post("/packages/<name>/approve")
 def approve(name: str):
     return _package_action(name, lambda: packages.approve(
         db_session(), current_user.row, _roles(), name, actor=_actor()),
-        "승인했습니다. 이제 게시할 수 있습니다.")
+        _("승인했습니다. 이제 게시할 수 있습니다."))
 
 
 @bp.post("/packages/<name>/return")
 def return_package(name: str):
     return _package_action(name, lambda: packages.return_package(
         db_session(), current_user.row, _roles(), name, request.form.get("reason", ""),
-        actor=_actor()), "반려했습니다. 작성자가 고친 뒤 다시 요청할 수 있습니다.")
+        actor=_actor()), _("반려했습니다. 작성자가 고친 뒤 다시 요청할 수 있습니다."))
 
 
 @bp.post("/packages/<name>/publish")
@@ -241,7 +241,7 @@ def publish(name: str):
                                      packages_folder(), actor=_actor())
         reload_registry(current_app, published.generation)
 
-    return _package_action(name, act, "게시했습니다. 새 콘텐츠가 바로 적용됩니다.")
+    return _package_action(name, act, _("게시했습니다. 새 콘텐츠가 바로 적용됩니다."))
 
 
 @bp.get("/packages/<name>/export.zip")
@@ -268,13 +268,15 @@ def import_package():
     elif upload is not None and upload.filename:
         files = packages.files_of_zip(upload.read(packages.MAX_IMPORT_BYTES + 1))
     else:
-        raise ServiceError("가져올 패키지 zip 파일이나 폴더를 고르세요.", field="file")
+        raise ServiceError(_("가져올 패키지 zip 파일이나 폴더를 고르세요."), field="file")
     imported = packages.import_package(
         db_session(), registry(), current_user.row, _roles(), files,
         package=request.form.get("package", "").strip() or None, actor=_actor())
-    flash(f"{len(imported.documents)}개 문서를 초안으로 가져왔습니다"
-          f"{f'(같은 내용 {len(imported.unchanged)}개는 그대로)' if imported.unchanged else ''}.",
-          "success")
+    if imported.unchanged:
+        flash(_("%(n)s개 문서를 초안으로 가져왔습니다(같은 내용 %(same)s개는 그대로).",
+                n=len(imported.documents), same=len(imported.unchanged)), "success")
+    else:
+        flash(_("%(n)s개 문서를 초안으로 가져왔습니다.", n=len(imported.documents)), "success")
     return redirect(url_for(".package", name=imported.package.name))
 
 
@@ -282,7 +284,7 @@ def import_package():
 def move(kind: str, key: str):
     studio.move_document(db_session(), current_user.row, _roles(), kind, key,
                          request.form.get("package", "").strip(), actor=_actor())
-    flash("패키지를 바꿨습니다.", "success")
+    flash(_("패키지를 바꿨습니다."), "success")
     return redirect(url_for(".history", kind=kind, key=key))
 
 

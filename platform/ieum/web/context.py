@@ -8,6 +8,7 @@ from flask import current_app, g, request
 from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor
+from ieum.access.officials import PublicRoles, public_roles
 from ieum.definitions import Registry
 from ieum.services.database import Database
 
@@ -51,3 +52,16 @@ def today() -> dt.date:
     """The service date; tests may pin it with the ``IEUM_TODAY`` config value."""
     pinned = current_app.config.get("IEUM_TODAY")
     return dt.date.fromisoformat(pinned) if pinned else dt.date.today()
+
+
+def signed_in_public_roles() -> PublicRoles | None:
+    """The signed-in user's public roles today, read once per request (the navbar asks
+    for the 지역 업무 and 콘텐츠 스튜디오 links on every page); ``None`` when nobody is
+    signed in."""
+    from flask_login import current_user  # noqa: PLC0415 - only with a request
+
+    if not current_user.is_authenticated:
+        return None
+    if "ieum_public_roles" not in g:
+        g.ieum_public_roles = public_roles(db_session(), current_user.row, today())
+    return g.ieum_public_roles

@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, current_app, redirect, request, url_for
 from flask_babel import Babel, Domain, get_locale
 
 from ieum import i18n
-from ieum.korean import josa, particle
+from ieum.korean import particle
 from ieum.web.auth import _safe_next
 from ieum.web.js_texts import texts_for_scripts
 
@@ -42,11 +42,6 @@ def chosen_language() -> str:
     return lang if lang in i18n.LANGUAGES else i18n.DEFAULT
 
 
-def _josa(word: object, which: str) -> str:
-    """A word and its particle in Korean; the word alone in a language without particles."""
-    return josa(word, which) if i18n.current_language() == "ko" else str(word)
-
-
 def _particle(word: object, which: str) -> str:
     return particle(str(word), which) if i18n.current_language() == "ko" else ""
 
@@ -65,8 +60,9 @@ def choose():
 
 
 def init_app(app: Flask, content_roots: list[str]) -> None:
-    app.extensions["ieum.locale_dirs"] = i18n.locale_dirs(
-        content_roots, plugins=app.config["IEUM_PLUGINS"])
+    # packages' catalogues load like their screens do (ieum.translations), whether or not
+    # their content is loaded (IEUM_PLUGINS is about content)
+    app.extensions["ieum.locale_dirs"] = i18n.locale_dirs(content_roots)
     _Babel(app, default_locale=i18n.DEFAULT, default_timezone="Asia/Seoul",
            locale_selector=chosen_language)
     app.register_blueprint(bp)
@@ -74,5 +70,5 @@ def init_app(app: Flask, content_roots: list[str]) -> None:
     app.add_template_global(i18n.current_language, "current_language")
     app.add_template_global(i18n.LANGUAGES, "languages")
     app.add_template_global(texts_for_scripts, "texts_for_scripts")
-    app.jinja_env.filters["josa"] = _josa
+    app.jinja_env.filters["josa"] = i18n.josa
     app.jinja_env.filters["particle"] = _particle

@@ -12,6 +12,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from ieum.definitions import reuse_matrix
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services.admin import facilities as facility_service
 from ieum.services.admin.facilities import NewAccount
@@ -21,7 +23,7 @@ bp = Blueprint("platform_admin", __name__, url_prefix="/admin")
 
 CAPACITY_MAX = 1_000_000  # far above any facility; keeps the value inside an INTEGER column
 ADMIN_MODES = ("none", "existing", "new")
-TARGET_GROUP_TITLES = {"child": "아동", "elderly": "노인", "disabled": "장애인"}
+TARGET_GROUP_TITLES = {"child": _l("아동"), "elderly": _l("노인"), "disabled": _l("장애인")}
 FORM_ERRORS = (400, 404, 409)  # refusals shown on the form rather than as an error page
 
 
@@ -30,7 +32,7 @@ def platform_admins_only():  # noqa: ANN201 - a redirect response or None
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     if not current_user.row.is_platform_admin:
-        raise ServiceError("플랫폼 관리자만 사용할 수 있는 메뉴입니다.", status=403)
+        raise ServiceError(_("플랫폼 관리자만 사용할 수 있는 메뉴입니다."), status=403)
     return None
 
 
@@ -46,9 +48,10 @@ def _capacity(value: str | None) -> int | None:
     try:
         capacity = int(text)
     except ValueError:
-        raise ServiceError("정원은 숫자로 입력하세요.", field="capacity") from None
+        raise ServiceError(_("정원은 숫자로 입력하세요."), field="capacity") from None
     if capacity > CAPACITY_MAX:
-        raise ServiceError(f"정원은 {CAPACITY_MAX:,}명 이하여야 합니다.", field="capacity")
+        raise ServiceError(_("정원은 %(max)s명 이하여야 합니다.", max=f"{CAPACITY_MAX:,}"),
+                           field="capacity")
     return capacity
 
 
@@ -83,18 +86,18 @@ def create():
     mode = form.get("admin_mode", "none")
     try:
         if mode not in ADMIN_MODES:
-            raise ServiceError("기관관리자 지정 방법을 선택하세요.", field="admin_mode")
+            raise ServiceError(_("기관관리자 지정 방법을 선택하세요."), field="admin_mode")
         new_admin = None
         if mode == "new":
             password = form.get("admin_password", "")
             if password != form.get("admin_password_confirm", ""):
-                raise ServiceError("비밀번호 확인이 일치하지 않습니다.",
+                raise ServiceError(_("비밀번호 확인이 일치하지 않습니다."),
                                    field="admin_password_confirm")
             new_admin = NewAccount(login=form.get("admin_new_login", ""),
                                    name=form.get("admin_name", ""), password=password)
         admin_login = form.get("admin_login", "").strip() if mode == "existing" else None
         if mode == "existing" and not admin_login:
-            raise ServiceError("기관관리자로 지정할 사용자의 아이디를 입력하세요.",
+            raise ServiceError(_("기관관리자로 지정할 사용자의 아이디를 입력하세요."),
                                field="admin_login")
         facility, admin = facility_service.add_facility(
             db_session(), registry(), code=form.get("code", "").strip(),
@@ -108,9 +111,9 @@ def create():
         if refused.field == "admin_login" and mode == "new":
             refused.field = "admin_new_login"
         return _facilities_page(status=400, error=refused)
-    message = f"기관 ‘{facility.name}’({facility.code})을 등록했습니다."
+    message = _("기관 ‘%(name)s’(%(code)s)을 등록했습니다.", name=facility.name, code=facility.code)
     if admin is not None:
-        message += f" 기관관리자: {admin.name}({admin.login})"
+        message += " " + _("기관관리자: %(name)s(%(login)s)", name=admin.name, login=admin.login)
     flash(message, "success")
     return redirect(url_for(".facility", code=facility.code))
 
@@ -151,9 +154,9 @@ def update(code: str):
             raise
         return _facility_page(code, status=refused.status, error=refused)
     if changes:
-        flash("기관 정보를 저장했습니다.", "success")
+        flash(_("기관 정보를 저장했습니다."), "success")
     else:
-        flash("바뀐 내용이 없습니다.", "info")
+        flash(_("바뀐 내용이 없습니다."), "info")
     return redirect(url_for(".facility", code=code))
 
 

@@ -97,7 +97,8 @@ def _page(scope: records.FormScope, **context):  # noqa: ANN003, ANN202
 def index(facility_code: str, unit_id: str, form_id: str):
     scope = form_scope(facility_code, unit_id, form_id)
     query = records.parse_list_query(scope.tree, request.args)
-    page = records.list_records(db_session(), scope, query, count_cap=records.COUNT_CAP)
+    page = records.list_records(db_session(), scope, query, count_cap=records.COUNT_CAP,
+                                rows=True)
     return render_template("records/list.html", **_page(
         scope, page=page, query=query, subject_labels=_subject_labels(scope, page.items)))
 

@@ -7,13 +7,21 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ieum.access.officials import PublicRoles, public_roles
+from ieum.access.officials import PublicRoles
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services import reports as reports_service
 from ieum.services.reports import review
 from ieum.services.reports.periods import STATUS_TITLES
 from ieum.services.workflows import Runtime
-from ieum.web.context import actor_for, db_session, functions, registry, today
+from ieum.web.context import (
+    actor_for,
+    db_session,
+    functions,
+    registry,
+    signed_in_public_roles,
+    today,
+)
 
 bp = Blueprint("region", __name__, url_prefix="/region")
 
@@ -21,9 +29,8 @@ bp = Blueprint("region", __name__, url_prefix="/region")
 @bp.app_template_global("region_official")
 def region_official() -> bool:
     """Whether the signed-in user is a 시·군·구 official today (the navbar's 지역 업무 link)."""
-    if not current_user.is_authenticated:
-        return False
-    return public_roles(db_session(), current_user.row, today()).has(review.ROLE)
+    roles = signed_in_public_roles()
+    return roles is not None and roles.has(review.ROLE)
 
 
 def _roles() -> PublicRoles:
@@ -85,7 +92,7 @@ def decide(report_id: int):
     if data["decision"] == "return" and request.form.get("confirmed") != "1":
         item = review.get_region_report(session, roles, report_id)
         if not (data["reason"] or "").strip():
-            flash("반려 사유를 적어 주세요.", "danger")
+            flash(_("반려 사유를 적어 주세요."), "danger")
             return redirect(url_for(".report", report_id=report_id))
         return render_template("region/confirm_return.html", **_page(
             roles, report=item, kind=reports_service.kind_of(registry(), item),
@@ -99,8 +106,8 @@ def decide(report_id: int):
         session.rollback()
         flash(error.message, "danger" if error.status == 400 else "warning")
         return redirect(url_for(".report", report_id=report_id))
-    flash("보고서를 접수했습니다." if data["decision"] == "approve"
-          else "보고서를 반려했습니다.", "success")
+    flash(_("보고서를 접수했습니다.") if data["decision"] == "approve"
+          else _("보고서를 반려했습니다."), "success")
     return redirect(url_for(".report", report_id=report_id))
 
 

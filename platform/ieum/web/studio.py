@@ -30,6 +30,7 @@ from ieum.catalog.definition import (
     check_expression_text,
     variable_list,
 )
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError, jobs
 from ieum.services import catalog as programs
 from ieum.services.catalog import applications, simulation
@@ -116,9 +117,10 @@ def _save(code: str | None):  # noqa: ANN202
         errors = getattr(refused, "errors", None) or {"": [refused.message]}
         return _editor(form, program=program, version=version, errors=errors,
                        status=refused.status)
-    message = "새 버전을 만들어 저장했습니다." if saved.created and saved.version.number > 1 \
-        else "저장했습니다."
-    flash(f"{message} 유사사례 확인 결과를 검토하세요.", "success")
+    if saved.created and saved.version.number > 1:
+        flash(_("새 버전을 만들어 저장했습니다. 유사사례 확인 결과를 검토하세요."), "success")
+    else:
+        flash(_("저장했습니다. 유사사례 확인 결과를 검토하세요."), "success")
     return redirect(url_for(".program", code=saved.program.code, saved=1))
 
 
@@ -146,7 +148,7 @@ def check():
     """Live check of one expression as the designer types (JSON)."""
     kind = request.args.get("kind", "")
     if kind not in EXPRESSION_KINDS:
-        return jsonify({"error": "kind는 criteria, benefit, threshold 중 하나입니다."}), 400
+        return jsonify({"error": _("kind는 criteria, benefit, threshold 중 하나입니다.")}), 400
     text = request.args.get("text", "")[:4000]
     names = [name.strip() for name in request.args.get("parameters", "").split(",")
              if name.strip()][:50]
@@ -165,7 +167,7 @@ def upload():
     file = request.files.get("file")
     try:
         if file is None or not file.filename:
-            raise programs.DefinitionInvalid([("", "올릴 YAML 파일을 고르세요.")])
+            raise programs.DefinitionInvalid([("", _("올릴 YAML 파일을 고르세요."))])
         saved = programs.upload_definition(session, current_user.row, _roles(),
                                            file.read(programs.MAX_YAML_BYTES + 1),
                                            actor=_actor())
@@ -175,7 +177,7 @@ def upload():
             raise
         errors = getattr(refused, "errors", None) or {"": [refused.message]}
         return _page("studio/upload.html", refused.status, errors=errors)
-    flash("올린 정의를 저장했습니다. 유사사례 확인 결과를 검토하세요.", "success")
+    flash(_("올린 정의를 저장했습니다. 유사사례 확인 결과를 검토하세요."), "success")
     return redirect(url_for(".program", code=saved.program.code, saved=1))
 
 
@@ -221,7 +223,7 @@ def preview(code: str):
 def submit(code: str):
     programs.submit(db_session(), current_user.row, _roles(), code, actor=_actor(),
                     expected_version=request.form.get("row_version", type=int))
-    flash("검토를 요청했습니다. 검토자가 승인하면 게시됩니다.", "success")
+    flash(_("검토를 요청했습니다. 검토자가 승인하면 게시됩니다."), "success")
     return redirect(url_for(".program", code=code))
 
 
@@ -230,12 +232,12 @@ def approve(version_id: int):
     session = db_session()
     version = programs.approve(session, current_user.row, _roles(), version_id,
                                actor=_actor())
-    flash("승인했습니다. 모든 기관의 복지사업 신청 메뉴에 바로 나타납니다.", "success")
+    flash(_("승인했습니다. 모든 기관의 복지사업 신청 메뉴에 바로 나타납니다."), "success")
     try:  # the prediction the monitoring compares with
         studio_compare.record(session, version)
     except ServiceError as refused:
         session.rollback()
-        flash(f"예측을 저장하지 못했습니다: {refused.message}", "warning")
+        flash(_("예측을 저장하지 못했습니다: %(reason)s", reason=refused.message), "warning")
     return redirect(url_for(".program", code=version.program.code))
 
 
@@ -252,7 +254,7 @@ def return_version(version_id: int):
         flash(refused.message, "danger")
         version = programs.get_version(session, version_id)
         return redirect(url_for(".program", code=version.program.code))
-    flash("사유와 함께 반려했습니다. 설계자가 고친 뒤 다시 검토를 요청합니다.", "warning")
+    flash(_("사유와 함께 반려했습니다. 설계자가 고친 뒤 다시 검토를 요청합니다."), "warning")
     return redirect(url_for(".program", code=version.program.code))
 
 
@@ -275,7 +277,7 @@ def retire(code: str):
             errors = {refused.field or "": [refused.message]}
             status = 400
         else:
-            flash("폐지했습니다. 새 신청은 받지 않으며, 기존 신청과 기록은 그대로 남습니다.",
+            flash(_("폐지했습니다. 새 신청은 받지 않으며, 기존 신청과 기록은 그대로 남습니다."),
                   "success")
             return redirect(url_for(".program", code=code))
     return _page("studio/retire.html", status, program=item, impact=impact, errors=errors,
@@ -297,9 +299,9 @@ def simulate(code: str):
                       owner=current_user.row, actor=_actor(), workspace="studio",
                       title=f"모의계산: {item.name} (v{version.number}, {households:,}가구)")
     if job.status == "done":
-        flash("모의계산을 마쳤습니다.", "success")
+        flash(_("모의계산을 마쳤습니다."), "success")
     elif job.status == "failed":
-        raise ServiceError(job.error or "모의계산을 할 수 없습니다.",
+        raise ServiceError(job.error or _("모의계산을 할 수 없습니다."),
                            status=(job.result or {}).get("status", 400))
     return jobs_web.after_submit(job)
 

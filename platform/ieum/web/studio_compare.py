@@ -30,6 +30,7 @@ from ieum.catalog.compare import (
     SUPPRESSED_TEXT,
     format_cell,
 )
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services import catalog as programs
 from ieum.services.catalog import compare as comparing
@@ -71,7 +72,7 @@ def _version(program, value: str | None):  # noqa: ANN001, ANN202
     for version in program.versions:
         if version.number == number:
             return version
-    raise ServiceError(f"버전을 찾을 수 없습니다: {value}", status=400)
+    raise ServiceError(_("버전을 찾을 수 없습니다: %(version)s", version=value), status=400)
 
 
 @bp.post("/p/<code>/compare")
@@ -85,7 +86,7 @@ def compare(code: str):
     row = comparing.compare_versions(session, current_user.row, _roles(), a, b,
                                      actor=_actor(), households=_households(),
                                      folder=current_app.instance_path, min_group=min_group())
-    flash("두 버전을 비교했습니다.", "success")
+    flash(_("두 버전을 비교했습니다."), "success")
     return redirect(url_for(".comparison", comparison_id=row.id))
 
 
@@ -155,9 +156,9 @@ def prediction(code: str):
     program = programs.get_program(session, code)
     version = next((v for v in program.versions if v.status == "published"), None)
     if version is None:
-        raise ServiceError("게시된 버전이 없는 사업입니다.", status=404)
+        raise ServiceError(_("게시된 버전이 없는 사업입니다."), status=404)
     record(session, version)
-    flash("예측을 계산해 저장했습니다.", "success")
+    flash(_("예측을 계산해 저장했습니다."), "success")
     return redirect(url_for(".outcomes", code=code))
 
 

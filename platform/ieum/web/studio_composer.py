@@ -21,6 +21,7 @@ from flask_login import current_user
 from ieum.access.grants import ACTION_TITLES
 from ieum.definitions import extensions
 from ieum.definitions.model import SCOPES
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services import studio as studio_service
 from ieum.services.studio import access
@@ -57,7 +58,7 @@ def _key(key: str) -> str:
 def _body() -> Any:
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or "body" not in data:
-        raise ServiceError('요청 본문은 {"body": ...} 형식의 JSON이어야 합니다.', status=400)
+        raise ServiceError(_('요청 본문은 {"body": ...} 형식의 JSON이어야 합니다.'), status=400)
     return data["body"]
 
 
@@ -107,7 +108,8 @@ def _unit_palette(drafted: dict[str, Any]) -> list[dict[str, Any]]:
         if key in registry().unit_functions:
             continue
         model = units.to_model(body)
-        new.append({"id": key, "title": f"{model.title or key} (초안)", "layer": model.layer,
+        new.append({"id": key, "title": _("%(title)s (초안)", title=model.title or key),
+                    "layer": model.layer,
                     "description": model.description or "", "draft": True,
                     "actions": [a for a in model.actions or () if isinstance(a, str)],
                     "parameters": [{"name": p.name, "type": p.type, "title": p.title or p.name,
@@ -165,7 +167,8 @@ def profile_copy(key: str):  # noqa: ANN201 - JSON
     if not isinstance(source, dict):
         source = _profile_bodies(drafts).get(str(data.get("source")))
     if source is None:
-        raise ServiceError(f"프로필 '{data.get('source')}'을(를) 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("프로필 '%(key)s'을(를) 찾을 수 없습니다.", key=data.get("source")),
+                           status=404)
     title = str(data.get("title") or "").strip() or f"{source.get('title', '')} (복사본)"
     body = profiles.copy_body(source, _key(key), title, as_extends=data.get("mode") == "extends")
     found = profiles.check(body, registry(), profiles=_profile_bodies(drafts),

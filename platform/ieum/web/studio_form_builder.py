@@ -27,6 +27,7 @@ from werkzeug.datastructures import CombinedMultiDict
 from ieum.definitions.forms import ID_PATTERN
 from ieum.forms import wtf
 from ieum.forms.fields import field_tree
+from ieum.i18n import gettext as _
 from ieum.services.studio import STATUS_TITLES, access
 from ieum.studio import forms as builder
 from ieum.web.context import db_session, registry, today
@@ -57,7 +58,7 @@ def _json_body() -> dict[str, Any]:
         abort(413)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        abort(400, description="JSON 객체를 보내세요.")
+        abort(400, description=_("JSON 객체를 보내세요."))
     return body
 
 
@@ -81,17 +82,17 @@ def model():
     _require(*HELPER_ROLES)
     body = _json_body().get("body")
     if not isinstance(body, dict):
-        return jsonify({"error": "양식은 JSON 객체여야 합니다."}), 400
+        return jsonify({"error": _("양식은 JSON 객체여야 합니다.")}), 400
     return jsonify({"model": builder.to_model(body)})
 
 
 def _schema_of(model: Any) -> dict[str, Any]:
     if not isinstance(model, dict) or not isinstance(model.get("fields", []), list):
-        abort(400, description="빌더 모델이 올바르지 않습니다.")
+        abort(400, description=_("빌더 모델이 올바르지 않습니다."))
     try:
         return builder.to_schema(model)
     except (KeyError, TypeError, AttributeError, ValueError):
-        abort(400, description="빌더 모델이 올바르지 않습니다.")
+        abort(400, description=_("빌더 모델이 올바르지 않습니다."))
 
 
 @bp.post("/content/form-builder/render")
@@ -105,7 +106,7 @@ def render():
         try:
             payload = json.loads(request.form.get("__model", ""))
         except ValueError:
-            abort(400, description="빌더 모델이 올바르지 않습니다.")
+            abort(400, description=_("빌더 모델이 올바르지 않습니다."))
         model, key = payload, request.form.get("__key", "")
     else:
         payload = _json_body()
@@ -146,7 +147,7 @@ def expression():
     text = payload.get("text", "")
     names = payload.get("names") or []
     if not isinstance(text, str) or not isinstance(names, list):
-        return jsonify({"error": "text와 names를 보내세요."}), 400
+        return jsonify({"error": _("text와 names를 보내세요.")}), 400
     names = [name for name in names if isinstance(name, str)][:500]
     problems = builder.check_expression_text(text[:4000], [*names, *builder.CONTEXT_NAMES])
     return jsonify({"ok": not problems, "problems": problems})

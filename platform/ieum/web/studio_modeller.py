@@ -15,6 +15,7 @@ import re
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask_login import current_user
 
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services import studio as studio_service
 from ieum.services.studio import access
@@ -38,8 +39,8 @@ def authors_and_reviewers_only():  # noqa: ANN201 - a redirect response or None
 
 def _key(key: str) -> str:
     if not KEY.match(key):
-        raise ServiceError("업무 절차 ID는 영문자로 시작하는 영문자·숫자·밑줄(최대 64자)이어야 "
-                           "합니다.", status=404)
+        raise ServiceError(_("업무 절차 ID는 영문자로 시작하는 영문자·숫자·밑줄(최대 64자)이어야 "
+                             "합니다."), status=404)
     return key
 
 
@@ -83,7 +84,8 @@ def _draft_forms(content) -> list[dict[str, str]]:  # noqa: ANN001 - a Registry
         body = studio_service.load_document(db_session(), content, "form", row.key,
                                             with_problems=False).body
         title = body.get("title", row.key) if isinstance(body, dict) else row.key
-        choices.append({"filename": f"{row.key}.json", "id": row.key, "title": f"{title} (초안)"})
+        choices.append({"filename": f"{row.key}.json", "id": row.key,
+                        "title": _("%(title)s (초안)", title=title)})
     return choices
 
 
@@ -93,7 +95,7 @@ def check(key: str):  # noqa: ANN201
     _key(key)
     body = (request.get_json(silent=True) or {}).get("body")
     if not isinstance(body, str):
-        raise ServiceError("검사할 BPMN 문서(body)가 없습니다.", status=400)
+        raise ServiceError(_("검사할 BPMN 문서(body)가 없습니다."), status=400)
     found = processes.check(body, registry(), functions=functions(), key=key,
                             draft_forms=[form["filename"] for form in _draft_forms(registry())])
     return jsonify({"problems": [{"pointer": p.pointer, "message": p.message} for p in found]})
@@ -106,7 +108,7 @@ def diagram(key: str):  # noqa: ANN201
     _key(key)
     body = (request.get_json(silent=True) or {}).get("body")
     if not isinstance(body, str):
-        raise ServiceError("BPMN 문서(body)가 없습니다.", status=400)
+        raise ServiceError(_("BPMN 문서(body)가 없습니다."), status=400)
     try:
         processes.parse(body)
     except processes.BpmnSyntaxError as error:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Flask
+from flask import Flask, request
 from wtforms import Form
 
 from ieum.access.grants import role_title
@@ -71,6 +72,18 @@ def field_value(item: Field, value: Any) -> str:
     return display(item, value)
 
 
+#: The characters werkzeug's ``url_for`` leaves unescaped in a query string.
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def with_args(**changes: Any) -> str:
+    """``?`` and this request's query string with ``changes`` (a list's sort and page links):
+    what ``url_for(endpoint, **dict(request.args, **changes))`` appends, without building
+    the route again for every link."""
+    items = [(k, v) for k, v in dict(request.args, **changes).items() if v is not None]
+    return "?" + urlencode(items, safe=_QUERY_SAFE)
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(lambda status: STATUS_TITLES.get(status, status), "status_title")
     app.add_template_filter(field_value, "field_value")
@@ -79,6 +92,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(lambda word, which: particle(str(word), which), "particle")
     app.add_template_filter(field_title, "field_title")
     app.add_template_global(error_roots, "error_roots")
+    app.add_template_global(with_args, "with_args")
     app.add_template_global(visibility_conditions, "visibility")
     app.add_template_global(blank_row, "blank_row")
     app.add_template_global(STATUS_TITLES, "status_titles")

@@ -29,6 +29,7 @@ from ieum.config import KST
 from ieum.definitions import Registry
 from ieum.definitions.model import FacilityProfile as Profile
 from ieum.forms.engine import process as run_form
+from ieum.i18n import gettext as _
 from ieum.korean import josa
 from ieum.services import ServiceError
 from ieum.services.records.form_versions import remember
@@ -157,9 +158,9 @@ def line_states(session: Session, registry: Registry, workspace: Workspace,
 
 def _profile(registry: Registry, workspace: Workspace) -> Profile:
     if workspace.facility is None:
-        raise ServiceError("기관을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("기관을 찾을 수 없습니다."), status=404)
     if not workspace.permissions.administers:
-        raise ServiceError("기관관리자만 결재선을 관리할 수 있습니다.", status=403)
+        raise ServiceError(_("기관관리자만 결재선을 관리할 수 있습니다."), status=403)
     return registry.profiles[workspace.facility.profile_code]
 
 
@@ -182,28 +183,30 @@ def set_line(session: Session, registry: Registry, workspace: Workspace, unit_id
     """
     profile = _profile(registry, workspace)
     if unit_id not in units_with_lines(registry, profile):
-        raise ServiceError("결재선을 정할 수 있는 업무가 아닙니다.", status=404)
+        raise ServiceError(_("결재선을 정할 수 있는 업무가 아닙니다."), status=404)
     line = tuple(r.strip() for r in roles if r and r.strip())
     if not line:
-        raise ServiceError("결재자를 한 명 이상 정하세요.", field="roles")
+        raise ServiceError(_("결재자를 한 명 이상 정하세요."), field="roles")
     if len(line) > MAX_STEPS:
-        raise ServiceError(f"결재 단계는 {MAX_STEPS}개까지 정할 수 있습니다.", field="roles")
+        raise ServiceError(_("결재 단계는 %(n)s개까지 정할 수 있습니다.", n=MAX_STEPS),
+                           field="roles")
     for role_id in line:
         if role_id not in profile.roles:
-            raise ServiceError(f"이 기관에 없는 역할입니다: {role_id[:40]}", field="roles")
+            raise ServiceError(_("이 기관에 없는 역할입니다: %(role)s", role=role_id[:40]),
+                               field="roles")
     twice = sorted({r for r in line if line.count(r) > 1})
     if twice:
-        raise ServiceError(josa(f"‘{_role_title(profile, twice[0])}’", "이")
-                           + " 결재선에 두 번 있습니다.",
+        raise ServiceError(_("%(role)s 결재선에 두 번 있습니다.",
+                             role=josa(f"‘{_role_title(profile, twice[0])}’", "이")),
                            field="roles")
     allowed = approver_roles(registry, profile, unit_id)
     for role_id in line:
         if role_id not in allowed:
-            raise ServiceError(f"‘{_role_title(profile, role_id)}’ 역할은 이 업무의 결재 권한이 "
-                               "없습니다.", field="roles")
+            raise ServiceError(_("‘%(role)s’ 역할은 이 업무의 결재 권한이 없습니다.",
+                                 role=_role_title(profile, role_id)), field="roles")
     text = (reason or "").strip()
     if len(text) > 200:
-        raise ServiceError("변경 사유는 200자 이하로 입력하세요.", field="reason")
+        raise ServiceError(_("변경 사유는 200자 이하로 입력하세요."), field="reason")
     facility = workspace.facility
     row = _settings(session, facility, unit_id)
     before = current_line(session, registry, facility, unit_id)
@@ -217,7 +220,7 @@ def set_line(session: Session, registry: Registry, workspace: Workspace, unit_id
         outcome = run_form(form, {"roles": ",".join(line), **({"reason": text} if text else {})},
                            today=today)
         if not outcome.ok:  # the checks above cover the form; this guards a changed form
-            raise ServiceError("결재선을 저장할 수 없습니다: " + "; ".join(
+            raise ServiceError(_("결재선을 저장할 수 없습니다: ") + "; ".join(
                 message for messages in outcome.errors.values() for message in messages),
                 field="roles")
         remember(session, form)
@@ -269,7 +272,8 @@ def approval_steps(view: ProgressView) -> list[Step]:
         row = decisions[index] if index < len(decisions) else None
         role = row.role or role if row is not None else role
         found = profile.roles.get(role) if profile is not None and role else None
-        title = f"{found.title if found else role} 결재".strip() if role else "결재"
+        title = (_("%(role)s 결재", role=found.title if found else role).strip() if role
+                 else _("결재"))
         state, day = "todo", None
         if row is not None and row.state == "ready":
             state = "current"
@@ -277,7 +281,7 @@ def approval_steps(view: ProgressView) -> list[Step]:
             state, day = "done", row.completed_at.astimezone(KST).date()
             record = session.get(Record, row.record_id) if row.record_id else None
             if record is not None and record.data.get("decision") == "return":
-                title += " (반려)"
+                title += _(" (반려)")
         steps.append(Step(f"approval_{index + 1}", title, state, day))
     return steps
 

@@ -8,12 +8,14 @@ go through an approval list it in their manifest (``feeds: [approval_lock]``).
 
 from __future__ import annotations
 
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services.records.feeds import RecordEvent
 from ieum_library.administration.submission import approved, instance_of
 
-RUNNING = "결재가 진행 중인 문서는 고치거나 지울 수 없습니다 (결재 #{id}). 반려된 뒤에 고치세요."
-APPROVED = "결재가 끝난 문서는 고치거나 지울 수 없습니다 (결재 #{id})."
+RUNNING = _l("결재가 진행 중인 문서는 고치거나 지울 수 없습니다 (결재 #{id}). "
+             "반려된 뒤에 고치세요.")
+APPROVED = _l("결재가 끝난 문서는 고치거나 지울 수 없습니다 (결재 #{id}).")
 
 
 def _refuse_when_under_approval(event: RecordEvent) -> None:
@@ -23,9 +25,9 @@ def _refuse_when_under_approval(event: RecordEvent) -> None:
     if instance is None:
         return
     if instance.status in ("running", "error"):
-        raise ServiceError(RUNNING.format(id=instance.id), status=409)
+        raise ServiceError(str(RUNNING).format(id=instance.id), status=409)
     if approved(event.session, instance):
-        raise ServiceError(APPROVED.format(id=instance.id), status=409)
+        raise ServiceError(str(APPROVED).format(id=instance.id), status=409)
 
 
 before_save = _refuse_when_under_approval

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.records import open_form, scoped_query
@@ -27,7 +29,7 @@ from ieum.services.workspace import Workspace
 from ieum.store.models import Record, utcnow
 
 UNIT, DONATION_FORM, DONOR_FORM = "donations", "donation", "donor"
-CONFLICT = "다른 사용자가 먼저 영수증을 발급했습니다. 화면을 새로 고치세요."
+CONFLICT = _l("다른 사용자가 먼저 영수증을 발급했습니다. 화면을 새로 고치세요.")
 
 
 @dataclass
@@ -59,7 +61,8 @@ def parse_year(value: object, today: dt.date) -> int:
     if not text:
         return today.year
     if not re.fullmatch(r"(19|20)[0-9]{2}", text):
-        raise ServiceError(f"연도는 네 자리 숫자로 입력하세요 (예: {today.year}).", field="year")
+        raise ServiceError(_("연도는 네 자리 숫자로 입력하세요 (예: %(year)s).", year=today.year),
+                           field="year")
     return int(text)
 
 
@@ -108,7 +111,7 @@ def issue(session: Session, registry: Registry, workspace: Workspace, year: int,
     donations, _donors = _scopes(registry, workspace, today, actor)
     donations.require("update")
     if year > today.year:
-        raise ServiceError("올해 이후 연도의 영수증은 발급할 수 없습니다.", field="year")
+        raise ServiceError(_("올해 이후 연도의 영수증은 발급할 수 없습니다."), field="year")
     found = receipts(session, registry, workspace, year, today=today, actor=actor)
     used = max((_serial(r.number) for r in found), default=0)
     issued = []
@@ -137,12 +140,12 @@ def find(session: Session, registry: Registry, workspace: Workspace, number: str
     """One issued receipt by its number (404 when there is none)."""
     match = re.fullmatch(r"((?:19|20)[0-9]{2})-[0-9]{4,6}", number or "")
     if match is None:
-        raise ServiceError("영수증을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("영수증을 찾을 수 없습니다."), status=404)
     for receipt in receipts(session, registry, workspace, int(match.group(1)), today=today,
                             actor=actor):
         if receipt.number == number:
             return receipt
-    raise ServiceError("영수증을 찾을 수 없습니다.", status=404)
+    raise ServiceError(_("영수증을 찾을 수 없습니다."), status=404)
 
 
 @transaction

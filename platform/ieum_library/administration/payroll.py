@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.records import get_record, insert_record, open_form
@@ -39,7 +41,7 @@ PERSONNEL_ITEMS = (
     ("expense.office.severance", "퇴직적립금", "severance_reserve"),
     ("expense.office.social_insurance", "사회보험부담금(기관부담분)", "employer_insurance"),
 )
-CONFLICT = "다른 사용자가 먼저 이 급여대장을 확정하거나 고쳤습니다. 화면을 새로 고치세요."
+CONFLICT = _l("다른 사용자가 먼저 이 급여대장을 확정하거나 고쳤습니다. 화면을 새로 고치세요.")
 
 
 def personnel_items(register: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -89,17 +91,18 @@ def confirm_payroll(session: Session, registry: Registry, workspace: Workspace,
         if existing is not None:
             return Confirmation(register, existing, created=False)
     if register.status != "final":
-        raise ServiceError("임시저장된 급여대장은 확정할 수 없습니다. 먼저 저장하세요.", status=409)
+        raise ServiceError(_("임시저장된 급여대장은 확정할 수 없습니다. 먼저 저장하세요."),
+                           status=409)
     items = personnel_items(register.data)
     if not items:
-        raise ServiceError("지급액이 없는 급여대장은 확정할 수 없습니다.", status=409)
+        raise ServiceError(_("지급액이 없는 급여대장은 확정할 수 없습니다."), status=409)
     try:
         target = open_form(registry, workspace, RESOLUTION_UNIT, RESOLUTION_FORM, today, actor)
     except ServiceError as missing:
         if missing.status != 404:
             raise
-        raise ServiceError("이 기관의 메뉴에 수입·지출 결의서가 없어 인건비 결의서를 만들 수 "
-                           "없습니다.", status=409) from None
+        raise ServiceError(_("이 기관의 메뉴에 수입·지출 결의서가 없어 인건비 결의서를 만들 수 "
+                             "없습니다."), status=409) from None
     target.require("create")
     month = str(register.data.get("pay_month") or "")
     resolution = insert_record(session, target, {

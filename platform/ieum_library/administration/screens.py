@@ -17,6 +17,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ieum.definitions.model import FormDef, UnitFunction
+from ieum.i18n import content_text
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.services.workspace import Workspace, open_workspace
@@ -31,7 +34,7 @@ from ieum_library.administration import submission
 bp = Blueprint("library", __name__, url_prefix="/f/<facility_code>",
                template_folder="templates")
 #: Links of the 기관 관리 menu (``ieum.screens``: the kernel's layout shows them to admins).
-bp.admin_menu = (("결재선 관리", "approval_lines"),)
+bp.admin_menu = ((_l("결재선 관리"), "approval_lines"),)
 
 
 def _workspace(facility_code: str) -> Workspace:
@@ -49,24 +52,24 @@ def record_actions(unit: UnitFunction, form: FormDef, record: Record,
         resolution_id = record.data.get("resolution_id")
         if record.data.get("confirmed") and resolution_id:
             return [RecordAction(
-                label=f"결의서 #{resolution_id}", testid="payroll-confirm",
-                note="확정된 급여대장입니다. 인건비 지출결의서:",
+                label=_("결의서 #%(id)s", id=resolution_id), testid="payroll-confirm",
+                note=_("확정된 급여대장입니다. 인건비 지출결의서:"),
                 url=url_for("records.detail", facility_code=code,
                             unit_id=payroll_service.RESOLUTION_UNIT,
                             form_id=payroll_service.RESOLUTION_FORM, record_id=resolution_id))]
         return [RecordAction(
-            label="확정하고 인건비 결의서 만들기", method="post", testid="payroll-confirm",
-            note="급여대장을 확정하면 급여·제수당·퇴직적립금·사회보험부담금을 합산한 인건비 "
-                 "지출결의서(임시저장)가 만들어집니다.",
-            confirm="급여대장을 확정하면 이 달의 급여대장은 더 이상 고칠 수 없고, 합산한 "
-                    "인건비 지출결의서(임시저장)가 만들어집니다.",
+            label=_("확정하고 인건비 결의서 만들기"), method="post", testid="payroll-confirm",
+            note=_("급여대장을 확정하면 급여·제수당·퇴직적립금·사회보험부담금을 합산한 인건비 "
+                   "지출결의서(임시저장)가 만들어집니다."),
+            confirm=_("급여대장을 확정하면 이 달의 급여대장은 더 이상 고칠 수 없고, 합산한 "
+                      "인건비 지출결의서(임시저장)가 만들어집니다."),
             url=url_for("library.confirm_payroll", facility_code=code, record_id=record.id))]
     approval = _approval_actions(unit, form, record, workspace)
     if approval:
         return approval
     if unit.id == receipt_service.UNIT and form.id in (receipt_service.DONATION_FORM,
                                                        receipt_service.DONOR_FORM):
-        return [RecordAction(label="기부금 영수증 발급·출력 →", testid="receipts-link",
+        return [RecordAction(label=_("기부금 영수증 발급·출력 →"), testid="receipts-link",
                              url=url_for("library.receipts", facility_code=code))]
     return []
 
@@ -81,27 +84,28 @@ def _approval_actions(unit: UnitFunction, form: FormDef, record: Record,
     running = submission.instance_of(session, record)
     if running is not None and running.status in ("running", "error", "completed") \
             and not submission.may_submit(session, content, unit, record, workspace):
-        state = "결재 중인" if running.status != "completed" else "결재가 끝난"
+        note = (_("결재 중인 문서입니다.") if running.status != "completed"
+                else _("결재가 끝난 문서입니다."))
         return [RecordAction(
-            label=f"결재 #{running.id} 보기", testid="submit-approval",
-            note=f"{state} 문서입니다.",
+            label=_("결재 #%(id)s 보기", id=running.id), testid="submit-approval",
+            note=note,
             url=url_for("tasks.instance", facility_code=code, instance_id=running.id))]
     if record.status == "draft":
         return [RecordAction(
-            label="수정", testid="submit-approval",
-            note="임시저장된 문서입니다. 수정에서 빠진 항목(재원 등)을 채워 저장하면 결재를 올릴 "
-                 "수 있습니다.",
+            label=_("수정"), testid="submit-approval",
+            note=_("임시저장된 문서입니다. 수정에서 빠진 항목(재원 등)을 채워 저장하면 결재를 "
+                   "올릴 수 있습니다."),
             url=url_for("records.edit", facility_code=code, unit_id=unit.id, form_id=form.id,
                         record_id=record.id))]
     if not submission.may_submit(session, content, unit, record, workspace):
         return []
     profile = content.profiles[workspace.facility.profile_code]
     line = line_service.current_line(session, content, workspace.facility, unit.id)
-    route = " → ".join(["담당", *(profile.roles[r].title if r in profile.roles else r
-                                  for r in line)])
+    route = " → ".join([_("담당"), *(content_text(profile.roles[r].title)
+                                    if r in profile.roles else r for r in line)])
     return [RecordAction(
-        label="결재 올리기", method="post", testid="submit-approval",
-        note=f"이 문서를 결재선({route})으로 올립니다.",
+        label=_("결재 올리기"), method="post", testid="submit-approval",
+        note=_("이 문서를 결재선(%(route)s)으로 올립니다.", route=route),
         url=url_for("library.submit_for_approval", facility_code=code, unit_id=unit.id,
                     form_id=form.id, record_id=record.id))]
 
@@ -120,7 +124,7 @@ def submit_for_approval(facility_code: str, unit_id: str, form_id: str, record_i
         flash(refused.message, "warning")
         return redirect(url_for("records.detail", facility_code=facility_code,
                                 unit_id=unit_id, form_id=form_id, record_id=record_id))
-    flash("결재를 올렸습니다. 결재자의 ‘결재 대기’에 들어갔습니다.", "success")
+    flash(_("결재를 올렸습니다. 결재자의 ‘결재 대기’에 들어갔습니다."), "success")
     return redirect(url_for("tasks.instance", facility_code=facility_code,
                             instance_id=instance.id))
 
@@ -144,11 +148,12 @@ def confirm_payroll(facility_code: str, record_id: int):
         flash(refused.message, "danger")
         return redirect(back)
     total = sum(int(item["amount"]) for item in done.resolution.data.get("items") or [])
+    amount = f"{total:,}"
     if done.created:
-        flash(f"급여대장을 확정하고 인건비 지출결의서(임시저장, {total:,}원)를 만들었습니다. "
-              "재원을 고른 뒤 저장하고 결재를 올리세요.", "success")
+        flash(_("급여대장을 확정하고 인건비 지출결의서(임시저장, %(total)s원)를 만들었습니다. "
+                "재원을 고른 뒤 저장하고 결재를 올리세요.", total=amount), "success")
     else:
-        flash("이미 확정된 급여대장입니다. 만들어 둔 인건비 지출결의서를 엽니다.", "info")
+        flash(_("이미 확정된 급여대장입니다. 만들어 둔 인건비 지출결의서를 엽니다."), "info")
     return redirect(url_for("records.detail", facility_code=facility_code,
                             unit_id=payroll_service.RESOLUTION_UNIT,
                             form_id=payroll_service.RESOLUTION_FORM,
@@ -164,7 +169,7 @@ def receipts(facility_code: str):
     try:
         year = receipt_service.parse_year(request.args.get("year"), today())
     except ServiceError:
-        year, error = today().year, "연도는 네 자리 숫자로 입력하세요."
+        year, error = today().year, _("연도는 네 자리 숫자로 입력하세요.")
     else:
         error = None
     found = receipt_service.receipts(db_session(), registry(), ws, year, today=today(),
@@ -190,11 +195,11 @@ def issue_receipts(facility_code: str):
         flash(refused.message, "danger")
         return redirect(url_for(".receipts", facility_code=facility_code))
     if issued:
-        flash(f"{year}년 기부금 영수증 {len(issued)}건을 발급했습니다: "
-              + ", ".join(r.number or "" for r in issued), "success")
+        flash(_("%(year)s년 기부금 영수증 %(n)s건을 발급했습니다: %(numbers)s", year=year,
+                n=len(issued), numbers=", ".join(r.number or "" for r in issued)), "success")
     else:
-        flash("새로 발급할 영수증이 없습니다"
-              "(발급을 원하는 후원자의 영수증은 모두 번호가 있습니다).", "info")
+        flash(_("새로 발급할 영수증이 없습니다"
+                "(발급을 원하는 후원자의 영수증은 모두 번호가 있습니다)."), "info")
     return redirect(url_for(".receipts", facility_code=facility_code, year=year))
 
 
@@ -214,7 +219,7 @@ def receipt(facility_code: str):
 def _admin_workspace(facility_code: str) -> Workspace:
     ws = _workspace(facility_code)
     if not ws.permissions.administers:
-        raise ServiceError("기관관리자만 사용할 수 있는 메뉴입니다.", status=403)
+        raise ServiceError(_("기관관리자만 사용할 수 있는 메뉴입니다."), status=403)
     return ws
 
 
@@ -253,7 +258,7 @@ def set_approval_line(facility_code: str, unit_id: str):
         if reset:
             profile = registry().profiles[ws.facility.profile_code]
             if unit_id not in line_service.units_with_lines(registry(), profile):
-                raise ServiceError("결재선을 정할 수 있는 업무가 아닙니다.", status=404)
+                raise ServiceError(_("결재선을 정할 수 있는 업무가 아닙니다."), status=404)
             roles = list(line_service.default_line(registry(), profile, unit_id))
         else:
             roles = [r for r in request.form.getlist("step") if r.strip()]
@@ -264,6 +269,6 @@ def set_approval_line(facility_code: str, unit_id: str):
         if refused.status != 400:
             raise
         return _approval_lines_page(ws, status=400, errors={unit_id: refused.message})
-    flash("결재선을 저장했습니다: 담당 → " + " → ".join(_role_title(ws, r) for r in line)
-          + ". 새로 올리는 결재부터 적용됩니다.", "success")
+    flash(_("결재선을 저장했습니다: 담당 → %(line)s. 새로 올리는 결재부터 적용됩니다.",
+            line=" → ".join(_role_title(ws, r) for r in line)), "success")
     return redirect(url_for(".approval_lines", facility_code=facility_code))

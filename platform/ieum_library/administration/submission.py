@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from ieum.access.audit import record_event
 from ieum.definitions import Registry
 from ieum.definitions.model import ProcessDef, UnitFunction
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.services.conflicts import refuse_conflicts
@@ -25,7 +27,7 @@ from ieum.services.workspace import Workspace
 from ieum.store.models import ProcessInstance, Record, Task
 
 DECISION_FORM = "approval_decision"
-CONFLICT = "다른 사용자가 먼저 이 문서의 결재를 올리거나 고쳤습니다. 화면을 새로 고치세요."
+CONFLICT = _l("다른 사용자가 먼저 이 문서의 결재를 올리거나 고쳤습니다. 화면을 새로 고치세요.")
 
 
 def submission_process(registry: Registry, unit: UnitFunction,
@@ -85,15 +87,17 @@ def submit(session: Session, rt: flows.Runtime, workspace: Workspace, unit_id: s
     record = get_record(session, scope, record_id)
     process = submission_process(rt.registry, scope.unit, form_id)
     if process is None:
-        raise ServiceError("결재 절차가 없는 문서입니다.", status=404)
+        raise ServiceError(_("결재 절차가 없는 문서입니다."), status=404)
     if record.status == "draft":
-        raise ServiceError("임시저장된 문서는 결재를 올릴 수 없습니다. 수정에서 빠진 항목을 채워 "
-                           "저장한 뒤 결재를 올리세요.", status=409)
+        raise ServiceError(_("임시저장된 문서는 결재를 올릴 수 없습니다. 수정에서 빠진 항목을 "
+                             "채워 저장한 뒤 결재를 올리세요."), status=409)
     previous = instance_of(session, record)
     if previous is not None and previous.status in ("running", "error"):
-        raise ServiceError(f"이미 결재 중인 문서입니다 (결재 #{previous.id}).", status=409)
+        raise ServiceError(_("이미 결재 중인 문서입니다 (결재 #%(id)s).", id=previous.id),
+                           status=409)
     if previous is not None and approved(session, previous):
-        raise ServiceError(f"이미 결재가 끝난 문서입니다 (결재 #{previous.id}).", status=409)
+        raise ServiceError(_("이미 결재가 끝난 문서입니다 (결재 #%(id)s).", id=previous.id),
+                           status=409)
     instance = flows.start_in(
         session, rt, workspace.facility.id, unit_id, process.id, subject_id=record.subject_id,
         data=flows.start_data(session, rt.registry, workspace.facility, unit_id),
@@ -101,7 +105,7 @@ def submit(session: Session, rt: flows.Runtime, workspace: Workspace, unit_id: s
     task = session.scalar(select(Task).where(Task.instance_id == instance.id,
                                              Task.state == "ready", Task.form_id == form_id))
     if task is None:
-        raise ServiceError("결재 절차를 시작하지 못했습니다.", status=409)
+        raise ServiceError(_("결재 절차를 시작하지 못했습니다."), status=409)
     flows.complete_in(session, rt, task, {}, completed_by=workspace.user.id,
                       workspace=workspace, record=record)
     record_event(session, "approval.submit", rt.actor, facility_id=workspace.facility.id,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services.subjects import cases
 from ieum.services.workflows import TaskEvent
@@ -53,7 +54,8 @@ def on_task(event: TaskEvent) -> None:
         allowed = {w.user_id for w in cases.workers(session, registry, workspace, unit_id,
                                                     event.rt.today)}
         if user is None or user.id not in allowed:
-            raise ServiceError(f"요청한 담당자({login[:40]})는 이 기관에서 이 사례를 맡을 수 "
-                               "있는 직원이 아닙니다. 요청을 반려하세요.", status=409)
+            raise ServiceError(_("요청한 담당자(%(login)s)는 이 기관에서 이 사례를 맡을 수 "
+                                 "있는 직원이 아닙니다. 요청을 반려하세요.", login=login[:40]),
+                               status=409)
         cases.assign_worker(session, subject, unit_id, user, event.rt.actor,
                             by="approved_request")

@@ -15,18 +15,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, Person, Subject, User
 from ieum.store.models_collab import CONSENT_SCOPES, SharingConsent
 
 UNIT = "collaboration"
-METHODS = {"written": "서면", "electronic": "전자서명", "oral": "구두(녹취)"}
+METHODS = {"written": _l("서면"), "electronic": _l("전자서명"), "oral": _l("구두(녹취)")}
 #: The subject fields a referral may disclose, as the consent form lists them.
 SHAREABLE_FIELDS = {
-    "name": "성명", "birth_date": "생년월일", "sex": "성별", "rrn": "주민등록번호",
-    "phone": "연락처", "address": "주소", "guardian_name": "보호자 성명",
-    "guardian_phone": "보호자 연락처",
+    "name": _l("성명"), "birth_date": _l("생년월일"), "sex": _l("성별"), "rrn": _l("주민등록번호"),
+    "phone": _l("연락처"), "address": _l("주소"), "guardian_name": _l("보호자 성명"),
+    "guardian_phone": _l("보호자 연락처"),
 }
 
 
@@ -34,16 +36,16 @@ def require(workspace: Workspace, action: str) -> None:
     """404 where the facility's menu has no 정보공유·서비스의뢰 for this user, 403 for a
     missing grant."""
     if workspace.facility is None or UNIT not in workspace.permissions.actions:
-        raise ServiceError("메뉴를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("메뉴를 찾을 수 없습니다."), status=404)
     if not workspace.permissions.can(UNIT, action):
-        raise ServiceError("이 작업을 할 권한이 없습니다.", status=403)
+        raise ServiceError(_("이 작업을 할 권한이 없습니다."), status=403)
 
 
 def own_subject(session: Session, workspace: Workspace, subject_id: int) -> Subject:
     subject = session.scalar(select(Subject).where(
         Subject.id == subject_id, Subject.facility_id == workspace.facility.id))
     if subject is None:
-        raise ServiceError("대상자를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("대상자를 찾을 수 없습니다."), status=404)
     return subject
 
 
@@ -81,17 +83,17 @@ def record_consent(session: Session, workspace: Workspace, actor: Actor, subject
     scopes = sorted(set(scopes))
     fields = sorted(set(fields))
     if not scopes or set(scopes) - set(CONSENT_SCOPES):
-        raise ServiceError("동의 범위를 하나 이상 고르세요.", field="scopes")
+        raise ServiceError(_("동의 범위를 하나 이상 고르세요."), field="scopes")
     if set(fields) - set(SHAREABLE_FIELDS):
-        raise ServiceError("제공할 수 있는 항목이 아닙니다. 다시 고르세요.", field="fields")
+        raise ServiceError(_("제공할 수 있는 항목이 아닙니다. 다시 고르세요."), field="fields")
     if "referral" in scopes and not fields:
-        raise ServiceError("의뢰 시 제공할 항목을 하나 이상 고르세요.", field="fields")
+        raise ServiceError(_("의뢰 시 제공할 항목을 하나 이상 고르세요."), field="fields")
     if method not in METHODS:
-        raise ServiceError("동의 방법을 고르세요.", field="method")
+        raise ServiceError(_("동의 방법을 고르세요."), field="method")
     if consented_on is None:
-        raise ServiceError("동의일을 입력하세요.", field="consented_on")
+        raise ServiceError(_("동의일을 입력하세요."), field="consented_on")
     if consented_on > today:
-        raise ServiceError("동의일은 오늘 이후일 수 없습니다.", field="consented_on")
+        raise ServiceError(_("동의일은 오늘 이후일 수 없습니다."), field="consented_on")
     person = person_of(session, subject)
     row = SharingConsent(person_id=person.id, facility_id=workspace.facility.id,
                          subject_id=subject.id, scopes=scopes,
@@ -115,12 +117,12 @@ def withdraw(session: Session, workspace: Workspace, actor: Actor, subject_id: i
     subject = own_subject(session, workspace, subject_id)
     row = session.get(SharingConsent, consent_id)
     if row is None or row.person_id != subject.person_id:
-        raise ServiceError("동의 기록을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("동의 기록을 찾을 수 없습니다."), status=404)
     if row.withdrawn_on is not None:
-        raise ServiceError("이미 철회된 동의입니다.", status=409)
+        raise ServiceError(_("이미 철회된 동의입니다."), status=409)
     text = (reason or "").strip()
     if not 2 <= len(text) <= 500:
-        raise ServiceError("철회 사유를 2자 이상 500자 이하로 적으세요.", field="reason")
+        raise ServiceError(_("철회 사유를 2자 이상 500자 이하로 적으세요."), field="reason")
     row.withdrawn_on = max(today, row.consented_on)
     row.withdrawn_by_id = workspace.user.id
     row.withdrawal_reason = text

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ieum.definitions import Registry
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.services.workspace import Workspace
@@ -111,7 +112,7 @@ def hand_over(session: Session, rt: flows.Runtime, workspace: Workspace, subject
     """Send the hand-over (a referral of kind ``handover`` carrying the summary)."""
     text = (summary or "").strip()
     if not 10 <= len(text) <= 4000:
-        raise ServiceError("연계 요약을 10자 이상 4000자 이하로 적으세요.", field="summary")
+        raise ServiceError(_("연계 요약을 10자 이상 4000자 이하로 적으세요."), field="summary")
     return referrals.send(session, rt, workspace, subject_id, to_facility_id=to_facility_id,
                           service=SERVICE, reason=text.splitlines()[-1][:2000] or SERVICE,
                           fields=fields, override_reason=override_reason, kind="handover",

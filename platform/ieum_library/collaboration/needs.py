@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
 from ieum.definitions import Registry
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, Subject, utcnow
@@ -39,16 +40,17 @@ def register_need(session: Session, registry: Registry, workspace: Workspace, ac
     """Register a need; when a matching place is already free it is matched at once."""
     _require(workspace, "create")
     if profile_code not in registry.profiles:
-        raise ServiceError("필요한 시설 유형을 고르세요.", field="profile_code")
+        raise ServiceError(_("필요한 시설 유형을 고르세요."), field="profile_code")
     region_code = (region_code or "").strip()
     if not REGION.match(region_code):
-        raise ServiceError("지역은 시·군·구 코드 5자리로 입력하세요.", field="region_code")
+        raise ServiceError(_("지역은 시·군·구 코드 5자리로 입력하세요."), field="region_code")
     text = (need or "").strip()
     if not 2 <= len(text) <= 2000:
-        raise ServiceError("필요한 서비스(욕구)를 2자 이상 2000자 이하로 적으세요.", field="need")
+        raise ServiceError(_("필요한 서비스(욕구)를 2자 이상 2000자 이하로 적으세요."),
+                           field="need")
     if subject_id is not None and session.scalar(select(Subject.id).where(
             Subject.id == subject_id, Subject.facility_id == workspace.facility.id)) is None:
-        raise ServiceError("대상자를 찾을 수 없습니다.", field="subject_id", status=404)
+        raise ServiceError(_("대상자를 찾을 수 없습니다."), field="subject_id", status=404)
     row = UnmetNeed(facility_id=workspace.facility.id, subject_id=subject_id,
                     region_code=region_code, profile_code=profile_code, need=text,
                     registered_by_id=workspace.user.id)
@@ -121,9 +123,9 @@ def close_need(session: Session, workspace: Workspace, actor: Actor, need_id: in
     need = session.scalar(select(UnmetNeed).where(
         UnmetNeed.id == need_id, UnmetNeed.facility_id == workspace.facility.id))
     if need is None:
-        raise ServiceError("욕구를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("욕구를 찾을 수 없습니다."), status=404)
     if need.status == "closed":
-        raise ServiceError("이미 종결된 욕구입니다.", status=409)
+        raise ServiceError(_("이미 종결된 욕구입니다."), status=409)
     need.status = "closed"
     need.closed_at = utcnow()
     record_event(session, "need.close", actor, facility_id=workspace.facility.id,

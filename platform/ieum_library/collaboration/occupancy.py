@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.store.models import Facility, Record, Subject
 
@@ -31,11 +32,11 @@ DISCHARGE_FORM = "discharge"
 ADMITTED, DISCHARGED = "입소", "퇴소"
 #: Statuses a discharge or admission record does not overwrite (set by a hand-over).
 FINAL_STATUSES = frozenset({"연계종결"})
-FULL = "정원이 모두 찼습니다(정원 {capacity}명, 현원 {occupied}명). 정원 외로 입소하거나 " \
-       "퇴소를 먼저 기록하세요."
-LEGAL_FULL = ("이 시설유형의 법정 입소정원은 {maximum}명 이하입니다({rule}). "
-              "현원이 {occupied}명이라 정원 내로 더 입소할 수 없습니다. "
-              "정원 외로 입소하거나 퇴소를 먼저 기록하세요.")
+FULL = _l("정원이 모두 찼습니다(정원 {capacity}명, 현원 {occupied}명). 정원 외로 입소하거나 "
+          "퇴소를 먼저 기록하세요.")
+LEGAL_FULL = _l("이 시설유형의 법정 입소정원은 {maximum}명 이하입니다({rule}). "
+                "현원이 {occupied}명이라 정원 내로 더 입소할 수 없습니다. "
+                "정원 외로 입소하거나 퇴소를 먼저 기록하세요.")
 
 
 def _events(form_id: str, facility_ids: Iterable[int] | None = None):  # noqa: ANN202
@@ -116,12 +117,12 @@ def after_save(session: Session, record: Record, parameters: Mapping[str, Any]) 
     if within and (facility.capacity is not None or legal_max):
         occupied = occupancy(session, facility.id)
         if facility.capacity is not None and occupied > facility.capacity:
-            raise ServiceError(FULL.format(capacity=facility.capacity,
-                                           occupied=occupied - 1), status=409)
+            raise ServiceError(str(FULL).format(capacity=facility.capacity,
+                                                occupied=occupied - 1), status=409)
         if legal_max and occupied > legal_max:
             rule = parameters.get("capacity_rule") or "시설유형 프로필의 정원 기준"
-            raise ServiceError(LEGAL_FULL.format(maximum=legal_max, rule=rule,
-                                                 occupied=occupied - 1), status=409)
+            raise ServiceError(str(LEGAL_FULL).format(maximum=legal_max, rule=rule,
+                                                      occupied=occupied - 1), status=409)
     _update_status(session, facility, session.get(Subject, record.subject_id))
     return facility
 

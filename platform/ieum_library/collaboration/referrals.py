@@ -27,9 +27,12 @@ from typing import Any
 from sqlalchemy import or_, select, true
 from sqlalchemy.orm import Session
 
+from ieum import i18n
 from ieum.access import privacy
 from ieum.access.audit import record_event
 from ieum.definitions import Registry
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.korean import josa
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
@@ -90,7 +93,8 @@ def targets(session: Session, registry: Registry, workspace: Workspace, *, text:
 def _text(value: str | None, name: str, title: str, low: int, high: int) -> str:
     text = (value or "").strip()
     if not low <= len(text) <= high:
-        raise ServiceError(f"{josa(title, '을')} {low}자 이상 {high}자 이하로 적으세요.",
+        raise ServiceError(_("%(title)s %(low)s자 이상 %(high)s자 이하로 적으세요.",
+                             title=i18n.josa(_(title), "을"), low=low, high=high),
                            field=name)
     return text
 
@@ -120,20 +124,20 @@ def send(session: Session, rt: flows.Runtime, workspace: Workspace, subject_id: 
     subject = consent.own_subject(session, workspace, subject_id)
     target = session.get(Facility, to_facility_id) if to_facility_id else None
     if target is None:
-        raise ServiceError("의뢰할 기관을 고르세요.", field="to_facility")
+        raise ServiceError(_("의뢰할 기관을 고르세요."), field="to_facility")
     if target.id == workspace.facility.id:
-        raise ServiceError("다른 기관을 고르세요. 우리 기관에는 의뢰할 수 없습니다.",
+        raise ServiceError(_("다른 기관을 고르세요. 우리 기관에는 의뢰할 수 없습니다."),
                            field="to_facility")
-    service = _text(service, "service", "의뢰 서비스", 2, 200)
-    reason = _text(reason, "reason", "의뢰 사유", 2, 2000)
+    service = _text(service, "service", _l("의뢰 서비스"), 2, 200)
+    reason = _text(reason, "reason", _l("의뢰 사유"), 2, 2000)
     fields = sorted(set(fields) | set(ALWAYS_SHARED))
     unknown = set(fields) - set(consent.SHAREABLE_FIELDS)
     if unknown:
-        raise ServiceError("제공할 수 있는 항목이 아닙니다. 다시 고르세요.", field="fields")
+        raise ServiceError(_("제공할 수 있는 항목이 아닙니다. 다시 고르세요."), field="fields")
     if session.scalar(select(Referral.id).where(
             Referral.from_subject_id == subject.id, Referral.to_facility_id == target.id,
             Referral.status == "requested")) is not None:
-        raise ServiceError("이 대상자를 이 기관에 보낸 의뢰가 아직 검토 중입니다.", status=409)
+        raise ServiceError(_("이 대상자를 이 기관에 보낸 의뢰가 아직 검토 중입니다."), status=409)
     person = consent.person_of(session, subject)
     active = consent.active(session, person.id, "referral", rt.today)
     # a consent to referral covers the name (a referral cannot go without it)
@@ -142,14 +146,14 @@ def send(session: Session, rt: flows.Runtime, workspace: Workspace, subject_id: 
     override = None
     if missing:
         if not (override_reason or "").strip():
-            titles = ", ".join(consent.SHAREABLE_FIELDS[f] for f in missing)
+            titles = ", ".join(str(consent.SHAREABLE_FIELDS[f]) for f in missing)
             raise ServiceError(
-                f"정보공유 동의가 없는 항목이 있습니다({titles}). 동의를 먼저 기록하거나, "
-                "관리자가 사유를 적어 동의 없이 의뢰(예외)할 수 있습니다.",
+                _("정보공유 동의가 없는 항목이 있습니다(%(titles)s). 동의를 먼저 기록하거나, "
+                  "관리자가 사유를 적어 동의 없이 의뢰(예외)할 수 있습니다.", titles=titles),
                 field="override_reason")
         if not workspace.permissions.can(UNIT, "approve"):
-            raise ServiceError("동의 없이 의뢰하는 예외는 관리자만 할 수 있습니다.", status=403)
-        override = _text(override_reason, "override_reason", "예외 사유", 5, 500)
+            raise ServiceError(_("동의 없이 의뢰하는 예외는 관리자만 할 수 있습니다."), status=403)
+        override = _text(override_reason, "override_reason", _l("예외 사유"), 5, 500)
     values = _registry_values(session, subject)
     shared = {name: values[name] for name in fields if values.get(name) not in (None, "")}
     referral = Referral(
@@ -190,7 +194,7 @@ def _on_review(session: Session, rt: flows.Runtime, workspace: Workspace, task: 
     if referral is None:
         return
     if referral.status != "requested":
-        raise ServiceError("이미 결정되었거나 취소된 의뢰입니다.", status=409)
+        raise ServiceError(_("이미 결정되었거나 취소된 의뢰입니다."), status=409)
     record = session.get(Record, task.record_id) if task.record_id else None
     data = record.data if record is not None else {}
     accepted = data.get("decision") == "accept"
@@ -368,7 +372,7 @@ def get_referral(session: Session, workspace: Workspace, referral_id: int) -> Re
             Referral.to_facility_id == workspace.facility.id),
         _scope_filter(session, workspace)))
     if referral is None:  # another facility's, or outside this person's scope
-        raise ServiceError("의뢰를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("의뢰를 찾을 수 없습니다."), status=404)
     return _view(session, workspace, referral)
 
 
@@ -411,7 +415,7 @@ def by_instance(session: Session, workspace: Workspace, instance_id: int) -> Ref
         Referral.review_instance_id == instance_id,
         Referral.result_instance_id == instance_id)))
     if referral is None:
-        raise ServiceError("의뢰를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("의뢰를 찾을 수 없습니다."), status=404)
     return get_referral(session, workspace, referral.id)
 
 
@@ -422,10 +426,10 @@ def cancel(session: Session, rt: flows.Runtime, workspace: Workspace,
     view = get_referral(session, workspace, referral_id)
     referral = view.referral
     if view.direction != "out":
-        raise ServiceError("보낸 기관만 의뢰를 취소할 수 있습니다.", status=403)
+        raise ServiceError(_("보낸 기관만 의뢰를 취소할 수 있습니다."), status=403)
     if referral.status != "requested":
-        raise ServiceError("검토 중인 의뢰만 취소할 수 있습니다.", status=409)
-    text = _text(reason, "reason", "취소 사유", 2, 500)
+        raise ServiceError(_("검토 중인 의뢰만 취소할 수 있습니다."), status=409)
+    text = _text(reason, "reason", _l("취소 사유"), 2, 500)
     referral.status = "cancelled"
     referral.decision_reason = text
     instance = session.get(ProcessInstance, referral.review_instance_id) \

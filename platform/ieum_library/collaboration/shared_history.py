@@ -40,6 +40,7 @@ from ieum.config import KST
 from ieum.definitions import Registry
 from ieum.definitions.model import UnitFunction
 from ieum.forms.fields import field_tree
+from ieum.i18n import gettext as _
 from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, Record, Subject
 from ieum.store.models_collab import REFERRAL_KINDS, REFERRAL_STATUSES, Referral
@@ -141,9 +142,9 @@ class History:
 def _why_not(session: Session, workspace: Workspace, subject: Subject,
              today: dt.date) -> str | None:
     if not workspace.permissions.can(consent.UNIT, GRANT):
-        return "통합 이력을 볼 권한이 없어 우리 기관의 이력만 보입니다."
+        return _("통합 이력을 볼 권한이 없어 우리 기관의 이력만 보입니다.")
     if consent.active(session, subject.person_id, "history", today) is None:
-        return "정보공유 동의(통합 이력 조회)가 없어 우리 기관의 이력만 보입니다."
+        return _("정보공유 동의(통합 이력 조회)가 없어 우리 기관의 이력만 보입니다.")
     return None
 
 

@@ -20,46 +20,45 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ieum import i18n
 from ieum.access.audit import Actor, record_event
 from ieum.access.officials import PublicRoles, public_roles
-from ieum.korean import josa
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, User
 from ieum.store.models_care import CASE_STATUSES, CareCase, CareCaseAgency, CarePlanItem, CareReview
 from ieum.store.models_public import OfficialRole
 from ieum_library.collaboration import consent, needs
-from ieum_library.community_care import pathway
+from ieum_library.community_care import inputs, pathway
 
 ROLE = "region_official"
-TARGET_GROUPS = {"elderly": "노인", "disabled": "장애인", "child": "아동", "other": "기타"}
+TARGET_GROUPS = {
+    "elderly": _l("노인"),
+    "disabled": _l("장애인"),
+    "child": _l("아동"),
+    "other": _l("기타"),
+}
 METHODS = consent.METHODS
 #: Details an agency may see, each only with the person's consent.
-SHAREABLE = {"birth_date": "생년월일", "sex": "성별", "phone": "연락처", "address": "주소",
-             "needs": "욕구·상황", "ltc_grade": "장기요양등급", "living_alone": "독거 여부",
-             "income_status": "소득 구분"}
-OUTCOMES = {"continue": "계속", "adjust": "계획 조정", "close": "종결", "handover": "담당 이관"}
+SHAREABLE = {
+    "birth_date": _l("생년월일"),
+    "sex": _l("성별"),
+    "phone": _l("연락처"),
+    "address": _l("주소"),
+    "needs": _l("욕구·상황"),
+    "ltc_grade": _l("장기요양등급"),
+    "living_alone": _l("독거 여부"),
+    "income_status": _l("소득 구분"),
+}
+OUTCOMES = {
+    "continue": _l("계속"),
+    "adjust": _l("계획 조정"),
+    "close": _l("종결"),
+    "handover": _l("담당 이관"),
+}
 REVIEW_DAYS = 90
-
-
-def _text(value: Any, field: str, title: str, low: int, high: int) -> str:
-    text = str(value or "").strip()
-    if not low <= len(text) <= high:
-        raise ServiceError(f"{josa(title, '을')} {low}자 이상 {high}자 이하로 적으세요.",
-                           field=field)
-    return text
-
-
-def _date(value: Any, field: str, title: str, *, required: bool = True) -> dt.date | None:
-    text = str(value or "").strip()
-    if not text:
-        if required:
-            raise ServiceError(f"{josa(title, '을')} 입력하세요.", field=field)
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ServiceError(f"{josa(title, '은')} 2026-03-01처럼 입력하세요.", field=field) from None
 
 
 def _actor(user: User) -> Actor:
@@ -74,25 +73,25 @@ def open_case(session: Session, user: User, roles: PublicRoles, form: Mapping[st
     if not region and len(roles.regions) == 1:
         region = next(iter(roles.regions))
     if not region or not roles.covers_region(region):
-        raise ServiceError("관할 지역(시·군·구 코드)을 고르세요.", field="region_code")
+        raise ServiceError(_("관할 지역(시·군·구 코드)을 고르세요."), field="region_code")
     group = form.get("target_group") or "elderly"
     if group not in TARGET_GROUPS:
-        raise ServiceError("대상 구분을 고르세요.", field="target_group")
-    name = _text(form.get("person_name"), "person_name", "성명", 1, 100)
-    birth = _date(form.get("birth_date"), "birth_date", "생년월일")
+        raise ServiceError(_("대상 구분을 고르세요."), field="target_group")
+    name = inputs.text(form.get("person_name"), "person_name", _l("성명"), 1, 100)
+    birth = inputs.date(form.get("birth_date"), "birth_date", _l("생년월일"))
     if birth > today:
-        raise ServiceError("생년월일은 오늘 이후일 수 없습니다.", field="birth_date")
+        raise ServiceError(_("생년월일은 오늘 이후일 수 없습니다."), field="birth_date")
     sex = form.get("sex") or None
     if sex not in (None, "male", "female"):
-        raise ServiceError("성별을 고르세요.", field="sex")
-    text_needs = _text(form.get("needs"), "needs", "욕구·상황", 2, 4000)
+        raise ServiceError(_("성별을 고르세요."), field="sex")
+    text_needs = inputs.text(form.get("needs"), "needs", _l("욕구·상황"), 2, 4000)
     method = form.get("consent_method")
     if method not in METHODS:
-        raise ServiceError("정보공유 동의 방법을 고르세요. 동의 없이는 사례를 열 수 없습니다.",
+        raise ServiceError(_("정보공유 동의 방법을 고르세요. 동의 없이는 사례를 열 수 없습니다."),
                            field="consent_method")
-    consented_on = _date(form.get("consented_on"), "consented_on", "동의일")
+    consented_on = inputs.date(form.get("consented_on"), "consented_on", _l("동의일"))
     if consented_on > today:
-        raise ServiceError("동의일은 오늘 이후일 수 없습니다.", field="consented_on")
+        raise ServiceError(_("동의일은 오늘 이후일 수 없습니다."), field="consented_on")
     details = pathway.person_details(form)
     case = CareCase(region_code=region, target_group=group, person_name=name,
                     birth_date=birth, sex=sex, details=details, needs=text_needs,
@@ -123,7 +122,7 @@ def for_coordinator(session: Session, user: User, roles: PublicRoles, case_id: i
                     *, audit: bool = True) -> CareCase:
     case = session.get(CareCase, case_id)
     if case is None or not roles.covers_region(case.region_code):
-        raise ServiceError("사례를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("사례를 찾을 수 없습니다."), status=404)
     if audit:
         record_event(session, "care_case.view", _actor(user), target_type="care_case",
                      target_id=case.id)
@@ -133,7 +132,7 @@ def for_coordinator(session: Session, user: User, roles: PublicRoles, case_id: i
 
 def _open(case: CareCase) -> None:
     if case.status != "open":
-        raise ServiceError("종결된 사례입니다.", status=409)
+        raise ServiceError(_("종결된 사례입니다."), status=409)
 
 
 def invite(session: Session, user: User, roles: PublicRoles, case_id: int,
@@ -142,12 +141,13 @@ def invite(session: Session, user: User, roles: PublicRoles, case_id: int,
     _open(case)
     facility = session.get(Facility, facility_id) if facility_id else None
     if facility is None:
-        raise ServiceError("참여를 요청할 기관을 고르세요.", field="facility_id")
+        raise ServiceError(_("참여를 요청할 기관을 고르세요."), field="facility_id")
     if session.scalar(select(CareCaseAgency.id).where(
             CareCaseAgency.case_id == case.id,
             CareCaseAgency.facility_id == facility.id)) is not None:
-        raise ServiceError(f"{josa(facility.name, '은')} 이미 참여하고 있습니다.", status=409)
-    text = _text(request, "request", "요청 내용", 2, 1000)
+        raise ServiceError(_("%(name)s 이미 참여하고 있습니다.",
+                             name=i18n.josa(facility.name, "은")), status=409)
+    text = inputs.text(request, "request", _l("요청 내용"), 2, 1000)
     row = CareCaseAgency(case_id=case.id, facility_id=facility.id, invited_by_id=user.id,
                          request=text)
     session.add(row)
@@ -168,15 +168,16 @@ def review(session: Session, user: User, roles: PublicRoles, case_id: int,
     _open(case)
     outcome = form.get("outcome")
     if outcome not in OUTCOMES:
-        raise ServiceError("검토 결과를 고르세요.", field="outcome")
-    reviewed_on = _date(form.get("reviewed_on"), "reviewed_on", "검토일", required=False) or today
+        raise ServiceError(_("검토 결과를 고르세요."), field="outcome")
+    reviewed_on = inputs.date(form.get("reviewed_on"), "reviewed_on", _l("검토일"),
+                              required=False) or today
     if reviewed_on > today:
-        raise ServiceError("검토일은 오늘 이후일 수 없습니다.", field="reviewed_on")
-    summary = _text(form.get("summary"), "summary", "검토 내용", 2, 4000)
-    next_on = _date(form.get("next_review_on"), "next_review_on", "다음 검토일",
+        raise ServiceError(_("검토일은 오늘 이후일 수 없습니다."), field="reviewed_on")
+    summary = inputs.text(form.get("summary"), "summary", _l("검토 내용"), 2, 4000)
+    next_on = inputs.date(form.get("next_review_on"), "next_review_on", _l("다음 검토일"),
                     required=outcome in ("continue", "adjust"))
     if next_on is not None and next_on <= reviewed_on:
-        raise ServiceError("다음 검토일은 검토일 뒤여야 합니다.", field="next_review_on")
+        raise ServiceError(_("다음 검토일은 검토일 뒤여야 합니다."), field="next_review_on")
     successor = None
     if outcome == "handover":
         login = str(form.get("to_coordinator") or "").strip()
@@ -184,7 +185,7 @@ def review(session: Session, user: User, roles: PublicRoles, case_id: int,
         if successor is None or successor.id == user.id or not public_roles(
                 session, successor, today).covers_region(case.region_code) or not \
                 public_roles(session, successor, today).has(ROLE):
-            raise ServiceError("이 지역을 맡은 다른 담당공무원의 아이디를 적으세요.",
+            raise ServiceError(_("이 지역을 맡은 다른 담당공무원의 아이디를 적으세요."),
                                field="to_coordinator")
     row = CareReview(case_id=case.id, reviewed_on=reviewed_on, summary=summary,
                      outcome=outcome, next_review_on=next_on, reviewed_by_id=user.id)
@@ -275,7 +276,7 @@ def for_agency(session: Session, workspace: Workspace, case_id: int, actor: Acto
         CareCaseAgency, CareCaseAgency.case_id == CareCase.id).where(
         CareCase.id == case_id, CareCaseAgency.facility_id == workspace.facility.id))
     if case is None:
-        raise ServiceError("사례를 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("사례를 찾을 수 없습니다."), status=404)
     if audit:
         record_event(session, "care_case.view", actor, facility_id=workspace.facility.id,
                      target_type="care_case", target_id=case.id)
@@ -288,12 +289,12 @@ def add_service(session: Session, workspace: Workspace, actor: Actor, case_id: i
     consent.require(workspace, "create")
     case = for_agency(session, workspace, case_id, actor, audit=False)
     _open(case)
-    service = _text(form.get("service"), "service", "제공 서비스", 2, 200)
-    frequency = _text(form.get("frequency"), "frequency", "제공 주기", 1, 100)
-    start = _date(form.get("start_on"), "start_on", "시작일")
-    end = _date(form.get("end_on"), "end_on", "종료 예정일", required=False)
+    service = inputs.text(form.get("service"), "service", _l("제공 서비스"), 2, 200)
+    frequency = inputs.text(form.get("frequency"), "frequency", _l("제공 주기"), 1, 100)
+    start = inputs.date(form.get("start_on"), "start_on", _l("시작일"))
+    end = inputs.date(form.get("end_on"), "end_on", _l("종료 예정일"), required=False)
     if end is not None and end < start:
-        raise ServiceError("종료 예정일은 시작일보다 앞설 수 없습니다.", field="end_on")
+        raise ServiceError(_("종료 예정일은 시작일보다 앞설 수 없습니다."), field="end_on")
     note = str(form.get("note") or "").strip()[:2000] or None
     item = CarePlanItem(case_id=case.id, facility_id=workspace.facility.id, service=service,
                         frequency=frequency, start_on=start, end_on=end, note=note,

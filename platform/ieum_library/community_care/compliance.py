@@ -21,6 +21,7 @@ from ieum.access.audit import Actor, record_event
 from ieum.access.officials import PublicRoles
 from ieum.definitions import Registry
 from ieum.expressions import EvalError, check_expression, compile_expression
+from ieum.i18n import lazy_gettext as _l
 from ieum.store.models import Facility, Record
 from ieum_library.community_care import HERE
 
@@ -33,7 +34,7 @@ SOURCES = {
                      "year_closed"),
     "resolution": ("resolved_on", "record_id", "excluded_amount", "excluded_items", "total"),
 }
-LEVELS = {"error": "위반", "warning": "확인 필요"}
+LEVELS = {"error": _l("위반"), "warning": _l("확인 필요")}
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,25 @@ from typing import Any
 import yaml
 
 from ieum.expressions import EvalError, check_expression, compile_expression
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum_library.community_care import HERE
 
-GRADES = {"none": "등급 없음(등급외)", "1": "1등급", "2": "2등급", "3": "3등급", "4": "4등급",
-          "5": "5등급", "cognitive": "인지지원등급"}
-INCOME = {"basic_livelihood": "기초생활수급", "near_poverty": "차상위", "basic_pension":
-          "기초연금 수급", "general": "일반"}
+GRADES = {
+    "none": _l("등급 없음(등급외)"),
+    "1": _l("1등급"),
+    "2": _l("2등급"),
+    "3": _l("3등급"),
+    "4": _l("4등급"),
+    "5": _l("5등급"),
+    "cognitive": _l("인지지원등급"),
+}
+INCOME = {
+    "basic_livelihood": _l("기초생활수급"),
+    "near_poverty": _l("차상위"),
+    "basic_pension": _l("기초연금 수급"),
+    "general": _l("일반"),
+}
 NAMES = ("age", "ltc_grade", "living_alone", "income_status")
 
 
@@ -56,10 +69,10 @@ def person_details(form: Mapping[str, Any]) -> dict[str, Any]:
 
     grade = form.get("ltc_grade") or "none"
     if grade not in GRADES:
-        raise ServiceError("장기요양등급을 고르세요.", field="ltc_grade")
+        raise ServiceError(_("장기요양등급을 고르세요."), field="ltc_grade")
     income = form.get("income_status") or "general"
     if income not in INCOME:
-        raise ServiceError("소득 구분을 고르세요.", field="income_status")
+        raise ServiceError(_("소득 구분을 고르세요."), field="income_status")
     return {"ltc_grade": grade, "income_status": income,
             "living_alone": str(form.get("living_alone") or "") in ("1", "on", "true", "yes"),
             "phone": str(form.get("phone") or "").strip()[:30],

@@ -26,10 +26,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from ieum import i18n
 from ieum.access.audit import Actor, record_event
 from ieum.access.officials import PublicRoles
 from ieum.definitions import Registry
-from ieum.korean import josa
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.services.records import FormScope, insert_record
@@ -37,6 +39,7 @@ from ieum.services.workspace import Workspace
 from ieum.store.models import Facility, ProcessInstance, Task, User, utcnow
 from ieum.store.models_care import PLACEMENT_STATUSES, PlacementDecision
 from ieum_library.collaboration import needs, vacancies
+from ieum_library.community_care import inputs
 
 UNIT = "child_placement"
 PROCESS = "child_placement_admission"
@@ -51,17 +54,17 @@ PLACEMENT_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
     "treatment": ("아동보호치료시설", ("child_treatment", "child_treatment_emotional")),
 }
 PROTECTION_REASONS = {
-    "abuse": "학대", "parent_death": "보호자 사망·질병", "poverty": "빈곤·실직",
-    "divorce": "부모 이혼·가출", "unmarried": "미혼부모·혼외자", "abandonment": "유기",
-    "runaway": "비행·가출·부랑", "other": "기타",
+    "abuse": _l("학대"), "parent_death": _l("보호자 사망·질병"), "poverty": _l("빈곤·실직"),
+    "divorce": _l("부모 이혼·가출"), "unmarried": _l("미혼부모·혼외자"), "abandonment": _l("유기"),
+    "runaway": _l("비행·가출·부랑"), "other": _l("기타"),
 }
-SEXES = {"male": "남", "female": "여"}
+SEXES = {"male": _l("남"), "female": _l("여")}
 #: Carried over by law (what the receiving facility needs to protect the child).
-LEGAL_FIELDS = {"name": "성명", "birth_date": "생년월일", "sex": "성별",
-                "protection_reason": "보호사유", "assessment": "상황 평가"}
+LEGAL_FIELDS = {"name": _l("성명"), "birth_date": _l("생년월일"), "sex": _l("성별"),
+                "protection_reason": _l("보호사유"), "assessment": _l("상황 평가")}
 #: Carried over only with the guardian's (or the child's, by age) consent.
-CONSENT_FIELDS = {"guardian_name": "보호자 성명", "guardian_phone": "보호자 연락처",
-                  "address": "주소", "health": "건강·특이사항"}
+CONSENT_FIELDS = {"guardian_name": _l("보호자 성명"), "guardian_phone": _l("보호자 연락처"),
+                  "address": _l("주소"), "health": _l("건강·특이사항")}
 LEGAL_BASIS = "아동복지법 제15조(보호조치)"
 
 
@@ -115,47 +118,27 @@ def candidates(session: Session, registry: Registry, roles: PublicRoles, placeme
     return out
 
 
-def _text(value: Any, field: str, title: str, low: int, high: int) -> str:
-    text = str(value or "").strip()
-    if not low <= len(text) <= high:
-        raise ServiceError(f"{josa(title, '을')} {low}자 이상 {high}자 이하로 적으세요.",
-                           field=field)
-    return text
-
-
-def _date(value: Any, field: str, title: str, *, required: bool) -> dt.date | None:
-    text = str(value or "").strip()
-    if not text:
-        if required:
-            raise ServiceError(f"{josa(title, '을')} 입력하세요.", field=field)
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ServiceError(f"{josa(title, '은')} 2026-03-01처럼 입력하세요.", field=field) from None
-
-
 def decide(session: Session, rt: flows.Runtime, user: User, roles: PublicRoles,
            form: Mapping[str, Any], consented: Iterable[str]) -> PlacementDecision:
     """Record the assessment and the decision, and start the admission in the chosen
     facility (commits). Refuses a facility without a free place or outside the regions."""
-    name = _text(form.get("child_name"), "child_name", "아동 성명", 1, 100)
-    birth = _date(form.get("birth_date"), "birth_date", "생년월일", required=True)
+    name = inputs.text(form.get("child_name"), "child_name", _l("아동 성명"), 1, 100)
+    birth = inputs.date(form.get("birth_date"), "birth_date", _l("생년월일"), required=True)
     if birth > rt.today:
-        raise ServiceError("생년월일은 오늘 이후일 수 없습니다.", field="birth_date")
+        raise ServiceError(_("생년월일은 오늘 이후일 수 없습니다."), field="birth_date")
     if (rt.today - birth).days > 18 * 366:
-        raise ServiceError("보호조치는 18세 미만 아동에 대한 것입니다. 생년월일을 확인하세요.",
+        raise ServiceError(_("보호조치는 18세 미만 아동에 대한 것입니다. 생년월일을 확인하세요."),
                            field="birth_date")
     sex = form.get("sex")
     if sex not in SEXES:
-        raise ServiceError("성별을 고르세요.", field="sex")
+        raise ServiceError(_("성별을 고르세요."), field="sex")
     reason = form.get("protection_reason")
     if reason not in PROTECTION_REASONS:
-        raise ServiceError("보호사유를 고르세요.", field="protection_reason")
-    assessment = _text(form.get("assessment"), "assessment", "상황 평가", 10, 4000)
+        raise ServiceError(_("보호사유를 고르세요."), field="protection_reason")
+    assessment = inputs.text(form.get("assessment"), "assessment", _l("상황 평가"), 10, 4000)
     kind = form.get("placement_type")
     if kind not in PLACEMENT_TYPES:
-        raise ServiceError("보호조치 유형을 고르세요.", field="placement_type")
+        raise ServiceError(_("보호조치 유형을 고르세요."), field="placement_type")
     try:
         facility_id = int(form.get("facility_id") or 0)
     except (TypeError, ValueError):
@@ -165,18 +148,20 @@ def decide(session: Session, rt: flows.Runtime, user: User, roles: PublicRoles,
     facility = session.scalar(select(Facility).where(Facility.id == facility_id)
                               .with_for_update(key_share=True)) if facility_id else None
     if facility is None:
-        raise ServiceError("보호조치할 시설을 고르세요.", field="facility_id")
+        raise ServiceError(_("보호조치할 시설을 고르세요."), field="facility_id")
     if facility.profile_code not in PLACEMENT_TYPES[kind][1]:
-        raise ServiceError(f"{facility.name}은(는) {PLACEMENT_TYPES[kind][0]} 보호조치를 하는 "
-                           "시설이 아닙니다.", field="facility_id")
+        raise ServiceError(_("%(name)s %(kind)s 보호조치를 하는 시설이 아닙니다.",
+                             name=i18n.josa(facility.name, "은"),
+                             kind=_(PLACEMENT_TYPES[kind][0])), field="facility_id")
     if not roles.covers_region(facility.region_code):
-        raise ServiceError("관할 지역의 시설만 고를 수 있습니다.", field="facility_id",
+        raise ServiceError(_("관할 지역의 시설만 고를 수 있습니다."), field="facility_id",
                            status=403)
     chosen = next((c for c in candidates(session, rt.registry, roles, kind)
                    if c.vacancy.facility.id == facility.id), None)
     if chosen is None or not chosen.available:
-        raise ServiceError(f"{facility.name}에는 빈자리가 없습니다(입소 검토 중인 보호조치 포함). "
-                           "빈자리가 있는 시설을 고르세요.", field="facility_id", status=409)
+        raise ServiceError(_("%(name)s에는 빈자리가 없습니다(입소 검토 중인 보호조치 포함). "
+                             "빈자리가 있는 시설을 고르세요.", name=facility.name),
+                           field="facility_id", status=409)
     carried: dict[str, Any] = {"name": name, "birth_date": birth.isoformat(), "sex": sex,
                                "protection_reason": reason, "assessment": assessment}
     for key in consented:
@@ -217,7 +202,7 @@ def get_for_official(session: Session, roles: PublicRoles, decision_id: int
                      ) -> PlacementDecision:
     row = session.get(PlacementDecision, decision_id)
     if row is None or not roles.covers_region(row.region_code):
-        raise ServiceError("보호조치 결정을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("보호조치 결정을 찾을 수 없습니다."), status=404)
     return row
 
 
@@ -261,13 +246,13 @@ def for_instance(session: Session, workspace: Workspace, instance_id: int
         PlacementDecision.instance_id == instance_id,
         PlacementDecision.facility_id == workspace.facility.id))
     if decision is None:
-        raise ServiceError("보호조치 결정을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("보호조치 결정을 찾을 수 없습니다."), status=404)
     task = session.scalar(select(Task).where(Task.instance_id == instance_id,
                                              Task.state == "ready"))
     if task is None and not workspace.permissions.administers:
-        raise ServiceError("보호조치 결정을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("보호조치 결정을 찾을 수 없습니다."), status=404)
     if task is not None and not flows.may_work(workspace, task):
-        raise ServiceError("보호조치 결정을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("보호조치 결정을 찾을 수 없습니다."), status=404)
     record_event(session, "placement.view", Actor(workspace.user.id, workspace.user.login),
                  facility_id=workspace.facility.id, target_type="placement_decision",
                  target_id=decision.id)
@@ -282,21 +267,22 @@ def answer(session: Session, rt: flows.Runtime, workspace: Workspace, instance_i
         PlacementDecision.instance_id == instance_id,
         PlacementDecision.facility_id == workspace.facility.id).with_for_update())
     if decision is None:
-        raise ServiceError("보호조치 결정을 찾을 수 없습니다.", status=404)
+        raise ServiceError(_("보호조치 결정을 찾을 수 없습니다."), status=404)
     task = session.scalar(select(Task).where(Task.instance_id == instance_id,
                                              Task.state == "ready"))
     if decision.status != "decided" or task is None:
-        raise ServiceError("이미 답한 보호조치 결정입니다.", status=409)
+        raise ServiceError(_("이미 답한 보호조치 결정입니다."), status=409)
     if not flows.may_work(workspace, task):
-        raise ServiceError("이 업무를 처리할 권한이 없습니다.", status=403)
+        raise ServiceError(_("이 업무를 처리할 권한이 없습니다."), status=403)
     choice = form.get("decision")
     if choice not in ("accept", "decline"):
-        raise ServiceError("입소 수락 또는 입소 불가를 고르세요.", field="decision")
+        raise ServiceError(_("입소 수락 또는 입소 불가를 고르세요."), field="decision")
     if choice == "decline":
-        decision.answer_reason = _text(form.get("reason"), "reason", "입소 불가 사유", 2, 2000)
+        decision.answer_reason = inputs.text(form.get("reason"), "reason", _l("입소 불가 사유"),
+                                             2, 2000)
         decision.status = "declined"
     else:
-        day = _date(form.get("admission_date"), "admission_date", "입소일", required=True)
+        day = inputs.date(form.get("admission_date"), "admission_date", _l("입소일"), required=True)
         decision.subject_id = _admit(session, rt, workspace, decision, day)
         decision.status = "accepted"
         decision.answer_reason = (str(form.get("reason") or "").strip() or None)
@@ -325,7 +311,7 @@ def _admit(session: Session, rt: flows.Runtime, workspace: Workspace,
     unit = next((registry.unit_functions[u] for u in profile.unit_ids
                  if registry.unit_functions[u].subject_registry), None)
     if unit is None:
-        raise ServiceError("이 시설유형에는 대상자 등록 기능이 없어 입소를 기록할 수 없습니다.",
+        raise ServiceError(_("이 시설유형에는 대상자 등록 기능이 없어 입소를 기록할 수 없습니다."),
                            status=409)
     form = registry.forms[unit.subject_registry["form"]]
     scope = FormScope(workspace, unit, form, profile.parameters_for(unit.id), rt.today,

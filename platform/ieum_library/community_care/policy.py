@@ -19,15 +19,29 @@ from sqlalchemy.orm import Session
 
 from ieum.access.officials import PublicRoles
 from ieum.definitions import Registry
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.store.models import Facility
 from ieum.store.models_care import PlacementDecision
 from ieum.store.models_collab import Referral
 from ieum_library.collaboration import needs, vacancies
 
-GROUPS = {"child": "아동", "elderly": "노인", "disabled": "장애인", "mental_health": "정신건강",
-          "homeless": "노숙인", "self_sufficiency": "자활", "single_parent": "한부모",
-          "community": "지역사회", "other": "기타"}
-FUNCTIONS = {"residential": "생활시설(입소)", "home_care": "재가·돌봄", "use": "이용·지원"}
+GROUPS = {
+    "child": _l("아동"),
+    "elderly": _l("노인"),
+    "disabled": _l("장애인"),
+    "mental_health": _l("정신건강"),
+    "homeless": _l("노숙인"),
+    "self_sufficiency": _l("자활"),
+    "single_parent": _l("한부모"),
+    "community": _l("지역사회"),
+    "other": _l("기타"),
+}
+FUNCTIONS = {
+    "residential": _l("생활시설(입소)"),
+    "home_care": _l("재가·돌봄"),
+    "use": _l("이용·지원"),
+}
 ADMISSIONS_UNIT = "admission_discharge"
 #: Facility types whose work is care at home or by day (재가·돌봄), not admissions.
 HOME_CARE = frozenset({
@@ -35,7 +49,7 @@ HOME_CARE = frozenset({
     "short_term_care", "home_care_support", "welfare_equipment_provider", "disability_day_care",
     "disability_short_stay", "home_daycare", "daycare_center", "together_care_center",
     "cooperative_care_center"})
-SHORTAGE, OVERSUPPLY, BALANCED = "공급 부족", "공급 과다", "균형"
+SHORTAGE, OVERSUPPLY, BALANCED = _l("공급 부족"), _l("공급 과다"), _l("균형")
 LOW_OCCUPANCY = 0.5
 
 
@@ -90,11 +104,11 @@ class Row:
 
     @property
     def group_title(self) -> str:
-        return GROUPS.get(self.group, self.group)
+        return str(GROUPS.get(self.group, self.group))
 
     @property
     def function_title(self) -> str:
-        return FUNCTIONS.get(self.function, self.function)
+        return str(FUNCTIONS.get(self.function, self.function))
 
 
 def supply_demand(session: Session, registry: Registry, roles: PublicRoles, *,
@@ -163,23 +177,27 @@ def chart_svg(rows: list[Row], *, width: int = 720) -> str:
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" '
              f'height="{height}" viewBox="0 0 {width} {height}" '
              f'aria-labelledby="sd-title" data-testid="supply-demand-chart">',
-             '<title id="sd-title">지역·대상·기능별 빈자리와 대기 수요</title>',
+             f'<title id="sd-title">{escape(_("지역·대상·기능별 빈자리와 대기 수요"))}</title>',
              '<rect x="0" y="0" width="12" height="10" fill="#198754"/>'
-             '<text x="16" y="10" font-size="11">빈자리</text>',
+             f'<text x="16" y="10" font-size="11">{escape(_("빈자리"))}</text>',
              '<rect x="70" y="0" width="12" height="10" fill="#dc3545"/>'
-             '<text x="86" y="10" font-size="11">대기 수요(욕구·의뢰·보호조치)</text>']
+             '<text x="86" y="10" font-size="11">'
+             f'{escape(_("대기 수요(욕구·의뢰·보호조치)"))}</text>']
     y = top
     for r in shown:
         label = escape(f"{r.region} {r.group_title} {r.function_title}")
         weight = ' font-weight="bold"' if r.status == SHORTAGE else ""
         parts.append(f'<text x="0" y="{y + bar_h + 3}" font-size="11"{weight}>{label}</text>')
         parts.append(f'<rect x="{label_w}" y="{y}" width="{max(r.free * scale, 1):.1f}" '
-                     f'height="{bar_h}" fill="#198754"><title>빈자리 {r.free}</title></rect>')
+                     f'height="{bar_h}" fill="#198754">'
+                     f'<title>{escape(_("빈자리"))} {r.free}</title></rect>')
         parts.append(f'<text x="{label_w + r.free * scale + 4:.1f}" y="{y + bar_h - 1}" '
                      f'font-size="10">{r.free}</text>')
         y2 = y + bar_h + 1
         parts.append(f'<rect x="{label_w}" y="{y2}" width="{max(r.demand * scale, 1):.1f}" '
-                     f'height="{bar_h}" fill="#dc3545"><title>대기 수요 {r.demand}</title></rect>')
+                     f'height="{bar_h}" fill="#dc3545">'
+                     f'<title>{escape(_("대기 수요"))} {r.demand}</title>'
+                     '</rect>')
         parts.append(f'<text x="{label_w + r.demand * scale + 4:.1f}" y="{y2 + bar_h - 1}" '
                      f'font-size="10">{r.demand}</text>')
         y += 2 * bar_h + gap
@@ -187,8 +205,9 @@ def chart_svg(rows: list[Row], *, width: int = 720) -> str:
     return "".join(parts)
 
 
-HEADERS = ("시·군·구", "대상", "기능", "시설 수", "정원", "현원", "빈자리", "미충족 욕구",
-           "검토 중 의뢰", "보호조치 대기", "대기 수요 합계", "차이(수요-빈자리)", "판정")
+HEADERS = (_l("시·군·구"), _l("대상"), _l("기능"), _l("시설 수"), _l("정원"), _l("현원"),
+           _l("빈자리"), _l("미충족 욕구"), _l("검토 중 의뢰"), _l("보호조치 대기"),
+           _l("대기 수요 합계"), _l("차이(수요-빈자리)"), _l("판정"))
 
 
 def as_table(rows: list[Row]) -> list[tuple]:
@@ -203,8 +222,8 @@ def workbook(rows: list[Row]) -> bytes:
 
     book = Workbook()
     sheet = book.active
-    sheet.title = "수요-공급"
-    sheet.append(HEADERS)
+    sheet.title = _("수요-공급")
+    sheet.append([str(header) for header in HEADERS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     shortage = PatternFill("solid", fgColor="F8D7DA")

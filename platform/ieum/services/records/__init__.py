@@ -37,6 +37,7 @@ from ieum.services.transactions import transaction
 from ieum.services.workspace import Workspace
 from ieum.store.json_fields import json_field
 from ieum.store.models import Closing, Record, Subject, utcnow
+from ieum.store.search import search_condition
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -169,7 +170,7 @@ COUNT_CAP = 1000
 
 @dataclass(frozen=True)
 class Page:
-    items: list[Record]
+    items: list[Any]  # Record objects, or rows of LIST_COLUMNS (``list_records(rows=True)``)
     total: int
     page: int
     per_page: int
@@ -231,7 +232,10 @@ def json_column(item: Field, data=Record.data):  # noqa: ANN001, ANN202 - a SQL 
     return json_field(item.name, item.kind, data)
 
 
-def _filtered(scope: FormScope, query: ListQuery) -> Select:
+def _filtered(scope: FormScope, query: ListQuery, session: Session | None = None) -> Select:
+    """The scoped statement with the query's filters. With ``session`` a text search also
+    names the characters and pairs it needs (``ieum.store.search``: PostgreSQL's gram
+    index, SQLite's gram table); the ``ILIKE`` decides, so the rows are the plain scan's."""
     statement = scoped_query(scope)
     fields = {f.name: f for f in scope.tree.fields}
     for key, value in query.filters.items():
@@ -257,6 +261,11 @@ def _filtered(scope: FormScope, query: ListQuery) -> Select:
         else:
             escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             statement = statement.where(column.ilike(f"%{escaped}%", escape="\\"))
+            if session is not None:
+                served = search_condition(session, scope.form.id, name, column, value,
+                                          record=Record, facility_id=scope.facility.id)
+                if served is not None:
+                    statement = statement.where(served)
     if query.status:
         statement = statement.where(Record.status == query.status)
     if query.subject_id:
@@ -264,47 +273,81 @@ def _filtered(scope: FormScope, query: ListQuery) -> Select:
     return statement
 
 
+def _count_statement(statement: Select, limit: int | None) -> Select:
+    """``SELECT count(*)`` of ``statement``'s rows, or of at most ``limit + 1`` of them."""
+    rows = statement.with_only_columns(Record.id)
+    if limit is not None:
+        rows = rows.limit(limit + 1)
+    return select(func.count()).select_from(rows.subquery())
+
+
+def _capped(counted: int, limit: int | None) -> tuple[int, bool]:
+    if limit is not None and counted > limit:
+        return limit, True
+    return counted, False
+
+
 def _count(session: Session, statement: Select, limit: int | None) -> tuple[int, bool]:
     """(rows, more): every row of ``statement``, or at most ``limit`` and whether more match."""
-    rows = statement.with_only_columns(Record.id)
-    if limit is None:
-        return session.scalar(select(func.count()).select_from(rows.subquery())) or 0, False
-    counted = session.scalar(select(func.count()).select_from(
-        rows.limit(limit + 1).subquery())) or 0
-    return (limit, True) if counted > limit else (counted, False)
+    return _capped(session.scalar(_count_statement(statement, limit)) or 0, limit)
+
+
+#: What a list screen shows of each record (``list_records(rows=True)``): read as plain rows,
+#: without building ORM objects for a page that only displays them.
+LIST_COLUMNS = (Record.id, Record.subject_id, Record.data, Record.status, Record.updated_at)
 
 
 def list_records(session: Session, scope: FormScope, query: ListQuery,
-                 *, count_cap: int | None = None) -> Page:
+                 *, count_cap: int | None = None, rows: bool = False) -> Page:
     """One page of the list. With ``count_cap`` the total is counted only up to the cap, or
     up to the asked page when that lies further (whole pages, so that ``more`` means a next
-    page exists); without it, exactly."""
-    statement = _filtered(scope, query)
+    page exists); without it, exactly. With ``rows`` the items are rows of
+    ``LIST_COLUMNS`` (what the HTML list shows) instead of ``Record`` objects.
+
+    The page and its count are one statement (the count a scalar subquery beside the
+    rows): one round trip. Only a page that comes back empty needs the count alone, to
+    tell "nothing matches" from "past the last page" (then the last page is read)."""
+    statement = _filtered(scope, query, session)
     limit = None if count_cap is None else \
         max(math.ceil(count_cap / query.per_page), query.page) * query.per_page
-    total, more = _count(session, statement, limit)
     if query.sort in _META_SORTS:
         order = _META_SORTS[query.sort]
     else:
         order = json_column(scope.tree.top(query.sort))
     order = order.desc() if query.descending else order.asc()
     tiebreak = Record.id.desc() if query.descending else Record.id.asc()
-    page = min(query.page, max(1, math.ceil(total / query.per_page)))
-    items = session.scalars(statement.order_by(order.nulls_last(), tiebreak)
-                            .offset((page - 1) * query.per_page).limit(query.per_page)).all()
-    return Page(list(items), total, page, query.per_page, more)
+    ordered = statement.order_by(order.nulls_last(), tiebreak)
+    columns = LIST_COLUMNS if rows else (Record,)
+    counted = _count_statement(statement, limit).scalar_subquery().label("ieum_total")
+
+    def read(page: int) -> list[Any]:
+        return session.execute(ordered.with_only_columns(*columns, counted)
+                               .offset((page - 1) * query.per_page)
+                               .limit(query.per_page)).all()
+
+    found = read(query.page)
+    if found:
+        total, more = _capped(found[0][-1], limit)
+        page = query.page
+    else:
+        total, more = _count(session, statement, limit)
+        page = min(query.page, max(1, math.ceil(total / query.per_page)))
+        if page != query.page:
+            found = read(page)
+    return Page(list(found) if rows else [row[0] for row in found], total, page,
+                query.per_page, more)
 
 
 def count_all(session: Session, scope: FormScope, query: ListQuery) -> int:
     """How many records the list would show on all its pages (to decide whether an Excel
     export runs as a job)."""
-    return _count(session, _filtered(scope, query), None)[0]
+    return _count(session, _filtered(scope, query, session), None)[0]
 
 
 def iter_all(session: Session, scope: FormScope, query: ListQuery,
              batch: int = 500) -> Iterator[Record]:
     """Every record the list would show (for Excel export), fetched in batches."""
-    statement = _filtered(scope, query).order_by(Record.id)
+    statement = _filtered(scope, query, session).order_by(Record.id)
     yield from session.scalars(statement.execution_options(yield_per=batch))
 
 

@@ -19,6 +19,11 @@
 (function () {
   "use strict";
 
+  // ieumT with %(name)s placeholders filled from values
+  function fill(text, values) {
+    return ieumT(text).replace(/%\((\w+)\)s/g, function (_m, key) { return String(values[key]); });
+  }
+
   function root() {
     var meta = document.querySelector("meta[name='ieum-script-root']");
     return meta ? meta.getAttribute("content") : "";
@@ -49,7 +54,7 @@
       options.body = JSON.stringify(payload);
     }
     return fetch(url, options).then(function (response) {
-      return response.json().catch(function () { return {error: "서버 응답을 읽을 수 없습니다."}; })
+      return response.json().catch(function () { return {error: ieumT("서버 응답을 읽을 수 없습니다.")}; })
         .then(function (data) { return {ok: response.ok, status: response.status, data: data}; });
     });
   }
@@ -57,7 +62,7 @@
   function load(kind, key) {
     return request("GET", documentUrl(kind, key, "document")).then(function (answer) {
       if (answer.status === 404) { return null; }
-      if (!answer.ok) { throw new Error(answer.data.error || "불러오지 못했습니다."); }
+      if (!answer.ok) { throw new Error(answer.data.error || ieumT("불러오지 못했습니다.")); }
       return answer.data;
     });
   }
@@ -72,7 +77,7 @@
   function check(kind, key, body) {
     return request("POST", documentUrl(kind, key, "check"), {body: body}).then(function (answer) {
       if (!answer.ok) {
-        return [{pointer: "", message: answer.data.error || "검사하지 못했습니다."}];
+        return [{pointer: "", message: answer.data.error || ieumT("검사하지 못했습니다.")}];
       }
       return answer.data.problems || [];
     });
@@ -98,13 +103,13 @@
     if (!problems || !problems.length) {
       var ok = document.createElement("p");
       ok.className = "studio-problems-none";
-      ok.textContent = "문제가 없습니다.";
+      ok.textContent = ieumT("문제가 없습니다.");
       element.appendChild(ok);
       return;
     }
     var title = document.createElement("p");
     title.className = "studio-problems-title";
-    title.textContent = "고칠 곳 " + problems.length + "건";
+    title.textContent = fill("고칠 곳 %(n)s건", {n: problems.length});
     element.appendChild(title);
     var list = document.createElement("ul");
     problems.forEach(function (problem) {
@@ -125,7 +130,7 @@
     window.addEventListener("beforeunload", function (event) {
       if (isDirty()) {
         event.preventDefault();
-        event.returnValue = "저장하지 않은 변경이 있습니다.";
+        event.returnValue = ieumT("저장하지 않은 변경이 있습니다.");
         return event.returnValue;
       }
       return undefined;

@@ -9,6 +9,11 @@
 (function () {
   "use strict";
 
+  // ieumT with %(name)s placeholders filled from values
+  function tr(text, values) {
+    return ieumT(text).replace(/%\((\w+)\)s/g, function (_m, key) { return String(values[key]); });
+  }
+
   const root = document.querySelector("[data-composer]");
   if (!root) return;
   const ctx = JSON.parse(root.dataset.context);
@@ -117,7 +122,7 @@
   }
   function showStatus(status, version) {
     $("status").textContent = status;
-    $("version").textContent = version === null ? "아직 저장한 판 없음" : `버전 ${version}`;
+    $("version").textContent = version === null ? ieumT("아직 저장한 판 없음") : tr("버전 %(n)s", {n: version});
   }
   function allProblems() {
     const seen = new Set();
@@ -146,7 +151,7 @@
     $("problem-count").textContent = problems.length;
     $("problem-count").className = `badge ${problems.length ? "text-bg-danger" : "text-bg-success"}`;
     if (!problems.length) {
-      list.append(h("li", {class: "list-group-item small text-success", text: "문제가 없습니다."}));
+      list.append(h("li", {class: "list-group-item small text-success", text: ieumT("문제가 없습니다.")}));
     }
     for (const problem of problems) {
       const target = targetOf(problem.pointer);
@@ -173,7 +178,7 @@
     if (answer.status === 404) {
       editor.body = emptyBody();
       editor.version = null;
-      showStatus("새 문서", null);
+      showStatus(ieumT("새 문서"), null);
       editor.isNew = true;
     } else if (answer.ok) {
       editor.body = answer.data.body;
@@ -182,7 +187,7 @@
       if (answer.data.package) $("package").value = answer.data.package;
       showStatus(statusTitle(answer.data.status), answer.data.version);
     } else {
-      message(answer.data.error || "문서를 불러오지 못했습니다.", "danger");
+      message(answer.data.error || ieumT("문서를 불러오지 못했습니다."), "danger");
       return false;
     }
     redraw();
@@ -190,8 +195,8 @@
     return true;
   }
   function statusTitle(status) {
-    return {draft: "초안", submitted: "검토 중", approved: "승인됨", published: "게시됨",
-            returned: "반려됨", live: "게시본", shipped: "게시본"}[status] || status || "게시본";
+    return {draft: ieumT("초안"), submitted: ieumT("검토 중"), approved: ieumT("승인됨"), published: ieumT("게시됨"),
+            returned: ieumT("반려됨"), live: ieumT("게시본"), shipped: ieumT("게시본")}[status] || status || ieumT("게시본");
   }
   async function save() {
     const note = $("note").value.trim();
@@ -205,13 +210,14 @@
       editor.dirty = false;
       editor.serverProblems = answer.data.problems || [];
       $("note").value = "";
-      showStatus("초안", editor.version);
+      showStatus(ieumT("초안"), editor.version);
       const count = editor.serverProblems.length;
-      message(`저장했습니다 (버전 ${editor.version}).` + (count ? ` 고칠 문제 ${count}건이 있습니다.` : ""),
+      message(count ? tr("저장했습니다 (버전 %(n)s). 고칠 문제 %(count)s건이 있습니다.", {n: editor.version, count})
+                    : tr("저장했습니다 (버전 %(n)s).", {n: editor.version}),
               count ? "warning" : "success");
       showProblems();
     } else {
-      message(answer.data.error || `저장하지 못했습니다 (${answer.status}).`, "danger");
+      message(answer.data.error || tr("저장하지 못했습니다 (%(status)s).", {status: answer.status}), "danger");
     }
   }
   root.querySelector('[data-action="undo"]').addEventListener("click", () => step(editor.undo, editor.redo));
@@ -219,16 +225,16 @@
   root.querySelector('[data-action="save"]').addEventListener("click", save);
   root.querySelector('[data-action="full-check"]').addEventListener("click", async () => {
     // the studio's check: ieum check's loader over the live content and this package's drafts
-    message("전체 검사 중…", "info");
+    message(ieumT("전체 검사 중…"), "info");
     const payload = {body: editor.body};
     const pkg = $("package").value.trim();
     if (pkg) payload.package = pkg;
     const answer = await api("POST", root.dataset.checkUrl, payload);
-    if (!answer.ok) { message(answer.data.error || "검사하지 못했습니다.", "danger"); return; }
+    if (!answer.ok) { message(answer.data.error || ieumT("검사하지 못했습니다."), "danger"); return; }
     editor.serverProblems = answer.data.problems || [];
     showProblems();
     const count = editor.serverProblems.length;
-    message(count ? `전체 검사: 고칠 문제 ${count}건` : "전체 검사: 문제가 없습니다.", count ? "warning" : "success");
+    message(count ? tr("전체 검사: 고칠 문제 %(count)s건", {count}) : ieumT("전체 검사: 문제가 없습니다."), count ? "warning" : "success");
   });
   document.addEventListener("keydown", (event) => {
     if (!(event.ctrlKey || event.metaKey)) return;
@@ -269,7 +275,7 @@
   function profilePage() {
     const units = Object.fromEntries(ctx.units.map((unit) => [unit.id, unit]));
     const actionOrder = ctx.action_order;
-    const actionTitle = (action) => action === "*" ? "전체" : (ctx.actions[action] || action);
+    const actionTitle = (action) => action === "*" ? ieumT("전체") : (ctx.actions[action] || action);
     let matrixRole = null;
     let search = "";
     let reuse = null;
@@ -293,26 +299,26 @@
       const inherited = base().keys;
       const b = body();
       const extendsSelect = h("select", {class: "form-select form-select-sm", id: "profile-extends", "data-focus": "/extends"},
-        h("option", {value: "", text: "없음 (모든 것을 이 프로필에 적기)"}),
+        h("option", {value: "", text: ieumT("없음 (모든 것을 이 프로필에 적기)")}),
         ctx.profiles.filter((p) => p.code !== b.code).map((p) =>
-          h("option", {value: p.code, text: `${p.title} (${p.code})${p.abstract ? " · 기본 프로필" : ""}`})));
+          h("option", {value: p.code, text: `${p.title} (${p.code})${p.abstract ? ieumT(" · 기본 프로필") : ""}`})));
       extendsSelect.value = b.extends || "";
       extendsSelect.addEventListener("change", () => commit((d) => setKey(d, "extends", extendsSelect.value)));
       fill(box, 
-        textField("코드", b.code, "/code", () => {}, {readonly: true, col: "col-md-3"}),
-        textField("이름 (시설유형)", b.title, "/title", (v) => commit((d) => setKey(d, "title", v)), {col: "col-md-5"}),
+        textField(ieumT("코드"), b.code, "/code", () => {}, {readonly: true, col: "col-md-3"}),
+        textField(ieumT("이름 (시설유형)"), b.title, "/title", (v) => commit((d) => setKey(d, "title", v)), {col: "col-md-5"}),
         h("div", {class: "col-md-4", "data-pointer": "/extends"},
-          h("label", {class: "form-label small mb-1", for: "profile-extends", text: "물려받을 기본 프로필 (extends)"}), extendsSelect),
-        textField("설명", b.description, "/description", (v) => commit((d) => setKey(d, "description", v)), {multiline: true, col: "col-12"}),
-        textField("대상 집단", b.target_group, "/target_group", (v) => commit((d) => setKey(d, "target_group", v)),
-                  {col: "col-md-3", placeholder: inherited.target_group ? `기본: ${inherited.target_group}` : "예: child"}),
-        textField("근거 법령", b.statute, "/statute", (v) => commit((d) => setKey(d, "statute", v)),
-                  {col: "col-md-5", placeholder: inherited.statute ? `기본: ${inherited.statute}` : ""}),
-        textField("시설 종류 코드 (6자리)", b.official_kind_code, "/official_kind_code",
+          h("label", {class: "form-label small mb-1", for: "profile-extends", text: ieumT("물려받을 기본 프로필 (extends)")}), extendsSelect),
+        textField(ieumT("설명"), b.description, "/description", (v) => commit((d) => setKey(d, "description", v)), {multiline: true, col: "col-12"}),
+        textField(ieumT("대상 집단"), b.target_group, "/target_group", (v) => commit((d) => setKey(d, "target_group", v)),
+                  {col: "col-md-3", placeholder: inherited.target_group ? tr("기본: %(value)s", {value: inherited.target_group}) : ieumT("예: child")}),
+        textField(ieumT("근거 법령"), b.statute, "/statute", (v) => commit((d) => setKey(d, "statute", v)),
+                  {col: "col-md-5", placeholder: inherited.statute ? tr("기본: %(value)s", {value: inherited.statute}) : ""}),
+        textField(ieumT("시설 종류 코드 (6자리)"), b.official_kind_code, "/official_kind_code",
                   (v) => commit((d) => setKey(d, "official_kind_code", v)),
-                  {col: "col-md-4", placeholder: inherited.official_kind_code ? `기본: ${inherited.official_kind_code}` : "예: 020101"}),
+                  {col: "col-md-4", placeholder: inherited.official_kind_code ? tr("기본: %(value)s", {value: inherited.official_kind_code}) : ieumT("예: 020101")}),
         b.abstract ? h("p", {class: "col-12 small text-body-secondary mb-0"},
-          "이 프로필은 다른 프로필이 물려받는 기본 프로필(abstract)입니다. 메뉴가 없습니다.") : null,
+          ieumT("이 프로필은 다른 프로필이 물려받는 기본 프로필(abstract)입니다. 메뉴가 없습니다.")) : null,
       );
     }
 
@@ -327,7 +333,7 @@
     }
     function insertUnit(unitId, g, index) {
       if (menuUnits().includes(unitId)) {
-        message(`단위기능 '${(units[unitId] || {}).title || unitId}'은(는) 이미 메뉴에 있습니다.`, "warning");
+        message(tr("단위기능 '%(unit)s'은(는) 이미 메뉴에 있습니다.", {unit: (units[unitId] || {}).title || unitId}), "warning");
         return;
       }
       commit((d) => {
@@ -337,7 +343,7 @@
         group.items = group.items || [];
         group.items.splice(index === undefined ? group.items.length : index, 0, {unit: unitId});
       });
-      message(`「${(units[unitId] || {}).title || unitId}」을(를) 메뉴에 넣었습니다.`, "success");
+      message(tr("「%(unit)s」을(를) 메뉴에 넣었습니다.", {unit: (units[unitId] || {}).title || unitId}), "success");
     }
     function dropIndex(list, clientY) {
       const items = [...list.querySelectorAll(":scope > li.composer-item")];
@@ -378,13 +384,13 @@
       let input;
       if (param.type === "boolean") {
         input = h("select", {class: "form-select form-select-sm", id, "data-focus": pointer},
-          h("option", {value: "", text: `기본값 (${param.default ? "예" : "아니오"})`}),
-          h("option", {value: "true", text: "예"}), h("option", {value: "false", text: "아니오"}));
+          h("option", {value: "", text: tr("기본값 (%(value)s)", {value: param.default ? ieumT("예") : ieumT("아니오")})}),
+          h("option", {value: "true", text: ieumT("예")}), h("option", {value: "false", text: ieumT("아니오")}));
         input.value = value === undefined ? "" : String(value);
         input.addEventListener("change", () => onValue(input.value === "" ? undefined : input.value === "true"));
       } else if (Array.isArray(param.enum)) {
         input = h("select", {class: "form-select form-select-sm", id, "data-focus": pointer},
-          h("option", {value: "", text: `기본값 (${param.default})`}),
+          h("option", {value: "", text: tr("기본값 (%(value)s)", {value: param.default})}),
           param.enum.map((choice, index) => h("option", {value: String(index), text: String(choice)})));
         const at = param.enum.findIndex((choice) => choice === value);
         input.value = at < 0 ? "" : String(at);
@@ -392,7 +398,7 @@
       } else if (param.type === "integer" || param.type === "number") {
         input = h("input", {class: "form-control form-control-sm", id, type: "number", "data-focus": pointer,
                             step: param.type === "integer" ? "1" : "any", min: param.minimum, max: param.maximum,
-                            placeholder: `기본값 ${param.default}`});
+                            placeholder: tr("기본값 %(value)s", {value: param.default})});
         input.value = value === undefined ? "" : String(value);
         input.addEventListener("change", () => {
           if (input.value === "") return onValue(undefined);
@@ -402,11 +408,11 @@
         });
       } else {
         input = h("input", {class: "form-control form-control-sm", id, type: "text", "data-focus": pointer,
-                            placeholder: `기본값 ${param.default}`});
+                            placeholder: tr("기본값 %(value)s", {value: param.default})});
         input.value = value === undefined ? "" : String(value);
         input.addEventListener("change", () => onValue(input.value === "" ? undefined : input.value));
       }
-      const types = {integer: "정수", number: "숫자", string: "글자", boolean: "예/아니오"};
+      const types = {integer: ieumT("정수"), number: ieumT("숫자"), string: ieumT("글자"), boolean: ieumT("예/아니오")};
       return h("div", {class: "col-sm-6", "data-pointer": pointer},
         h("label", {class: "form-label small mb-1", for: id},
           param.title, " ", h("span", {class: "badge text-bg-light border", text: types[param.type] || param.type})),
@@ -430,7 +436,7 @@
       const open = openItems.has(item.unit);
       const panelId = `settings-${item.unit}`;
       const details = h("div", {class: `composer-item-settings row g-2${open ? "" : " d-none"}`, id: panelId},
-        textField("메뉴에 보일 이름", item.title, here + "/title",
+        textField(ieumT("메뉴에 보일 이름"), item.title, here + "/title",
                   (v) => commit((d) => setKey(d.menu[g].items[i], "title", v)),
                   {placeholder: title, col: "col-12"}),
         params.map((param) => parameterInput(param, overrides[param.name], here + "/parameters" + ptr(param.name),
@@ -442,28 +448,28 @@
           }))));
       const toggle = h("button", {type: "button", class: `btn btn-outline-secondary${open ? " active" : ""}`,
                                   "aria-expanded": open ? "true" : "false", "aria-controls": panelId,
-                                  "aria-label": `${shown} 설정`, "data-focus": `settings:${item.unit}`,
-                                  text: params.length ? "설정·매개변수" : "설정",
+                                  "aria-label": tr("%(item)s 설정", {item: shown}), "data-focus": `settings:${item.unit}`,
+                                  text: params.length ? ieumT("설정·매개변수") : ieumT("설정"),
                                   onclick: () => { if (openItems.has(item.unit)) openItems.delete(item.unit); else openItems.add(item.unit); redraw(); }});
       const groups = menu().length;
       li.append(
         h("div", {class: "composer-item-head"},
           h("span", {class: "composer-grip", "aria-hidden": "true", text: "⠿"}),
           h("span", {class: "composer-item-title"}, item.title || title,
-            unit ? null : h("span", {class: "badge text-bg-danger ms-1", text: "없는 단위기능"})),
+            unit ? null : h("span", {class: "badge text-bg-danger ms-1", text: ieumT("없는 단위기능")})),
           h("code", {class: "small text-body-secondary", text: item.unit}),
-          Object.keys(overrides).length ? h("span", {class: "badge text-bg-info", text: `매개변수 ${Object.keys(overrides).length}`}) : null,
+          Object.keys(overrides).length ? h("span", {class: "badge text-bg-info", text: tr("매개변수 %(n)s", {n: Object.keys(overrides).length})}) : null,
           h("span", {class: "ms-auto btn-group btn-group-sm"}, toggle,
-            h("button", {type: "button", class: "btn btn-outline-secondary", "aria-label": `${shown} 위로`,
+            h("button", {type: "button", class: "btn btn-outline-secondary", "aria-label": tr("%(item)s 위로", {item: shown}),
                          "data-focus": `up:${item.unit}`, disabled: g === 0 && i === 0,
                          onclick: () => (i > 0 ? moveItem([g, i], [g, i - 1]) : moveItem([g, i], [g - 1, menu()[g - 1].items.length])),
                          text: "↑"}),
-            h("button", {type: "button", class: "btn btn-outline-secondary", "aria-label": `${shown} 아래로`,
+            h("button", {type: "button", class: "btn btn-outline-secondary", "aria-label": tr("%(item)s 아래로", {item: shown}),
                          "data-focus": `down:${item.unit}`, disabled: g === groups - 1 && i === count - 1,
                          onclick: () => (i < count - 1 ? moveItem([g, i], [g, i + 2]) : moveItem([g, i], [g + 1, 0])),
                          text: "↓"}),
-            h("button", {type: "button", class: "btn btn-outline-danger", "aria-label": `${shown} 빼기`,
-                         onclick: () => commit((d) => d.menu[g].items.splice(i, 1)), text: "빼기"}))),
+            h("button", {type: "button", class: "btn btn-outline-danger", "aria-label": tr("%(item)s 빼기", {item: shown}),
+                         onclick: () => commit((d) => d.menu[g].items.splice(i, 1)), text: ieumT("빼기")}))),
         details);
       return li;
     }
@@ -471,11 +477,11 @@
       const box = $("menu");
       fill(box, );
       if (body().abstract) {
-        box.append(h("p", {class: "text-body-secondary small mb-0", text: "기본 프로필에는 메뉴가 없습니다."}));
+        box.append(h("p", {class: "text-body-secondary small mb-0", text: ieumT("기본 프로필에는 메뉴가 없습니다.")}));
         return;
       }
       if (!menu().length) {
-        box.append(h("p", {class: "text-body-secondary small", text: "메뉴가 비어 있습니다. 메뉴 묶음을 추가하고 팔레트에서 단위기능을 끌어오세요."}));
+        box.append(h("p", {class: "text-body-secondary small", text: ieumT("메뉴가 비어 있습니다. 메뉴 묶음을 추가하고 팔레트에서 단위기능을 끌어오세요.")}));
       }
       menu().forEach((group, g) => {
         const here = ptr("menu", g);
@@ -484,25 +490,25 @@
                                        "data-focus": here + "/group", value: group.group || ""});
         titleInput.addEventListener("change", () => commit((d) => { d.menu[g].group = titleInput.value; }));
         const list = h("ul", {class: "composer-items list-unstyled", "data-pointer": here + "/items",
-                              "data-testid": `menu-group-${g}`, "aria-label": `${group.group || "메뉴 묶음"}의 단위기능`});
+                              "data-testid": `menu-group-${g}`, "aria-label": tr("%(group)s의 단위기능", {group: group.group || ieumT("메뉴 묶음")})});
         (group.items || []).forEach((item, i) => list.append(drawItem(item, g, i, group.items.length)));
-        if (!(group.items || []).length) list.append(h("li", {class: "composer-empty small text-body-secondary", text: "여기로 단위기능을 끌어 놓으세요."}));
+        if (!(group.items || []).length) list.append(h("li", {class: "composer-empty small text-body-secondary", text: ieumT("여기로 단위기능을 끌어 놓으세요.")}));
         dropZone(list, g);
         box.append(h("div", {class: "composer-group", "data-pointer": here},
           h("div", {class: "composer-group-head d-flex gap-2 align-items-center"},
-            h("label", {class: "visually-hidden", for: titleId, text: "메뉴 묶음 이름"}), titleInput,
+            h("label", {class: "visually-hidden", for: titleId, text: ieumT("메뉴 묶음 이름")}), titleInput,
             h("span", {class: "btn-group btn-group-sm"},
-              h("button", {type: "button", class: "btn btn-outline-secondary", "aria-label": "묶음 위로", disabled: g === 0,
+              h("button", {type: "button", class: "btn btn-outline-secondary", "aria-label": ieumT("묶음 위로"), disabled: g === 0,
                            onclick: () => commit((d) => d.menu.splice(g - 1, 0, d.menu.splice(g, 1)[0])), text: "↑"}),
-              h("button", {type: "button", class: "btn btn-outline-secondary", "aria-label": "묶음 아래로", disabled: g === menu().length - 1,
+              h("button", {type: "button", class: "btn btn-outline-secondary", "aria-label": ieumT("묶음 아래로"), disabled: g === menu().length - 1,
                            onclick: () => commit((d) => d.menu.splice(g + 1, 0, d.menu.splice(g, 1)[0])), text: "↓"}),
-              h("button", {type: "button", class: "btn btn-outline-danger", "aria-label": "묶음 지우기",
-                           onclick: () => commit((d) => d.menu.splice(g, 1)), text: "지우기"}))),
+              h("button", {type: "button", class: "btn btn-outline-danger", "aria-label": ieumT("묶음 지우기"),
+                           onclick: () => commit((d) => d.menu.splice(g, 1)), text: ieumT("지우기")}))),
           list));
       });
       const target = $("palette-target");
       const chosen = target.value;
-      target.replaceChildren(...menu().map((group, g) => h("option", {value: String(g), text: group.group || `묶음 ${g + 1}`})));
+      target.replaceChildren(...menu().map((group, g) => h("option", {value: String(g), text: group.group || tr("묶음 %(n)s", {n: g + 1})})));
       if (chosen && Number(chosen) < menu().length) target.value = chosen;
     }
     root.querySelector('[data-action="add-group"]').addEventListener("click", () => commit((d) => {
@@ -523,9 +529,9 @@
           h("span", {class: "composer-grip", "aria-hidden": "true", text: "⠿"}),
           h("span", {class: "flex-grow-1"}, h("span", {class: "d-block", text: unit.title}),
             h("code", {class: "small text-body-secondary", text: unit.id})),
-          used.has(unit.id) ? h("span", {class: "badge text-bg-light border", text: "메뉴에 있음"})
-            : h("button", {type: "button", class: "btn btn-outline-primary btn-sm", "aria-label": `${unit.title} 넣기`,
-                           onclick: () => insertUnit(unit.id, Number($("palette-target").value || 0)), text: "넣기"}))));
+          used.has(unit.id) ? h("span", {class: "badge text-bg-light border", text: ieumT("메뉴에 있음")})
+            : h("button", {type: "button", class: "btn btn-outline-primary btn-sm", "aria-label": tr("%(item)s 넣기", {item: unit.title}),
+                           onclick: () => insertUnit(unit.id, Number($("palette-target").value || 0)), text: ieumT("넣기")}))));
     }
     $("palette-search").addEventListener("input", (event) => { search = event.target.value; drawPalette(); });
 
@@ -543,51 +549,51 @@
       const inherited = base().roles;
       const rows = roles().map((role, r) => {
         const here = ptr("roles", r);
-        const title = h("input", {class: "form-control form-control-sm", "aria-label": `${role.id} 이름`, "data-focus": here + "/title",
-                                  placeholder: (inherited[role.id] || {}).title ? `기본: ${inherited[role.id].title}` : "역할 이름"});
+        const title = h("input", {class: "form-control form-control-sm", "aria-label": tr("%(item)s 이름", {item: role.id}), "data-focus": here + "/title",
+                                  placeholder: (inherited[role.id] || {}).title ? tr("기본: %(value)s", {value: inherited[role.id].title}) : ieumT("역할 이름")});
         title.value = role.title || "";
         title.addEventListener("change", () => commit((d) => setKey(d.roles[r], "title", title.value)));
-        const description = h("input", {class: "form-control form-control-sm", "aria-label": `${role.id} 설명`, "data-focus": here + "/description"});
+        const description = h("input", {class: "form-control form-control-sm", "aria-label": tr("%(item)s 설명", {item: role.id}), "data-focus": here + "/description"});
         description.value = role.description || "";
         description.addEventListener("change", () => commit((d) => setKey(d.roles[r], "description", description.value)));
-        const administers = h("input", {class: "form-check-input", type: "checkbox", "aria-label": `${role.id} 기관 관리`,
+        const administers = h("input", {class: "form-check-input", type: "checkbox", "aria-label": tr("%(item)s 기관 관리", {item: role.id}),
                                         "data-focus": here + "/administers",
                                         checked: role.administers === undefined ? !!(inherited[role.id] || {}).administers : role.administers});
         administers.addEventListener("change", () => commit((d) => { d.roles[r].administers = administers.checked; }));
         return h("tr", {"data-pointer": here},
-          h("td", {}, h("code", {text: role.id}), inherited[role.id] ? h("span", {class: "badge text-bg-light border ms-1", text: "기본 역할을 고침"}) : null),
+          h("td", {}, h("code", {text: role.id}), inherited[role.id] ? h("span", {class: "badge text-bg-light border ms-1", text: ieumT("기본 역할을 고침")}) : null),
           h("td", {"data-pointer": here + "/title"}, title), h("td", {}, description), h("td", {class: "text-center"}, administers),
-          h("td", {}, h("button", {type: "button", class: "btn btn-outline-danger btn-sm", "aria-label": `${role.id} 역할 지우기`,
+          h("td", {}, h("button", {type: "button", class: "btn btn-outline-danger btn-sm", "aria-label": tr("%(item)s 역할 지우기", {item: role.id}),
             onclick: () => commit((d) => { d.roles.splice(r, 1); if (!d.roles.length && d.extends) delete d.roles; }),
-            text: inherited[role.id] ? "기본대로" : "지우기"})));
+            text: inherited[role.id] ? ieumT("기본대로") : ieumT("지우기")})));
       });
       const ownIds = roles().map((role) => role.id);
       const inheritedRows = Object.entries(inherited).filter(([id]) => !ownIds.includes(id)).map(([id, role]) =>
         h("tr", {class: "composer-inherited"},
-          h("td", {}, h("code", {text: id}), h("span", {class: "badge text-bg-light border ms-1", text: "물려받음"})),
+          h("td", {}, h("code", {text: id}), h("span", {class: "badge text-bg-light border ms-1", text: ieumT("물려받음")})),
           h("td", {text: role.title || ""}), h("td", {text: role.description || ""}),
           h("td", {class: "text-center", text: role.administers ? "✓" : ""}),
           h("td", {}, h("button", {type: "button", class: "btn btn-outline-secondary btn-sm",
-            onclick: () => commit((d) => { if (!Array.isArray(d.roles)) d.roles = []; d.roles.push({id}); }), text: "고치기"}))));
-      const newId = h("input", {class: "form-control form-control-sm", id: "new-role-id", placeholder: "예: night_worker", pattern: "[a-z][a-z0-9_]*"});
-      const newTitle = h("input", {class: "form-control form-control-sm", id: "new-role-title", placeholder: "예: 야간 생활지도원"});
+            onclick: () => commit((d) => { if (!Array.isArray(d.roles)) d.roles = []; d.roles.push({id}); }), text: ieumT("고치기")}))));
+      const newId = h("input", {class: "form-control form-control-sm", id: "new-role-id", placeholder: ieumT("예: night_worker"), pattern: "[a-z][a-z0-9_]*"});
+      const newTitle = h("input", {class: "form-control form-control-sm", id: "new-role-title", placeholder: ieumT("예: 야간 생활지도원")});
       fill(box, 
         h("div", {class: "table-responsive"}, h("table", {class: "table table-sm align-middle composer-roles", "data-testid": "roles"},
-          h("thead", {}, h("tr", {}, h("th", {text: "역할 id"}), h("th", {text: "이름"}), h("th", {text: "설명"}),
-            h("th", {class: "text-center", text: "기관 관리"}), h("th", {}))),
+          h("thead", {}, h("tr", {}, h("th", {text: ieumT("역할 id")}), h("th", {text: ieumT("이름")}), h("th", {text: ieumT("설명")}),
+            h("th", {class: "text-center", text: ieumT("기관 관리")}), h("th", {}))),
           h("tbody", {}, rows, inheritedRows))),
         h("div", {class: "row g-2 align-items-end composer-new-role", "data-role": "new-role"},
-          h("div", {class: "col-sm-4"}, h("label", {class: "form-label small mb-1", for: "new-role-id", text: "새 역할 id"}), newId),
-          h("div", {class: "col-sm-5"}, h("label", {class: "form-label small mb-1", for: "new-role-title", text: "새 역할 이름"}), newTitle),
+          h("div", {class: "col-sm-4"}, h("label", {class: "form-label small mb-1", for: "new-role-id", text: ieumT("새 역할 id")}), newId),
+          h("div", {class: "col-sm-5"}, h("label", {class: "form-label small mb-1", for: "new-role-title", text: ieumT("새 역할 이름")}), newTitle),
           h("div", {class: "col-sm-3"}, h("button", {type: "button", class: "btn btn-outline-primary btn-sm w-100", "data-action": "create-role",
             onclick: () => {
               const id = newId.value.trim();
-              if (!/^[a-z][a-z0-9_]*$/.test(id)) { message("역할 id는 영문 소문자로 시작하고 영문 소문자·숫자·밑줄만 씁니다.", "warning"); newId.focus(); return; }
-              if (roleIds().includes(id)) { message(`역할 '${id}'이(가) 이미 있습니다.`, "warning"); return; }
+              if (!/^[a-z][a-z0-9_]*$/.test(id)) { message(ieumT("역할 id는 영문 소문자로 시작하고 영문 소문자·숫자·밑줄만 씁니다."), "warning"); newId.focus(); return; }
+              if (roleIds().includes(id)) { message(tr("역할 '%(id)s'이(가) 이미 있습니다.", {id}), "warning"); return; }
               commit((d) => { if (!Array.isArray(d.roles)) d.roles = []; d.roles.push(newTitle.value.trim() ? {id, title: newTitle.value.trim(), grants: {}} : {id, grants: {}}); });
               matrixRole = id;
               drawMatrix();
-            }, text: "역할 만들기"}))));
+            }, text: ieumT("역할 만들기")}))));
     }
     root.querySelector('[data-action="add-role"]').addEventListener("click", () => {
       const input = root.querySelector("#new-role-id");
@@ -665,19 +671,19 @@
       select.replaceChildren(...ids.map((id) => h("option", {value: id, text: `${roleTitle(id)} (${id})`})));
       if (matrixRole) select.value = matrixRole;
       const table = $("matrix");
-      if (!matrixRole) { table.replaceChildren(h("tbody", {}, h("tr", {}, h("td", {text: "역할을 먼저 만드세요."})))); return; }
+      if (!matrixRole) { table.replaceChildren(h("tbody", {}, h("tr", {}, h("td", {text: ieumT("역할을 먼저 만드세요.")})))); return; }
       const rowUnits = ["*", ...grantUnits()];
       const columns = ["*", ...actionOrder.filter((a) => unitActions("*").includes(a)),
                        ...unitActions("*").filter((a) => !actionOrder.includes(a))];
       const r = roles().findIndex((role) => role.id === matrixRole);
-      const head = h("thead", {}, h("tr", {}, h("th", {scope: "col", text: "단위기능"}),
+      const head = h("thead", {}, h("tr", {}, h("th", {scope: "col", text: ieumT("단위기능")}),
         columns.map((a) => h("th", {scope: "col", class: "text-center", text: actionTitle(a)})),
-        h("th", {scope: "col", text: "범위"}), h("th", {scope: "col", text: "출처"})));
+        h("th", {scope: "col", text: ieumT("범위")}), h("th", {scope: "col", text: ieumT("출처")})));
       const rows = rowUnits.map((unitId) => {
         const {grant, source} = effective(matrixRole, unitId);
         const granted = grant ? expand(grant.actions, unitId) : [];
         const all = grant ? grant.actions.includes("*") : false;
-        const title = unitId === "*" ? "모든 단위기능 (*)" : menuTitle(unitId);
+        const title = unitId === "*" ? ieumT("모든 단위기능 (*)") : menuTitle(unitId);
         const cells = columns.map((action) => {
           if (action !== "*" && !unitActions(unitId).includes(action)) return h("td", {class: "text-center text-body-tertiary", text: "–"});
           const box = h("input", {type: "checkbox", class: "form-check-input", "aria-label": `${title} ${actionTitle(action)}`,
@@ -686,18 +692,18 @@
           box.addEventListener("change", () => toggle(matrixRole, unitId, action, box.checked));
           return h("td", {class: "text-center"}, box);
         });
-        const scope = h("select", {class: "form-select form-select-sm", "aria-label": `${title} 범위`, "data-focus": `s:${unitId}`},
+        const scope = h("select", {class: "form-select form-select-sm", "aria-label": tr("%(item)s 범위", {item: title}), "data-focus": `s:${unitId}`},
           ctx.scopes.map((s) => h("option", {value: s.id, text: s.title})));
         scope.value = grant ? grant.scope : "facility";
         scope.disabled = !grant;
         scope.addEventListener("change", () => setGrant(matrixRole, unitId, (g) => { g.scope = scope.value; }));
-        const sources = {own: "이 프로필", base: "기본 프로필", wildcard: "모든 단위기능(*)", removed: "기본 권한 해제", none: "없음"};
+        const sources = {own: ieumT("이 프로필"), base: ieumT("기본 프로필"), wildcard: ieumT("모든 단위기능(*)"), removed: ieumT("기본 권한 해제"), none: ieumT("없음")};
         const inheritedGrant = ((base().roles[matrixRole] || {}).grants || {})[unitId];
         const reset = source === "own" || source === "removed"
           ? h("button", {type: "button", class: "btn btn-link btn-sm p-0 ms-1",
-                         "aria-label": `${title}: ${inheritedGrant ? "물려받은 대로" : "권한 지우기"}`,
+                         "aria-label": `${title}: ${inheritedGrant ? ieumT("물려받은 대로") : ieumT("권한 지우기")}`,
                          onclick: () => commit((d) => { const role = ensureOwnRole(d, matrixRole); delete role.grants[unitId]; }),
-                         text: inheritedGrant ? "물려받은 대로" : "지우기"}) : null;
+                         text: inheritedGrant ? ieumT("물려받은 대로") : ieumT("지우기")}) : null;
         return h("tr", {class: `composer-matrix-${source}`, "data-testid": `grant-row-${unitId}`,
                         "data-pointer": r >= 0 ? ptr("roles", r, "grants", unitId) : null},
           h("th", {scope: "row"}, title), cells, h("td", {}, scope),
@@ -709,7 +715,7 @@
     function drawOverview() {  // every role side by side: what each may do in each unit
       const box = $("overview");
       const ids = roleIds();
-      const shortScope = {own: "본인", assigned: "담당", facility: "전체"};
+      const shortScope = {own: ieumT("본인"), assigned: ieumT("담당"), facility: ieumT("전체")};
       const rows = grantUnits().map((unitId) => h("tr", {},
         h("th", {scope: "row", text: menuTitle(unitId)}),
         ids.map((roleId) => {
@@ -722,10 +728,10 @@
                          "aria-label": `${roleTitle(roleId)} · ${menuTitle(unitId)}: ${names} (${shortScope[grant.scope] || grant.scope})`,
                          onclick: () => { matrixRole = roleId; drawMatrix(); showProblems();
                                           $("matrix-role").scrollIntoView({block: "center"}); }},
-              `${actions.length}개 · ${shortScope[grant.scope] || grant.scope}`));
+              tr("%(n)s개 · %(scope)s", {n: actions.length, scope: shortScope[grant.scope] || grant.scope})));
         })));
       fill(box, h("table", {class: "table table-sm table-bordered align-middle composer-overview"},
-        h("thead", {}, h("tr", {}, h("th", {scope: "col", text: "단위기능"}),
+        h("thead", {}, h("tr", {}, h("th", {scope: "col", text: ieumT("단위기능")}),
           ids.map((id) => h("th", {scope: "col", class: "text-center", text: roleTitle(id)})))),
         h("tbody", {}, rows)));
     }
@@ -739,22 +745,22 @@
       const ids = roleIds();
       const rows = (groups || []).map((group, e) => h("div", {class: "composer-exclusive d-flex flex-wrap gap-1 align-items-center mb-1", "data-pointer": ptr("exclusive_roles", e)},
         group.map((id, k) => h("span", {class: "badge text-bg-warning composer-chip", "data-pointer": ptr("exclusive_roles", e, k)}, roleTitle(id), " ",
-          h("button", {type: "button", class: "btn-close btn-close-sm", "aria-label": `${id} 빼기`,
+          h("button", {type: "button", class: "btn-close btn-close-sm", "aria-label": tr("%(item)s 빼기", {item: id}),
                        onclick: () => commit((d) => { d.exclusive_roles[e].splice(k, 1); })}))),
-        h("span", {class: "mx-1 text-body-secondary small", text: "은(는) 한 사람이 함께 맡을 수 없습니다."}),
-        h("button", {type: "button", class: "btn btn-outline-danger btn-sm", text: "묶음 지우기",
+        h("span", {class: "mx-1 text-body-secondary small", text: ieumT("은(는) 한 사람이 함께 맡을 수 없습니다.")}),
+        h("button", {type: "button", class: "btn btn-outline-danger btn-sm", text: ieumT("묶음 지우기"),
                      onclick: () => commit((d) => { d.exclusive_roles.splice(e, 1); if (!d.exclusive_roles.length) delete d.exclusive_roles; })})));
-      const first = h("select", {class: "form-select form-select-sm w-auto", "aria-label": "겸직 금지 첫째 역할"}, ids.map((id) => h("option", {value: id, text: roleTitle(id)})));
-      const second = h("select", {class: "form-select form-select-sm w-auto", "aria-label": "겸직 금지 둘째 역할"}, ids.map((id) => h("option", {value: id, text: roleTitle(id)})));
+      const first = h("select", {class: "form-select form-select-sm w-auto", "aria-label": ieumT("겸직 금지 첫째 역할")}, ids.map((id) => h("option", {value: id, text: roleTitle(id)})));
+      const second = h("select", {class: "form-select form-select-sm w-auto", "aria-label": ieumT("겸직 금지 둘째 역할")}, ids.map((id) => h("option", {value: id, text: roleTitle(id)})));
       if (ids.length > 1) second.value = ids[1];
       fill(box, 
         groups === null && inheritedGroups ? h("p", {class: "small text-body-secondary mb-1"},
-          "기본 프로필에서 물려받음: ", inheritedGroups.map((g) => g.map(roleTitle).join(" ↔ ")).join(", ")) : null,
+          ieumT("기본 프로필에서 물려받음: "), inheritedGroups.map((g) => g.map(roleTitle).join(" ↔ ")).join(", ")) : null,
         ...rows,
         h("div", {class: "d-flex flex-wrap gap-2 align-items-center mt-2"}, first, h("span", {text: "↔"}), second,
-          h("button", {type: "button", class: "btn btn-outline-primary btn-sm", text: "겸직 금지 묶음 추가",
+          h("button", {type: "button", class: "btn btn-outline-primary btn-sm", text: ieumT("겸직 금지 묶음 추가"),
             onclick: () => {
-              if (first.value === second.value) { message("서로 다른 두 역할을 고르세요.", "warning"); return; }
+              if (first.value === second.value) { message(ieumT("서로 다른 두 역할을 고르세요."), "warning"); return; }
               commit((d) => {
                 if (!Array.isArray(d.exclusive_roles)) d.exclusive_roles = clone(inheritedGroups || []);
                 d.exclusive_roles.push([first.value, second.value]);
@@ -765,18 +771,18 @@
     // --- the reuse figure
     function drawReuse() {
       const box = $("reuse");
-      if (!reuse) { box.textContent = "계산 중…"; return; }
+      if (!reuse) { box.textContent = ieumT("계산 중…"); return; }
       const share = reuse.units ? Math.round((reuse.shared / reuse.units) * 100) : 0;
       fill(box, 
         h("p", {class: "display-6 mb-0", "data-testid": "reuse-shared"}, `${reuse.shared}/${reuse.units}`),
-        h("p", {class: "small mb-2", text: `이 프로필의 단위기능 ${reuse.units}개 중 ${reuse.shared}개를 다른 시설유형과 함께 씁니다.`}),
-        h("div", {class: "progress mb-2", role: "progressbar", "aria-label": "함께 쓰는 단위기능 비율", "aria-valuenow": share, "aria-valuemin": 0, "aria-valuemax": 100},
+        h("p", {class: "small mb-2", text: tr("이 프로필의 단위기능 %(units)s개 중 %(shared)s개를 다른 시설유형과 함께 씁니다.", {units: reuse.units, shared: reuse.shared})}),
+        h("div", {class: "progress mb-2", role: "progressbar", "aria-label": ieumT("함께 쓰는 단위기능 비율"), "aria-valuenow": share, "aria-valuemin": 0, "aria-valuemax": 100},
           h("div", {class: `progress-bar composer-bar-${Math.round(share / 10) * 10}`, text: `${share}%`})),
         h("p", {class: "small mb-1", "data-testid": "reuse-ratio"},
-          "전체 재사용률 ", h("strong", {text: `${(reuse.reuse_ratio * 100).toFixed(1)}%`}),
-          ` (시설유형 ${reuse.profiles}곳, 단위기능 ${reuse.unit_functions}개, 자리 ${reuse.slots}개)`),
+          ieumT("전체 재사용률 "), h("strong", {text: `${(reuse.reuse_ratio * 100).toFixed(1)}%`}),
+          tr(" (시설유형 %(profiles)s곳, 단위기능 %(units)s개, 자리 %(slots)s개)", {profiles: reuse.profiles, units: reuse.unit_functions, slots: reuse.slots})),
         reuse.own_only.length ? h("p", {class: "small text-body-secondary mb-0"},
-          "이 프로필에만 있는 단위기능: ", reuse.own_only.map((id) => (units[id] || {}).title || id).join(", ")) : null);
+          ieumT("이 프로필에만 있는 단위기능: "), reuse.own_only.map((id) => (units[id] || {}).title || id).join(", ")) : null);
     }
 
     // --- 프로필 복사
@@ -784,16 +790,16 @@
     const toolbarCopy = root.querySelector('[data-action="copy"]');
     toolbarCopy.addEventListener("click", () => copyPanel.classList.toggle("d-none"));
     $("copy-source").replaceChildren(...ctx.profiles.filter((p) => p.code !== ctx.key)
-      .map((p) => h("option", {value: p.code, text: `${p.title} (${p.code})${p.abstract ? " · 기본 프로필" : ""}`})));
+      .map((p) => h("option", {value: p.code, text: `${p.title} (${p.code})${p.abstract ? ieumT(" · 기본 프로필") : ""}`})));
     root.querySelector('[data-action="copy-start"]').addEventListener("click", async () => {
       const mode = root.querySelector('input[name="copy-mode"]:checked').value;
       const answer = await api("POST", root.dataset.copyUrl,
         {source: $("copy-source").value, title: $("copy-title").value, mode});
-      if (!answer.ok) { message(answer.data.error || "복사하지 못했습니다.", "danger"); return; }
+      if (!answer.ok) { message(answer.data.error || ieumT("복사하지 못했습니다."), "danger"); return; }
       replaceBody(answer.data.body);
       copyPanel.classList.add("d-none");
-      message(mode === "extends" ? "기본 프로필을 물려받는 새 프로필을 시작했습니다. 저장해야 초안이 됩니다."
-                                 : "프로필을 복사했습니다. 저장해야 초안이 됩니다.", "info");
+      message(mode === "extends" ? ieumT("기본 프로필을 물려받는 새 프로필을 시작했습니다. 저장해야 초안이 됩니다.")
+                                 : ieumT("프로필을 복사했습니다. 저장해야 초안이 됩니다."), "info");
     });
 
     load(() => ({code: ctx.key, title: "", menu: [], roles: []})).then((ok) => {
@@ -815,16 +821,16 @@
     function drawBasics() {
       const b = body();
       const layer = h("select", {class: "form-select form-select-sm", id: "unit-layer", "data-focus": "/layer"},
-        [1, 2, 3, 4].map((n) => h("option", {value: String(n), text: `${n}층`})));
+        [1, 2, 3, 4].map((n) => h("option", {value: String(n), text: tr("%(n)s층", {n})})));
       layer.value = String(b.layer || 2);
       layer.addEventListener("change", () => commit((d) => { d.layer = Number(layer.value); }));
       const subject = h("select", {class: "form-select form-select-sm", id: "unit-subject", "data-focus": "/record_subject"},
-        h("option", {value: "", text: "지정 안 함 (선택)"}), h("option", {value: "required", text: "대상자 필수"}),
-        h("option", {value: "optional", text: "대상자 선택"}), h("option", {value: "none", text: "대상자 없음"}));
+        h("option", {value: "", text: ieumT("지정 안 함 (선택)")}), h("option", {value: "required", text: ieumT("대상자 필수")}),
+        h("option", {value: "optional", text: ieumT("대상자 선택")}), h("option", {value: "none", text: ieumT("대상자 없음")}));
       subject.value = b.record_subject || "";
       subject.addEventListener("change", () => commit((d) => setKey(d, "record_subject", subject.value)));
       const groups = h("div", {class: "col-12", "data-pointer": "/target_groups"},
-        h("span", {class: "form-label small d-block mb-1", text: "대상 집단"}),
+        h("span", {class: "form-label small d-block mb-1", text: ieumT("대상 집단")}),
         ctx.target_groups.map((group) => {
           const id = nextId("tg");
           const box = h("input", {class: "form-check-input", type: "checkbox", id, checked: list("target_groups").includes(group)});
@@ -837,18 +843,18 @@
         }));
       fill($("basics"), 
         textField("id", b.id, "/id", () => {}, {readonly: true, col: "col-md-3"}),
-        textField("이름", b.title, "/title", (v) => commit((d) => { d.title = v; }), {col: "col-md-5", placeholder: "예: 야간 순찰 기록"}),
-        h("div", {class: "col-md-2", "data-pointer": "/layer"}, h("label", {class: "form-label small mb-1", for: "unit-layer", text: "계층"}), layer),
-        h("div", {class: "col-md-2", "data-pointer": "/record_subject"}, h("label", {class: "form-label small mb-1", for: "unit-subject", text: "기록의 대상자"}), subject),
-        textField("설명", b.description, "/description", (v) => commit((d) => setKey(d, "description", v)), {multiline: true, col: "col-12"}),
+        textField(ieumT("이름"), b.title, "/title", (v) => commit((d) => { d.title = v; }), {col: "col-md-5", placeholder: ieumT("예: 야간 순찰 기록")}),
+        h("div", {class: "col-md-2", "data-pointer": "/layer"}, h("label", {class: "form-label small mb-1", for: "unit-layer", text: ieumT("계층")}), layer),
+        h("div", {class: "col-md-2", "data-pointer": "/record_subject"}, h("label", {class: "form-label small mb-1", for: "unit-subject", text: ieumT("기록의 대상자")}), subject),
+        textField(ieumT("설명"), b.description, "/description", (v) => commit((d) => setKey(d, "description", v)), {multiline: true, col: "col-12"}),
         groups);
     }
     function picker(key, options, titles, label) {
       const box = $(key);
       const chosen = list(key);
-      const select = h("select", {class: "form-select form-select-sm w-auto", "aria-label": `${label} 고르기`, "data-focus": `add:${key}`},
-        h("option", {value: "", text: `${label} 고르기…`}),
-        options.filter((o) => !chosen.includes(o.id)).map((o) => h("option", {value: o.id, text: `${o.title} (${o.id})${o.draft ? " · 초안" : ""}`})));
+      const select = h("select", {class: "form-select form-select-sm w-auto", "aria-label": tr("%(item)s 고르기", {item: label}), "data-focus": `add:${key}`},
+        h("option", {value: "", text: tr("%(item)s 고르기…", {item: label})}),
+        options.filter((o) => !chosen.includes(o.id)).map((o) => h("option", {value: o.id, text: `${o.title} (${o.id})${o.draft ? ieumT(" · 초안") : ""}`})));
       select.addEventListener("change", () => {
         if (!select.value) return;
         const value = select.value;
@@ -857,36 +863,36 @@
       fill(box, 
         h("ul", {class: "list-unstyled mb-2"}, chosen.map((id, index) => h("li", {class: "composer-pick", "data-pointer": ptr(key, index)},
           h("span", {text: titles[id] || id}), " ", h("code", {class: "small text-body-secondary", text: id}),
-          h("button", {type: "button", class: "btn btn-link btn-sm text-danger", "aria-label": `${titles[id] || id} 빼기`,
-                       onclick: () => commit((d) => { d[key] = list(key).filter((x) => x !== id); }), text: "빼기"})))),
+          h("button", {type: "button", class: "btn btn-link btn-sm text-danger", "aria-label": tr("%(item)s 빼기", {item: titles[id] || id}),
+                       onclick: () => commit((d) => { d[key] = list(key).filter((x) => x !== id); }), text: ieumT("빼기")})))),
         select);
     }
     function drawPickers() {
       const draftForms = (ctx.draft_forms || []).filter((id) => !(id in formTitles)).map((id) => ({id, title: id, draft: true}));
       const draftProcesses = (ctx.draft_processes || []).filter((id) => !(id in processTitles)).map((id) => ({id, title: id, draft: true}));
-      picker("forms", [...ctx.forms, ...draftForms], formTitles, "서식");
-      picker("processes", [...ctx.processes, ...draftProcesses], processTitles, "절차");
+      picker("forms", [...ctx.forms, ...draftForms], formTitles, ieumT("서식"));
+      picker("processes", [...ctx.processes, ...draftProcesses], processTitles, ieumT("절차"));
     }
     function drawScreens() {
       const forms = list("forms");
       const rows = list("screens").map((screen, index) => {
         const here = ptr("screens", index);
-        const kind = h("select", {class: "form-select form-select-sm", "aria-label": "화면 종류", "data-focus": here + "/kind"},
+        const kind = h("select", {class: "form-select form-select-sm", "aria-label": ieumT("화면 종류"), "data-focus": here + "/kind"},
           ctx.screen_kind_order.map((k) => h("option", {value: k, text: ctx.screen_kinds[k]})));
         kind.value = screen.kind;
         kind.addEventListener("change", () => commit((d) => { d.screens[index].kind = kind.value; }));
-        const form = h("select", {class: "form-select form-select-sm", "aria-label": "화면 서식", "data-focus": here + "/form"},
+        const form = h("select", {class: "form-select form-select-sm", "aria-label": ieumT("화면 서식"), "data-focus": here + "/form"},
           [...new Set([...forms, screen.form])].map((id) => h("option", {value: id, text: formTitles[id] || id})));
         form.value = screen.form;
         form.addEventListener("change", () => commit((d) => { d.screens[index].form = form.value; }));
-        const title = h("input", {class: "form-control form-control-sm", "aria-label": "메뉴에 보일 화면 이름", "data-focus": here + "/title", value: screen.title || ""});
+        const title = h("input", {class: "form-control form-control-sm", "aria-label": ieumT("메뉴에 보일 화면 이름"), "data-focus": here + "/title", value: screen.title || ""});
         title.addEventListener("change", () => commit((d) => setKey(d.screens[index], "title", title.value)));
         return h("tr", {"data-pointer": here}, h("td", {}, kind), h("td", {"data-pointer": here + "/form"}, form), h("td", {}, title),
-          h("td", {}, h("button", {type: "button", class: "btn btn-outline-danger btn-sm", text: "지우기",
+          h("td", {}, h("button", {type: "button", class: "btn btn-outline-danger btn-sm", text: ieumT("지우기"),
                                    onclick: () => commit((d) => d.screens.splice(index, 1))})));
       });
       fill($("screens"), 
-        h("table", {class: "table table-sm align-middle"}, h("thead", {}, h("tr", {}, h("th", {text: "종류"}), h("th", {text: "서식"}), h("th", {text: "이름"}), h("th", {}))),
+        h("table", {class: "table table-sm align-middle"}, h("thead", {}, h("tr", {}, h("th", {text: ieumT("종류")}), h("th", {text: ieumT("서식")}), h("th", {text: ieumT("이름")}), h("th", {}))),
           h("tbody", {}, rows)),
         h("button", {type: "button", class: "btn btn-outline-primary btn-sm", disabled: !forms.length,
           onclick: () => commit((d) => {
@@ -894,7 +900,7 @@
             const form = forms[0];
             const has = (kind) => d.screens.some((s) => s.form === form && s.kind === kind);
             d.screens.push({kind: has("list") ? "new" : "list", form, title: `${formTitles[form] || form} ${has("list") ? "등록" : "목록"}`});
-          }), text: forms.length ? "화면 추가" : "화면 추가 (서식을 먼저 고르세요)"}));
+          }), text: forms.length ? ieumT("화면 추가") : ieumT("화면 추가 (서식을 먼저 고르세요)")}));
     }
     function drawActions() {
       const known = [...new Set([...ctx.action_order, ...list("actions")])];
@@ -921,7 +927,7 @@
       const rows = Object.entries(params).map(([name, spec]) => {
         const here = ptr("parameters", name);
         const update = (change) => commit((d) => { change(d.parameters[name]); });
-        const type = h("select", {class: "form-select form-select-sm", "aria-label": `${name} 형식`, "data-focus": here + "/type"},
+        const type = h("select", {class: "form-select form-select-sm", "aria-label": tr("%(item)s 형식", {item: name}), "data-focus": here + "/type"},
           ctx.type_order.map((k) => h("option", {value: k, text: ctx.types[k]})));
         type.value = spec.type;
         type.addEventListener("change", () => update((p) => {
@@ -929,15 +935,15 @@
           p.default = {boolean: false, integer: 0, number: 0, string: ""}[type.value];
           delete p.minimum; delete p.maximum; delete p.enum;
         }));
-        const title = h("input", {class: "form-control form-control-sm", "aria-label": `${name} 이름`, "data-focus": here + "/title", value: spec.title || ""});
+        const title = h("input", {class: "form-control form-control-sm", "aria-label": tr("%(item)s 이름", {item: name}), "data-focus": here + "/title", value: spec.title || ""});
         title.addEventListener("change", () => update((p) => { p.title = title.value; }));
         let deflt;
         if (spec.type === "boolean") {
-          deflt = h("select", {class: "form-select form-select-sm", "aria-label": `${name} 기본값`, "data-focus": here + "/default"},
-            h("option", {value: "true", text: "예"}), h("option", {value: "false", text: "아니오"}));
+          deflt = h("select", {class: "form-select form-select-sm", "aria-label": tr("%(item)s 기본값", {item: name}), "data-focus": here + "/default"},
+            h("option", {value: "true", text: ieumT("예")}), h("option", {value: "false", text: ieumT("아니오")}));
           deflt.value = String(!!spec.default);
         } else {
-          deflt = h("input", {class: "form-control form-control-sm", "aria-label": `${name} 기본값`, "data-focus": here + "/default",
+          deflt = h("input", {class: "form-control form-control-sm", "aria-label": tr("%(item)s 기본값", {item: name}), "data-focus": here + "/default",
                               type: spec.type === "string" ? "text" : "number", step: spec.type === "integer" ? "1" : "any"});
           deflt.value = spec.default === undefined || spec.default === null ? "" : String(spec.default);
         }
@@ -950,8 +956,8 @@
           input.addEventListener("change", () => update((p) => setKey(p, key, input.value === "" ? "" : Number(input.value))));
           return input;
         };
-        const choices = h("input", {class: "form-control form-control-sm", "aria-label": `${name} 선택지 (쉼표로 구분)`, "data-focus": here + "/enum",
-                                    placeholder: "선택지, 쉼표로", disabled: spec.type === "boolean"});
+        const choices = h("input", {class: "form-control form-control-sm", "aria-label": tr("%(item)s 선택지 (쉼표로 구분)", {item: name}), "data-focus": here + "/enum",
+                                    placeholder: ieumT("선택지, 쉼표로"), disabled: spec.type === "boolean"});
         choices.value = Array.isArray(spec.enum) ? spec.enum.join(", ") : "";
         choices.addEventListener("change", () => update((p) => {
           const values = choices.value.split(",").map((v) => v.trim()).filter(Boolean).map((v) => typedValue(spec.type, v));
@@ -959,20 +965,20 @@
         }));
         return h("tr", {"data-pointer": here}, h("td", {}, h("code", {text: name})), h("td", {}, type),
           h("td", {"data-pointer": here + "/title"}, title), h("td", {"data-pointer": here + "/default"}, deflt),
-          h("td", {}, bound("minimum", "최소")), h("td", {}, bound("maximum", "최대")), h("td", {}, choices),
-          h("td", {}, h("button", {type: "button", class: "btn btn-outline-danger btn-sm", text: "지우기",
+          h("td", {}, bound("minimum", ieumT("최소"))), h("td", {}, bound("maximum", ieumT("최대"))), h("td", {}, choices),
+          h("td", {}, h("button", {type: "button", class: "btn btn-outline-danger btn-sm", text: ieumT("지우기"),
             onclick: () => commit((d) => { delete d.parameters[name]; if (!Object.keys(d.parameters).length) delete d.parameters; })})));
       });
-      const newName = h("input", {class: "form-control form-control-sm w-auto", id: "new-parameter", placeholder: "예: rounds_per_night"});
+      const newName = h("input", {class: "form-control form-control-sm w-auto", id: "new-parameter", placeholder: ieumT("예: rounds_per_night")});
       fill($("parameters"), 
         h("div", {class: "table-responsive"}, h("table", {class: "table table-sm align-middle"},
-          h("thead", {}, h("tr", {}, ["이름(코드)", "형식", "이름", "기본값", "최소", "최대", "선택지", ""].map((t) => h("th", {text: t})))),
+          h("thead", {}, h("tr", {}, [ieumT("이름(코드)"), ieumT("형식"), ieumT("이름"), ieumT("기본값"), ieumT("최소"), ieumT("최대"), ieumT("선택지"), ""].map((t) => h("th", {text: t})))),
           h("tbody", {}, rows))),
-        h("div", {class: "d-flex gap-2 align-items-center"}, h("label", {class: "form-label small mb-0", for: "new-parameter", text: "새 매개변수"}), newName,
-          h("button", {type: "button", class: "btn btn-outline-primary btn-sm", text: "매개변수 추가", onclick: () => {
+        h("div", {class: "d-flex gap-2 align-items-center"}, h("label", {class: "form-label small mb-0", for: "new-parameter", text: ieumT("새 매개변수")}), newName,
+          h("button", {type: "button", class: "btn btn-outline-primary btn-sm", text: ieumT("매개변수 추가"), onclick: () => {
             const name = newName.value.trim();
-            if (!/^[a-z][a-z0-9_]*$/.test(name)) { message("매개변수 이름은 영문 소문자로 시작하고 영문 소문자·숫자·밑줄만 씁니다.", "warning"); return; }
-            if (name in params) { message(`매개변수 '${name}'이(가) 이미 있습니다.`, "warning"); return; }
+            if (!/^[a-z][a-z0-9_]*$/.test(name)) { message(ieumT("매개변수 이름은 영문 소문자로 시작하고 영문 소문자·숫자·밑줄만 씁니다."), "warning"); return; }
+            if (name in params) { message(tr("매개변수 '%(name)s'이(가) 이미 있습니다.", {name}), "warning"); return; }
             commit((d) => { d.parameters = Object.assign({}, params, {[name]: {type: "integer", default: 0, title: name}}); });
           }})));
     }
@@ -991,17 +997,17 @@
         }));
         const settings = at >= 0 && typeof entries[at] === "object";
         return h("span", {class: "form-check form-check-inline", "data-pointer": at >= 0 ? ptr("feeds", at) : null}, box,
-          h("label", {class: "form-check-label", for: id}, h("code", {text: feed}), settings ? h("span", {class: "badge text-bg-light border ms-1", text: "설정 있음"}) : null));
+          h("label", {class: "form-check-label", for: id}, h("code", {text: feed}), settings ? h("span", {class: "badge text-bg-light border ms-1", text: ieumT("설정 있음")}) : null));
       }));
     }
     function drawExtra() {
       const advanced = ["subject_registry", "case_list", "locks", "reports", "page"].filter((key) => key in body());
       const box = $("extra");
       fill(box, advanced.length
-        ? h("div", {}, h("p", {class: "small text-body-secondary", text: "아래 고급 설정은 이 편집기에서 고칠 수 없으며 그대로 저장됩니다."}),
+        ? h("div", {}, h("p", {class: "small text-body-secondary", text: ieumT("아래 고급 설정은 이 편집기에서 고칠 수 없으며 그대로 저장됩니다.")}),
             advanced.map((key) => h("details", {"data-pointer": ptr(key)}, h("summary", {}, h("code", {text: key})),
               h("pre", {class: "small composer-json", text: JSON.stringify(body()[key], null, 2)}))))
-        : h("p", {class: "small text-body-secondary mb-0", text: "고급 설정(대상자 등록, 사례 목록, 잠금, 보고)이 없습니다."}));
+        : h("p", {class: "small text-body-secondary mb-0", text: ieumT("고급 설정(대상자 등록, 사례 목록, 잠금, 보고)이 없습니다.")}));
     }
     load(() => clone(ctx.new_body));
   }

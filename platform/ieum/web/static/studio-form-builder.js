@@ -11,6 +11,12 @@
 (function () {
   "use strict";
 
+  // ieumT with %(name)s placeholders filled from values
+  function fill(text, values) {
+    return ieumT(text).replace(/%\((\w+)\)s/g, function (_m, key) { return String(values[key]); });
+  }
+
+  // the kinds' Korean names (a new field's title is made of one); shown through kindTitle
   var KINDS = {
     text: "짧은 글", textarea: "긴 글", integer: "숫자(정수)", number: "숫자(소수)", date: "날짜",
     datetime: "날짜와 시각", time: "시각", select: "선택(목록)", radio: "선택(단추)",
@@ -18,6 +24,7 @@
     file: "첨부파일", rrn: "주민등록번호", phone: "전화번호", rows: "반복 행(표)", group: "묶음",
     subjects: "대상자 여러 명", hidden: "숨김 값", ref: "공유 부품($ref)", custom: "직접 쓴 스키마"
   };
+  function kindTitle(kind) { return KINDS[kind] ? ieumT(KINDS[kind]) : kind; }
   var DEFAULT_WIDGET = {
     textarea: "textarea", date: "date", datetime: "datetime", time: "time", select: "select",
     radio: "radio", checkboxes: "checkboxes", multiselect: "select", file: "file", rrn: "rrn",
@@ -27,7 +34,7 @@
   var NESTED = {rows: 1, group: 1};
   var TEXTUAL = {text: 1, textarea: 1, rrn: 1, phone: 1, hidden: 1};
   var NUMERIC = {integer: 1, number: 1};
-  var SENSITIVE = {"": "없음", rrn: "주민등록번호", "private": "개인정보(목록에 안 보임)", health: "건강정보"};
+  var SENSITIVE = {"": ieumT("없음"), rrn: ieumT("주민등록번호"), "private": ieumT("개인정보(목록에 안 보임)"), health: ieumT("건강정보")};
   var CONTEXT = ["params", "record_counts", "subject"];
 
   function el(tag, attrs, children) {
@@ -202,26 +209,26 @@
       var selected = self.selected && self.selected.join(".") === path.join(".");
       var problems = self.problemsFor(path);
       var badges = [];
-      if (field.required) { badges.push(el("span", {className: "badge text-bg-danger-subtle text-danger-emphasis", text: "필수"})); }
+      if (field.required) { badges.push(el("span", {className: "badge text-bg-danger-subtle text-danger-emphasis", text: ieumT("필수")})); }
       var when = path.length === 1 && self.requiredWhen[field.name];
-      if (when && !field.required) { badges.push(el("span", {className: "badge text-bg-danger-subtle text-danger-emphasis", title: when, text: "조건부 필수"})); }
-      if (field.visible) { badges.push(el("span", {className: "badge text-bg-info-subtle text-info-emphasis", text: "조건부 표시"})); }
-      if (field.computed) { badges.push(el("span", {className: "badge text-bg-success-subtle text-success-emphasis", text: "계산"})); }
-      if (field.sensitive) { badges.push(el("span", {className: "badge text-bg-warning-subtle text-warning-emphasis", text: "민감: " + SENSITIVE[field.sensitive]})); }
-      if (problems.length) { badges.push(el("span", {className: "badge text-bg-danger", title: problems.map(function (p) { return p.message; }).join("\n"), text: "문제 " + problems.length})); }
+      if (when && !field.required) { badges.push(el("span", {className: "badge text-bg-danger-subtle text-danger-emphasis", title: when, text: ieumT("조건부 필수")})); }
+      if (field.visible) { badges.push(el("span", {className: "badge text-bg-info-subtle text-info-emphasis", text: ieumT("조건부 표시")})); }
+      if (field.computed) { badges.push(el("span", {className: "badge text-bg-success-subtle text-success-emphasis", text: ieumT("계산")})); }
+      if (field.sensitive) { badges.push(el("span", {className: "badge text-bg-warning-subtle text-warning-emphasis", text: fill("민감: %(kind)s", {kind: SENSITIVE[field.sensitive]})})); }
+      if (problems.length) { badges.push(el("span", {className: "badge text-bg-danger", title: problems.map(function (p) { return p.message; }).join("\n"), text: fill("문제 %(n)s", {n: problems.length})})); }
       var node = el("li", {className: "fb-field" + (selected ? " fb-selected" : "") + (problems.length ? " fb-has-problem" : ""),
                            draggable: "true", "data-path": path.join("."), tabindex: "0",
-                           "aria-label": (field.title || field.name) + " (" + (KINDS[field.kind] || field.kind) + ")",
+                           "aria-label": (field.title || field.name) + " (" + kindTitle(field.kind) + ")",
                            "data-testid": "field-" + field.name}, [
         el("div", {className: "d-flex align-items-center gap-1"}, [
           el("span", {className: "fb-handle", "aria-hidden": "true", text: "⠿"}),
           el("span", {className: "fb-title fw-semibold", text: field.title || field.name}),
           el("code", {className: "small text-muted", text: field.name}),
-          el("span", {className: "badge text-bg-light border ms-auto", text: KINDS[field.kind] || field.kind}),
-          el("button", {type: "button", className: "btn btn-link btn-sm p-0 px-1", "data-act": "up", "aria-label": "위로", title: "위로 (Alt+↑)", text: "▲"}),
-          el("button", {type: "button", className: "btn btn-link btn-sm p-0 px-1", "data-act": "down", "aria-label": "아래로", title: "아래로 (Alt+↓)", text: "▼"}),
-          el("button", {type: "button", className: "btn btn-link btn-sm p-0 px-1", "data-act": "copy", "aria-label": "항목 복사", title: "항목 복사", text: "⧉"}),
-          el("button", {type: "button", className: "btn btn-link btn-sm p-0 px-1 text-danger", "data-act": "delete", "aria-label": "항목 삭제", title: "삭제", text: "✕"})
+          el("span", {className: "badge text-bg-light border ms-auto", text: kindTitle(field.kind)}),
+          el("button", {type: "button", className: "btn btn-link btn-sm p-0 px-1", "data-act": "up", "aria-label": ieumT("위로"), title: ieumT("위로 (Alt+↑)"), text: "▲"}),
+          el("button", {type: "button", className: "btn btn-link btn-sm p-0 px-1", "data-act": "down", "aria-label": ieumT("아래로"), title: ieumT("아래로 (Alt+↓)"), text: "▼"}),
+          el("button", {type: "button", className: "btn btn-link btn-sm p-0 px-1", "data-act": "copy", "aria-label": ieumT("항목 복사"), title: ieumT("항목 복사"), text: "⧉"}),
+          el("button", {type: "button", className: "btn btn-link btn-sm p-0 px-1 text-danger", "data-act": "delete", "aria-label": ieumT("항목 삭제"), title: ieumT("삭제"), text: "✕"})
         ]),
         badges.length ? el("div", {className: "d-flex flex-wrap gap-1 mt-1"}, badges) : null
       ]);
@@ -229,7 +236,7 @@
         var children = el("ol", {className: "list-unstyled fb-children", "data-parent": path.join(".")});
         (field.children || []).forEach(function (child, index) { children.appendChild(item(child, path.concat([index]), depth + 1)); });
         children.appendChild(el("li", {className: "fb-drop-end small text-muted", "data-drop-into": path.join("."),
-                                       text: field.kind === "rows" ? "행의 항목을 여기에 끌어다 놓거나, 이 항목을 고른 뒤 종류를 누르세요" : "묶음의 항목을 여기에 끌어다 놓으세요"}));
+                                       text: field.kind === "rows" ? ieumT("행의 항목을 여기에 끌어다 놓거나, 이 항목을 고른 뒤 종류를 누르세요") : ieumT("묶음의 항목을 여기에 끌어다 놓으세요")}));
         node.appendChild(children);
       }
       return node;
@@ -237,16 +244,16 @@
     this.model.fields.forEach(function (field, index) {
       var section = (field.ui && field.ui.section) || "";
       if (section !== lastSection && (section || lastSection !== null)) {
-        list.appendChild(el("li", {className: "fb-section small fw-semibold", text: "구역(탭): " + (section || "기본")}));
+        list.appendChild(el("li", {className: "fb-section small fw-semibold", text: fill("구역(탭): %(section)s", {section: section || ieumT("기본")})}));
       }
       lastSection = section;
       list.appendChild(item(field, [index], 0));
     });
     if (!this.model.fields.length) {
       list.appendChild(el("li", {className: "fb-empty text-muted small p-3 text-center", "data-drop-into": "",
-                                 text: "왼쪽의 항목 종류를 누르거나 여기로 끌어다 놓으세요."}));
+                                 text: ieumT("왼쪽의 항목 종류를 누르거나 여기로 끌어다 놓으세요.")}));
     } else {
-      list.appendChild(el("li", {className: "fb-drop-end small text-muted", "data-drop-into": "", text: "맨 끝에 놓기"}));
+      list.appendChild(el("li", {className: "fb-drop-end small text-muted", "data-drop-into": "", text: ieumT("맨 끝에 놓기")}));
     }
     if (focused !== null) {
       var again = list.querySelector('[data-path="' + focused + '"]');
@@ -309,14 +316,14 @@
     var area = made.control;
     area.setAttribute("data-expression", "1");
     var result = el("div", {className: "small fb-check", "aria-live": "polite"});
-    var picker = el("select", {className: "form-select form-select-sm fb-picker", "aria-label": label + "에 항목 이름 넣기"});
-    picker.appendChild(el("option", {value: "", text: "항목 이름 넣기…"}));
+    var picker = el("select", {className: "form-select form-select-sm fb-picker", "aria-label": fill("%(label)s에 항목 이름 넣기", {label: label})});
+    picker.appendChild(el("option", {value: "", text: ieumT("항목 이름 넣기…")}));
     this.model.fields.forEach(function (f) { picker.appendChild(el("option", {value: f.name, text: (f.title || f.name) + " (" + f.name + ")"})); });
     Object.keys((this.model.extra && this.model.extra["x-constants"]) || {}).forEach(function (name) {
-      picker.appendChild(el("option", {value: name, text: name + " (상수)"}));
+      picker.appendChild(el("option", {value: name, text: fill("%(name)s (상수)", {name: name})}));
     });
-    CONTEXT.forEach(function (name) { picker.appendChild(el("option", {value: name, text: name + " (문맥)"})); });
-    ["today()", "age(", "len(", "sum(", "round("].forEach(function (fn) { picker.appendChild(el("option", {value: fn, text: fn + " 함수"})); });
+    CONTEXT.forEach(function (name) { picker.appendChild(el("option", {value: name, text: fill("%(name)s (문맥)", {name: name})})); });
+    ["today()", "age(", "len(", "sum(", "round("].forEach(function (fn) { picker.appendChild(el("option", {value: fn, text: fill("%(name)s 함수", {name: fn})})); });
     picker.addEventListener("change", function () {
       var name = picker.value;
       if (!name) { return; }
@@ -335,7 +342,7 @@
         result.textContent = "";
         if (body.ok) {
           result.className = "small fb-check text-success";
-          result.textContent = "✓ 올바른 식입니다";
+          result.textContent = ieumT("✓ 올바른 식입니다");
           area.classList.remove("is-invalid");
         } else {
           result.className = "small fb-check text-danger";
@@ -356,7 +363,7 @@
     panel.textContent = "";
     var path = this.selected, field = this.fieldAt(path);
     if (!field) {
-      panel.appendChild(el("p", {className: "text-muted small mb-0", text: "항목을 고르면 속성을 고칠 수 있습니다."}));
+      panel.appendChild(el("p", {className: "text-muted small mb-0", text: ieumT("항목을 고르면 속성을 고칠 수 있습니다.")}));
       return;
     }
     var top = path.length === 1;
@@ -366,9 +373,9 @@
       panel.appendChild(el("div", {className: "alert alert-danger small py-1 px-2", "data-testid": "field-problems"},
         problems.map(function (p) { return el("div", {text: p.message}); })));
     }
-    panel.appendChild(this.input("제목 (화면에 보이는 이름)", field.title, function (v) { field.title = v; }, {redrawList: true}).wrap);
-    var nameInput = this.input("항목 이름 (영문 코드)", field.name, function (v) { field.name = v; },
-      {mono: true, redrawList: true, help: "영문 소문자로 시작, 영문 소문자·숫자·_ (식에서 이 이름을 씁니다; 바꾸면 식과 규칙도 함께 바뀝니다)"});
+    panel.appendChild(this.input(ieumT("제목 (화면에 보이는 이름)"), field.title, function (v) { field.title = v; }, {redrawList: true}).wrap);
+    var nameInput = this.input(ieumT("항목 이름 (영문 코드)"), field.name, function (v) { field.name = v; },
+      {mono: true, redrawList: true, help: ieumT("영문 소문자로 시작, 영문 소문자·숫자·_ (식에서 이 이름을 씁니다; 바꾸면 식과 규칙도 함께 바뀝니다)")});
     var nameBefore = field.name;
     nameInput.control.addEventListener("focus", function () { nameBefore = field.name; });
     nameInput.control.addEventListener("change", function () {
@@ -381,102 +388,102 @@
     panel.appendChild(nameInput.wrap);
     if (field.kind !== "ref" && field.kind !== "custom") {
       var kinds = {};
-      Object.keys(KINDS).forEach(function (k) { if (k !== "ref" && k !== "custom") { kinds[k] = KINDS[k]; } });
-      panel.appendChild(this.input("종류", field.kind, function (v) { self.changeKind(field, v); }, {type: "select", options: kinds}).wrap);
+      Object.keys(KINDS).forEach(function (k) { if (k !== "ref" && k !== "custom") { kinds[k] = kindTitle(k); } });
+      panel.appendChild(this.input(ieumT("종류"), field.kind, function (v) { self.changeKind(field, v); }, {type: "select", options: kinds}).wrap);
       panel.lastChild.querySelector("select").addEventListener("change", function () { self.drawFields(); self.drawProperties(); });
     } else if (field.kind === "ref") {
-      panel.appendChild(el("div", {className: "mb-2 small"}, [el("span", {className: "fw-semibold", text: "공유 부품: "}), el("code", {text: field.ref})]));
-      panel.appendChild(el("div", {className: "form-text mb-2", text: "선택지와 형식은 공유 부품에서 가져옵니다. 제목만 바꿀 수 있습니다."}));
+      panel.appendChild(el("div", {className: "mb-2 small"}, [el("span", {className: "fw-semibold", text: ieumT("공유 부품: ")}), el("code", {text: field.ref})]));
+      panel.appendChild(el("div", {className: "form-text mb-2", text: ieumT("선택지와 형식은 공유 부품에서 가져옵니다. 제목만 바꿀 수 있습니다.")}));
     }
-    panel.appendChild(this.input("도움말", field.ui.help, function (v) { setOrDelete(field.ui, "help", v); }, {type: "textarea"}).wrap);
+    panel.appendChild(this.input(ieumT("도움말"), field.ui.help, function (v) { setOrDelete(field.ui, "help", v); }, {type: "textarea"}).wrap);
     var flags = el("div", {className: "mb-2"});
-    flags.appendChild(this.checkbox("필수", field.required, function (v) { field.required = v; }));
+    flags.appendChild(this.checkbox(ieumT("필수"), field.required, function (v) { field.required = v; }));
     if (top) {
-      flags.appendChild(this.checkbox("목록에 표시", field.ui.list, function (v) { setOrDelete(field.ui, "list", v); }));
-      flags.appendChild(this.checkbox("검색 조건", field.ui.filter, function (v) { setOrDelete(field.ui, "filter", v); }));
+      flags.appendChild(this.checkbox(ieumT("목록에 표시"), field.ui.list, function (v) { setOrDelete(field.ui, "list", v); }));
+      flags.appendChild(this.checkbox(ieumT("검색 조건"), field.ui.filter, function (v) { setOrDelete(field.ui, "filter", v); }));
       if (CHOICE[field.kind] || field.kind === "boolean" || field.kind === "ref") {
-        flags.appendChild(this.checkbox("통계", field.ui.stat, function (v) { setOrDelete(field.ui, "stat", v); }));
+        flags.appendChild(this.checkbox(ieumT("통계"), field.ui.stat, function (v) { setOrDelete(field.ui, "stat", v); }));
       }
     }
     panel.appendChild(flags);
     if (top && this.requiredWhen[field.name] && !field.required) {
       panel.appendChild(el("div", {className: "form-text mb-2", "data-testid": "required-when"},
-        ["조건에 따라 필수: " + this.requiredWhen[field.name] + " (JSON의 allOf/if/then에서 고칩니다)"]));
+        [fill("조건에 따라 필수: %(rule)s (JSON의 allOf/if/then에서 고칩니다)", {rule: this.requiredWhen[field.name]})]));
     }
     if (top) {
       var sections = {};
       this.model.fields.forEach(function (f) { if (f.ui && f.ui.section) { sections[f.ui.section] = 1; } });
       var datalist = el("datalist", {id: "fb-sections"}, Object.keys(sections).map(function (s) { return el("option", {value: s}); }));
       panel.appendChild(datalist);
-      panel.appendChild(this.input("구역(탭)", field.ui.section, function (v) { setOrDelete(field.ui, "section", v.trim()); },
-        {list: "fb-sections", redrawList: true, help: "구역이 둘 이상이면 화면이 탭으로 나뉩니다"}).wrap);
+      panel.appendChild(this.input(ieumT("구역(탭)"), field.ui.section, function (v) { setOrDelete(field.ui, "section", v.trim()); },
+        {list: "fb-sections", redrawList: true, help: ieumT("구역이 둘 이상이면 화면이 탭으로 나뉩니다")}).wrap);
     }
     if (TEXTUAL[field.kind]) {
       var row = el("div", {className: "row g-1"});
-      row.appendChild(el("div", {className: "col"}, [this.input("최소 글자 수", field.minLength, function (v) { setOrDelete(field, "minLength", numberOrNull(v, true)); }, {type: "number"}).wrap]));
-      row.appendChild(el("div", {className: "col"}, [this.input("최대 글자 수", field.maxLength, function (v) { setOrDelete(field, "maxLength", numberOrNull(v, true)); }, {type: "number"}).wrap]));
+      row.appendChild(el("div", {className: "col"}, [this.input(ieumT("최소 글자 수"), field.minLength, function (v) { setOrDelete(field, "minLength", numberOrNull(v, true)); }, {type: "number"}).wrap]));
+      row.appendChild(el("div", {className: "col"}, [this.input(ieumT("최대 글자 수"), field.maxLength, function (v) { setOrDelete(field, "maxLength", numberOrNull(v, true)); }, {type: "number"}).wrap]));
       panel.appendChild(row);
-      panel.appendChild(this.input("입력 형식 (정규식)", field.pattern, function (v) { setOrDelete(field, "pattern", v); }, {mono: true, placeholder: "예: ^\\d{3}-\\d{4}$"}).wrap);
-      panel.appendChild(this.input("입력 예시 (placeholder)", field.ui.placeholder, function (v) { setOrDelete(field.ui, "placeholder", v); }).wrap);
+      panel.appendChild(this.input(ieumT("입력 형식 (정규식)"), field.pattern, function (v) { setOrDelete(field, "pattern", v); }, {mono: true, placeholder: ieumT("예: ^\\d{3}-\\d{4}$")}).wrap);
+      panel.appendChild(this.input(ieumT("입력 예시 (placeholder)"), field.ui.placeholder, function (v) { setOrDelete(field.ui, "placeholder", v); }).wrap);
     }
     if (field.kind === "textarea") {
-      panel.appendChild(this.input("입력 칸 줄 수", field.ui.rows, function (v) { setOrDelete(field.ui, "rows", numberOrNull(v, true)); }, {type: "number"}).wrap);
+      panel.appendChild(this.input(ieumT("입력 칸 줄 수"), field.ui.rows, function (v) { setOrDelete(field.ui, "rows", numberOrNull(v, true)); }, {type: "number"}).wrap);
     }
     if (NUMERIC[field.kind]) {
       var bounds = el("div", {className: "row g-1"});
-      bounds.appendChild(el("div", {className: "col"}, [this.input("최솟값", field.minimum, function (v) { setOrDelete(field, "minimum", numberOrNull(v, field.kind === "integer")); }, {type: "number"}).wrap]));
-      bounds.appendChild(el("div", {className: "col"}, [this.input("최댓값", field.maximum, function (v) { setOrDelete(field, "maximum", numberOrNull(v, field.kind === "integer")); }, {type: "number"}).wrap]));
+      bounds.appendChild(el("div", {className: "col"}, [this.input(ieumT("최솟값"), field.minimum, function (v) { setOrDelete(field, "minimum", numberOrNull(v, field.kind === "integer")); }, {type: "number"}).wrap]));
+      bounds.appendChild(el("div", {className: "col"}, [this.input(ieumT("최댓값"), field.maximum, function (v) { setOrDelete(field, "maximum", numberOrNull(v, field.kind === "integer")); }, {type: "number"}).wrap]));
       panel.appendChild(bounds);
     }
     if (field.kind === "rows" || field.kind === "checkboxes") {
       var items = el("div", {className: "row g-1"});
-      var what = field.kind === "rows" ? "행" : "선택";
-      items.appendChild(el("div", {className: "col"}, [this.input("최소 " + what + " 수", field.minItems, function (v) { setOrDelete(field, "minItems", numberOrNull(v, true)); }, {type: "number"}).wrap]));
-      items.appendChild(el("div", {className: "col"}, [this.input("최대 " + what + " 수", field.maxItems, function (v) { setOrDelete(field, "maxItems", numberOrNull(v, true)); }, {type: "number"}).wrap]));
+      var rows = field.kind === "rows";
+      items.appendChild(el("div", {className: "col"}, [this.input(rows ? ieumT("최소 행 수") : ieumT("최소 선택 수"), field.minItems, function (v) { setOrDelete(field, "minItems", numberOrNull(v, true)); }, {type: "number"}).wrap]));
+      items.appendChild(el("div", {className: "col"}, [this.input(rows ? ieumT("최대 행 수") : ieumT("최대 선택 수"), field.maxItems, function (v) { setOrDelete(field, "maxItems", numberOrNull(v, true)); }, {type: "number"}).wrap]));
       panel.appendChild(items);
     }
     if (field.kind === "file") {
-      panel.appendChild(this.input("허용 확장자", field.ui.accept, function (v) { setOrDelete(field.ui, "accept", v.replace(/\s+/g, "")); }, {mono: true, placeholder: ".pdf,.hwp,.jpg"}).wrap);
-      panel.appendChild(this.input("최대 크기 (MB)", field.ui.max_size ? Math.round(field.ui.max_size / 104857.6) / 10 : "", function (v) {
+      panel.appendChild(this.input(ieumT("허용 확장자"), field.ui.accept, function (v) { setOrDelete(field.ui, "accept", v.replace(/\s+/g, "")); }, {mono: true, placeholder: ".pdf,.hwp,.jpg"}).wrap);
+      panel.appendChild(this.input(ieumT("최대 크기 (MB)"), field.ui.max_size ? Math.round(field.ui.max_size / 104857.6) / 10 : "", function (v) {
         var mb = numberOrNull(v, false);
         setOrDelete(field.ui, "max_size", typeof mb === "number" ? Math.round(mb * 1048576) : null);
       }, {type: "number"}).wrap);
     }
     if (field.kind === "boolean") {
-      panel.appendChild(el("div", {className: "mb-2"}, [this.checkbox("처음부터 선택됨 (기본값)", field["default"] === true, function (v) {
+      panel.appendChild(el("div", {className: "mb-2"}, [this.checkbox(ieumT("처음부터 선택됨 (기본값)"), field["default"] === true, function (v) {
         if (v) { field["default"] = true; } else if (field["default"] !== undefined) { field["default"] = false; }
       })]));
     }
     if (CHOICE[field.kind] && field.choices) { panel.appendChild(this.choicesEditor(field)); }
     if (CHOICE[field.kind] && !field.choices) {
-      panel.appendChild(el("div", {className: "form-text mb-2", text: "선택지는 공유 부품($ref)에서 가져옵니다 (JSON에서 고칩니다)."}));
+      panel.appendChild(el("div", {className: "form-text mb-2", text: ieumT("선택지는 공유 부품($ref)에서 가져옵니다 (JSON에서 고칩니다).")}));
     }
     if (top) {
-      panel.appendChild(this.input("민감정보 분류", field.sensitive || "", function (v) { setOrDelete(field, "sensitive", v); }, {type: "select", options: SENSITIVE, redrawList: true}).wrap);
-      panel.appendChild(this.expression("표시 조건 (참일 때만 보임)", field.visible, function (v) { setOrDelete(field, "visible", v); self.drawFields(); },
-        "예: closure_reason == \"other\" — 비워 두면 늘 보입니다"));
-      panel.appendChild(this.expression("계산식 (저장할 때 계산)", field.computed, function (v) { setOrDelete(field, "computed", v); self.drawFields(); },
-        "예: amount * 12 — 계산 항목은 사람이 입력하지 않습니다"));
+      panel.appendChild(this.input(ieumT("민감정보 분류"), field.sensitive || "", function (v) { setOrDelete(field, "sensitive", v); }, {type: "select", options: SENSITIVE, redrawList: true}).wrap);
+      panel.appendChild(this.expression(ieumT("표시 조건 (참일 때만 보임)"), field.visible, function (v) { setOrDelete(field, "visible", v); self.drawFields(); },
+        ieumT("예: closure_reason == \"other\" — 비워 두면 늘 보입니다")));
+      panel.appendChild(this.expression(ieumT("계산식 (저장할 때 계산)"), field.computed, function (v) { setOrDelete(field, "computed", v); self.drawFields(); },
+        ieumT("예: amount * 12 — 계산 항목은 사람이 입력하지 않습니다")));
     }
     var other = {};
-    if (field.extra) { other["스키마"] = field.extra; }
+    if (field.extra) { other[ieumT("스키마")] = field.extra; }
     var ui = {};
     Object.keys(field.ui).forEach(function (k) { if (["help", "section", "list", "filter", "stat", "placeholder", "rows", "accept", "max_size", "widget", "order"].indexOf(k) < 0) { ui[k] = field.ui[k]; } });
-    if (Object.keys(ui).length) { other["화면 설정"] = ui; }
-    if (field.kind === "custom") { other["스키마"] = field.schema; }
+    if (Object.keys(ui).length) { other[ieumT("화면 설정")] = ui; }
+    if (field.kind === "custom") { other[ieumT("스키마")] = field.schema; }
     if (Object.keys(other).length) {
-      panel.appendChild(el("details", {className: "small"}, [el("summary", {text: "빌더가 그대로 두는 설정"}), el("pre", {className: "fb-json mb-0", text: JSON.stringify(other, null, 2)})]));
+      panel.appendChild(el("details", {className: "small"}, [el("summary", {text: ieumT("빌더가 그대로 두는 설정")}), el("pre", {className: "fb-json mb-0", text: JSON.stringify(other, null, 2)})]));
     }
   };
 
   Builder.prototype.choicesEditor = function (field) {
     var self = this;
-    var box = el("fieldset", {className: "border rounded p-2 mb-2"}, [el("legend", {className: "small fw-semibold float-none w-auto px-1 mb-0", text: "선택지"})]);
+    var box = el("fieldset", {className: "border rounded p-2 mb-2"}, [el("legend", {className: "small fw-semibold float-none w-auto px-1 mb-0", text: ieumT("선택지")})]);
     var table = el("div", {className: "fb-choices"});
     field.choices.forEach(function (choice, index) {
       var row = el("div", {className: "input-group input-group-sm mb-1"});
-      var value = el("input", {className: "form-control font-monospace", "aria-label": "선택지 " + (index + 1) + " 값", value: String(choice.value)});
-      var label = el("input", {className: "form-control", "aria-label": "선택지 " + (index + 1) + " 이름", value: choice.label === undefined ? "" : choice.label,
+      var value = el("input", {className: "form-control font-monospace", "aria-label": fill("선택지 %(n)s 값", {n: index + 1}), value: String(choice.value)});
+      var label = el("input", {className: "form-control", "aria-label": fill("선택지 %(n)s 이름", {n: index + 1}), value: choice.label === undefined ? "" : choice.label,
                                disabled: field.choice_style === "enum" ? true : null});
       value.addEventListener("input", function () {
         self.change("choice-v-" + index, function () {
@@ -486,14 +493,14 @@
         });
       });
       label.addEventListener("input", function () { self.change("choice-l-" + index, function () { choice.label = label.value; }); });
-      var remove = el("button", {type: "button", className: "btn btn-outline-danger", "aria-label": "선택지 " + (index + 1) + " 삭제", text: "✕"});
+      var remove = el("button", {type: "button", className: "btn btn-outline-danger", "aria-label": fill("선택지 %(n)s 삭제", {n: index + 1}), text: "✕"});
       remove.addEventListener("click", function () { self.change(null, function () { field.choices.splice(index, 1); }); self.drawProperties(); });
       row.appendChild(value); row.appendChild(label); row.appendChild(remove);
       table.appendChild(row);
     });
-    box.appendChild(el("div", {className: "d-flex small text-muted"}, [el("span", {className: "w-50", text: "값(코드)"}), el("span", {text: "화면에 보이는 이름"})]));
+    box.appendChild(el("div", {className: "d-flex small text-muted"}, [el("span", {className: "w-50", text: ieumT("값(코드)")}), el("span", {text: ieumT("화면에 보이는 이름")})]));
     box.appendChild(table);
-    var add = el("button", {type: "button", className: "btn btn-outline-primary btn-sm", text: "+ 선택지 추가"});
+    var add = el("button", {type: "button", className: "btn btn-outline-primary btn-sm", text: ieumT("+ 선택지 추가")});
     add.addEventListener("click", function () {
       self.change(null, function () {
         var n = field.choices.length + 1;
@@ -549,18 +556,18 @@
     box.textContent = "";
     var rules = this.model.rules || [];
     if (!rules.length) {
-      box.appendChild(el("p", {className: "small text-muted mb-0", text: "여러 항목을 함께 보는 규칙입니다. 예: 종료일은 시작일보다 뒤."}));
+      box.appendChild(el("p", {className: "small text-muted mb-0", text: ieumT("여러 항목을 함께 보는 규칙입니다. 예: 종료일은 시작일보다 뒤.")}));
     }
     rules.forEach(function (rule, index) {
       var card = el("div", {className: "border rounded p-2 mb-2 fb-rule", "data-rule": index, "data-testid": "rule-" + index});
       card.appendChild(el("div", {className: "d-flex align-items-center mb-1"}, [
-        el("span", {className: "small fw-semibold", text: "규칙 " + (index + 1)}),
+        el("span", {className: "small fw-semibold", text: fill("규칙 %(n)s", {n: index + 1})}),
         el("span", {className: "badge text-bg-danger ms-2", "data-rule-badge": "1", hidden: true}),
-        el("button", {type: "button", className: "btn btn-link btn-sm text-danger ms-auto p-0", "data-rule-delete": index, text: "삭제"})
+        el("button", {type: "button", className: "btn btn-link btn-sm text-danger ms-auto p-0", "data-rule-delete": index, text: ieumT("삭제")})
       ]));
-      card.appendChild(self.expression("규칙 (참이어야 저장됨)", rule.rule, function (v) { rule.rule = v; }, "예: end_date >= start_date"));
-      card.appendChild(self.input("맞지 않을 때 안내 문구", rule.message, function (v) { rule.message = v; }).wrap);
-      var names = el("div", {className: "small"}, [el("div", {className: "fw-semibold", text: "오류를 보일 항목"})]);
+      card.appendChild(self.expression(ieumT("규칙 (참이어야 저장됨)"), rule.rule, function (v) { rule.rule = v; }, ieumT("예: end_date >= start_date")));
+      card.appendChild(self.input(ieumT("맞지 않을 때 안내 문구"), rule.message, function (v) { rule.message = v; }).wrap);
+      var names = el("div", {className: "small"}, [el("div", {className: "fw-semibold", text: ieumT("오류를 보일 항목")})]);
       self.model.fields.forEach(function (f) {
         var id = "fb-r-" + index + "-" + f.name + "-" + (++self.uid);
         var box2 = el("input", {type: "checkbox", className: "form-check-input", id: id});
@@ -588,7 +595,7 @@
       var problems = self.problems.filter(function (p) { return p.pointer === "/x-rules/" + index || (p.pointer || "").indexOf("/x-rules/" + index + "/") === 0; });
       var badge = card.querySelector("[data-rule-badge]"), list = card.querySelector("[data-rule-problems]");
       badge.hidden = !problems.length;
-      badge.textContent = "문제 " + problems.length;
+      badge.textContent = fill("문제 %(n)s", {n: problems.length});
       list.textContent = "";
       problems.forEach(function (p) { list.appendChild(el("div", {className: "small text-danger", text: p.message})); });
     });
@@ -714,13 +721,13 @@
       if (form) { form.dispatchEvent(new Event("change", {bubbles: true})); }
     } else {
       preview.textContent = "";
-      preview.appendChild(el("p", {className: "small text-muted", text: this.problems.length ? "고칠 곳을 고치면 미리보기가 보입니다." : "항목을 추가하면 미리보기가 보입니다."}));
+      preview.appendChild(el("p", {className: "small text-muted", text: this.problems.length ? ieumT("고칠 곳을 고치면 미리보기가 보입니다.") : ieumT("항목을 추가하면 미리보기가 보입니다.")}));
     }
     this.q("[data-fb-json]").textContent = this.schema ? JSON.stringify(this.schema, null, 2) : "";
     var list = this.q("[data-fb-problems]");
     list.textContent = "";
     this.problems.forEach(function (p) { list.appendChild(el("li", {}, [p.pointer ? el("code", {text: p.pointer}) : null, " " + p.message])); });
-    if (!this.problems.length) { list.appendChild(el("li", {className: "text-success list-unstyled", text: "문제가 없습니다."})); }
+    if (!this.problems.length) { list.appendChild(el("li", {className: "text-success list-unstyled", text: ieumT("문제가 없습니다.")})); }
     var count = this.q("[data-fb-problem-count]");
     count.textContent = String(this.problems.length);
     count.className = "badge " + (this.problems.length ? "text-bg-danger" : "text-bg-success");
@@ -909,33 +916,33 @@
 
   Builder.prototype.save = function () {
     var self = this;
-    message("저장하는 중…", "text-muted");
+    message(ieumT("저장하는 중…"), "text-muted");
     return this.put(this.options.documentUrl, this.version).then(function (result) {
       if (result.status === 200) {
         self.version = result.body.version;
         self.dirty = false;
-        status("v" + self.version + " 저장됨", "text-bg-success");
+        status(fill("v%(n)s 저장됨", {n: self.version}), "text-bg-success");
         var problems = result.body.problems || [];
-        message(problems.length ? "저장했습니다. 고칠 곳이 " + problems.length + "개 있습니다 (문제 탭)." : "저장했습니다.", problems.length ? "text-warning-emphasis" : "text-success");
+        message(problems.length ? fill("저장했습니다. 고칠 곳이 %(n)s개 있습니다 (문제 탭).", {n: problems.length}) : ieumT("저장했습니다."), problems.length ? "text-warning-emphasis" : "text-success");
         if (problems.length) { self.problems = problems; self.drawFields(); }
       } else {
-        message((result.body && (result.body.message || result.body.error)) || ("저장하지 못했습니다 (" + result.status + ")."), "text-danger");
+        message((result.body && (result.body.message || result.body.error)) || fill("저장하지 못했습니다 (%(status)s).", {status: result.status}), "text-danger");
       }
-    }).catch(function () { message("저장하지 못했습니다. 연결을 확인하세요.", "text-danger"); });
+    }).catch(function () { message(ieumT("저장하지 못했습니다. 연결을 확인하세요."), "text-danger"); });
   };
 
   Builder.prototype.duplicate = function (key) {
     var self = this;
-    if (!/^[a-z][a-z0-9_]*$/.test(key)) { message("새 양식 키는 영문 소문자로 시작하고 영문 소문자·숫자·_만 씁니다.", "text-danger"); return; }
+    if (!/^[a-z][a-z0-9_]*$/.test(key)) { message(ieumT("새 양식 키는 영문 소문자로 시작하고 영문 소문자·숫자·_만 씁니다."), "text-danger"); return; }
     var url = this.options.documentUrl.replace("/" + this.options.key + "/", "/" + key + "/");
     fetch(url, {credentials: "same-origin"}).then(function (response) {
-      if (response.status !== 404) { message("'" + key + "' 양식이 이미 있습니다. 다른 키를 쓰세요.", "text-danger"); return null; }
+      if (response.status !== 404) { message(fill("'%(key)s' 양식이 이미 있습니다. 다른 키를 쓰세요.", {key: key}), "text-danger"); return null; }
       return self.put(url, null).then(function (result) {
         if (result.status === 200) {
           self.dirty = false;
           window.location.href = self.options.editUrlTemplate.replace("__key__", key);
         } else {
-          message((result.body && (result.body.message || result.body.error)) || "복제하지 못했습니다.", "text-danger");
+          message((result.body && (result.body.message || result.body.error)) || ieumT("복제하지 못했습니다."), "text-danger");
         }
       });
     });
@@ -963,17 +970,17 @@
       if (response.status === 404) {
         builder.model = {title: "새 양식", version: 1, fields: [], rules: [], extra: {"$schema": "https://json-schema.org/draft/2020-12/schema"}};
         builder.drawAll();
-        status("새 양식 (저장 전)", "text-bg-warning");
+        status(ieumT("새 양식 (저장 전)"), "text-bg-warning");
         return builder.render();
       }
       return response.json().then(function (doc) {
         builder.version = doc.version;
         var titles = JSON.parse(root.getAttribute("data-status-titles") || "{}");
         var state = titles[doc.status] || doc.status || "";
-        status(doc.version ? "v" + doc.version + " · " + state : state || "배포본", "text-bg-light border");
+        status(doc.version ? "v" + doc.version + " · " + state : state || ieumT("배포본"), "text-bg-light border");
         return builder.load(doc.body);
       });
-    }).catch(function () { message("양식을 불러오지 못했습니다.", "text-danger"); });
+    }).catch(function () { message(ieumT("양식을 불러오지 못했습니다."), "text-danger"); });
     window.ieumFormBuilder = builder;
   }
 

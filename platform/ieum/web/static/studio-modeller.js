@@ -13,6 +13,11 @@
 (function () {
   'use strict';
 
+  // ieumT with %(name)s placeholders filled from values
+  function fill(text, values) {
+    return ieumT(text).replace(/%\((\w+)\)s/g, function (_m, key) { return String(values[key]); });
+  }
+
   var root = document.getElementById('modeller');
   if (!root || typeof window.BpmnJS !== 'function') { return; }
 
@@ -42,7 +47,7 @@
   };
   function button(action) { return root.querySelector('[data-action="' + action + '"]'); }
 
-  // --- Korean for bpmn-js's own palette and context pad ---------------------------------------
+  // --- Korean for bpmn-js's own palette and context pad (its English as it is otherwise) -------
   var KO = {
     'Activate hand tool': '손 도구', 'Activate lasso tool': '올가미 선택',
     'Activate create/remove space tool': '공간 만들기/지우기',
@@ -63,9 +68,10 @@
     'Append compensation activity': '보상 작업 잇기', 'Search in diagram': '그림에서 찾기',
     'Append element': '요소 잇기', 'Create element': '요소 만들기'
   };
+  var KOREAN = (document.documentElement.lang || 'ko') === 'ko';
   function translate(template, replacements) {
     replacements = replacements || {};
-    var text = KO[template] || template;
+    var text = (KOREAN && KO[template]) || template;
     return text.replace(/{([^}]+)}/g, function (_m, key) {
       return replacements[key] !== undefined ? replacements[key] : '{' + key + '}';
     });
@@ -230,14 +236,14 @@
   }
   function select(options, value, onChange, emptyLabel) {
     var control = h('select', { 'class': 'form-select form-select-sm' });
-    control.appendChild(h('option', { value: '', text: emptyLabel || '— 고르세요 —' }));
+    control.appendChild(h('option', { value: '', text: emptyLabel || ieumT('— 고르세요 —') }));
     var known = false;
     options.forEach(function (option) {
       if (option.value === value) { known = true; }
       control.appendChild(h('option', { value: option.value, text: option.label }));
     });
     if (value && !known) {
-      control.appendChild(h('option', { value: value, text: value + ' (없는 항목)' }));
+      control.appendChild(h('option', { value: value, text: fill('%(value)s (없는 항목)', { value: value }) }));
     }
     control.value = value || '';
     control.addEventListener('change', function () { onChange(control.value); });
@@ -271,7 +277,7 @@
         control.classList.toggle('is-invalid', problems.length > 0);
         control.classList.toggle('is-valid', problems.length === 0);
         feedback.className = 'modeller-feedback small ' + (problems.length ? 'text-danger' : 'text-success');
-        feedback.textContent = problems.length ? problems.join(' · ') : '식이 올바릅니다';
+        feedback.textContent = problems.length ? problems.join(' · ') : ieumT('식이 올바릅니다');
       });
     }, 250);
     control.addEventListener('input', run);
@@ -293,15 +299,15 @@
 
   // --- the panel per element type -------------------------------------------------------------
   var TYPE_TITLES = {
-    'bpmn:Process': '업무 절차', 'bpmn:Participant': '업무 절차(풀)', 'bpmn:Collaboration': '업무 절차',
-    'bpmn:UserTask': '사용자 작업', 'bpmn:ServiceTask': '서비스 작업', 'bpmn:ScriptTask': '스크립트 작업',
-    'bpmn:Task': '작업(종류 없음)', 'bpmn:ManualTask': '수작업', 'bpmn:CallActivity': '다른 절차 부르기',
-    'bpmn:SubProcess': '하위 절차', 'bpmn:Lane': '레인(역할)', 'bpmn:SequenceFlow': '흐름',
-    'bpmn:ExclusiveGateway': '배타 분기', 'bpmn:ParallelGateway': '병렬 분기',
-    'bpmn:InclusiveGateway': '포함 분기', 'bpmn:EventBasedGateway': '이벤트 분기',
-    'bpmn:StartEvent': '시작 이벤트', 'bpmn:EndEvent': '끝 이벤트',
-    'bpmn:IntermediateCatchEvent': '중간 이벤트', 'bpmn:IntermediateThrowEvent': '중간 이벤트',
-    'bpmn:BoundaryEvent': '경계 이벤트', 'bpmn:TextAnnotation': '메모'
+    'bpmn:Process': ieumT('업무 절차'), 'bpmn:Participant': ieumT('업무 절차(풀)'), 'bpmn:Collaboration': ieumT('업무 절차'),
+    'bpmn:UserTask': ieumT('사용자 작업'), 'bpmn:ServiceTask': ieumT('서비스 작업'), 'bpmn:ScriptTask': ieumT('스크립트 작업'),
+    'bpmn:Task': ieumT('작업(종류 없음)'), 'bpmn:ManualTask': ieumT('수작업'), 'bpmn:CallActivity': ieumT('다른 절차 부르기'),
+    'bpmn:SubProcess': ieumT('하위 절차'), 'bpmn:Lane': ieumT('레인(역할)'), 'bpmn:SequenceFlow': ieumT('흐름'),
+    'bpmn:ExclusiveGateway': ieumT('배타 분기'), 'bpmn:ParallelGateway': ieumT('병렬 분기'),
+    'bpmn:InclusiveGateway': ieumT('포함 분기'), 'bpmn:EventBasedGateway': ieumT('이벤트 분기'),
+    'bpmn:StartEvent': ieumT('시작 이벤트'), 'bpmn:EndEvent': ieumT('끝 이벤트'),
+    'bpmn:IntermediateCatchEvent': ieumT('중간 이벤트'), 'bpmn:IntermediateThrowEvent': ieumT('중간 이벤트'),
+    'bpmn:BoundaryEvent': ieumT('경계 이벤트'), 'bpmn:TextAnnotation': ieumT('메모')
   };
 
   function renderPanel() {
@@ -323,9 +329,9 @@
     }
     if (isType(element, 'bpmn:Process') || isType(element, 'bpmn:Participant')) {
       var process = isType(element, 'bpmn:Participant') ? business.processRef : business;
-      body.appendChild(group('업무 절차 ID', h('input', { type: 'text', 'class': 'form-control form-control-sm', value: process ? process.id : '', readonly: true }),
-        '문서의 키와 같아야 합니다.'));
-      body.appendChild(group('업무 절차 이름', textInput(process ? process.name : '', function (v) {
+      body.appendChild(group(ieumT('업무 절차 ID'), h('input', { type: 'text', 'class': 'form-control form-control-sm', value: process ? process.id : '', readonly: true }),
+        ieumT('문서의 키와 같아야 합니다.')));
+      body.appendChild(group(ieumT('업무 절차 이름'), textInput(process ? process.name : '', function (v) {
         if (isType(element, 'bpmn:Participant')) {
           batch(function () {
             modeling.updateProperties(element, { name: v });
@@ -334,50 +340,50 @@
         } else {
           modeling.updateProperties(element, { name: v });
         }
-      }, { 'data-testid': 'process-name' }), '업무함과 진행 상황에 보이는 한글 이름'));
+      }, { 'data-testid': 'process-name' }), ieumT('업무함과 진행 상황에 보이는 한글 이름')));
       return;
     }
 
     if (isType(element, 'bpmn:Lane')) {
-      body.appendChild(group('맡는 역할', select(roleOptions(), business.name || '', function (v) {
+      body.appendChild(group(ieumT('맡는 역할'), select(roleOptions(), business.name || '', function (v) {
         modeling.updateProperties(element, { name: v || undefined });
-      }, '— 역할을 고르세요 —'), '이 레인의 사용자 작업은 이 역할을 가진 직원의 업무함에 갑니다. 레인 이름은 역할 ID입니다.'));
+      }, ieumT('— 역할을 고르세요 —')), ieumT('이 레인의 사용자 작업은 이 역할을 가진 직원의 업무함에 갑니다. 레인 이름은 역할 ID입니다.')));
       var role = state.choices.roles.filter(function (r) { return r.id === business.name; })[0];
       if (role) {
-        body.appendChild(h('p', { 'class': 'small text-muted', text: role.title + ' — 시설유형: ' + role.profiles.join(', ') }));
+        body.appendChild(h('p', { 'class': 'small text-muted', text: fill('%(role)s — 시설유형: %(profiles)s', { role: role.title, profiles: role.profiles.join(', ') }) }));
       }
       return;
     }
 
     body.appendChild(group('ID', textInput(business.id, function (v) {
-      if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(v)) { setStatus('ID는 영문자로 시작하는 영문자·숫자·밑줄이어야 합니다.', 'error'); renderPanel(); return; }
-      if (v !== business.id && svc('elementRegistry').get(v)) { setStatus('같은 ID가 이미 있습니다: ' + v, 'error'); renderPanel(); return; }
+      if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(v)) { setStatus(ieumT('ID는 영문자로 시작하는 영문자·숫자·밑줄이어야 합니다.'), 'error'); renderPanel(); return; }
+      if (v !== business.id && svc('elementRegistry').get(v)) { setStatus(fill('같은 ID가 이미 있습니다: %(id)s', { id: v }), 'error'); renderPanel(); return; }
       modeling.updateProperties(element, { id: v });
     }, { 'data-testid': 'element-id' })));
-    body.appendChild(group('이름', textInput(business.name || '', function (v) {
+    body.appendChild(group(ieumT('이름'), textInput(business.name || '', function (v) {
       modeling.updateProperties(element, { name: v || undefined });
-    }, { 'data-testid': 'element-name' }), isType(element, 'bpmn:UserTask') ? '업무함에 보이는 한글 이름' : null));
+    }, { 'data-testid': 'element-name' }), isType(element, 'bpmn:UserTask') ? ieumT('업무함에 보이는 한글 이름') : null));
 
     if (isType(element, 'bpmn:UserTask')) { userTaskPanel(element, body); }
     if (isType(element, 'bpmn:ServiceTask')) { serviceTaskPanel(element, body); }
     if (isType(element, 'bpmn:ScriptTask')) {
-      body.appendChild(expressionField('스크립트', business.script || '', 'script', function (v) {
+      body.appendChild(expressionField(ieumT('스크립트'), business.script || '', 'script', function (v) {
         modeling.updateProperties(element, { script: v || undefined });
-      }, '한 줄에 하나씩 "이름 = 식"', true));
+      }, ieumT('한 줄에 하나씩 "이름 = 식"'), true));
     }
     if (isType(element, 'bpmn:CallActivity')) {
       var processes = state.choices.processes.map(function (p) { return { value: p.id, label: p.name + ' (' + p.id + ')' }; });
-      body.appendChild(group('부를 업무 절차', select(processes, business.calledElement || '', function (v) {
+      body.appendChild(group(ieumT('부를 업무 절차'), select(processes, business.calledElement || '', function (v) {
         modeling.updateProperties(element, { calledElement: v || undefined });
       })));
     }
     if (isType(element, 'bpmn:SequenceFlow')) { flowPanel(element, body); }
     if (isType(element, 'bpmn:ExclusiveGateway') || isType(element, 'bpmn:InclusiveGateway')) {
       var outgoing = (business.outgoing || []).map(function (f) { return { value: f.id, label: (f.name || '') + ' (' + f.id + ')' }; });
-      body.appendChild(group('기본 흐름', select(outgoing, business['default'] ? business['default'].id : '', function (v) {
+      body.appendChild(group(ieumT('기본 흐름'), select(outgoing, business['default'] ? business['default'].id : '', function (v) {
         var flow = (business.outgoing || []).filter(function (f) { return f.id === v; })[0];
         modeling.updateProperties(element, { 'default': flow || undefined });
-      }, '— 없음 —'), '어느 조건도 맞지 않을 때 가는 흐름. 나머지 흐름에는 조건식을 적습니다(흐름을 골라서).'));
+      }, ieumT('— 없음 —')), ieumT('어느 조건도 맞지 않을 때 가는 흐름. 나머지 흐름에는 조건식을 적습니다(흐름을 골라서).')));
     }
     var timer = (business.eventDefinitions || []).filter(function (d) { return d.$type === 'bpmn:TimerEventDefinition'; })[0];
     if (timer) { timerPanel(element, timer, body); }
@@ -385,26 +391,26 @@
   }
 
   function userTaskPanel(element, body) {
-    body.appendChild(group('서식', select(formOptions(), getProperty(element, FORM), function (v) {
+    body.appendChild(group(ieumT('서식'), select(formOptions(), getProperty(element, FORM), function (v) {
       setProperty(element, FORM, v);
-    }, '— 서식을 고르세요 —'), '이 작업에서 작성할 서식 (등록된 서식)', null));
+    }, ieumT('— 서식을 고르세요 —')), ieumT('이 작업에서 작성할 서식 (등록된 서식)'), null));
     body.lastChild.querySelector('select').setAttribute('data-testid', 'form-picker');
-    body.appendChild(checkbox('결재 단계 (결재 대기로 셉니다)', getProperty(element, 'approvalStep') === 'true', function (on) {
+    body.appendChild(checkbox(ieumT('결재 단계 (결재 대기로 셉니다)'), getProperty(element, 'approvalStep') === 'true', function (on) {
       setProperty(element, 'approvalStep', on ? 'true' : '');
     }));
-    body.appendChild(checkbox('이 작업을 완료한 직원이 사례를 맡음 (claimsCase)', getProperty(element, 'claimsCase') === 'true', function (on) {
+    body.appendChild(checkbox(ieumT('이 작업을 완료한 직원이 사례를 맡음 (claimsCase)'), getProperty(element, 'claimsCase') === 'true', function (on) {
       setProperty(element, 'claimsCase', on ? 'true' : '');
     }));
-    var details = h('details', { 'class': 'mb-2' }, [h('summary', { 'class': 'small', text: '담당·기한 (식)' })]);
-    details.appendChild(expressionField('담당 역할 식 (레인 대신)', getProperty(element, 'role'), 'condition', function (v) {
+    var details = h('details', { 'class': 'mb-2' }, [h('summary', { 'class': 'small', text: ieumT('담당·기한 (식)') })]);
+    details.appendChild(expressionField(ieumT('담당 역할 식 (레인 대신)'), getProperty(element, 'role'), 'condition', function (v) {
       setProperty(element, 'role', v);
-    }, '예: coalesce(approver_role, "team_leader")'));
-    details.appendChild(expressionField('담당자 식 (직원 번호)', getProperty(element, 'assignee'), 'condition', function (v) {
+    }, ieumT('예: coalesce(approver_role, "team_leader")')));
+    details.appendChild(expressionField(ieumT('담당자 식 (직원 번호)'), getProperty(element, 'assignee'), 'condition', function (v) {
       setProperty(element, 'assignee', v);
     }));
-    details.appendChild(expressionField('처리 기한(일) 식', getProperty(element, 'dueInDays'), 'condition', function (v) {
+    details.appendChild(expressionField(ieumT('처리 기한(일) 식'), getProperty(element, 'dueInDays'), 'condition', function (v) {
       setProperty(element, 'dueInDays', v);
-    }, '예: 7'));
+    }, ieumT('예: 7')));
     if (getProperty(element, 'role') || getProperty(element, 'assignee') || getProperty(element, 'dueInDays')) { details.open = true; }
     body.appendChild(details);
   }
@@ -412,11 +418,11 @@
   function scriptsPanel(element, body) {
     var pre = getBodyExtension(element, 'spiffworkflow:PreScript');
     var post = getBodyExtension(element, 'spiffworkflow:PostScript');
-    var details = h('details', { 'class': 'mb-2' }, [h('summary', { 'class': 'small', text: '사전·사후 스크립트' })]);
-    details.appendChild(expressionField('사전 스크립트', pre, 'script', function (v) {
+    var details = h('details', { 'class': 'mb-2' }, [h('summary', { 'class': 'small', text: ieumT('사전·사후 스크립트') })]);
+    details.appendChild(expressionField(ieumT('사전 스크립트'), pre, 'script', function (v) {
       setBodyExtension(element, 'spiffworkflow:PreScript', v);
     }, null, true));
-    details.appendChild(expressionField('사후 스크립트', post, 'script', function (v) {
+    details.appendChild(expressionField(ieumT('사후 스크립트'), post, 'script', function (v) {
       setBodyExtension(element, 'spiffworkflow:PostScript', v);
     }, null, true));
     if (pre || post) { details.open = true; }
@@ -465,18 +471,18 @@
           modeling.updateModdleProperties(element, params, { parameters: params.get('parameters').concat(added) });
         }
       });
-    }, '— 함수를 고르세요 —');
+    }, ieumT('— 함수를 고르세요 —'));
     picker.setAttribute('data-testid', 'function-picker');
-    body.appendChild(group('부를 함수', picker, '등록된 서비스 함수 (플러그인의 ieum.functions 포함)'));
+    body.appendChild(group(ieumT('부를 함수'), picker, ieumT('등록된 서비스 함수 (플러그인의 ieum.functions 포함)')));
     if (!operator) { return; }
-    body.appendChild(group('결과 변수', textInput(operator.resultVariable || '', function (v) {
+    body.appendChild(group(ieumT('결과 변수'), textInput(operator.resultVariable || '', function (v) {
       modeling.updateModdleProperties(element, operator, { resultVariable: v || undefined });
-    }), '함수의 결과를 담을 이름'));
+    }), ieumT('함수의 결과를 담을 이름')));
     var params = operator.parameterList ? operator.parameterList.get('parameters') : [];
     params.forEach(function (param) {
-      body.appendChild(expressionField('인자 ' + param.id, param.value || '', 'condition', function (v) {
+      body.appendChild(expressionField(fill('인자 %(name)s', { name: param.id }), param.value || '', 'condition', function (v) {
         modeling.updateModdleProperties(element, param, { value: v });
-      }, '식 (글자는 "따옴표" 안에)'));
+      }, ieumT('식 (글자는 "따옴표" 안에)')));
     });
   }
 
@@ -488,15 +494,15 @@
     var condition = business.conditionExpression ? (business.conditionExpression.body || '') : '';
     if (!fromGateway && !condition) { return; }
     var isDefault = fromGateway && source['default'] === business;
-    body.appendChild(expressionField('조건식', condition, 'condition', function (v) {
+    body.appendChild(expressionField(ieumT('조건식'), condition, 'condition', function (v) {
       modeling.updateProperties(element, {
         conditionExpression: v ? create('bpmn:FormalExpression', { body: v }) : undefined
       });
-    }, '예: decision == "approve"  — 업무의 자료(서식 항목)로 참/거짓을 계산합니다'));
+    }, ieumT('예: decision == "approve"  — 업무의 자료(서식 항목)로 참/거짓을 계산합니다')));
     body.lastChild.querySelector('input').setAttribute('data-testid', 'condition');
     if (fromGateway) {
       var sourceShape = svc('elementRegistry').get(source.id);
-      body.appendChild(checkbox('기본 흐름 (어느 조건도 맞지 않을 때)', isDefault, function (on) {
+      body.appendChild(checkbox(ieumT('기본 흐름 (어느 조건도 맞지 않을 때)'), isDefault, function (on) {
         modeling.updateProperties(sourceShape, { 'default': on ? business : undefined });
       }));
     }
@@ -506,16 +512,16 @@
     var modeling = svc('modeling');
     var kind = timer.timeDate ? 'timeDate' : 'timeDuration';
     var value = (timer[kind] && timer[kind].body) || '';
-    var kinds = [{ value: 'timeDuration', label: '기간 뒤 (예: "P3D" 3일)' }, { value: 'timeDate', label: '정한 날짜·시각에' }];
+    var kinds = [{ value: 'timeDuration', label: ieumT('기간 뒤 (예: "P3D" 3일)') }, { value: 'timeDate', label: ieumT('정한 날짜·시각에') }];
     var apply = function (newKind, text) {
       var props = { timeDuration: undefined, timeDate: undefined, timeCycle: undefined };
       if (text) { props[newKind] = create('bpmn:FormalExpression', { body: text }); }
       modeling.updateModdleProperties(element, timer, props);
     };
-    body.appendChild(group('타이머', select(kinds, kind, function (v) { apply(v || 'timeDuration', value); renderPanel(); }, '— 종류 —')));
-    body.appendChild(expressionField(kind === 'timeDate' ? '날짜·시각 (식)' : '기간 (식)', value, kind, function (v) {
+    body.appendChild(group(ieumT('타이머'), select(kinds, kind, function (v) { apply(v || 'timeDuration', value); renderPanel(); }, ieumT('— 종류 —'))));
+    body.appendChild(expressionField(kind === 'timeDate' ? ieumT('날짜·시각 (식)') : ieumT('기간 (식)'), value, kind, function (v) {
       apply(kind, v);
-    }, kind === 'timeDate' ? '예: "2026-03-01T09:00:00" 또는 날짜를 담은 이름' : '예: "P3D"(3일), "PT2H"(2시간)'));
+    }, kind === 'timeDate' ? ieumT('예: "2026-03-01T09:00:00" 또는 날짜를 담은 이름') : ieumT('예: "P3D"(3일), "PT2H"(2시간)')));
   }
 
   // --- problems beside elements ---------------------------------------------------------------
@@ -546,9 +552,9 @@
       } catch (e) { /* an element without a shape (a process) */ }
     });
     var count = state.problems.length;
-    els.problemCount.textContent = count ? '문제 ' + count : '문제 없음';
+    els.problemCount.textContent = count ? fill('문제 %(n)s', { n: count }) : ieumT('문제 없음');
     els.problemCount.className = 'badge ms-auto ' + (count ? 'text-bg-danger' : 'text-bg-success');
-    if (!count) { els.problemList.appendChild(h('li', { 'class': 'list-group-item small text-success', text: 'ieum check가 보는 검사를 모두 통과합니다.' })); }
+    if (!count) { els.problemList.appendChild(h('li', { 'class': 'list-group-item small text-success', text: ieumT('ieum check가 보는 검사를 모두 통과합니다.') })); }
   }
   /* Each lane's role by its Korean title (the lane's own label is the role id the platform
    * reads). */
@@ -560,7 +566,7 @@
       if (!role) { return; }
       overlays.add(lane.id, 'ieum-role', {
         position: { top: 6, left: 38 },
-        html: h('div', { 'class': 'modeller-role-badge', title: '이 레인의 작업을 맡는 역할', text: role.title })
+        html: h('div', { 'class': 'modeller-role-badge', title: ieumT('이 레인의 작업을 맡는 역할'), text: role.title })
       });
     });
   }
@@ -594,12 +600,12 @@
 
   // --- load and save --------------------------------------------------------------------------
   function showVersion() {
-    els.version.textContent = state.version === null ? (root.dataset.shipped === 'true' ? '배포본' : '새 문서') : '버전 ' + state.version;
+    els.version.textContent = state.version === null ? (root.dataset.shipped === 'true' ? ieumT('배포본') : ieumT('새 문서')) : fill('버전 %(n)s', { n: state.version });
   }
   function setDirty(dirty) {
     state.dirty = dirty;
     button('save').disabled = !dirty || state.saving;
-    if (dirty) { setStatus('저장하지 않은 변경이 있습니다'); }
+    if (dirty) { setStatus(ieumT('저장하지 않은 변경이 있습니다')); }
   }
   /* bpmn-js drops XML comments; those directly inside bpmn:definitions (a shipped file's
    * notes for developers) are put back where they were when the document is saved. */
@@ -622,7 +628,7 @@
   function withDiagram(xml) {
     if (/BPMNDiagram/.test(xml)) { return Promise.resolve(xml); }
     return json(cfg.diagramUrl, { method: 'POST', body: { body: xml } }).then(function (r) {
-      if (!r.ok) { throw new Error((r.data && r.data.error) || 'BPMN 문서를 읽을 수 없습니다'); }
+      if (!r.ok) { throw new Error((r.data && r.data.error) || ieumT('BPMN 문서를 읽을 수 없습니다')); }
       return r.data.body;
     });
   }
@@ -644,7 +650,7 @@
         state.version = null;
         return state.choices.new_document;
       }
-      if (!r.ok) { throw new Error((r.data && r.data.message) || ('문서를 불러오지 못했습니다 (' + r.status + ')')); }
+      if (!r.ok) { throw new Error((r.data && r.data.message) || fill('문서를 불러오지 못했습니다 (%(status)s)', { status: r.status })); }
       state.version = r.data.version === undefined ? null : r.data.version;
       state.status = r.data.status || null;
       return r.data.body;
@@ -660,7 +666,7 @@
     if (state.saving) { return Promise.resolve(); }
     state.saving = true;
     button('save').disabled = true;
-    setStatus('저장하는 중…');
+    setStatus(ieumT('저장하는 중…'));
     return exportXML().then(function (xml) {
       return json(cfg.documentUrl, { method: 'PUT', body: { body: xml, base_version: state.version, note: '' } });
     }).then(function (r) {
@@ -669,17 +675,17 @@
         state.version = r.data.version;
         showVersion();
         setDirty(false);
-        setStatus('저장했습니다 (버전 ' + r.data.version + ')');
+        setStatus(fill('저장했습니다 (버전 %(n)s)', { n: r.data.version }));
         runCheck();  // the modeller's own checks (with the service functions) and ieum check's
         return r;
       }
       button('save').disabled = false;
-      setStatus((r.data && (r.data.message || r.data.error)) || ('저장하지 못했습니다 (' + r.status + ')'), 'error');
+      setStatus((r.data && (r.data.message || r.data.error)) || fill('저장하지 못했습니다 (%(status)s)', { status: r.status }), 'error');
       return r;
     }, function (error) {
       state.saving = false;
       button('save').disabled = false;
-      setStatus('저장하지 못했습니다: ' + error.message, 'error');
+      setStatus(fill('저장하지 못했습니다: %(reason)s', { reason: error.message }), 'error');
     });
   }
   function download() {
@@ -749,7 +755,7 @@
 
   var ready = Promise.all([
     fetch(cfg.moddleUrl, { credentials: 'same-origin' }).then(function (r) { return r.json(); }),
-    json(cfg.dataUrl).then(function (r) { if (!r.ok) { throw new Error('선택 목록을 불러오지 못했습니다'); } return r.data; })
+    json(cfg.dataUrl).then(function (r) { if (!r.ok) { throw new Error(ieumT('선택 목록을 불러오지 못했습니다')); } return r.data; })
   ]).then(function (loaded) { return start(loaded[0], loaded[1]); }).then(function () {
     root.setAttribute('data-ready', 'true');
   }, function (error) {

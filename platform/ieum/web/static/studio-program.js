@@ -5,6 +5,11 @@
  * (studio-form-builder.js). */
 (function () {
   "use strict";
+
+  // ieumT with %(name)s placeholders filled from values
+  function fill(text, values) {
+    return ieumT(text).replace(/%\((\w+)\)s/g, function (_m, key) { return String(values[key]); });
+  }
   var script = document.getElementById("studio-program-script");
   var checkUrl = script.getAttribute("data-check-url");
   var last = document.getElementById("f-criteria");
@@ -12,8 +17,9 @@
   document.querySelectorAll("[data-insert][data-label]").forEach(function (button) {
     labels[button.getAttribute("data-insert")] = button.getAttribute("data-label");
   });
-  var OPERATORS = {"<=": "≤", ">=": "≥", "==": "=", "!=": "≠", "and": "그리고", "or": "또는", "not": "아님",
-                   "True": "참", "False": "거짓", "if": "이면", "else": "아니면", "*": "×", "/": "÷"};
+  var OPERATORS = {"<=": "≤", ">=": "≥", "==": "=", "!=": "≠", "and": ieumT("그리고"), "or": ieumT("또는"),
+                   "not": ieumT("아님"), "True": ieumT("참"), "False": ieumT("거짓"), "if": ieumT("이면"),
+                   "else": ieumT("아니면"), "*": "×", "/": "÷"};
 
   function parameterNames() {
     return Array.prototype.map.call(document.querySelectorAll("[data-param-name]"), function (i) { return i.value.trim(); })
@@ -34,7 +40,7 @@
     var out = document.querySelector('[data-reading="' + area.id + '"]');
     if (!out) { return; }
     var text = area.value.trim();
-    out.textContent = text ? "읽기: " + reading(text) : "";
+    out.textContent = text ? fill("읽기: %(text)s", {text: reading(text)}) : "";
   }
 
   function check(area) {
@@ -46,7 +52,7 @@
       out.textContent = "";
       if (body.ok) {
         out.className = "small mt-1 text-success";
-        out.textContent = "✓ 올바른 식입니다";
+        out.textContent = ieumT("✓ 올바른 식입니다");
         area.classList.remove("is-invalid");
       } else {
         out.className = "small mt-1 text-danger";

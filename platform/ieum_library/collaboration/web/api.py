@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.services.workspace import Workspace, open_workspace
@@ -29,21 +30,21 @@ def _workspace(facility_code: str) -> Workspace:
 def _body() -> dict[str, Any]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise ServiceError("JSON 객체 본문이 필요합니다.")
+        raise ServiceError(_("JSON 객체 본문이 필요합니다."))
     return body
 
 
 def _text(body: dict[str, Any], name: str) -> str | None:
     value = body.get(name)
     if value is not None and not isinstance(value, str):
-        raise ServiceError("문자열이어야 합니다.", field=name)
+        raise ServiceError(_("문자열이어야 합니다."), field=name)
     return value
 
 
 def _strings(body: dict[str, Any], name: str) -> list[str]:
     value = body.get(name, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ServiceError("문자열 목록이어야 합니다.", field=name)
+        raise ServiceError(_("문자열 목록이어야 합니다."), field=name)
     return value
 
 
@@ -86,7 +87,7 @@ def send_referral(facility_code: str, subject_id: int):
     body = _body()
     target = body.get("to_facility_id")
     if target is not None and (not isinstance(target, int) or isinstance(target, bool)):
-        raise ServiceError("기관 id(정수)여야 합니다.", field="to_facility_id")
+        raise ServiceError(_("기관 id(정수)여야 합니다."), field="to_facility_id")
     runtime = flows.Runtime(registry(), functions(), today(), actor_for(g.api_user))
     sent = referrals.send(db_session(), runtime, ws, subject_id, to_facility_id=target,
                           service=_text(body, "service") or "",
@@ -105,7 +106,7 @@ def record_consent(facility_code: str, subject_id: int):
     try:
         day = dt.date.fromisoformat(_text(body, "consented_on") or "")
     except ValueError:
-        raise ServiceError("동의일을 YYYY-MM-DD로 입력하세요.", field="consented_on") from None
+        raise ServiceError(_("동의일을 YYYY-MM-DD로 입력하세요."), field="consented_on") from None
     row = consent.record_consent(db_session(), ws, actor_for(g.api_user), subject_id,
                                  scopes=_strings(body, "scopes"),
                                  fields=_strings(body, "fields"),

@@ -9,6 +9,7 @@ import datetime as dt
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.services.records import FormInvalid
@@ -96,7 +97,7 @@ def consent_page(facility_code: str, subject_id: int):
             session.rollback()
             error, status = refused, 400
         else:
-            flash("정보공유 동의를 기록했습니다.", "success")
+            flash(_("정보공유 동의를 기록했습니다."), "success")
             return redirect(url_for("tasks.subject", facility_code=facility_code,
                                     subject_id=subject_id))
     return render_template("collab/consent.html", **_page(
@@ -117,7 +118,7 @@ def withdraw_consent(facility_code: str, subject_id: int, consent_id: int):
             raise
         flash(refused.message, "warning")
     else:
-        flash("동의 철회를 기록했습니다.", "success")
+        flash(_("동의 철회를 기록했습니다."), "success")
     return redirect(url_for(".consent_page", facility_code=facility_code,
                             subject_id=subject_id))
 
@@ -154,7 +155,7 @@ def _send_page(facility_code: str, subject_id: int, kind: str):  # noqa: ANN202
             error, status = refused, refused.status
             prepared = referrals.prepare(session, ws, subject_id, today())
         else:
-            flash("의뢰를 보냈습니다. 받는 기관이 검토하면 나의업무에 결과가 옵니다.", "success")
+            flash(_("의뢰를 보냈습니다. 받는 기관이 검토하면 나의업무에 결과가 옵니다."), "success")
             return redirect(url_for(".referral", facility_code=facility_code,
                                     referral_id=sent.id))
     found = referrals.targets(session, registry(), ws, **search)
@@ -194,7 +195,7 @@ def referral(facility_code: str, referral_id: int):
     status = 200
     if request.method == "POST":
         if task is None:
-            raise ServiceError("이미 처리되었거나 취소된 의뢰입니다.", status=409)
+            raise ServiceError(_("이미 처리되었거나 취소된 의뢰입니다."), status=409)
         names = ("decision", "decision_reason", "planned_date", "confirmed_on", "follow_up")
         data = {name: (request.form.get(name) or "").strip() for name in names}
         try:
@@ -206,8 +207,8 @@ def referral(facility_code: str, referral_id: int):
             view = referrals.get_referral(session, ws, referral_id)
             task = referrals.open_task(session, ws, view.referral)
         else:
-            flash("검토 결과를 저장했습니다. 의뢰한 기관에 알렸습니다." if view.direction == "in"
-                  else "의뢰 결과를 확인했습니다.", "success")
+            flash(_("검토 결과를 저장했습니다. 의뢰한 기관에 알렸습니다.") if view.direction == "in"
+                  else _("의뢰 결과를 확인했습니다."), "success")
             return redirect(url_for(".referral", facility_code=facility_code,
                                     referral_id=referral_id))
     return render_template("collab/referral.html", **_page(
@@ -228,7 +229,7 @@ def cancel(facility_code: str, referral_id: int):
             raise
         flash(refused.message, "warning")
     else:
-        flash("의뢰를 취소했습니다.", "success")
+        flash(_("의뢰를 취소했습니다."), "success")
     return redirect(url_for(".referral", facility_code=facility_code, referral_id=referral_id))
 
 
@@ -263,9 +264,9 @@ def needs_page(facility_code: str):
             session.rollback()
             error, status = refused, 400
         else:
-            flash("욕구를 등록했습니다." + (" 맞는 빈자리가 있어 알림을 보냈습니다."
-                                         if row.status == "matched" else
-                                         " 빈자리가 생기면 알려 드립니다."), "success")
+            flash(_("욕구를 등록했습니다. 맞는 빈자리가 있어 알림을 보냈습니다.")
+                  if row.status == "matched" else
+                  _("욕구를 등록했습니다. 빈자리가 생기면 알려 드립니다."), "success")
             return redirect(url_for(".needs_page", facility_code=facility_code))
     status_filter = request.args.get("status", "")
     return render_template("collab/needs.html", **_page(
@@ -279,7 +280,7 @@ def needs_page(facility_code: str):
 @login_required
 def close_need(facility_code: str, need_id: int):
     needs.close_need(db_session(), _workspace(facility_code), _actor(), need_id)
-    flash("욕구를 종결했습니다.", "success")
+    flash(_("욕구를 종결했습니다."), "success")
     return redirect(url_for(".needs_page", facility_code=facility_code))
 
 

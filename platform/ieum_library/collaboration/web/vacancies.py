@@ -8,13 +8,14 @@ from flask_login import current_user, login_required
 
 from ieum.access.grants import user_facilities
 from ieum.access.officials import public_roles
+from ieum.i18n import lazy_gettext as _l
 from ieum.web.context import db_session, registry, today
 from ieum_library.collaboration import needs, vacancies
 from ieum_library.collaboration.web import TEMPLATES
 
 bp = Blueprint("vacancies", __name__, url_prefix="/region", template_folder=TEMPLATES)
 #: The page's place in the 시·군·구 officials' menu (``region_menu``, see ieum.web.app).
-bp.region_menu = (("정원·현원과 빈자리", "index"),)
+bp.region_menu = ((_l("정원·현원과 빈자리"), "index"),)
 PER_PAGE = 50
 SORTS = {"region": lambda v: (v.facility.region_code, v.facility.name),
          "name": lambda v: v.facility.name,

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services.workspace import Workspace, open_workspace
 from ieum.store.models import Facility
@@ -47,11 +48,11 @@ def placement_task(facility_code: str, instance_id: int):
             error, status = refused, refused.status
         else:
             if decision.status == "accepted":
-                flash("입소를 수락했습니다. 아동이 대상자로 등록되고 입소가 기록되었습니다.",
+                flash(_("입소를 수락했습니다. 아동이 대상자로 등록되고 입소가 기록되었습니다."),
                       "success")
                 return redirect(url_for("tasks.subject", facility_code=facility_code,
                                         subject_id=decision.subject_id))
-            flash("입소 불가를 시·군·구에 알렸습니다.", "success")
+            flash(_("입소 불가를 시·군·구에 알렸습니다."), "success")
             return redirect(url_for("tasks.inbox", facility_code=facility_code))
     decision, task = placement.for_instance(session, ws, instance_id)
     return render_template("care/placement_task.html", **_page(
@@ -103,5 +104,5 @@ def add_service(facility_code: str, case_id: int):
         db_session().rollback()
         return _case(ws, case_id, audit=False, error=refused,
                      form=request.form), refused.status
-    flash("돌봄계획에 서비스를 추가했습니다.", "success")
+    flash(_("돌봄계획에 서비스를 추가했습니다."), "success")
     return redirect(url_for(".case_detail", facility_code=facility_code, case_id=case_id))

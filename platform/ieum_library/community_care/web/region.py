@@ -9,6 +9,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ieum.access.officials import PublicRoles
+from ieum.i18n import gettext as _
+from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.services.reports import review as report_review
@@ -20,8 +22,8 @@ from ieum_library.community_care import cases, compliance, pathway, placement, p
 from ieum_library.community_care.web import TEMPLATES
 
 bp = Blueprint("care_region", __name__, url_prefix="/region/care", template_folder=TEMPLATES)
-bp.region_menu = (("보호조치 결정", "placements"), ("통합돌봄 사례", "cases"),
-                  ("품질관리 점검", "compliance"), ("수요·공급 현황", "policy"))
+bp.region_menu = ((_l("보호조치 결정"), "placements"), (_l("통합돌봄 사례"), "cases"),
+                  (_l("품질관리 점검"), "compliance"), (_l("수요·공급 현황"), "policy"))
 
 
 def _roles() -> PublicRoles:
@@ -72,7 +74,7 @@ def new_placement():
             _refused(refused)
             error, status = refused, refused.status
         else:
-            flash("보호조치를 결정했습니다. 받는 시설에 입소 검토 업무가 생겼습니다.", "success")
+            flash(_("보호조치를 결정했습니다. 받는 시설에 입소 검토 업무가 생겼습니다."), "success")
             return redirect(url_for(".placement_detail", decision_id=decision.id))
     form = request.form
     previous = request.args.get("again", type=int)
@@ -124,7 +126,7 @@ def new_case():
             _refused(refused)
             error, status = refused, refused.status
         else:
-            flash("통합돌봄 사례를 열었습니다. 참여할 기관을 초대하세요.", "success")
+            flash(_("통합돌봄 사례를 열었습니다. 참여할 기관을 초대하세요."), "success")
             return redirect(url_for(".case_detail", case_id=case.id))
     return render_template("care/case_new.html", **_page(
         roles, groups=cases.TARGET_GROUPS, methods=cases.METHODS, shareable=cases.SHAREABLE,
@@ -175,7 +177,7 @@ def invite(case_id: int):
         _refused(refused)
         return _case_page(roles, case_id, error=refused, form=request.form,
                           audit=False), refused.status
-    flash("기관에 참여를 요청했습니다.", "success")
+    flash(_("기관에 참여를 요청했습니다."), "success")
     return redirect(url_for(".case_detail", case_id=case_id))
 
 
@@ -190,7 +192,8 @@ def review(case_id: int):
         _refused(refused)
         return _case_page(roles, case_id, error=refused, form=request.form,
                           audit=False), refused.status
-    flash(f"사례 검토를 기록했습니다({cases.OUTCOMES[row.outcome]}).", "success")
+    flash(_("사례 검토를 기록했습니다(%(outcome)s).", outcome=cases.OUTCOMES[row.outcome]),
+          "success")
     if row.outcome == "handover":
         return redirect(url_for(".cases"))
     return redirect(url_for(".case_detail", case_id=case_id))
