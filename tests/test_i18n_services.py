@@ -158,9 +158,7 @@ def test_what_a_submitted_form_cannot_read_is_said_in_the_request_language(app) 
 
 def test_status_titles_keep_their_sense_and_stay_korean_outside_a_request(app) -> None:
     with app.test_request_context(headers=ENGLISH):
-        # the record status 저장 ("Saved") is told apart from the word 저장 as a button
         assert str(STATUS_TITLES["final"]) == "Saved"
-        assert i18n.gettext("저장") != "Saved"
         assert str(JOB_STATUS_TITLES["failed"]) == "Failed"
         assert str(REQUIRED) == "This field is required"
         assert not re.search(r"[가-힣]", str(STATUS_TITLES["draft"]))
@@ -174,3 +172,14 @@ def test_an_import_error_names_its_cell_in_the_request_language(app) -> None:
     with app.test_request_context(headers=ENGLISH):
         assert str(error) == "Row 3, column B (일상생활 점수): x"  # the header as in the file
     assert str(error) == "3행 B열(일상생활 점수): x"
+
+
+def test_a_word_with_a_context_never_answers_the_plain_word(tmp_path) -> None:
+    """One Korean word, two senses (the record status 저장 "Saved", the button 저장 "Save"):
+    an entry with ``msgctxt`` is found by pgettext only."""
+    folder = tmp_path / "locale" / "en"
+    folder.mkdir(parents=True)
+    (folder / "x.po").write_text('msgctxt "record status"\nmsgid "저장"\nmsgstr "Saved"\n\n'
+                                 'msgid "저장"\nmsgstr "Save"\n', encoding="utf-8")
+    table = i18n.table("en", [tmp_path / "locale"])
+    assert table["record status\x04저장"] == "Saved" and table["저장"] == "Save"
