@@ -1,23 +1,20 @@
 """The staff screens in English (issue 19 point 12): with the English cookie, a facility's
 dashboard, unit page, record list, form, record, inbox, task, process, calendar, notifications,
 jobs, users, closings, audit log, search and statistics show English, ``<html lang="en">``, and
-no Korean left but the content's own titles (translated by the content catalogues, not here)
-and nothing from the data this test made (it uses Latin names)."""
+no Korean left at all but the switcher's 한국어 (the content's titles have English in the test
+content's catalogue; this test's data uses Latin names)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from ieum.services.admin.facilities import create_facility
 from ieum.services.admin.users import create_user, grant_role
-from tests.conftest import TEST_CONTENT
 from tests.formlab import TODAY, api_token
 from tests.webutil import PASSWORD, csrf_token, login
 
@@ -34,53 +31,6 @@ RECORD = {
     "plan": [{"item": "Deposit", "amount": 700}, {"item": "Living costs", "amount": 300}],
     "rrn": "0503014123456",
 }
-
-
-def _content_strings(value: object):  # noqa: ANN202
-    if isinstance(value, str):
-        if HANGUL.search(value):
-            yield value
-    elif isinstance(value, dict):
-        for key, child in value.items():
-            yield from _content_strings(key)
-            yield from _content_strings(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from _content_strings(child)
-
-
-def content_texts(root: Path = TEST_CONTENT) -> list[str]:
-    """Every Korean text of the test content (titles, choices, help, task names ...), longest
-    first: these stay Korean until the content's catalogues have them."""
-    found: set[str] = set()
-    for path in root.rglob("*"):
-        if path.suffix == ".json":
-            found.update(_content_strings(json.loads(path.read_text(encoding="utf-8"))))
-        elif path.suffix in (".yaml", ".yml"):
-            found.update(_content_strings(yaml.safe_load(path.read_text(encoding="utf-8"))))
-        elif path.suffix in (".bpmn", ".dmn"):
-            for match in re.finditer(r'\b(?:name|label)="([^"]*)"',
-                                     path.read_text(encoding="utf-8")):
-                found.add(html.unescape(match.group(1).replace("&#10;", "\n")))
-            found.update(re.findall(r">([^<]*[\uac00-\ud7a3][^<]*)<",
-                                    path.read_text(encoding="utf-8")))
-    texts = {text.strip() for text in found if HANGUL.search(text)}
-    texts |= {line.strip() for text in list(texts) for line in text.splitlines()}
-    return sorted((t for t in texts if t), key=len, reverse=True)
-
-
-def elsewhere_texts() -> list[str]:
-    """Korean made by modules other helpers translate (issue 19 point 12 was split): the form
-    engine's generated hints (ieum.forms: 필수 conditions, the empty choice, the masked number's
-    placeholder) and the audit log's detail words (ieum.services.admin.audit_log). Listed by
-    where they come from, so this test still fails on any other Korean left on a screen."""
-    from ieum.forms import messages
-    from ieum.services.admin import audit_log
-
-    texts = ["일 때 필수", " 시 필수", "선택하세요", "(바꿀 때만 입력)", messages.REQUIRED]
-    texts += list(audit_log.DETAIL_TITLES.values())
-    texts += [v for v in audit_log._DETAIL_VALUES.values() if isinstance(v, str)]
-    return sorted(set(texts), key=len, reverse=True)
 
 
 #: the switcher names each language in itself (한국어 / English)
@@ -131,8 +81,7 @@ def english(make_app, migrated_url):  # noqa: ANN201
 
 def test_the_staff_screens_speak_english(english) -> None:
     client = english
-    allowed = sorted(LANGUAGE_NAMES, key=len,
-                     reverse=True)
+    allowed = LANGUAGE_NAMES  # nothing else: content titles have English too
     token = csrf_token(client, "/f/lab/")
     created = client.post(f"/api/v1{LAB}/records", json={"data": RECORD},
                           headers=api_token(client, "alex"))

@@ -79,7 +79,7 @@ def runtime() -> flows.Runtime:
 
 def process_title(instance) -> str:  # noqa: ANN001 - a ProcessInstance
     process = registry().processes.get(instance.process_id)
-    return process.name if process else instance.process_id
+    return content_text(process.name) if process else instance.process_id
 
 
 def _page(ws: Workspace, **context):  # noqa: ANN003, ANN202
