@@ -133,20 +133,23 @@ def migrated_url(db_backend: str, request: pytest.FixtureRequest) -> Iterator[st
         pool.release(url)
 
 
+def checkpoint_sqlite(path: Path) -> None:
+    """Fold the write-ahead log into the file, so that the file alone is the database."""
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 class SqliteTemplate:
     """A SQLite file migrated to head once per session; tests get byte copies of it."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        url = f"sqlite:///{path}"
-        upgrade(url)
-        # Fold the write-ahead log into the file, so that the file alone is the database.
-        engine = make_engine(url)
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        engine.dispose()
-        for suffix in ("-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        upgrade(f"sqlite:///{path}")
+        checkpoint_sqlite(path)
 
     def copy_to(self, url: str) -> None:
         target = Path(make_url(url).database)
@@ -156,6 +159,71 @@ class SqliteTemplate:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
     return SqliteTemplate(tmp_path_factory.mktemp("template") / "ieum-template.db")
+
+
+@pytest.fixture
+def migrated_sqlite_url(sqlite_url: str, sqlite_template: SqliteTemplate) -> str:
+    """A SQLite database at the migrations' head with no rows (a copy of the template)."""
+    sqlite_template.copy_to(sqlite_url)
+    return sqlite_url
+
+
+class SeededTemplates:
+    """SQLite databases with data in them, each made once per session and copied per test.
+
+    ``copy_to(name, build, url, instance)`` makes the template ``name`` the first time it is
+    asked for: a copy of the migrated template, an app on it (built by ``build(make)``, where
+    ``make(roots=None, **config)`` builds an app with ``make_app``'s settings, its instance
+    folder the template's own), the write-ahead log folded into the file. Every call then
+    copies the file to ``url`` and the template's instance folder (the ``rrn.key`` that sealed
+    its resident numbers and attachments and keys its audit checkpoints, published studio
+    packages) to ``instance``: the test gets a fresh database of its own, byte for byte what
+    ``build`` made, as if it had made it itself — loading the demo costs 4–10 s per test."""
+
+    def __init__(self, root: Path, migrated: SqliteTemplate) -> None:
+        self.root = root
+        self.migrated = migrated
+        self.built: dict[str, Path] = {}
+
+    def _build(self, name: str, build) -> Path:  # noqa: ANN001 - build(make)
+        folder = self.root / name
+        folder.mkdir()
+        path = folder / "ieum.db"
+        url = f"sqlite:///{path}"
+        self.migrated.copy_to(url)
+        apps: list = []
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("IEUM_INSTANCE_PATH", str(folder / "instance"))
+            _share_registries(patch)
+
+            def make(roots: list[Path] | None = None, **config):  # noqa: ANN202
+                from ieum import create_app
+
+                app = create_app(app_settings(url, roots, **config))
+                apps.append(app)
+                return app
+
+            try:
+                build(make)
+            finally:
+                for app in apps:
+                    app.extensions["ieum.database"].dispose()
+        checkpoint_sqlite(path)
+        return folder
+
+    def copy_to(self, name: str, build, url: str, instance: Path) -> None:  # noqa: ANN001
+        if name not in self.built:
+            self.built[name] = self._build(name, build)
+        folder = self.built[name]
+        shutil.copyfile(folder / "ieum.db", Path(make_url(url).database))
+        if (folder / "instance").exists():
+            shutil.copytree(folder / "instance", instance, dirs_exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def seeded_templates(tmp_path_factory: pytest.TempPathFactory,
+                     sqlite_template: SqliteTemplate) -> SeededTemplates:
+    return SeededTemplates(tmp_path_factory.mktemp("seeded"), sqlite_template)
 
 
 class PostgresPool:
@@ -313,32 +381,40 @@ def _shared_registry_loader(load):  # noqa: ANN001, ANN202
     return cached
 
 
+def _share_registries(patch: pytest.MonkeyPatch) -> None:
+    import ieum.web.app as web_app
+
+    if hasattr(web_app, "load_registry"):
+        patch.setattr(web_app, "load_registry", _shared_registry_loader(web_app.load_registry))
+
+
+def app_settings(url: str, roots: list[Path] | None = None, **config) -> dict:
+    """The settings of a test app on ``url`` (the small test content by default)."""
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "IEUM_DATABASE_URL": url,
+        "IEUM_CONTENT_ROOTS": [str(r) for r in (roots or [TEST_CONTENT])],
+        "IEUM_PLUGINS": False,
+        # Tests sign in far faster than people; test_security_headers sets a low limit.
+        "IEUM_LOGIN_RATE_LIMIT": "1000 per minute",
+        # Jobs run inside the request (tests/test_jobs.py also runs a real worker).
+        "IEUM_JOBS_MODE": "immediate",
+    }
+    settings.update(config)
+    return settings
+
+
 @pytest.fixture
 def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Build an app on a given database and content (the small test content by default)."""
     monkeypatch.setenv("IEUM_INSTANCE_PATH", str(tmp_path / "instance"))
-    import ieum.web.app as web_app
-
-    if hasattr(web_app, "load_registry"):
-        monkeypatch.setattr(web_app, "load_registry",
-                            _shared_registry_loader(web_app.load_registry))
+    _share_registries(monkeypatch)
 
     def build(url: str, roots: list[Path] | None = None, **config):
         from ieum import create_app
 
-        settings = {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "IEUM_DATABASE_URL": url,
-            "IEUM_CONTENT_ROOTS": [str(r) for r in (roots or [TEST_CONTENT])],
-            "IEUM_PLUGINS": False,
-            # Tests sign in far faster than people; test_security_headers sets a low limit.
-            "IEUM_LOGIN_RATE_LIMIT": "1000 per minute",
-            # Jobs run inside the request (tests/test_jobs.py also runs a real worker).
-            "IEUM_JOBS_MODE": "immediate",
-        }
-        settings.update(config)
-        app = create_app(settings)
+        app = create_app(app_settings(url, roots, **config))
         built.append(app)
         return app
 
@@ -346,6 +422,36 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     yield build
     for app in built:
         app.extensions["ieum.database"].dispose()
+
+
+def load_the_demo(make) -> None:  # noqa: ANN001 - SeededTemplates' make
+    """``ieum demo``: every package's demo on the repository's content, as of today."""
+    import datetime as dt
+
+    from ieum.config import REPOSITORY_ROOT
+    from ieum.services.demo import load_demo
+
+    app = make([REPOSITORY_ROOT])
+    with app.extensions["ieum.database"].session() as session:
+        load_demo(session, app.extensions["ieum.registry"], dt.date.today())
+
+
+@pytest.fixture
+def demo_app(make_app, sqlite_url: str, tmp_path: Path, seeded_templates: SeededTemplates):
+    """An app on a fresh SQLite database holding the whole demo (``ieum demo``), on the
+    repository's content. The demo is loaded once per session and copied for each test."""
+    from ieum.config import REPOSITORY_ROOT
+
+    seeded_templates.copy_to("demo", load_the_demo, sqlite_url, tmp_path / "instance")
+    return make_app(sqlite_url, roots=[REPOSITORY_ROOT])
+
+
+@pytest.fixture
+def demo_server(demo_app, live_server) -> LiveServer:
+    """``demo_app`` served on a loopback port (``.app`` is the app)."""
+    server = live_server(demo_app)
+    server.app = demo_app
+    return server
 
 
 @pytest.fixture
