@@ -188,6 +188,7 @@ class SeededTemplates:
 
     def _build(self, name: str, build) -> Path:  # noqa: ANN001 - build(make)
         folder = self.root / name
+        shutil.rmtree(folder, ignore_errors=True)  # what a failed build left
         folder.mkdir()
         path = folder / "ieum.db"
         url = f"sqlite:///{path}"
@@ -473,25 +474,31 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         app.extensions["ieum.database"].dispose()
 
 
-def load_the_demo(make) -> None:  # noqa: ANN001 - SeededTemplates' make
-    """``ieum demo``: every package's demo on the repository's content, as of today."""
-    import datetime as dt
-
+def load_the_demo(today):  # noqa: ANN001, ANN201 - a date; SeededTemplates' build
+    """``ieum demo``: every package's demo on the repository's content, as of ``today``."""
     from ieum.config import REPOSITORY_ROOT
     from ieum.services.demo import load_demo
 
-    app = make([REPOSITORY_ROOT])
-    with app.extensions["ieum.database"].session() as session:
-        load_demo(session, app.extensions["ieum.registry"], dt.date.today())
+    def build(make) -> None:  # noqa: ANN001
+        app = make([REPOSITORY_ROOT])
+        with app.extensions["ieum.database"].session() as session:
+            load_demo(session, app.extensions["ieum.registry"], today)
+
+    return build
 
 
 @pytest.fixture
 def demo_app(make_app, sqlite_url: str, tmp_path: Path, seeded_templates: SeededTemplates):
-    """An app on a fresh SQLite database holding the whole demo (``ieum demo``), on the
-    repository's content. The demo is loaded once per session and copied for each test."""
+    """An app on a fresh SQLite database holding the whole demo (``ieum demo``) as of today,
+    on the repository's content. The demo is loaded once per session (once per day, should
+    the run pass midnight) and copied for each test."""
+    import datetime as dt
+
     from ieum.config import REPOSITORY_ROOT
 
-    seeded_templates.copy_to("demo", load_the_demo, sqlite_url, tmp_path / "instance")
+    today = dt.date.today()
+    seeded_templates.copy_to(f"demo-{today.isoformat()}", load_the_demo(today), sqlite_url,
+                             tmp_path / "instance")
     return make_app(sqlite_url, roots=[REPOSITORY_ROOT])
 
 
