@@ -6,6 +6,7 @@ found; otherwise they are skipped, except under ``CI=true`` where a skip fails t
 
 from __future__ import annotations
 
+import functools
 import os
 
 os.environ.setdefault("IEUM_TEST_FAST_HASHING", "1")  # before ieum.access.passwords loads
@@ -133,20 +134,23 @@ def migrated_url(db_backend: str, request: pytest.FixtureRequest) -> Iterator[st
         pool.release(url)
 
 
+def checkpoint_sqlite(path: Path) -> None:
+    """Fold the write-ahead log into the file, so that the file alone is the database."""
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 class SqliteTemplate:
     """A SQLite file migrated to head once per session; tests get byte copies of it."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        url = f"sqlite:///{path}"
-        upgrade(url)
-        # Fold the write-ahead log into the file, so that the file alone is the database.
-        engine = make_engine(url)
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        engine.dispose()
-        for suffix in ("-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        upgrade(f"sqlite:///{path}")
+        checkpoint_sqlite(path)
 
     def copy_to(self, url: str) -> None:
         target = Path(make_url(url).database)
@@ -156,6 +160,72 @@ class SqliteTemplate:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
     return SqliteTemplate(tmp_path_factory.mktemp("template") / "ieum-template.db")
+
+
+@pytest.fixture
+def migrated_sqlite_url(sqlite_url: str, sqlite_template: SqliteTemplate) -> str:
+    """A SQLite database at the migrations' head with no rows (a copy of the template)."""
+    sqlite_template.copy_to(sqlite_url)
+    return sqlite_url
+
+
+class SeededTemplates:
+    """SQLite databases with data in them, each made once per session and copied per test.
+
+    ``copy_to(name, build, url, instance)`` makes the template ``name`` the first time it is
+    asked for: a copy of the migrated template, an app on it (built by ``build(make)``, where
+    ``make(roots=None, **config)`` builds an app with ``make_app``'s settings, its instance
+    folder the template's own), the write-ahead log folded into the file. Every call then
+    copies the file to ``url`` and the template's instance folder (the ``rrn.key`` that sealed
+    its resident numbers and attachments and keys its audit checkpoints, published studio
+    packages) to ``instance``: the test gets a fresh database of its own, byte for byte what
+    ``build`` made, as if it had made it itself — loading the demo costs 4–10 s per test."""
+
+    def __init__(self, root: Path, migrated: SqliteTemplate) -> None:
+        self.root = root
+        self.migrated = migrated
+        self.built: dict[str, Path] = {}
+
+    def _build(self, name: str, build) -> Path:  # noqa: ANN001 - build(make)
+        folder = self.root / name
+        shutil.rmtree(folder, ignore_errors=True)  # what a failed build left
+        folder.mkdir()
+        path = folder / "ieum.db"
+        url = f"sqlite:///{path}"
+        self.migrated.copy_to(url)
+        apps: list = []
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("IEUM_INSTANCE_PATH", str(folder / "instance"))
+            _share_registries(patch)
+
+            def make(roots: list[Path] | None = None, **config):  # noqa: ANN202
+                from ieum import create_app
+
+                app = create_app(app_settings(url, roots, **config))
+                apps.append(app)
+                return app
+
+            try:
+                build(make)
+            finally:
+                for app in apps:
+                    app.extensions["ieum.database"].dispose()
+        checkpoint_sqlite(path)
+        return folder
+
+    def copy_to(self, name: str, build, url: str, instance: Path) -> None:  # noqa: ANN001
+        if name not in self.built:
+            self.built[name] = self._build(name, build)
+        folder = self.built[name]
+        shutil.copyfile(folder / "ieum.db", Path(make_url(url).database))
+        if (folder / "instance").exists():
+            shutil.copytree(folder / "instance", instance, dirs_exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def seeded_templates(tmp_path_factory: pytest.TempPathFactory,
+                     sqlite_template: SqliteTemplate) -> SeededTemplates:
+    return SeededTemplates(tmp_path_factory.mktemp("seeded"), sqlite_template)
 
 
 class PostgresPool:
@@ -313,32 +383,88 @@ def _shared_registry_loader(load):  # noqa: ANN001, ANN202
     return cached
 
 
+def _remember_url_builders() -> None:
+    """Every app of every test registers the same ~200 URL rules, and werkzeug compiles two
+    Python functions per rule to build its URLs (``Rule._compile_builder``: an AST, then
+    ``compile``): 70–80 % of ``create_app`` once the registry is shared. The function depends
+    only on the rule's text, domain part, defaults and ``append_unknown``, and reaches the
+    rule's converters through ``self`` when called, so one compiled function serves every
+    ``Rule`` with the same inputs (each rule still binds it to itself). Nothing else of the
+    routing changes: matching, converters and ``url_for`` are werkzeug's own."""
+    from werkzeug.routing.rules import Rule
+
+    original = getattr(Rule, "_compile_builder", None)
+    if original is None or getattr(original, "remembered", False):
+        return
+    compiled: dict[tuple, object] = {}
+
+    def compile_builder(self, append_unknown: bool = True):  # noqa: ANN001, ANN202
+        try:
+            key = (self.rule, self.host, self.subdomain, self.merge_slashes,
+                   self.map.host_matching if self.map is not None else None,
+                   repr(sorted((self.defaults or {}).items())), tuple(self._trace),
+                   append_unknown)
+            hash(key)
+        except (AttributeError, TypeError):
+            return original(self, append_unknown)
+        if key not in compiled:
+            compiled[key] = original(self, append_unknown)
+        return compiled[key]
+
+    compile_builder.remembered = True
+    Rule._compile_builder = compile_builder
+
+
+_remember_url_builders()
+
+
+def _remember_the_head_revision() -> None:
+    """``create_app`` checks the database against the migrations' head, and alembic reads every
+    migration file to find it (~0.35 s per app); the files do not change during a run, so the
+    head is read once per session. The database's own revision is still read every time."""
+    import ieum.store.migrate as migrate
+
+    if not hasattr(migrate.head_revision, "cache_info"):
+        migrate.head_revision = functools.cache(migrate.head_revision)
+
+
+_remember_the_head_revision()
+
+
+def _share_registries(patch: pytest.MonkeyPatch) -> None:
+    import ieum.web.app as web_app
+
+    if hasattr(web_app, "load_registry"):
+        patch.setattr(web_app, "load_registry", _shared_registry_loader(web_app.load_registry))
+
+
+def app_settings(url: str, roots: list[Path] | None = None, **config) -> dict:
+    """The settings of a test app on ``url`` (the small test content by default)."""
+    settings = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "IEUM_DATABASE_URL": url,
+        "IEUM_CONTENT_ROOTS": [str(r) for r in (roots or [TEST_CONTENT])],
+        "IEUM_PLUGINS": False,
+        # Tests sign in far faster than people; test_security_headers sets a low limit.
+        "IEUM_LOGIN_RATE_LIMIT": "1000 per minute",
+        # Jobs run inside the request (tests/test_jobs.py also runs a real worker).
+        "IEUM_JOBS_MODE": "immediate",
+    }
+    settings.update(config)
+    return settings
+
+
 @pytest.fixture
 def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Build an app on a given database and content (the small test content by default)."""
     monkeypatch.setenv("IEUM_INSTANCE_PATH", str(tmp_path / "instance"))
-    import ieum.web.app as web_app
-
-    if hasattr(web_app, "load_registry"):
-        monkeypatch.setattr(web_app, "load_registry",
-                            _shared_registry_loader(web_app.load_registry))
+    _share_registries(monkeypatch)
 
     def build(url: str, roots: list[Path] | None = None, **config):
         from ieum import create_app
 
-        settings = {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "IEUM_DATABASE_URL": url,
-            "IEUM_CONTENT_ROOTS": [str(r) for r in (roots or [TEST_CONTENT])],
-            "IEUM_PLUGINS": False,
-            # Tests sign in far faster than people; test_security_headers sets a low limit.
-            "IEUM_LOGIN_RATE_LIMIT": "1000 per minute",
-            # Jobs run inside the request (tests/test_jobs.py also runs a real worker).
-            "IEUM_JOBS_MODE": "immediate",
-        }
-        settings.update(config)
-        app = create_app(settings)
+        app = create_app(app_settings(url, roots, **config))
         built.append(app)
         return app
 
@@ -346,6 +472,42 @@ def make_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     yield build
     for app in built:
         app.extensions["ieum.database"].dispose()
+
+
+def load_the_demo(today):  # noqa: ANN001, ANN201 - a date; SeededTemplates' build
+    """``ieum demo``: every package's demo on the repository's content, as of ``today``."""
+    from ieum.config import REPOSITORY_ROOT
+    from ieum.services.demo import load_demo
+
+    def build(make) -> None:  # noqa: ANN001
+        app = make([REPOSITORY_ROOT])
+        with app.extensions["ieum.database"].session() as session:
+            load_demo(session, app.extensions["ieum.registry"], today)
+
+    return build
+
+
+@pytest.fixture
+def demo_app(make_app, sqlite_url: str, tmp_path: Path, seeded_templates: SeededTemplates):
+    """An app on a fresh SQLite database holding the whole demo (``ieum demo``) as of today,
+    on the repository's content. The demo is loaded once per session (once per day, should
+    the run pass midnight) and copied for each test."""
+    import datetime as dt
+
+    from ieum.config import REPOSITORY_ROOT
+
+    today = dt.date.today()
+    seeded_templates.copy_to(f"demo-{today.isoformat()}", load_the_demo(today), sqlite_url,
+                             tmp_path / "instance")
+    return make_app(sqlite_url, roots=[REPOSITORY_ROOT])
+
+
+@pytest.fixture
+def demo_server(demo_app, live_server) -> LiveServer:
+    """``demo_app`` served on a loopback port (``.app`` is the app)."""
+    server = live_server(demo_app)
+    server.app = demo_app
+    return server
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from ieum.store.migrate import upgrade
 from ieum.store.models import Attachment, Record
 from tests.formlab import API, BASE, GOOD, TODAY, api_token, seed_lab
 from tests.webutil import csrf_token, login
@@ -49,9 +48,9 @@ def lab(make_app, migrated_url, tmp_path):
 
 
 @pytest.fixture
-def sqlite_lab(make_app, sqlite_url, tmp_path):
+def sqlite_lab(make_app, sqlite_url, sqlite_template, tmp_path):
     """Refusals happen before the database is touched: SQLite is enough for the long list."""
-    upgrade(sqlite_url)
+    sqlite_template.copy_to(sqlite_url)
     return _lab(make_app, sqlite_url, tmp_path)
 
 

@@ -15,10 +15,8 @@ from tests.webutil import csrf_token, login
 
 
 @pytest.fixture
-def app(make_app, sqlite_url):
-    from ieum.store.migrate import upgrade
-
-    upgrade(sqlite_url)
+def app(make_app, sqlite_url, sqlite_template):
+    sqlite_template.copy_to(sqlite_url)
     return build(make_app, sqlite_url)
 
 

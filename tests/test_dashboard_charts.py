@@ -152,12 +152,11 @@ def test_a_private_record_counts_only_for_those_who_may_list_it(lab_app) -> None
         assert activity.monthly_records(s, registry, worker, LAB_TODAY).units == []
 
 
-def test_the_chart_macros_handle_empty_zero_long_and_large_figures(make_app, sqlite_url) -> None:
+def test_the_chart_macros_handle_empty_zero_long_and_large_figures(
+        make_app, sqlite_url, sqlite_template) -> None:
     from flask import render_template_string
 
-    from ieum.store.migrate import upgrade
-
-    upgrade(sqlite_url)
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url)
     source = ('{% import "_charts.html" as charts %}'
               '{{ charts.bar_chart("b", "빈 표", []) }}'

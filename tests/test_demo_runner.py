@@ -13,7 +13,6 @@ from ieum.definitions import extensions, load_registry
 from ieum.services import ServiceError
 from ieum.services.demo import DEMO_PASSWORD, DemoContext, load_demo, order
 from ieum.store import Database
-from ieum.store.migrate import upgrade
 from ieum.store.models import Facility, ProcessInstance, Record, RoleAssignment, Task, User
 from ieum.store.models_public import OfficialRole
 from tests.conftest import TEST_CONTENT
@@ -49,8 +48,8 @@ def test_the_shipped_library_registers_its_chapters_in_their_story_order() -> No
 
 
 @pytest.fixture
-def setup(sqlite_url):
-    upgrade(sqlite_url)
+def setup(sqlite_url, sqlite_template):
+    sqlite_template.copy_to(sqlite_url)
     registry = load_registry([TEST_CONTENT], plugins=False)
     database = Database(sqlite_url)
     session = database.sessions()

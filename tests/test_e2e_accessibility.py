@@ -4,13 +4,9 @@ author, on the demo data. Screenshots: tests/artifacts/a11y-*.png."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from ieum.config import REPOSITORY_ROOT
-from ieum.services.demo import DEMO_PASSWORD, load_demo
-from ieum.store.migrate import upgrade
+from ieum.services.demo import DEMO_PASSWORD
 from tests import axe
 from tests.browserutil import screenshot
 
@@ -40,16 +36,7 @@ PHONE = {"/login", f"{HOME}/", f"{HOME}/tasks/", f"{HOME}/u/subject_management",
          "/f/demo-residence/u/resolution/resolution/stats"}
 
 
-@pytest.fixture
-def demo(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
-    app = make_app(sqlite_url, roots=[REPOSITORY_ROOT])
-    with app.extensions["ieum.database"].session() as session:
-        load_demo(session, app.extensions["ieum.registry"], dt.date.today())
-    return live_server(app)
-
-
-def test_the_main_screens_have_no_wcag_violation(browser, demo) -> None:
+def test_the_main_screens_have_no_wcag_violation(browser, demo_server) -> None:
     found: dict[str, list[str]] = {}
     for width, viewport in WIDTHS.items():
         # axe is evaluated into the page through the DevTools protocol; the app's CSP (no
@@ -60,7 +47,7 @@ def test_the_main_screens_have_no_wcag_violation(browser, demo) -> None:
             for login_name, paths in SCREENS.items():
                 page.context.clear_cookies()
                 if login_name is not None:
-                    page.goto(demo.url + "/login")
+                    page.goto(demo_server.url + "/login")
                     page.get_by_label("아이디").fill(login_name)
                     page.get_by_label("비밀번호").fill(DEMO_PASSWORD)
                     page.get_by_role("button", name="로그인").click()
@@ -68,7 +55,7 @@ def test_the_main_screens_have_no_wcag_violation(browser, demo) -> None:
                 for path in paths:
                     if width == "phone" and path not in PHONE:
                         continue
-                    response = page.goto(demo.url + path)
+                    response = page.goto(demo_server.url + path)
                     assert response is not None and response.status == 200, (path, login_name)
                     problems = axe.violations(page)
                     if problems:

@@ -15,7 +15,6 @@ from ieum.config import REPOSITORY_ROOT
 from ieum.services.catalog import applications
 from ieum.services.workflows import Runtime
 from ieum.services.workspace import open_workspace
-from ieum.store.migrate import upgrade
 from ieum.store.models import User
 from ieum.workflow.functions import available
 from tests.browserutil import field, screenshot, sign_in
@@ -28,8 +27,8 @@ NAME = "겨울철 난방비 긴급지원"
 
 
 @pytest.fixture
-def server(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
+def server(make_app, sqlite_url, sqlite_template, live_server):
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url, roots=[REPOSITORY_ROOT], IEUM_TODAY=TODAY.isoformat(),
                    IEUM_CATALOG_POPULATION=20_000)
     seed(app)

@@ -12,7 +12,6 @@ from playwright.sync_api import expect
 
 from ieum.catalog.definition import shipped_programs, to_mapping
 from ieum.config import REPOSITORY_ROOT
-from ieum.store.migrate import upgrade
 from tests.browserutil import screenshot, sign_in
 from tests.test_catalog_platform import (
     LIVELIHOOD_ANNEX,
@@ -29,8 +28,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def server(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
+def server(make_app, sqlite_url, sqlite_template, live_server):
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url, roots=[REPOSITORY_ROOT], IEUM_TODAY=TODAY.isoformat(),
                    IEUM_CATALOG_POPULATION=20_000, IEUM_CATALOG_MIN_GROUP=10)
     seed(app)

@@ -5,28 +5,15 @@ figures. Screenshots: tests/artifacts/charts-*.png."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from ieum.config import REPOSITORY_ROOT
-from ieum.services.demo import load_demo
-from ieum.store.migrate import upgrade
 from tests.browserutil import screenshot
 from tests.test_e2e_staff_screens import sign_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
-    app = make_app(sqlite_url, roots=[REPOSITORY_ROOT])
-    with app.extensions["ieum.database"].session() as session:
-        load_demo(session, app.extensions["ieum.registry"], dt.date.today())
-    return live_server(app)
 
 
 def figures(page, chart_id: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -42,9 +29,9 @@ def figures(page, chart_id: str) -> tuple[dict[str, str], dict[str, str]]:
     return drawn, shown
 
 
-def test_dashboard_and_statistics_charts_show_what_their_tables_say(page, demo) -> None:
-    sign_in(page, demo, "leader")
-    page.goto(demo.url + "/f/demo-child/")
+def test_dashboard_and_statistics_charts_show_what_their_tables_say(page, demo_server) -> None:
+    sign_in(page, demo_server, "leader")
+    page.goto(demo_server.url + "/f/demo-child/")
     monthly = page.get_by_test_id("monthly-records")
     expect(monthly.get_by_role("img")).to_have_attribute(
         "aria-label", re.compile(r"^최근 6개월 월별 기록 건수: .*\d+년 \d+월 \d+건$"))
@@ -63,8 +50,8 @@ def test_dashboard_and_statistics_charts_show_what_their_tables_say(page, demo) 
     screenshot(page, "charts-03-dashboard-phone")
     page.set_viewport_size({"width": 1280, "height": 800})
 
-    sign_in(page, demo, "resmanager")
-    page.goto(demo.url + "/f/demo-residence/u/resolution/resolution/stats")
+    sign_in(page, demo_server, "resmanager")
+    page.goto(demo_server.url + "/f/demo-residence/u/resolution/resolution/stats")
     expect(page.get_by_role("heading", level=1)).to_contain_text("통계현황")
     drawn, shown = figures(page, "chart-ledger-1")
     assert drawn == shown and drawn

@@ -13,7 +13,6 @@ import pytest
 from playwright.sync_api import expect
 
 from ieum.services.admin.users import create_user, grant_official_role
-from ieum.store.migrate import upgrade
 from tests.browserutil import field, screenshot, sign_in
 from tests.collablab import admit, build, register
 from tests.webutil import PASSWORD
@@ -22,8 +21,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def server(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
+def server(make_app, sqlite_url, sqlite_template, live_server):
+    sqlite_template.copy_to(sqlite_url)
     app = build(make_app, sqlite_url)
     child = register(app, "homeworker", "home")
     admit(app, "homeadmin", "home", child, "2020-03-01")

@@ -182,24 +182,32 @@ def test_personnel_costs_above_the_guideline_are_flagged_with_the_figures(page, 
     screenshot(page, "care-08-compliance")
 
 
-@pytest.fixture
-def demo_server(make_app, sqlite_url, sqlite_template, live_server):
-    """The shipped demo's first chapter (its facilities and staff) and the community-care
-    chapter: 종로구 (11110) as ``ieum demo`` makes it, without the other chapters' history."""
+def _load_care_chapters(make) -> None:  # noqa: ANN001 - SeededTemplates' make
     import datetime as dt
 
     from ieum.config import REPOSITORY_ROOT
     from ieum.services.demo import DemoContext
     from ieum_library.demo import base, community_care
 
-    sqlite_template.copy_to(sqlite_url)
-    app = make_app(sqlite_url, roots=[REPOSITORY_ROOT], IEUM_TODAY="2026-03-02")
+    app = make([REPOSITORY_ROOT], IEUM_TODAY="2026-03-02")
     with app.extensions["ieum.database"].session() as s:
         context = DemoContext(s, app.extensions["ieum.registry"], dt.date(2026, 3, 2))
         base.load(context)
         s.commit()
         community_care.load(context)
         s.commit()
+
+
+@pytest.fixture
+def demo_server(make_app, sqlite_url, tmp_path, seeded_templates, live_server):
+    """The shipped demo's first chapter (its facilities and staff) and the community-care
+    chapter: 종로구 (11110) as ``ieum demo`` makes it, without the other chapters' history
+    (made once per session, copied for the test)."""
+    from ieum.config import REPOSITORY_ROOT
+
+    seeded_templates.copy_to("demo-community-care", _load_care_chapters, sqlite_url,
+                             tmp_path / "instance")
+    app = make_app(sqlite_url, roots=[REPOSITORY_ROOT], IEUM_TODAY="2026-03-02")
     return live_server(app)
 
 

@@ -14,7 +14,6 @@ from ieum.config import REPOSITORY_ROOT
 from ieum.services.catalog import applications
 from ieum.services.workflows import Runtime
 from ieum.services.workspace import open_workspace
-from ieum.store.migrate import upgrade
 from ieum.store.models import User
 from ieum.store.models_catalog import Application
 from ieum.workflow.functions import available
@@ -25,8 +24,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def server(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
+def server(make_app, sqlite_url, sqlite_template, live_server):
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url, roots=[REPOSITORY_ROOT], IEUM_TODAY=TODAY.isoformat())
     seed(app)
     registry = app.extensions["ieum.registry"]

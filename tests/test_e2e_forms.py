@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from ieum.store.migrate import upgrade
 from tests.conftest import ARTIFACTS
 from tests.formlab import BASE, TODAY, seed_lab
 from tests.webutil import PASSWORD
@@ -15,8 +14,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def lab_server(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
+def lab_server(make_app, sqlite_url, sqlite_template, live_server):
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url, IEUM_TODAY=TODAY.isoformat())
     seed_lab(app)
     return live_server(app)

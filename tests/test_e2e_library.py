@@ -16,7 +16,6 @@ from playwright.sync_api import expect
 from ieum.config import REPOSITORY_ROOT
 from ieum.services.admin.facilities import create_facility
 from ieum.services.admin.users import create_user, grant_role
-from ieum.store.migrate import upgrade
 from tests.browserutil import field, menu, radio, screenshot, sign_in, tab
 from tests.webutil import PASSWORD
 
@@ -33,8 +32,8 @@ DONATION_REFUSED = ("후원금은 업무추진비(기관운영비·직책보조�
 
 
 @pytest.fixture
-def server(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
+def server(make_app, sqlite_url, sqlite_template, live_server):
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url, roots=[REPOSITORY_ROOT], IEUM_TODAY=TODAY)
     registry = app.extensions["ieum.registry"]
     with app.extensions["ieum.database"].session() as s:

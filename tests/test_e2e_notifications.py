@@ -13,7 +13,6 @@ from freezegun import freeze_time
 from playwright.sync_api import expect
 
 from ieum.services.workflows import tick
-from ieum.store.migrate import upgrade
 from tests.browserutil import menu, screenshot, sign_in
 from tests.reportutil import make_report_app
 
@@ -21,8 +20,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def server(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
+def server(make_app, sqlite_url, sqlite_template, live_server):
+    sqlite_template.copy_to(sqlite_url)
     app = make_report_app(make_app, sqlite_url)
     with freeze_time("2026-11-05 09:00:00+09:00"), \
             app.extensions["ieum.database"].session() as session:

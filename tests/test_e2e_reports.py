@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from ieum.store.migrate import upgrade
 from tests.browserutil import menu, screenshot, sign_in
 from tests.reportutil import make_report_app
 
@@ -15,8 +14,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def server(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
+def server(make_app, sqlite_url, sqlite_template, live_server):
+    sqlite_template.copy_to(sqlite_url)
     return live_server(make_report_app(make_app, sqlite_url))
 
 

@@ -15,7 +15,6 @@ from playwright.sync_api import expect
 from ieum.config import REPOSITORY_ROOT
 from ieum.services.admin.facilities import create_facility
 from ieum.services.admin.users import create_user, grant_role
-from ieum.store.migrate import upgrade
 from tests.browserutil import field, menu, radio, screenshot, sign_in, tab
 from tests.webutil import PASSWORD
 
@@ -34,8 +33,8 @@ NAMES = {login: name for login, _facility, _role, name in USERS}
 
 
 @pytest.fixture
-def server(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
+def server(make_app, sqlite_url, sqlite_template, live_server):
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url, roots=[REPOSITORY_ROOT], IEUM_TODAY=TODAY)
     registry = app.extensions["ieum.registry"]
     with app.extensions["ieum.database"].session() as s:

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
-from ieum.config import REPOSITORY_ROOT
-from ieum.services.demo import DEMO_PASSWORD, load_demo
-from ieum.store.migrate import upgrade
+from ieum.services.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo_server(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
-    app = make_app(sqlite_url, roots=[REPOSITORY_ROOT])
-    with app.extensions["ieum.database"].session() as session:
-        load_demo(session, app.extensions["ieum.registry"], dt.date.today())
-    return live_server(app)
 
 
 def test_demo_worker_signs_in_and_sees_the_menu(page, demo_server) -> None:

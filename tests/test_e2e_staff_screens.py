@@ -1,4 +1,4 @@
-"""In a real browser, with the demo, what a social worker sees on the screens of issue 19:
+"""In a real browser, with the demo_server, what a social worker sees on the screens of issue 19:
 whose record each row is (lists and printouts), the document an approver decides on, the
 payroll chain submitted for approval without typing it again, a confirmation before what
 cannot be undone, a closed case that offers no new record, numbers that agree (현원 and the
@@ -6,27 +6,15 @@ children listed as 입소), and the phone-width menu. Screenshots: tests/artifac
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from ieum.config import REPOSITORY_ROOT
-from ieum.services.demo import DEMO_PASSWORD, load_demo
-from ieum.store.migrate import upgrade
+from ieum.services.demo import DEMO_PASSWORD
 from tests.browserutil import field, menu, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
-    app = make_app(sqlite_url, roots=[REPOSITORY_ROOT])
-    with app.extensions["ieum.database"].session() as session:
-        load_demo(session, app.extensions["ieum.registry"], dt.date.today())
-    return live_server(app)
 
 
 def sign_in(page, server, login_name: str) -> None:
@@ -43,9 +31,9 @@ def shot(page, step: str) -> None:
     screenshot(page, f"staff-{step}")
 
 
-def test_approver_sees_the_document_and_the_inbox_names_it(page, demo) -> None:
-    sign_in(page, demo, "reslead")
-    page.goto(demo.url + "/f/demo-residence/tasks/?approvals=1")
+def test_approver_sees_the_document_and_the_inbox_names_it(page, demo_server) -> None:
+    sign_in(page, demo_server, "reslead")
+    page.goto(demo_server.url + "/f/demo-residence/tasks/?approvals=1")
     row = page.locator("tbody tr[data-task]").filter(has_text="승인 검토")
     expect(row).to_have_count(1)
     # the inbox row tells this 결의서 from any other: its 사업명, 적요 and 총금액
@@ -66,9 +54,9 @@ def test_approver_sees_the_document_and_the_inbox_names_it(page, demo) -> None:
     shot(page, "02-approval-with-document")
 
 
-def test_payroll_chain_confirms_with_a_dialog_and_submits_the_resolution(page, demo) -> None:
-    sign_in(page, demo, "resmanager")
-    page.goto(demo.url + "/f/demo-residence/u/payroll/payroll_register/")
+def test_payroll_chain_confirms_with_a_dialog_and_submits_the_resolution(page, demo_server) -> None:
+    sign_in(page, demo_server, "resmanager")
+    page.goto(demo_server.url + "/f/demo-residence/u/payroll/payroll_register/")
     page.locator("tbody tr[data-record] a").first.click()
     page.get_by_role("button", name="확정하고 인건비 결의서 만들기").click()
     dialog = page.get_by_role("dialog")
@@ -105,31 +93,31 @@ def test_payroll_chain_confirms_with_a_dialog_and_submits_the_resolution(page, d
     expect(steps.nth(1)).to_contain_text("사무국장 결재")
     shot(page, "05-resolution-submitted")
     # the 사무국장 finds it among 결재 대기, named by the month's 인건비
-    sign_in(page, demo, "reslead")
-    page.goto(demo.url + "/f/demo-residence/tasks/?approvals=1")
+    sign_in(page, demo_server, "reslead")
+    page.goto(demo_server.url + "/f/demo-residence/tasks/?approvals=1")
     expect(page.get_by_test_id("task-document-summary").filter(has_text="인건비")) \
         .to_have_count(1)
 
 
 def test_lists_and_printouts_say_whose_record_and_a_closed_case_takes_no_new_record(
-        page, demo) -> None:
-    sign_in(page, demo, "srlead")
-    page.goto(demo.url + "/f/demo-child/u/self_reliance/sr_child_info/")
+        page, demo_server) -> None:
+    sign_in(page, demo_server, "srlead")
+    page.goto(demo_server.url + "/f/demo-child/u/self_reliance/sr_child_info/")
     subjects = page.get_by_test_id("list-subject")
     expect(subjects).to_have_count(6)
     expect(subjects.filter(has_text="조수아")).to_have_count(1)
     expect(page.locator("thead th").first).to_have_text("대상자")
     shot(page, "06-list-with-subject")
-    page.goto(demo.url + "/f/demo-child/u/self_reliance/sr_case_log/")
+    page.goto(demo_server.url + "/f/demo-child/u/self_reliance/sr_case_log/")
     row = page.locator("tbody tr[data-record]").filter(has_text="정하준")
     expect(row).to_have_count(1)
     record_url = row.locator("td").nth(1).get_by_role("link").get_attribute("href")
-    page.goto(demo.url + record_url + "/print")
+    page.goto(demo_server.url + record_url + "/print")
     expect(page.get_by_test_id("print-subject")).to_contain_text("정하준")
     shot(page, "07-printout-with-subject")
 
     # 조수아's case ended (연장종료): the page says so, and offers no new 사례관리일지
-    page.goto(demo.url + "/f/demo-child/u/self_reliance/cases")
+    page.goto(demo_server.url + "/f/demo-child/u/self_reliance/cases")
     page.get_by_test_id("case-list").get_by_role("link", name="조수아").click()
     expect(page.get_by_test_id("subject-status")).to_have_text("퇴소")
     expect(page.get_by_test_id("case-closed-badge")).to_contain_text("자립지원 사례관리 종결")
@@ -139,13 +127,14 @@ def test_lists_and_printouts_say_whose_record_and_a_closed_case_takes_no_new_rec
     expect(new_records.get_by_role("link", name="사후관리", exact=True)).to_have_count(1)
     subject_id = page.url.rstrip("/").rsplit("/", 1)[1]
     shot(page, "08-closed-case")
-    page.goto(f"{demo.url}/f/demo-child/u/self_reliance/sr_case_log/new?subject={subject_id}")
+    page.goto(f"{demo_server.url}/f/demo-child/u/self_reliance/sr_case_log/new"
+              f"?subject={subject_id}")
     expect(page.get_by_test_id("case-closed")).to_contain_text("사례는 종결되어")
     expect(page.locator("form.ieum-form")).to_have_count(0)
 
 
-def test_occupancy_agrees_with_the_children_listed_as_admitted(page, demo) -> None:
-    sign_in(page, demo, "admin")
+def test_occupancy_agrees_with_the_children_listed_as_admitted(page, demo_server) -> None:
+    sign_in(page, demo_server, "admin")
     occupancy = page.get_by_test_id("occupancy")
     expect(occupancy).to_contain_text("명")
     shown = int(re.match(r"(\d+)명", occupancy.inner_text()).group(1))
@@ -158,9 +147,9 @@ def test_occupancy_agrees_with_the_children_listed_as_admitted(page, demo) -> No
     shot(page, "09-occupancy")
 
 
-def test_at_phone_width_the_menu_waits_behind_a_button(page, demo) -> None:
+def test_at_phone_width_the_menu_waits_behind_a_button(page, demo_server) -> None:
     page.set_viewport_size({"width": 375, "height": 740})
-    sign_in(page, demo, "srlead")
+    sign_in(page, demo_server, "srlead")
     nav = page.get_by_role("navigation", name="업무 메뉴")
     expect(nav).to_be_hidden()
     # the page's own content starts right under the top bar, not under 25 menu links
@@ -182,10 +171,10 @@ def test_at_phone_width_the_menu_waits_behind_a_button(page, demo) -> None:
     ("official", "/region/", "지역 업무 메뉴", "관할 시설"),
     ("designer", "/studio/", "스튜디오 메뉴", "운영 모니터링")])
 def test_at_phone_width_officials_and_designers_open_their_menu_too(
-        page, demo, login_name, start, menu_name, link) -> None:
+        page, demo_server, login_name, start, menu_name, link) -> None:
     page.set_viewport_size({"width": 375, "height": 740})
-    sign_in(page, demo, login_name)
-    page.goto(demo.url + start)
+    sign_in(page, demo_server, login_name)
+    page.goto(demo_server.url + start)
     nav = page.get_by_role("navigation", name=menu_name)
     expect(nav).to_be_hidden()
     assert page.locator("main").bounding_box()["y"] < 200
@@ -198,9 +187,9 @@ def test_at_phone_width_officials_and_designers_open_their_menu_too(
 
 
 def test_back_after_a_refused_save_loads_the_form_again_without_resubmitting(
-        page, demo) -> None:
-    sign_in(page, demo, "resmanager")
-    page.goto(demo.url + "/f/demo-residence/u/resolution/resolution/new")
+        page, demo_server) -> None:
+    sign_in(page, demo_server, "resmanager")
+    page.goto(demo_server.url + "/f/demo-residence/u/resolution/resolution/new")
     field(page, "사업명").fill("봄 소풍")
     with page.expect_navigation():
         page.get_by_role("button", name="저장", exact=True).click()
@@ -214,9 +203,9 @@ def test_back_after_a_refused_save_loads_the_form_again_without_resubmitting(
     expect(page.get_by_role("heading", level=1)).to_have_text("수입·지출 결의서 작성")
 
 
-def test_keyboard_only_a_refused_save_lands_on_the_first_field_to_fix(page, demo) -> None:
-    sign_in(page, demo, "resmanager")
-    page.goto(demo.url + "/f/demo-residence/u/resolution/resolution/new")
+def test_keyboard_only_a_refused_save_lands_on_the_first_field_to_fix(page, demo_server) -> None:
+    sign_in(page, demo_server, "resmanager")
+    page.goto(demo_server.url + "/f/demo-residence/u/resolution/resolution/new")
     page.keyboard.press("Tab")  # the first stop skips the 25 menu links
     skip = page.get_by_test_id("skip-link")
     expect(skip).to_be_focused()

@@ -11,7 +11,6 @@ import pytest
 from playwright.sync_api import expect
 
 from ieum.config import REPOSITORY_ROOT
-from ieum.store.migrate import upgrade
 from tests.browserutil import field, screenshot, sign_in
 from tests.test_catalog_platform import TODAY, seed
 
@@ -19,8 +18,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def server(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
+def server(make_app, sqlite_url, sqlite_template, live_server):
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url, roots=[REPOSITORY_ROOT], IEUM_TODAY=TODAY.isoformat(),
                    IEUM_CATALOG_POPULATION=5000)
     seed(app)

@@ -10,7 +10,6 @@ import pytest
 from playwright.sync_api import expect
 
 from ieum.config import REPOSITORY_ROOT
-from ieum.store.migrate import upgrade
 from tests.browserutil import screenshot, sign_in
 from tests.studioutil import TODAY, seed_people
 
@@ -18,8 +17,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def server(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
+def server(make_app, sqlite_url, sqlite_template, live_server):
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url, roots=[REPOSITORY_ROOT], IEUM_TODAY=TODAY.isoformat())
     seed_people(app)
     return live_server(app)

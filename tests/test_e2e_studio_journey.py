@@ -17,7 +17,6 @@ from playwright.sync_api import expect
 from ieum.config import REPOSITORY_ROOT
 from ieum.services.admin.facilities import create_facility
 from ieum.services.admin.users import create_user, grant_role
-from ieum.store.migrate import upgrade
 from tests.browserutil import field, screenshot, sign_in
 from tests.studioutil import TODAY, seed_people
 from tests.test_e2e_studio_modeller import BUILD, click_element, open_modeller, select_flow
@@ -30,8 +29,8 @@ FORM, PROCESS, UNIT, PROFILE = "visit_note", "visit_review", "home_visit", "visi
 
 
 @pytest.fixture
-def studio(make_app, sqlite_url, live_server, tmp_path):
-    upgrade(sqlite_url)
+def studio(make_app, sqlite_url, sqlite_template, live_server, tmp_path):
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url, roots=[REPOSITORY_ROOT], IEUM_TODAY=TODAY.isoformat(),
                    IEUM_STUDIO_PACKAGES=str(tmp_path / "studio_packages"))
     seed_people(app)  # author (content_author), checker (content_reviewer)

@@ -16,7 +16,6 @@ from playwright.sync_api import expect
 
 from ieum.config import REPOSITORY_ROOT
 from ieum.services.admin.users import create_user, grant_official_role
-from ieum.store.migrate import upgrade
 from ieum.studio import processes
 from ieum.workflow.functions import available
 from tests.browserutil import screenshot, sign_in
@@ -30,8 +29,8 @@ FUNCTIONS = frozenset(available(plugins=False))
 
 
 @pytest.fixture
-def server(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
+def server(make_app, sqlite_url, sqlite_template, live_server):
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url, roots=[REPOSITORY_ROOT], IEUM_TODAY=TODAY.isoformat())
     with app.extensions["ieum.database"].session() as session:
         author = create_user(session, login="author", name="절차작성자", password=PASSWORD)

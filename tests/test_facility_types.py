@@ -276,8 +276,8 @@ def test_meeting_equipment_and_outreach_counts_are_consistent(shipped) -> None:
 
 
 @pytest.fixture
-def context(sqlite_url: str) -> Iterator[DemoContext]:
-    upgrade(sqlite_url)
+def context(sqlite_url, sqlite_template: str) -> Iterator[DemoContext]:
+    sqlite_template.copy_to(sqlite_url)
     database = Database(sqlite_url)
     session = database.sessions()
     registry, problems = check_content([REPOSITORY_ROOT], plugins=False)

@@ -233,13 +233,13 @@ def test_the_document_itself_is_valid_openapi(target: Target) -> None:
 # Each was a failure of the run above; these pin the fixes on the small test content.
 
 
-def test_timestamps_carry_an_offset_on_sqlite_too(make_app, sqlite_url) -> None:
+def test_timestamps_carry_an_offset_on_sqlite_too(make_app, sqlite_url, sqlite_template) -> None:
     """Was: SQLite's naive datetimes came out without an offset, not an OpenAPI date-time."""
     from tests.flowlab import TODAY as FLOW_TODAY
     from tests.flowlab import seed_flow
     from tests.formlab import API, GOOD, api_token, seed_lab
 
-    upgrade(sqlite_url)
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url, IEUM_TODAY=FLOW_TODAY.isoformat())
     seed_flow(app)
     seed_lab(app)
@@ -257,12 +257,13 @@ def test_timestamps_carry_an_offset_on_sqlite_too(make_app, sqlite_url) -> None:
 
 @pytest.mark.parametrize("raw", ['""', "[]", "0", "false", "null", '"x"'])
 def test_starting_a_process_refuses_a_body_that_is_not_an_object(make_app, sqlite_url,
+                                                                 sqlite_template,
                                                                  raw: str) -> None:
     """Was: a falsy JSON body ("" or 0) was taken as {} and the process started (201)."""
     from tests.flowlab import seed_flow
     from tests.formlab import api_token
 
-    upgrade(sqlite_url)
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url)
     seed_flow(app)
     client = app.test_client()
@@ -280,13 +281,14 @@ def test_starting_a_process_refuses_a_body_that_is_not_an_object(make_app, sqlit
     ({"subject_id": 2**31}, "subject_id"), ({"subject_id": 0}, "subject_id"),
     ({"version": True}, "version"), ({"version": 1.5}, "version"), ({"draft": "yes"}, "draft"),
 ])
-def test_every_body_reader_refuses_badly_typed_common_fields(make_app, sqlite_url, extra,
+def test_every_body_reader_refuses_badly_typed_common_fields(make_app, sqlite_url,
+                                                              sqlite_template, extra,
                                                               field) -> None:
     """Was: /validate ignored ``version`` and ``subject_id`` (a boolean passed), and a boolean
     subject_id was taken for the integer 1 on create."""
     from tests.formlab import API, GOOD, api_token, seed_lab
 
-    upgrade(sqlite_url)
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url)
     seed_lab(app)
     client = app.test_client()

@@ -34,10 +34,8 @@ def test_an_unknown_particle_is_a_programming_error() -> None:
         particle("팀장", "에게")
 
 
-def test_templates_have_the_filters(make_app, sqlite_url) -> None:
-    from ieum.store.migrate import upgrade
-
-    upgrade(sqlite_url)
+def test_templates_have_the_filters(make_app, sqlite_url, sqlite_template) -> None:
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url)
     with app.app_context():
         template = app.jinja_env.from_string(

@@ -161,10 +161,8 @@ def test_api_failures_count_towards_the_lock(app, client) -> None:
     assert audit_rows(app, "login.lockout")[0][2]["channel"] == "api"
 
 
-def test_lockout_limits_come_from_config(make_app, sqlite_url) -> None:
-    from ieum.store.migrate import upgrade
-
-    upgrade(sqlite_url)
+def test_lockout_limits_come_from_config(make_app, sqlite_url, sqlite_template) -> None:
+    sqlite_template.copy_to(sqlite_url)
     app = build(make_app, sqlite_url, IEUM_LOCKOUT_ATTEMPTS=3, IEUM_LOCKOUT_MINUTES=5)
     client = app.test_client()
     with freeze_time(START):
@@ -204,10 +202,8 @@ def test_idle_session_is_logged_out_after_the_limit(app, client) -> None:
     assert [(who, detail) for _, who, detail in logouts] == [("worker", {"reason": "idle"})]
 
 
-def test_idle_limit_comes_from_config(make_app, sqlite_url) -> None:
-    from ieum.store.migrate import upgrade
-
-    upgrade(sqlite_url)
+def test_idle_limit_comes_from_config(make_app, sqlite_url, sqlite_template) -> None:
+    sqlite_template.copy_to(sqlite_url)
     app = build(make_app, sqlite_url, IEUM_IDLE_MINUTES=10)
     client = app.test_client()
     with freeze_time(START) as clock:
@@ -271,10 +267,8 @@ def test_bearer_requests_are_not_affected(app, client) -> None:
 
 
 @pytest.fixture
-def sqlite_app(make_app, sqlite_url):
-    from ieum.store.migrate import upgrade
-
-    upgrade(sqlite_url)
+def sqlite_app(make_app, sqlite_url, sqlite_template):
+    sqlite_template.copy_to(sqlite_url)
     return build(make_app, sqlite_url, IEUM_IDLE_MINUTES=30)
 
 
@@ -349,10 +343,9 @@ def _browser_login(page, server) -> None:
 
 
 @pytest.mark.browser
-def test_browser_countdown_runs_and_extends(page, make_app, sqlite_url, live_server) -> None:
-    from ieum.store.migrate import upgrade
-
-    upgrade(sqlite_url)
+def test_browser_countdown_runs_and_extends(page, make_app, sqlite_url, sqlite_template,
+                                            live_server) -> None:
+    sqlite_template.copy_to(sqlite_url)
     server = live_server(build(make_app, sqlite_url, IEUM_IDLE_MINUTES=1))
     _browser_login(page, server)
     countdown = page.get_by_test_id("idle-countdown")
@@ -369,11 +362,9 @@ def test_browser_countdown_runs_and_extends(page, make_app, sqlite_url, live_ser
 
 
 @pytest.mark.browser
-def test_browser_idle_logout_when_the_countdown_ends(page, make_app, sqlite_url,
+def test_browser_idle_logout_when_the_countdown_ends(page, make_app, sqlite_url, sqlite_template,
                                                      live_server) -> None:
-    from ieum.store.migrate import upgrade
-
-    upgrade(sqlite_url)
+    sqlite_template.copy_to(sqlite_url)
     app = build(make_app, sqlite_url, IEUM_IDLE_MINUTES=0.05)  # three seconds
     server = live_server(app)
     _browser_login(page, server)
@@ -384,10 +375,9 @@ def test_browser_idle_logout_when_the_countdown_ends(page, make_app, sqlite_url,
 
 @pytest.mark.browser
 def test_browser_a_screen_reader_is_told_before_the_idle_logout(page, make_app, sqlite_url,
+                                                                sqlite_template,
                                                                 live_server) -> None:
-    from ieum.store.migrate import upgrade
-
-    upgrade(sqlite_url)
+    sqlite_template.copy_to(sqlite_url)
     app = build(make_app, sqlite_url, IEUM_IDLE_MINUTES=2.05)  # two minutes and three seconds
     server = live_server(app)
     _browser_login(page, server)

@@ -8,7 +8,6 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from ieum.store.migrate import upgrade
 from ieum.store.models_studio import StudioReview
 from tests.browserutil import screenshot, sign_in
 from tests.formlab import TODAY, seed_lab
@@ -16,8 +15,9 @@ from tests.studioutil import PACKAGE, seed_people
 
 
 @pytest.fixture
-def studio_server(make_app, sqlite_url, live_server):  # noqa: ANN001, ANN201 - fixtures
-    upgrade(sqlite_url)
+def studio_server(make_app, sqlite_url, sqlite_template,  # noqa: ANN001, ANN201 - fixtures
+                  live_server):
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url, IEUM_TODAY=TODAY.isoformat())
     seed_lab(app)
     seed_people(app)

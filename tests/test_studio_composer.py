@@ -239,10 +239,8 @@ def test_a_copy_and_an_extending_copy(registry) -> None:
 
 
 @pytest.fixture
-def studio_app(make_app, sqlite_url):  # noqa: ANN001, ANN201 - fixtures
-    from ieum.store.migrate import upgrade
-
-    upgrade(sqlite_url)
+def studio_app(make_app, sqlite_url, sqlite_template):  # noqa: ANN001, ANN201 - fixtures
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url, roots=[REPOSITORY_ROOT], IEUM_TODAY=TODAY.isoformat())
     seed_people(app)
     return app

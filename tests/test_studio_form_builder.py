@@ -10,7 +10,6 @@ import re
 import pytest
 
 from ieum.config import REPOSITORY_ROOT
-from ieum.store.migrate import upgrade
 from ieum.studio import forms as builder
 from tests.studioutil import seed_people
 from tests.test_catalog_platform import TODAY, seed
@@ -19,9 +18,9 @@ from tests.webutil import csrf_token, login
 
 
 @pytest.fixture
-def app(make_app, sqlite_url):
+def app(make_app, sqlite_url, sqlite_template):
     """The shipped content on SQLite (the builder keeps nothing in the database)."""
-    upgrade(sqlite_url)
+    sqlite_template.copy_to(sqlite_url)
     built = make_app(sqlite_url, [REPOSITORY_ROOT], IEUM_TODAY=TODAY.isoformat())
     seed(built)  # pdesigner (program_designer), cworker (a facility's worker) ...
     seed_people(built)  # author (content_author), checker (content_reviewer) ...

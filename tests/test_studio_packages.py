@@ -28,8 +28,8 @@ KEYS = {("form", "casebook"), ("form", "lab_note"), ("unit", "lab_notes"),
 
 
 @pytest.fixture
-def studio_app(make_app, sqlite_url):  # noqa: ANN001, ANN201 - fixtures
-    upgrade(sqlite_url)
+def studio_app(make_app, sqlite_url, sqlite_template):  # noqa: ANN001, ANN201 - fixtures
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url, IEUM_TODAY=TODAY.isoformat())
     seed_lab(app)
     seed_people(app)

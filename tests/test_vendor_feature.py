@@ -32,7 +32,6 @@ from ieum.services.admin.facilities import create_facility
 from ieum.services.admin.users import create_user, grant_role
 from ieum.services.reports.content import figure_values
 from ieum.services.workspace import open_workspace
-from ieum.store.migrate import upgrade
 from ieum.store.models import (
     AuditEvent,
     ProcessInstance,
@@ -136,10 +135,11 @@ def feature(home_visit_site: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 
 @pytest.fixture
-def app(feature, make_app, sqlite_url, tmp_path):  # noqa: ANN001, ANN201 - fixtures
+def app(feature, make_app, sqlite_url, sqlite_template,  # noqa: ANN001, ANN201 - fixtures
+        tmp_path):
     root = tmp_path / "content"
     write(root, "facility_profiles/home_visit_center.yaml", PROFILE)
-    upgrade(sqlite_url)
+    sqlite_template.copy_to(sqlite_url)
     # Over the shipped content: the package's report kind is reviewed by the 시·군·구 with the
     # shipped library's report_review process.
     shipped = Path(__file__).resolve().parents[1]

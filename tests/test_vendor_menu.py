@@ -6,19 +6,18 @@ import datetime as dt
 
 from ieum.services.admin.facilities import create_facility
 from ieum.services.admin.users import create_user, grant_role
-from ieum.store.migrate import upgrade
 from tests.content_tree import profile, write
 from tests.vendor_fixture import VENDOR_PLUGIN, VENDOR_UNIT
 from tests.webutil import PASSWORD, login
 
 
 def test_vendor_unit_function_appears_in_the_menu(vendor_site, monkeypatch, make_app,
-                                                  sqlite_url, tmp_path) -> None:
+                                                  sqlite_url, sqlite_template, tmp_path) -> None:
     monkeypatch.syspath_prepend(str(vendor_site))
     root = tmp_path / "content"
     write(root, "facility_profiles/visiting_center.yaml",
           profile("visiting_center", [VENDOR_UNIT], title="방문지원센터"))
-    upgrade(sqlite_url)
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url, roots=[root], IEUM_PLUGINS=True)
 
     registry = app.extensions["ieum.registry"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from ieum.store.migrate import upgrade
 from tests.flowlab import TODAY, seed_flow
 from tests.formlab import api_token
 from tests.webutil import PASSWORD
@@ -61,8 +60,8 @@ def test_three_lanes_through_the_api_and_across_a_restart(make_app, migrated_url
 
 
 @pytest.fixture
-def flow_server(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
+def flow_server(make_app, sqlite_url, sqlite_template, live_server):
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url, IEUM_TODAY=TODAY.isoformat())
     seed_flow(app)
     return live_server(app)
