@@ -11,7 +11,6 @@ from playwright.sync_api import expect
 
 from ieum.services.admin.facilities import create_facility
 from ieum.services.admin.users import create_user, grant_role
-from ieum.store.migrate import upgrade
 from tests.browserutil import screenshot
 from tests.formlab import TODAY
 from tests.webutil import PASSWORD
@@ -20,8 +19,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def server(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
+def server(make_app, sqlite_url, sqlite_template, live_server):
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url, IEUM_TODAY=TODAY.isoformat())
     registry = app.extensions["ieum.registry"]
     with app.extensions["ieum.database"].session() as s:

@@ -8,7 +8,6 @@ import pytest
 from playwright.sync_api import expect
 
 from ieum.config import REPOSITORY_ROOT
-from ieum.store.migrate import upgrade
 from tests.browserutil import sign_in
 from tests.studioutil import seed_people
 from tests.test_catalog_platform import TODAY, seed
@@ -17,8 +16,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def server(make_app, sqlite_url, live_server):
-    upgrade(sqlite_url)
+def server(make_app, sqlite_url, sqlite_template, live_server):
+    sqlite_template.copy_to(sqlite_url)
     app = make_app(sqlite_url, roots=[REPOSITORY_ROOT], IEUM_TODAY=TODAY.isoformat())
     seed(app)
     seed_people(app)  # author: content_author
