@@ -13,8 +13,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Insert, Table, insert, inspect
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import Insert, Table, event, insert, inspect
+from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
+
+#: ``Session.info`` key: rows written by :func:`insert_now` in the open transaction
+_WRITTEN = "ieum.inserted_now"
 
 
 def insert_now(session: Session, row: Any, *, alone: bool = False) -> Any:
@@ -53,7 +56,24 @@ def insert_now(session: Session, row: Any, *, alone: bool = False) -> Any:
     setattr(row, mapper.get_property_by_column(key).key, inserted.inserted_primary_key[0])
     make_transient_to_detached(row)
     session.add(row)
+    session.info.setdefault(_WRITTEN, []).append(row)
     return row
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """A flushed new object leaves the session when its transaction is rolled back; a row
+    :func:`insert_now` wrote must leave too, or its id (reused by the next insert) would
+    clash with the stale object still in the identity map."""
+    if previous.parent is None:  # the outermost transaction (not a savepoint)
+        for row in session.info.pop(_WRITTEN, ()):
+            if row in session:
+                session.expunge(row)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_committed(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
 
 
 @lru_cache(maxsize=64)
