@@ -255,7 +255,7 @@ def test_the_content_studio_in_korean_keeps_its_texts(make_app, migrated_url) ->
     author = signed_in(app, "author")
     page = page_of(author, "/content/")
     assert '<html lang="ko">' in page and "배포된 콘텐츠" in page
-    assert 'id="ieum-texts"' not in page  # Korean needs no script texts
+    assert 'name="ieum-texts"' not in page  # Korean needs no script texts
 
 
 # --- platform administration ---------------------------------------------------------------
