@@ -2,8 +2,8 @@
 
 They are listed here, marked for translation, so ``ieum i18n missing`` finds them; ``base.html``
 hands the current language's versions to the scripts as JSON (``<meta name="ieum-texts">``),
-and a script reads one with ``ieumT("한국어 문구")`` (``static/ieum-i18n.js``), which gives the Korean back
-when there is no translation. Add a text here when a script starts showing it.
+and a script reads one with ``ieumT("한국어 문구")`` (``static/ieum-i18n.js``), which gives
+the Korean back when there is no translation. Add a text here when a script starts showing it.
 """
 
 from __future__ import annotations
