@@ -15,6 +15,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 import ieum.web
+from ieum import i18n
 from ieum.definitions import load_registry
 from ieum.definitions.frozen import freeze
 from ieum.definitions.model import FormDef
@@ -485,9 +486,13 @@ def test_stored_data_round_trips_through_the_screen(casebook) -> None:
 @pytest.fixture(scope="module")
 def macros():
     folder = Path(ieum.web.__file__).parent / "templates"
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
+                             extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(i18n.gettext, lambda s, p, n: s if n == 1 else p,
+                                  newstyle=True, pgettext=i18n.pgettext)
     env.globals["blank_row"] = blank_row
     env.filters["field_value"] = field_value
+    env.filters["t"] = i18n.content_text  # titles from content (Korean outside a request)
     return env.get_template("records/_fields.html").module
 
 
