@@ -46,6 +46,7 @@ KERNEL_LOCALE = Path(__file__).parent / "locale"
 RECHECK_SECONDS = 2.0
 _tables: dict[tuple[str, tuple[Path, ...]], tuple[tuple, dict[str, str], float]] = {}
 _translations: dict[tuple[str, tuple[Path, ...]], tuple[dict[str, str], Any]] = {}
+_KOREAN = support.NullTranslations()
 
 
 def plugin_locale_dirs() -> list[Path]:
@@ -104,6 +105,8 @@ def table(lang: str, dirs: Sequence[Path]) -> dict[str, str]:
 def translations(lang: str, dirs: Sequence[Path]) -> support.NullTranslations:
     """A gettext translations object for ``lang`` over :func:`table` (Flask-Babel's domain
     hands it to templates and ``gettext``), made again only when the table is."""
+    if lang == DEFAULT:
+        return _KOREAN  # the source language: every lookup gives its text back
     merged = table(lang, dirs)
     cache_key = (lang, tuple(dirs))
     cached = _translations.get(cache_key)
