@@ -148,6 +148,8 @@ def test_build_a_form_with_rules_preview_and_save(page, server) -> None:
     field(preview, "상담 시간(분)").fill("90")
     preview.get_by_role("tab", name="기본").click()
     field(preview, "다음 방문일").fill("2026-03-01")
+    expect(field(preview, "다음 방문일")).to_have_value("2026-03-01")
+    expect(field(preview, "방문일")).to_have_value("2026-03-10")
     page.get_by_role("button", name="미리보기 검증").click()
     expect(preview.get_by_test_id("preview-errors")).to_contain_text(
         "다음 방문일은 방문일보다 뒤여야 합니다.")
