@@ -23,11 +23,12 @@ the migrations):
   facility holds ``INDEXED_FROM_ROWS`` of its records (and kept while it holds half as many).
   PostgreSQL plans every statement on ``record`` (a read by primary key too) by opening and
   weighing *every* index of the table: with the whole library indexed (~640 indexes after
-  ``ieum demo``) planning took 10-25 ms on a warm connection and ~200 ms on a new one, against
-  0.1 ms to run the statement. Below the threshold the list reads the facility's records of
-  the form through ``ix_record_facility_unit_form`` and sorts them in memory (about a
-  millisecond), so a form earns its indexes when its lists need them. A form that grows gets
-  them at the next ``ieum db index`` (``ieum db upgrade`` runs it; run it nightly too).
+  ``ieum demo``) planning took 11-19 ms on a warm connection and 200-300 ms on a new one,
+  against 0.05 ms to run the statement. Below the threshold the list reads the facility's
+  records of the form through ``ix_record_facility_unit_form`` and sorts them in memory (a
+  few milliseconds at 1,000 records), so a form earns its indexes when its lists need them.
+  A form that grows gets them at the next ``ieum db index`` (``ieum db upgrade`` runs it;
+  run it nightly too).
 
 The fields come from the content (``ieum.services.database`` lists them from the registry's
 forms: the store knows no form). The field expressions are the ones the records service
