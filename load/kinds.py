@@ -196,6 +196,25 @@ def backend_cpu(engine) -> float:  # noqa: ANN001
     return used
 
 
+def planning(engine) -> str:  # noqa: ANN001
+    """How many indexes ``record`` has and what planning a read of it by primary key costs
+    (``EXPLAIN (SUMMARY)``, median of 5 on one warm connection): PostgreSQL weighs every
+    index of the table for every statement (see ``ieum.store.indexes``)."""
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        count = connection.scalar(text(
+            "SELECT count(*) FROM pg_index WHERE indrelid = 'record'::regclass"))
+        times = []
+        for _ in range(6):
+            plan = connection.execute(text(
+                "EXPLAIN (SUMMARY, FORMAT JSON) SELECT * FROM record WHERE id = 1")).scalar()
+            times.append(plan[0]["Planning Time"])
+    warm = statistics.median(times[1:])
+    return (f"record: {count} indexes; planning a primary-key read {warm:.2f} ms (warm), "
+            f"{times[0]:.2f} ms (first)")
+
+
 def measure(name: str, make: Callable[[], Any], counter: Counter, repeat: int,
             engine=None) -> dict[str, Any]:  # noqa: ANN001
     times, statements, checkouts, database, cpu = [], [], [], [], []
@@ -305,6 +324,7 @@ def main() -> int:
             print(profiler.output_text(unicode=True, color=False, show_all=False))
             return 0
         results = []
+        print(planning(app.extensions["ieum.database"].engine))
         print(f"{'request kind':<22}{'stmts':>6}{'pool':>5}{'p50 ms':>9}{'p95 ms':>9}"
               f"{'sql ms':>8}{'cpu ms':>8}{'pg cpu':>8}")
         for name, make in table.items():

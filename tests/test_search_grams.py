@@ -40,7 +40,7 @@ def test_search_finds_what_the_plain_scan_finds(make_app, migrated_url) -> None:
     saved = []
     for n, title in enumerate(TITLES):
         if n == len(TITLES) // 2:  # the index step: earlier records are filled in (SQLite)
-            sync_indexes(database.engine, app.extensions["ieum.registry"])
+            sync_indexes(database.engine, app.extensions["ieum.registry"], min_rows=0)
         answer = client.post(f"{API}/records", headers=headers, json={"data": {
             **GOOD, "title": title, "written_on": f"2026-02-{n + 1:02d}"}})
         assert answer.status_code == 201, answer.get_json()

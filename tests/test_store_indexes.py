@@ -37,7 +37,7 @@ def _registry(root=TEST_CONTENT):  # noqa: ANN001, ANN202
 def test_indexes_are_created_once_and_follow_the_forms(migrated_url, tmp_path) -> None:
     database = Database(migrated_url)
     try:
-        report = sync_indexes(database.engine, _registry())
+        report = sync_indexes(database.engine, _registry(), min_rows=0)  # every form
         if database.engine.dialect.name == "sqlite":
             # No list indexes; only the search's gram table (ieum.store.search), which
             # holds the casebook's searched text field.
@@ -47,7 +47,7 @@ def test_indexes_are_created_once_and_follow_the_forms(migrated_url, tmp_path) -
                     "SELECT name FROM sqlite_master WHERE type = 'index'")).scalars().all()
             assert not [n for n in names if n.startswith(INDEX_PREFIX)
                         and not n.startswith(GRAM_TABLE)]
-            again = sync_indexes(database.engine, _registry())
+            again = sync_indexes(database.engine, _registry(), min_rows=0)
             assert again.created == () and again.dropped == () and again.kept == 1
             return
         wanted_names = {w.name for w in wanted(_registry(), database.engine.dialect)}
@@ -60,7 +60,7 @@ def test_indexes_are_created_once_and_follow_the_forms(migrated_url, tmp_path) -
         assert any(n.startswith("stf_casebook__method_s_") for n in wanted_names)
         assert any(n.startswith("ixf___updated_at_d_") for n in wanted_names)
 
-        again = sync_indexes(database.engine, _registry())
+        again = sync_indexes(database.engine, _registry(), min_rows=0)
         assert again.created == () and again.dropped == () and again.kept == len(wanted_names)
 
         # The models comparison ignores them (the hook Alembic's environment uses too).
@@ -77,7 +77,7 @@ def test_indexes_are_created_once_and_follow_the_forms(migrated_url, tmp_path) -
         schema["x-ui"]["consent"]["filter"] = False
         schema["x-ui"]["method"]["filter"] = False
         path.write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
-        changed = sync_indexes(database.engine, _registry(content))
+        changed = sync_indexes(database.engine, _registry(content), min_rows=0)
         gone = {n for n in wanted_names if n.startswith(
             ("ixf_casebook__consent_", "stf_casebook__consent_", "stf_casebook__method_"))}
         assert len(gone) == 3 and changed.created == () and set(changed.dropped) == gone
@@ -122,7 +122,7 @@ def test_list_page_uses_the_indexes_and_caps_its_count(make_app, migrated_url,
     app = make_app(migrated_url, IEUM_TODAY=TODAY.isoformat())
     seed_lab(app)
     database = app.extensions["ieum.database"]
-    sync_indexes(database.engine, app.extensions["ieum.registry"])
+    sync_indexes(database.engine, app.extensions["ieum.registry"], min_rows=0)
     _seed(app, 25)
     client = app.test_client()
     login(client, "admin")
@@ -177,3 +177,49 @@ def test_list_page_uses_the_indexes_and_caps_its_count(make_app, migrated_url,
         cursor.execute("EXPLAIN " + statement, parameters)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "Index Scan using ixf_casebook__written_on_d_" in plan, plan
+
+
+def test_only_forms_with_enough_records_get_their_indexes(make_app, migrated_url) -> None:
+    """A form's list indexes cost every statement on ``record`` its planning: they are made
+    once a facility holds ``min_rows`` of the form's records, not before."""
+    app = make_app(migrated_url, IEUM_TODAY=TODAY.isoformat())
+    seed_lab(app)
+    database = app.extensions["ieum.database"]
+    registry = app.extensions["ieum.registry"]
+    every = {w.name for w in wanted(registry, database.engine.dialect)}
+    default_order = {n for n in every if n.startswith(INDEX_PREFIX + "__updated_at_")}
+    _seed(app, 3)
+    small = sync_indexes(database.engine, registry, min_rows=4)
+    if database.engine.dialect.name != "postgresql":
+        assert small.skipped  # SQLite: the search's gram table only, whatever the size
+        return
+    assert set(small.created) == default_order and len(default_order) == 2
+    assert set(existing(database.engine)) == default_order
+    _seed(app, 1)  # four casebook records in lab: the casebook's indexes are made
+    grown = sync_indexes(database.engine, registry, min_rows=4)
+    casebook = {n for n in grown.created if "casebook__" in n}
+    assert casebook and set(grown.created) == casebook and not grown.dropped
+    assert any(n.startswith("ixf_casebook__written_on_a_") for n in casebook)
+    assert any(n.startswith("stf_casebook__method_s_") for n in casebook)
+    assert not {n for n in every - default_order if "casebook__" not in n} & set(
+        existing(database.engine))  # the forms without records have none
+    # Kept while the form holds half the threshold; dropped below it.
+    assert sync_indexes(database.engine, registry, min_rows=8).dropped == ()
+    below = sync_indexes(database.engine, registry, min_rows=9)
+    assert set(below.dropped) == casebook and below.created == ()
+    assert set(existing(database.engine)) == default_order
+
+
+def test_needed_keeps_a_form_that_hovers_at_the_threshold() -> None:
+    from ieum.store.indexes import Wanted, needed
+
+    want = [Wanted("ixf___updated_at_a", "index", ""), Wanted("ixf_a__x", "index", "", "a"),
+            Wanted("stf_a__x", "statistics", "", "a"), Wanted("ixf_b__y", "index", "", "b")]
+    names = lambda items: [w.name for w in items]  # noqa: E731
+    assert names(needed(want, [], {"a": 9, "b": 10}, 10)) == ["ixf___updated_at_a",
+                                                               "ixf_b__y"]
+    # a has one of its objects already: kept (and completed) from half the threshold
+    assert names(needed(want, ["ixf_a__x"], {"a": 5, "b": 4}, 10)) == [
+        "ixf___updated_at_a", "ixf_a__x", "stf_a__x"]
+    assert names(needed(want, ["ixf_a__x"], {"a": 4}, 10)) == ["ixf___updated_at_a"]
+    assert names(needed(want, [], {}, 0)) == names(want)  # 0: every form

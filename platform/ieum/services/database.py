@@ -51,11 +51,13 @@ def wanted(registry: Registry, dialect) -> list[store_indexes.Wanted]:  # noqa: 
     return store_indexes.wanted(list_fields(registry), dialect)
 
 
-def sync_indexes(engine: Engine, registry: Registry, *,
-                 analyze: bool = True) -> store_indexes.IndexReport:
-    """Create the list indexes ``registry`` asks for and drop the ones no form asks for any
-    more (PostgreSQL; nothing on SQLite); idempotent."""
-    return store_indexes.sync_indexes(engine, list_fields(registry), analyze=analyze)
+def sync_indexes(engine: Engine, registry: Registry, *, analyze: bool = True,
+                 min_rows: int = store_indexes.INDEXED_FROM_ROWS) -> store_indexes.IndexReport:
+    """Create the list indexes ``registry`` asks for, for the forms with ``min_rows`` records
+    in a facility (0: every form), and drop the others (PostgreSQL; nothing on SQLite);
+    idempotent."""
+    return store_indexes.sync_indexes(engine, list_fields(registry), analyze=analyze,
+                                      min_rows=min_rows)
 
 
 def is_reachable(session: Session) -> bool:

@@ -18,7 +18,17 @@ the migrations):
 - names carry ``ixf_`` / ``stf_`` and a hash of the definition: a changed field (another
   kind, so another expression) gets a new index and the old one is dropped; so is every
   ``ixf_``/``stf_`` object no form asks for any more. The Alembic comparison ignores these
-  names (``include_object``).
+  names (``include_object``);
+- only for the forms that need them: a form's indexes and statistics are made once one
+  facility holds ``INDEXED_FROM_ROWS`` of its records (and kept while it holds half as many).
+  PostgreSQL plans every statement on ``record`` (a read by primary key too) by opening and
+  weighing *every* index of the table: with the whole library indexed (~640 indexes after
+  ``ieum demo``) planning took 11-19 ms on a warm connection and 200-300 ms on a new one,
+  against 0.05 ms to run the statement. Below the threshold the list reads the facility's
+  records of the form through ``ix_record_facility_unit_form`` and sorts them in memory (a
+  few milliseconds at 1,000 records), so a form earns its indexes when its lists need them.
+  A form that grows gets them at the next ``ieum db index`` (``ieum db upgrade`` runs it;
+  run it nightly too).
 
 The fields come from the content (``ieum.services.database`` lists them from the registry's
 forms: the store knows no form). The field expressions are the ones the records service
@@ -52,6 +62,9 @@ _SORTED_KINDS = frozenset({"text", "date", "datetime", "time", "select", "radio"
 _FILTERED_KINDS = frozenset({"date", "datetime", "select", "radio", "integer", "number",
                              "boolean"})
 _NAME_LENGTH = 63  # PostgreSQL's identifier limit
+#: A form's list indexes are made once one facility holds this many of its records (deleted
+#: ones included: the list's fallback index holds them too) and dropped again below half.
+INDEXED_FROM_ROWS = 1_000
 #: From this many rows (PostgreSQL's estimate) indexes are built and dropped CONCURRENTLY.
 CONCURRENT_FROM_ROWS = 50_000
 
@@ -63,6 +76,7 @@ class Wanted:
     name: str
     kind: str  # "index" or "statistics"
     ddl: str
+    form_id: str = ""  # the form it serves; "" for the default order, which serves all
 
 
 @dataclass(frozen=True)
@@ -147,7 +161,8 @@ def _statistics(dialect, form_id: str, field: str, suffix: str, expression,  # n
         expression, include_table=False, literal_binds=True)
     body = f"ON {columns}({element}) FROM record"
     name = _name(STATISTICS_PREFIX, form_id, field, suffix, body)
-    return Wanted(name, "statistics", f'CREATE STATISTICS IF NOT EXISTS "{name}" {body}')
+    return Wanted(name, "statistics", f'CREATE STATISTICS IF NOT EXISTS "{name}" {body}',
+                  form_id)
 
 
 def _index(dialect, table, form_id: str, field: str, suffix: str, columns,  # noqa: ANN001
@@ -162,7 +177,7 @@ def _index(dialect, table, form_id: str, field: str, suffix: str, columns,  # no
     ddl = str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect))
     table.indexes.discard(probe)
     table.indexes.discard(index)
-    return Wanted(name, "index", ddl)
+    return Wanted(name, "index", ddl, form_id)
 
 
 @dataclass(frozen=True)
@@ -189,10 +204,33 @@ def existing(engine: Engine) -> dict[str, str]:
     return found
 
 
-def sync_indexes(engine: Engine, fields: Iterable[ListField], *,
-                 analyze: bool = True) -> IndexReport:
+def form_sizes(connection) -> dict[str, int]:  # noqa: ANN001
+    """Per form, the most records one facility holds (deleted ones included): what the list
+    of that form reads and sorts when the form has no index of its own. Counted from
+    ``ix_record_facility_unit_form`` (an index-only scan on a vacuumed table)."""
+    rows = connection.execute(text(
+        "SELECT form_id, max(n) FROM (SELECT facility_id, form_id, count(*) AS n FROM record "
+        "GROUP BY facility_id, form_id) AS sizes GROUP BY form_id")).all()
+    return {form_id: int(size) for form_id, size in rows}
+
+
+def needed(want: Iterable[Wanted], have: Iterable[str], sizes: dict[str, int],
+           min_rows: int) -> list[Wanted]:
+    """The objects of ``want`` to keep: the default order's always, a form's once one
+    facility holds ``min_rows`` of its records, or half as many when the form has any of
+    its objects already (no building and dropping while a form hovers at the threshold)."""
+    want = list(want)
+    have = set(have)
+    started = {item.form_id for item in want if item.name in have}
+    return [item for item in want if not item.form_id or sizes.get(item.form_id, 0) >= (
+        (min_rows + 1) // 2 if item.form_id in started else min_rows)]
+
+
+def sync_indexes(engine: Engine, fields: Iterable[ListField], *, analyze: bool = True,
+                 min_rows: int = INDEXED_FROM_ROWS) -> IndexReport:
     """Create the wanted objects that are missing and drop the ones no longer wanted;
-    idempotent. ``ANALYZE record`` afterwards when anything was created (statistics)."""
+    idempotent. Only forms with ``min_rows`` records in a facility get theirs (``needed``;
+    0: every form). ``ANALYZE record`` afterwards when anything was created (statistics)."""
     if engine.dialect.name == "sqlite":  # only the search's gram table (ieum.store.search)
         searched_fields = sorted({(item.form_id, item.name) for item in fields
                                   if item.filter and searched(item.kind)})
@@ -205,7 +243,11 @@ def sync_indexes(engine: Engine, fields: Iterable[ListField], *,
     if engine.dialect.name != "postgresql":
         return IndexReport((), (), 0, skipped=f"{engine.dialect.name}: 색인을 만들지 않습니다")
     have = existing(engine)  # connects: the server's version is known from here on
-    want = {item.name: item for item in wanted(fields, engine.dialect)}
+    want = wanted(fields, engine.dialect)
+    if min_rows > 0:
+        with engine.connect() as connection:
+            want = needed(want, have, form_sizes(connection), min_rows)
+    want = {item.name: item for item in want}
     if (engine.dialect.server_version_info or (0,)) < (14,):  # statistics on expressions: 14+
         want = {name: item for name, item in want.items() if item.kind == "index"}
     created, dropped = [], []
