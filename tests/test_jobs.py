@@ -205,3 +205,21 @@ def test_a_large_export_becomes_a_job_whose_file_expires(make_app, migrated_url)
     assert jobs.expire_files(app.extensions["ieum.jobs"]) == 1
     assert app.extensions["ieum.files"].get(key) is None
     assert client.get(f"/jobs/{job_id}/file").status_code == 404
+
+
+def test_the_tick_keeps_the_list_indexes_in_step_once_an_hour(app) -> None:
+    """A form that grows past the list-index threshold gets its indexes from the hourly
+    sync in the tick, not only from ``ieum db index``; one worker per hour runs it."""
+    from ieum.store.indexes import INDEX_PREFIX, existing
+
+    runtime = app.extensions["ieum.jobs"]
+    moment = dt.datetime(2026, 3, 2, 10, 0, 30, tzinfo=dt.UTC)
+    first = periodic.tick(runtime, moment)
+    assert first.status == "done" and first.result["indexes"] is not None
+    assert "failed" not in first.result["indexes"]
+    assert periodic.tick(runtime, moment + dt.timedelta(minutes=1)).result["indexes"] is None
+    later = periodic.tick(runtime, moment + dt.timedelta(hours=1))
+    assert later.result["indexes"] == {"created": 0, "dropped": 0}  # nothing changed since
+    engine = runtime.database.engine
+    if engine.dialect.name == "postgresql":  # the default order's indexes are always kept
+        assert any(name.startswith(INDEX_PREFIX + "__updated_at_") for name in existing(engine))

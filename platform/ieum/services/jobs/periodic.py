@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 TICK = "timers.tick"
 KEEP_TICKS = dt.timedelta(days=2)
+#: The list indexes follow the forms' sizes (``ieum.store.indexes``: a form gets its own once
+#: a facility holds 1,000 of its records): checked once an hour, by one worker.
+INDEXES = "indexes.sync"
+INDEXES_EVERY = 3600.0
 
 
 def slot_of(moment: dt.datetime, interval: float) -> str:
@@ -73,6 +77,7 @@ def tick(runtime: jobs.JobRuntime, now: dt.datetime | None = None, interval: flo
         raise
     moved = result["moved"]
     result["expired_files"] = jobs.expire_files(runtime)
+    result["indexes"] = sync_list_indexes(runtime, moment)
     # A minute with nothing to do is not worth an audit row; one that moved work is.
     jobs.finish(runtime, job_id, "done", result, None, audit=False)
     if moved:
@@ -93,6 +98,22 @@ def run_tick(context: jobs.JobContext) -> dict:
     with runtime.database.session() as session:
         moved = fire(session, runtime.registry, runtime.functions, moment)
     return {"moved": moved}
+
+
+def sync_list_indexes(runtime: jobs.JobRuntime, moment: dt.datetime) -> dict | None:
+    """Once an hour across every server: make the list indexes of forms that grew past the
+    threshold, drop those of forms that shrank (what ``ieum db index`` does). ``None`` when
+    another worker has this hour; a failure is logged and the tick goes on."""
+    from ieum.services.database import sync_indexes  # noqa: PLC0415 - only once an hour
+
+    if not claim(runtime, INDEXES, slot_of(moment, INDEXES_EVERY)):
+        return None
+    try:
+        report = sync_indexes(runtime.database.engine, runtime.registry)
+    except Exception:  # the next hour tries again; timers must not wait for an index
+        log.exception("list index sync failed")
+        return {"failed": True}
+    return {"created": len(report.created), "dropped": len(report.dropped)}
 
 
 def start_ticking(runtime: jobs.JobRuntime, interval: float = 60.0) -> threading.Event:
