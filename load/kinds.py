@@ -42,7 +42,7 @@ VERSION = re.compile(r'name="version" value="(\d+)"')
 
 class Counter:
     """SQL statements the app's engine executes (``before_cursor_execute``) and the pool's
-    pre-ping round trips (``engine_connect`` cannot see those: counted on checkout)."""
+    checkouts (a connection idle for a second or more is pinged then, ``store.db``)."""
 
     def __init__(self, engine) -> None:  # noqa: ANN001
         from sqlalchemy import event

@@ -75,3 +75,43 @@ def test_stale_update_is_refused(migrated_url: str) -> None:
             assert stored.version == 2
     finally:
         database.dispose()
+
+
+@pytest.mark.postgres
+def test_an_idle_connection_is_tested_and_a_dead_one_replaced(postgres_url: str) -> None:
+    """PostgreSQL: a connection back from a request a moment ago is used without a ping; one
+    that sat idle is pinged first, and when the server closed it meanwhile the pool gives a
+    new one instead of failing the request (what ``pool_pre_ping`` did at every checkout)."""
+    from sqlalchemy import event, text
+
+    from ieum.store import db as store_db
+
+    engine = store_db.make_engine(postgres_url)
+    sent: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+    pings: list[int] = []
+    real_ping = engine.dialect.do_ping
+
+    def counted_ping(dbapi_connection) -> bool:  # noqa: ANN001
+        pings.append(1)
+        return real_ping(dbapi_connection)
+
+    engine.dialect.do_ping = counted_ping
+    try:
+        with engine.connect() as connection:
+            first_pid = connection.scalar(text("SELECT pg_backend_pid()"))
+        with engine.connect() as connection:  # straight back: no ping
+            assert connection.scalar(text("SELECT pg_backend_pid()")) == first_pid
+        assert pings == []
+        # The server closes the idle connection (as a restart or an idle timeout would).
+        with store_db.make_engine(postgres_url).connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first_pid})
+            admin.commit()
+        for record in engine.pool._pool.queue:  # noqa: SLF001 - age the idle connection
+            record.info[store_db._RETURNED] -= store_db.PING_AFTER_IDLE + 1  # noqa: SLF001
+        with engine.connect() as connection:  # pinged, found dead, replaced: no error
+            assert connection.scalar(text("SELECT pg_backend_pid()")) != first_pid
+        assert len(pings) == 1
+    finally:
+        engine.dispose()
+    assert sent.count("SELECT pg_backend_pid()") == 3

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from ieum.store.search import GRAMS_FUNCTION, sqlite_grams
@@ -44,9 +45,41 @@ def make_engine(url: str, **kwargs) -> Engine:
                      lambda connection, record: _sqlite_pragmas(connection, record, synchronous))
         track_writes(engine)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    ping_when_idle(engine)
     track_writes(engine)
     return engine
+
+
+# --- a pooled connection is tested only after it sat idle --------------------------------------
+#
+# ``pool_pre_ping`` sends ``SELECT 1`` at every checkout: one more round trip on every web
+# request and every workflow step. A connection that came back to the pool a moment ago has
+# just answered; only one that sat idle may have been closed by the server (a restart, an idle
+# timeout, a network drop). So the ping is sent only after ``PING_AFTER_IDLE`` seconds in the
+# pool; a dead connection is then replaced before anyone uses it, as with ``pool_pre_ping``.
+
+PING_AFTER_IDLE = 1.0
+_RETURNED = "ieum_returned_at"  # key in the pool record's ``info``: monotonic time of checkin
+
+
+def ping_when_idle(engine: Engine, after: float = PING_AFTER_IDLE) -> None:
+    """Test a pooled connection at checkout when it was idle for ``after`` seconds or more."""
+
+    def returned(_dbapi_connection, record) -> None:  # noqa: ANN001
+        record.info[_RETURNED] = time.monotonic()
+
+    def checkout(dbapi_connection, record, _proxy) -> None:  # noqa: ANN001
+        since = record.info.pop(_RETURNED, None)
+        if since is None or time.monotonic() - since < after:
+            return  # new, or back from another request a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)  # as pool_pre_ping does it
+        except Exception as error:  # noqa: BLE001 - the pool replaces it with a new one
+            raise exc.DisconnectionError(f"connection closed while idle: {error}") from error
+
+    event.listen(engine.pool, "checkin", returned)
+    event.listen(engine.pool, "checkout", checkout)
 
 
 # --- ending a transaction that only read ----------------------------------------------------
