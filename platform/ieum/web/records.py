@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from urllib.parse import quote_plus
 from dataclasses import dataclass
+from urllib.parse import quote_plus
 
 from flask import (
     Blueprint,
