@@ -323,13 +323,20 @@ def _order(scope: FormScope, query: ListQuery) -> tuple[Any, Any]:
     sorts its missing values last (``NULLS LAST``, as its indexes hold it); the meta columns
     are never NULL, so theirs is the plain order, which one index serves both ways (read
     backwards for the descending one: ``ieum.store.indexes``)."""
+    return _ordered_by(query, _sort_key(scope, query), Record.id)
+
+
+def _sort_key(scope: FormScope, query: ListQuery) -> Any:
     if query.sort in _META_SORTS:
-        order = _META_SORTS[query.sort]
-        order = order.desc() if query.descending else order.asc()
-    else:
-        order = json_column(scope.tree.top(query.sort))
-        order = (order.desc() if query.descending else order.asc()).nulls_last()
-    return order, Record.id.desc() if query.descending else Record.id.asc()
+        return _META_SORTS[query.sort]
+    return json_column(scope.tree.top(query.sort))
+
+
+def _ordered_by(query: ListQuery, key: Any, tiebreak: Any) -> tuple[Any, Any]:
+    order = key.desc() if query.descending else key.asc()
+    if query.sort not in _META_SORTS:
+        order = order.nulls_last()
+    return order, tiebreak.desc() if query.descending else tiebreak.asc()
 
 
 #: A text search matching more records than the list counts is read by walking the sort's
@@ -349,7 +356,7 @@ def _walkable(session: Session, scope: FormScope, query: ListQuery) -> bool:
     return sorted_in_index(scope.tree.top(query.sort).kind)
 
 
-def _walked(session: Session, filters: _Filters, order: tuple[Any, Any],
+def _walked(session: Session, filters: _Filters, key: Any, order: tuple[Any, Any],
             query: ListQuery) -> list[Any] | None:
     """The asked page of a text search read along the sort's index: the first
     ``WALK_FACTOR`` × (rows up to the page) records in the list's order (scope and exact
@@ -362,13 +369,15 @@ def _walked(session: Session, filters: _Filters, order: tuple[Any, Any],
     common word it expects few matches and sorts all of them (tens of milliseconds) instead
     of reading a few hundred records in order."""
     first = (query.page - 1) * query.per_page
-    walk = (filters.statement.with_only_columns(*Record.__table__.c).order_by(*order)
-            .limit(WALK_FACTOR * (first + query.per_page)).subquery("walk"))
+    walk = (filters.statement.with_only_columns(*Record.__table__.c, key.label("ieum_sort"))
+            .order_by(*order).limit(WALK_FACTOR * (first + query.per_page)).subquery("walk"))
     adapt = ClauseAdapter(walk).traverse
+    # Ordered by the walk's own output columns, so the planner knows it comes sorted and
+    # stops reading once the page is full (no sort of the whole walk).
     found = session.execute(
         select(*(walk.c[column.key] for column in LIST_COLUMNS))
         .where(*(adapt(condition) for condition in filters.searched))
-        .order_by(*(adapt(part) for part in order))
+        .order_by(*_ordered_by(query, walk.c.ieum_sort, walk.c.id))
         .offset(first).limit(query.per_page)).all()
     return found if len(found) == query.per_page else None
 
@@ -389,7 +398,8 @@ def list_records(session: Session, scope: FormScope, query: ListQuery,
     statement = filters.all()
     limit = None if count_cap is None else \
         max(math.ceil(count_cap / query.per_page), query.page) * query.per_page
-    order = _order(scope, query)
+    key = _sort_key(scope, query)
+    order = _ordered_by(query, key, Record.id)
     ordered = statement.order_by(*order)
     columns = LIST_COLUMNS if rows else (Record,)
 
@@ -402,7 +412,7 @@ def list_records(session: Session, scope: FormScope, query: ListQuery,
         total, more = _count(session, statement, limit)
         page = query.page if more else \
             min(query.page, max(1, math.ceil(total / query.per_page)))
-        found = (_walked(session, filters, order, query) if more else None) or read(page)
+        found = (_walked(session, filters, key, order, query) if more else None) or read(page)
         return Page(list(found), total, page, query.per_page, more)
     counted = _count_statement(statement, limit).scalar_subquery().label("ieum_total")
     found = read(query.page, counted)
