@@ -93,6 +93,7 @@ def test_search_finds_what_the_plain_scan_finds(make_app, migrated_url) -> None:
         session.commit()
         session.execute(text("ANALYZE record"))
         session.commit()
+        _walked_pages_are_the_lists(database, session, scope)
         # The gram condition as the service writes it (bound JSON key and search) matches
         # the gram index: with sequential scans off PostgreSQL reads it, for one- and
         # two-syllable Korean searches alike (pg_trgm has no trigram for either).
@@ -120,3 +121,42 @@ def test_search_finds_what_the_plain_scan_finds(make_app, migrated_url) -> None:
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert "Bitmap Index Scan on ixf_casebook__title_g_" in plan, plan
             session.rollback()
+
+
+def _walked_pages_are_the_lists(database, session, scope) -> None:  # noqa: ANN001
+    """A common word (more matches than the list counts) is read along the sort's index
+    (``records._walked``): every page, in every order, is the full query's page, and a
+    word too rare for the walk falls back to the plain statement."""
+    statements: list[str] = []
+
+    def keep(conn, cursor, statement, *args) -> None:  # noqa: ANN001, ANN002
+        statements.append(statement)
+
+    sorts = [c.name for c in scope.tree.list_columns][:2] + ["updated_at", "created_at",
+                                                             "status"]
+    walked = 0
+    for searched, pages in (("case", (1, 2, 7)), ("ab", (1, 3)), ("진학", (1,))):
+        for sort in sorts:
+            for direction in ("asc", "desc"):
+                for number in pages:
+                    query = records.parse_list_query(scope.tree, {
+                        "title": searched, "sort": sort, "dir": direction, "page": number,
+                        "per_page": 5})
+                    event.listen(database.engine, "before_cursor_execute", keep)
+                    try:
+                        listed = records.list_records(session, scope, query, count_cap=20,
+                                                      rows=True)
+                    finally:
+                        event.remove(database.engine, "before_cursor_execute", keep)
+                    walked += any("walk" in statement for statement in statements)
+                    statements.clear()
+                    plain = records._filtered(scope, query).order_by(
+                        *records._order(scope, query)).with_only_columns(Record.id)
+                    every = session.scalars(plain).all()
+                    first = (listed.page - 1) * 5
+                    assert [r.id for r in listed.items] == every[first:first + 5], (
+                        searched, sort, direction, number)
+                    cap = max(4, number) * 5  # the cap, or up to the asked page
+                    assert (listed.total, listed.more) == ((cap, True) if len(every) > cap
+                                                           else (len(every), False))
+    assert walked >= 20  # the common words were walked, not only the rare one

@@ -101,6 +101,11 @@ def _name(prefix: str, form_id: str, field: str, suffix: str, ddl: str) -> str:
     return f"{stem}_{suffix}_{digest}".lower()
 
 
+def sorted_in_index(kind: str) -> bool:
+    """Whether a list column of ``kind`` has its two ordered indexes (when listed)."""
+    return kind in _SORTED_KINDS
+
+
 def searched(kind: str) -> bool:
     """Whether a filter field of ``kind`` is searched as text (``ILIKE '%…%'``), not
     compared by equality or a range."""
@@ -130,6 +135,13 @@ def wanted(fields: Iterable[ListField], dialect) -> list[Wanted]:  # noqa: ANN00
         found.append(_index(dialect, table, "", "updated_at", suffix,
                             (table.c.facility_id, table.c.unit_function, table.c.form_id,
                              *columns), table.c.deleted_at.is_(None)))
+    # The other meta sorts of every list (created, saved state): never NULL, so the list
+    # orders them plainly (``ieum.services.records``) and one index serves both directions
+    # (read backwards for the descending one).
+    for column in (table.c.created_at, table.c.status):
+        found.append(_index(dialect, table, "", column.name, "a",
+                            (table.c.facility_id, table.c.unit_function, table.c.form_id,
+                             column, table.c.id), table.c.deleted_at.is_(None)))
     for item, filtered, sorted_on, search in _fields(fields):
         form_id = item.form_id
         expression = json_field(item.name, item.kind, table.c.data)

@@ -7,6 +7,9 @@ Handlers only translate HTTP into one service call and render; the rules are in
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import quote_plus
 
 from flask import (
     Blueprint,
@@ -36,6 +39,7 @@ from ieum.services.workspace import open_workspace
 from ieum.web import jobs as jobs_web
 from ieum.web.context import actor_for, database, db_session, registry, today
 from ieum.web.record_actions import record_actions
+from ieum.web.template_helpers import field_value, local_time, status_title
 
 bp = Blueprint("records", __name__, url_prefix="/f/<facility_code>/u/<unit_id>/<form_id>")
 files_bp = Blueprint("attachments", __name__)
@@ -101,7 +105,70 @@ def index(facility_code: str, unit_id: str, form_id: str):
     page = records.list_records(db_session(), scope, query, count_cap=records.COUNT_CAP,
                                 rows=True)
     return render_template("records/list.html", **_page(
-        scope, page=page, query=query, subject_labels=_subject_labels(scope, page.items)))
+        scope, page=page, query=query, rows=_shown_rows(scope, page.items),
+        subject_labels=_subject_labels(scope, page.items), with_args=_linker(request.args)))
+
+
+#: The characters werkzeug's ``url_for`` leaves unescaped in a query string.
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def _linker(args) -> Callable[..., str]:  # noqa: ANN001 - the request's MultiDict
+    """``with_args`` (``ieum.web.template_helpers``) for the list's sixteen-odd sort and
+    page links: the same query strings, the request's arguments encoded once."""
+    kept = dict(args)
+    encoded = {key: f"{quote_plus(key, _QUERY_SAFE)}={quote_plus(str(value), _QUERY_SAFE)}"
+               for key, value in kept.items()}
+
+    def with_args(**changes: object) -> str:
+        parts = [encoded[key] if key not in changes else
+                 f"{quote_plus(key, _QUERY_SAFE)}={quote_plus(str(changes[key]), _QUERY_SAFE)}"
+                 for key in kept if changes.get(key, "") is not None]
+        parts += [f"{quote_plus(key, _QUERY_SAFE)}={quote_plus(str(value), _QUERY_SAFE)}"
+                  for key, value in changes.items() if key not in kept and value is not None]
+        return "?" + "&".join(parts)
+    return with_args
+
+
+@dataclass(frozen=True, slots=True)
+class ListRow:
+    """One line of the list as shown: its list columns' texts, status and time."""
+
+    id: int
+    subject_id: int | None
+    status: str
+    status_text: str
+    cells: list[str]
+    updated: str
+
+
+def _shown_rows(scope: records.FormScope, items) -> list[ListRow]:  # noqa: ANN001
+    """The page's rows as the list shows them, each distinct value of a column and each
+    status put into words once per page (the same words the template filters give)."""
+    columns = scope.tree.list_columns
+    words: dict[tuple, str] = {}
+    statuses: dict[str, str] = {}
+
+    def shown(item: Field, value) -> str:  # noqa: ANN001
+        try:
+            key = (item.name, type(value), value)
+            text = words.get(key)
+        except TypeError:  # a list or an object: not kept
+            return field_value(item, value)
+        if text is None:
+            text = words[key] = field_value(item, value)
+        return text
+
+    found = []
+    for row in items:
+        data = row.data
+        status = statuses.get(row.status)
+        if status is None:
+            status = statuses[row.status] = status_title(row.status)
+        found.append(ListRow(row.id, row.subject_id, row.status, status,
+                             [shown(item, data.get(item.name)) for item in columns],
+                             local_time(row.updated_at)))
+    return found
 
 
 def _subject_labels(scope: records.FormScope, items) -> dict[int, str] | None:  # noqa: ANN001

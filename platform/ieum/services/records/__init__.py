@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.util import ClauseAdapter
 
 from ieum.access import privacy
 from ieum.access.audit import Actor, record_event
@@ -35,6 +36,7 @@ from ieum.services.records.form_versions import form_version, remember
 from ieum.services.records.scope import FormScope
 from ieum.services.transactions import transaction
 from ieum.services.workspace import Workspace
+from ieum.store.indexes import sorted_in_index
 from ieum.store.json_fields import json_field
 from ieum.store.models import Closing, Record, Subject, utcnow
 from ieum.store.rows import insert_now
@@ -233,11 +235,22 @@ def json_column(item: Field, data=Record.data):  # noqa: ANN001, ANN202 - a SQL 
     return json_field(item.name, item.kind, data)
 
 
-def _filtered(scope: FormScope, query: ListQuery, session: Session | None = None) -> Select:
-    """The scoped statement with the query's filters. With ``session`` a text search also
-    names the characters and pairs it needs (``ieum.store.search``: PostgreSQL's gram
-    index, SQLite's gram table); the ``ILIKE`` decides, so the rows are the plain scan's."""
+@dataclass(frozen=True)
+class _Filters:
+    """A list query's conditions: ``statement`` (the scope and the exact filters), the text
+    searches (``ILIKE``: they decide) and the conditions an index serves beside them."""
+
+    statement: Select
+    searched: tuple[Any, ...] = ()
+    served: tuple[Any, ...] = ()
+
+    def all(self) -> Select:
+        return self.statement.where(*self.searched, *self.served)
+
+
+def _filters(scope: FormScope, query: ListQuery, session: Session | None = None) -> _Filters:
     statement = scoped_query(scope)
+    searched, served = [], []
     fields = {f.name: f for f in scope.tree.fields}
     for key, value in query.filters.items():
         name, _, bound = key.partition("__")
@@ -261,17 +274,24 @@ def _filtered(scope: FormScope, query: ListQuery, session: Session | None = None
                 continue
         else:
             escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            statement = statement.where(column.ilike(f"%{escaped}%", escape="\\"))
+            searched.append(column.ilike(f"%{escaped}%", escape="\\"))
             if session is not None:
-                served = search_condition(session, scope.form.id, name, column, value,
-                                          record=Record, facility_id=scope.facility.id)
-                if served is not None:
-                    statement = statement.where(served)
+                condition = search_condition(session, scope.form.id, name, column, value,
+                                             record=Record, facility_id=scope.facility.id)
+                if condition is not None:
+                    served.append(condition)
     if query.status:
         statement = statement.where(Record.status == query.status)
     if query.subject_id:
         statement = statement.where(Record.subject_id == query.subject_id)
-    return statement
+    return _Filters(statement, tuple(searched), tuple(served))
+
+
+def _filtered(scope: FormScope, query: ListQuery, session: Session | None = None) -> Select:
+    """The scoped statement with the query's filters. With ``session`` a text search also
+    names the characters and pairs it needs (``ieum.store.search``: PostgreSQL's gram
+    index, SQLite's gram table); the ``ILIKE`` decides, so the rows are the plain scan's."""
+    return _filters(scope, query, session).all()
 
 
 def _count_statement(statement: Select, limit: int | None) -> Select:
@@ -298,6 +318,70 @@ def _count(session: Session, statement: Select, limit: int | None) -> tuple[int,
 LIST_COLUMNS = (Record.id, Record.subject_id, Record.data, Record.status, Record.updated_at)
 
 
+def _order(scope: FormScope, query: ListQuery) -> tuple[Any, Any]:
+    """The list's order: the sorted column, then ``id`` the same way. A field of ``data``
+    sorts its missing values last (``NULLS LAST``, as its indexes hold it); the meta columns
+    are never NULL, so theirs is the plain order, which one index serves both ways (read
+    backwards for the descending one: ``ieum.store.indexes``)."""
+    return _ordered_by(query, _sort_key(scope, query), Record.id)
+
+
+def _sort_key(scope: FormScope, query: ListQuery) -> Any:
+    if query.sort in _META_SORTS:
+        return _META_SORTS[query.sort]
+    return json_column(scope.tree.top(query.sort))
+
+
+def _ordered_by(query: ListQuery, key: Any, tiebreak: Any) -> tuple[Any, Any]:
+    order = key.desc() if query.descending else key.asc()
+    if query.sort not in _META_SORTS:
+        order = order.nulls_last()
+    return order, tiebreak.desc() if query.descending else tiebreak.asc()
+
+
+#: A text search matching more records than the list counts is read by walking the sort's
+#: index in order and keeping the matches (``_walked``), at most this many rows per row up
+#: to the asked page: a word in 1 record of 50 or more fills its page in that walk.
+WALK_FACTOR = 50
+#: The meta sorts an index serves in the list's order (``ieum.store.indexes``).
+_INDEXED_META_SORTS = frozenset({"updated_at", "created_at", "status"})
+
+
+def _walkable(session: Session, scope: FormScope, query: ListQuery) -> bool:
+    """Whether PostgreSQL reads the list's order from an index (``ieum.store.indexes``)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    if query.sort in _META_SORTS:
+        return query.sort in _INDEXED_META_SORTS
+    return sorted_in_index(scope.tree.top(query.sort).kind)
+
+
+def _walked(session: Session, filters: _Filters, key: Any, order: tuple[Any, Any],
+            query: ListQuery) -> list[Any] | None:
+    """The asked page of a text search read along the sort's index: the first
+    ``WALK_FACTOR`` × (rows up to the page) records in the list's order (scope and exact
+    filters), of which the ``ILIKE`` keeps the matches; ``None`` when they do not fill the
+    page. When they do, the page is exactly the full query's (the walk is a prefix of the
+    list's total order, so its first matches are the list's first matches).
+
+    The planner cannot choose this itself: it multiplies the selectivities of the ``ILIKE``
+    and of the gram condition (``ieum.store.search``), which say the same thing, so for a
+    common word it expects few matches and sorts all of them (tens of milliseconds) instead
+    of reading a few hundred records in order."""
+    first = (query.page - 1) * query.per_page
+    walk = (filters.statement.with_only_columns(*Record.__table__.c, key.label("ieum_sort"))
+            .order_by(*order).limit(WALK_FACTOR * (first + query.per_page)).subquery("walk"))
+    adapt = ClauseAdapter(walk).traverse
+    # Ordered by the walk's own output columns, so the planner knows it comes sorted and
+    # stops reading once the page is full (no sort of the whole walk).
+    found = session.execute(
+        select(*(walk.c[column.key] for column in LIST_COLUMNS))
+        .where(*(adapt(condition) for condition in filters.searched))
+        .order_by(*_ordered_by(query, walk.c.ieum_sort, walk.c.id))
+        .offset(first).limit(query.per_page)).all()
+    return found if len(found) == query.per_page else None
+
+
 def list_records(session: Session, scope: FormScope, query: ListQuery,
                  *, count_cap: int | None = None, rows: bool = False) -> Page:
     """One page of the list. With ``count_cap`` the total is counted only up to the cap, or
@@ -307,26 +391,31 @@ def list_records(session: Session, scope: FormScope, query: ListQuery,
 
     The page and its count are one statement (the count a scalar subquery beside the
     rows): one round trip. Only a page that comes back empty needs the count alone, to
-    tell "nothing matches" from "past the last page" (then the last page is read)."""
-    statement = _filtered(scope, query, session)
+    tell "nothing matches" from "past the last page" (then the last page is read). A text
+    search of the HTML list on PostgreSQL is counted first: when more records match than
+    it counts, the page is read along the sort's index (``_walked``)."""
+    filters = _filters(scope, query, session)
+    statement = filters.all()
     limit = None if count_cap is None else \
         max(math.ceil(count_cap / query.per_page), query.page) * query.per_page
-    if query.sort in _META_SORTS:
-        order = _META_SORTS[query.sort]
-    else:
-        order = json_column(scope.tree.top(query.sort))
-    order = order.desc() if query.descending else order.asc()
-    tiebreak = Record.id.desc() if query.descending else Record.id.asc()
-    ordered = statement.order_by(order.nulls_last(), tiebreak)
+    key = _sort_key(scope, query)
+    order = _ordered_by(query, key, Record.id)
+    ordered = statement.order_by(*order)
     columns = LIST_COLUMNS if rows else (Record,)
-    counted = _count_statement(statement, limit).scalar_subquery().label("ieum_total")
 
-    def read(page: int) -> list[Any]:
-        return session.execute(ordered.with_only_columns(*columns, counted)
+    def read(page: int, *extra: Any) -> list[Any]:
+        return session.execute(ordered.with_only_columns(*columns, *extra)
                                .offset((page - 1) * query.per_page)
                                .limit(query.per_page)).all()
 
-    found = read(query.page)
+    if rows and filters.served and limit is not None and _walkable(session, scope, query):
+        total, more = _count(session, statement, limit)
+        page = query.page if more else \
+            min(query.page, max(1, math.ceil(total / query.per_page)))
+        found = (_walked(session, filters, key, order, query) if more else None) or read(page)
+        return Page(list(found), total, page, query.per_page, more)
+    counted = _count_statement(statement, limit).scalar_subquery().label("ieum_total")
+    found = read(query.page, counted)
     if found:
         total, more = _capped(found[0][-1], limit)
         page = query.page
@@ -334,7 +423,7 @@ def list_records(session: Session, scope: FormScope, query: ListQuery,
         total, more = _count(session, statement, limit)
         page = min(query.page, max(1, math.ceil(total / query.per_page)))
         if page != query.page:
-            found = read(page)
+            found = read(page, counted)
     return Page(list(found) if rows else [row[0] for row in found], total, page,
                 query.per_page, more)
 
