@@ -137,6 +137,8 @@ def baseline_page(session, facility_id: int, args: dict[str, str]) -> str:  # no
              "created_at": Record.created_at, "status": Record.status}[args["sort"]]
     descending = args["dir"] == "desc"
     order = order.desc() if descending else order.asc()
+    if args["sort"] == "log_date":  # a JSON field may be absent: empty values last
+        order = order.nulls_last()  # (columns are never NULL: ordered plainly, as by hand)
     # The pager's total, counted no further than the screen does ("1,000건 이상"; at least
     # up to the asked page, in whole pages).
     cap = max(50, int(args["page"])) * 20
@@ -146,8 +148,7 @@ def baseline_page(session, facility_id: int, args: dict[str, str]) -> str:  # no
     found = session.execute(
         select(Record.id, Record.status, Record.updated_at, log_date, area,
                Record.data["goal"].as_string())
-        .where(*where).order_by(order.nulls_last(),
-                                Record.id.desc() if descending else Record.id.asc())
+        .where(*where).order_by(order, Record.id.desc() if descending else Record.id.asc())
         .offset((page - 1) * 20).limit(20)).all()
     return json.dumps({"total": total, "page": page, "items": [
         {"id": r[0], "status": r[1], "updated_at": r[2].isoformat(), "log_date": r[3],
