@@ -6,18 +6,26 @@ answers it remembers instead stay correct (on SQLite and PostgreSQL).
   the next save keeps the snapshot.
 - A workflow step writes the completed task and the instance together with the new task rows:
   the ready-task SELECT does not flush them on its own.
+- A new record of a subject reads the subject and the unit's closing in one statement, and
+  refuses as before (closed period 409, foreign or absent subject 404).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from ieum.store.models import FormSnapshot, Record, Task
+from ieum.config import REPOSITORY_ROOT
+from ieum.services.admin.facilities import create_facility
+from ieum.services.admin.users import create_user, grant_role
+from ieum.store.models import Closing, Facility, FormSnapshot, Record, Task, User
 from tests.flowlab import TODAY as FLOW_TODAY
 from tests.flowlab import seed_flow
 from tests.formlab import API, GOOD, api_token
+from tests.webutil import PASSWORD
 
 
 class Statements:
@@ -166,3 +174,80 @@ def test_a_step_writes_the_task_and_instance_with_the_new_tasks(flow) -> None:
         assert [(t.name, t.state) for t in tasks][0] == ("draft_step", "completed")
         assert sum(t.state == "ready" for t in tasks) >= 1
         assert tasks[0].record_id is not None
+
+
+SUBJECT_API = "/api/v1/f/home/u/subject_management/subject_basic/records"
+NOTE_API = "/api/v1/f/home/u/counselling/counselling_note/records"
+CHILD = {"name": "김하늘", "birth_date": "2010-05-01", "sex": "female", "status": "admitted",
+         "admission_date": "2020-03-01"}
+
+
+def note(day: str) -> dict:
+    return {"counselling_date": day, "method": "in_person", "counselee": "subject",
+            "topic": "진로 상담", "content": "자립 준비 이야기"}
+
+
+@pytest.fixture
+def home(make_app, migrated_url):
+    """The shipped content: facility ``home`` with its administrator and one subject."""
+    app = make_app(migrated_url, roots=[REPOSITORY_ROOT], IEUM_TODAY="2026-03-02")
+    registry = app.extensions["ieum.registry"]
+    with app.extensions["ieum.database"].session() as s:
+        facility = create_facility(s, registry, code="home", name="하늘양육원",
+                                   profile_code="child_home", region_code="11110")
+        other = create_facility(s, registry, code="care", name="바다요양원",
+                                profile_code="elderly_care_home", region_code="26110")
+        for login_name, where in (("homeadmin", facility), ("careadmin", other)):
+            user = create_user(s, login=login_name, name=login_name, password=PASSWORD)
+            grant_role(s, registry, user=user, facility=where, role="facility_admin",
+                       valid_from=dt.date(2026, 1, 1))
+    client = app.test_client()
+    headers = api_token(client, "homeadmin")
+    made = client.post(SUBJECT_API, json={"data": CHILD}, headers=headers)
+    assert made.status_code == 201, made.get_json()
+    care = client.post("/api/v1/f/care/u/subject_management/subject_basic/records",
+                       json={"data": CHILD}, headers=api_token(client, "careadmin"))
+    assert care.status_code == 201, care.get_json()
+    return app, client, headers, made.get_json()["subject_id"], care.get_json()["subject_id"]
+
+
+def test_a_subjects_record_reads_the_subject_and_the_closing_in_one_statement(home) -> None:
+    app, client, headers, subject_id, foreign_id = home
+    statements = Statements(app.extensions["ieum.database"].engine)
+    try:
+        made = client.post(NOTE_API, json={"data": note("2026-03-01"), "subject_id": subject_id},
+                           headers=headers)
+    finally:
+        statements.remove()
+    assert made.status_code == 201, made.get_json()
+    seen = [" ".join(s.split()) for s in statements.seen]
+    before = seen[:next(n for n, s in enumerate(seen) if s.startswith("INSERT INTO record"))]
+    subject_reads = [s for s in before if s.startswith("SELECT subject.id")]
+    assert len(subject_reads) == 1 and "closing.closed_through" in subject_reads[0]
+    assert not [s for s in before if s.startswith("SELECT closing.")], before
+
+    database = app.extensions["ieum.database"]
+    with database.session() as s:
+        facility_id = s.scalar(select(Facility.id).where(Facility.code == "home"))
+        admin_id = s.scalar(select(User.id).where(User.login == "homeadmin"))
+        s.add(Closing(facility_id=facility_id, unit_function="counselling",
+                      closed_through=dt.date(2026, 2, 28), set_by_id=admin_id))
+    # the closing read with the subject refuses as the closing read alone did
+    refused = client.post(NOTE_API, json={"data": note("2026-02-15"), "subject_id": subject_id},
+                          headers=headers)
+    assert refused.status_code == 409, refused.get_json()
+    assert "2026-02-28까지 마감된 기간입니다" in refused.get_json()["error"]
+    # a subject of another facility, or none: the closing is still checked first, then 404
+    for other in (foreign_id, 999_999):
+        closed = client.post(NOTE_API, json={"data": note("2026-02-15"), "subject_id": other},
+                             headers=headers)
+        assert closed.status_code == 409, closed.get_json()
+        missing = client.post(NOTE_API, json={"data": note("2026-03-01"), "subject_id": other},
+                              headers=headers)
+        assert missing.status_code == 404, missing.get_json()
+    kept = client.post(NOTE_API, json={"data": note("2026-03-01"), "subject_id": subject_id},
+                       headers=headers)
+    assert kept.status_code == 201, kept.get_json()
+    with database.session() as s:
+        assert s.scalar(select(func.count()).select_from(Record).where(
+            Record.subject_id == subject_id, Record.form_id == "counselling_note")) == 2

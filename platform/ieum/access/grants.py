@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
 from ieum.definitions import FacilityProfile, Registry
 from ieum.i18n import content_text, lazy_pgettext
@@ -35,7 +36,7 @@ def user_facilities(session: Session, user: User, day: dt.date,
     """Facilities where the user holds at least one role valid on ``day``, by name
     (``assignments``: the user's active assignments when the caller has them already)."""
     if assignments is None:
-        return assignments_and_facilities(session, user, day)[1]
+        return list(assignments_and_facilities(session, user, day)[1])
     facility_ids = {a.facility_id for a in assignments}
     if not facility_ids:
         return []
@@ -47,19 +48,22 @@ def user_facilities(session: Session, user: User, day: dt.date,
 
 
 def assignments_and_facilities(session: Session, user: User, day: dt.date
-                               ) -> tuple[list[RoleAssignment], list[Facility]]:
-    """The user's assignments valid on ``day`` and their facilities by name, in one query
-    (what opening a workspace needs on every request)."""
-    assignments = list(session.scalars(_ASSIGNMENTS_WITH_FACILITIES,
-                                       {"user_id": user.id, "day": day}))
-    facilities = {a.facility_id: a.facility for a in assignments}
-    return assignments, list(facilities.values())
+                               ) -> tuple[list[tuple[int, str]], tuple[Facility, ...]]:
+    """The user's ``(facility id, role)`` pairs valid on ``day`` and their facilities by
+    name, in one prebuilt statement: every screen of a facility opens its workspace with it.
+    Only the roles' columns are read, not whole assignment rows."""
+    found = session.execute(_ASSIGNMENTS_WITH_FACILITIES,
+                            {"user_id": user.id, "day": day}).all()
+    facilities: dict[int, Facility] = {}
+    for _facility_id, _role, facility in found:
+        facilities.setdefault(facility.id, facility)
+    return [(row[0], row[1]) for row in found], tuple(facilities.values())
 
 
 #: Built once: every request that opens a workspace asks it.
 _ASSIGNMENTS_WITH_FACILITIES = (
-    select(RoleAssignment).join(RoleAssignment.facility)
-    .options(contains_eager(RoleAssignment.facility))
+    select(RoleAssignment.facility_id, RoleAssignment.role, Facility)
+    .join(Facility, Facility.id == RoleAssignment.facility_id)
     .where(RoleAssignment.user_id == bindparam("user_id"),
            RoleAssignment.valid_from <= bindparam("day"),
            RoleAssignment.valid_to >= bindparam("day"))
@@ -106,7 +110,9 @@ def permissions_for(registry: Registry, profile_code: str, roles: frozenset[str]
             actions[unit_id] = actions.get(unit_id, frozenset()) | frozenset(grant.actions)
             if _SCOPE_WIDTH[grant.scope] >= _SCOPE_WIDTH.get(scopes.get(unit_id, "own"), 0):
                 scopes[unit_id] = grant.scope
-    return Permissions(roles=roles, actions=actions, scopes=scopes, administers=administers)
+    # read-only: a workspace's permissions are shared by every request of the same roles
+    return Permissions(roles=roles, actions=MappingProxyType(actions),
+                       scopes=MappingProxyType(scopes), administers=administers)
 
 
 # Korean names of the common actions (lazy: ``str()`` one to show it in the request's

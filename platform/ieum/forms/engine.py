@@ -59,6 +59,19 @@ def _computed_reads_computed(form: FormDef) -> bool:
                for source in form.computed.values())
 
 
+@lru_cache(maxsize=512)
+def _kept_fields(form: FormDef) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The declared fields the platform fills in, not the submitter: the computed ones and
+    the ``readOnly`` ones (which keep their stored value), in the form's order."""
+    computed, read_only = [], []
+    for name, schema in form.properties.items():
+        if name in form.computed:
+            computed.append(name)
+        elif isinstance(schema, Mapping) and schema.get("readOnly"):
+            read_only.append(name)
+    return tuple(computed), tuple(read_only)
+
+
 def _typed(form: FormDef, data: Mapping[str, Any]) -> dict[str, Any]:
     """The expression environment: every declared field (absent ones as ``None``), with
     ``date`` / ``date-time`` strings turned into date objects so ``today()`` compares."""
@@ -111,6 +124,8 @@ def _has_missing_input(source: str, env: Mapping[str, Any]) -> bool:
 def hidden_fields(form: FormDef, data: Mapping[str, Any], today: dt.date,
                   parameters: Mapping[str, Any] | None = None) -> frozenset[str]:
     """Fields whose ``x-visible`` condition does not hold for ``data``."""
+    if not form.visible:
+        return frozenset()
     env = _environment(form, data, parameters)
     return frozenset(name for name, source in form.visible.items()
                      if not _truthy(_evaluate(source, env, today)))
@@ -144,13 +159,13 @@ def process(form: FormDef, submitted: Mapping[str, Any], *, today: dt.date,
     errors: Errors = {name: [unknown] for name in data if name not in properties}
     for name in list(errors):
         data.pop(name)
-    for name, schema in properties.items():
-        if name in form.computed:
-            data.pop(name, None)
-        elif isinstance(schema, Mapping) and schema.get("readOnly"):
-            data.pop(name, None)
-            if previous and previous.get(name) is not None:
-                data[name] = copy.deepcopy(previous[name])
+    computed, read_only = _kept_fields(form)
+    for name in computed:
+        data.pop(name, None)
+    for name in read_only:
+        data.pop(name, None)
+        if previous and previous.get(name) is not None:
+            data[name] = copy.deepcopy(previous[name])
     for name, kind in form.sensitive.items():
         if kind == "rrn" and isinstance(data.get(name), str):
             data[name] = normalise_rrn(data[name])

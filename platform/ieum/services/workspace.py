@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ieum.access.grants import Permissions, permissions_for
+from ieum.access.grants import Permissions, assignments_and_facilities, permissions_for
 from ieum.access.officials import PublicRoles
 from ieum.access.officials import public_roles as _public_roles
 from ieum.definitions import Registry
 from ieum.i18n import gettext as _
 from ieum.services import ServiceError
-from ieum.store.models import Facility, RoleAssignment, User
+from ieum.store.models import Facility, User
 
 
 @dataclass(frozen=True)
@@ -69,21 +69,29 @@ def build_menu(registry: Registry, profile_code: str, permissions: Permissions
     return tuple(groups)
 
 
-def _assignments_and_facilities(session: Session, user: User, day: dt.date
-                                ) -> tuple[list[tuple[int, str]], tuple[Facility, ...]]:
-    """The user's (facility id, role) pairs valid on ``day`` and their facilities by name:
-    what ``active_assignments`` and ``user_facilities`` give, in one statement (every
-    screen of a facility opens its workspace)."""
-    found = session.execute(
-        select(RoleAssignment.facility_id, RoleAssignment.role, Facility)
-        .join(Facility, Facility.id == RoleAssignment.facility_id)
-        .where(RoleAssignment.user_id == user.id, RoleAssignment.valid_from <= day,
-               RoleAssignment.valid_to >= day)
-        .order_by(Facility.name, Facility.id)).all()
-    facilities: dict[int, Facility] = {}
-    for _facility_id, _role, facility in found:
-        facilities.setdefault(facility.id, facility)
-    return [(row[0], row[1]) for row in found], tuple(facilities.values())
+#: Per registry (a registry never changes: reloaded content is a new one), what a profile
+#: and a set of roles give: the permissions, the menu and the subject units. Every screen of a
+#: facility opens its workspace, and the same few role sets come back all day.
+_VIEWS: weakref.WeakKeyDictionary[
+    Registry, dict[tuple[str, frozenset[str]],
+                   tuple[Permissions, tuple[MenuGroup, ...], tuple[str, ...]]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _view(registry: Registry, profile_code: str, roles: frozenset[str]
+          ) -> tuple[Permissions, tuple[MenuGroup, ...], tuple[str, ...]]:
+    """The permissions, menu and subject units of ``roles`` in the profile, remembered."""
+    views = _VIEWS.get(registry)
+    if views is None:
+        views = _VIEWS.setdefault(registry, {})
+    key = (profile_code, roles)
+    found = views.get(key)
+    if found is None:
+        permissions = permissions_for(registry, profile_code, roles)
+        found = (permissions, build_menu(registry, profile_code, permissions),
+                 subject_units(registry, profile_code))
+        views[key] = found
+    return found
 
 
 def open_workspace(session: Session, registry: Registry, user: User,
@@ -93,7 +101,7 @@ def open_workspace(session: Session, registry: Registry, user: User,
     A facility where the user holds no valid role is reported as not found, so its
     existence is not revealed.
     """
-    assignments, facilities = _assignments_and_facilities(session, user, day)
+    assignments, facilities = assignments_and_facilities(session, user, day)
     if facility_code is None:
         facility = facilities[0] if facilities else None
     else:
@@ -103,10 +111,8 @@ def open_workspace(session: Session, registry: Registry, user: User,
     if facility is None:
         return Workspace(user, None, facilities, Permissions(frozenset()), ())
     roles = frozenset(role for facility_id, role in assignments if facility_id == facility.id)
-    permissions = permissions_for(registry, facility.profile_code, roles)
-    menu = build_menu(registry, facility.profile_code, permissions)
-    return Workspace(user, facility, facilities, permissions, menu,
-                     subject_units(registry, facility.profile_code))
+    permissions, menu, units = _view(registry, facility.profile_code, roles)
+    return Workspace(user, facility, facilities, permissions, menu, units)
 
 
 def public_roles(session: Session, user: User, day: dt.date) -> PublicRoles:

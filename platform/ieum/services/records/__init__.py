@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.util import ClauseAdapter
 
 from ieum.access import privacy
@@ -479,14 +480,21 @@ _CLOSED_THROUGH = select(Closing.__table__.c.closed_through).where(
     Closing.__table__.c.unit_function == bindparam("unit_function"))
 
 
-def refuse_closed(session: Session, scope: FormScope, *days: dt.date | None) -> None:
+#: ``refuse_closed``'s ``closed`` when the caller has not read the closing.
+UNREAD: Any = object()
+
+
+def refuse_closed(session: Session, scope: FormScope, *days: dt.date | None,
+                  closed: dt.date | None = UNREAD) -> None:
     """Refuse (409) when any of ``days`` lies in the unit's closed period; the closing is
-    read once, and not at all when no day is given."""
+    read once, and not at all when no day is given (``closed``: the closing date the caller
+    read already, with the subject: see ``_subject_and_closing``)."""
     days = tuple(day for day in days if day is not None)
     if not days:
         return
-    closed = session.execute(_CLOSED_THROUGH, {"facility_id": scope.facility.id,
-                                               "unit_function": scope.unit.id}).scalar()
+    if closed is UNREAD:
+        closed = session.execute(_CLOSED_THROUGH, {"facility_id": scope.facility.id,
+                                                   "unit_function": scope.unit.id}).scalar()
     if closed is not None and min(days) <= closed:
         raise ServiceError(_("%(closed)s까지 마감된 기간입니다. 마감된 기간의 기록은 저장하거나 "
                              "지울 수 없습니다.",
@@ -585,12 +593,30 @@ def _foreign_subjects(session: Session, scope: FormScope, form: FormDef,
     return errors
 
 
-def _subject_row(session: Session, scope: FormScope, subject_id: int | None) -> Subject | None:
-    """The facility's subject ``subject_id`` (``None`` when absent, malformed or foreign)."""
+#: A subject with its unit's 마감 in the facility: what a new record reads before it is
+#: written, in one statement (built once: every save of a subject's record asks it).
+_SUBJECT_AND_CLOSING = select(Subject, _CLOSED_THROUGH.scalar_subquery()).where(
+    Subject.id == bindparam("subject_id"))
+
+
+def _subject_and_closing(session: Session, scope: FormScope, subject_id: int | None
+                         ) -> tuple[Subject | None, dt.date | None]:
+    """The facility's subject ``subject_id`` (``None`` when absent, malformed or foreign) and
+    the unit's closing date when it came with it (else ``UNREAD``). A subject the session
+    holds already is not read again; the closing is then left to ``refuse_closed``."""
     if subject_id is None or not is_id(subject_id):
-        return None
-    subject = session.get(Subject, subject_id)
-    return subject if subject is not None and subject.facility_id == scope.facility.id else None
+        return None, UNREAD
+    closed = UNREAD
+    if identity_key(Subject, subject_id) in session.identity_map:
+        subject = session.get(Subject, subject_id)
+    else:
+        row = session.execute(_SUBJECT_AND_CLOSING, {
+            "subject_id": subject_id, "facility_id": scope.facility.id,
+            "unit_function": scope.unit.id}).first()
+        subject, closed = row if row is not None else (None, UNREAD)
+    if subject is None or subject.facility_id != scope.facility.id:
+        return None, closed
+    return subject, closed
 
 
 def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *, draft: bool,
@@ -600,7 +626,7 @@ def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
     # Loaded once and held for the whole call: the session's identity map holds objects only
     # weakly, so without this reference the rules' context, the check below and the case rules
     # (``session.get`` each) would read the same row three more times.
-    subject = _subject_row(session, scope, subject_id)
+    subject, closed = _subject_and_closing(session, scope, subject_id)
     outcome = validate(scope, data, draft=draft,
                        context=subject_context(session, scope, subject_id))
     registers = bool(scope.unit.subject_registry) and \
@@ -616,7 +642,7 @@ def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *
     if not outcome.ok:
         raise FormInvalid(outcome.errors, outcome.data)
     entry_date = entry_date_of(scope.form, outcome.data)
-    refuse_closed(session, scope, *closing_dates_of(scope.form, outcome.data))
+    refuse_closed(session, scope, *closing_dates_of(scope.form, outcome.data), closed=closed)
     remember(session, scope.form)
     if subject_id is not None and subject is None:
         raise ServiceError(_("대상자를 찾을 수 없습니다."), field="subject_id", status=404)
