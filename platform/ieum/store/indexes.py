@@ -127,17 +127,15 @@ def wanted(fields: Iterable[ListField], dialect) -> list[Wanted]:  # noqa: ANN00
     ``dialect``."""
     table = Record.__table__.to_metadata(MetaData())
     found: list[Wanted] = []
-    # Every list's default order (updated_at, newest first) and its reverse, for all forms
-    # at once: plain columns, so one index per order serves the whole library.
-    for suffix, columns in (
-            ("a", (table.c.updated_at.asc().nulls_last(), table.c.id.asc())),
-            ("d", (table.c.updated_at.desc().nulls_last(), table.c.id.desc()))):
-        found.append(_index(dialect, table, "", "updated_at", suffix,
-                            (table.c.facility_id, table.c.unit_function, table.c.form_id,
-                             *columns), table.c.deleted_at.is_(None)))
-    # The other meta sorts of every list (created, saved state): never NULL, so the list
-    # orders them plainly (``ieum.services.records``) and one index serves both directions
-    # (read backwards for the descending one).
+    # Every list's meta sorts, for all forms at once: the default order (updated_at, newest
+    # first), created and saved state. Never NULL, so the list orders them plainly
+    # (``ieum.services.records``) and one index serves both directions (read backwards for
+    # the descending one). The updated_at index keeps the column list it always had (ASC
+    # NULLS LAST is plain ASC), so installs keep it; its old descending twin is dropped.
+    found.append(_index(dialect, table, "", "updated_at", "a",
+                        (table.c.facility_id, table.c.unit_function, table.c.form_id,
+                         table.c.updated_at.asc().nulls_last(), table.c.id.asc()),
+                        table.c.deleted_at.is_(None)))
     for column in (table.c.created_at, table.c.status):
         found.append(_index(dialect, table, "", column.name, "a",
                             (table.c.facility_id, table.c.unit_function, table.c.form_id,
