@@ -32,6 +32,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from ieum.access import privacy
+from ieum.store.audit_chain import CHAIN_END_FUNCTION
 from ieum.store.models import AuditCheckpoint, AuditEvent, utcnow
 from ieum.store.rows import insert_now
 
@@ -59,6 +60,8 @@ _CHAIN_END = select(
     select(func.count()).where(_EVENTS.id > func.coalesce(
         select(_CHECKPOINTS.last_event_id).order_by(_CHECKPOINTS.id.desc()).limit(1)
         .scalar_subquery(), 0)).scalar_subquery())
+#: The same on PostgreSQL, with the chain lock, in one round trip (migration 0014_wfcore).
+_LOCKED_CHAIN_END = text(f"SELECT last_hash, since FROM {CHAIN_END_FUNCTION}(:key)")
 
 
 def record_event(
@@ -80,8 +83,7 @@ def record_event(
     if any(isinstance(row, AuditEvent) for row in session.new):
         session.flush()  # an earlier event of this transaction is the one to follow
     with session.no_autoflush:
-        _lock_chain(session)
-        previous, since = session.execute(_CHAIN_END).one()
+        previous, since = _locked_chain_end(session)
     event = AuditEvent(
         occurred_at=utcnow(),
         user_id=actor.user_id,
@@ -177,6 +179,15 @@ def _checkpoint_problems(session: Session, purged_through: Any) -> list[str]:
             problems.append(f"{ANCHOR_FILE}: 외부에 보관한 검증점 {kept.get('checkpoint')}이 "
                             "데이터베이스에 없습니다 (검증점·기록 삭제 의심)")
     return problems
+
+
+def _locked_chain_end(session: Session) -> tuple[str | None, int]:
+    """The chain's last hash and the number of events after the newest checkpoint, read
+    under the chain lock (on PostgreSQL one statement takes both, see
+    ``ieum.store.audit_chain``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return tuple(session.execute(_LOCKED_CHAIN_END, {"key": _CHAIN_LOCK}).one())
+    return tuple(session.execute(_CHAIN_END).one())
 
 
 def _lock_chain(session: Session) -> None:
