@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Insert, Table, Update, and_, bindparam, event, insert, inspect, update
 from sqlalchemy.orm import Mapper, Session, SessionTransaction, make_transient_to_detached
+from sqlalchemy.orm.base import NO_VALUE
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import MANYTOONE
 
@@ -48,6 +49,7 @@ def insert_now(session: Session, row: Any, *, alone: bool = False) -> Any:
     return row
 
 
+@lru_cache(maxsize=256)
 def _plain(mapper: Mapper) -> bool:
     """One table, one primary key column, no server-side defaults or versions."""
     table = mapper.local_table
@@ -126,11 +128,15 @@ def _table_orders(metadata: Any, _tables: int) -> dict[Table, int]:
 
 def _update(connection: Any, state: Any) -> None:
     mapper, table = state.mapper, state.mapper.local_table
+    columns = _columns(mapper)
     values: dict[str, Any] = {}
-    for prop in mapper.column_attrs:
-        (column,) = prop.columns
-        if column.table is table and state.attrs[prop.key].history.has_changes():
-            values[column.key] = state.dict[prop.key]
+    for attribute, old in state.committed_state.items():  # what was set: the old values
+        column = columns.get(attribute)
+        if column is None or attribute not in state.dict:
+            continue
+        new = state.dict[attribute]
+        if old is NO_VALUE or not column.type.compare_values(old, new):  # as a flush compares
+            values[column.key] = new
     if not values:
         return  # no net change: a flush writes nothing either (nor bumps the version)
     for column in table.columns:
@@ -154,6 +160,13 @@ def _update(connection: Any, state: Any) -> None:
     if result.rowcount != 1:
         raise StaleDataError(f"UPDATE statement on table '{table.name}' expected to update "
                              f"1 row(s); {result.rowcount} were matched.")
+
+
+@lru_cache(maxsize=256)
+def _columns(mapper: Mapper) -> dict[str, Any]:
+    """The mapper's attributes that are columns of its table, by attribute name."""
+    return {prop.key: prop.columns[0] for prop in mapper.column_attrs
+            if len(prop.columns) == 1 and prop.columns[0].table is mapper.local_table}
 
 
 @lru_cache(maxsize=256)
