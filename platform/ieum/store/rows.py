@@ -220,6 +220,13 @@ def _write_new(session: Session, execute: Any, row: Any, mapper: Mapper) -> None
         setattr(row, attribute, values[column.key])
     inserted = execute(_insert(table), values)
     setattr(row, mapper.get_property_by_column(key).key, inserted.inserted_primary_key[0])
+    adopt(session, row)
+
+
+def adopt(session: Session, row: Any) -> None:
+    """Make the transient ``row``, which the open transaction has just written (its key and
+    every column set on it), a persistent member of ``session``, as a flush would have (it
+    leaves the session again if the transaction is rolled back)."""
     make_transient_to_detached(row)
     session.add(row)
     session.info.setdefault(_WRITTEN, []).append(row)
