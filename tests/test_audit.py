@@ -64,3 +64,39 @@ def test_deleted_row_is_detected(migrated_url: str) -> None:
         assert problems == [f"audit_event {ids[2]}: 앞 행의 해시와 이어지지 않습니다 (삭제 의심)"]
     finally:
         database.dispose()
+
+
+def test_a_writer_waiting_for_the_chain_follows_the_event_it_waited_for(
+        migrated_url: str) -> None:
+    """Two transactions append at once: the second waits for the chain until the first
+    commits, then chains to the first one's event (on PostgreSQL the lock and the read of the
+    chain's end are one statement, ``ieum_audit_chain_end``: its read must not be older than
+    the lock). SQLite has one writer at a time anyway."""
+    import threading
+
+    database = Database(migrated_url)
+    if database.engine.dialect.name != "postgresql":
+        database.dispose()
+        return
+    try:
+        first = database.sessions()
+        event = record_event(first, "first", Actor(1, "worker"))
+        appended: list[tuple[str, str]] = []
+
+        def second() -> None:
+            with database.session() as session:
+                later = record_event(session, "second", Actor(2, "worker"))
+                appended.append((later.prev_hash, later.hash))
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(0.5)
+        assert thread.is_alive(), "the second writer waits for the chain"
+        first.commit()
+        first.close()
+        thread.join(10)
+        assert appended and appended[0][0] == event.hash
+        with database.session() as session:
+            assert verify_chain(session) == []
+    finally:
+        database.dispose()

@@ -739,3 +739,33 @@ def test_loading_a_state_keeps_task_data_whatever_the_key_order() -> None:
     data = workflow.last_task.data
     assert (data["case_worker"], data["approved"], data["changed"]) == (7, True, True)
 
+
+
+def test_dump_and_load_remember_the_spec_and_give_what_spiffworkflow_gives() -> None:
+    """``dump`` converts a spec once and ``load`` builds it once per distinct content (issue
+    15); the state is SpiffWorkflow's own, and a workflow loaded either way runs the same."""
+    registry = load_registry([REPOSITORY], plugins=False)
+    engine = SafeScriptEngine({}, TODAY)
+    workflow = runtime.new_workflow(registry.processes["worker_change"], engine)
+    workflow.do_engine_steps()
+    for values in ({"case_worker": 7}, {"decision": "approve"}):
+        state = runtime.dump(workflow)
+        assert state == runtime.SERIALIZER.to_dict(workflow)
+        assert runtime.dump(workflow)["spec"] is state["spec"]  # converted once
+        stored = jsonb_order(json.loads(json.dumps(state)))
+        first, second = runtime.load(stored, engine), runtime.load(stored, engine)
+        assert first.spec is second.spec  # built once
+        assert runtime.dump(first) == runtime.SERIALIZER.to_dict(
+            runtime.SERIALIZER.from_dict(json.loads(json.dumps(state))))
+        workflow = first
+        (task,) = runtime.ready_user_tasks(workflow, TODAY)
+        spiff = runtime.find_task(workflow, task.spiff_id)
+        spiff.data.update(values)
+        spiff.run()
+        workflow.do_engine_steps()
+    assert workflow.is_completed()
+    # another content of the spec part is another spec
+    changed = json.loads(json.dumps(runtime.dump(workflow)))
+    changed["spec"]["description"] = "바뀐 절차"
+    assert runtime.load(changed, engine).spec.description == "바뀐 절차"
+    assert runtime.load(runtime.dump(workflow), engine).spec.description != "바뀐 절차"

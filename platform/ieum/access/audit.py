@@ -24,16 +24,18 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from ieum.access import privacy
+from ieum.store.audit_chain import APPEND_FUNCTION
 from ieum.store.models import AuditCheckpoint, AuditEvent, utcnow
-from ieum.store.rows import insert_now
+from ieum.store.rows import adopt, insert_now
 
 GENESIS = "0" * 64
 PURGE_ACTION = "audit.purge"
@@ -59,6 +61,18 @@ _CHAIN_END = select(
     select(func.count()).where(_EVENTS.id > func.coalesce(
         select(_CHECKPOINTS.last_event_id).order_by(_CHECKPOINTS.id.desc()).limit(1)
         .scalar_subquery(), 0)).scalar_subquery())
+#: A whole append on PostgreSQL: lock, chain end, hash, INSERT (migration 0014_wfcore).
+_APPEND = text(
+    f"SELECT out_id, out_prev, out_hash, out_since FROM {APPEND_FUNCTION}("
+    "CAST(:key AS bigint), CAST(:genesis AS varchar), :occurred_at, CAST(:user_id AS integer), "
+    "CAST(:login AS varchar), CAST(:facility_id AS integer), CAST(:action AS varchar), "
+    "CAST(:target_type AS varchar), CAST(:target_id AS varchar), "
+    "CAST(:subject_id AS integer), CAST(:ip AS varchar), :detail, CAST(:before AS text), "
+    "CAST(:after AS text))").bindparams(
+    bindparam("occurred_at", type_=_EVENTS.occurred_at.type),
+    bindparam("detail", type_=_EVENTS.detail.type))
+#: Stands for the previous hash in an event's canonical JSON sent to ``ieum_audit_append``.
+_PREVIOUS = "ieum-previous-hash-" + secrets.token_hex(16)
 
 
 def record_event(
@@ -76,11 +90,17 @@ def record_event(
 
     One statement reads the chain's end and how many events follow the last checkpoint; it
     does not flush the caller's pending rows (only earlier events of this transaction, which
-    the chain must see), so a step's writes and its event go out in the one flush below."""
+    the chain must see), so a step's writes and its event go out in the one flush below. On
+    PostgreSQL one statement does the whole append (lock, chain end, hash, INSERT: see
+    :func:`_append_in_one`)."""
     if any(isinstance(row, AuditEvent) for row in session.new):
         session.flush()  # an earlier event of this transaction is the one to follow
+    if session.get_bind().dialect.name == "postgresql":
+        return _append_in_one(session, action, actor, facility_id=facility_id,
+                              target_type=target_type, target_id=target_id,
+                              subject_id=subject_id, detail=detail)
     with session.no_autoflush:
-        _lock_chain(session)
+        _lock_chain(session)  # (a no-op: this is SQLite, which has one writer at a time)
         previous, since = session.execute(_CHAIN_END).one()
     event = AuditEvent(
         occurred_at=utcnow(),
@@ -99,6 +119,37 @@ def record_event(
     insert_now(session, event, alone=True)  # no foreign keys: written at once, not flushed
     session.flush()  # the caller's pending rows, as callers expect of an audited step
     if since + 1 >= CHECKPOINT_EVERY:  # the events after the last checkpoint, this one too
+        write_checkpoint(session)
+    return event
+
+
+def _append_in_one(session: Session, action: str, actor: Actor, *, facility_id: int | None,
+                   target_type: str | None, target_id: str | int | None,
+                   subject_id: int | None, detail: dict[str, Any] | None) -> AuditEvent:
+    """``record_event`` on PostgreSQL: one statement locks the chain, reads its end, hashes
+    and inserts the event (``ieum.store.audit_chain``); the hash is checked against
+    :func:`event_hash` here. The caller's pending rows are flushed first, as before."""
+    event = AuditEvent(
+        occurred_at=utcnow(), user_id=actor.user_id, login=actor.login,
+        facility_id=facility_id, action=action, target_type=target_type,
+        target_id=None if target_id is None else str(target_id), subject_id=subject_id,
+        ip=actor.ip, detail=detail or {}, prev_hash=_PREVIOUS)
+    before, marker, after = _canonical(event).rpartition(f'"prev_hash":"{_PREVIOUS}"')
+    if not marker:
+        raise RuntimeError("audit event without its previous hash")
+    session.flush()  # the caller's pending rows, as callers expect of an audited step
+    written = session.execute(_APPEND, {
+        "key": _CHAIN_LOCK, "genesis": GENESIS, "occurred_at": event.occurred_at,
+        "user_id": event.user_id, "login": event.login, "facility_id": event.facility_id,
+        "action": event.action, "target_type": event.target_type,
+        "target_id": event.target_id, "subject_id": event.subject_id, "ip": event.ip,
+        "detail": event.detail, "before": before + '"prev_hash":"', "after": '"' + after,
+    }).one()
+    event.id, event.prev_hash, event.hash = written.out_id, written.out_prev, written.out_hash
+    if event_hash(event) != event.hash:  # the database hashed other text than ours
+        raise RuntimeError("audit hash mismatch")
+    adopt(session, event)
+    if written.out_since + 1 >= CHECKPOINT_EVERY:
         write_checkpoint(session)
     return event
 
@@ -187,6 +238,11 @@ def _lock_chain(session: Session) -> None:
 
 
 def event_hash(event: AuditEvent) -> str:
+    return hashlib.sha256(_canonical(event).encode("utf-8")).hexdigest()
+
+
+def _canonical(event: AuditEvent) -> str:
+    """The text an event's hash covers: its content as canonical JSON."""
     occurred = event.occurred_at
     if occurred.tzinfo is None:  # SQLite returns naive datetimes; they are stored as UTC
         occurred = occurred.replace(tzinfo=dt.UTC)
@@ -203,8 +259,7 @@ def event_hash(event: AuditEvent) -> str:
         "detail": event.detail,
         "prev_hash": event.prev_hash,
     }
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from ieum.store.models import (
     User,
     utcnow,
 )
+from ieum.store.rows import write_pending
 from ieum.workflow import runtime
 from ieum.workflow.environment import SafeScriptEngine
 from ieum.workflow.functions import ServiceFunction, current_context
@@ -514,6 +515,9 @@ def complete_task(session: Session, rt: Runtime, workspace: Workspace, task_id: 
         record = insert_record(session, scope, data, draft=False, subject_id=instance.subject_id)
     complete_in(session, rt, task, {}, completed_by=workspace.user.id, workspace=workspace,
                 record=record)
+    # the completed task, the instance (version-checked), the new tasks and their notices by
+    # plain statements, without the unit of work; what it does not take, the audit flushes
+    write_pending(session)
     record_event(session, "task.complete", rt.actor, facility_id=instance.facility_id,
                  target_type="task", target_id=task.id, subject_id=instance.subject_id,
                  detail={"process": instance.process_id, "task": task.name,

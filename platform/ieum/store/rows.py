@@ -1,11 +1,19 @@
-"""Writing one new row now, without a flush of the session (issue 15).
+"""Writing rows without a flush of the session (issue 15).
 
 A workflow step needs the id of the record it saves before it can move the process on (the
 id goes into the process data and onto the task row), so the record is written first, and
-the rest of the step later in one flush. Flushing the session for that single row runs the
-whole unit of work (about three times the cost of the statement itself on the benchmark
-machine); :func:`insert_now` writes it with one ``INSERT`` and makes the object a persistent
-member of the session, as a flush would have.
+the rest of the step later. Flushing the session for that single row runs the whole unit of
+work (about three times the cost of the statement itself on the benchmark machine);
+:func:`insert_now` writes it with one ``INSERT`` and makes the object a persistent member of
+the session, as a flush would have.
+
+:func:`write_pending` writes the rest of the step the same way: the changed columns of the
+changed rows (the completed task; the instance, version-checked as the unit of work does) by
+one ``UPDATE`` each, then the new rows (the next tasks, their notices) by one ``INSERT`` each,
+a row after the rows it refers to. It takes only what it can write exactly as a flush would
+(plain columns, many-to-one references, Python-side defaults); anything else (a deleted row,
+a changed collection, a server-side default, a mapper over several tables) is left to the
+flush.
 """
 
 from __future__ import annotations
@@ -13,8 +21,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Insert, Table, event, insert, inspect
-from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
+from sqlalchemy import JSON, Insert, Table, Update, and_, bindparam, event, insert, inspect, update
+from sqlalchemy.orm import Mapper, Session, SessionTransaction, make_transient_to_detached
+from sqlalchemy.orm.base import NO_VALUE
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.interfaces import MANYTOONE
 
 #: ``Session.info`` key: rows written by :func:`insert_now` in the open transaction
 _WRITTEN = "ieum.inserted_now"
@@ -30,11 +41,163 @@ def insert_now(session: Session, row: Any, *, alone: bool = False) -> Any:
     mapper = inspect(row).mapper
     table = mapper.local_table
     pending = bool(session.new or session.dirty or session.deleted)
-    if (pending and not (alone and not table.foreign_keys)) or len(mapper.tables) != 1 \
-            or any(column.server_default is not None for column in table.columns):
+    if (pending and not (alone and not table.foreign_keys)) or not _plain(mapper):
         session.add(row)
         session.flush()
         return row
+    _write_new(session, session.execute, row, mapper)
+    return row
+
+
+@lru_cache(maxsize=256)
+def _plain(mapper: Mapper) -> bool:
+    """One table, one primary key column, no server-side defaults or versions."""
+    table = mapper.local_table
+    return len(mapper.tables) == 1 and len(mapper.primary_key) == 1 \
+        and not any(column.server_default is not None or column.server_onupdate is not None
+                    for column in table.columns) \
+        and (mapper.version_id_col is None or callable(mapper.version_id_generator))
+
+
+def write_pending(session: Session) -> bool:
+    """Write the session's pending changes as a flush would, by plain ``UPDATE`` and
+    ``INSERT`` statements (see the module's docstring); ``False`` (nothing written) when they
+    are not all of the kinds it takes: then the caller flushes. A versioned row changed since
+    it was read raises ``StaleDataError``, as the flush does."""
+    if session.deleted:
+        return False
+    changed = [inspect(row) for row in session.dirty]
+    new = [inspect(row) for row in session.new]
+    if not all(_plain(state.mapper) and not _relations_changed(state) for state in changed):
+        return False
+    ordered = _after_their_references(new)
+    if ordered is None:
+        return False
+    connection = session.connection()
+    changed.sort(key=lambda state: (_table_order(state.mapper.local_table), state.identity))
+    for state in changed:
+        _update(connection, state)
+    for state in changed:
+        state._commit_all(state.dict, session.identity_map)  # noqa: SLF001 - what a flush does
+    for state in ordered:
+        _insert_pending(session, connection, state)
+    return True
+
+
+def _relations_changed(state: Any) -> bool:
+    return any(state.attrs[relation.key].history.has_changes()
+               for relation in state.mapper.relationships)
+
+
+def _after_their_references(new: list[Any]) -> list[Any] | None:
+    """The new rows in the order a flush writes them (by table, the tables a row refers to
+    first; in a table in the order they were added); ``None`` when one cannot be written here
+    (not plain, a collection set, a reference to an object neither written nor new, to a new
+    row of its own table)."""
+    waiting = {id(state) for state in new}
+    for state in new:
+        if not _plain(state.mapper):
+            return None
+        for relation in state.mapper.relationships:
+            target = state.dict.get(relation.key)
+            if target is None:
+                continue
+            if relation.direction is not MANYTOONE or relation.secondary is not None:
+                if target:  # a collection with members
+                    return None
+                continue
+            target_state = inspect(target)
+            if id(target_state) in waiting:
+                if target_state.mapper.local_table is state.mapper.local_table:
+                    return None
+            elif target_state.key is None:
+                return None  # neither written nor among the rows to write
+    return sorted(new, key=lambda state: (_table_order(state.mapper.local_table),
+                                          state.insert_order))
+
+
+def _table_order(table: Table) -> int:
+    """Where ``table`` comes in its metadata's dependency order (the order a flush writes)."""
+    return _table_orders(table.metadata, len(table.metadata.tables)).get(table, 0)
+
+
+@lru_cache(maxsize=8)
+def _table_orders(metadata: Any, _tables: int) -> dict[Table, int]:
+    return {table: n for n, table in enumerate(metadata.sorted_tables)}
+
+
+def _update(connection: Any, state: Any) -> None:
+    mapper, table = state.mapper, state.mapper.local_table
+    columns = _columns(mapper)
+    values: dict[str, Any] = {}
+    for attribute, old in state.committed_state.items():  # what was set: the old values
+        column = columns.get(attribute)
+        if column is None or attribute not in state.dict:
+            continue
+        new = state.dict[attribute]
+        if old is NO_VALUE or not column.type.compare_values(old, new):  # as a flush compares
+            values[column.key] = new
+    if not values:
+        return  # no net change: a flush writes nothing either (nor bumps the version)
+    for column in table.columns:
+        if column.onupdate is not None and column.key not in values:
+            value = column.onupdate.arg(None) if column.onupdate.is_callable \
+                else column.onupdate.arg
+            values[column.key] = value
+            setattr(state.obj(), mapper.get_property_by_column(column).key, value)
+    (key,) = mapper.primary_key
+    where = {f"{key.key}_is": state.identity[0]}
+    version = mapper.version_id_col
+    if version is not None:
+        attribute = mapper.get_property_by_column(version).key
+        current = state.committed_state.get(attribute, state.dict.get(attribute))
+        values[version.key] = mapper.version_id_generator(current)
+        where[f"{version.key}_was"] = current
+        setattr(state.obj(), attribute, values[version.key])
+    result = connection.execute(_update_statement(table, tuple(sorted(values)),
+                                                  None if version is None else version.key),
+                                {**{f"set_{k}": v for k, v in values.items()}, **where})
+    if result.rowcount != 1:
+        raise StaleDataError(f"UPDATE statement on table '{table.name}' expected to update "
+                             f"1 row(s); {result.rowcount} were matched.")
+
+
+@lru_cache(maxsize=256)
+def _columns(mapper: Mapper) -> dict[str, Any]:
+    """The mapper's attributes that are columns of its table, by attribute name."""
+    return {prop.key: prop.columns[0] for prop in mapper.column_attrs
+            if len(prop.columns) == 1 and prop.columns[0].table is mapper.local_table}
+
+
+@lru_cache(maxsize=256)
+def _update_statement(table: Table, columns: tuple[str, ...], version: str | None) -> Update:
+    (key,) = table.primary_key.columns
+    condition = key == bindparam(f"{key.key}_is")
+    if version is not None:
+        condition = and_(condition, table.c[version] == bindparam(f"{version}_was"))
+    return update(table).where(condition).values(
+        {column: bindparam(f"set_{column}") for column in columns})
+
+
+def _insert_pending(session: Session, connection: Any, state: Any) -> None:
+    """Write the new object of ``state`` (added to the session, not flushed) and make it a
+    persistent member of the session, as :func:`insert_now` does."""
+    row, mapper = state.obj(), state.mapper
+    for relation in mapper.relationships:  # the references' keys, as a flush syncs them
+        target = state.dict.get(relation.key)
+        if relation.direction is MANYTOONE and target is not None:
+            for local, remote in relation.local_remote_pairs:
+                setattr(row, mapper.get_property_by_column(local).key,
+                        getattr(target, inspect(target).mapper.get_property_by_column(
+                            remote).key))
+    session.expunge(row)
+    _write_new(session, connection.execute, row, mapper)
+
+
+def _write_new(session: Session, execute: Any, row: Any, mapper: Mapper) -> None:
+    """INSERT the transient ``row`` (its columns' Python-side defaults applied to it as to
+    the row) and add it to ``session`` as persistent."""
+    table = mapper.local_table
     (key,) = mapper.primary_key
     values: dict[str, Any] = {}
     state = row.__dict__
@@ -49,15 +212,24 @@ def insert_now(session: Session, row: Any, *, alone: bool = False) -> Any:
             values[column.key] = column.default.arg
         elif column.default is not None and column.default.is_callable:
             values[column.key] = column.default.arg(None)
+        elif isinstance(column.type, JSON):
+            setattr(row, attribute, None)  # left out: SQL NULL, as a flush leaves it
+            continue
         else:
             values[column.key] = None
         setattr(row, attribute, values[column.key])
-    inserted = session.execute(_insert(table), values)
+    inserted = execute(_insert(table), values)
     setattr(row, mapper.get_property_by_column(key).key, inserted.inserted_primary_key[0])
+    adopt(session, row)
+
+
+def adopt(session: Session, row: Any) -> None:
+    """Make the transient ``row``, which the open transaction has just written (its key and
+    every column set on it), a persistent member of ``session``, as a flush would have (it
+    leaves the session again if the transaction is rolled back)."""
     make_transient_to_detached(row)
     session.add(row)
     session.info.setdefault(_WRITTEN, []).append(row)
-    return row
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -3,17 +3,31 @@
 The serialized state includes the process spec, so an instance keeps running on the BPMN it
 started with even after the file changes. Task data stays small: forms are saved as records;
 the workflow keeps record ids and the few values its conditions and scripts read.
+
+Building the spec objects from the state was half the cost of loading a workflow, and
+converting them back a third of dumping one (issue 15), though they are the same at every step
+of every instance of a process. So both are remembered per process (worker): the spec objects
+by the exact content of the state's spec part (its pickle, which is cheap to make and equal
+only for equal content), the spec part of a dump by the spec object. SpiffWorkflow shares a
+spec among the workflows that run it anyway (the registry's spec is shared by every new one).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import pickle
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer import DEFAULT_CONFIG
 from SpiffWorkflow.task import Task as SpiffTask
@@ -25,7 +39,100 @@ from ieum.expressions import EvalError, compile_expression, compile_script
 from ieum.expressions.instructions import instruction_names, render_instructions
 from ieum.workflow.environment import SafeScriptEngine
 
+#: The two keys of a serialized workflow that hold its spec (the process and the ones it calls).
+SPEC_KEYS = ("spec", "subprocess_specs")
+#: How many distinct specs each cache keeps (a process per BPMN version in use).
+SPEC_CACHE_SIZE = 64
+
+
+class _SpecCache:
+    """A small thread-safe LRU mapping."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[Any, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+            return found
+
+    def put(self, key: Any, value: Any) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+class SpecCachingConverter(BpmnWorkflowConverter):
+    """SpiffWorkflow's converter of a top-level workflow, remembering the spec both ways.
+
+    ``to_dict`` gives what SpiffWorkflow's gives (``tests/test_workflow_runtime.py`` checks it);
+    the spec part is converted once per spec object and shared by the dicts it returns (they
+    are only ever read: written as JSON, or pickled by ``load``). ``from_dict`` restores the
+    spec part once per distinct content."""
+
+    dumped = _SpecCache(SPEC_CACHE_SIZE)  # id(spec) -> (spec, subprocess specs, their dicts)
+    loaded = _SpecCache(SPEC_CACHE_SIZE)  # pickle of the spec part -> (spec, subprocess specs)
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["spec"], dct["subprocess_specs"] = self._spec_dicts(workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def _spec_dicts(self, workflow: BpmnWorkflow) -> tuple[Any, Any]:
+        found = self.dumped.get(id(workflow.spec))
+        if found is not None and found[0] is workflow.spec \
+                and found[1] == workflow.subprocess_specs:
+            return found[2], found[3]
+        spec = self.registry.convert(workflow.spec)
+        subprocess_specs = self.mapping_to_dict(workflow.subprocess_specs)
+        # the spec object is kept with its dicts, so its id names no other object meanwhile
+        self.dumped.put(id(workflow.spec), (workflow.spec, dict(workflow.subprocess_specs),
+                                            spec, subprocess_specs))
+        return spec, subprocess_specs
+
+    def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
+        parts = {key: dct.pop(key) for key in SPEC_KEYS if key in dct}
+        return self.from_parts(dct, pickle.dumps(parts, pickle.HIGHEST_PROTOCOL))
+
+    def specs(self, key: bytes) -> tuple[Any, dict[str, Any]]:
+        """The spec objects of a state whose spec part pickles to ``key``."""
+        found = self.loaded.get(key)
+        if found is None:
+            parts = pickle.loads(key)  # noqa: S301 - our own pickle, made just before
+            found = (self.registry.restore(parts["spec"]),
+                     self.mapping_from_dict(parts.get("subprocess_specs") or {}))
+            self.loaded.put(key, found)
+        return found
+
+    def from_parts(self, dct: dict[str, Any], key: bytes) -> BpmnWorkflow:
+        """SpiffWorkflow's ``from_dict`` of a state without its spec part, whose pickle is
+        ``key`` (consumes ``dct``, as SpiffWorkflow's does)."""
+        spec, subprocess_specs = self.specs(key)
+        workflow = self.target_class(spec, dict(subprocess_specs), deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+#: SpiffWorkflow's serializer as it comes (the benchmarks' peers use it).
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(DEFAULT_CONFIG))
+#: The same with :class:`SpecCachingConverter`: what ``dump`` and ``load`` use.
+CACHING_SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(
+    {**DEFAULT_CONFIG, BpmnWorkflow: SpecCachingConverter}))
+_CONVERTER = CACHING_SERIALIZER.registry.convert_from_dict[
+    CACHING_SERIALIZER.registry.typenames[BpmnWorkflow]].args[0].__self__
+assert isinstance(_CONVERTER, SpecCachingConverter)  # noqa: S101 - wired above
 FORM_PROPERTY = "formJsonSchemaFilename"
 INSTRUCTIONS = "instructionsForEndUser"
 #: The class names SpiffWorkflow 3.2 reports as a waiting timer's ``event_type``.
@@ -38,17 +145,26 @@ def new_workflow(process: ProcessDef, engine: SafeScriptEngine) -> BpmnWorkflow:
 
 
 def dump(workflow: BpmnWorkflow) -> dict[str, Any]:
-    return SERIALIZER.to_dict(workflow)
+    """The workflow as a JSON-ready dict, equal to ``SERIALIZER.to_dict(workflow)`` (its spec
+    part is shared with other dumps of the same spec: read it, never change it)."""
+    return CACHING_SERIALIZER.to_dict(workflow)
 
 
 def load(state: Mapping[str, Any], engine: SafeScriptEngine) -> BpmnWorkflow:
     # from_dict consumes parts of the dict it is given (the called processes' states): load
     # from a copy, so that the instance's state can be loaded again in the same session.
     # A pickle round trip copies the (JSON-only, in-memory) state about three times faster
-    # than a JSON one, which is several times faster than deepcopy.
-    state = pickle.loads(pickle.dumps(state, pickle.HIGHEST_PROTOCOL))  # noqa: S301 - our copy
-    _parents_first(state)
-    workflow = SERIALIZER.from_dict(state)
+    # than a JSON one, which is several times faster than deepcopy. The spec part is not
+    # copied: its pickle only finds the spec objects (see SpecCachingConverter).
+    if state.get("typename") != SERIALIZER.registry.typenames[BpmnWorkflow]:
+        raise ValueError("not a serialized BPMN workflow")
+    key = pickle.dumps({key: state[key] for key in SPEC_KEYS if key in state},
+                       pickle.HIGHEST_PROTOCOL)
+    rest = {key: value for key, value in state.items()
+            if key not in SPEC_KEYS and key != "typename"}
+    rest = pickle.loads(pickle.dumps(rest, pickle.HIGHEST_PROTOCOL))  # noqa: S301 - our copy
+    _parents_first(rest)
+    workflow = _CONVERTER.from_parts(rest, key)
     workflow.script_engine = engine  # the engine is not part of the state
     return workflow
 
