@@ -35,7 +35,8 @@ class PublicRoles:
         return bool(self.roles)
 
 
-def valid_roles_of(user_id: int, day: dt.date) -> tuple[ColumnElement[bool], ...]:
+def valid_roles_of(user_id: int | ColumnElement[int], day: dt.date | ColumnElement[dt.date],
+                   ) -> tuple[ColumnElement[bool], ...]:
     """The conditions of the user's official roles valid on ``day``."""
     return (OfficialRole.user_id == user_id, OfficialRole.valid_from <= day,
             OfficialRole.valid_to >= day)

@@ -4,7 +4,7 @@ user at its next request, and every API token is revoked with it (ASVS V3.3)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ieum.access.tokens import revoke_user_tokens
@@ -27,14 +27,18 @@ def current_version(user: User) -> int:
     return user.session_version or 0
 
 
+#: built once: the statement's construction costs more Python than its execution
+_SIGNED_IN = select(
+    User, select(ContentState.generation).where(ContentState.id == 1).scalar_subquery(),
+).where(User.id == bindparam("signed_in_user", type_=Integer()))
+
+
 def signed_in_user(session: Session, user_id: int) -> tuple[User | None, int | None]:
     """The active account ``user_id`` (None if there is none or it is inactive) and the
     published content's generation, in one statement: every signed-in page needs both (the
     generation tells a worker to load content another process published). The generation is
     None when the account row is missing (nothing was read)."""
-    generation = (select(ContentState.generation).where(ContentState.id == 1)
-                  .scalar_subquery())
-    found = session.execute(select(User, generation).where(User.id == user_id)).first()
+    found = session.execute(_SIGNED_IN, {"signed_in_user": user_id}).first()
     if found is None:
         return None, None
     user, number = found

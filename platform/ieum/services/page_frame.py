@@ -9,7 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import String, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    CompoundSelect,
+    Date,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from ieum.access.officials import PublicRoles, roles_from, valid_roles_of
@@ -26,21 +38,32 @@ class Frame:
     programs: list[MenuEntry]
 
 
-def read_frame(session: Session, user_id: int, day: dt.date) -> Frame:
-    """The frame of ``user_id``'s pages on ``day``. Rows are (part, count, a, b): ``n`` the
-    unread count; ``r`` a role valid on the day and its region; ``p`` a published program's
-    code and name, in the menu's order (name, code)."""
+def _statement() -> CompoundSelect:
+    """The frame's statement, built once (with bound parameters for the user and the day):
+    building it is most of its Python cost."""
     text = String()
     parts = union_all(
         select(literal("n").label("part"), func.count(Notification.id).label("n"),
                cast(null(), text).label("a"), cast(null(), text).label("b"))
-        .where(*unread_of(user_id)),
+        .where(*unread_of(_USER)),
         select(literal("r"), null(), OfficialRole.role, OfficialRole.region_code)
-        .where(*valid_roles_of(user_id, day)),
+        .where(*valid_roles_of(_USER, _DAY)),
         published_menu_select(literal("p"), null()),
     )
     columns = parts.selected_columns
-    rows = session.execute(parts.order_by(columns.part, columns.b, columns.a)).all()
+    return parts.order_by(columns.part, columns.b, columns.a)
+
+
+_USER = bindparam("frame_user", type_=Integer())
+_DAY = bindparam("frame_day", type_=Date())
+_STATEMENT = _statement()
+
+
+def read_frame(session: Session, user_id: int, day: dt.date) -> Frame:
+    """The frame of ``user_id``'s pages on ``day``. Rows are (part, count, a, b): ``n`` the
+    unread count; ``r`` a role valid on the day and its region; ``p`` a published program's
+    code and name, in the menu's order (name, code)."""
+    rows = session.execute(_STATEMENT, {"frame_user": user_id, "frame_day": day}).all()
     unread = next((count for part, count, _a, _b in rows if part == "n"), 0)
     return Frame(unread=unread or 0,
                  roles=roles_from((a, b) for part, _n, a, b in rows if part == "r"),

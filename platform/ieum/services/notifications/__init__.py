@@ -210,7 +210,7 @@ def notice_for(settings: Settings, user_id: int, kind: str, title: str, link: Li
 
 # --- reading -------------------------------------------------------------------------------
 
-def unread_of(user_id: int) -> tuple[ColumnElement[bool], ...]:
+def unread_of(user_id: int | ColumnElement[int]) -> tuple[ColumnElement[bool], ...]:
     """The conditions of the user's unread notices (the bell counts them)."""
     return (Notification.user_id == user_id, Notification.read_at.is_(None))
 
