@@ -20,7 +20,7 @@ from tests.formlab import API, BASE, GOOD, api_token
 from tests.webutil import login
 
 #: Statements one signed-in request sends (the second request onwards: the session is warm).
-BUDGETS = {"inbox": 10, "list": 9, "detail": 13, "edit form": 8}
+BUDGETS = {"inbox": 6, "list": 4, "detail": 7, "edit form": 4}
 
 
 class Statements:

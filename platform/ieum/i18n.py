@@ -120,25 +120,60 @@ def translations(lang: str, dirs: Sequence[Path]) -> support.NullTranslations:
 
 # -- lookups -------------------------------------------------------------------------------
 
-def _in_request() -> bool:
-    from flask import has_request_context
-    return has_request_context()
+class _RequestLanguage:
+    """A request's language, looked up once: its code, its gettext translations and its table
+    of content texts. A page makes hundreds of lookups; each is then a dict lookup instead of
+    Flask-Babel's walk through the locale, the domain and the catalogues' cache."""
+
+    __slots__ = ("code", "content", "translations")
+
+    def __init__(self, code: str, translations: Any, content: dict[str, str]) -> None:
+        self.code = code
+        self.translations = translations
+        self.content = content
+
+
+#: where a request keeps its :class:`_RequestLanguage` (``flask.g``, like Flask-Babel's locale)
+_REQUEST_KEY = "_ieum_language"
+
+
+def _request_language() -> _RequestLanguage | None:
+    """This request's language (None outside a request), built at its first lookup."""
+    from flask import g, has_request_context
+    if not has_request_context():
+        return None
+    found = g.get(_REQUEST_KEY)
+    if found is not None:
+        return found
+    from flask import current_app
+    from flask_babel import get_locale
+    locale = get_locale()
+    code = locale.language if locale else DEFAULT
+    dirs = current_app.extensions.get("ieum.locale_dirs")
+    if code == DEFAULT or not dirs:
+        found = _RequestLanguage(code, _KOREAN if code == DEFAULT else
+                                 translations(code, dirs or ()), {})
+    else:
+        # the content's own catalogues first (the last root, an overlay, before the others),
+        # so a title keeps the sense its content gives it when code uses the same word
+        # otherwise
+        found = _RequestLanguage(code, translations(code, dirs),
+                                 table(code, tuple(reversed(dirs))))
+    setattr(g, _REQUEST_KEY, found)
+    return found
 
 
 def current_language() -> str:
     """The request's language code; Korean outside a request."""
-    if not _in_request():
-        return DEFAULT
-    from flask_babel import get_locale
-    locale = get_locale()
-    return locale.language if locale else DEFAULT
+    language = _request_language()
+    return language.code if language is not None else DEFAULT
 
 
 def gettext(message: str, **values: Any) -> str:
     """``message`` in the request's language, with ``%(name)s`` placeholders filled."""
-    if _in_request():
-        from flask_babel import gettext as translate
-        return translate(message, **values)
+    language = _request_language()
+    if language is not None:
+        message = language.translations.ugettext(message)
     return message % values if values else message
 
 
@@ -148,10 +183,37 @@ _ = gettext
 def pgettext(context: str, message: str, **values: Any) -> str:
     """``message`` in the request's language, told apart by ``context`` from the same Korean
     word in another sense (a record status 저장 "Saved" beside the button 저장 "Save")."""
-    if _in_request():
-        from flask_babel import pgettext as translate
-        return translate(context, message, **values)
+    language = _request_language()
+    if language is not None:
+        message = language.translations.upgettext(context, message)
     return message % values if values else message
+
+
+def template_gettext(message: str) -> str:
+    """The templates' ``_``/``gettext`` (Jinja's newstyle i18n fills the placeholders)."""
+    language = _request_language()
+    return language.translations.ugettext(message) if language is not None else message
+
+
+def template_ngettext(singular: str, plural: str, n: int) -> str:
+    language = _request_language()
+    if language is not None:
+        return language.translations.ungettext(singular, plural, n)
+    return singular if n == 1 else plural
+
+
+def template_pgettext(context: str, message: str) -> str:
+    language = _request_language()
+    if language is not None:
+        return language.translations.upgettext(context, message)
+    return message
+
+
+def template_npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    language = _request_language()
+    if language is not None:
+        return language.translations.unpgettext(context, singular, plural, n)
+    return singular if n == 1 else plural
 
 
 def content_text(text: object) -> str:
@@ -160,16 +222,12 @@ def content_text(text: object) -> str:
     if text is None:
         return ""
     source = str(text)
-    if not source or not _in_request():
+    if not source:
         return source
-    lang = current_language()
-    from flask import current_app
-    dirs = current_app.extensions.get("ieum.locale_dirs")
-    if lang == DEFAULT or not dirs:
+    language = _request_language()
+    if language is None:
         return source
-    # the content's own catalogues first (the last root, an overlay, before the others), so
-    # a title keeps the sense its content gives it when code uses the same word otherwise
-    return table(lang, tuple(reversed(dirs))).get(source, source)
+    return language.content.get(source, source)
 
 
 class LazyText(str):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from ieum.store.models import User
@@ -34,25 +35,33 @@ class PublicRoles:
         return bool(self.roles)
 
 
+def valid_roles_of(user_id: int | ColumnElement[int], day: dt.date | ColumnElement[dt.date],
+                   ) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of the user's official roles valid on ``day``."""
+    return (OfficialRole.user_id == user_id, OfficialRole.valid_from <= day,
+            OfficialRole.valid_to >= day)
+
+
 def active_official_roles(session: Session, user: User, day: dt.date) -> list[OfficialRole]:
     return list(
         session.scalars(
             select(OfficialRole)
-            .where(
-                OfficialRole.user_id == user.id,
-                OfficialRole.valid_from <= day,
-                OfficialRole.valid_to >= day,
-            )
+            .where(*valid_roles_of(user.id, day))
             .order_by(OfficialRole.role, OfficialRole.region_code)
         )
     )
 
 
-def public_roles(session: Session, user: User, day: dt.date) -> PublicRoles:
-    rows = active_official_roles(session, user, day)
-    officials = [r for r in rows if r.role == "region_official"]
+def roles_from(pairs: Iterable[tuple[str, str | None]]) -> PublicRoles:
+    """:class:`PublicRoles` of (role, region code) pairs."""
+    pairs = list(pairs)
+    regions = [region for role, region in pairs if role == "region_official"]
     return PublicRoles(
-        roles=frozenset(r.role for r in rows),
-        regions=frozenset(r.region_code for r in officials if r.region_code),
-        national=any(r.region_code is None for r in officials),
+        roles=frozenset(role for role, _region in pairs),
+        regions=frozenset(region for region in regions if region),
+        national=any(region is None for region in regions),
     )
+
+
+def public_roles(session: Session, user: User, day: dt.date) -> PublicRoles:
+    return roles_from((r.role, r.region_code) for r in active_official_roles(session, user, day))

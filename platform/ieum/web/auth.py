@@ -35,11 +35,12 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
+from ieum.access.sessions import signed_in_user
 from ieum.i18n import gettext as _
 from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError
 from ieum.services.admin import users as accounts
-from ieum.web.context import actor_for, client_ip, db_session
+from ieum.web.context import actor_for, client_ip, db_session, note_content_generation
 
 bp = Blueprint("auth", __name__)
 LAST_ACTIVE = "ieum_last_active"  # Flask session key: POSIX seconds of the last screen request
@@ -67,7 +68,9 @@ class SignedIn(UserMixin):
 def load_user(user_id: str) -> SignedIn | None:
     if not user_id.isdigit():
         return None
-    row = accounts.active_user(db_session(), int(user_id))
+    row, generation = signed_in_user(db_session(), int(user_id))
+    if generation is not None:
+        note_content_generation(generation)  # read with the user: no statement of its own
     if row is None or session.get(VERSION) != (row.session_version or 0):
         return None  # logged out elsewhere, password changed or a role revoked (server side)
     return SignedIn(row)

@@ -28,7 +28,7 @@ from ieum.services.catalog import applications as apps
 from ieum.services.catalog import decisions
 from ieum.services.records import sensitive
 from ieum.services.workspace import Workspace, open_workspace
-from ieum.web.context import actor_for, db_session, functions, registry, today
+from ieum.web.context import actor_for, db_session, functions, page_frame, registry, today
 
 bp = Blueprint("catalog", __name__)
 FORM_ERRORS = (400, 409)
@@ -54,7 +54,8 @@ def catalog_menu(ws: Workspace | None) -> list[programs.MenuEntry]:
     """The published programs for the facility menu (empty for those who may not apply)."""
     if ws is None or ws.facility is None or not apps.may_view(ws):
         return []
-    return programs.published_menu(db_session())
+    frame = page_frame()  # read with the navbar's facts, in one statement
+    return frame.programs if frame is not None else programs.published_menu(db_session())
 
 
 # --- sections of the application form -------------------------------------------------------------

@@ -33,7 +33,14 @@ from ieum.i18n import gettext as _
 from ieum.services import ServiceError, studio
 from ieum.services.studio import access, packages
 from ieum.services.studio.checks import KIND_TITLES, as_json
-from ieum.web.context import actor_for, db_session, registry, signed_in_public_roles, today
+from ieum.web.context import (
+    actor_for,
+    content_generation,
+    db_session,
+    registry,
+    signed_in_public_roles,
+    today,
+)
 
 bp = Blueprint("content_studio", __name__, url_prefix="/content")
 
@@ -320,11 +327,12 @@ def reload_registry(app: Flask, generation: int | None) -> None:
 @bp.before_app_request
 def follow_content_generation() -> None:
     """Reload the registry when another process published (the generation in the database
-    is ahead of ours). One small query per request; static files are skipped."""
+    is ahead of ours). The generation is read with the signed-in user's row, else by one small
+    query; static files are skipped."""
     if request.endpoint in (None, "static") or (request.endpoint or "").startswith("health."):
         return
     app = current_app._get_current_object()  # noqa: SLF001 - the app itself, for the swap
-    generation = packages.content_generation(db_session())
+    generation = content_generation()  # read with the signed-in user's row when there is one
     known = app.extensions.get("ieum.content_generation")
     if known is None:
         app.extensions["ieum.content_generation"] = generation

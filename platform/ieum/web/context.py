@@ -8,9 +8,10 @@ from flask import current_app, g, request
 from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor
-from ieum.access.officials import PublicRoles, public_roles
+from ieum.access.officials import PublicRoles
 from ieum.definitions import Registry
 from ieum.services.database import Database, end_session
+from ieum.services.page_frame import Frame, read_frame
 
 
 def registry() -> Registry:
@@ -57,14 +58,40 @@ def today() -> dt.date:
     return dt.date.fromisoformat(pinned) if pinned else dt.date.today()
 
 
-def signed_in_public_roles() -> PublicRoles | None:
-    """The signed-in user's public roles today, read once per request (the navbar asks
-    for the 지역 업무 and 콘텐츠 스튜디오 links on every page); ``None`` when nobody is
-    signed in."""
+_GENERATION = "ieum_content_generation"
+
+
+def note_content_generation(generation: int) -> None:
+    """The content generation this request read along with another statement (the signed-in
+    user's row): :func:`content_generation` answers it instead of asking again."""
+    g.setdefault(_GENERATION, generation)
+
+
+def content_generation() -> int:
+    """The published content's generation as this request read it (at most once)."""
+    if _GENERATION not in g:
+        from ieum.services.studio.packages import content_generation as read  # noqa: PLC0415
+
+        g.setdefault(_GENERATION, read(db_session()))
+    return g.get(_GENERATION)
+
+
+def page_frame() -> Frame | None:
+    """What the frame of a signed-in page shows (unread notices, public roles today, the
+    published programs), read in one statement at the first need of the request: the navbar,
+    while the page renders; ``None`` when nobody is signed in."""
     from flask_login import current_user  # noqa: PLC0415 - only with a request
 
     if not current_user.is_authenticated:
         return None
-    if "ieum_public_roles" not in g:
-        g.ieum_public_roles = public_roles(db_session(), current_user.row, today())
-    return g.ieum_public_roles
+    if "ieum_frame" not in g:
+        g.ieum_frame = read_frame(db_session(), current_user.row.id, today())
+    return g.ieum_frame
+
+
+def signed_in_public_roles() -> PublicRoles | None:
+    """The signed-in user's public roles today, read once per request with the page's frame
+    (the navbar asks for the 지역 업무 and 콘텐츠 스튜디오 links on every page); ``None`` when
+    nobody is signed in."""
+    frame = page_frame()
+    return frame.roles if frame is not None else None

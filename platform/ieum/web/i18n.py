@@ -65,6 +65,11 @@ def init_app(app: Flask, content_roots: list[str]) -> None:
     app.extensions["ieum.locale_dirs"] = i18n.locale_dirs(content_roots)
     _Babel(app, default_locale=i18n.DEFAULT, default_timezone="Asia/Seoul",
            locale_selector=chosen_language)
+    # the templates' _/gettext: the request's translations, looked up once per request
+    # (Flask-Babel's own callables walk locale, domain and cache at every lookup)
+    app.jinja_env.install_gettext_callables(
+        gettext=i18n.template_gettext, ngettext=i18n.template_ngettext, newstyle=True,
+        pgettext=i18n.template_pgettext, npgettext=i18n.template_npgettext)
     app.register_blueprint(bp)
     app.add_template_filter(i18n.content_text, "t")
     app.add_template_global(i18n.current_language, "current_language")

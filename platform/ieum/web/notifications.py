@@ -12,16 +12,15 @@ from ieum.i18n import gettext as _
 from ieum.services import ServiceError
 from ieum.services import notifications as service
 from ieum.services.workspace import open_workspace
-from ieum.web.context import actor_for, db_session, registry, today
+from ieum.web.context import actor_for, db_session, page_frame, registry, today
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 def unread_notifications() -> int:
     """The bell's count (a template global; 0 for a visitor)."""
-    if not current_user.is_authenticated:
-        return 0
-    return service.unread_count(db_session(), current_user.row.id)
+    frame = page_frame()
+    return frame.unread if frame is not None else 0
 
 
 def _layout() -> dict:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
@@ -167,12 +167,16 @@ def published_menu(session: Session) -> list[MenuEntry]:
     """The published programs' codes and names, in the order of ``published_programs``: the
     menu on every facility page, read without the programs' definitions (a column of the
     published version's JSON, parsed, for two words of the menu)."""
-    rows = session.execute(
-        select(Program.code, Program.name)
-        .join(ProgramVersion, ProgramVersion.program_id == Program.id)
-        .where(ProgramVersion.status == "published", Program.status == "published")
-        .order_by(Program.name, Program.code)).all()
+    rows = session.execute(published_menu_select().order_by(Program.name, Program.code)).all()
     return [MenuEntry(code, name) for code, name in rows]
+
+
+def published_menu_select(*leading: Any) -> Select:
+    """``SELECT *leading, code, name`` of the published programs, unordered (the menu's
+    statement; ``ieum.services.page_frame`` folds it into the frame's one statement)."""
+    return (select(*leading, Program.code, Program.name)
+            .join(ProgramVersion, ProgramVersion.program_id == Program.id)
+            .where(ProgramVersion.status == "published", Program.status == "published"))
 
 
 def published_version(session: Session, code: str) -> Published:

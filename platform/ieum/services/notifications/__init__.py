@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from ieum.access.audit import Actor, record_event
@@ -210,9 +210,13 @@ def notice_for(settings: Settings, user_id: int, kind: str, title: str, link: Li
 
 # --- reading -------------------------------------------------------------------------------
 
+def unread_of(user_id: int | ColumnElement[int]) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of the user's unread notices (the bell counts them)."""
+    return (Notification.user_id == user_id, Notification.read_at.is_(None))
+
+
 def unread_count(session: Session, user_id: int) -> int:
-    return session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+    return session.scalar(select(func.count(Notification.id)).where(*unread_of(user_id))) or 0
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,11 @@ class PackageInvalid(ServiceError):
 def content_generation(session: Session) -> int:
     """The generation of the published content (0 before the first publication). A database
     that fails here fails the request, as any other statement would."""
-    return session.scalar(select(ContentState.generation).where(ContentState.id == 1)) or 0
+    return session.scalar(_GENERATION) or 0
+
+
+#: built once (asked on every request that loads no user: anonymous pages, the API)
+_GENERATION = select(ContentState.generation).where(ContentState.id == 1)
 
 
 def _raise_generation(session: Session) -> int:
