@@ -111,3 +111,19 @@ def test_plugin_ids_clashing_with_the_repository(tmp_path: Path,
     assert [str(p) for p in problems] == [
         "vendor/unit_functions/people/unit.yaml:/id: duplicate unit function id 'people': "
         "also defined in c/unit_functions/people/unit.yaml"]
+
+
+def test_a_plugins_content_english_is_read_by_the_web_app(
+        make_app, migrated_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An installed plug-in's content root carries its English in ``locale/en`` like every
+    content root; the web app reads it (only when plug-ins are loaded)."""
+    from ieum import i18n
+
+    content = Path(__file__).parent / "vendor_example" / "ieum_vendor_example" / "content"
+    use_entry_points(monkeypatch, FakeEntryPoint("vendor_example", content))
+    with_plugins = make_app(migrated_url, IEUM_PLUGINS=True)
+    dirs = with_plugins.extensions["ieum.locale_dirs"]
+    assert content / "locale" in dirs
+    assert i18n.table("en", dirs)["방문기록"] == "Visit record"
+    without = make_app(migrated_url, IEUM_PLUGINS=False)
+    assert content / "locale" not in without.extensions["ieum.locale_dirs"]

@@ -13,6 +13,7 @@ import ieum_vendor as vendor_assets
 from ieum import config as settings
 from ieum.access.grants import ACTION_TITLES
 from ieum.definitions import default_content_root, extensions, load_registry
+from ieum.definitions.sources import plugin_sources
 from ieum.i18n import content_text
 from ieum.i18n import gettext as _
 from ieum.services import storage
@@ -147,8 +148,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                            "action_title")
     app.add_template_filter(_display_value, "display_value")
     template_helpers.register(app)
-    i18n.init_app(app, content_studio.live_roots(app))  # after the helpers: josa by language
+    i18n.init_app(app, _catalogue_roots(app))  # after the helpers: josa by language
     return app
+
+
+def _catalogue_roots(app: Flask) -> list[str]:
+    """The content roots whose ``locale/`` folders hold the content's English, in the order
+    the content loads: the configured roots, installed plug-ins' (when plug-ins are loaded),
+    then the studio's published packages."""
+    configured = list(app.config["IEUM_CONTENT_ROOTS"])
+    plugins = [str(source.root) for source in plugin_sources()[0]] \
+        if app.config["IEUM_PLUGINS"] else []
+    return [*configured, *plugins, *content_studio.live_roots(app)[len(configured):]]
 
 
 def _register_screens(app: Flask) -> None:
