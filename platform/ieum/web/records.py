@@ -7,9 +7,7 @@ Handlers only translate HTTP into one service call and render; the rules are in
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote_plus
 
 from flask import (
     Blueprint,
@@ -106,28 +104,7 @@ def index(facility_code: str, unit_id: str, form_id: str):
                                 rows=True)
     return render_template("records/list.html", **_page(
         scope, page=page, query=query, rows=_shown_rows(scope, page.items),
-        subject_labels=_subject_labels(scope, page.items), with_args=_linker(request.args)))
-
-
-#: The characters werkzeug's ``url_for`` leaves unescaped in a query string.
-_QUERY_SAFE = "!$'()*,/:;?@"
-
-
-def _linker(args) -> Callable[..., str]:  # noqa: ANN001 - the request's MultiDict
-    """``with_args`` (``ieum.web.template_helpers``) for the list's sixteen-odd sort and
-    page links: the same query strings, the request's arguments encoded once."""
-    kept = dict(args)
-    encoded = {key: f"{quote_plus(key, _QUERY_SAFE)}={quote_plus(str(value), _QUERY_SAFE)}"
-               for key, value in kept.items()}
-
-    def with_args(**changes: object) -> str:
-        parts = [encoded[key] if key not in changes else
-                 f"{quote_plus(key, _QUERY_SAFE)}={quote_plus(str(changes[key]), _QUERY_SAFE)}"
-                 for key in kept if changes.get(key, "") is not None]
-        parts += [f"{quote_plus(key, _QUERY_SAFE)}={quote_plus(str(value), _QUERY_SAFE)}"
-                  for key, value in changes.items() if key not in kept and value is not None]
-        return "?" + "&".join(parts)
-    return with_args
+        subject_labels=_subject_labels(scope, page.items)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
-from flask import Flask, request
+from flask import Flask, g, request
 from wtforms import Form
 
 from ieum.access.grants import PUBLIC_ROLES, role_title
@@ -102,9 +102,21 @@ _QUERY_SAFE = "!$'()*,/:;?@"
 def with_args(**changes: Any) -> str:
     """``?`` and this request's query string with ``changes`` (a list's sort and page links):
     what ``url_for(endpoint, **dict(request.args, **changes))`` appends, without building
-    the route again for every link."""
-    items = [(k, v) for k, v in dict(request.args, **changes).items() if v is not None]
-    return "?" + urlencode(items, safe=_QUERY_SAFE)
+    the route again for every link; the request's own arguments are encoded once per request
+    (a list page has some sixteen such links)."""
+    encoded = g.get("ieum_encoded_args")
+    if encoded is None:
+        encoded = g.ieum_encoded_args = {key: _pair(key, value)
+                                         for key, value in request.args.items()}
+    parts = [encoded[key] if key not in changes else _pair(key, changes[key])
+             for key in encoded if changes.get(key, "") is not None]
+    parts += [_pair(key, value) for key, value in changes.items()
+              if key not in encoded and value is not None]
+    return "?" + "&".join(parts)
+
+
+def _pair(key: str, value: Any) -> str:
+    return f"{quote_plus(key, _QUERY_SAFE)}={quote_plus(str(value), _QUERY_SAFE)}"
 
 
 def shown_role_title(role: str | None, profile: FacilityProfile | None = None) -> str:
