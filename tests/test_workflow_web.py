@@ -142,3 +142,16 @@ def test_a_subjects_page_shows_each_process_as_a_step_bar(make_app, migrated_url
     assert outsider.get(f"/f/far/subjects/{subject_id}").status_code == 404
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
     assert "/api/v1/f/{facility_code}/tasks/{task_id}/complete" in paths
+
+
+def test_the_inbox_names_a_unit_outside_the_facility_menu_by_its_title(demo_app) -> None:
+    """The demo's placement review waits in 이음아동양육시설's inbox although 보호조치 입소 is not
+    in that facility's menu: its row names the unit by its title, never by its id."""
+    from tests.webutil import login as sign_in
+
+    client = demo_app.test_client()
+    assert sign_in(client, "admin", "ieum-demo-2026").status_code == 302
+    page = client.get("/f/demo-child/tasks/").get_data(as_text=True)
+    row = page[page.index("보호조치 입소 검토"):]
+    row = row[:row.index("</tr>")]
+    assert "보호조치 입소" in row.split("</td>", 1)[1] and "child_placement" not in row

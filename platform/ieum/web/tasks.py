@@ -101,8 +101,14 @@ def inbox(facility_code: str):
         approvals_only=request.args.get("approvals") == "1")
     items = flows.inbox(db_session(), ws, query, today(), registry=registry())
     units = {item.unit_id: item.title for group in ws.menu for item in group.items}
+    everywhere = registry().unit_functions
+
+    def unit_title(unit_id: str) -> str:  # the menu's title; a unit outside it by its own
+        return units.get(unit_id) or (everywhere[unit_id].title if unit_id in everywhere
+                                      else unit_id)
     return render_template("tasks/inbox.html", **_page(
-        ws, items=items, query=query, units=units, due_filters=DUE_FILTERS,
+        ws, items=items, query=query, units=units, unit_title=unit_title,
+        due_filters=DUE_FILTERS,
         lines=documents.inbox_lines(db_session(), registry(), ws, items),
         people=subject_service.picker(db_session(), ws.facility, limit=1000),
         counts=flows.inbox_counts(db_session(), ws, today(), registry())))
