@@ -704,6 +704,9 @@
     data.append("__model", JSON.stringify(this.model));
     data.append("__key", this.options.key || "");
     data.append("__validate", "1");
+    // This request carries the current model too: a render still waiting on its timer would
+    // only redraw the preview without the verdict, so it is dropped.
+    clearTimeout(this.renderTimer);
     var serial = ++this.serial;
     return fetch(this.options.renderUrl, {method: "POST", credentials: "same-origin",
       headers: {"X-CSRFToken": this.options.csrf}, body: data}).then(function (r) { return r.json(); }).then(function (body) {
