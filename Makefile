@@ -13,9 +13,13 @@ run: $(VENV)/.installed
 	$(BIN)/ieum demo
 	$(BIN)/ieum serve --host $(HOST) --port $(PORT)
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), each test file whole in one of them:
+# most of a test's time is spent waiting on PostgreSQL, the browser or a subprocess.
+# TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed-test
 	$(BIN)/ieum check
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The long run of the API fuzzer and the form property tests (make test runs them briefly).
 # Set IEUM_TEST_POSTGRES_URL to fuzz PostgreSQL too; FUZZ_EXAMPLES per API operation.
