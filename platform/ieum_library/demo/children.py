@@ -102,6 +102,23 @@ def _progress(admin: Desk, worker: Desk, subject_id: int, stage: str) -> None:
             "content": "전세 계약과 첫 출근 상황을 확인함"}, subject_id)
 
 
+#: A 생활일지 a month for the last six months (days ago), so the dashboard's monthly chart and
+#: the 생활일지 list have something to show on the first visit.
+LOG_DAYS = (12, 41, 73, 102, 134, 163)
+MEALS, SLEEPS = ("good", "good", "partial"), ("good", "restless", "good", "good")
+LOG_WRITERS = {"demo-child": "worker", "demo-foster": "fosterworker"}  # the care workers
+
+
+def _daily_logs(desk: Desk, subject_id: int, order: int) -> None:
+    if not desk.workspace.permissions.can("daily_care_log", "create"):
+        return
+    for n, days_ago in enumerate(LOG_DAYS):
+        desk.save("daily_care_log", "daily_log", {
+            "log_date": desk.context.day(days_ago), "shift": ("day", "evening")[n % 2],
+            "meal": MEALS[(order + n) % 3], "sleep": SLEEPS[(order + n) % 4],
+            "activities": "학교 수업 후 학습지도와 자유 활동에 참여함"}, subject_id)
+
+
 def load(context: DemoContext) -> dict[str, Any]:
     """Add the demo children once (a facility that already has subjects is left alone);
     ``children``: how many children the demo facilities have."""
@@ -116,9 +133,11 @@ def load(context: DemoContext) -> dict[str, Any]:
             continue
         admin = context.desk(admin_login, code)
         worker = context.desk(worker_login, code)
-        for name, sex, age, stage in children:
+        carer = context.desk(LOG_WRITERS[code], code)
+        for order, (name, sex, age, stage) in enumerate(children):
             subject_id = _child(admin, name, sex, age)
             made += 1
+            _daily_logs(carer, subject_id, order)
             if stage == "suspended":
                 worker.save("self_reliance", "sr_case_log", {
                     "log_date": context.day(10), "area": "other",
