@@ -32,6 +32,7 @@ from ieum.web import (
     catalog,
     content_studio,
     errors,
+    fragments,
     health,
     i18n,
     jobs,
@@ -148,6 +149,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                            "action_title")
     app.add_template_filter(_display_value, "display_value")
     template_helpers.register(app)
+    fragments.register(app)
     i18n.init_app(app, _catalogue_roots(app))  # after the helpers: josa by language
     return app
 
