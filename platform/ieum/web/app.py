@@ -36,6 +36,7 @@ from ieum.web import (
     health,
     i18n,
     jobs,
+    links,
     notifications,
     openapi,
     platform_admin,
@@ -150,6 +151,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.add_template_filter(_display_value, "display_value")
     template_helpers.register(app)
     fragments.register(app)
+    links.register(app)  # url_for in templates, remembered
     i18n.init_app(app, _catalogue_roots(app))  # after the helpers: josa by language
     return app
 
@@ -181,8 +183,8 @@ def _register_screens(app: Flask) -> None:
         app.register_blueprint(blueprint)
         if getattr(blueprint, "csrf_exempt", False):
             csrf.exempt(blueprint)
-        for menu, links in menus.items():
-            links += [(title, endpoint if "." in endpoint.lstrip(".")
+        for menu, entries in menus.items():
+            entries += [(title, endpoint if "." in endpoint.lstrip(".")
                        else f"{blueprint.name}.{endpoint.lstrip('.')}")
                       for title, endpoint in getattr(blueprint, menu, ())]
 
