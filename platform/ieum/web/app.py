@@ -32,6 +32,7 @@ from ieum.web import (
     catalog,
     content_studio,
     errors,
+    form_widgets,
     fragments,
     health,
     i18n,
@@ -114,6 +115,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.teardown_request(records.discard_unsaved_uploads)
     app.teardown_appcontext(close_db_session)
 
+    form_widgets.install()  # WTForms writes attributes without Markup.format (same text)
     csrf.init_app(app)
     bootstrap.init_app(app)
     auth.login_manager.init_app(app)
