@@ -20,21 +20,30 @@ from wtforms.widgets import core
 
 #: WTForms' own, kept for comparison
 original_html_params = core.html_params
-_QUOTE, _QUOTE_ENTITY = Markup('"'), Markup("&quot;")
+#: attribute names as written (cleaned and escaped): the few names of the widgets' code
+_names: dict[str, str] = {}
+
+
+def _name(key: str) -> str:
+    found = _names.get(key)
+    if found is None:
+        found = _names[key] = str(escape(core.clean_key(key)))
+    return found
 
 
 def html_params(**kwargs: Any) -> Markup:
     """``wtforms.widgets.core.html_params``: ``key="value"`` pairs sorted by key, ``True``
     as a bare attribute, ``False`` left out, ``class_``/``for_`` and ``data_``/``aria_``
-    names as WTForms cleans them."""
+    names as WTForms cleans them, values escaped (a safe value's own ``"`` as ``&quot;``)."""
     params = []
     for key, value in sorted(kwargs.items()):
-        key = core.clean_key(key)
         if value is True:
-            params.append(escape(key))
+            params.append(_name(key))
         elif value is not False:
-            value = escape(value).replace(_QUOTE, _QUOTE_ENTITY)
-            params.append(f'{escape(key)}="{value}"')
+            text = str(escape(value))
+            if '"' in text:  # only a value already marked safe can hold one
+                text = text.replace('"', "&quot;")
+            params.append(f'{_name(key)}="{text}"')
     return Markup(" ".join(params))
 
 

@@ -15,7 +15,7 @@ template that uses it), plus what every fragment depends on:
 - the script root ``url_for`` prefixes its links with;
 - the content registry: when another one is loaded (a publication), every fragment goes.
 
-Objects named in a key by identity (a menu, the catalogues) are held by the entry, so an
+Objects named in a key by identity (a menu, the catalogues) are held by the key, so an
 identity cannot be reused by another object while its entry exists. The cache is bounded:
 past :data:`LIMIT` entries the oldest goes.
 """
@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from jinja2 import Undefined
 from markupsafe import Markup
 
@@ -70,8 +70,9 @@ def clear(app: Any) -> None:
 
 def cached_fragment(key: Hashable | None, caller: Callable[[], str]) -> Markup:
     """The HTML of ``caller`` (a ``{% call %}`` block) for ``key``, rendered at its first use.
-    A ``None`` key renders every time (a page the fragment cannot describe)."""
-    if key is None:
+    A ``None`` key renders every time (a page the fragment cannot describe), as does a
+    render outside a request."""
+    if key is None or not has_request_context():
         return Markup(caller())
     language = i18n._request_language()  # noqa: SLF001 - the catalogues this page reads
     if language is not None:
@@ -107,7 +108,7 @@ def sidebar_key(ws: Any, profile: Any, unit: Any, published: list[Any]) -> Hasha
     program asked for, an audit page)."""
     ws, profile, unit = _plain(ws), _plain(profile), _plain(unit)
     facility = getattr(ws, "facility", None)
-    if facility is None:
+    if facility is None or not has_request_context():
         return None
     endpoint = request.endpoint or ""
     program = request.args.get("p") if endpoint == "catalog.apply" else None
