@@ -107,8 +107,12 @@ def install(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):  # noqa: ANN001, ANN202
+        # each header unless the view set it (``setdefault``, with one look at the names
+        # instead of a case-insensitive scan of every header per header)
+        present = {name.lower() for name in response.headers.keys()}
         for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
+            if name.lower() not in present:
+                response.headers.add(name, value)
         seconds = int(app.config.get("IEUM_HSTS_SECONDS") or 0)
         if seconds > 0:
             response.headers["Strict-Transport-Security"] = (
