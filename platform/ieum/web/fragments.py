@@ -32,8 +32,8 @@ from markupsafe import Markup
 
 from ieum import i18n
 
-#: entries per worker (a few kilobytes each)
-LIMIT = 2048
+#: entries per app and worker (a side menu is 5–10 kB: at most ~10 MB)
+LIMIT = 1024
 
 _lock = threading.Lock()
 _EXTENSION = "ieum.fragments"
