@@ -32,9 +32,12 @@ from ieum.web import (
     catalog,
     content_studio,
     errors,
+    form_widgets,
+    fragments,
     health,
     i18n,
     jobs,
+    links,
     notifications,
     openapi,
     platform_admin,
@@ -112,6 +115,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.teardown_request(records.discard_unsaved_uploads)
     app.teardown_appcontext(close_db_session)
 
+    form_widgets.install()  # WTForms writes attributes without Markup.format (same text)
     csrf.init_app(app)
     bootstrap.init_app(app)
     auth.login_manager.init_app(app)
@@ -148,6 +152,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                            "action_title")
     app.add_template_filter(_display_value, "display_value")
     template_helpers.register(app)
+    fragments.register(app)
+    links.register(app)  # url_for in templates, remembered
     i18n.init_app(app, _catalogue_roots(app))  # after the helpers: josa by language
     return app
 
@@ -179,8 +185,8 @@ def _register_screens(app: Flask) -> None:
         app.register_blueprint(blueprint)
         if getattr(blueprint, "csrf_exempt", False):
             csrf.exempt(blueprint)
-        for menu, links in menus.items():
-            links += [(title, endpoint if "." in endpoint.lstrip(".")
+        for menu, entries in menus.items():
+            entries += [(title, endpoint if "." in endpoint.lstrip(".")
                        else f"{blueprint.name}.{endpoint.lstrip('.')}")
                       for title, endpoint in getattr(blueprint, menu, ())]
 

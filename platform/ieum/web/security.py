@@ -68,6 +68,29 @@ def defaults() -> dict[str, object]:
     }
 
 
+#: Flask-Limiter settings that would put limits on other endpoints than :data:`LIMITED`
+_WIDER_LIMITS = ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")
+
+
+def _check_only_limited(app: Flask, limiter: Limiter) -> None:
+    """Flask-Limiter looks for limits before every request; only :data:`LIMITED` have any
+    (unless the configuration adds default, application or meta limits), so its look is
+    kept for those: for every other request it found nothing, at about a twentieth of a
+    small page's Python."""
+    if any(app.config.get(name) for name in _WIDER_LIMITS):
+        return
+    hooks = app.before_request_funcs.get(None, [])
+    check = limiter._check_request_limit  # noqa: SLF001 - the hook Flask-Limiter installed
+    if check not in hooks:
+        return
+
+    def check_limited() -> None:
+        if request.endpoint in LIMITED:
+            check()
+
+    hooks[hooks.index(check)] = check_limited
+
+
 def install(app: Flask) -> None:
     """Headers on every answer and the limits on the sign-in endpoints (after the blueprints
     are registered)."""
@@ -80,11 +103,16 @@ def install(app: Flask) -> None:
         view = app.view_functions[endpoint]
         app.view_functions[endpoint] = limiter.limit(
             lambda: app.config["IEUM_LOGIN_RATE_LIMIT"], methods=["POST"])(view)
+    _check_only_limited(app, limiter)
 
     @app.after_request
     def security_headers(response):  # noqa: ANN001, ANN202
+        # each header unless the view set it (``setdefault``, with one look at the names
+        # instead of a case-insensitive scan of every header per header)
+        present = {name.lower() for name in response.headers.keys()}
         for name, value in HEADERS.items():
-            response.headers.setdefault(name, value)
+            if name.lower() not in present:
+                response.headers.add(name, value)
         seconds = int(app.config.get("IEUM_HSTS_SECONDS") or 0)
         if seconds > 0:
             response.headers["Strict-Transport-Security"] = (

@@ -115,8 +115,20 @@ def with_args(**changes: Any) -> str:
     return "?" + "&".join(parts)
 
 
+#: encoded ``key=value`` pairs (a list's few argument names and values, sort columns, pages)
+_pairs: dict[tuple[str, str], str] = {}
+_PAIRS_LIMIT = 4096
+
+
 def _pair(key: str, value: Any) -> str:
-    return f"{quote_plus(key, _QUERY_SAFE)}={quote_plus(str(value), _QUERY_SAFE)}"
+    text = str(value)
+    found = _pairs.get((key, text))
+    if found is None:
+        found = f"{quote_plus(key, _QUERY_SAFE)}={quote_plus(text, _QUERY_SAFE)}"
+        if len(_pairs) >= _PAIRS_LIMIT:
+            _pairs.clear()
+        _pairs[(key, text)] = found
+    return found
 
 
 def shown_role_title(role: str | None, profile: FacilityProfile | None = None) -> str:
