@@ -8,6 +8,7 @@ import itertools
 from markupsafe import Markup
 from wtforms import Form, widgets
 from wtforms.fields import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import core
 
 from ieum.web import form_widgets
@@ -33,8 +34,8 @@ def test_same_text_as_wtforms_for_every_kind_of_value():
 class _Sample(Form):
     text = StringField("이름 <b>", render_kw={"data_show_if": '{"a": 1}'})
     note = TextAreaField("메모")
-    pick = SelectField("선택", choices=[("a", "가 & 나"), ("b", '"다"')])
-    radio = RadioField("라디오", choices=[("y", "예"), ("n", "아니오")])
+    pick = SelectField("선택", choices=[SelectChoice("a", "가 & 나"), SelectChoice("b", '"다"')])
+    radio = RadioField("라디오", choices=[SelectChoice("y", "예"), SelectChoice("n", "아니오")])
     flag = BooleanField("확인")
 
 
