@@ -83,3 +83,28 @@ def test_the_subject_page_gathers_the_subjects_records(app) -> None:
     page = client.get(f"/f/home/subjects/{subject_id}").get_data(as_text=True)
     assert "김하늘" in page and "진로 상담" in page and "대상자 기본정보" in page
     assert client.get(f"/f/care/subjects/{subject_id}").status_code == 404
+
+
+def test_list_labels_tell_apart_two_subjects_of_one_name_in_the_facility(app) -> None:
+    """A list names a subject by name; by name and birth date where another subject of the
+    same facility has that name (a namesake in another facility does not count)."""
+    from ieum.services import subjects as subject_service
+    from ieum.store.models import Facility
+
+    client = app.test_client()
+    home, care = api_token(client, "homeadmin"), api_token(client, "careadmin")
+    url = "/api/v1/f/{}/u/subject_management/subject_basic/records"
+    people = [("home", home, "김하늘", "2010-05-01"), ("home", home, "김하늘", "2012-07-09"),
+              ("home", home, "이바다", "2011-01-02"), ("care", care, "이바다", "1940-03-04")]
+    ids = []
+    for code, token, name, born in people:
+        data = {k: v for k, v in CHILD.items() if k != "rrn"}
+        answer = client.post(url.format(code), headers=token,
+                             json={"data": {**data, "name": name, "birth_date": born}})
+        assert answer.status_code == 201, answer.get_json()
+        ids.append(answer.get_json()["subject_id"])
+    with app.extensions["ieum.database"].session() as s:
+        facility = s.scalar(select(Facility).where(Facility.code == "home"))
+        named = subject_service.labels(s, facility, [ids[0], ids[2], ids[3], None])
+    # the care home's 이바다 is not the home's: left out, and no namesake for the home's
+    assert named == {ids[0]: "김하늘 (2010-05-01)", ids[2]: "이바다"}

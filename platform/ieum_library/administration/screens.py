@@ -83,7 +83,7 @@ def _approval_actions(unit: UnitFunction, form: FormDef, record: Record,
         return []
     running = submission.instance_of(session, record)
     if running is not None and running.status in ("running", "error", "completed") \
-            and not submission.may_submit(session, content, unit, record, workspace):
+            and not submission.may_submit(session, content, unit, record, workspace, running):
         note = (_("결재 중인 문서입니다.") if running.status != "completed"
                 else _("결재가 끝난 문서입니다."))
         return [RecordAction(
@@ -97,7 +97,7 @@ def _approval_actions(unit: UnitFunction, form: FormDef, record: Record,
                    "올릴 수 있습니다."),
             url=url_for("records.edit", facility_code=code, unit_id=unit.id, form_id=form.id,
                         record_id=record.id))]
-    if not submission.may_submit(session, content, unit, record, workspace):
+    if not submission.may_submit(session, content, unit, record, workspace, running):
         return []
     profile = content.profiles[workspace.facility.profile_code]
     line = line_service.current_line(session, content, workspace.facility, unit.id)

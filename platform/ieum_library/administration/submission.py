@@ -50,13 +50,18 @@ def instance_of(session: Session, record: Record) -> ProcessInstance | None:
         .order_by(ProcessInstance.id.desc()).limit(1))
 
 
+_UNREAD = object()
+
+
 def may_submit(session: Session, registry: Registry, unit: UnitFunction, record: Record,
-               workspace: Workspace) -> bool:
-    """Whether the detail page offers 결재 올리기 for ``record``."""
+               workspace: Workspace, found: ProcessInstance | None | object = _UNREAD) -> bool:
+    """Whether the detail page offers 결재 올리기 for ``record``; ``found``: its
+    :func:`instance_of` when the caller has read it already."""
     if record.status != "final" or not workspace.permissions.can(unit.id, "create") \
             or submission_process(registry, unit, record.form_id) is None:
         return False
-    found = instance_of(session, record)
+    if found is _UNREAD:
+        found = instance_of(session, record)
     return found is None or (found.status in ("completed", "cancelled")
                              and not approved(session, found))
 

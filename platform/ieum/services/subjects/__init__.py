@@ -124,14 +124,17 @@ def labels(session: Session, facility: Facility, ids: Iterable[int | None]) -> d
     wanted = sorted({i for i in ids if isinstance(i, int)})
     if not wanted:
         return {}
-    rows = list(session.scalars(select(Subject).where(Subject.id.in_(wanted),
-                                                      Subject.facility_id == facility.id)))
-    names_shown = {row.name for row in rows}
-    repeated = set(session.scalars(
-        select(Subject.name).where(Subject.facility_id == facility.id,
-                                   Subject.name.in_(sorted(names_shown)))
-        .group_by(Subject.name).having(func.count(Subject.id) > 1)))
-    return {row.id: f"{row.name} ({row.birth_date})" if row.name in repeated and row.birth_date
+    # one statement: the shown subjects' columns, and whether their name is repeated in the
+    # facility (one grouped read of the facility's subjects of those names)
+    shown = (select(Subject.id, Subject.name, Subject.birth_date)
+             .where(Subject.id.in_(wanted), Subject.facility_id == facility.id).cte("shown"))
+    repeated = (select(Subject.name)
+                .where(Subject.facility_id == facility.id,
+                       Subject.name.in_(select(shown.c.name)))
+                .group_by(Subject.name).having(func.count(Subject.id) > 1))
+    rows = session.execute(select(shown.c.id, shown.c.name, shown.c.birth_date,
+                                  shown.c.name.in_(repeated).label("repeated")))
+    return {row.id: f"{row.name} ({row.birth_date})" if row.repeated and row.birth_date
             else row.name for row in rows}
 
 
