@@ -134,3 +134,34 @@ def test_another_workers_publication_is_noticed_on_a_signed_in_screen(
     # read with the user's row: no statement of its own
     assert not any(s.lstrip().startswith("SELECT content_state") for s in seen)
     assert any("content_state" in s and "app_user" in s for s in seen)
+
+
+def test_an_api_request_reads_the_generation_with_its_token(make_app, migrated_url) -> None:
+    """On the JSON API the content generation comes with the bearer token's row (no statement
+    of its own), and another worker's publication is still noticed; a refused token reads it
+    on its own and answers 401."""
+    from tests.formlab import api_token
+
+    app = make_app(migrated_url, IEUM_TODAY=TODAY.isoformat())
+    seed_lab(app)
+    client = app.test_client()
+    headers = api_token(client, "worker")
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    known = app.extensions["ieum.content_generation"]
+    with app.extensions["ieum.database"].session() as s:  # another process published
+        _raise_generation(s)
+        s.commit()
+    seen: list[str] = []
+    engine = app.extensions["ieum.database"].engine
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        me = client.get("/api/v1/me", headers=headers)
+        refused = client.get("/api/v1/me", headers={"Authorization": "Bearer not-a-token"})
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert me.status_code == 200 and me.get_json()["login"] == "worker"
+    assert refused.status_code == 401
+    assert app.extensions["ieum.content_generation"] == known + 1
+    assert sum(s.lstrip().startswith("SELECT content_state") for s in seen) == 1  # the 401's
+    assert any("content_state" in s and "api_token" in s for s in seen)

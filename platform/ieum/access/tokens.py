@@ -6,10 +6,11 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import String, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ieum.store.models import ApiToken, User, utcnow
+from ieum.store.models_studio import ContentState
 
 
 def _digest(token: str) -> str:
@@ -24,19 +25,34 @@ def issue_token(session: Session, user: User, hours: int) -> tuple[str, dt.datet
     return token, expires_at
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active user owning an unexpired, unrevoked token, else None."""
+#: built once: the token's state, its owner and the published content's generation (every
+#: API request needs the three: the generation tells a worker to load content another process
+#: published), in one statement
+_TOKEN_OWNER = select(
+    ApiToken.revoked_at, ApiToken.expires_at, User,
+    select(ContentState.generation).where(ContentState.id == 1).scalar_subquery(),
+).join(User, User.id == ApiToken.user_id).where(
+    ApiToken.token_hash == bindparam("token_hash", type_=String()))
+
+
+def token_owner(session: Session, token: str) -> tuple[User | None, int | None]:
+    """The active user owning an unexpired, unrevoked token (else None), and the content
+    generation read with it (None when no token row was found: nothing was read)."""
     if not token or len(token) > 256:
-        return None
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None or row.revoked_at is not None:
-        return None
-    expires_at = row.expires_at
+        return None, None
+    found = session.execute(_TOKEN_OWNER, {"token_hash": _digest(token)}).first()
+    if found is None:
+        return None, None
+    revoked_at, expires_at, user, generation = found
     if expires_at.tzinfo is None:
         expires_at = expires_at.replace(tzinfo=dt.UTC)
-    if expires_at <= utcnow() or not row.user.is_active:
-        return None
-    return row.user
+    valid = revoked_at is None and expires_at > utcnow() and user.is_active
+    return (user if valid else None), (generation or 0)
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user owning an unexpired, unrevoked token, else None."""
+    return token_owner(session, token)[0]
 
 
 def revoke_token(session: Session, token: str) -> None:

@@ -10,7 +10,15 @@ from flask import Blueprint, current_app, g, jsonify, request
 from ieum.i18n import gettext as _
 from ieum.services.admin import users as accounts
 from ieum.services.workspace import open_workspace
-from ieum.web.context import actor_for, client_ip, db_session, registry, today
+from ieum.web.context import (
+    actor_for,
+    bearer_token,
+    client_ip,
+    db_session,
+    registry,
+    today,
+    token_user,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -30,17 +38,11 @@ def timestamp(value: dt.datetime) -> str:
     return value.isoformat()
 
 
-def _bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
 def token_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
-        token = _bearer_token()
-        user = accounts.token_user(db_session(), token) if token else None
+        token = bearer_token()
+        user = token_user()  # read with the content generation, before the view
         if user is None:
             response, status = _error(401, _("유효한 인증 토큰이 필요합니다."))
             response.headers["WWW-Authenticate"] = 'Bearer realm="ieum"'

@@ -67,8 +67,33 @@ def note_content_generation(generation: int) -> None:
     g.setdefault(_GENERATION, generation)
 
 
+def bearer_token() -> str | None:
+    """The request's ``Authorization: Bearer`` token, if it has one."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def token_user():  # noqa: ANN201 - ieum.store.models.User | None
+    """The active user owning the request's bearer token (None without a valid one), read at
+    most once a request, with the content generation (which :func:`content_generation` then
+    answers)."""
+    if "ieum_token_user" not in g:
+        from ieum.services.admin.users import token_user_and_generation  # noqa: PLC0415
+
+        token = bearer_token()
+        user, generation = token_user_and_generation(db_session(), token) if token \
+            else (None, None)
+        if generation is not None:
+            note_content_generation(generation)
+        g.ieum_token_user = user
+    return g.ieum_token_user
+
+
 def content_generation() -> int:
-    """The published content's generation as this request read it (at most once)."""
+    """The published content's generation as this request read it (at most once): with the
+    signed-in user's row, with the bearer token's on the API, else on its own."""
+    if _GENERATION not in g and request.blueprint == "api" and bearer_token():
+        token_user()
     if _GENERATION not in g:
         from ieum.services.studio.packages import content_generation as read  # noqa: PLC0415
 
