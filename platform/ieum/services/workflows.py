@@ -26,6 +26,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from sqlalchemy import and_, bindparam, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ieum.access.audit import Actor, record_event
@@ -49,7 +50,7 @@ from ieum.store.models import (
     User,
     utcnow,
 )
-from ieum.store.rows import write_pending
+from ieum.store.rows import autoflush, persistent, write_pending
 from ieum.workflow import runtime
 from ieum.workflow.environment import SafeScriptEngine
 from ieum.workflow.functions import ServiceFunction, current_context
@@ -248,21 +249,20 @@ def _advance(session: Session, rt: Runtime, instance: ProcessInstance, workflow:
     instance.state = runtime.dump(workflow)
     instance.next_timer_at = runtime.next_timer(workflow) if instance.status == "running" \
         else None
-    _sync_tasks(session, rt, instance, workflow, known, done)
+    _sync_tasks(session, rt, instance, runtime.waiting(workflow), known, done)
 
 
-def _sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance, workflow: Any,
-                known: frozenset[str] | None = None, done: str | None = None) -> None:
+def _sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
+                waiting: Mapping[str, Any], known: frozenset[str] | None = None,
+                done: str | None = None) -> None:
     """Make the task rows follow the workflow: a row for every user task that began to wait
     (its people get a notice), ``cancelled`` on every ready row whose task waits no more.
 
-    ``known``: the user tasks that waited before the step, from the workflow the caller
-    loaded (each has its ready row: this function made it), ``done`` the one the step
-    completed (its row already moved on in the session). With them the ready rows are read
-    only when another of them stopped waiting (a boundary event, a cancelled branch); without
-    them they are always read."""
-    waiting = {str(task.id): task for task in workflow.get_tasks(
-        state=runtime.TaskState.READY, manual=True)}
+    ``waiting``: the user tasks waiting now (``runtime.waiting``). ``known``: those that
+    waited before the step, from the workflow the caller loaded (each has its ready row: this
+    function made it), ``done`` the one the step completed (its row already moved on in the
+    session). With them the ready rows are read only when another of them stopped waiting (a
+    boundary event, a cancelled branch); without them they are always read."""
     if known is None or known - waiting.keys() - {done}:
         # Without autoflush: the step's pending changes (the completed task, the instance)
         # are written together with the new task rows in one flush, not by this SELECT. A
@@ -389,17 +389,37 @@ def may_work(workspace: Workspace, task: Task) -> bool:
     return task.role is None or task.role in workspace.permissions.roles
 
 
-#: A task with its instance, in one statement (every caller of ``get_task`` reads both);
-#: built once, as it is asked on every step.
-_TASK_WITH_INSTANCE = (select(Task).options(joinedload(Task.instance))
-                       .where(Task.id == bindparam("task_id"),
-                              Task.facility_id == bindparam("facility_id")))
+_TASKS, _INSTANCES = Task.__table__, ProcessInstance.__table__
+#: A task with its instance, in one Core statement (every caller of ``get_task`` reads both);
+#: built once, as it is asked on every step. Its rows become the session's objects by
+#: ``ieum.store.rows.persistent``, without the ORM's loading.
+_TASK_WITH_INSTANCE = (select(*_TASKS.columns, *_INSTANCES.columns)
+                       .join_from(_TASKS, _INSTANCES, _TASKS.c.instance_id == _INSTANCES.c.id)
+                       .where(_TASKS.c.id == bindparam("task_id"),
+                              _TASKS.c.facility_id == bindparam("facility_id")))
+_TASK_COLUMNS = tuple(column.key for column in _TASKS.columns)
+_INSTANCE_COLUMNS = tuple(column.key for column in _INSTANCES.columns)
+
+
+def read_task(session: Session, facility_id: int, task_id: int) -> Task | None:
+    """The task ``task_id`` of the facility with its instance (loaded with it), or ``None``."""
+    autoflush(session)  # as an ORM query would: the read sees the session's changes
+    row = session.connection().execute(_TASK_WITH_INSTANCE, {
+        "task_id": task_id, "facility_id": facility_id}).first()
+    if row is None:
+        return None
+    width = len(_TASK_COLUMNS)
+    task = persistent(session, Task, dict(zip(_TASK_COLUMNS, row[:width], strict=True)))
+    instance = persistent(session, ProcessInstance,
+                          dict(zip(_INSTANCE_COLUMNS, row[width:], strict=True)))
+    if "instance" not in task.__dict__:
+        set_committed_value(task, "instance", instance)
+    return task
 
 
 def get_task(session: Session, workspace: Workspace, task_id: int) -> Task:
     """A task of this facility the user may see (their own or their roles'); else 404."""
-    task = session.scalar(_TASK_WITH_INSTANCE, {"task_id": task_id,
-                                                "facility_id": workspace.facility.id})
+    task = read_task(session, workspace.facility.id, task_id) if is_id(task_id) else None
     if task is None:
         raise ServiceError(_("업무를 찾을 수 없습니다."), status=404)
     unit = task.instance.unit_function
@@ -451,10 +471,10 @@ def complete_in(session: Session, rt: Runtime, task: Task, values: Mapping[str, 
         raise ServiceError(str(ALREADY_DONE), status=409)
     instance = task.instance
     workflow = runtime.load(instance.state, rt.engine())
-    spiff = runtime.find_task(workflow, task.spiff_task_id)
+    waiting = runtime.waiting(workflow)  # each has its ready row (see _sync_tasks)
+    spiff = waiting.get(task.spiff_task_id)
     if spiff is None:
         raise ServiceError(str(ALREADY_DONE), status=409)
-    waiting = runtime.ready_ids(workflow)  # each has its ready row (see _sync_tasks)
     data: dict[str, Any] = {}
     if record is not None:
         task.record_id = record.id
@@ -479,8 +499,8 @@ def complete_in(session: Session, rt: Runtime, task: Task, values: Mapping[str, 
     # updated_at and the version together) instead of one for the state and another for the
     # time; it bumps the version even when only task rows changed.
     instance.updated_at = utcnow()
-    _advance(session, rt, instance, workflow, workspace=workspace, known=waiting,
-             done=task.spiff_task_id)
+    _advance(session, rt, instance, workflow, workspace=workspace,
+             known=frozenset(waiting), done=task.spiff_task_id)
     hook = task_hook(instance.process_id)
     if hook is not None:
         hook(TaskEvent(session, rt, workspace, task, instance))

@@ -40,7 +40,7 @@ from ieum.services.workspace import Workspace
 from ieum.store.indexes import sorted_in_index
 from ieum.store.json_fields import json_field
 from ieum.store.models import Closing, Record, Subject, utcnow
-from ieum.store.rows import insert_now
+from ieum.store.rows import autoflush, insert_now, persistent
 from ieum.store.search import search_condition
 
 PER_PAGE = 20
@@ -594,9 +594,11 @@ def _foreign_subjects(session: Session, scope: FormScope, form: FormDef,
 
 
 #: A subject with its unit's 마감 in the facility: what a new record reads before it is
-#: written, in one statement (built once: every save of a subject's record asks it).
-_SUBJECT_AND_CLOSING = select(Subject, _CLOSED_THROUGH.scalar_subquery()).where(
-    Subject.id == bindparam("subject_id"))
+#: written, in one Core statement (built once: every save of a subject's record asks it);
+#: the row becomes the session's subject by ``ieum.store.rows.persistent``.
+_SUBJECT_AND_CLOSING = select(*Subject.__table__.columns, _CLOSED_THROUGH.scalar_subquery()
+                              ).where(Subject.__table__.c.id == bindparam("subject_id"))
+_SUBJECT_COLUMNS = tuple(column.key for column in Subject.__table__.columns)
 
 
 def _subject_and_closing(session: Session, scope: FormScope, subject_id: int | None
@@ -610,10 +612,15 @@ def _subject_and_closing(session: Session, scope: FormScope, subject_id: int | N
     if identity_key(Subject, subject_id) in session.identity_map:
         subject = session.get(Subject, subject_id)
     else:
-        row = session.execute(_SUBJECT_AND_CLOSING, {
+        autoflush(session)  # as an ORM query would
+        row = session.connection().execute(_SUBJECT_AND_CLOSING, {
             "subject_id": subject_id, "facility_id": scope.facility.id,
             "unit_function": scope.unit.id}).first()
-        subject, closed = row if row is not None else (None, UNREAD)
+        subject = None
+        if row is not None:
+            subject = persistent(session, Subject,
+                                 dict(zip(_SUBJECT_COLUMNS, row[:-1], strict=True)))
+            closed = row[-1]
     if subject is None or subject.facility_id != scope.facility.id:
         return None, closed
     return subject, closed
