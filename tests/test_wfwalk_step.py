@@ -9,10 +9,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select
-
 from bench import bench_workflow as bw
 from bench import content_root
+from sqlalchemy import event, select
+
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.store.models import Closing, ProcessInstance, Record, Subject, Task
