@@ -25,7 +25,21 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Insert, Table, Update, and_, bindparam, event, insert, inspect, update
+from sqlalchemy import (
+    JSON,
+    Insert,
+    Table,
+    UniqueConstraint,
+    Update,
+    and_,
+    bindparam,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapper, Session, SessionTransaction, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.base import NO_VALUE
@@ -115,6 +129,9 @@ def write_pending(session: Session) -> bool:
         return False
     connection = session.connection()
     changed.sort(key=lambda state: (_table_order(state.mapper.local_table), state.identity))
+    if connection.dialect.name == "postgresql" and _together(changed, ordered):
+        _write_together(session, connection, changed, ordered)
+        return True
     for state in changed:
         _update(connection, state)
     for state in changed:
@@ -122,6 +139,104 @@ def write_pending(session: Session) -> bool:
     for state in ordered:
         _insert_pending(session, connection, state)
     return True
+
+
+def _together(changed: list[Any], new: list[Any]) -> bool:
+    """Whether the rows may be written by one statement (PostgreSQL, :func:`_write_together`):
+    more than one to write, no new row referring to another new row (its key is not known
+    before the statement), no change to a column of a unique constraint or index (the parts
+    of one statement are not ordered: a new row could meet the old value)."""
+    if len(changed) + len(new) < 2:
+        return False
+    for state in new:
+        for relation in state.mapper.relationships:
+            target = state.dict.get(relation.key)
+            if relation.direction is MANYTOONE and target is not None \
+                    and inspect(target).key is None:
+                return False
+    return not any(_unique_attributes(state.mapper) & state.committed_state.keys()
+                   for state in changed)
+
+
+def _write_together(session: Session, connection: Any, changed: list[Any],
+                    new: list[Any]) -> None:
+    """PostgreSQL: the changed rows' ``UPDATE`` and the new rows' ``INSERT`` statements as
+    the parts of one statement (data-modifying ``WITH`` queries, each run once, all in the
+    statement's snapshot; its one row gives each ``UPDATE``'s count and each new row's key):
+    one round trip for a step's writes instead of one each. The rows end as
+    :func:`write_pending` leaves them; a stale version raises ``StaleDataError``."""
+    shape: list[tuple[Any, ...]] = []
+    params: dict[str, Any] = {}
+    for state in changed:
+        found = _update_values(state)
+        if found is None:
+            continue  # no net change: nothing written, as by a flush
+        values, where, version = found
+        prefix = f"w{len(shape)}_"
+        shape.append(("update", state.mapper.local_table, tuple(sorted(values)), version))
+        params.update({f"{prefix}set_{k}": v for k, v in values.items()})
+        params.update({f"{prefix}{k}": v for k, v in where.items()})
+    rows = []
+    for state in new:
+        row = _detached_new(session, state)
+        values = _insert_values(row, state.mapper)
+        prefix = f"w{len(shape)}_"
+        shape.append(("insert", state.mapper.local_table, tuple(sorted(values))))
+        params.update({f"{prefix}{k}": v for k, v in values.items()})
+        rows.append((row, state.mapper))
+    if shape:
+        written = connection.execute(_together_statement(tuple(shape)), params).one()
+        for part, outcome in zip(shape, written, strict=True):
+            if part[0] == "update":
+                _check_updated(part[1], outcome)
+        keys = written[len(shape) - len(rows):]
+    else:
+        keys = ()
+    for state in changed:
+        state._commit_all(state.dict, session.identity_map)  # noqa: SLF001 - what a flush does
+    for (row, mapper), key in zip(rows, keys, strict=True):
+        row.__dict__[_insert_plan(mapper)[0]] = key
+        adopt(session, row)
+
+
+@lru_cache(maxsize=64)
+def _together_statement(shape: tuple[tuple[Any, ...], ...]) -> Any:
+    """``WITH w0 AS (UPDATE ... RETURNING id), w1 AS (INSERT ... RETURNING id), ...
+    SELECT (SELECT count(*) FROM w0), (SELECT id FROM w1), ...`` for the parts in ``shape``
+    (``("update", table, columns, version)``, ``("insert", table, columns)``), their
+    parameters prefixed ``w<n>_``. Built once per shape: a step has the same few."""
+    outputs = []
+    for n, part in enumerate(shape):
+        kind, table, columns = part[:3]
+        (key,) = table.primary_key.columns
+        prefix = f"w{n}_"
+        if kind == "update":
+            version = part[3]
+            condition = key == bindparam(f"{prefix}{key.key}_is")
+            if version is not None:
+                condition = and_(condition,
+                                 table.c[version] == bindparam(f"{prefix}{version}_was"))
+            part_of = update(table).where(condition).values(
+                {column: bindparam(f"{prefix}set_{column}") for column in columns})
+            written = part_of.returning(key).cte(f"w{n}")
+            outputs.append(select(func.count()).select_from(written).scalar_subquery())
+        else:
+            part_of = insert(table).values(
+                {column: bindparam(f"{prefix}{column}") for column in columns})
+            written = part_of.returning(key).cte(f"w{n}")
+            outputs.append(select(written.c[key.key]).scalar_subquery())
+    return select(*outputs)
+
+
+@lru_cache(maxsize=256)
+def _unique_attributes(mapper: Mapper) -> frozenset[str]:
+    """The attributes of the columns of the mapper's table in a unique constraint or index."""
+    table = mapper.local_table
+    columns = {column for constraint in table.constraints
+               if isinstance(constraint, UniqueConstraint) for column in constraint.columns}
+    columns |= {column for index in table.indexes if index.unique
+                for column in index.columns}
+    return frozenset(mapper.get_property_by_column(column).key for column in columns)
 
 
 def _relations_changed(state: Any) -> bool:
@@ -167,6 +282,26 @@ def _table_orders(metadata: Any, _tables: int) -> dict[Table, int]:
 
 
 def _update(connection: Any, state: Any) -> None:
+    found = _update_values(state)
+    if found is None:
+        return  # no net change: a flush writes nothing either (nor bumps the version)
+    values, where, version = found
+    table = state.mapper.local_table
+    result = connection.execute(_update_statement(table, tuple(sorted(values)), version),
+                                {**{f"set_{k}": v for k, v in values.items()}, **where})
+    _check_updated(table, result.rowcount)
+
+
+def _check_updated(table: Table, count: int) -> None:
+    if count != 1:
+        raise StaleDataError(f"UPDATE statement on table '{table.name}' expected to update "
+                             f"1 row(s); {count} were matched.")
+
+
+def _update_values(state: Any) -> tuple[dict[str, Any], dict[str, Any], str | None] | None:
+    """What the ``UPDATE`` of a changed row sets (by column key), its conditions' values
+    (``<key>_is``, ``<version>_was``) and its version column's key; ``None`` when no column
+    changed. The object gets its new version and ``onupdate`` values, as in a flush."""
     mapper, table = state.mapper, state.mapper.local_table
     columns = _columns(mapper)
     values: dict[str, Any] = {}
@@ -178,7 +313,7 @@ def _update(connection: Any, state: Any) -> None:
         if old is NO_VALUE or not column.type.compare_values(old, new):  # as a flush compares
             values[column.key] = new
     if not values:
-        return  # no net change: a flush writes nothing either (nor bumps the version)
+        return None
     for column in table.columns:
         if column.onupdate is not None and column.key not in values:
             value = column.onupdate.arg(None) if column.onupdate.is_callable \
@@ -188,18 +323,14 @@ def _update(connection: Any, state: Any) -> None:
     (key,) = mapper.primary_key
     where = {f"{key.key}_is": state.identity[0]}
     version = mapper.version_id_col
-    if version is not None:
-        attribute = mapper.get_property_by_column(version).key
-        current = state.committed_state.get(attribute, state.dict.get(attribute))
-        values[version.key] = mapper.version_id_generator(current)
-        where[f"{version.key}_was"] = current
-        setattr(state.obj(), attribute, values[version.key])
-    result = connection.execute(_update_statement(table, tuple(sorted(values)),
-                                                  None if version is None else version.key),
-                                {**{f"set_{k}": v for k, v in values.items()}, **where})
-    if result.rowcount != 1:
-        raise StaleDataError(f"UPDATE statement on table '{table.name}' expected to update "
-                             f"1 row(s); {result.rowcount} were matched.")
+    if version is None:
+        return values, where, None
+    attribute = mapper.get_property_by_column(version).key
+    current = state.committed_state.get(attribute, state.dict.get(attribute))
+    values[version.key] = mapper.version_id_generator(current)
+    where[f"{version.key}_was"] = current
+    setattr(state.obj(), attribute, values[version.key])
+    return values, where, version.key
 
 
 @lru_cache(maxsize=256)
@@ -222,8 +353,14 @@ def _update_statement(table: Table, columns: tuple[str, ...], version: str | Non
 def _insert_pending(session: Session, connection: Any, state: Any) -> None:
     """Write the new object of ``state`` (added to the session, not flushed) and make it a
     persistent member of the session, as :func:`insert_now` does."""
+    _write_new(session, connection.execute, _detached_new(session, state), state.mapper)
+
+
+def _detached_new(session: Session, state: Any) -> Any:
+    """The new object of ``state``, its references' keys set (as a flush syncs them), taken
+    out of the session again (transient) to be written."""
     row, mapper = state.obj(), state.mapper
-    for relation in mapper.relationships:  # the references' keys, as a flush syncs them
+    for relation in mapper.relationships:
         target = state.dict.get(relation.key)
         if relation.direction is MANYTOONE and target is not None:
             for local, remote in relation.local_remote_pairs:
@@ -231,15 +368,24 @@ def _insert_pending(session: Session, connection: Any, state: Any) -> None:
                         getattr(target, inspect(target).mapper.get_property_by_column(
                             remote).key))
     session.expunge(row)
-    _write_new(session, connection.execute, row, mapper)
+    return row
 
 
 def _write_new(session: Session, execute: Any, row: Any, mapper: Mapper) -> None:
     """INSERT the transient ``row`` (its columns' Python-side defaults applied to it as to
     the row) and add it to ``session`` as persistent."""
+    values = _insert_values(row, mapper)
+    inserted = execute(_insert(mapper.local_table), values)
+    row.__dict__[_insert_plan(mapper)[0]] = inserted.inserted_primary_key[0]
+    adopt(session, row)
+
+
+def _insert_values(row: Any, mapper: Mapper) -> dict[str, Any]:
+    """The values of the transient ``row``'s INSERT, by column key; the columns it does not
+    set get their Python-side defaults, on the row too."""
     values: dict[str, Any] = {}
     state = row.__dict__  # transient: set directly, committed as they are by ``adopt``
-    key_attribute, plan = _insert_plan(mapper)
+    _key, plan = _insert_plan(mapper)
     for column, attribute, kind, default in plan:
         if attribute in state:
             values[column] = state[attribute]
@@ -249,9 +395,7 @@ def _write_new(session: Session, execute: Any, row: Any, mapper: Mapper) -> None
             state[attribute] = None  # left out: SQL NULL, as a flush leaves it
         else:
             state[attribute] = values[column] = default(None) if kind is _CALLED else default
-    inserted = execute(_insert(mapper.local_table), values)
-    state[key_attribute] = inserted.inserted_primary_key[0]
-    adopt(session, row)
+    return values
 
 
 #: What an INSERT gives a column the new row does not set (see ``_insert_plan``).
