@@ -16,8 +16,8 @@ a changed collection, a server-side default, a mapper over several tables) is le
 flush.
 
 On PostgreSQL those statements go as the parts of one (data-modifying ``WITH`` queries), one
-round trip for the step's writes, when no new row refers to another new row and no column of
-a unique constraint changes (:func:`_write_together`).
+round trip for the step's writes (a new row referring to another takes its key from that
+row's part), unless a column of a unique constraint changes (:func:`_write_together`).
 
 :func:`persistent` is the other direction: a row read by a prebuilt Core statement becomes the
 session's object for it, as an ORM query would have made it, without the ORM's loading
@@ -150,28 +150,45 @@ def write_pending(session: Session) -> bool:
 
 def _together(changed: list[Any], new: list[Any]) -> bool:
     """Whether the rows may be written by one statement (PostgreSQL, :func:`_write_together`):
-    more than one to write, no new row referring to another new row (its key is not known
-    before the statement), no change to a column of a unique constraint or index (the parts
-    of one statement are not ordered: a new row could meet the old value)."""
+    more than one to write, a new row referring to another new row only by its primary key
+    (the part that writes it gives it), no change to a column of a unique constraint or index
+    (the parts of one statement are not ordered: a new row could meet the old value)."""
     if len(changed) + len(new) < 2:
         return False
-    for state in new:
-        for relation in state.mapper.relationships:
-            target = state.dict.get(relation.key)
-            if relation.direction is MANYTOONE and target is not None \
-                    and inspect(target).key is None:
-                return False
+    if any(_new_references(state) is None for state in new):
+        return False
     return not any(_unique_attributes(state.mapper) & state.committed_state.keys()
                    for state in changed)
+
+
+def _new_references(state: Any) -> list[tuple[str, str, Any]] | None:
+    """The references of the new row of ``state`` to other new rows: (its column's key, its
+    attribute, the other row's state) for each column; ``None`` when one refers to something
+    else than the other row's primary key."""
+    found = []
+    for relation in state.mapper.relationships:
+        target = state.dict.get(relation.key)
+        if relation.direction is not MANYTOONE or target is None:
+            continue
+        target_state = inspect(target)
+        if target_state.key is not None:
+            continue  # written already: its key is synced as usual
+        for local, remote in relation.local_remote_pairs:
+            if tuple(target_state.mapper.primary_key) != (remote,):
+                return None
+            found.append((local.key, state.mapper.get_property_by_column(local).key,
+                          target_state))
+    return found
 
 
 def _write_together(session: Session, connection: Any, changed: list[Any],
                     new: list[Any]) -> None:
     """PostgreSQL: the changed rows' ``UPDATE`` and the new rows' ``INSERT`` statements as
     the parts of one statement (data-modifying ``WITH`` queries, each run once, all in the
-    statement's snapshot; its one row gives each ``UPDATE``'s count and each new row's key):
-    one round trip for a step's writes instead of one each. The rows end as
-    :func:`write_pending` leaves them; a stale version raises ``StaleDataError``."""
+    statement's snapshot; its one row gives each ``UPDATE``'s count and each new row's key;
+    a new row's reference to another new row reads that row's part): one round trip for a
+    step's writes instead of one each. The rows end as :func:`write_pending` leaves them; a
+    stale version raises ``StaleDataError``."""
     shape: list[tuple[Any, ...]] = []
     params: dict[str, Any] = {}
     for state in changed:
@@ -183,25 +200,31 @@ def _write_together(session: Session, connection: Any, changed: list[Any],
         shape.append(("update", state.mapper.local_table, tuple(sorted(values)), version))
         params.update({f"{prefix}set_{k}": v for k, v in values.items()})
         params.update({f"{prefix}{k}": v for k, v in where.items()})
-    rows = []
-    for state in new:
+    rows, parts = [], {}
+    for state in new:  # in the order a flush writes them: a referred row comes first
+        references = _new_references(state) or []
         row = _detached_new(session, state)
         values = _insert_values(row, state.mapper)
+        for column, _attribute, _target in references:
+            values.pop(column)
         prefix = f"w{len(shape)}_"
-        shape.append(("insert", state.mapper.local_table, tuple(sorted(values))))
+        parts[id(state)] = len(shape)
+        shape.append(("insert", state.mapper.local_table, tuple(sorted(values)),
+                      tuple(sorted((column, parts[id(target)])
+                                   for column, _attribute, target in references))))
         params.update({f"{prefix}{k}": v for k, v in values.items()})
-        rows.append((row, state.mapper))
-    if shape:
-        written = connection.execute(_together_statement(tuple(shape)), params).one()
-        for part, outcome in zip(shape, written, strict=True):
-            if part[0] == "update":
-                _check_updated(part[1], outcome)
-        keys = written[len(shape) - len(rows):]
-    else:
-        keys = ()
+        rows.append((row, state.mapper, references))
+    written = connection.execute(_together_statement(tuple(shape)), params).one()
+    for part, outcome in zip(shape, written, strict=True):
+        if part[0] == "update":
+            _check_updated(part[1], outcome)
     for state in changed:
         state._commit_all(state.dict, session.identity_map)  # noqa: SLF001 - what a flush does
-    for (row, mapper), key in zip(rows, keys, strict=True):
+    for row, _mapper, references in rows:
+        for _column, attribute, target in references:  # as a flush syncs a reference
+            row.__dict__[attribute] = written[parts[id(target)]]
+    for (row, mapper, _references), key in zip(rows, written[len(shape) - len(rows):],
+                                               strict=True):
         row.__dict__[_insert_plan(mapper)[0]] = key
         adopt(session, row)
 
@@ -210,9 +233,10 @@ def _write_together(session: Session, connection: Any, changed: list[Any],
 def _together_statement(shape: tuple[tuple[Any, ...], ...]) -> Any:
     """``WITH w0 AS (UPDATE ... RETURNING id), w1 AS (INSERT ... RETURNING id), ...
     SELECT (SELECT count(*) FROM w0), (SELECT id FROM w1), ...`` for the parts in ``shape``
-    (``("update", table, columns, version)``, ``("insert", table, columns)``), their
+    (``("update", table, columns, version)``, ``("insert", table, columns, references)``
+    where each reference is (a column, the part whose row's key it takes)), their
     parameters prefixed ``w<n>_``. Built once per shape: a step has the same few."""
-    outputs = []
+    outputs, ctes = [], []
     for n, part in enumerate(shape):
         kind, table, columns = part[:3]
         (key,) = table.primary_key.columns
@@ -228,10 +252,22 @@ def _together_statement(shape: tuple[tuple[Any, ...], ...]) -> Any:
             written = part_of.returning(key).cte(f"w{n}")
             outputs.append(select(func.count()).select_from(written).scalar_subquery())
         else:
-            part_of = insert(table).values(
-                {column: bindparam(f"{prefix}{column}") for column in columns})
+            values: dict[str, Any] = {
+                column: bindparam(f"{prefix}{column}", type_=table.c[column].type)
+                for column in columns}
+            for column, other in part[3]:
+                values[column] = select(ctes[other].c[0]).scalar_subquery()
+            # Written only when every UPDATE before it found its row: a stale step (another
+            # one moved the instance on and wrote the same next task) inserts nothing, and
+            # is refused by its count, as the UPDATE alone refuses it.
+            found = [select(func.count()).select_from(ctes[other]).scalar_subquery() == 1
+                     for other, before in enumerate(shape[:n]) if before[0] == "update"]
+            part_of = insert(table).from_select(list(values), select(*values.values())
+                                                .where(*found)) if found \
+                else insert(table).values(values)
             written = part_of.returning(key).cte(f"w{n}")
             outputs.append(select(written.c[key.key]).scalar_subquery())
+        ctes.append(written)
     return select(*outputs)
 
 
