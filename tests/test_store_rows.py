@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm.exc import StaleDataError
 
 from ieum.store import Database
@@ -32,9 +32,10 @@ def _seed(database: Database, code: str = "f1") -> tuple[int, int, int]:
         return user.id, instance.id, task.id
 
 
-def _step(session, user_id: int, instance_id: int, task_id: int) -> tuple[Task, Notification]:  # noqa: ANN001
+def _step(session, user_id: int, instance_id: int, task_id: int,  # noqa: ANN001
+          *, notice: bool = True) -> tuple[Task, Notification | None]:
     """What a workflow step leaves pending: a completed task, a changed instance, a new task
-    and its notice."""
+    and (``notice``) its notice."""
     instance = session.get(ProcessInstance, instance_id)
     done = session.get(Task, task_id)
     done.state, done.completed_by_id = "completed", user_id
@@ -43,10 +44,13 @@ def _step(session, user_id: int, instance_id: int, task_id: int) -> tuple[Task, 
     instance.updated_at = dt.datetime(2026, 3, 2, 9, tzinfo=dt.UTC)
     new = Task(instance_id=instance.id, facility_id=instance.facility_id, spiff_task_id="b",
                name="b", title="둘째 업무", role="worker")
-    notice = Notification(user_id=user_id, facility_id=instance.facility_id, kind="task",
-                          title="둘째 업무", link=None, target=None, task=new)
-    session.add_all([notice, new])  # the notice first: it is written after its task
-    return new, notice
+    if not notice:
+        session.add(new)
+        return new, None
+    made = Notification(user_id=user_id, facility_id=instance.facility_id, kind="task",
+                        title="둘째 업무", link=None, target=None, task=new)
+    session.add_all([made, new])  # the notice first: it is written after its task
+    return new, made
 
 
 def _stored(database: Database, instance_id: int | None = None) -> dict:
@@ -72,7 +76,12 @@ def _stored(database: Database, instance_id: int | None = None) -> dict:
 
 
 def test_write_pending_writes_what_a_flush_writes(migrated_url: str) -> None:
+    """Also a new row referring to another new one (the notice to its task): on PostgreSQL
+    it takes the key from the other row's part of the one statement."""
     database = Database(migrated_url)
+    sent: list[str] = []
+    event.listen(database.engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_rest: sent.append(statement))
     try:
         outcomes = []
         for code, write in (("f1", True), ("f2", False)):
@@ -80,7 +89,11 @@ def test_write_pending_writes_what_a_flush_writes(migrated_url: str) -> None:
             with database.session() as session:
                 new, notice = _step(session, *ids)
                 if write:
+                    session.get(ProcessInstance, ids[1])  # loaded before counting
+                    sent.clear()
                     assert write_pending(session)
+                    postgres = database.engine.dialect.name == "postgresql"
+                    assert len(sent) == (1 if postgres else 4)
                     assert not (session.new or session.dirty)
                     assert new.id is not None and notice.task_id == new.id
                     assert session.get(Task, new.id) is new  # a member of the session
@@ -133,5 +146,67 @@ def test_write_pending_leaves_other_changes_to_the_flush(migrated_url: str) -> N
                              spiff_task_id="c", name="c", title="셋째"))
             assert write_pending(session)  # several new rows of one table
         assert [t[0] for t in _stored(database)["tasks"]] == ["a", "b", "c"]
+    finally:
+        database.dispose()
+
+
+def test_write_pending_writes_a_step_in_one_statement_on_postgresql(migrated_url: str) -> None:
+    """Without a new row referring to another (the notice), PostgreSQL gets the step's writes
+    as one statement; what is stored is what a flush stores, on both databases."""
+    database = Database(migrated_url)
+    sent: list[str] = []
+    event.listen(database.engine, "before_cursor_execute",
+                 lambda _c, _cur, statement, *_rest: sent.append(statement))
+    try:
+        outcomes = []
+        for code, write in (("f1", True), ("f2", False)):
+            ids = _seed(database, code)
+            with database.session() as session:
+                new, _notice = _step(session, *ids, notice=False)
+                instance = session.get(ProcessInstance, ids[1])
+                sent.clear()
+                if write:
+                    assert write_pending(session)
+                    assert not (session.new or session.dirty)
+                    assert session.get(Task, new.id) is new and new.created_at is not None
+                    assert instance.version == 2
+                    writes = list(sent)
+                else:
+                    session.flush()
+            outcomes.append(_stored(database, ids[1]))
+    finally:
+        database.dispose()
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0]["instance"] == ({"단계": 2}, "running", 2)
+    assert [t[:2] for t in outcomes[0]["tasks"]] == [("a", "completed"), ("b", "ready")]
+    if database.engine.dialect.name == "postgresql":
+        assert len(writes) == 1 and writes[0].startswith("WITH")
+    else:
+        assert len(writes) == 3
+
+
+@pytest.mark.parametrize("notice", [False, True])
+def test_write_pending_refuses_a_step_another_one_took(migrated_url: str, notice: bool) -> None:
+    """Another session moved the instance on first, with the same next task: the stale step
+    is refused as stale (not by the next task's unique key), and nothing of it is kept."""
+    database = Database(migrated_url)
+    try:
+        ids = _seed(database)
+        first, second = database.sessions(), database.sessions()
+        try:
+            _step(first, *ids, notice=notice)
+            _step(second, *ids, notice=notice)
+            second.flush()
+            second.commit()
+            with pytest.raises(StaleDataError):
+                write_pending(first)
+            first.rollback()
+        finally:
+            first.close()
+            second.close()
+        stored = _stored(database)
+        assert stored["instance"] == ({"단계": 2}, "running", 2)
+        assert [t[:2] for t in stored["tasks"]] == [("a", "completed"), ("b", "ready")]
+        assert len(stored["notices"]) == (1 if notice else 0)
     finally:
         database.dispose()

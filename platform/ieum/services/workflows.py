@@ -26,6 +26,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from sqlalchemy import and_, bindparam, false, func, or_, select
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ieum.access.audit import Actor, record_event
@@ -37,7 +38,7 @@ from ieum.i18n import lazy_gettext as _l
 from ieum.services import ServiceError, is_id
 from ieum.services.conflicts import refuse_conflicts
 from ieum.services.notifications.tasks import tasks_created
-from ieum.services.records import FormScope, insert_record
+from ieum.services.records import UNREAD, FormScope, closed_through, insert_record
 from ieum.services.workspace import Workspace
 from ieum.store.models import (
     Facility,
@@ -49,7 +50,7 @@ from ieum.store.models import (
     User,
     utcnow,
 )
-from ieum.store.rows import write_pending
+from ieum.store.rows import autoflush, persistent, write_pending
 from ieum.workflow import runtime
 from ieum.workflow.environment import SafeScriptEngine
 from ieum.workflow.functions import ServiceFunction, current_context
@@ -248,21 +249,20 @@ def _advance(session: Session, rt: Runtime, instance: ProcessInstance, workflow:
     instance.state = runtime.dump(workflow)
     instance.next_timer_at = runtime.next_timer(workflow) if instance.status == "running" \
         else None
-    _sync_tasks(session, rt, instance, workflow, known, done)
+    _sync_tasks(session, rt, instance, runtime.waiting(workflow), known, done)
 
 
-def _sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance, workflow: Any,
-                known: frozenset[str] | None = None, done: str | None = None) -> None:
+def _sync_tasks(session: Session, rt: Runtime, instance: ProcessInstance,
+                waiting: Mapping[str, Any], known: frozenset[str] | None = None,
+                done: str | None = None) -> None:
     """Make the task rows follow the workflow: a row for every user task that began to wait
     (its people get a notice), ``cancelled`` on every ready row whose task waits no more.
 
-    ``known``: the user tasks that waited before the step, from the workflow the caller
-    loaded (each has its ready row: this function made it), ``done`` the one the step
-    completed (its row already moved on in the session). With them the ready rows are read
-    only when another of them stopped waiting (a boundary event, a cancelled branch); without
-    them they are always read."""
-    waiting = {str(task.id): task for task in workflow.get_tasks(
-        state=runtime.TaskState.READY, manual=True)}
+    ``waiting``: the user tasks waiting now (``runtime.waiting``). ``known``: those that
+    waited before the step, from the workflow the caller loaded (each has its ready row: this
+    function made it), ``done`` the one the step completed (its row already moved on in the
+    session). With them the ready rows are read only when another of them stopped waiting (a
+    boundary event, a cancelled branch); without them they are always read."""
     if known is None or known - waiting.keys() - {done}:
         # Without autoflush: the step's pending changes (the completed task, the instance)
         # are written together with the new task rows in one flush, not by this SELECT. A
@@ -389,23 +389,77 @@ def may_work(workspace: Workspace, task: Task) -> bool:
     return task.role is None or task.role in workspace.permissions.roles
 
 
-#: A task with its instance, in one statement (every caller of ``get_task`` reads both);
-#: built once, as it is asked on every step.
-_TASK_WITH_INSTANCE = (select(Task).options(joinedload(Task.instance))
-                       .where(Task.id == bindparam("task_id"),
-                              Task.facility_id == bindparam("facility_id")))
+_TASKS, _INSTANCES, _SUBJECTS = Task.__table__, ProcessInstance.__table__, Subject.__table__
+_TASK_COLUMNS = tuple(column.key for column in _TASKS.columns)
+_INSTANCE_COLUMNS = tuple(column.key for column in _INSTANCES.columns)
+_SUBJECT_COLUMNS = tuple(column.key for column in _SUBJECTS.columns)
+#: A task with its instance, in one Core statement (every caller of ``get_task`` reads both);
+#: built once, as it is asked on every step. Its rows become the session's objects by
+#: ``ieum.store.rows.persistent``, without the ORM's loading.
+_TASK_WITH_INSTANCE = (select(*_TASKS.columns, *_INSTANCES.columns)
+                       .join_from(_TASKS, _INSTANCES, _TASKS.c.instance_id == _INSTANCES.c.id)
+                       .where(_TASKS.c.id == bindparam("task_id"),
+                              _TASKS.c.facility_id == bindparam("facility_id")))
+#: The same, with what saving the task's form reads next: the instance's subject and the
+#: unit's 마감 in the facility (``ieum.services.records.insert_record``): one statement for
+#: the three reads of a step.
+_TASK_FOR_STEP = (select(*_TASK_WITH_INSTANCE.selected_columns, *_SUBJECTS.columns,
+                         closed_through(_TASKS.c.facility_id, _INSTANCES.c.unit_function))
+                  .select_from(_TASK_WITH_INSTANCE.get_final_froms()[0]
+                               .outerjoin(_SUBJECTS,
+                                          _SUBJECTS.c.id == _INSTANCES.c.subject_id))
+                  .where(*_TASK_WITH_INSTANCE.whereclause.clauses))
+
+
+def read_task(session: Session, facility_id: int, task_id: int) -> Task | None:
+    """The task ``task_id`` of the facility with its instance (loaded with it), or ``None``."""
+    row = _read(session, _TASK_WITH_INSTANCE, facility_id, task_id)
+    return None if row is None else _task_of(session, row)
+
+
+def _read(session: Session, statement: Any, facility_id: int, task_id: int) -> Any:
+    autoflush(session)  # as an ORM query would: the read sees the session's changes
+    return session.connection().execute(statement, {
+        "task_id": task_id, "facility_id": facility_id}).first()
+
+
+def _task_of(session: Session, row: Any) -> Task:
+    """The session's task and instance of a row of ``_TASK_WITH_INSTANCE`` (or longer)."""
+    width = len(_TASK_COLUMNS)
+    task = persistent(session, Task, dict(zip(_TASK_COLUMNS, row[:width], strict=True)))
+    instance = persistent(session, ProcessInstance, dict(zip(
+        _INSTANCE_COLUMNS, row[width:width + len(_INSTANCE_COLUMNS)], strict=True)))
+    if "instance" not in task.__dict__:
+        set_committed_value(task, "instance", instance)
+    return task
+
+
+def _visible(workspace: Workspace, task: Task | None) -> Task:
+    if task is None or not (may_work(workspace, task)
+                            or workspace.permissions.can(task.instance.unit_function, "view")):
+        raise ServiceError(_("업무를 찾을 수 없습니다."), status=404)
+    return task
 
 
 def get_task(session: Session, workspace: Workspace, task_id: int) -> Task:
     """A task of this facility the user may see (their own or their roles'); else 404."""
-    task = session.scalar(_TASK_WITH_INSTANCE, {"task_id": task_id,
-                                                "facility_id": workspace.facility.id})
-    if task is None:
-        raise ServiceError(_("업무를 찾을 수 없습니다."), status=404)
-    unit = task.instance.unit_function
-    if not (may_work(workspace, task) or workspace.permissions.can(unit, "view")):
-        raise ServiceError(_("업무를 찾을 수 없습니다."), status=404)
-    return task
+    task = read_task(session, workspace.facility.id, task_id) if is_id(task_id) else None
+    return _visible(workspace, task)
+
+
+def _task_for_step(session: Session, workspace: Workspace, task_id: int
+                   ) -> tuple[Task, Subject | None, Any]:
+    """``get_task``, with the instance's subject (the session's: ``insert_record`` finds it
+    there while the caller holds it) and the unit's closing date (``UNREAD``: not read)."""
+    row = _read(session, _TASK_FOR_STEP, workspace.facility.id, task_id) \
+        if is_id(task_id) else None
+    if row is None:
+        return _visible(workspace, None), None, UNREAD
+    task = _visible(workspace, _task_of(session, row))
+    start = len(_TASK_COLUMNS) + len(_INSTANCE_COLUMNS)
+    values = dict(zip(_SUBJECT_COLUMNS, row[start:-1], strict=True))
+    subject = persistent(session, Subject, values) if values["id"] is not None else None
+    return task, subject, row[-1]
 
 
 def task_instructions(rt: Runtime, task: Task) -> str:
@@ -451,10 +505,10 @@ def complete_in(session: Session, rt: Runtime, task: Task, values: Mapping[str, 
         raise ServiceError(str(ALREADY_DONE), status=409)
     instance = task.instance
     workflow = runtime.load(instance.state, rt.engine())
-    spiff = runtime.find_task(workflow, task.spiff_task_id)
+    waiting = runtime.waiting(workflow)  # each has its ready row (see _sync_tasks)
+    spiff = waiting.get(task.spiff_task_id)
     if spiff is None:
         raise ServiceError(str(ALREADY_DONE), status=409)
-    waiting = runtime.ready_ids(workflow)  # each has its ready row (see _sync_tasks)
     data: dict[str, Any] = {}
     if record is not None:
         task.record_id = record.id
@@ -479,8 +533,8 @@ def complete_in(session: Session, rt: Runtime, task: Task, values: Mapping[str, 
     # updated_at and the version together) instead of one for the state and another for the
     # time; it bumps the version even when only task rows changed.
     instance.updated_at = utcnow()
-    _advance(session, rt, instance, workflow, workspace=workspace, known=waiting,
-             done=task.spiff_task_id)
+    _advance(session, rt, instance, workflow, workspace=workspace,
+             known=frozenset(waiting), done=task.spiff_task_id)
     hook = task_hook(instance.process_id)
     if hook is not None:
         hook(TaskEvent(session, rt, workspace, task, instance))
@@ -503,7 +557,8 @@ def cancel_in(session: Session, instance: ProcessInstance) -> None:
 def complete_task(session: Session, rt: Runtime, workspace: Workspace, task_id: int,
                   data: Mapping[str, Any]) -> Task:
     """Save the task's form as a record and move the process on, in one transaction."""
-    task = get_task(session, workspace, task_id)
+    # the subject is held here so that the session keeps it (its identity map is weak)
+    task, _subject, closed = _task_for_step(session, workspace, task_id)
     if task.state != "ready":
         raise ServiceError(str(ALREADY_DONE), status=409)
     if not may_work(workspace, task):
@@ -512,7 +567,8 @@ def complete_task(session: Session, rt: Runtime, workspace: Workspace, task_id: 
     record = None
     scope = task_scope(rt, workspace, task)
     if scope is not None:
-        record = insert_record(session, scope, data, draft=False, subject_id=instance.subject_id)
+        record = insert_record(session, scope, data, draft=False, subject_id=instance.subject_id,
+                               closed=closed)
     complete_in(session, rt, task, {}, completed_by=workspace.user.id, workspace=workspace,
                 record=record)
     # the completed task, the instance (version-checked), the new tasks and their notices by

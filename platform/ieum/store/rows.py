@@ -14,6 +14,17 @@ a row after the rows it refers to. It takes only what it can write exactly as a 
 (plain columns, many-to-one references, Python-side defaults); anything else (a deleted row,
 a changed collection, a server-side default, a mapper over several tables) is left to the
 flush.
+
+On PostgreSQL those statements go as the parts of one (data-modifying ``WITH`` queries), one
+round trip for the step's writes (a new row referring to another takes its key from that
+row's part), unless a column of a unique constraint changes (:func:`_write_together`).
+
+:func:`persistent` is the other direction: a row read by a prebuilt Core statement becomes the
+session's object for it, as an ORM query would have made it, without the ORM's loading
+machinery. That alone saves little (a task with its instance: ~225 against ~250 µs of CPU,
+most of it decoding the instance's state); it lets one prebuilt statement read rows of
+several tables for one step (``ieum.services.workflows``: the task, its instance and subject,
+the unit's closing).
 """
 
 from __future__ import annotations
@@ -21,8 +32,23 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Insert, Table, Update, and_, bindparam, event, insert, inspect, update
+from sqlalchemy import (
+    JSON,
+    Insert,
+    Table,
+    UniqueConstraint,
+    Update,
+    and_,
+    bindparam,
+    event,
+    func,
+    insert,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapper, Session, SessionTransaction, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.base import NO_VALUE
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.interfaces import MANYTOONE
@@ -45,8 +71,43 @@ def insert_now(session: Session, row: Any, *, alone: bool = False) -> Any:
         session.add(row)
         session.flush()
         return row
-    _write_new(session, session.execute, row, mapper)
+    _write_new(session, session.connection().execute, row, mapper)
     return row
+
+
+def autoflush(session: Session) -> None:
+    """What an ORM query does before it reads: flush the session's changes, unless its
+    autoflush is off (``no_autoflush``). For a Core read on the session's connection."""
+    session._autoflush()  # noqa: SLF001 - the one call that honors both switches
+
+
+def persistent(session: Session, model: type, values: Any) -> Any:
+    """The session's object of ``model`` for a row just read by a Core statement (``values``:
+    every column of the model's table, by column key), as an ORM query gives it: the object
+    the session holds already (its unloaded attributes filled from the row, the others kept
+    as they are), else a new persistent one whose attributes are the row's, unchanged."""
+    mapper = inspect(model)
+    attributes = _column_attributes(mapper)
+    key = mapper.identity_key_from_primary_key(
+        [values[column.key] for column in mapper.primary_key])
+    found = session.identity_map.get(key)
+    if found is not None:
+        for attribute in instance_state(found).unloaded & attributes.keys():
+            set_committed_value(found, attribute, values[attributes[attribute]])
+        return found
+    row = mapper.class_manager.new_instance()
+    state = row.__dict__
+    for attribute, column in attributes.items():
+        state[attribute] = values[column]
+    make_transient_to_detached(row)
+    session.add(row)
+    return row
+
+
+@lru_cache(maxsize=256)
+def _column_attributes(mapper: Mapper) -> dict[str, str]:
+    """Attribute name -> column key, for every column of the mapper's one table."""
+    return {attribute: column.key for attribute, column in _columns(mapper).items()}
 
 
 @lru_cache(maxsize=256)
@@ -75,6 +136,9 @@ def write_pending(session: Session) -> bool:
         return False
     connection = session.connection()
     changed.sort(key=lambda state: (_table_order(state.mapper.local_table), state.identity))
+    if connection.dialect.name == "postgresql" and _together(changed, ordered):
+        _write_together(session, connection, changed, ordered)
+        return True
     for state in changed:
         _update(connection, state)
     for state in changed:
@@ -82,6 +146,140 @@ def write_pending(session: Session) -> bool:
     for state in ordered:
         _insert_pending(session, connection, state)
     return True
+
+
+def _together(changed: list[Any], new: list[Any]) -> bool:
+    """Whether the rows may be written by one statement (PostgreSQL, :func:`_write_together`):
+    more than one to write, a new row referring to another new row only by its primary key
+    (the part that writes it gives it), no change to a column of a unique constraint or index
+    (the parts of one statement are not ordered: a new row could meet the old value)."""
+    if len(changed) + len(new) < 2:
+        return False
+    if any(_new_references(state) is None for state in new):
+        return False
+    return not any(_unique_attributes(state.mapper) & state.committed_state.keys()
+                   for state in changed)
+
+
+def _new_references(state: Any) -> list[tuple[str, str, Any]] | None:
+    """The references of the new row of ``state`` to other new rows: (its column's key, its
+    attribute, the other row's state) for each column; ``None`` when one refers to something
+    else than the other row's primary key."""
+    found = []
+    for relation in state.mapper.relationships:
+        target = state.dict.get(relation.key)
+        if relation.direction is not MANYTOONE or target is None:
+            continue
+        target_state = inspect(target)
+        if target_state.key is not None:
+            continue  # written already: its key is synced as usual
+        for local, remote in relation.local_remote_pairs:
+            if tuple(target_state.mapper.primary_key) != (remote,):
+                return None
+            found.append((local.key, state.mapper.get_property_by_column(local).key,
+                          target_state))
+    return found
+
+
+def _write_together(session: Session, connection: Any, changed: list[Any],
+                    new: list[Any]) -> None:
+    """PostgreSQL: the changed rows' ``UPDATE`` and the new rows' ``INSERT`` statements as
+    the parts of one statement (data-modifying ``WITH`` queries, each run once, all in the
+    statement's snapshot; its one row gives each ``UPDATE``'s count and each new row's key;
+    a new row's reference to another new row reads that row's part): one round trip for a
+    step's writes instead of one each. The rows end as :func:`write_pending` leaves them; a
+    stale version raises ``StaleDataError``."""
+    shape: list[tuple[Any, ...]] = []
+    params: dict[str, Any] = {}
+    for state in changed:
+        found = _update_values(state)
+        if found is None:
+            continue  # no net change: nothing written, as by a flush
+        values, where, version = found
+        prefix = f"w{len(shape)}_"
+        shape.append(("update", state.mapper.local_table, tuple(sorted(values)), version))
+        params.update({f"{prefix}set_{k}": v for k, v in values.items()})
+        params.update({f"{prefix}{k}": v for k, v in where.items()})
+    rows, parts = [], {}
+    for state in new:  # in the order a flush writes them: a referred row comes first
+        references = _new_references(state) or []
+        row = _detached_new(session, state)
+        values = _insert_values(row, state.mapper)
+        for column, _attribute, _target in references:
+            values.pop(column)
+        prefix = f"w{len(shape)}_"
+        parts[id(state)] = len(shape)
+        shape.append(("insert", state.mapper.local_table, tuple(sorted(values)),
+                      tuple(sorted((column, parts[id(target)])
+                                   for column, _attribute, target in references))))
+        params.update({f"{prefix}{k}": v for k, v in values.items()})
+        rows.append((row, state.mapper, references))
+    written = connection.execute(_together_statement(tuple(shape)), params).one()
+    for part, outcome in zip(shape, written, strict=True):
+        if part[0] == "update":
+            _check_updated(part[1], outcome)
+    for state in changed:
+        state._commit_all(state.dict, session.identity_map)  # noqa: SLF001 - what a flush does
+    for row, _mapper, references in rows:
+        for _column, attribute, target in references:  # as a flush syncs a reference
+            row.__dict__[attribute] = written[parts[id(target)]]
+    for (row, mapper, _references), key in zip(rows, written[len(shape) - len(rows):],
+                                               strict=True):
+        row.__dict__[_insert_plan(mapper)[0]] = key
+        adopt(session, row)
+
+
+@lru_cache(maxsize=64)
+def _together_statement(shape: tuple[tuple[Any, ...], ...]) -> Any:
+    """``WITH w0 AS (UPDATE ... RETURNING id), w1 AS (INSERT ... RETURNING id), ...
+    SELECT (SELECT count(*) FROM w0), (SELECT id FROM w1), ...`` for the parts in ``shape``
+    (``("update", table, columns, version)``, ``("insert", table, columns, references)``
+    where each reference is (a column, the part whose row's key it takes)), their
+    parameters prefixed ``w<n>_``. Built once per shape: a step has the same few."""
+    outputs, ctes = [], []
+    for n, part in enumerate(shape):
+        kind, table, columns = part[:3]
+        (key,) = table.primary_key.columns
+        prefix = f"w{n}_"
+        if kind == "update":
+            version = part[3]
+            condition = key == bindparam(f"{prefix}{key.key}_is")
+            if version is not None:
+                condition = and_(condition,
+                                 table.c[version] == bindparam(f"{prefix}{version}_was"))
+            part_of = update(table).where(condition).values(
+                {column: bindparam(f"{prefix}set_{column}") for column in columns})
+            written = part_of.returning(key).cte(f"w{n}")
+            outputs.append(select(func.count()).select_from(written).scalar_subquery())
+        else:
+            values: dict[str, Any] = {
+                column: bindparam(f"{prefix}{column}", type_=table.c[column].type)
+                for column in columns}
+            for column, other in part[3]:
+                values[column] = select(ctes[other].c[0]).scalar_subquery()
+            # Written only when every UPDATE before it found its row: a stale step (another
+            # one moved the instance on and wrote the same next task) inserts nothing, and
+            # is refused by its count, as the UPDATE alone refuses it.
+            found = [select(func.count()).select_from(ctes[other]).scalar_subquery() == 1
+                     for other, before in enumerate(shape[:n]) if before[0] == "update"]
+            part_of = insert(table).from_select(list(values), select(*values.values())
+                                                .where(*found)) if found \
+                else insert(table).values(values)
+            written = part_of.returning(key).cte(f"w{n}")
+            outputs.append(select(written.c[key.key]).scalar_subquery())
+        ctes.append(written)
+    return select(*outputs)
+
+
+@lru_cache(maxsize=256)
+def _unique_attributes(mapper: Mapper) -> frozenset[str]:
+    """The attributes of the columns of the mapper's table in a unique constraint or index."""
+    table = mapper.local_table
+    columns = {column for constraint in table.constraints
+               if isinstance(constraint, UniqueConstraint) for column in constraint.columns}
+    columns |= {column for index in table.indexes if index.unique
+                for column in index.columns}
+    return frozenset(mapper.get_property_by_column(column).key for column in columns)
 
 
 def _relations_changed(state: Any) -> bool:
@@ -127,6 +325,26 @@ def _table_orders(metadata: Any, _tables: int) -> dict[Table, int]:
 
 
 def _update(connection: Any, state: Any) -> None:
+    found = _update_values(state)
+    if found is None:
+        return  # no net change: a flush writes nothing either (nor bumps the version)
+    values, where, version = found
+    table = state.mapper.local_table
+    result = connection.execute(_update_statement(table, tuple(sorted(values)), version),
+                                {**{f"set_{k}": v for k, v in values.items()}, **where})
+    _check_updated(table, result.rowcount)
+
+
+def _check_updated(table: Table, count: int) -> None:
+    if count != 1:
+        raise StaleDataError(f"UPDATE statement on table '{table.name}' expected to update "
+                             f"1 row(s); {count} were matched.")
+
+
+def _update_values(state: Any) -> tuple[dict[str, Any], dict[str, Any], str | None] | None:
+    """What the ``UPDATE`` of a changed row sets (by column key), its conditions' values
+    (``<key>_is``, ``<version>_was``) and its version column's key; ``None`` when no column
+    changed. The object gets its new version and ``onupdate`` values, as in a flush."""
     mapper, table = state.mapper, state.mapper.local_table
     columns = _columns(mapper)
     values: dict[str, Any] = {}
@@ -138,7 +356,7 @@ def _update(connection: Any, state: Any) -> None:
         if old is NO_VALUE or not column.type.compare_values(old, new):  # as a flush compares
             values[column.key] = new
     if not values:
-        return  # no net change: a flush writes nothing either (nor bumps the version)
+        return None
     for column in table.columns:
         if column.onupdate is not None and column.key not in values:
             value = column.onupdate.arg(None) if column.onupdate.is_callable \
@@ -148,18 +366,14 @@ def _update(connection: Any, state: Any) -> None:
     (key,) = mapper.primary_key
     where = {f"{key.key}_is": state.identity[0]}
     version = mapper.version_id_col
-    if version is not None:
-        attribute = mapper.get_property_by_column(version).key
-        current = state.committed_state.get(attribute, state.dict.get(attribute))
-        values[version.key] = mapper.version_id_generator(current)
-        where[f"{version.key}_was"] = current
-        setattr(state.obj(), attribute, values[version.key])
-    result = connection.execute(_update_statement(table, tuple(sorted(values)),
-                                                  None if version is None else version.key),
-                                {**{f"set_{k}": v for k, v in values.items()}, **where})
-    if result.rowcount != 1:
-        raise StaleDataError(f"UPDATE statement on table '{table.name}' expected to update "
-                             f"1 row(s); {result.rowcount} were matched.")
+    if version is None:
+        return values, where, None
+    attribute = mapper.get_property_by_column(version).key
+    current = state.committed_state.get(attribute, state.dict.get(attribute))
+    values[version.key] = mapper.version_id_generator(current)
+    where[f"{version.key}_was"] = current
+    setattr(state.obj(), attribute, values[version.key])
+    return values, where, version.key
 
 
 @lru_cache(maxsize=256)
@@ -182,8 +396,14 @@ def _update_statement(table: Table, columns: tuple[str, ...], version: str | Non
 def _insert_pending(session: Session, connection: Any, state: Any) -> None:
     """Write the new object of ``state`` (added to the session, not flushed) and make it a
     persistent member of the session, as :func:`insert_now` does."""
+    _write_new(session, connection.execute, _detached_new(session, state), state.mapper)
+
+
+def _detached_new(session: Session, state: Any) -> Any:
+    """The new object of ``state``, its references' keys set (as a flush syncs them), taken
+    out of the session again (transient) to be written."""
     row, mapper = state.obj(), state.mapper
-    for relation in mapper.relationships:  # the references' keys, as a flush syncs them
+    for relation in mapper.relationships:
         target = state.dict.get(relation.key)
         if relation.direction is MANYTOONE and target is not None:
             for local, remote in relation.local_remote_pairs:
@@ -191,36 +411,61 @@ def _insert_pending(session: Session, connection: Any, state: Any) -> None:
                         getattr(target, inspect(target).mapper.get_property_by_column(
                             remote).key))
     session.expunge(row)
-    _write_new(session, connection.execute, row, mapper)
+    return row
 
 
 def _write_new(session: Session, execute: Any, row: Any, mapper: Mapper) -> None:
     """INSERT the transient ``row`` (its columns' Python-side defaults applied to it as to
     the row) and add it to ``session`` as persistent."""
-    table = mapper.local_table
-    (key,) = mapper.primary_key
-    values: dict[str, Any] = {}
-    state = row.__dict__
-    for column in table.columns:
-        attribute = mapper.get_property_by_column(column).key
-        if attribute in state:
-            values[column.key] = state[attribute]
-            continue
-        if column is key:
-            continue
-        if column.default is not None and column.default.is_scalar:
-            values[column.key] = column.default.arg
-        elif column.default is not None and column.default.is_callable:
-            values[column.key] = column.default.arg(None)
-        elif isinstance(column.type, JSON):
-            setattr(row, attribute, None)  # left out: SQL NULL, as a flush leaves it
-            continue
-        else:
-            values[column.key] = None
-        setattr(row, attribute, values[column.key])
-    inserted = execute(_insert(table), values)
-    setattr(row, mapper.get_property_by_column(key).key, inserted.inserted_primary_key[0])
+    values = _insert_values(row, mapper)
+    inserted = execute(_insert(mapper.local_table), values)
+    row.__dict__[_insert_plan(mapper)[0]] = inserted.inserted_primary_key[0]
     adopt(session, row)
+
+
+def _insert_values(row: Any, mapper: Mapper) -> dict[str, Any]:
+    """The values of the transient ``row``'s INSERT, by column key; the columns it does not
+    set get their Python-side defaults, on the row too."""
+    values: dict[str, Any] = {}
+    state = row.__dict__  # transient: set directly, committed as they are by ``adopt``
+    _key, plan = _insert_plan(mapper)
+    for column, attribute, kind, default in plan:
+        if attribute in state:
+            values[column] = state[attribute]
+        elif kind is _KEY:
+            continue
+        elif kind is _LEFT_OUT:
+            state[attribute] = None  # left out: SQL NULL, as a flush leaves it
+        else:
+            state[attribute] = values[column] = default(None) if kind is _CALLED else default
+    return values
+
+
+#: What an INSERT gives a column the new row does not set (see ``_insert_plan``).
+_KEY, _LEFT_OUT, _CALLED, _VALUE = object(), object(), object(), object()
+
+
+@lru_cache(maxsize=256)
+def _insert_plan(mapper: Mapper) -> tuple[str, tuple[tuple[str, str, object, Any], ...]]:
+    """The primary key's attribute, and for each column of the mapper's table: its key, its
+    attribute, and what a row without it gets: ``_KEY`` nothing (the database numbers it),
+    ``_LEFT_OUT`` nothing either (a JSON column: SQL NULL), ``_CALLED`` its Python-side
+    default function's value, ``_VALUE`` the value that follows (its scalar default, else
+    ``None``)."""
+    (key,) = mapper.primary_key
+    plan = []
+    for column in mapper.local_table.columns:
+        kind, default = _VALUE, None
+        if column is key:
+            kind = _KEY
+        elif column.default is not None and column.default.is_scalar:
+            default = column.default.arg
+        elif column.default is not None and column.default.is_callable:
+            kind, default = _CALLED, column.default.arg
+        elif isinstance(column.type, JSON):
+            kind = _LEFT_OUT
+        plan.append((column.key, mapper.get_property_by_column(column).key, kind, default))
+    return mapper.get_property_by_column(key).key, tuple(plan)
 
 
 def adopt(session: Session, row: Any) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import pickle
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -234,8 +235,14 @@ def ready_user_tasks(workflow: BpmnWorkflow, today: dt.date) -> list[ReadyTask]:
 
 def ready_ids(workflow: BpmnWorkflow) -> frozenset[str]:
     """The ids of the user tasks waiting now (as ``ReadyTask.spiff_id``)."""
-    return frozenset(str(task.id) for task in workflow.get_tasks(state=TaskState.READY,
-                                                                 manual=True))
+    return frozenset(waiting(workflow))
+
+
+def waiting(workflow: BpmnWorkflow) -> dict[str, SpiffTask]:
+    """The user tasks waiting now by id (as ``ReadyTask.spiff_id``), in the tree's order: one
+    walk of the task tree, for a step to find its task in and to compare with afterwards."""
+    return {str(task.id): task for task in workflow.get_tasks(state=TaskState.READY,
+                                                              manual=True)}
 
 
 def ready_task(task: SpiffTask, today: dt.date) -> ReadyTask:
@@ -293,9 +300,25 @@ def _specs(workflow: BpmnWorkflow) -> Iterable[Any]:
     yield from (workflow.subprocess_specs or {}).values()
 
 
+#: ``condition_names`` per spec object (they are shared by every workflow that runs the same
+#: spec: see ``SpecCachingConverter``); weak, so that a spec dropped from the caches goes.
+_CONDITION_NAMES: weakref.WeakKeyDictionary[Any, tuple[dict[str, Any], frozenset[str]]] = \
+    weakref.WeakKeyDictionary()
+
+
 def condition_names(workflow: BpmnWorkflow) -> frozenset[str]:
     """Every name the process's conditions, scripts and task properties read: the values a
-    completed form must leave in the task data (read from the spec the instance runs on)."""
+    completed form must leave in the task data (read from the spec the instance runs on,
+    once per spec object and called processes)."""
+    found = _CONDITION_NAMES.get(workflow.spec)
+    if found is not None and found[0] == workflow.subprocess_specs:
+        return found[1]
+    names = _condition_names(workflow)
+    _CONDITION_NAMES[workflow.spec] = (dict(workflow.subprocess_specs or {}), names)
+    return names
+
+
+def _condition_names(workflow: BpmnWorkflow) -> frozenset[str]:
     names: set[str] = set()
     for spec in _specs(workflow):
         for task_spec in spec.task_specs.values():

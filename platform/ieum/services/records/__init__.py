@@ -40,7 +40,7 @@ from ieum.services.workspace import Workspace
 from ieum.store.indexes import sorted_in_index
 from ieum.store.json_fields import json_field
 from ieum.store.models import Closing, Record, Subject, utcnow
-from ieum.store.rows import insert_now
+from ieum.store.rows import autoflush, insert_now, persistent
 from ieum.store.search import search_condition
 
 PER_PAGE = 20
@@ -474,6 +474,14 @@ def entry_date_of(form: FormDef, data: Mapping[str, Any]) -> dt.date | None:
     return None
 
 
+def closed_through(facility_id: Any, unit_function: Any) -> Any:
+    """The unit's 마감 in the facility, as a scalar subquery (``None``: no closing)."""
+    closings = Closing.__table__.c
+    return select(closings.closed_through).where(
+        closings.facility_id == facility_id,
+        closings.unit_function == unit_function).scalar_subquery()
+
+
 #: The unit's 마감 in the facility (built once: a save asks it every time).
 _CLOSED_THROUGH = select(Closing.__table__.c.closed_through).where(
     Closing.__table__.c.facility_id == bindparam("facility_id"),
@@ -594,39 +602,50 @@ def _foreign_subjects(session: Session, scope: FormScope, form: FormDef,
 
 
 #: A subject with its unit's 마감 in the facility: what a new record reads before it is
-#: written, in one statement (built once: every save of a subject's record asks it).
-_SUBJECT_AND_CLOSING = select(Subject, _CLOSED_THROUGH.scalar_subquery()).where(
-    Subject.id == bindparam("subject_id"))
+#: written, in one Core statement (built once: every save of a subject's record asks it);
+#: the row becomes the session's subject by ``ieum.store.rows.persistent``.
+_SUBJECT_AND_CLOSING = select(*Subject.__table__.columns, _CLOSED_THROUGH.scalar_subquery()
+                              ).where(Subject.__table__.c.id == bindparam("subject_id"))
+_SUBJECT_COLUMNS = tuple(column.key for column in Subject.__table__.columns)
 
 
-def _subject_and_closing(session: Session, scope: FormScope, subject_id: int | None
+def _subject_and_closing(session: Session, scope: FormScope, subject_id: int | None,
+                         closed: dt.date | None = UNREAD
                          ) -> tuple[Subject | None, dt.date | None]:
     """The facility's subject ``subject_id`` (``None`` when absent, malformed or foreign) and
-    the unit's closing date when it came with it (else ``UNREAD``). A subject the session
-    holds already is not read again; the closing is then left to ``refuse_closed``."""
+    the unit's closing date when it came with it (else ``closed``: what the caller read, by
+    default ``UNREAD``). A subject the session holds already is not read again; the closing
+    is then the caller's, or left to ``refuse_closed``."""
     if subject_id is None or not is_id(subject_id):
-        return None, UNREAD
-    closed = UNREAD
+        return None, closed
     if identity_key(Subject, subject_id) in session.identity_map:
         subject = session.get(Subject, subject_id)
     else:
-        row = session.execute(_SUBJECT_AND_CLOSING, {
+        autoflush(session)  # as an ORM query would
+        row = session.connection().execute(_SUBJECT_AND_CLOSING, {
             "subject_id": subject_id, "facility_id": scope.facility.id,
             "unit_function": scope.unit.id}).first()
-        subject, closed = row if row is not None else (None, UNREAD)
+        subject = None
+        if row is not None:
+            subject = persistent(session, Subject,
+                                 dict(zip(_SUBJECT_COLUMNS, row[:-1], strict=True)))
+            closed = row[-1]
     if subject is None or subject.facility_id != scope.facility.id:
         return None, closed
     return subject, closed
 
 
 def insert_record(session: Session, scope: FormScope, data: Mapping[str, Any], *, draft: bool,
-                  subject_id: int | None, audit: str | None = None) -> Record:
+                  subject_id: int | None, audit: str | None = None,
+                  closed: dt.date | None = UNREAD) -> Record:
     """The record pipeline for a new record, without committing: validate, check closings
-    and locks, persist, run the unit's feeds, audit (``audit``: the event name, if any)."""
+    and locks, persist, run the unit's feeds, audit (``audit``: the event name, if any).
+    ``closed``: the unit's closing date in the facility when the caller has read it in this
+    transaction (e.g. with the task whose form this is), so that it is not read again."""
     # Loaded once and held for the whole call: the session's identity map holds objects only
     # weakly, so without this reference the rules' context, the check below and the case rules
     # (``session.get`` each) would read the same row three more times.
-    subject, closed = _subject_and_closing(session, scope, subject_id)
+    subject, closed = _subject_and_closing(session, scope, subject_id, closed)
     outcome = validate(scope, data, draft=draft,
                        context=subject_context(session, scope, subject_id))
     registers = bool(scope.unit.subject_registry) and \
