@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from ieum.access.officials import public_roles
 from ieum.services.catalog import published_menu
@@ -23,7 +23,8 @@ from ieum.store.models import User
 from ieum.store.models_catalog import Program, ProgramVersion
 from ieum.store.models_notify import Notification
 from ieum.store.models_public import OfficialRole
-from tests.formlab import TODAY, seed_lab
+from tests.formlab import TODAY, api_token, seed_lab
+from tests.sqlutil import statements_sent
 from tests.webutil import login
 
 DAY = TODAY
@@ -109,6 +110,16 @@ def test_the_navbar_follows_notices_roles_and_programs(lab_app, lab_client) -> N
     assert 'data-testid="region-link"' not in page and 'data-program="fresh"' not in page
 
 
+def _published_elsewhere(app) -> int:  # noqa: ANN001
+    """Another process publishes (the generation in the database moves on); the app's own
+    generation before it."""
+    known = app.extensions["ieum.content_generation"]
+    with app.extensions["ieum.database"].session() as s:
+        _raise_generation(s)
+        s.commit()
+    return known
+
+
 def test_another_workers_publication_is_noticed_on_a_signed_in_screen(
         make_app, migrated_url) -> None:
     app = make_app(migrated_url, IEUM_TODAY=TODAY.isoformat())
@@ -116,19 +127,10 @@ def test_another_workers_publication_is_noticed_on_a_signed_in_screen(
     client = app.test_client()
     login(client, "worker")
     assert client.get(PAGE).status_code == 200
-    known = app.extensions["ieum.content_generation"]
     registry = app.extensions["ieum.registry"]
-    with app.extensions["ieum.database"].session() as s:  # another process published
-        _raise_generation(s)
-        s.commit()
-    seen: list[str] = []
-    engine = app.extensions["ieum.database"].engine
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    known = _published_elsewhere(app)
+    with statements_sent(app.extensions["ieum.database"].engine) as seen:
         assert client.get(PAGE).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert app.extensions["ieum.content_generation"] == known + 1
     assert app.extensions["ieum.registry"] is not registry  # loaded again
     # read with the user's row: no statement of its own
@@ -140,26 +142,15 @@ def test_an_api_request_reads_the_generation_with_its_token(make_app, migrated_u
     """On the JSON API the content generation comes with the bearer token's row (no statement
     of its own), and another worker's publication is still noticed; a refused token reads it
     on its own and answers 401."""
-    from tests.formlab import api_token
-
     app = make_app(migrated_url, IEUM_TODAY=TODAY.isoformat())
     seed_lab(app)
     client = app.test_client()
     headers = api_token(client, "worker")
     assert client.get("/api/v1/me", headers=headers).status_code == 200
-    known = app.extensions["ieum.content_generation"]
-    with app.extensions["ieum.database"].session() as s:  # another process published
-        _raise_generation(s)
-        s.commit()
-    seen: list[str] = []
-    engine = app.extensions["ieum.database"].engine
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    known = _published_elsewhere(app)
+    with statements_sent(app.extensions["ieum.database"].engine) as seen:
         me = client.get("/api/v1/me", headers=headers)
         refused = client.get("/api/v1/me", headers={"Authorization": "Bearer not-a-token"})
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert me.status_code == 200 and me.get_json()["login"] == "worker"
     assert refused.status_code == 401
     assert app.extensions["ieum.content_generation"] == known + 1

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm.exc import StaleDataError
 
 from ieum.store import Database
 from ieum.store.models import Facility, ProcessInstance, Task, User
 from ieum.store.models_notify import Notification
 from ieum.store.rows import write_pending
+from tests.sqlutil import statements_sent
 
 
 def _seed(database: Database, code: str = "f1") -> tuple[int, int, int]:
@@ -75,29 +76,27 @@ def _stored(database: Database, instance_id: int | None = None) -> dict:
                 "target": [(is_null, str(value), link) for is_null, value, link in raw]}
 
 
-def test_write_pending_writes_what_a_flush_writes(migrated_url: str) -> None:
-    """Also a new row referring to another new one (the notice to its task): on PostgreSQL
-    it takes the key from the other row's part of the one statement."""
+@pytest.mark.parametrize("notice", [True, False])
+def test_write_pending_writes_what_a_flush_writes(migrated_url: str, notice: bool) -> None:
+    """A step's writes stored as a flush stores them. On PostgreSQL they are one statement
+    (data-modifying WITH queries), also with a new row referring to another new one (the
+    notice takes its task's key from that row's part); on SQLite one statement a row."""
     database = Database(migrated_url)
-    sent: list[str] = []
-    event.listen(database.engine, "before_cursor_execute",
-                 lambda _c, _cur, statement, *_rest: sent.append(statement))
     try:
         outcomes = []
         for code, write in (("f1", True), ("f2", False)):
             ids = _seed(database, code)
             with database.session() as session:
-                new, notice = _step(session, *ids)
+                new, made = _step(session, *ids, notice=notice)
+                instance = session.get(ProcessInstance, ids[1])  # loaded before counting
                 if write:
-                    session.get(ProcessInstance, ids[1])  # loaded before counting
-                    sent.clear()
-                    assert write_pending(session)
-                    postgres = database.engine.dialect.name == "postgresql"
-                    assert len(sent) == (1 if postgres else 4)
+                    with statements_sent(database.engine) as writes:
+                        assert write_pending(session)
                     assert not (session.new or session.dirty)
-                    assert new.id is not None and notice.task_id == new.id
-                    assert session.get(Task, new.id) is new  # a member of the session
-                    assert session.get(ProcessInstance, ids[1]).version == 2
+                    assert session.get(Task, new.id) is new and new.created_at is not None
+                    assert instance.version == 2
+                    if notice:
+                        assert made.task_id == new.id
                 else:
                     session.flush()
             outcomes.append(_stored(database, ids[1]))
@@ -105,7 +104,12 @@ def test_write_pending_writes_what_a_flush_writes(migrated_url: str) -> None:
         database.dispose()
     assert outcomes[0] == outcomes[1]
     assert outcomes[0]["instance"] == ({"단계": 2}, "running", 2)
-    assert len(outcomes[0]["notices"]) == 1
+    assert [t[:2] for t in outcomes[0]["tasks"]] == [("a", "completed"), ("b", "ready")]
+    assert len(outcomes[0]["notices"]) == int(notice)
+    if database.engine.dialect.name == "postgresql":
+        assert len(writes) == 1 and writes[0].startswith("WITH")
+    else:
+        assert len(writes) == 3 + notice
 
 
 def test_write_pending_refuses_a_stale_instance(migrated_url: str) -> None:
@@ -148,41 +152,6 @@ def test_write_pending_leaves_other_changes_to_the_flush(migrated_url: str) -> N
         assert [t[0] for t in _stored(database)["tasks"]] == ["a", "b", "c"]
     finally:
         database.dispose()
-
-
-def test_write_pending_writes_a_step_in_one_statement_on_postgresql(migrated_url: str) -> None:
-    """Without a new row referring to another (the notice), PostgreSQL gets the step's writes
-    as one statement; what is stored is what a flush stores, on both databases."""
-    database = Database(migrated_url)
-    sent: list[str] = []
-    event.listen(database.engine, "before_cursor_execute",
-                 lambda _c, _cur, statement, *_rest: sent.append(statement))
-    try:
-        outcomes = []
-        for code, write in (("f1", True), ("f2", False)):
-            ids = _seed(database, code)
-            with database.session() as session:
-                new, _notice = _step(session, *ids, notice=False)
-                instance = session.get(ProcessInstance, ids[1])
-                sent.clear()
-                if write:
-                    assert write_pending(session)
-                    assert not (session.new or session.dirty)
-                    assert session.get(Task, new.id) is new and new.created_at is not None
-                    assert instance.version == 2
-                    writes = list(sent)
-                else:
-                    session.flush()
-            outcomes.append(_stored(database, ids[1]))
-    finally:
-        database.dispose()
-    assert outcomes[0] == outcomes[1]
-    assert outcomes[0]["instance"] == ({"단계": 2}, "running", 2)
-    assert [t[:2] for t in outcomes[0]["tasks"]] == [("a", "completed"), ("b", "ready")]
-    if database.engine.dialect.name == "postgresql":
-        assert len(writes) == 1 and writes[0].startswith("WITH")
-    else:
-        assert len(writes) == 3
 
 
 @pytest.mark.parametrize("notice", [False, True])

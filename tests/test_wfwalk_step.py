@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from bench import bench_workflow as bw
 from bench import content_root
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from ieum.services import ServiceError
 from ieum.services import workflows as flows
 from ieum.store.models import Closing, ProcessInstance, Record, Subject, Task
 from ieum.store.rows import persistent
+from tests.sqlutil import statements_sent
 
 #: Statements of one step after the request's own two (the user, the workspace): the task with
 #: its instance, subject and closing; the record; the completed task, the instance and the
@@ -37,16 +38,8 @@ def platform(tmp_path: Path, migrated_url: str):  # noqa: ANN201
 
 
 def _statements(platform: bw.Platform, call) -> list[str]:  # noqa: ANN001
-    sent: list[str] = []
-
-    def note(_conn, _cursor, statement, *_rest) -> None:  # noqa: ANN001, ANN002
-        sent.append(" ".join(statement.split()))
-
-    event.listen(platform.database.engine, "before_cursor_execute", note)
-    try:
+    with statements_sent(platform.database.engine) as sent:
         call()
-    finally:
-        event.remove(platform.database.engine, "before_cursor_execute", note)
     return sent
 
 
