@@ -50,11 +50,6 @@ def token_owner(session: Session, token: str) -> tuple[User | None, int | None]:
     return (user if valid else None), (generation or 0)
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    """The active user owning an unexpired, unrevoked token, else None."""
-    return token_owner(session, token)[0]
-
-
 def revoke_token(session: Session, token: str) -> None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is not None and row.revoked_at is None:

@@ -50,18 +50,13 @@ def instance_of(session: Session, record: Record) -> ProcessInstance | None:
         .order_by(ProcessInstance.id.desc()).limit(1))
 
 
-_UNREAD = object()
-
-
 def may_submit(session: Session, registry: Registry, unit: UnitFunction, record: Record,
-               workspace: Workspace, found: ProcessInstance | None | object = _UNREAD) -> bool:
-    """Whether the detail page offers 결재 올리기 for ``record``; ``found``: its
-    :func:`instance_of` when the caller has read it already."""
+               workspace: Workspace, found: ProcessInstance | None) -> bool:
+    """Whether the detail page offers 결재 올리기 for ``record``, whose latest process
+    (:func:`instance_of`, read by the caller) is ``found``."""
     if record.status != "final" or not workspace.permissions.can(unit.id, "create") \
             or submission_process(registry, unit, record.form_id) is None:
         return False
-    if found is _UNREAD:
-        found = instance_of(session, record)
     return found is None or (found.status in ("completed", "cancelled")
                              and not approved(session, found))
 

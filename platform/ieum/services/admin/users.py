@@ -18,7 +18,7 @@ from ieum.access.audit import Actor, record_event
 from ieum.access.login import LoginResult, authenticate, check_login
 from ieum.access.passwords import hash_password, policy_problems, verify_password
 from ieum.access.sessions import end_sessions
-from ieum.access.tokens import issue_token, revoke_token, token_owner, user_for_token
+from ieum.access.tokens import issue_token, revoke_token, token_owner
 from ieum.definitions import Registry
 from ieum.i18n import content_text
 from ieum.i18n import gettext as _
@@ -389,14 +389,10 @@ def issue_api_token(session: Session, login: str, password: str, *, ip: str | No
     return issue_token(session, user, hours)
 
 
-def token_user(session: Session, token: str) -> User | None:
-    """The active user owning an unexpired, unrevoked bearer token, else None."""
-    return user_for_token(session, token)
-
-
 def token_user_and_generation(session: Session, token: str) -> tuple[User | None, int | None]:
-    """:func:`token_user` and the content generation, read in one statement (the generation
-    is None when the token matched no row)."""
+    """The active user owning an unexpired, unrevoked bearer token (else None) and the content
+    generation, read in one statement (the generation is None when the token matched no
+    row)."""
     return token_owner(session, token)
 
 
